@@ -1,0 +1,40 @@
+//! `wol init [DIR]`: create a journal, or complete one; idempotent.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::journal::{InitOutcome, Journal};
+
+/// Create a journal: a git repository with wol.toml and .gitignore (idempotent)
+///
+/// Reuses an existing git repository and never overwrites your files.
+///
+/// Examples:
+///   wol init ~/journal
+///   wol init            # in the current directory
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to create the journal [default: --journal/WOL_DIR, else the current directory]
+    pub dir: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
+    let dir = args
+        .dir
+        .or_else(|| ctx.global.journal.clone())
+        .unwrap_or_else(|| ctx.cwd.clone());
+    let dir = ctx.cwd.join(dir);
+    let outcome = Journal::init(&dir, |repo| ctx.signature_for(repo, None))?;
+    // A config with a mistake in it is better reported now than at the first `wol log`.
+    Journal::open(&dir)?;
+    match outcome {
+        InitOutcome::Created => ctx.notice(&format!("Initialized journal in {}", dir.display())),
+        InitOutcome::AlreadyInitialized => {
+            ctx.notice(&format!("Journal already initialized in {}", dir.display()))
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! `wol log`: add one entry and commit it.
+
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use chrono::Datelike as _;
+use clap::Args;
+
+use super::{Ctx, EntryJson};
+use crate::editor;
+use crate::entry::{Entry, Meta, Visibility, body_tags};
+use crate::error::{hinted, user};
+use crate::git::Change;
+use crate::journal::{self, Journal};
+use crate::templates;
+
+/// Add an entry: what you did, learned, plan next, need help with
+///
+/// The message comes from the arguments, from `-` or piped stdin, or from your editor
+/// ($VISUAL, then $EDITOR) when there is no message and stdin is a terminal. The first
+/// line becomes the title unless --title is given. Prints the new entry's path.
+///
+/// Examples:
+///   wol log "Shipped the onboarding guide" -t onboarding --learned "Checklists beat long docs"
+///   wol log -k help "Looking for someone who ran a Loomio vote for 200+ members"
+///   wol log --date "yesterday 17:00" --private "Hard conversation with the board"
+///   git log -1 --format=%B | wol log -k progress
+///   wol log            # opens your editor on the entry template
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct LogArgs {
+    /// The message (words are joined with spaces); `-` reads stdin
+    #[arg(value_name = "MESSAGE", conflicts_with = "message_opt")]
+    pub message: Vec<String>,
+
+    /// The message, as an option
+    #[arg(short = 'm', long = "message", value_name = "TEXT")]
+    pub message_opt: Option<String>,
+
+    /// Kind of entry: progress, learning, help, decision, credit (see wol.toml)
+    #[arg(short, long, value_name = "KIND")]
+    pub kind: Option<String>,
+
+    /// Tag (repeatable); `#tags` in the text count too
+    #[arg(short, long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// Title [default: the first line of the message]
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+
+    /// Add a "## Learned" section
+    #[arg(long, value_name = "TEXT")]
+    pub learned: Option<String>,
+
+    /// Add a "## Next" section
+    #[arg(long, value_name = "TEXT")]
+    pub next: Option<String>,
+
+    /// Add a "## Help wanted" section
+    #[arg(long, value_name = "TEXT")]
+    pub help_wanted: Option<String>,
+
+    /// Never publish this entry
+    #[arg(long, group = "visibility")]
+    pub private: bool,
+
+    /// Publish only to partners (those named with --to, or all)
+    #[arg(long, group = "visibility")]
+    pub partners: bool,
+
+    /// Publish to every partner
+    #[arg(long, group = "visibility")]
+    pub public: bool,
+
+    /// Audience: a partner's name (repeatable)
+    #[arg(long = "to", value_name = "PARTNER")]
+    pub to: Vec<String>,
+
+    /// When it happened: "yesterday 17:00", "last friday", "2026-11-20 09:00", RFC 3339
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+
+    /// Write the message in your editor even without a terminal
+    #[arg(short, long)]
+    pub edit: bool,
+}
+
+/// Titles longer than this are cut; the full first line stays in the body.
+const TITLE_MAX: usize = 120;
+
+pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
+    let journal = ctx.journal()?;
+    let kind = args.kind.clone().unwrap_or_else(|| default_kind(&journal));
+    if !journal.config.kinds.contains(&kind) {
+        return Err(hinted(
+            format!("unknown kind `{kind}`"),
+            format!(
+                "use one of: {} (or add it to `kinds` in wol.toml)",
+                journal.config.kinds.join(", ")
+            ),
+        ));
+    }
+    let date = match &args.date {
+        Some(text) => crate::dates::parse(text, &ctx.now)?,
+        None => ctx.now,
+    };
+    let (text, draft) = message(ctx, &journal, &args, &kind)?;
+    let entry = build_entry(ctx, &journal, &args, kind, date, &text)?;
+
+    let _lock = journal.lock()?;
+    let sig = ctx.signature(&journal)?;
+    let month = journal.month_dir(date.year(), date.month());
+    let recovered = journal.recover(Some(&month), &sig)?;
+    if recovered > 0 {
+        ctx.notice(&format!(
+            "wol: committed {recovered} entry file(s) left uncommitted earlier"
+        ));
+    }
+    let path = journal.new_entry_path(&date, &entry.meta.title);
+    let change = Change::Write {
+        path: journal.rel(&path),
+        content: entry.to_text().into_bytes(),
+    };
+    let message = format!("log({}): {}", entry.meta.kind, entry.meta.title);
+    journal.write_and_commit(&[change], &message, &sig)?;
+    if let Some(draft) = draft {
+        let _ = std::fs::remove_file(draft);
+    }
+
+    let mut out = std::io::stdout().lock();
+    if ctx.global.json {
+        serde_json::to_writer_pretty(&mut out, &EntryJson::new(&journal, &path, &entry))?;
+        writeln!(out)?;
+    } else if !ctx.global.quiet {
+        writeln!(out, "{}", path.display())?;
+    }
+    Ok(())
+}
+
+fn default_kind(journal: &Journal) -> String {
+    let kinds = &journal.config.kinds;
+    if kinds.iter().any(|k| k == "progress") {
+        "progress".into()
+    } else {
+        kinds[0].clone()
+    }
+}
+
+/// The message text, and the draft file it came from when the editor was used.
+fn message(
+    ctx: &Ctx,
+    journal: &Journal,
+    args: &LogArgs,
+    kind: &str,
+) -> Result<(String, Option<PathBuf>)> {
+    let stdin = std::io::stdin();
+    let from_stdin = args.message == ["-"]
+        || (args.message.is_empty()
+            && args.message_opt.is_none()
+            && !args.edit
+            && !stdin.is_terminal());
+    if from_stdin {
+        let mut bytes = Vec::new();
+        stdin
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("cannot read stdin")?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| user("the message on stdin is not valid UTF-8 text"))?;
+        return Ok((text, None));
+    }
+    if let Some(text) = &args.message_opt {
+        return Ok((text.clone(), None));
+    }
+    if !args.message.is_empty() {
+        return Ok((args.message.join(" "), None));
+    }
+    // The editor: a draft under .wol/drafts/ that survives a crash or a failed editor.
+    let template = templates::entry_template(journal, ctx, kind)?;
+    let draft = journal.drafts_dir()?.join(format!(
+        "{}-{}.md",
+        ctx.now.format("%Y%m%d-%H%M%S"),
+        std::process::id()
+    ));
+    journal::write_atomic(&draft, template.as_bytes())?;
+    editor::edit(&draft)?;
+    let written = std::fs::read_to_string(&draft)
+        .with_context(|| format!("cannot read the draft {}", draft.display()))?;
+    let cleaned = editor::clean(&written);
+    if cleaned.is_empty() || cleaned == editor::clean(&template) {
+        let _ = std::fs::remove_file(&draft);
+        return Err(user("empty entry, nothing written"));
+    }
+    Ok((cleaned, Some(draft)))
+}
+
+fn build_entry(
+    ctx: &Ctx,
+    journal: &Journal,
+    args: &LogArgs,
+    kind: String,
+    date: chrono::DateTime<chrono::FixedOffset>,
+    text: &str,
+) -> Result<Entry> {
+    let text = text.trim();
+    if text.is_empty() && args.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(hinted(
+            "empty entry, nothing written",
+            "say what you did: wol log \"Shipped the onboarding guide\"",
+        ));
+    }
+    let (title, mut body) = match &args.title {
+        Some(title) => (one_line(title), text.to_string()),
+        None => {
+            let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+            let first = first.trim().trim_start_matches('#').trim();
+            if first.chars().count() > TITLE_MAX {
+                (shorten(first), text.to_string())
+            } else {
+                (first.to_string(), rest.trim().to_string())
+            }
+        }
+    };
+    if title.is_empty() {
+        return Err(hinted(
+            "the entry has no title",
+            "pass --title or start the message with a line of text",
+        ));
+    }
+    for (heading, value) in [
+        ("Learned", &args.learned),
+        ("Next", &args.next),
+        ("Help wanted", &args.help_wanted),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            if !body.is_empty() {
+                body.push_str("\n\n");
+            }
+            body.push_str(&format!("## {heading}\n{value}"));
+        }
+    }
+    if !body.is_empty() {
+        body.push('\n');
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for tag in args
+        .tags
+        .iter()
+        .map(|t| t.trim().trim_start_matches('#').to_string())
+        .chain(body_tags(&body))
+        .chain(body_tags(&title))
+    {
+        if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+            tags.push(tag);
+        }
+    }
+    let visibility = if args.private {
+        Visibility::Private
+    } else if args.partners {
+        Visibility::Partners
+    } else if args.public {
+        Visibility::Public
+    } else {
+        journal.config.default_visibility
+    };
+    Ok(Entry {
+        meta: Meta {
+            title,
+            date,
+            kind,
+            tags,
+            visibility,
+            author: ctx.author(&journal.repo, journal.config.author.as_deref()),
+            to: args.to.clone(),
+            id: None,
+            extra: toml::Table::new(),
+        },
+        body,
+    })
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Cut a long line at a word boundary near [`TITLE_MAX`] characters, with an ellipsis.
+fn shorten(line: &str) -> String {
+    let cut: String = line.chars().take(TITLE_MAX).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > TITLE_MAX / 2 => &cut[..i],
+        _ => &cut,
+    };
+    format!("{}…", cut.trim_end())
+}

@@ -1,0 +1,265 @@
+//! One module per subcommand: parse → call the domain → print. `run` dispatches.
+
+pub mod edit;
+pub mod init;
+pub mod list;
+pub mod log;
+pub mod rm;
+pub mod search;
+pub mod show;
+
+use std::io::{self, IsTerminal as _, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, FixedOffset};
+use clap::Args;
+use git2::{Repository, Signature};
+use serde::Serialize;
+
+use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
+use crate::config::UserConfig;
+use crate::dates;
+use crate::entry::{Entry, Visibility};
+use crate::filter::Filter;
+use crate::git;
+use crate::journal::{self, Found, Journal};
+
+/// What every command gets: the global flags, the clock, the user config.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub now: DateTime<FixedOffset>,
+    pub user: UserConfig,
+    pub cwd: PathBuf,
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx {
+        now: dates::now()?,
+        user: UserConfig::load()?,
+        cwd: std::env::current_dir().context("cannot read the current directory")?,
+        global: cli.global,
+    };
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+        Command::Show(args) => show::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Edit(args) => edit::run(&ctx, args),
+        Command::Rm(args) => rm::run(&ctx, args),
+    }
+}
+
+impl Ctx {
+    /// Find and open the journal. The default journal (and one the user config names) is
+    /// created on first use, with a one-line notice on stderr.
+    pub fn journal(&self) -> Result<Journal> {
+        let (root, found) = journal::locate(self.global.journal.as_deref(), &self.cwd, &self.user)?;
+        if matches!(found, Found::Default | Found::UserConfig)
+            && !root.join(journal::CONFIG_FILE).exists()
+        {
+            Journal::init(&root, |repo| self.signature_for(repo, None))?;
+            self.notice(&format!("wol: created a new journal at {}", root.display()));
+        }
+        Journal::open(&root)
+    }
+
+    /// The author of new entries: `$WOL_AUTHOR`, the journal's `author`, the user config's
+    /// `author`, git's `user.name`, the login name.
+    pub fn author(&self, repo: &Repository, journal_author: Option<&str>) -> String {
+        std::env::var("WOL_AUTHOR")
+            .ok()
+            .filter(|a| !a.trim().is_empty())
+            .or_else(|| journal_author.map(String::from))
+            .or_else(|| self.user.author.clone())
+            .or_else(|| git::config_string(repo, "user.name"))
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| "anonymous".to_string())
+    }
+
+    fn signature_for(
+        &self,
+        repo: &Repository,
+        journal_author: Option<&str>,
+    ) -> Result<Signature<'static>> {
+        let name = self.author(repo, journal_author);
+        // git needs an e-mail; without user.email, say plainly that there is none.
+        let email = git::config_string(repo, "user.email")
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| format!("{}@localhost", crate::entry::slugify(&name)));
+        let time = git2::Time::new(
+            self.now.timestamp(),
+            self.now.offset().local_minus_utc() / 60,
+        );
+        Signature::new(&name, &email, &time)
+            .with_context(|| format!("cannot use {name:?} as a git author"))
+    }
+
+    /// The git signature for commits in `journal`, at "now".
+    pub fn signature(&self, journal: &Journal) -> Result<Signature<'static>> {
+        self.signature_for(&journal.repo, journal.config.author.as_deref())
+    }
+
+    /// A message for the person (stderr), unless `--quiet`.
+    pub fn notice(&self, message: &str) {
+        if !self.global.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    /// Whether to colour stdout.
+    pub fn color(&self) -> bool {
+        match self.global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// The reading filters shared by `list`, `search` and other reading commands.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Only entries on or after this day ("2026-11-01", "last monday", "3 weeks ago")
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only entries on or before this day
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only entries on this day
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["since", "until"])]
+    pub on: Option<String>,
+    /// Only entries of this kind (repeatable)
+    #[arg(short, long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// Only entries with this tag (repeatable: any of them)
+    #[arg(short, long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Only entries whose author contains this text
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
+    /// Only entries with this visibility
+    #[arg(long, value_enum, value_name = "VISIBILITY")]
+    pub visibility: Option<Visibility>,
+}
+
+impl FilterArgs {
+    pub fn to_filter(&self, ctx: &Ctx) -> Result<Filter> {
+        let day = |s: &Option<String>| -> Result<Option<chrono::NaiveDate>> {
+            s.as_deref()
+                .map(|s| dates::parse_day(s, &ctx.now))
+                .transpose()
+        };
+        let (since, until) = match day(&self.on)? {
+            Some(d) => (Some(d), Some(d)),
+            None => (day(&self.since)?, day(&self.until)?),
+        };
+        Ok(Filter {
+            since,
+            until,
+            kinds: self.kinds.clone(),
+            tags: self
+                .tags
+                .iter()
+                .map(|t| t.trim_start_matches('#').to_string())
+                .collect(),
+            author: self.author.clone(),
+            visibility: self.visibility,
+        })
+    }
+}
+
+/// An entry as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct EntryJson<'a> {
+    pub id: String,
+    pub path: String,
+    pub title: &'a str,
+    pub date: String,
+    pub kind: &'a str,
+    pub tags: Vec<String>,
+    pub visibility: &'a str,
+    pub author: &'a str,
+    pub to: &'a [String],
+    pub body: &'a str,
+}
+
+impl<'a> EntryJson<'a> {
+    pub fn new(journal: &Journal, path: &std::path::Path, entry: &'a Entry) -> Self {
+        EntryJson {
+            id: stem(path),
+            path: journal.rel(path),
+            title: &entry.meta.title,
+            date: entry.meta.date.to_rfc3339(),
+            kind: &entry.meta.kind,
+            tags: entry.all_tags(),
+            visibility: entry.meta.visibility.as_str(),
+            author: &entry.meta.author,
+            to: &entry.meta.to,
+            body: &entry.body,
+        }
+    }
+}
+
+/// The file stem of an entry path: its id.
+pub fn stem(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Print entries as lines (`id  kind  title  #tags`) or, with `--json`, as a JSON array.
+pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)]) -> Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if ctx.global.json {
+        let items: Vec<EntryJson> = entries
+            .iter()
+            .map(|(p, e)| EntryJson::new(journal, p, e))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &items)?;
+        writeln!(out)?;
+    } else {
+        let color = ctx.color();
+        let width = entries
+            .iter()
+            .map(|(_, e)| e.meta.kind.len())
+            .max()
+            .unwrap_or(0);
+        for (path, entry) in entries {
+            let id = stem(path);
+            let tags: Vec<String> = entry.all_tags().iter().map(|t| format!("#{t}")).collect();
+            let tags = if tags.is_empty() {
+                String::new()
+            } else {
+                format!("  {}", tags.join(" "))
+            };
+            if color {
+                writeln!(
+                    out,
+                    "\x1b[2m{id}\x1b[0m  \x1b[36m{:width$}\x1b[0m  \x1b[1m{}\x1b[0m\x1b[33m{tags}\x1b[0m",
+                    entry.meta.kind, entry.meta.title
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{id}  {:width$}  {}{tags}",
+                    entry.meta.kind, entry.meta.title
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Report a malformed entry on stderr; reading commands then go on without it.
+pub fn warn_malformed(err: &journal::LoadError) {
+    eprintln!("warning: {err} (skipped)");
+}

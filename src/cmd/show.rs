@@ -1,0 +1,38 @@
+//! `wol show ID|PATH`: print one entry as stored.
+
+use std::io::Write as _;
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+
+use super::{Ctx, EntryJson};
+
+/// Print one entry: the file as stored, or the entry object with --json
+///
+/// ID is the entry's id (its file name without .md), a unique prefix of it, or a path.
+///
+/// Examples:
+///   wol show 2026-11-22-1432-shipped-the-onboarding-guide
+///   wol show 2026-11-22-14      # a unique prefix is enough
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Entry id, unique id prefix, or path
+    pub id: String,
+}
+
+pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
+    let journal = ctx.journal()?;
+    let path = journal.find(&args.id)?;
+    let mut out = std::io::stdout().lock();
+    if ctx.global.json {
+        let entry = journal.load(&path)?;
+        serde_json::to_writer_pretty(&mut out, &EntryJson::new(&journal, &path, &entry))?;
+        writeln!(out)?;
+    } else {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        out.write_all(&bytes)?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Configuration in layers, lowest first:
+//!
+//! 1. built-in defaults ([`JournalConfig::default`]);
+//! 2. the user config, `dirs::config_dir()/wol/config.toml` (default journal, author);
+//! 3. the journal's `wol.toml` (kinds, default visibility, author, partners, publish rules);
+//! 4. the environment: `WOL_DIR`, `WOL_AUTHOR`;
+//! 5. command-line flags.
+//!
+//! Unknown keys are an error that names the key and the file, so a typo never silently
+//! changes nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::entry::Visibility;
+use crate::error::hinted;
+
+/// The kinds a new journal starts with.
+pub const DEFAULT_KINDS: [&str; 5] = ["progress", "learning", "help", "decision", "credit"];
+
+/// The journal's `wol.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalConfig {
+    /// Author of new entries (overrides the user config and git's `user.name`).
+    pub author: Option<String>,
+    /// Visibility of new entries when no flag says otherwise.
+    pub default_visibility: Visibility,
+    /// The kinds an entry may have.
+    pub kinds: Vec<String>,
+    /// Rules for what may leave the machine.
+    pub publish: PublishConfig,
+    /// Partners the log is published to, by name.
+    pub partners: BTreeMap<String, PartnerConfig>,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        JournalConfig {
+            author: None,
+            default_visibility: Visibility::Public,
+            kinds: DEFAULT_KINDS.map(String::from).to_vec(),
+            publish: PublishConfig::default(),
+            partners: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[publish]` in `wol.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublishConfig {
+    /// Regular expressions that must never appear in a published entry.
+    pub never: Vec<String>,
+}
+
+/// How a partner's remote is written to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PartnerMode {
+    /// The branch is ours: fast-forward on top of what we pushed before.
+    #[default]
+    Own,
+    /// A community repo where each member writes only `logs/<author-slug>/`.
+    Shared,
+}
+
+/// `[partners.NAME]` in `wol.toml`. Never holds credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PartnerConfig {
+    pub url: String,
+    pub branch: String,
+    pub mode: PartnerMode,
+    /// Only entries with one of these tags (empty: all).
+    pub tags: Vec<String>,
+    /// Only entries of these kinds (empty: all).
+    pub kinds: Vec<String>,
+}
+
+impl Default for PartnerConfig {
+    fn default() -> Self {
+        PartnerConfig {
+            url: String::new(),
+            branch: "main".into(),
+            mode: PartnerMode::Own,
+            tags: Vec::new(),
+            kinds: Vec::new(),
+        }
+    }
+}
+
+impl JournalConfig {
+    /// Read and validate a `wol.toml`.
+    pub fn load(path: &Path) -> Result<JournalConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let config: JournalConfig = parse_toml(&text, path)?;
+        if config.kinds.is_empty() {
+            return Err(hinted(
+                format!("{}: `kinds` is empty", path.display()),
+                format!("list at least one kind, e.g. kinds = {:?}", DEFAULT_KINDS),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// The user's own `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserConfig {
+    /// The default journal (a leading `~/` means the home directory).
+    pub journal: Option<PathBuf>,
+    /// Author of new entries in every journal that does not set one.
+    pub author: Option<String>,
+}
+
+impl UserConfig {
+    /// Where the user config lives: `dirs::config_dir()/wol/config.toml`.
+    pub fn path() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join("wol").join("config.toml"))
+    }
+
+    /// Load the user config; a missing file is the empty config.
+    pub fn load() -> Result<UserConfig> {
+        let Some(path) = Self::path() else {
+            return Ok(UserConfig::default());
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(UserConfig::default());
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read {}", path.display()));
+            }
+        };
+        let mut config: UserConfig = parse_toml(&text, &path)?;
+        config.journal = config.journal.map(|p| expand_home(&p));
+        Ok(config)
+    }
+}
+
+/// Deserialize TOML, turning errors into "file:line: message" with a hint.
+fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        });
+        hinted(
+            format!(
+                "invalid config {}:{line}: {}",
+                path.display(),
+                e.message().trim_end()
+            ),
+            format!("fix or remove that line in {}", path.display()),
+        )
+    })
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), dirs::home_dir()) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The text `wol init` writes: every default visible, the optional keys commented.
+pub fn default_journal_toml() -> String {
+    let kinds: Vec<String> = DEFAULT_KINDS.iter().map(|k| format!("{k:?}")).collect();
+    format!(
+        r#"# wol journal config. Documented in wol's README; `wol doctor` checks it.
+
+# Author of new entries. Default: the user config's author, then git's user.name.
+# author = "Your Name"
+
+# Visibility of new entries: "public" (every partner), "partners" (partners named in
+# `to`, or all), "private" (never published). Override per entry with --private etc.
+default_visibility = "public"
+
+# The kinds an entry may have (`wol log -k KIND`).
+kinds = [{kinds}]
+
+[publish]
+# Regular expressions that must never leave the machine (checked before every publish).
+never = []
+
+# Partners are added with `wol partner add NAME URL`; they look like:
+# [partners.gig]
+# url = "git@example.org:gig/knowledge-log.git"
+# branch = "main"
+# mode = "own"     # or "shared"
+# tags = []        # only entries with one of these tags (empty: all)
+# kinds = []       # only these kinds (empty: all)
+"#,
+        kinds = kinds.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_default_parses_to_the_built_in_default() {
+        let parsed: JournalConfig = toml::from_str(&default_journal_toml()).unwrap();
+        assert_eq!(parsed, JournalConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_the_file() {
+        let err = parse_toml::<JournalConfig>("colour = \"red\"\n", Path::new("/j/wol.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("colour") && err.contains("/j/wol.toml:1"),
+            "{err}"
+        );
+    }
+}

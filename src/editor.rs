@@ -1,0 +1,76 @@
+//! Opening the user's editor on a draft, and cleaning what comes back.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::LazyLock;
+
+use anyhow::{Context as _, Result};
+use regex::Regex;
+
+use crate::error::hinted;
+
+/// Run `$VISUAL`, else `$EDITOR`, else `vi` on `path`, through `sh -c` so that editors
+/// with arguments (`code --wait`) work. Fails when the editor exits non-zero.
+pub fn edit(path: &Path) -> Result<()> {
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "vi".to_string());
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(path)
+        .status()
+        .with_context(|| format!("cannot start the editor `{editor}`"))?;
+    if !status.success() {
+        return Err(hinted(
+            format!("the editor `{editor}` failed ({status})"),
+            format!("your text is kept in {}", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+static COMMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->\n?").unwrap());
+
+/// Remove `<!-- … -->` comments and `## Section` headings with nothing under them, and
+/// trim. What is left is what the person wrote.
+pub fn clean(text: &str) -> String {
+    let text = COMMENT.replace_all(text, "");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<&str> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.starts_with("## ") {
+            let next = lines[i + 1..]
+                .iter()
+                .position(|l| l.starts_with("## ") || l.starts_with("# "))
+                .map_or(lines.len(), |p| i + 1 + p);
+            if lines[i + 1..next].iter().all(|l| l.trim().is_empty()) {
+                i = next;
+                continue;
+            }
+        }
+        out.push(line);
+        i += 1;
+    }
+    let mut cleaned = out.join("\n").trim().to_string();
+    if !cleaned.is_empty() {
+        cleaned.push('\n');
+    }
+    cleaned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn clean_drops_comments_and_empty_sections() {
+        let t = "<!-- title first -->\nDid a thing\n\n## Learned\n\n## Next\nmore\n\n## Help wanted\n\n";
+        assert_eq!(clean(t), "Did a thing\n\n## Next\nmore\n");
+        assert_eq!(clean("<!-- x -->\n\n## Learned\n\n## Next\n"), "");
+    }
+}

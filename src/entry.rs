@@ -1,0 +1,569 @@
+//! The entry: one Markdown file with TOML front matter between `+++` lines.
+//!
+//! This module owns the file format — parsing (strict, with path and line in every
+//! error), serializing (stable field order, so parse → serialize → parse is identity),
+//! slugs, and what the body says (sections, `#tags`, `@mentions`).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// Who may see an entry once it is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Every partner.
+    #[default]
+    Public,
+    /// Only the partners named in `to`, or all partners when `to` is empty.
+    Partners,
+    /// Never published.
+    Private,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Partners => "partners",
+            Visibility::Private => "private",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "partners" => Some(Visibility::Partners),
+            "private" => Some(Visibility::Private),
+            _ => None,
+        }
+    }
+}
+
+/// The front matter of an entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub title: String,
+    pub date: DateTime<FixedOffset>,
+    pub kind: String,
+    pub tags: Vec<String>,
+    pub visibility: Visibility,
+    pub author: String,
+    /// Audience: partner names. Empty means every partner the visibility allows.
+    pub to: Vec<String>,
+    /// A stable id that survives renaming the file.
+    pub id: Option<String>,
+    /// Keys wol does not know, kept so that rewriting an entry never drops them.
+    pub extra: toml::Table,
+}
+
+/// One journal entry: front matter and Markdown body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub meta: Meta,
+    pub body: String,
+}
+
+/// Why an entry file could not be read, with the 1-based line it points at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    fn new(line: usize, message: impl Into<String>) -> Self {
+        ParseError {
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+const DELIMITER: &str = "+++";
+
+impl Entry {
+    /// Parse an entry file. `kinds` is the journal's list of allowed kinds.
+    pub fn parse(bytes: &[u8], kinds: &[String]) -> Result<Entry, ParseError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            ParseError::new(line, "not valid UTF-8 text")
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let (front, body) = split_front_matter(text)?;
+        let meta = parse_meta(front, kinds)?;
+        Ok(Entry {
+            meta,
+            body: body.to_string(),
+        })
+    }
+
+    /// The file text: front matter in a fixed field order, a blank line, the body.
+    pub fn to_text(&self) -> String {
+        let m = &self.meta;
+        let mut out = String::with_capacity(256 + self.body.len());
+        out.push_str(DELIMITER);
+        out.push('\n');
+        let _ = writeln!(out, "title = {}", toml_str(&m.title));
+        let _ = writeln!(
+            out,
+            "date = {}",
+            m.date.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+        );
+        let _ = writeln!(out, "kind = {}", toml_str(&m.kind));
+        let _ = writeln!(out, "tags = {}", toml_list(&m.tags));
+        let _ = writeln!(out, "visibility = {}", toml_str(m.visibility.as_str()));
+        let _ = writeln!(out, "author = {}", toml_str(&m.author));
+        if !m.to.is_empty() {
+            let _ = writeln!(out, "to = {}", toml_list(&m.to));
+        }
+        if let Some(id) = &m.id {
+            let _ = writeln!(out, "id = {}", toml_str(id));
+        }
+        if !m.extra.is_empty() {
+            out.push_str(&toml::to_string(&m.extra).unwrap_or_default());
+        }
+        out.push_str(DELIMITER);
+        out.push('\n');
+        if !self.body.is_empty() {
+            out.push('\n');
+            out.push_str(&self.body);
+        }
+        out
+    }
+
+    /// Front-matter tags and `#tags` from the body, de-duplicated, in first-seen order.
+    pub fn all_tags(&self) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        self.meta
+            .tags
+            .iter()
+            .cloned()
+            .chain(body_tags(&self.body))
+            .filter(|t| seen.insert(t.to_lowercase()))
+            .collect()
+    }
+
+    /// True when the entry carries the tag (front matter or body), case-insensitively.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.all_tags().iter().any(|t| t.eq_ignore_ascii_case(tag))
+    }
+
+    /// The text of a `## Heading` section of the body, if present and not empty.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        section(&self.body, heading)
+    }
+
+    /// `@mentions` in the body, de-duplicated, in first-seen order.
+    pub fn mentions(&self) -> Vec<String> {
+        mentions(&self.body)
+    }
+}
+
+/// Split `+++\n<front>\n+++\n[\n]<body>` into front matter and body.
+fn split_front_matter(text: &str) -> Result<(&str, &str), ParseError> {
+    let rest = match text.split_once('\n') {
+        Some((first, rest)) if first.trim_end() == DELIMITER => rest,
+        _ if text.trim_end() == DELIMITER => {
+            return Err(ParseError::new(
+                1,
+                "front matter is not closed by a `+++` line",
+            ));
+        }
+        _ => {
+            return Err(ParseError::new(
+                1,
+                "missing front matter: the file must start with a `+++` line",
+            ));
+        }
+    };
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == DELIMITER {
+            let front = &rest[..offset];
+            let mut body = &rest[offset + line.len()..];
+            body = body
+                .strip_prefix("\r\n")
+                .or_else(|| body.strip_prefix('\n'))
+                .unwrap_or(body);
+            return Ok((front, body));
+        }
+        offset += line.len();
+    }
+    Err(ParseError::new(
+        1,
+        "front matter is not closed by a `+++` line",
+    ))
+}
+
+/// The 1-based file line of the front-matter line that sets `key` (line 1 is the `+++`).
+fn key_line(front: &str, key: &str) -> usize {
+    front
+        .lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map_or(1, |i| i + 2)
+}
+
+fn parse_meta(front: &str, kinds: &[String]) -> Result<Meta, ParseError> {
+    let mut table: toml::Table = toml::from_str(front).map_err(|e| {
+        let line = e.span().map_or(0, |s| {
+            front[..s.start.min(front.len())].matches('\n').count()
+        });
+        ParseError::new(line + 2, format!("invalid TOML: {}", e.message()))
+    })?;
+    let field_err = |key: &str, msg: String| ParseError::new(key_line(front, key), msg);
+
+    let mut take_str = |key: &str, required: bool| -> Result<Option<String>, ParseError> {
+        match table.remove(key) {
+            Some(toml::Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(field_err(
+                key,
+                format!("`{key}` must be a string, not {}", other.type_str()),
+            )),
+            None if required => Err(ParseError::new(1, format!("missing `{key}`"))),
+            None => Ok(None),
+        }
+    };
+    let title = take_str("title", true)?.unwrap_or_default();
+    let kind = take_str("kind", true)?.unwrap_or_default();
+    let author = take_str("author", false)?.unwrap_or_default();
+    let id = take_str("id", false)?;
+    let visibility = match take_str("visibility", false)? {
+        None => Visibility::Public,
+        Some(v) => Visibility::parse(&v).ok_or_else(|| {
+            field_err(
+                "visibility",
+                format!("unknown visibility `{v}` (use public, partners or private)"),
+            )
+        })?,
+    };
+    if title.trim().is_empty() {
+        return Err(field_err("title", "`title` is empty".into()));
+    }
+    if !kinds.iter().any(|k| *k == kind) {
+        return Err(field_err(
+            "kind",
+            format!(
+                "unknown kind `{kind}` (this journal's kinds: {})",
+                kinds.join(", ")
+            ),
+        ));
+    }
+    let date = match table.remove("date") {
+        None => return Err(ParseError::new(1, "missing `date`")),
+        Some(value) => parse_date(&value).map_err(|m| field_err("date", m))?,
+    };
+    let mut take_list = |key: &str| -> Result<Vec<String>, ParseError> {
+        match table.remove(key) {
+            None => Ok(Vec::new()),
+            Some(toml::Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    toml::Value::String(s) => Ok(s),
+                    other => Err(field_err(
+                        key,
+                        format!("`{key}` must list strings, found {}", other.type_str()),
+                    )),
+                })
+                .collect(),
+            Some(other) => Err(field_err(
+                key,
+                format!(
+                    "`{key}` must be a list of strings, not {}",
+                    other.type_str()
+                ),
+            )),
+        }
+    };
+    let tags = take_list("tags")?;
+    let to = take_list("to")?;
+    Ok(Meta {
+        title,
+        date,
+        kind,
+        tags,
+        visibility,
+        author,
+        to,
+        id,
+        extra: table,
+    })
+}
+
+fn parse_date(value: &toml::Value) -> Result<DateTime<FixedOffset>, String> {
+    let text = match value {
+        toml::Value::Datetime(dt) => {
+            if dt.offset.is_none() || dt.time.is_none() {
+                return Err(format!(
+                    "`date = {dt}` needs a time and a UTC offset, e.g. 2026-11-22T14:32:05+01:00"
+                ));
+            }
+            dt.to_string()
+        }
+        toml::Value::String(s) => s.clone(),
+        other => return Err(format!("`date` must be a date, not {}", other.type_str())),
+    };
+    DateTime::parse_from_rfc3339(&text).map_err(|e| format!("bad `date` {text:?}: {e}"))
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn toml_list(items: &[String]) -> String {
+    let inner: Vec<String> = items.iter().map(|s| toml_str(s)).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// Most bytes a slug may have.
+pub const SLUG_MAX: usize = 60;
+
+/// A file-name-safe slug from a title: lower-case ASCII letters, digits and `-`, at most
+/// [`SLUG_MAX`] bytes, never empty, never containing a path separator or `..`.
+pub fn slugify(title: &str) -> String {
+    let ascii = deunicode::deunicode(title).to_ascii_lowercase();
+    let mut slug = String::with_capacity(ascii.len().min(SLUG_MAX + 1));
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() > SLUG_MAX {
+            break;
+        }
+    }
+    if slug.len() > SLUG_MAX {
+        // Cut at the last word boundary that fits, or hard at the limit.
+        let cut = slug[..=SLUG_MAX]
+            .rfind('-')
+            .filter(|&i| i > 0)
+            .unwrap_or(SLUG_MAX);
+        slug.truncate(cut);
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() {
+        "entry".to_string()
+    } else {
+        slug.to_string()
+    }
+}
+
+/// Lines of the body outside fenced code blocks.
+fn prose_lines(body: &str) -> impl Iterator<Item = &str> {
+    let mut in_fence = false;
+    body.lines().filter(move |line| {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+            return false;
+        }
+        !in_fence
+    })
+}
+
+static TAG_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s(])#([A-Za-z][\w-]*[A-Za-z0-9_]|[A-Za-z])").unwrap());
+static MENTION_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s(\[])@([A-Za-z0-9][\w.-]*[A-Za-z0-9_]|[A-Za-z0-9])").unwrap()
+});
+
+/// `#tags` written in the body (not in code blocks, not headings, not `#123`).
+pub fn body_tags(body: &str) -> Vec<String> {
+    collect_unique(body, &TAG_RE)
+}
+
+/// `@mentions` written in the body (not e-mail addresses, not in code blocks).
+pub fn mentions(body: &str) -> Vec<String> {
+    collect_unique(body, &MENTION_RE)
+}
+
+fn collect_unique(body: &str, re: &Regex) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for line in prose_lines(body) {
+        for cap in re.captures_iter(line) {
+            let word = cap[1].to_string();
+            if seen.insert(word.to_lowercase()) {
+                out.push(word);
+            }
+        }
+    }
+    out
+}
+
+/// The text under `## <heading>` up to the next heading of level 1 or 2, trimmed.
+pub fn section(body: &str, heading: &str) -> Option<String> {
+    let mut lines = body.lines();
+    let mut found = false;
+    for line in lines.by_ref() {
+        if let Some(h) = line.strip_prefix("## ") {
+            if h.trim().eq_ignore_ascii_case(heading) {
+                found = true;
+                break;
+            }
+        }
+    }
+    if !found {
+        return None;
+    }
+    let mut text = Vec::new();
+    for line in lines {
+        if line.starts_with("## ") || line.starts_with("# ") {
+            break;
+        }
+        text.push(line);
+    }
+    let text = text.join("\n").trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+/// The body before the first `## ` section: what was done.
+pub fn summary(body: &str) -> String {
+    let end = body
+        .lines()
+        .scan(0usize, |pos, line| {
+            let start = *pos;
+            *pos += line.len() + 1;
+            Some((start, line))
+        })
+        .find(|(_, l)| l.starts_with("## "))
+        .map_or(body.len(), |(start, _)| start);
+    body[..end.min(body.len())].trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kinds() -> Vec<String> {
+        ["progress", "learning", "help", "decision", "credit"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    const SAMPLE: &str = "+++\ntitle = \"Shipped the onboarding guide\"\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\ntags = [\"onboarding\", \"docs\"]\nvisibility = \"public\"\nauthor = \"Theresa Fend\"\n+++\n\nWrote the guide with the GIG crew. #writing\n\n## Learned\nPeople skip long docs; a checklist works better.\n\n## Next\nAsk OuiShare to review it. @ouishare\n\n## Help wanted\nSomeone who has run a Loomio vote for 200+ members.\n";
+
+    #[test]
+    fn parses_the_design_sample_and_writes_it_back_byte_for_byte() {
+        let e = Entry::parse(SAMPLE.as_bytes(), &kinds()).unwrap();
+        assert_eq!(e.meta.title, "Shipped the onboarding guide");
+        assert_eq!(e.meta.date.to_rfc3339(), "2026-11-22T14:32:05+01:00");
+        assert_eq!(e.meta.tags, ["onboarding", "docs"]);
+        assert_eq!(e.all_tags(), ["onboarding", "docs", "writing"]);
+        assert_eq!(e.mentions(), ["ouishare"]);
+        assert_eq!(
+            e.section("Learned").as_deref(),
+            Some("People skip long docs; a checklist works better.")
+        );
+        assert_eq!(
+            summary(&e.body),
+            "Wrote the guide with the GIG crew. #writing"
+        );
+        assert_eq!(e.to_text(), SAMPLE);
+    }
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let k = kinds();
+        let bad_kind = SAMPLE.replace("\"progress\"", "\"party\"");
+        assert_eq!(Entry::parse(bad_kind.as_bytes(), &k).unwrap_err().line, 4);
+        let bad_toml = SAMPLE.replace("\"onboarding\", ", "\"onboarding\" ");
+        assert_eq!(Entry::parse(bad_toml.as_bytes(), &k).unwrap_err().line, 5);
+        let no_offset = SAMPLE.replace("+01:00", "");
+        assert_eq!(Entry::parse(no_offset.as_bytes(), &k).unwrap_err().line, 3);
+        let unclosed = SAMPLE.replacen("+++\n\n", "\n", 1);
+        assert!(Entry::parse(unclosed.as_bytes(), &k).is_err());
+        let no_front = "just text\n";
+        assert_eq!(Entry::parse(no_front.as_bytes(), &k).unwrap_err().line, 1);
+        let mut bytes = SAMPLE.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xff\xfe\n");
+        assert_eq!(Entry::parse(&bytes, &k).unwrap_err().line, 20);
+    }
+
+    #[test]
+    fn slugs_are_safe() {
+        assert_eq!(
+            slugify("Shipped the onboarding guide!"),
+            "shipped-the-onboarding-guide"
+        );
+        assert_eq!(slugify("../../etc/x"), "etc-x");
+        assert_eq!(slugify("/abs"), "abs");
+        assert_eq!(slugify(".."), "entry");
+        assert_eq!(slugify("Über café"), "uber-cafe");
+        let long = slugify(&"word ".repeat(40));
+        assert!(long.len() <= SLUG_MAX && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn tags_and_mentions_skip_code_headings_and_email() {
+        let body = "Hi #rust and #1 mail me@x.org (@maria)\n## Learned\n```\n#include @x\n```\n";
+        assert_eq!(body_tags(body), ["rust"]);
+        assert_eq!(mentions(body), ["maria"]);
+    }
+
+    fn arb_entry() -> impl Strategy<Value = Entry> {
+        let text = "\\PC{0,40}";
+        (
+            "[^\\x00]{1,40}".prop_filter("non-blank", |s: &String| !s.trim().is_empty()),
+            (0i64..4_000_000_000, -50_400i32..50_400, 0u32..1_000_000_000),
+            prop::sample::select(kinds()),
+            prop::collection::vec(text, 0..4),
+            prop::sample::select(vec![
+                Visibility::Public,
+                Visibility::Partners,
+                Visibility::Private,
+            ]),
+            text,
+            prop::collection::vec("[a-z]{1,8}", 0..3),
+            prop::option::of("[a-z0-9-]{1,12}"),
+            "(\\PC|\n){0,200}",
+        )
+            .prop_map(
+                |(title, (secs, off, nanos), kind, tags, vis, author, to, id, body)| {
+                    let offset = FixedOffset::east_opt(off / 60 * 60).unwrap();
+                    let date = DateTime::from_timestamp(secs, nanos)
+                        .unwrap()
+                        .with_timezone(&offset);
+                    Entry {
+                        meta: Meta {
+                            title,
+                            date,
+                            kind,
+                            tags,
+                            visibility: vis,
+                            author,
+                            to,
+                            id,
+                            extra: toml::Table::new(),
+                        },
+                        body,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn parse_serialize_parse_is_identity(entry in arb_entry()) {
+            let text = entry.to_text();
+            let parsed = Entry::parse(text.as_bytes(), &kinds()).unwrap();
+            prop_assert_eq!(&parsed, &entry);
+            prop_assert_eq!(parsed.to_text(), text);
+        }
+    }
+}

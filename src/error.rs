@@ -1,0 +1,56 @@
+//! Errors a person can act on: a message, the cause chain, and a hint saying what to do.
+//!
+//! Domain code returns `anyhow::Error`s; where the fix is known it wraps the failure in a
+//! [`UserError`] carrying a hint. `report` prints `error: …`, each `caused by: …` and the hint.
+
+use std::io::{self, Write};
+
+/// A failure whose message is meant for the user, with an optional hint saying what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// A user-facing error with a hint.
+pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    UserError {
+        message: message.into(),
+        hint: Some(hint.into()),
+    }
+    .into()
+}
+
+/// A user-facing error without a hint.
+pub fn user(message: impl Into<String>) -> anyhow::Error {
+    UserError {
+        message: message.into(),
+        hint: None,
+    }
+    .into()
+}
+
+/// True when the failure is only a closed stdout (`wol list | head`): not an error.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Print an error with its cause chain and hint to stderr.
+pub fn report(err: &anyhow::Error) {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "error: {err}");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(stderr, "  caused by: {cause}");
+    }
+    if let Some(hint) = err.chain().find_map(|c| {
+        c.downcast_ref::<UserError>()
+            .and_then(|u| u.hint.as_deref())
+    }) {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
+}

@@ -1,0 +1,549 @@
+//! A journal: find it, open it, create it; the lock that serialises writers; where entry
+//! files live and how they are read and written.
+//!
+//! Reading commands walk `entries/YYYY/MM/` folders newest first and can stop early or
+//! skip folders outside a date range, so their cost follows the entries they touch.
+//! Writers take `.wol/lock`, write files atomically, record an intent in `.wol/pending/`
+//! and commit; an intent left behind by a crash is committed by the next writer.
+
+use std::fs::{self, File};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use git2::{Repository, Signature};
+
+use crate::config::{JournalConfig, UserConfig, default_journal_toml};
+use crate::entry::{Entry, ParseError, slugify};
+use crate::error::{hinted, user};
+use crate::git::{self, Change};
+
+/// The journal's config file name.
+pub const CONFIG_FILE: &str = "wol.toml";
+/// Local, git-ignored state.
+pub const STATE_DIR: &str = ".wol";
+/// Where entries live.
+pub const ENTRIES_DIR: &str = "entries";
+
+/// How the journal was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Named by `--journal` or `$WOL_DIR`.
+    Named,
+    /// An ancestor of the working directory.
+    Enclosing,
+    /// The user config's `journal`.
+    UserConfig,
+    /// The default journal in the platform data dir.
+    Default,
+}
+
+/// Resolve which journal a command works on, without opening it.
+///
+/// Order: `named` (`--journal` / `$WOL_DIR`), the nearest ancestor of `cwd` holding a
+/// `wol.toml`, the user config's `journal`, the default journal in the data dir.
+pub fn locate(named: Option<&Path>, cwd: &Path, user: &UserConfig) -> Result<(PathBuf, Found)> {
+    if let Some(dir) = named {
+        return Ok((cwd.join(dir), Found::Named));
+    }
+    if let Some(dir) = cwd.ancestors().find(|d| d.join(CONFIG_FILE).is_file()) {
+        return Ok((dir.to_path_buf(), Found::Enclosing));
+    }
+    if let Some(dir) = &user.journal {
+        return Ok((cwd.join(dir), Found::UserConfig));
+    }
+    let data = dirs::data_dir().ok_or_else(|| {
+        hinted(
+            "cannot find a journal: no home or data directory is known",
+            "pass --journal DIR or set WOL_DIR",
+        )
+    })?;
+    Ok((data.join("wol").join("journal"), Found::Default))
+}
+
+/// An open journal.
+pub struct Journal {
+    pub root: PathBuf,
+    pub config: JournalConfig,
+    pub repo: Repository,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitOutcome {
+    Created,
+    AlreadyInitialized,
+}
+
+impl Journal {
+    /// Open an existing journal at `root`.
+    pub fn open(root: &Path) -> Result<Journal> {
+        let config_path = root.join(CONFIG_FILE);
+        if !config_path.is_file() {
+            return Err(hinted(
+                format!("{} is not a wol journal (no {CONFIG_FILE})", root.display()),
+                format!("create one with: wol init {}", root.display()),
+            ));
+        }
+        let config = JournalConfig::load(&config_path)?;
+        let repo = match Repository::open(root) {
+            Ok(repo) if repo.workdir().is_some_and(|w| same_dir(w, root)) => repo,
+            _ => {
+                return Err(hinted(
+                    format!("{} is not a git repository", root.display()),
+                    format!(
+                        "run: wol init {} (it makes it one and keeps your files)",
+                        root.display()
+                    ),
+                ));
+            }
+        };
+        Ok(Journal {
+            root: root.to_path_buf(),
+            config,
+            repo,
+        })
+    }
+
+    /// Create a journal in `root` (or complete a partial one): git repository, `wol.toml`,
+    /// `.gitignore` with `.wol/`, and a first commit. Never overwrites a user's file.
+    pub fn init(
+        root: &Path,
+        sig: impl Fn(&Repository) -> Result<Signature<'static>>,
+    ) -> Result<InitOutcome> {
+        fs::create_dir_all(root)
+            .with_context(|| format!("cannot create the directory {}", root.display()))?;
+        let repo = match Repository::open(root) {
+            Ok(repo) if repo.workdir().is_some_and(|w| same_dir(w, root)) => repo,
+            _ => {
+                let mut opts = git2::RepositoryInitOptions::new();
+                opts.initial_head("main");
+                Repository::init_opts(root, &opts).with_context(|| {
+                    format!("cannot create a git repository in {}", root.display())
+                })?
+            }
+        };
+        let mut changes = Vec::new();
+        let config_path = root.join(CONFIG_FILE);
+        if !config_path.exists() {
+            let text = default_journal_toml();
+            write_atomic(&config_path, text.as_bytes())?;
+        }
+        let gitignore = root.join(".gitignore");
+        let existing = match fs::read_to_string(&gitignore) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).context("cannot read .gitignore"),
+        };
+        if !existing
+            .lines()
+            .any(|l| matches!(l.trim(), ".wol/" | ".wol" | "/.wol/" | "/.wol"))
+        {
+            let mut text = existing.clone();
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str("# wol's local state: lock, drafts, caches\n.wol/\n");
+            write_atomic(&gitignore, text.as_bytes())?;
+        }
+        // Commit wol.toml and .gitignore when HEAD does not hold them as they are now.
+        let branch = git::head_branch(&repo)?;
+        let head_tree = git::branch_commit(&repo, &branch)?
+            .map(|c| c.tree())
+            .transpose()?;
+        for name in [CONFIG_FILE, ".gitignore"] {
+            let content = fs::read(root.join(name))?;
+            let blob = repo.blob(&content)?;
+            let in_head = head_tree
+                .as_ref()
+                .and_then(|t| t.get_name(name).map(|e| e.id()));
+            if in_head != Some(blob) {
+                changes.push(Change::Write {
+                    path: name.to_string(),
+                    content,
+                });
+            }
+        }
+        if changes.is_empty() {
+            return Ok(InitOutcome::AlreadyInitialized);
+        }
+        let sig = sig(&repo)?;
+        git::commit_changes(&repo, &changes, "wol: init journal", &sig)?;
+        Ok(InitOutcome::Created)
+    }
+
+    pub fn entries_dir(&self) -> PathBuf {
+        self.root.join(ENTRIES_DIR)
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// Take the journal lock; blocks until no other wol process holds it. The lock is
+    /// released when the returned guard is dropped or the process dies.
+    pub fn lock(&self) -> Result<File> {
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join("lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the journal lock {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot take the journal lock {}", path.display()))?;
+        Ok(file)
+    }
+
+    /// The path of `abs` relative to the journal root, `/`-separated.
+    pub fn rel(&self, abs: &Path) -> String {
+        let rel = abs.strip_prefix(&self.root).unwrap_or(abs);
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// A free path for a new entry dated `date` with `title`:
+    /// `entries/YYYY/MM/YYYY-MM-DD-HHMM-<slug>.md`, with `-2`, `-3`… on a clash.
+    pub fn new_entry_path(&self, date: &DateTime<FixedOffset>, title: &str) -> PathBuf {
+        let dir = self.month_dir(date.year(), date.month());
+        let stem = format!("{}-{}", date.format("%Y-%m-%d-%H%M"), slugify(title));
+        let mut path = dir.join(format!("{stem}.md"));
+        let mut n = 2;
+        while path.exists() {
+            path = dir.join(format!("{stem}-{n}.md"));
+            n += 1;
+        }
+        path
+    }
+
+    pub fn month_dir(&self, year: i32, month: u32) -> PathBuf {
+        self.entries_dir()
+            .join(format!("{year:04}"))
+            .join(format!("{month:02}"))
+    }
+
+    /// Entry files, newest first by file name, in the months overlapping `range`
+    /// (inclusive local dates), lazily: folders are read only as the walk reaches them.
+    pub fn entry_files(
+        &self,
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> impl Iterator<Item = PathBuf> + '_ {
+        let months = numbered_dirs(&self.entries_dir(), 4)
+            .into_iter()
+            .flat_map(move |(year, ydir)| {
+                numbered_dirs(&ydir, 2)
+                    .into_iter()
+                    .map(move |(month, mdir)| (year, month, mdir))
+            })
+            .filter(move |&(year, month, _)| month_in_range(year as i32, month, range));
+        months.flat_map(|(_, _, mdir)| {
+            let mut files: Vec<PathBuf> = match fs::read_dir(&mdir) {
+                Ok(rd) => rd
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "md"))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            files.sort_unstable_by(|a, b| b.cmp(a));
+            files
+        })
+    }
+
+    /// Read and parse one entry file.
+    pub fn load(&self, path: &Path) -> Result<Entry, LoadError> {
+        let bytes = fs::read(path).map_err(|e| LoadError {
+            path: path.to_path_buf(),
+            error: ParseError {
+                line: 1,
+                message: format!("cannot read: {e}"),
+            },
+        })?;
+        Entry::parse(&bytes, &self.config.kinds).map_err(|error| LoadError {
+            path: path.to_path_buf(),
+            error,
+        })
+    }
+
+    /// Find an entry by id (file stem), unique stem prefix, `id` field, or path.
+    pub fn find(&self, query: &str) -> Result<PathBuf> {
+        let as_path = self.root.join(query);
+        for candidate in [PathBuf::from(query), as_path] {
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+        let query = query.strip_suffix(".md").unwrap_or(query);
+        // A prefix that names a month (YYYY-MM…) only needs that month's folder.
+        let range = month_of_prefix(query).map(|d| {
+            let end = d
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|n| n.pred_opt())
+                .unwrap_or(d);
+            (d, end)
+        });
+        let mut matches = Vec::new();
+        for path in self.entry_files(range) {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if stem == query {
+                return Ok(path);
+            }
+            if stem.starts_with(query) {
+                matches.push(path);
+            }
+        }
+        if matches.is_empty() && range.is_none() {
+            // Maybe the stable `id` field of a renamed entry.
+            for path in self.entry_files(None) {
+                if let Ok(entry) = self.load(&path) {
+                    if entry.meta.id.as_deref() == Some(query) {
+                        return Ok(path);
+                    }
+                }
+            }
+        }
+        match matches.len() {
+            0 => Err(hinted(
+                format!("no entry matches `{query}`"),
+                "list entries with: wol list (the first column is the id)",
+            )),
+            1 => Ok(matches.remove(0)),
+            n => {
+                let names: Vec<String> = matches
+                    .iter()
+                    .take(10)
+                    .map(|p| {
+                        p.file_stem()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .collect();
+                Err(hinted(
+                    format!("`{query}` matches {n} entries: {}", names.join(", ")),
+                    "give more of the id",
+                ))
+            }
+        }
+    }
+
+    /// Write files and commit them in one commit, under the caller's lock. Each change's
+    /// file is written atomically first; an intent in `.wol/pending/` covers the gap
+    /// between the write and the commit.
+    pub fn write_and_commit(
+        &self,
+        changes: &[Change],
+        message: &str,
+        sig: &Signature<'_>,
+    ) -> Result<git2::Oid> {
+        let intent = self.record_intent(changes)?;
+        for change in changes {
+            let abs = self.root.join(change.path());
+            match change {
+                Change::Write { content, .. } => write_atomic(&abs, content)?,
+                Change::Remove { .. } => match fs::remove_file(&abs) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot remove {}", abs.display()));
+                    }
+                },
+            }
+        }
+        let oid = git::commit_changes(&self.repo, changes, message, sig)?;
+        let _ = fs::remove_file(intent);
+        Ok(oid)
+    }
+
+    fn record_intent(&self, changes: &[Change]) -> Result<PathBuf> {
+        let dir = self.state_dir().join("pending");
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let paths: Vec<&str> = changes.iter().map(Change::path).collect();
+        let path = dir.join(format!("{}.txt", std::process::id()));
+        write_atomic(&path, (paths.join("\n") + "\n").as_bytes())?;
+        Ok(path)
+    }
+
+    /// Entry files left uncommitted by a crash: those named by intents in `.wol/pending/`,
+    /// and `.md` files in `month_dir` that HEAD does not know. Returns the changes that
+    /// bring HEAD up to date and the intent files they settle.
+    pub fn uncommitted(&self, month_dir: Option<&Path>) -> Result<(Vec<Change>, Vec<PathBuf>)> {
+        let mut paths: Vec<String> = Vec::new();
+        let mut intents = Vec::new();
+        if let Ok(rd) = fs::read_dir(self.state_dir().join("pending")) {
+            for e in rd.filter_map(|e| e.ok()) {
+                if let Ok(text) = fs::read_to_string(e.path()) {
+                    paths.extend(text.lines().filter(|l| safe_rel_path(l)).map(String::from));
+                }
+                intents.push(e.path());
+            }
+        }
+        if let Some(dir) = month_dir {
+            let rel_dir = self.rel(dir);
+            let known = git::tree_file_names(&self.repo, &rel_dir)?;
+            if let Ok(rd) = fs::read_dir(dir) {
+                for e in rd.filter_map(|e| e.ok()) {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.ends_with(".md") && !known.contains(&name) && e.path().is_file() {
+                        paths.push(format!("{rel_dir}/{name}"));
+                    }
+                }
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        let head = self.head_tree()?;
+        let mut changes = Vec::new();
+        for rel in paths {
+            let abs = self.root.join(&rel);
+            let in_head = head
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(&rel)).ok())
+                .map(|e| e.id());
+            match fs::read(&abs) {
+                Ok(content) => {
+                    let oid = git2::Oid::hash_object(git2::ObjectType::Blob, &content)?;
+                    if in_head != Some(oid) {
+                        changes.push(Change::Write { path: rel, content });
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    if in_head.is_some() {
+                        changes.push(Change::Remove { path: rel });
+                    }
+                }
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", abs.display())),
+            }
+        }
+        Ok((changes, intents))
+    }
+
+    /// Commit what a crash left uncommitted (see [`Journal::uncommitted`]). Returns how
+    /// many files were recovered.
+    pub fn recover(&self, month_dir: Option<&Path>, sig: &Signature<'_>) -> Result<usize> {
+        let (changes, intents) = self.uncommitted(month_dir)?;
+        if !changes.is_empty() {
+            git::commit_changes(
+                &self.repo,
+                &changes,
+                "wol: recover uncommitted entries",
+                sig,
+            )?;
+        }
+        for intent in intents {
+            let _ = fs::remove_file(intent);
+        }
+        Ok(changes.len())
+    }
+
+    fn head_tree(&self) -> Result<Option<git2::Tree<'_>>> {
+        let branch = match git::head_branch(&self.repo) {
+            Ok(b) => b,
+            Err(_) => return Ok(None),
+        };
+        Ok(git::branch_commit(&self.repo, &branch)?
+            .map(|c| c.tree())
+            .transpose()?)
+    }
+
+    /// A directory for drafts the editor works on; kept when something goes wrong.
+    pub fn drafts_dir(&self) -> Result<PathBuf> {
+        let dir = self.state_dir().join("drafts");
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(dir)
+    }
+}
+
+/// An entry file that could not be read: where, which line, what.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{}: {}", path.display(), error.line, error.message)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub error: ParseError,
+}
+
+/// Write a file atomically: a temp file in the same directory, then a rename.
+pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".wol-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(content)
+        .and_then(|()| tmp.as_file().sync_data())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Sub-directories whose names are `digits` decimal digits, largest number first.
+fn numbered_dirs(dir: &Path, digits: usize) -> Vec<(u32, PathBuf)> {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(u32, PathBuf)> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name();
+            let name = name.to_str()?;
+            if name.len() != digits || !name.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some((name.parse().ok()?, e.path()))
+        })
+        .collect();
+    out.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    out
+}
+
+fn month_in_range(year: i32, month: u32, range: Option<(NaiveDate, NaiveDate)>) -> bool {
+    let Some((from, to)) = range else {
+        return true;
+    };
+    let key = year * 12 + month as i32;
+    let lo = from.year() * 12 + from.month() as i32;
+    let hi = to.year() * 12 + to.month() as i32;
+    (lo..=hi).contains(&key)
+}
+
+/// `2026-11…` → the first day of that month.
+fn month_of_prefix(prefix: &str) -> Option<NaiveDate> {
+    let y: i32 = prefix.get(0..4)?.parse().ok()?;
+    if prefix.as_bytes().get(4) != Some(&b'-') {
+        return None;
+    }
+    let m: u32 = prefix.get(5..7)?.parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, 1)
+}
+
+/// A relative path that stays inside the journal.
+fn safe_rel_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The user-facing error for a journal that does not exist at an explicitly named place.
+pub fn not_a_journal(root: &Path) -> anyhow::Error {
+    user(format!("{} is not a wol journal", root.display()))
+}

@@ -1,0 +1,44 @@
+//! wol — a command-line journal for working out loud.
+//!
+//! The data flow, in five lines:
+//! 1. `cli` parses the command line; `cmd::*` each run one subcommand through a [`cmd::Ctx`];
+//! 2. `journal` finds and opens the journal (config layers in `config`), takes the lock;
+//! 3. `entry` parses and writes entry files; `filter` selects them; `dates` reads dates;
+//! 4. `git` commits the changed paths with git2 and keeps the index in step;
+//! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod dates;
+pub mod editor;
+pub mod entry;
+pub mod error;
+pub mod filter;
+pub mod git;
+pub mod journal;
+pub mod templates;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+/// Parse the process arguments, run the command, print any error, return the exit code:
+/// 0 ok, 1 failure, 2 usage error. A closed stdout (`wol list | head`) is success.
+pub fn main_entry() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cmd::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if error::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            error::report(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
