@@ -67,3 +67,20 @@ pub enum Command {
     Edit(cmd::edit::EditArgs),
     Rm(cmd::rm::RmArgs),
 }
+
+impl Command {
+    /// Whether the command may open a network connection. Those that never do skip
+    /// loading the TLS certificate bundle (see [`crate::tls`]).
+    pub fn uses_network(&self) -> bool {
+        !matches!(
+            self,
+            Command::Init(_)
+                | Command::Log(_)
+                | Command::List(_)
+                | Command::Show(_)
+                | Command::Search(_)
+                | Command::Edit(_)
+                | Command::Rm(_)
+        )
+    }
+}

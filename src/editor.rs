@@ -16,11 +16,13 @@ pub fn edit(path: &Path) -> Result<()> {
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "vi".to_string());
-    let status = Command::new("sh")
-        .arg("-c")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
         .arg(format!("{editor} \"$1\""))
         .arg("sh")
-        .arg(path)
+        .arg(path);
+    crate::tls::restore_for_child(&mut cmd);
+    let status = cmd
         .status()
         .with_context(|| format!("cannot start the editor `{editor}`"))?;
     if !status.success() {

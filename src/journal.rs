@@ -6,6 +6,7 @@
 //! Writers take `.wol/lock`, write files atomically, record an intent in `.wol/pending/`
 //! and commit; an intent left behind by a crash is committed by the next writer.
 
+use std::cell::OnceCell;
 use std::fs::{self, File};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use git2::{Repository, Signature};
 
 use crate::config::{JournalConfig, UserConfig, default_journal_toml};
 use crate::entry::{Entry, ParseError, slugify};
-use crate::error::{hinted, user};
+use crate::error::hinted;
 use crate::git::{self, Change};
 
 /// The journal's config file name.
@@ -66,7 +67,8 @@ pub fn locate(named: Option<&Path>, cwd: &Path, user: &UserConfig) -> Result<(Pa
 pub struct Journal {
     pub root: PathBuf,
     pub config: JournalConfig,
-    pub repo: Repository,
+    /// Opened on first use: reading commands never need git, and opening it costs.
+    repo: OnceCell<Repository>,
 }
 
 /// What `init` did.
@@ -87,23 +89,26 @@ impl Journal {
             ));
         }
         let config = JournalConfig::load(&config_path)?;
-        let repo = match Repository::open(root) {
-            Ok(repo) if repo.workdir().is_some_and(|w| same_dir(w, root)) => repo,
-            _ => {
-                return Err(hinted(
-                    format!("{} is not a git repository", root.display()),
-                    format!(
-                        "run: wol init {} (it makes it one and keeps your files)",
-                        root.display()
-                    ),
-                ));
-            }
-        };
+        if !root.join(".git").exists() {
+            return Err(not_a_repo(root));
+        }
         Ok(Journal {
             root: root.to_path_buf(),
             config,
-            repo,
+            repo: OnceCell::new(),
         })
+    }
+
+    /// The journal's git repository, opened on first use.
+    pub fn repo(&self) -> Result<&Repository> {
+        if let Some(repo) = self.repo.get() {
+            return Ok(repo);
+        }
+        let repo = match Repository::open(&self.root) {
+            Ok(repo) if repo.workdir().is_some_and(|w| same_dir(w, &self.root)) => repo,
+            _ => return Err(not_a_repo(&self.root)),
+        };
+        Ok(self.repo.get_or_init(|| repo))
     }
 
     /// Create a journal in `root` (or complete a partial one): git repository, `wol.toml`,
@@ -358,7 +363,7 @@ impl Journal {
                 },
             }
         }
-        let oid = git::commit_changes(&self.repo, changes, message, sig)?;
+        let oid = git::commit_changes(self.repo()?, changes, message, sig)?;
         let _ = fs::remove_file(intent);
         Ok(oid)
     }
@@ -388,7 +393,7 @@ impl Journal {
         }
         if let Some(dir) = month_dir {
             let rel_dir = self.rel(dir);
-            let known = git::tree_file_names(&self.repo, &rel_dir)?;
+            let known = git::tree_file_names(self.repo()?, &rel_dir)?;
             if let Ok(rd) = fs::read_dir(dir) {
                 for e in rd.filter_map(|e| e.ok()) {
                     let name = e.file_name().to_string_lossy().into_owned();
@@ -432,7 +437,7 @@ impl Journal {
         let (changes, intents) = self.uncommitted(month_dir)?;
         if !changes.is_empty() {
             git::commit_changes(
-                &self.repo,
+                self.repo()?,
                 &changes,
                 "wol: recover uncommitted entries",
                 sig,
@@ -445,11 +450,12 @@ impl Journal {
     }
 
     fn head_tree(&self) -> Result<Option<git2::Tree<'_>>> {
-        let branch = match git::head_branch(&self.repo) {
+        let repo = self.repo()?;
+        let branch = match git::head_branch(repo) {
             Ok(b) => b,
             Err(_) => return Ok(None),
         };
-        Ok(git::branch_commit(&self.repo, &branch)?
+        Ok(git::branch_commit(repo, &branch)?
             .map(|c| c.tree())
             .transpose()?)
     }
@@ -543,7 +549,12 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The user-facing error for a journal that does not exist at an explicitly named place.
-pub fn not_a_journal(root: &Path) -> anyhow::Error {
-    user(format!("{} is not a wol journal", root.display()))
+fn not_a_repo(root: &Path) -> anyhow::Error {
+    hinted(
+        format!("{} is not a git repository", root.display()),
+        format!(
+            "run: wol init {} (it makes it one and keeps your files)",
+            root.display()
+        ),
+    )
 }

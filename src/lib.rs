@@ -18,6 +18,7 @@ pub mod filter;
 pub mod git;
 pub mod journal;
 pub mod templates;
+pub mod tls;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,9 @@ pub fn main_entry() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if !cli.command.uses_network() {
+        tls::skip_ca_bundle();
+    }
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if error::is_broken_pipe(&e) => ExitCode::SUCCESS,

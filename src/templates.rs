@@ -44,7 +44,7 @@ pub fn entry_template(journal: &Journal, ctx: &Ctx, kind: &str) -> Result<String
     let mut env = environment();
     env.add_template("entry.md", &src)
         .context("the entry template templates/entry.md is not valid")?;
-    let author = ctx.author(&journal.repo, journal.config.author.as_deref());
+    let author = ctx.author(journal);
     env.get_template("entry.md")?
         .render(context! { kind, date => ctx.now.format("%Y-%m-%d %H:%M").to_string(), author })
         .context("cannot render the entry template")

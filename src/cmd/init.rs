@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
         .or_else(|| ctx.global.journal.clone())
         .unwrap_or_else(|| ctx.cwd.clone());
     let dir = ctx.cwd.join(dir);
-    let outcome = Journal::init(&dir, |repo| ctx.signature_for(repo, None))?;
+    let outcome = Journal::init(&dir, |repo| ctx.signature_for(Some(repo), None))?;
     // A config with a mistake in it is better reported now than at the first `wol log`.
     Journal::open(&dir)?;
     match outcome {

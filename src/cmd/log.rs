@@ -272,7 +272,7 @@ fn build_entry(
             kind,
             tags,
             visibility,
-            author: ctx.author(&journal.repo, journal.config.author.as_deref()),
+            author: ctx.author(journal),
             to: args.to.clone(),
             id: None,
             extra: toml::Table::new(),

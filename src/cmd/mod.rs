@@ -60,7 +60,7 @@ impl Ctx {
         if matches!(found, Found::Default | Found::UserConfig)
             && !root.join(journal::CONFIG_FILE).exists()
         {
-            Journal::init(&root, |repo| self.signature_for(repo, None))?;
+            Journal::init(&root, |repo| self.signature_for(Some(repo), None))?;
             self.notice(&format!("wol: created a new journal at {}", root.display()));
         }
         Journal::open(&root)
@@ -68,27 +68,32 @@ impl Ctx {
 
     /// The author of new entries: `$WOL_AUTHOR`, the journal's `author`, the user config's
     /// `author`, git's `user.name`, the login name.
-    pub fn author(&self, repo: &Repository, journal_author: Option<&str>) -> String {
+    pub fn author(&self, journal: &Journal) -> String {
+        self.author_from(journal.repo().ok(), journal.config.author.as_deref())
+    }
+
+    fn author_from(&self, repo: Option<&Repository>, journal_author: Option<&str>) -> String {
         std::env::var("WOL_AUTHOR")
             .ok()
             .filter(|a| !a.trim().is_empty())
             .or_else(|| journal_author.map(String::from))
             .or_else(|| self.user.author.clone())
-            .or_else(|| git::config_string(repo, "user.name"))
+            .or_else(|| repo.and_then(|r| git::config_string(r, "user.name")))
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("LOGNAME").ok())
             .filter(|a| !a.trim().is_empty())
             .unwrap_or_else(|| "anonymous".to_string())
     }
 
-    fn signature_for(
+    pub fn signature_for(
         &self,
-        repo: &Repository,
+        repo: Option<&Repository>,
         journal_author: Option<&str>,
     ) -> Result<Signature<'static>> {
-        let name = self.author(repo, journal_author);
+        let name = self.author_from(repo, journal_author);
         // git needs an e-mail; without user.email, say plainly that there is none.
-        let email = git::config_string(repo, "user.email")
+        let email = repo
+            .and_then(|r| git::config_string(r, "user.email"))
             .filter(|e| !e.trim().is_empty())
             .unwrap_or_else(|| format!("{}@localhost", crate::entry::slugify(&name)));
         let time = git2::Time::new(
@@ -101,7 +106,7 @@ impl Ctx {
 
     /// The git signature for commits in `journal`, at "now".
     pub fn signature(&self, journal: &Journal) -> Result<Signature<'static>> {
-        self.signature_for(&journal.repo, journal.config.author.as_deref())
+        self.signature_for(Some(journal.repo()?), journal.config.author.as_deref())
     }
 
     /// A message for the person (stderr), unless `--quiet`.
