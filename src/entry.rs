@@ -253,7 +253,7 @@ fn parse_meta(front: &str, kinds: &[String]) -> Result<Meta, ParseError> {
     if title.trim().is_empty() {
         return Err(field_err("title", "`title` is empty".into()));
     }
-    if !kinds.iter().any(|k| *k == kind) {
+    if !kinds.contains(&kind) {
         return Err(field_err(
             "kind",
             format!(
@@ -410,11 +410,12 @@ pub fn section(body: &str, heading: &str) -> Option<String> {
     let mut lines = body.lines();
     let mut found = false;
     for line in lines.by_ref() {
-        if let Some(h) = line.strip_prefix("## ") {
-            if h.trim().eq_ignore_ascii_case(heading) {
-                found = true;
-                break;
-            }
+        if line
+            .strip_prefix("## ")
+            .is_some_and(|h| h.trim().eq_ignore_ascii_case(heading))
+        {
+            found = true;
+            break;
         }
     }
     if !found {

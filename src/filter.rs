@@ -36,7 +36,7 @@ impl Filter {
         let day = m.date.date_naive();
         self.since.is_none_or(|s| day >= s)
             && self.until.is_none_or(|u| day <= u)
-            && (self.kinds.is_empty() || self.kinds.iter().any(|k| *k == m.kind))
+            && (self.kinds.is_empty() || self.kinds.contains(&m.kind))
             && (self.tags.is_empty() || self.tags.iter().any(|t| entry.has_tag(t)))
             && self
                 .author

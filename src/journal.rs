@@ -308,10 +308,11 @@ impl Journal {
         if matches.is_empty() && range.is_none() {
             // Maybe the stable `id` field of a renamed entry.
             for path in self.entry_files(None) {
-                if let Ok(entry) = self.load(&path) {
-                    if entry.meta.id.as_deref() == Some(query) {
-                        return Ok(path);
-                    }
+                if self
+                    .load(&path)
+                    .is_ok_and(|e| e.meta.id.as_deref() == Some(query))
+                {
+                    return Ok(path);
                 }
             }
         }
@@ -509,7 +510,7 @@ fn numbered_dirs(dir: &Path, digits: usize) -> Vec<(u32, PathBuf)> {
             Some((name.parse().ok()?, e.path()))
         })
         .collect();
-    out.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    out.sort_unstable_by_key(|d| std::cmp::Reverse(d.0));
     out
 }
 

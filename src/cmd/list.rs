@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             Err(e) => warn_malformed(&e),
         }
     }
-    found.sort_by(|a, b| b.1.meta.date.cmp(&a.1.meta.date));
+    found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
     if let Some(n) = args.limit {
         found.truncate(n);
     }
