@@ -157,17 +157,28 @@ impl Journal {
         let head_tree = git::branch_commit(&repo, &branch)?
             .map(|c| c.tree())
             .transpose()?;
-        for name in [CONFIG_FILE, ".gitignore"] {
-            let content = fs::read(root.join(name))?;
-            let blob = repo.blob(&content)?;
+        // Entries already in the folder (a copied or hand-made journal) are the journal's
+        // content: commit them too, so nothing is left untracked.
+        let mut paths = vec![CONFIG_FILE.to_string(), ".gitignore".to_string()];
+        for dir in [ENTRIES_DIR, "digests"] {
+            for file in files_under(&root.join(dir))? {
+                let rel = file.strip_prefix(root).unwrap_or(&file);
+                let rel: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                paths.push(rel.join("/"));
+            }
+        }
+        for rel in paths {
+            let content = fs::read(root.join(&rel))?;
+            let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &content)?;
             let in_head = head_tree
                 .as_ref()
-                .and_then(|t| t.get_name(name).map(|e| e.id()));
+                .and_then(|t| t.get_path(Path::new(&rel)).ok())
+                .map(|e| e.id());
             if in_head != Some(blob) {
-                changes.push(Change::Write {
-                    path: name.to_string(),
-                    content,
-                });
+                changes.push(Change::Write { path: rel, content });
             }
         }
         if changes.is_empty() {
@@ -492,6 +503,30 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// Every `.md` file under `dir`, recursively (none when `dir` does not exist).
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        };
+        for e in rd {
+            let e = e?;
+            let kind = e.file_type()?;
+            if kind.is_dir() {
+                stack.push(e.path());
+            } else if kind.is_file() && e.path().extension().is_some_and(|x| x == "md") {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Sub-directories whose names are `digits` decimal digits, largest number first.
