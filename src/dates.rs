@@ -26,13 +26,22 @@ pub fn now() -> Result<DateTime<FixedOffset>> {
     }
 }
 
-/// Parse a date/time a person typed, relative to `now` and in `now`'s offset.
+/// Parse a date/time a person typed, relative to `now`. A time without an offset takes
+/// the local time zone's offset *on that date* (summer time in July), unless `$WOL_NOW`
+/// fixes the clock, in which case it takes `now`'s offset.
 pub fn parse(text: &str, now: &DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>> {
+    parse_with(text, now, clock_is_fixed())
+}
+
+fn parse_with(
+    text: &str,
+    now: &DateTime<FixedOffset>,
+    fixed: bool,
+) -> Result<DateTime<FixedOffset>> {
     let text = text.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         return Ok(dt);
     }
-    let tz = *now.offset();
     for fmt in [
         "%Y-%m-%d %H:%M",
         "%Y-%m-%d %H:%M:%S",
@@ -40,11 +49,11 @@ pub fn parse(text: &str, now: &DateTime<FixedOffset>) -> Result<DateTime<FixedOf
         "%Y-%m-%dT%H:%M:%S",
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, fmt) {
-            return local(naive, tz);
+            return Ok(local(naive, now, fixed));
         }
     }
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return local(day.and_time(NaiveTime::MIN), tz);
+        return Ok(local(day.and_time(NaiveTime::MIN), now, fixed));
     }
     let parsed = interim::parse_date_string(text, *now, interim::Dialect::Uk).map_err(|e| {
         hinted(
@@ -54,21 +63,18 @@ pub fn parse(text: &str, now: &DateTime<FixedOffset>) -> Result<DateTime<FixedOf
     })?;
     // A day named without a time of day ("last friday") means 09:00, as in jrnl; "now"
     // and "3 hours ago" keep theirs.
-    if parsed.time() == NaiveTime::MIN && !names_a_time(text) {
-        return local(
-            parsed
-                .date_naive()
-                .and_hms_opt(9, 0, 0)
-                .expect("valid time"),
-            tz,
-        );
+    let naive = if parsed.time() == NaiveTime::MIN && !names_a_time(text) {
+        parsed
+            .date_naive()
+            .and_hms_opt(9, 0, 0)
+            .expect("valid time")
+    } else {
+        parsed.naive_local()
+    };
+    if naive == now.naive_local() {
+        return Ok(*now);
     }
-    Ok(parsed)
-}
-
-fn names_a_time(text: &str) -> bool {
-    let t = text.to_ascii_lowercase();
-    t.contains(':') || t.contains("midnight") || t.contains("am") || t.contains("pm")
+    Ok(local(naive, now, fixed))
 }
 
 /// Parse a day a person typed (`2026-11-20`, `yesterday`, `last monday`).
@@ -76,11 +82,31 @@ pub fn parse_day(text: &str, now: &DateTime<FixedOffset>) -> Result<NaiveDate> {
     Ok(parse(text, now)?.date_naive())
 }
 
-fn local(naive: NaiveDateTime, tz: FixedOffset) -> Result<DateTime<FixedOffset>> {
-    Ok(tz
+/// `naive` in the local time zone (or in `now`'s offset when the clock is fixed).
+fn local(naive: NaiveDateTime, now: &DateTime<FixedOffset>, fixed: bool) -> DateTime<FixedOffset> {
+    let offset_of_now = || {
+        now.offset()
+            .from_local_datetime(&naive)
+            .single()
+            .expect("fixed offsets are unambiguous")
+    };
+    if fixed {
+        return offset_of_now();
+    }
+    // In a summer-time gap or overlap, take the earlier reading, as most tools do.
+    Local
         .from_local_datetime(&naive)
-        .single()
-        .expect("fixed offsets are unambiguous"))
+        .earliest()
+        .map_or_else(offset_of_now, |dt| dt.fixed_offset())
+}
+
+fn clock_is_fixed() -> bool {
+    std::env::var_os("WOL_NOW").is_some_and(|v| !v.is_empty())
+}
+
+fn names_a_time(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains(':') || t.contains("midnight") || t.contains("am") || t.contains("pm")
 }
 
 #[cfg(test)]
@@ -93,13 +119,13 @@ mod tests {
 
     #[test]
     fn natural_dates_are_relative_to_now() {
-        let p = |s| parse(s, &now()).unwrap().to_rfc3339();
+        let p = |s| parse_with(s, &now(), true).unwrap().to_rfc3339();
         assert_eq!(p("yesterday 17:00"), "2026-11-21T17:00:00+01:00");
         assert_eq!(p("last friday"), "2026-11-20T09:00:00+01:00");
         assert_eq!(p("yesterday 00:00"), "2026-11-21T00:00:00+01:00");
         assert_eq!(p("2026-11-20 09:00"), "2026-11-20T09:00:00+01:00");
         assert_eq!(p("2026-11-20T09:00:00+02:00"), "2026-11-20T09:00:00+02:00");
         assert_eq!(p("2026-11-20"), "2026-11-20T00:00:00+01:00");
-        assert!(parse("someday maybe", &now()).is_err());
+        assert!(parse_with("someday maybe", &now(), true).is_err());
     }
 }

@@ -85,12 +85,14 @@ pub fn commit_changes(
         None => repo.find_tree(empty_tree(repo)?)?,
     };
     let parents: Vec<&git2::Commit> = parent.iter().collect();
-    // Passing the branch makes libgit2 check that it still points at `parent`: a
-    // concurrent writer makes this fail instead of losing its commit.
     let oid = repo
-        .commit(Some(&branch), sig, sig, message, &tree, &parents)
-        .with_context(|| format!("cannot commit to {branch}"))?;
+        .commit(None, sig, sig, message, &tree, &parents)
+        .context("cannot create the commit")?;
 
+    // The index first, then the branch: a process killed in between leaves the change
+    // staged (and its intent in .wol/pending/), which the next writer commits; the other
+    // order would leave `git status` showing the new file as deleted.
+    clear_stale_lock(&repo.path().join("index.lock"))?;
     let mut index = repo.index().context("cannot open the git index")?;
     for change in changes {
         let path = Path::new(change.path());
@@ -101,7 +103,42 @@ pub fn commit_changes(
         .with_context(|| format!("cannot update the git index for {}", change.path()))?;
     }
     index.write().context("cannot write the git index")?;
+
+    clear_stale_lock(&repo.path().join(format!("{branch}.lock")))?;
+    let reflog = format!("commit: {}", message.lines().next().unwrap_or(""));
+    // A compare-and-swap on the branch: if someone else moved it since we read it, fail
+    // rather than drop their commit.
+    let moved = match &parent {
+        Some(p) => repo.reference_matching(&branch, oid, true, p.id(), &reflog),
+        None => repo.reference(&branch, oid, false, &reflog),
+    };
+    moved.with_context(|| format!("cannot move {branch} to the new commit"))?;
     Ok(oid)
+}
+
+/// Wait briefly for a git lock file to go away; if it stays, it was left by a process
+/// that died (git holds these for milliseconds), so remove it and say so.
+fn clear_stale_lock(path: &Path) -> Result<()> {
+    for _ in 0..20 {
+        if !path.exists() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            eprintln!(
+                "wol: removed {}, a git lock left behind by an interrupted process",
+                path.display()
+            );
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(hinted(
+            format!("git lock {} is in the way: {e}", path.display()),
+            "if no git command is running, remove that file",
+        )),
+    }
 }
 
 fn empty_tree(repo: &Repository) -> Result<Oid> {

@@ -288,11 +288,32 @@ impl Journal {
 
     /// Find an entry by id (file stem), unique stem prefix, `id` field, or path.
     pub fn find(&self, query: &str) -> Result<PathBuf> {
-        let as_path = self.root.join(query);
-        for candidate in [PathBuf::from(query), as_path] {
-            if candidate.is_file() {
-                return Ok(candidate);
+        // A path (relative to the current directory or to the journal) must name a file
+        // under entries/: `wol show /etc/passwd` is not an entry.
+        let entries = self.entries_dir().canonicalize().ok();
+        for candidate in [PathBuf::from(query), self.root.join(query)] {
+            if !candidate.is_file() {
+                continue;
             }
+            let inside = candidate
+                .canonicalize()
+                .ok()
+                .zip(entries.as_ref())
+                .is_some_and(|(c, e)| c.starts_with(e));
+            if !inside {
+                return Err(hinted(
+                    format!(
+                        "{query} is not an entry of the journal {}",
+                        self.root.display()
+                    ),
+                    "give an entry id (see wol list) or a path under entries/",
+                ));
+            }
+            let rel = candidate
+                .canonicalize()?
+                .strip_prefix(entries.as_ref().expect("checked above"))?
+                .to_path_buf();
+            return Ok(self.entries_dir().join(rel));
         }
         let query = query.strip_suffix(".md").unwrap_or(query);
         // A prefix that names a month (YYYY-MM…) only needs that month's folder.
@@ -365,7 +386,9 @@ impl Journal {
         for change in changes {
             let abs = self.root.join(change.path());
             match change {
-                Change::Write { content, .. } => write_atomic(&abs, content)?,
+                Change::Write { content, .. } => {
+                    write_atomic_via(&self.state_dir().join("tmp"), &abs, content)?
+                }
                 Change::Remove { .. } => match fs::remove_file(&abs) {
                     Ok(()) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -385,7 +408,11 @@ impl Journal {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let paths: Vec<&str> = changes.iter().map(Change::path).collect();
         let path = dir.join(format!("{}.txt", std::process::id()));
-        write_atomic(&path, (paths.join("\n") + "\n").as_bytes())?;
+        write_atomic_via(
+            &self.state_dir().join("tmp"),
+            &path,
+            (paths.join("\n") + "\n").as_bytes(),
+        )?;
         Ok(path)
     }
 
@@ -396,13 +423,9 @@ impl Journal {
         let mut paths: Vec<String> = Vec::new();
         let mut intents = Vec::new();
         if let Ok(rd) = fs::read_dir(self.state_dir().join("pending")) {
-            for e in rd.filter_map(|e| e.ok()) {
-                if let Ok(text) = fs::read_to_string(e.path()) {
-                    paths.extend(text.lines().filter(|l| safe_rel_path(l)).map(String::from));
-                }
-                intents.push(e.path());
-            }
+            intents.extend(rd.filter_map(|e| e.ok()).map(|e| e.path()));
         }
+        paths.extend(intent_paths(&intents));
         if let Some(dir) = month_dir {
             let rel_dir = self.rel(dir);
             let known = git::tree_file_names(self.repo()?, &rel_dir)?;
@@ -455,6 +478,21 @@ impl Journal {
                 sig,
             )?;
         }
+        if !intents.is_empty() {
+            // A writer died between its index update and its commit (or the other way
+            // round): make the index agree with HEAD and the files for what it touched.
+            let repo = self.repo()?;
+            let mut index = repo.index()?;
+            for rel in intent_paths(&intents) {
+                let result = if self.root.join(&rel).is_file() {
+                    index.add_path(Path::new(&rel))
+                } else {
+                    index.remove_path(Path::new(&rel))
+                };
+                result.with_context(|| format!("cannot update the git index for {rel}"))?;
+            }
+            index.write().context("cannot write the git index")?;
+        }
         for intent in intents {
             let _ = fs::remove_file(intent);
         }
@@ -490,12 +528,19 @@ pub struct LoadError {
 
 /// Write a file atomically: a temp file in the same directory, then a rename.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    write_atomic_via(path.parent().unwrap_or(Path::new(".")), path, content)
+}
+
+/// Write a file atomically through a temp file in `tmp_dir` (same file system), so that
+/// a process killed mid-write leaves no stray file next to the target.
+pub fn write_atomic_via(tmp_dir: &Path, path: &Path, content: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    fs::create_dir_all(tmp_dir).with_context(|| format!("cannot create {}", tmp_dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".wol-tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+        .tempfile_in(tmp_dir)
+        .with_context(|| format!("cannot write in {}", tmp_dir.display()))?;
     tmp.write_all(content)
         .and_then(|()| tmp.as_file().sync_data())
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -567,6 +612,20 @@ fn month_of_prefix(prefix: &str) -> Option<NaiveDate> {
     }
     let m: u32 = prefix.get(5..7)?.parse().ok()?;
     NaiveDate::from_ymd_opt(y, m, 1)
+}
+
+/// The journal paths named by intent files.
+fn intent_paths(intents: &[PathBuf]) -> Vec<String> {
+    intents
+        .iter()
+        .filter_map(|i| fs::read_to_string(i).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter(|l| safe_rel_path(l))
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// A relative path that stays inside the journal.

@@ -245,6 +245,9 @@ fn build_entry(
         body.push('\n');
     }
     let mut tags: Vec<String> = Vec::new();
+    for tag in &args.tags {
+        check_tag(tag)?;
+    }
     for tag in args
         .tags
         .iter()
@@ -279,6 +282,24 @@ fn build_entry(
         },
         body,
     })
+}
+
+/// Tags become file names and URLs when published: one word of letters, digits, `-`,
+/// `_` or `.` (not only dots).
+fn check_tag(tag: &str) -> Result<()> {
+    let t = tag.trim().trim_start_matches('#');
+    let ok = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !t.chars().all(|c| c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(hinted(
+            format!("`{tag}` is not a valid tag"),
+            "a tag is one word of letters, digits, -, _ or . such as `onboarding` or `open-source`",
+        ))
+    }
 }
 
 fn one_line(text: &str) -> String {

@@ -1,0 +1,283 @@
+//! Nothing lost: entry files left uncommitted by a crash are committed by the
+//! next write, and a `wol` killed inside the editor leaves no stale lock and a
+//! consistent repository.
+
+use std::fs;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::common::{TestEnv, entry_text, stderr, wait_for};
+
+#[test]
+fn uncommitted_entry_is_committed_by_the_next_write() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let orphan = "entries/2026/11/2026-11-21-0800-written-before-the-crash.md";
+    let text = entry_text(
+        "Written before the crash",
+        "2026-11-21T08:00:00+01:00",
+        "progress",
+        &["crash"],
+        "public",
+        "Test Author",
+        "Do not lose me.\n",
+    );
+    env.write(orphan, &text);
+    assert!(!env.git_status().is_empty());
+
+    let entry = env.log(&["x"]);
+
+    env.assert_consistent();
+    let tracked = env.git(["ls-files", "entries"]);
+    assert!(
+        tracked.lines().any(|l| l == orphan),
+        "orphan not committed:\n{tracked}"
+    );
+    assert!(tracked.lines().any(|l| l == entry.to_str().unwrap()));
+    assert_eq!(
+        env.read(orphan),
+        text,
+        "the recovered file must be committed as it was"
+    );
+    assert!(
+        env.subjects()
+            .iter()
+            .any(|s| s == "wol: recover uncommitted entries"),
+        "expected a recovery commit, got {:?}",
+        env.subjects()
+    );
+    assert_eq!(
+        env.head_subject(),
+        "log(progress): x",
+        "the new entry is committed last"
+    );
+}
+
+/// Kills the orphaned fake editor (whose pid it recorded) when the test ends.
+struct KillPid(Option<String>);
+
+impl Drop for KillPid {
+    fn drop(&mut self) {
+        if let Some(pid) = &self.0 {
+            let _ = Command::new("kill")
+                .args(["-9", pid])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+#[test]
+fn kill_9_inside_the_editor_loses_nothing_and_leaves_no_stale_lock() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Before the crash"]);
+    let head = env.git(["rev-parse", "HEAD"]);
+
+    let pidfile = env.root.join("editor.pid");
+    env.fake_editor(&format!("echo $$ > '{}'; exec sleep 30", pidfile.display()));
+    let mut child = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .args(["log", "-e"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let started = wait_for(Duration::from_secs(10), || {
+        fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
+    });
+    let _editor = KillPid(
+        fs::read_to_string(&pidfile)
+            .ok()
+            .map(|s| s.trim().to_owned()),
+    );
+    if !started {
+        child.kill().ok();
+        child.wait().ok();
+        panic!("the editor was not started within 10 s");
+    }
+    let drafts = env.draft_files();
+    assert_eq!(
+        drafts.len(),
+        1,
+        "one draft under .wol/drafts/ while editing: {drafts:?}"
+    );
+    let template = fs::read_to_string(&drafts[0]).unwrap();
+
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    assert!(drafts[0].is_file(), "the draft must survive the crash");
+    assert_eq!(fs::read_to_string(&drafts[0]).unwrap(), template);
+    assert!(
+        !template.trim().is_empty(),
+        "the draft holds the entry template"
+    );
+    let status = env.git_status();
+    assert!(
+        !status.contains("entries/"),
+        "nothing under entries/ may be left half-done:\n{status}"
+    );
+    env.git_status_clean();
+    env.git_fsck_clean();
+    assert_eq!(env.git(["rev-parse", "HEAD"]), head);
+    assert_eq!(env.entry_files().len(), 1);
+
+    // The orphaned editor still runs; the next command must not wait on a lock.
+    let out = env
+        .wol_j()
+        .timeout(Duration::from_secs(20))
+        .args(["log", "after crash"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wol log after the crash failed:\n{}",
+        stderr(&out)
+    );
+    assert_eq!(env.entry_files().len(), 2);
+    assert_eq!(env.head_subject(), "log(progress): after crash");
+    env.assert_consistent();
+}
+
+#[test]
+fn kill_9_at_random_points_of_log_loses_nothing() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Warm up"]);
+    // Kill `wol log` after 0..40 ms: before, during and after its write and commit.
+    for (n, delay_ms) in (0..40).step_by(2).enumerate() {
+        let mut child = env
+            .wol_std()
+            .arg("--journal")
+            .arg(&env.journal)
+            .args(["log", &format!("killed {n}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().ok();
+        child.wait().unwrap();
+        env.git_fsck_clean();
+    }
+    let out = env
+        .wol_j()
+        .timeout(Duration::from_secs(20))
+        .args(["log", "after the massacre"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wol log after kills failed:\n{}",
+        stderr(&out)
+    );
+    // Whatever was written is committed; HEAD, index and work tree agree.
+    env.assert_consistent();
+    let committed = env.git(["ls-files", "entries"]);
+    for file in env.entry_files() {
+        assert!(
+            committed.lines().any(|l| l == file.to_str().unwrap()),
+            "{} left uncommitted",
+            file.display()
+        );
+    }
+    // Every committed entry parses.
+    let out = env.wol_j().arg("list").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "", "a killed write left a malformed entry");
+    assert_eq!(stdout_lines(&out), env.entry_files().len());
+}
+
+fn stdout_lines(out: &std::process::Output) -> usize {
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+/// Seeds `n` committed entries by hand and returns their ids.
+fn seed_hand_entries(env: &TestEnv, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = format!("2026-11-21-{:02}{:02}-seeded-{i}", 8 + i / 60, i % 60);
+        env.write(
+            format!("entries/2026/11/{id}.md"),
+            entry_text(
+                &format!("Seeded {i}"),
+                &format!("2026-11-21T{:02}:{:02}:00+01:00", 8 + i / 60, i % 60),
+                "progress",
+                &[],
+                "public",
+                "Hand",
+                "original body\n",
+            ),
+        );
+        ids.push(id);
+    }
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "seed"]);
+    ids
+}
+
+/// Kills `wol ARGS(id)` after 0..40 ms for each id, then checks that the next
+/// write leaves everything committed and consistent.
+fn kill_during(env: &TestEnv, ids: &[String], args: impl Fn(&str) -> Vec<String>) {
+    for (n, id) in ids.iter().enumerate() {
+        let mut child = env
+            .wol_std()
+            .arg("--journal")
+            .arg(&env.journal)
+            .args(args(id))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(2 * n as u64));
+        child.kill().ok();
+        child.wait().unwrap();
+        env.git_fsck_clean();
+    }
+    let out = env
+        .wol_j()
+        .timeout(Duration::from_secs(20))
+        .args(["log", "after the kills"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wol log after kills failed:\n{}",
+        stderr(&out)
+    );
+    env.assert_consistent();
+    let out = env.wol_j().arg("list").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "", "a killed write left a malformed entry");
+}
+
+#[test]
+fn kill_9_at_random_points_of_rm_loses_nothing() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let ids = seed_hand_entries(&env, 20);
+    kill_during(&env, &ids, |id| {
+        vec!["rm".into(), "--yes".into(), id.into()]
+    });
+}
+
+#[test]
+fn kill_9_at_random_points_of_edit_loses_nothing() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let ids = seed_hand_entries(&env, 20);
+    env.fake_editor(r#"sed -i 's/original body/edited body/' "$1""#);
+    kill_during(&env, &ids, |id| vec!["edit".into(), id.into()]);
+    // Every entry holds either the old or the new body, never a mix or nothing.
+    for id in &ids {
+        let text = env.read(format!("entries/2026/11/{id}.md"));
+        assert!(
+            text.ends_with("original body\n") || text.ends_with("edited body\n"),
+            "{id}:\n{text}"
+        );
+    }
+}

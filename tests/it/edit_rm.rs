@@ -1,0 +1,199 @@
+//! `wol edit` and `wol rm`: changes are committed, history keeps the old text,
+//! and a failed edit loses nothing.
+
+use std::fs;
+
+use crate::common::{TestEnv, draft_path_in, stderr, stem};
+
+fn with_entry() -> (TestEnv, std::path::PathBuf) {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["--title", "Edit me", "The old body text."]);
+    (env, entry)
+}
+
+#[test]
+fn edit_commits_the_change() {
+    let (env, entry) = with_entry();
+    let before = env.commit_count();
+    env.fake_editor(r#"sed -i 's/The old body text./The new body text./' "$1""#);
+
+    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let text = env.read(&entry);
+    assert!(text.contains("The new body text."), "{text}");
+    assert!(!text.contains("The old body text."), "{text}");
+    assert_eq!(env.commit_count(), before + 1);
+    assert_eq!(env.head_subject(), "edit(progress): Edit me");
+    assert_eq!(
+        env.git(["show", "--name-status", "--format=", "HEAD"])
+            .trim(),
+        format!("M\t{}", entry.display())
+    );
+    env.assert_consistent();
+}
+
+#[test]
+fn edit_by_prefix_and_title_change() {
+    let (env, entry) = with_entry();
+    env.fake_editor(r#"sed -i 's/^title = .*/title = "Edited title"/' "$1""#);
+    env.wol_j()
+        .args(["edit", "2026-11-22-1432-edit"])
+        .assert()
+        .success();
+    assert!(env.read(&entry).contains("title = \"Edited title\"\n"));
+    assert_eq!(env.head_subject(), "edit(progress): Edited title");
+    env.assert_consistent();
+}
+
+#[test]
+fn edit_without_changes_commits_nothing() {
+    let (env, entry) = with_entry();
+    let before = env.commit_count();
+    let text = env.read(&entry);
+    env.fake_editor("exit 0");
+
+    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no changes"), "{}", stderr(&out));
+    assert_eq!(env.commit_count(), before);
+    assert_eq!(env.read(&entry), text);
+    env.git_status_clean();
+}
+
+#[test]
+fn edit_to_broken_front_matter_keeps_file_and_draft() {
+    let (env, entry) = with_entry();
+    let before = env.commit_count();
+    let text = env.read(&entry);
+    env.fake_editor(r#"printf '+++\ntitle = "unterminated\n+++\n\nmy precious edit\n' > "$1""#);
+
+    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(env.read(&entry), text, "the entry must stay as it was");
+    assert_eq!(env.commit_count(), before);
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("the error should name the draft under .wol/drafts/:\n{err}"));
+    assert!(
+        fs::read_to_string(&draft)
+            .unwrap_or_else(|e| panic!("draft {}: {e}", draft.display()))
+            .contains("my precious edit"),
+        "the edited text must be kept in the draft"
+    );
+    env.git_status_clean();
+}
+
+#[test]
+fn edit_with_failing_editor_changes_nothing() {
+    let (env, entry) = with_entry();
+    let before = env.commit_count();
+    let text = env.read(&entry);
+    env.fake_editor(r#"printf 'garbage' > "$1"; exit 4"#);
+    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(env.read(&entry), text);
+    assert_eq!(env.commit_count(), before);
+    env.git_status_clean();
+}
+
+#[test]
+fn edit_unknown_id_fails() {
+    let (env, _) = with_entry();
+    env.fake_editor(r#"echo touched > "$1""#);
+    let out = env
+        .wol_j()
+        .args(["edit", "no-such-entry"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(env.commit_count(), 2);
+}
+
+#[test]
+fn rm_without_yes_and_no_tty_refuses() {
+    let (env, entry) = with_entry();
+    let out = env.wol_j().args(["rm", &stem(&entry)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--yes"),
+        "hint should say pass --yes:\n{}",
+        stderr(&out)
+    );
+    assert!(env.journal.join(&entry).is_file(), "the entry must be kept");
+    assert_eq!(env.commit_count(), 2);
+    env.git_status_clean();
+}
+
+#[test]
+fn rm_yes_removes_and_commits_and_history_keeps_the_text() {
+    let (env, entry) = with_entry();
+    let out = env
+        .wol_j()
+        .args(["rm", "--yes", &stem(&entry)])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("removed"), "{}", stderr(&out));
+
+    assert!(!env.journal.join(&entry).exists());
+    assert_eq!(env.commit_count(), 3);
+    assert_eq!(env.head_subject(), "rm(progress): Edit me");
+    assert_eq!(
+        env.git(["show", "--name-status", "--format=", "HEAD"])
+            .trim(),
+        format!("D\t{}", entry.display())
+    );
+    assert!(env.git(["log", "-p"]).contains("The old body text."));
+    assert!(env.entry_files().is_empty());
+    env.wol_j().arg("list").assert().success().stdout("");
+    env.assert_consistent();
+}
+
+#[test]
+fn rm_unknown_id_fails() {
+    let (env, _) = with_entry();
+    let out = env
+        .wol_j()
+        .args(["rm", "--yes", "no-such-entry"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(env.commit_count(), 2);
+    assert_eq!(env.entry_files().len(), 1);
+}
+
+#[test]
+fn rm_and_edit_refuse_files_outside_the_journal() {
+    let (env, entry) = with_entry();
+    let outside = env.root.join("outside.md");
+    let text = env.read(&entry);
+    fs::write(&outside, &text).unwrap();
+    let before = env.commit_count();
+
+    let out = env
+        .wol_j()
+        .args(["rm", "--yes"])
+        .arg(&outside)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "rm outside: {}", stderr(&out));
+    env.fake_editor(r#"sed -i 's/old body/CHANGED/' "$1""#);
+    let out = env.wol_j().arg("edit").arg(&outside).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "edit outside: {}", stderr(&out));
+    let out = env
+        .wol_j()
+        .args(["rm", "--yes", "../outside.md"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "rm ../: {}", stderr(&out));
+
+    assert_eq!(
+        fs::read_to_string(&outside).unwrap(),
+        text,
+        "a file outside was touched"
+    );
+    assert_eq!(env.commit_count(), before);
+    env.git_status_clean();
+}

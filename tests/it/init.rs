@@ -1,0 +1,359 @@
+//! `wol init` and journal discovery: the journal a command acts on, and the
+//! default journal created on first use.
+
+use std::fs;
+
+use crate::common::{TestEnv, stderr, stdout};
+
+#[test]
+fn init_creates_repo_config_gitignore_and_one_commit() {
+    let env = TestEnv::new();
+    let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert!(out.status.success(), "wol init failed:\n{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Initialized journal in"),
+        "wol init should say where it initialized the journal:\n{}",
+        stderr(&out)
+    );
+
+    assert!(env.journal.join(".git").is_dir(), "no git repository");
+    let toml = env.read("wol.toml");
+    assert!(
+        toml.lines()
+            .any(|l| l.trim() == r#"default_visibility = "public""#),
+        "wol.toml should set default_visibility = \"public\" visibly:\n{toml}"
+    );
+    let gitignore = env.read(".gitignore");
+    assert!(
+        gitignore.lines().any(|l| l.trim() == ".wol/"),
+        ".gitignore should ignore .wol/:\n{gitignore}"
+    );
+
+    assert_eq!(env.commit_count(), 1);
+    assert_eq!(env.head_subject(), "wol: init journal");
+    assert_eq!(env.head_files(), vec![".gitignore", "wol.toml"]);
+    assert_eq!(env.git(["symbolic-ref", "--short", "HEAD"]).trim(), "main");
+    env.assert_consistent();
+}
+
+#[test]
+fn init_is_idempotent() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let toml = env.read("wol.toml");
+    let gitignore = env.read(".gitignore");
+
+    let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert!(
+        out.status.success(),
+        "second wol init failed:\n{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).to_lowercase().contains("already initialized"),
+        "second wol init should say the journal exists:\n{}",
+        stderr(&out)
+    );
+    assert_eq!(env.commit_count(), 1, "second init must not commit");
+    assert_eq!(env.read("wol.toml"), toml);
+    assert_eq!(env.read(".gitignore"), gitignore);
+    env.assert_consistent();
+}
+
+#[test]
+fn init_quiet_prints_nothing() {
+    let env = TestEnv::new();
+    env.wol()
+        .args(["-q", "init"])
+        .arg(&env.journal)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+    assert_eq!(env.commit_count(), 1);
+}
+
+#[test]
+fn init_defaults_to_the_current_directory() {
+    let env = TestEnv::new();
+    fs::create_dir_all(&env.journal).unwrap();
+    env.wol()
+        .current_dir(&env.journal)
+        .arg("init")
+        .assert()
+        .success();
+    assert!(env.journal.join("wol.toml").is_file());
+    assert_eq!(env.commit_count(), 1);
+    env.git_status_clean();
+}
+
+#[test]
+fn init_uses_the_journal_flag_and_wol_dir() {
+    let env = TestEnv::new();
+    env.wol_j().arg("init").assert().success();
+    assert!(env.journal.join("wol.toml").is_file(), "--journal DIR init");
+
+    let other = env.root.join("other");
+    env.wol()
+        .env("WOL_DIR", &other)
+        .arg("init")
+        .assert()
+        .success();
+    assert!(other.join("wol.toml").is_file(), "WOL_DIR init");
+    assert!(
+        !env.root.join("wol.toml").exists(),
+        "init must not write into the cwd"
+    );
+}
+
+#[test]
+fn init_reuses_an_existing_repo_and_keeps_user_gitignore_lines() {
+    let env = TestEnv::new();
+    fs::create_dir_all(&env.journal).unwrap();
+    env.git(["init", "-q", "-b", "trunk"]);
+    env.write("README.md", "my notes\n");
+    env.write(".gitignore", "target/\n*.log\n");
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "user commit"]);
+    let first = env.git(["rev-parse", "HEAD"]).trim().to_owned();
+
+    env.init_journal();
+
+    assert_eq!(
+        env.commit_count(),
+        2,
+        "one init commit on top of the user's"
+    );
+    assert_eq!(
+        env.git(["rev-parse", "HEAD~1"]).trim(),
+        first,
+        "history rewritten"
+    );
+    assert_eq!(env.git(["symbolic-ref", "--short", "HEAD"]).trim(), "trunk");
+    assert_eq!(env.read("README.md"), "my notes\n");
+    let gitignore = env.read(".gitignore");
+    for line in ["target/", "*.log", ".wol/"] {
+        assert!(
+            gitignore.lines().any(|l| l.trim() == line),
+            ".gitignore lost or lacks {line:?}:\n{gitignore}"
+        );
+    }
+    assert!(env.head_files().contains(&"README.md".to_owned()));
+    env.assert_consistent();
+
+    // Still idempotent on a reused repo.
+    env.init_journal();
+    assert_eq!(env.commit_count(), 2);
+}
+
+#[test]
+fn init_never_overwrites_an_existing_wol_toml() {
+    let env = TestEnv::new();
+    let mine = "# my own journal settings\ndefault_visibility = \"private\"\n";
+    env.write("wol.toml", mine);
+
+    env.init_journal();
+    assert_eq!(
+        env.read("wol.toml"),
+        mine,
+        "wol init overwrote the user's wol.toml"
+    );
+    env.git_status_clean();
+    assert!(env.head_files().contains(&"wol.toml".to_owned()));
+
+    // And the user's setting is the one in force.
+    let entry = env.log(&["A private thought"]);
+    assert!(
+        env.read(&entry).contains("visibility = \"private\""),
+        "default_visibility from the user's wol.toml ignored:\n{}",
+        env.read(&entry)
+    );
+}
+
+#[test]
+fn default_journal_is_created_on_first_use() {
+    let env = TestEnv::new();
+    let default = env.xdg_data.join("wol").join("journal");
+
+    let out = env.wol().args(["log", "First entry"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "wol log on a fresh machine failed:\n{}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("created a new journal at") && err.contains(default.to_str().unwrap()),
+        "expected a notice naming {} on stderr, got:\n{err}",
+        default.display()
+    );
+    let printed = stdout(&out);
+    let printed = printed.trim();
+    assert!(
+        printed.starts_with(default.join("entries").to_str().unwrap()) && printed.ends_with(".md"),
+        "stdout should be the new entry's path under the default journal, got {printed:?}"
+    );
+    assert!(default.join("wol.toml").is_file());
+
+    let git = |args: &[&str]| env.git_in(&default, args);
+    assert_eq!(
+        git(&["rev-list", "--count", "HEAD"]).trim(),
+        "2",
+        "init + log commits"
+    );
+    assert_eq!(git(&["status", "--porcelain"]), "");
+
+    let out = env.wol().args(["log", "Second entry"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("created a new journal"),
+        "the notice must appear only once:\n{}",
+        stderr(&out)
+    );
+    assert_eq!(git(&["rev-list", "--count", "HEAD"]).trim(), "3");
+    assert!(
+        !env.journal.exists(),
+        "nothing may appear at the test's own journal path"
+    );
+}
+
+#[test]
+fn user_config_journal_is_honoured() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.user_config(&format!("journal = {:?}\n", env.journal.to_str().unwrap()));
+
+    let out = env
+        .wol()
+        .args(["log", "Via the user config"])
+        .output()
+        .unwrap();
+    let entry = env.entry_path_from(&out);
+    assert!(entry.starts_with("entries/2026/11"));
+    assert_eq!(env.commit_count(), 2);
+    assert!(
+        !env.xdg_data.join("wol").exists(),
+        "the default journal must not be created when the user config names one"
+    );
+}
+
+#[test]
+fn enclosing_journal_is_found_from_a_subdirectory() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let first = env.log(&["First entry"]);
+    let sub = env.journal.join("entries").join("2026").join("11");
+
+    let out = env.wol().current_dir(&sub).args(["list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&crate::common::stem(&first)),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = env
+        .wol()
+        .current_dir(env.journal.join("entries"))
+        .args(["log", "From a subdir"])
+        .output()
+        .unwrap();
+    env.entry_path_from(&out);
+    assert_eq!(env.commit_count(), 3);
+    assert!(
+        !env.xdg_data.join("wol").exists(),
+        "default journal created instead"
+    );
+    env.git_status_clean();
+}
+
+#[test]
+fn wol_dir_selects_the_journal() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let out = env
+        .wol()
+        .env("WOL_DIR", &env.journal)
+        .args(["log", "Via WOL_DIR"])
+        .output()
+        .unwrap();
+    env.entry_path_from(&out);
+    assert_eq!(env.commit_count(), 2);
+    assert!(!env.xdg_data.join("wol").exists());
+}
+
+#[test]
+fn journal_flag_beats_wol_dir_and_wol_dir_beats_the_cwd() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let other = env.root.join("other");
+    env.wol().arg("init").arg(&other).assert().success();
+    let count = |dir: &std::path::Path| -> usize {
+        env.git_in(dir, ["rev-list", "--count", "HEAD"])
+            .trim()
+            .parse()
+            .unwrap()
+    };
+
+    // --journal (here after the subcommand) over WOL_DIR.
+    env.wol()
+        .env("WOL_DIR", &other)
+        .args(["log", "--journal"])
+        .arg(&env.journal)
+        .arg("flag wins")
+        .assert()
+        .success();
+    assert_eq!((count(&env.journal), count(&other)), (2, 1));
+
+    // WOL_DIR over the enclosing journal of the cwd.
+    env.wol()
+        .env("WOL_DIR", &other)
+        .current_dir(&env.journal)
+        .args(["log", "env wins"])
+        .assert()
+        .success();
+    assert_eq!((count(&env.journal), count(&other)), (2, 2));
+}
+
+#[test]
+fn examples_journal_reads_cleanly() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let files = env.entry_files();
+    assert!(
+        files.len() >= 10,
+        "the sample journal should hold about a dozen entries"
+    );
+
+    let out = env.wol_j().args(["list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("warning"),
+        "the sample journal must parse without warnings:\n{}",
+        stderr(&out)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), files.len(), "every sample entry is listed");
+    for kind in crate::common::DEFAULT_KINDS {
+        assert!(
+            list.iter().any(|e| e["kind"] == kind),
+            "no sample entry of kind {kind}"
+        );
+    }
+    let private = list.iter().filter(|e| e["visibility"] == "private").count();
+    assert!(
+        private >= 1,
+        "the sample journal should have a private entry"
+    );
+}
+
+#[test]
+fn init_on_a_file_fails() {
+    let env = TestEnv::new();
+    fs::write(&env.journal, "not a dir").unwrap();
+    let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error:"), "{}", stderr(&out));
+    assert_eq!(fs::read_to_string(&env.journal).unwrap(), "not a dir");
+}
