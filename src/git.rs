@@ -217,3 +217,153 @@ pub fn tree_file_names(repo: &Repository, dir: &str) -> Result<Vec<String>> {
 pub fn config_string(repo: &Repository, key: &str) -> Option<String> {
     repo.config().ok()?.get_string(key).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    //! The git layer against real temporary repositories. Nothing here reads the
+    //! developer's git config: signatures are explicit and the repos are fresh.
+
+    use super::*;
+
+    fn repo() -> (tempfile::TempDir, Repository) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main");
+        let repo = Repository::init_opts(dir.path(), &opts).unwrap();
+        (dir, repo)
+    }
+
+    fn sig() -> Signature<'static> {
+        Signature::new(
+            "Test",
+            "test@example.invalid",
+            &git2::Time::new(1_700_000_000, 60),
+        )
+        .unwrap()
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) -> Change {
+        let abs = dir.join(rel);
+        std::fs::create_dir_all(abs.parent().unwrap()).unwrap();
+        std::fs::write(&abs, text).unwrap();
+        Change::Write {
+            path: rel.into(),
+            content: text.into(),
+        }
+    }
+
+    fn clean(repo: &Repository) -> bool {
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true).recurse_untracked_dirs(true);
+        repo.statuses(Some(&mut opts)).unwrap().is_empty()
+    }
+
+    #[test]
+    fn commits_nested_paths_and_keeps_the_index_in_step() {
+        let (dir, repo) = repo();
+        let a = write(dir.path(), "entries/2026/11/a.md", "A\n");
+        let first = commit_changes(&repo, &[a], "log: a", &sig()).unwrap();
+        let b = write(dir.path(), "entries/2026/11/b.md", "B\n");
+        let c = write(dir.path(), "entries/2025/01/c.md", "C\n");
+        let second = commit_changes(&repo, &[b, c], "log: b c", &sig()).unwrap();
+        assert!(clean(&repo));
+
+        let commit = repo.find_commit(second).unwrap();
+        assert_eq!(commit.parent_id(0).unwrap(), first);
+        assert_eq!(commit.message(), Ok("log: b c"));
+        let tree = commit.tree().unwrap();
+        for path in [
+            "entries/2026/11/a.md",
+            "entries/2026/11/b.md",
+            "entries/2025/01/c.md",
+        ] {
+            assert!(tree.get_path(Path::new(path)).is_ok(), "{path}");
+        }
+        // Untouched subtrees are shared with the parent, not rewritten.
+        let parent_tree = repo.find_commit(first).unwrap().tree().unwrap();
+        let old_a = parent_tree
+            .get_path(Path::new("entries/2026/11/a.md"))
+            .unwrap()
+            .id();
+        assert_eq!(
+            tree.get_path(Path::new("entries/2026/11/a.md"))
+                .unwrap()
+                .id(),
+            old_a
+        );
+    }
+
+    #[test]
+    fn removing_the_last_file_drops_empty_trees() {
+        let (dir, repo) = repo();
+        let keep = write(dir.path(), "wol.toml", "x = 1\n");
+        let a = write(dir.path(), "entries/2026/11/a.md", "A\n");
+        commit_changes(&repo, &[keep, a], "init", &sig()).unwrap();
+        std::fs::remove_file(dir.path().join("entries/2026/11/a.md")).unwrap();
+        let rm = Change::Remove {
+            path: "entries/2026/11/a.md".into(),
+        };
+        let oid = commit_changes(&repo, &[rm], "rm: a", &sig()).unwrap();
+        let tree = repo.find_commit(oid).unwrap().tree().unwrap();
+        assert!(tree.get_name("entries").is_none());
+        assert!(tree.get_name("wol.toml").is_some());
+        assert!(clean(&repo));
+    }
+
+    #[test]
+    fn a_moved_branch_is_not_overwritten() {
+        let (dir, repo) = repo();
+        let a = write(dir.path(), "a.md", "A\n");
+        let first = commit_changes(&repo, &[a], "a", &sig()).unwrap();
+        // Another writer moves main between our read and our update.
+        let tree = repo.find_commit(first).unwrap().tree().unwrap();
+        let other = repo
+            .commit(
+                None,
+                &sig(),
+                &sig(),
+                "other",
+                &tree,
+                &[&repo.find_commit(first).unwrap()],
+            )
+            .unwrap();
+        let b = write(dir.path(), "b.md", "B\n");
+        let parent = repo.find_commit(first).unwrap();
+        let our_tree = update_tree(
+            &repo,
+            Some(&tree),
+            &["b.md"],
+            Some(repo.blob(b"B\n").unwrap()),
+        )
+        .unwrap()
+        .unwrap();
+        let ours = repo
+            .commit(
+                None,
+                &sig(),
+                &sig(),
+                "ours",
+                &repo.find_tree(our_tree).unwrap(),
+                &[&parent],
+            )
+            .unwrap();
+        repo.reference("refs/heads/main", other, true, "other")
+            .unwrap();
+        let swap = repo.reference_matching("refs/heads/main", ours, true, first, "ours");
+        assert_eq!(swap.err().map(|e| e.code()), Some(ErrorCode::Modified));
+        // commit_changes itself starts from the branch as it is now and keeps `other`.
+        let oid = commit_changes(&repo, &[b], "b", &sig()).unwrap();
+        assert_eq!(repo.find_commit(oid).unwrap().parent_id(0).unwrap(), other);
+    }
+
+    #[test]
+    fn detached_head_is_refused_with_a_hint() {
+        let (dir, repo) = repo();
+        let a = write(dir.path(), "a.md", "A\n");
+        let first = commit_changes(&repo, &[a], "a", &sig()).unwrap();
+        repo.set_head_detached(first).unwrap();
+        let err = head_branch(&repo).unwrap_err();
+        let user = err.downcast_ref::<crate::error::UserError>().unwrap();
+        assert!(user.hint.as_deref().unwrap().contains("git switch"));
+    }
+}
