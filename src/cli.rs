@@ -66,4 +66,5 @@ pub enum Command {
     Search(cmd::search::SearchArgs),
     Edit(cmd::edit::EditArgs),
     Rm(cmd::rm::RmArgs),
+    Digest(cmd::digest::DigestArgs),
 }
