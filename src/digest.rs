@@ -245,7 +245,10 @@ pub fn build(
     }
     entries.sort_by(|(pa, a), (pb, b)| a.meta.date.cmp(&b.meta.date).then_with(|| pa.cmp(pb)));
 
-    let active: BTreeSet<NaiveDate> = entries.iter().map(|(_, e)| e.meta.date.date_naive()).collect();
+    let active: BTreeSet<NaiveDate> = entries
+        .iter()
+        .map(|(_, e)| e.meta.date.date_naive())
+        .collect();
     let counts = Counts {
         entries: entries.len(),
         active_days: active.len(),
@@ -290,11 +293,15 @@ pub fn build(
         }
         let learned = e.section("Learned");
         if kind == "learning" || learned.is_some() {
-            digest.learned.push(item(learned.unwrap_or_else(|| summary.clone())));
+            digest
+                .learned
+                .push(item(learned.unwrap_or_else(|| summary.clone())));
         }
         let help = e.section("Help wanted");
         if kind == "help" || help.is_some() {
-            digest.help_wanted.push(item(help.unwrap_or_else(|| summary.clone())));
+            digest
+                .help_wanted
+                .push(item(help.unwrap_or_else(|| summary.clone())));
         }
         if let Some(next) = e.section("Next") {
             digest.next.push(item(next));
@@ -318,7 +325,7 @@ pub fn build(
     digest.credit.mentions = mentions.into_values().collect();
     let mut tags: Vec<TagCount> = tags.into_values().collect();
     // Stable: equal counts keep the alphabetical order of the map.
-    tags.sort_by(|a, b| b.count.cmp(&a.count));
+    tags.sort_by_key(|t| std::cmp::Reverse(t.count));
     digest.tags = tags;
     digest
 }
@@ -421,7 +428,10 @@ pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result
 fn md_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '[' | ']' | '*' | '_' | '`' | '<' | '>' | '#' | '!' | '|') {
+        if matches!(
+            c,
+            '\\' | '[' | ']' | '*' | '_' | '`' | '<' | '>' | '#' | '!' | '|'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -487,7 +497,10 @@ mod tests {
         assert_eq!(w.from, day("2027-01-04"));
         // 2024-12-30 is in ISO week 2025-W01.
         assert_eq!(Period::week_of(day("2024-12-30")).label, "2025-W01");
-        assert_eq!(Period::week_of(day("2024-12-30")).file_path(), "digests/2025/2025-W01.md");
+        assert_eq!(
+            Period::week_of(day("2024-12-30")).file_path(),
+            "digests/2025/2025-W01.md"
+        );
     }
 
     #[test]
@@ -495,8 +508,14 @@ mod tests {
         let today = day("2026-11-22");
         assert_eq!(Period::parse_week("last", today).unwrap().label, "2026-W46");
         assert_eq!(Period::parse_week("this", today).unwrap().label, "2026-W47");
-        assert_eq!(Period::parse_week("2026-w05", today).unwrap().label, "2026-W05");
-        assert_eq!(Period::parse_week("2026W47", today).unwrap().label, "2026-W47");
+        assert_eq!(
+            Period::parse_week("2026-w05", today).unwrap().label,
+            "2026-W05"
+        );
+        assert_eq!(
+            Period::parse_week("2026W47", today).unwrap().label,
+            "2026-W47"
+        );
         for bad in ["W47", "2026-W", "2026-W0", "2026-W123", "next", "26-W47"] {
             assert!(Period::parse_week(bad, today).is_err(), "{bad}");
         }
@@ -507,7 +526,9 @@ mod tests {
 
     #[test]
     fn html_never_carries_raw_html() {
-        let html = markdown_to_html("Hi <script>alert(1)</script>\n\n<script>x</script>\n\n[a](javascript:alert(1))\n");
+        let html = markdown_to_html(
+            "Hi <script>alert(1)</script>\n\n<script>x</script>\n\n[a](javascript:alert(1))\n",
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
     }

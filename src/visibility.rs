@@ -30,7 +30,7 @@ pub fn visible_to(entry: &Entry, partner_name: &str, partner: &PartnerConfig) ->
                 .tags
                 .iter()
                 .any(|t| entry.has_tag(t.trim_start_matches('#'))))
-        && (partner.kinds.is_empty() || partner.kinds.iter().any(|k| *k == meta.kind))
+        && (partner.kinds.is_empty() || partner.kinds.contains(&meta.kind))
 }
 
 /// The partner `name` from the journal config, or an error that says how to list them.
@@ -74,11 +74,31 @@ mod tests {
     #[test]
     fn visibility_comes_first() {
         let p = PartnerConfig::default();
-        assert!(visible_to(&entry(Visibility::Public, &[], "progress", &[]), "gig", &p));
-        assert!(visible_to(&entry(Visibility::Partners, &[], "progress", &[]), "gig", &p));
-        assert!(visible_to(&entry(Visibility::Partners, &["GIG"], "progress", &[]), "gig", &p));
-        assert!(!visible_to(&entry(Visibility::Partners, &["other"], "progress", &[]), "gig", &p));
-        assert!(!visible_to(&entry(Visibility::Private, &["gig"], "progress", &[]), "gig", &p));
+        assert!(visible_to(
+            &entry(Visibility::Public, &[], "progress", &[]),
+            "gig",
+            &p
+        ));
+        assert!(visible_to(
+            &entry(Visibility::Partners, &[], "progress", &[]),
+            "gig",
+            &p
+        ));
+        assert!(visible_to(
+            &entry(Visibility::Partners, &["GIG"], "progress", &[]),
+            "gig",
+            &p
+        ));
+        assert!(!visible_to(
+            &entry(Visibility::Partners, &["other"], "progress", &[]),
+            "gig",
+            &p
+        ));
+        assert!(!visible_to(
+            &entry(Visibility::Private, &["gig"], "progress", &[]),
+            "gig",
+            &p
+        ));
     }
 
     #[test]
@@ -88,13 +108,29 @@ mod tests {
             kinds: vec!["progress".into()],
             ..PartnerConfig::default()
         };
-        assert!(visible_to(&entry(Visibility::Public, &[], "progress", &["docs"]), "gig", &p));
-        assert!(visible_to(&entry(Visibility::Public, &[], "progress", &[]), "gig", &p));
-        assert!(!visible_to(&entry(Visibility::Public, &[], "learning", &["docs"]), "gig", &p));
+        assert!(visible_to(
+            &entry(Visibility::Public, &[], "progress", &["docs"]),
+            "gig",
+            &p
+        ));
+        assert!(visible_to(
+            &entry(Visibility::Public, &[], "progress", &[]),
+            "gig",
+            &p
+        ));
+        assert!(!visible_to(
+            &entry(Visibility::Public, &[], "learning", &["docs"]),
+            "gig",
+            &p
+        ));
         let only_rust = PartnerConfig {
             tags: vec!["rust".into()],
             ..PartnerConfig::default()
         };
-        assert!(!visible_to(&entry(Visibility::Public, &[], "progress", &["docs"]), "gig", &only_rust));
+        assert!(!visible_to(
+            &entry(Visibility::Public, &[], "progress", &["docs"]),
+            "gig",
+            &only_rust
+        ));
     }
 }

@@ -28,38 +28,100 @@ fn log_at(env: &TestEnv, date: &str, args: &[&str]) {
 /// entries just outside it that must not show up.
 fn week47() -> TestEnv {
     let env = env();
-    log_at(&env, "2026-11-15 18:00", &["-k", "progress", "Sunday before the week"]);
-    log_at(&env, "2026-11-16 09:15", &[
-        "-k", "progress", "-t", "docs", "-t", "onboarding",
-        "--learned", "People skip long docs; a checklist works better.",
-        "--next", "Ask @ouishare to review it.",
-        "Shipped the onboarding guide\n\nWrote the guide with @maria and the GIG crew.",
-    ]);
-    log_at(&env, "2026-11-17 11:00", &[
-        "-k", "learning", "-t", "rust",
-        "Error chains with anyhow\n\n`{:#}` prints the whole chain on one line.",
-    ]);
-    log_at(&env, "2026-11-18 14:30", &[
-        "-k", "help", "-t", "loomio",
-        "Looking for a Loomio facilitator\n\nSomeone who ran a vote for 200+ members.",
-    ]);
-    log_at(&env, "2026-11-19 10:00", &[
-        "-k", "decision", "-t", "meetings",
-        "Weekly call moves to Thursdays\n\n15 of 23 can make Thursday.",
-    ]);
-    log_at(&env, "2026-11-20 16:45", &[
-        "-k", "credit", "-t", "facilitation",
-        "Thanks to OuiShare for the facilitation kit\n\n@ouishare's kit kept a 40-person call on time.",
-    ]);
-    log_at(&env, "2026-11-21 10:00", &[
-        "-k", "progress", "-t", "docs", "--help-wanted", "A second pair of eyes on the CI cache.",
-        "Reviewed six pull requests [docs site]",
-    ]);
-    log_at(&env, "2026-11-22 20:00", &[
-        "-k", "progress", "--private",
-        "Board prep\n\nPRIVATE-MARKER-7f3a: the funding figures.",
-    ]);
-    log_at(&env, "2026-11-23 07:30", &["-k", "progress", "Monday after the week"]);
+    log_at(
+        &env,
+        "2026-11-15 18:00",
+        &["-k", "progress", "Sunday before the week"],
+    );
+    log_at(
+        &env,
+        "2026-11-16 09:15",
+        &[
+            "-k",
+            "progress",
+            "-t",
+            "docs",
+            "-t",
+            "onboarding",
+            "--learned",
+            "People skip long docs; a checklist works better.",
+            "--next",
+            "Ask @ouishare to review it.",
+            "Shipped the onboarding guide\n\nWrote the guide with @maria and the GIG crew.",
+        ],
+    );
+    log_at(
+        &env,
+        "2026-11-17 11:00",
+        &[
+            "-k",
+            "learning",
+            "-t",
+            "rust",
+            "Error chains with anyhow\n\n`{:#}` prints the whole chain on one line.",
+        ],
+    );
+    log_at(
+        &env,
+        "2026-11-18 14:30",
+        &[
+            "-k",
+            "help",
+            "-t",
+            "loomio",
+            "Looking for a Loomio facilitator\n\nSomeone who ran a vote for 200+ members.",
+        ],
+    );
+    log_at(
+        &env,
+        "2026-11-19 10:00",
+        &[
+            "-k",
+            "decision",
+            "-t",
+            "meetings",
+            "Weekly call moves to Thursdays\n\n15 of 23 can make Thursday.",
+        ],
+    );
+    log_at(
+        &env,
+        "2026-11-20 16:45",
+        &[
+            "-k",
+            "credit",
+            "-t",
+            "facilitation",
+            "Thanks to OuiShare for the facilitation kit\n\n@ouishare's kit kept a 40-person call on time.",
+        ],
+    );
+    log_at(
+        &env,
+        "2026-11-21 10:00",
+        &[
+            "-k",
+            "progress",
+            "-t",
+            "docs",
+            "--help-wanted",
+            "A second pair of eyes on the CI cache.",
+            "Reviewed six pull requests [docs site]",
+        ],
+    );
+    log_at(
+        &env,
+        "2026-11-22 20:00",
+        &[
+            "-k",
+            "progress",
+            "--private",
+            "Board prep\n\nPRIVATE-MARKER-7f3a: the funding figures.",
+        ],
+    );
+    log_at(
+        &env,
+        "2026-11-23 07:30",
+        &["-k", "progress", "Monday after the week"],
+    );
     env
 }
 
@@ -114,15 +176,30 @@ fn entries_are_grouped_into_sections() {
         titles(&d["learned"]),
         ["Shipped the onboarding guide", "Error chains with anyhow"]
     );
-    assert_eq!(d["learned"][0]["text"], "People skip long docs; a checklist works better.");
-    assert_eq!(d["learned"][1]["text"], "`{:#}` prints the whole chain on one line.");
+    assert_eq!(
+        d["learned"][0]["text"],
+        "People skip long docs; a checklist works better."
+    );
+    assert_eq!(
+        d["learned"][1]["text"],
+        "`{:#}` prints the whole chain on one line."
+    );
     assert_eq!(
         titles(&d["help_wanted"]),
-        ["Looking for a Loomio facilitator", "Reviewed six pull requests [docs site]"]
+        [
+            "Looking for a Loomio facilitator",
+            "Reviewed six pull requests [docs site]"
+        ]
     );
-    assert_eq!(d["help_wanted"][1]["text"], "A second pair of eyes on the CI cache.");
+    assert_eq!(
+        d["help_wanted"][1]["text"],
+        "A second pair of eyes on the CI cache."
+    );
     assert_eq!(titles(&d["decisions"]), ["Weekly call moves to Thursdays"]);
-    assert_eq!(titles(&d["credit"]["entries"]), ["Thanks to OuiShare for the facilitation kit"]);
+    assert_eq!(
+        titles(&d["credit"]["entries"]),
+        ["Thanks to OuiShare for the facilitation kit"]
+    );
     let mentions: Vec<(&str, Vec<String>)> = d["credit"]["mentions"]
         .as_array()
         .unwrap()
@@ -147,19 +224,35 @@ fn entries_are_grouped_into_sections() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["tag"].as_str().unwrap().to_owned(), t["count"].as_u64().unwrap()))
+        .map(|t| {
+            (
+                t["tag"].as_str().unwrap().to_owned(),
+                t["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(tags[0], ("docs".to_owned(), 2));
     assert_eq!(tags.len(), 6, "{tags:?}");
     let item = &d["progress"][0];
-    assert!(item["path"].as_str().unwrap().starts_with("entries/2026/11/2026-11-16-0915-"));
+    assert!(
+        item["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("entries/2026/11/2026-11-16-0915-")
+    );
     assert_eq!(item["date"], "2026-11-16");
 
     // Sections with nothing in them are left out of the rendering.
-    env.wol_j().args(["rm", "--yes", "2026-11-19-1000"]).assert().success();
+    env.wol_j()
+        .args(["rm", "--yes", "2026-11-19-1000"])
+        .assert()
+        .success();
     let md = digest(&env, &["--week", "2026-W47"]);
     assert!(!md.contains("## Decisions"), "{md}");
-    assert!(md.contains("## Progress") && md.contains("## Credit"), "{md}");
+    assert!(
+        md.contains("## Progress") && md.contains("## Credit"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -196,9 +289,17 @@ fn markdown_links_point_at_the_entry_files_from_the_digests_folder() {
 fn iso_week_53_and_weeks_that_straddle_new_year() {
     let env = TestEnv::new().with_now(Some("2027-01-10T12:00:00+01:00"));
     env.init_journal();
-    let out = env.wol_j().args(["digest", "--week", "2025-W53"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2025-W53"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("2025-W53 does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2025-W53 does not exist"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
 
     log_at(&env, "2026-12-27 12:00", &["Sunday of W52"]);
@@ -208,13 +309,23 @@ fn iso_week_53_and_weeks_that_straddle_new_year() {
     let d = digest_json(&env, &["--week", "2026-W53"]);
     assert_eq!(d["period"]["from"], "2026-12-28");
     assert_eq!(d["period"]["to"], "2027-01-03");
-    assert_eq!(titles(&d["progress"]), ["Monday of W53", "Sunday of W53, in 2027"]);
+    assert_eq!(
+        titles(&d["progress"]),
+        ["Monday of W53", "Sunday of W53, in 2027"]
+    );
 
     let before = env.commit_count();
-    env.wol_j().args(["digest", "--week", "2026-W53", "--write", "-q"]).assert().success().stdout("");
+    env.wol_j()
+        .args(["digest", "--week", "2026-W53", "--write", "-q"])
+        .assert()
+        .success()
+        .stdout("");
     assert_eq!(env.commit_count(), before + 1);
     assert_eq!(env.head_subject(), "digest: 2026-W53");
-    assert!(env.read("digests/2026/2026-W53.md").contains("Sunday of W53, in 2027"));
+    assert!(
+        env.read("digests/2026/2026-W53.md")
+            .contains("Sunday of W53, in 2027")
+    );
     env.assert_consistent();
 
     // On Sunday 2027-01-10, "this" week is 2027-W01 and "last" (the default) 2026-W53.
@@ -228,7 +339,11 @@ fn iso_week_53_and_weeks_that_straddle_new_year() {
 fn a_late_sunday_entry_in_another_timezone_belongs_to_its_local_sunday() {
     let env = env();
     // Sunday 23:30 in New York is Monday 04:30 UTC (and 05:30 in Vienna, where "now" is).
-    log_at(&env, "2026-11-22T23:30:00-05:00", &["Late Sunday in New York"]);
+    log_at(
+        &env,
+        "2026-11-22T23:30:00-05:00",
+        &["Late Sunday in New York"],
+    );
     let w47 = digest_json(&env, &["--week", "2026-W47"]);
     assert_eq!(titles(&w47["progress"]), ["Late Sunday in New York"]);
     assert_eq!(w47["progress"][0]["date"], "2026-11-22");
@@ -243,18 +358,39 @@ fn a_late_sunday_entry_in_another_timezone_belongs_to_its_local_sunday() {
 fn an_empty_week_says_so_and_exits_0() {
     let env = week47();
     let before = env.commit_count();
-    let out = env.wol_j().args(["digest", "--week", "2026-W40"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W40"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
-    assert!(stderr(&out).contains("no entries in 2026-W40"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no entries in 2026-W40"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = env.wol_j().args(["digest", "--week", "2026-W40", "--write"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W40", "--write"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert!(stderr(&out).contains("no digest written"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no digest written"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!env.journal.join("digests/2026/2026-W40.md").exists());
     assert_eq!(env.commit_count(), before);
 
-    env.wol_j().args(["digest", "--week", "2026-W40", "--write", "-q"]).assert().success().stdout("").stderr("");
+    env.wol_j()
+        .args(["digest", "--week", "2026-W40", "--write", "-q"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
     let d = digest_json(&env, &["--week", "2026-W40"]);
     assert_eq!(d["counts"]["entries"], 0);
 }
@@ -262,29 +398,62 @@ fn an_empty_week_says_so_and_exits_0() {
 #[test]
 fn for_partner_leaves_out_what_the_partner_may_not_see() {
     let env = week47();
-    let toml = env.read("wol.toml") + "\n[partners.gig]\nurl = \"/tmp/x\"\n\n[partners.other]\nurl = \"/tmp/y\"\n";
+    let toml = env.read("wol.toml")
+        + "\n[partners.gig]\nurl = \"/tmp/x\"\n\n[partners.other]\nurl = \"/tmp/y\"\n";
     env.write("wol.toml", toml);
     env.git(["commit", "-q", "-am", "add partners"]);
-    log_at(&env, "2026-11-20 12:00", &["--partners", "--to", "gig", "For GIG only"]);
-    log_at(&env, "2026-11-20 13:00", &["--partners", "--to", "other", "For the other partner only"]);
+    log_at(
+        &env,
+        "2026-11-20 12:00",
+        &["--partners", "--to", "gig", "For GIG only"],
+    );
+    log_at(
+        &env,
+        "2026-11-20 13:00",
+        &["--partners", "--to", "other", "For the other partner only"],
+    );
 
     let all = digest(&env, &["--week", "2026-W47"]);
-    assert!(all.contains("PRIVATE-MARKER-7f3a") && all.contains("Board prep"), "{all}");
+    assert!(
+        all.contains("PRIVATE-MARKER-7f3a") && all.contains("Board prep"),
+        "{all}"
+    );
 
     for format in ["md", "text", "html", "json"] {
-        let gig = digest(&env, &["--week", "2026-W47", "--for", "gig", "--format", format]);
-        assert!(!gig.contains("PRIVATE-MARKER-7f3a") && !gig.contains("Board prep"), "{format}: {gig}");
+        let gig = digest(
+            &env,
+            &["--week", "2026-W47", "--for", "gig", "--format", format],
+        );
+        assert!(
+            !gig.contains("PRIVATE-MARKER-7f3a") && !gig.contains("Board prep"),
+            "{format}: {gig}"
+        );
         assert!(gig.contains("For GIG only"), "{format}: {gig}");
-        assert!(!gig.contains("For the other partner only"), "{format}: {gig}");
+        assert!(
+            !gig.contains("For the other partner only"),
+            "{format}: {gig}"
+        );
     }
     let d = digest_json(&env, &["--week", "2026-W47", "--for", "gig"]);
     assert_eq!(d["partner"], "gig");
     assert_eq!(d["counts"]["entries"], 7);
 
-    let out = env.wol_j().args(["digest", "--week", "2026-W47", "--for", "nobody"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--for", "nobody"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("unknown partner `nobody`"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("wol partner list"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown partner `nobody`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("wol partner list"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
 }
 
@@ -292,16 +461,28 @@ fn for_partner_leaves_out_what_the_partner_may_not_see() {
 fn write_commits_once_and_again_only_when_entries_change() {
     let env = week47();
     let before = env.commit_count();
-    env.wol_j().args(["digest", "--week", "2026-W47", "--write", "--quiet"]).assert().success().stdout("").stderr("");
+    env.wol_j()
+        .args(["digest", "--week", "2026-W47", "--write", "--quiet"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
     assert_eq!(env.commit_count(), before + 1);
     assert_eq!(env.head_subject(), "digest: 2026-W47");
-    assert_eq!(env.git(["show", "--name-only", "--format=", "HEAD"]).trim(), "digests/2026/2026-W47.md");
+    assert_eq!(
+        env.git(["show", "--name-only", "--format=", "HEAD"]).trim(),
+        "digests/2026/2026-W47.md"
+    );
     let written = env.read("digests/2026/2026-W47.md");
     assert_eq!(written, digest(&env, &["--week", "2026-W47"]));
     env.assert_consistent();
 
     // Unchanged: no commit, exit 0, a notice without -q.
-    let out = env.wol_j().args(["digest", "--week", "2026-W47", "--write"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--write"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(stdout(&out).is_empty());
     assert!(stderr(&out).contains("up to date"), "{}", stderr(&out));
@@ -310,25 +491,51 @@ fn write_commits_once_and_again_only_when_entries_change() {
     // A new entry in the week: one new commit updating the file.
     log_at(&env, "2026-11-21 19:00", &["Late addition"]);
     let before = env.commit_count();
-    env.wol_j().args(["digest", "--week", "2026-W47", "--write", "-q"]).assert().success();
+    env.wol_j()
+        .args(["digest", "--week", "2026-W47", "--write", "-q"])
+        .assert()
+        .success();
     assert_eq!(env.commit_count(), before + 1);
-    assert!(env.read("digests/2026/2026-W47.md").contains("Late addition"));
+    assert!(
+        env.read("digests/2026/2026-W47.md")
+            .contains("Late addition")
+    );
     env.assert_consistent();
 
     // A --from/--to period gets its own file name.
-    env.wol_j().args(["digest", "--from", "2026-11-16", "--to", "2026-11-18", "--write", "-q"]).assert().success();
+    env.wol_j()
+        .args([
+            "digest",
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-18",
+            "--write",
+            "-q",
+        ])
+        .assert()
+        .success();
     assert_eq!(env.head_subject(), "digest: 2026-11-16--2026-11-18");
-    assert!(env.journal.join("digests/2026/2026-11-16--2026-11-18.md").is_file());
+    assert!(
+        env.journal
+            .join("digests/2026/2026-11-16--2026-11-18.md")
+            .is_file()
+    );
     env.assert_consistent();
 }
 
 #[test]
 fn every_format_and_html_never_carries_raw_html_from_entries() {
     let env = week47();
-    log_at(&env, "2026-11-18 20:00", &[
-        "-k", "learning",
-        "Sneaky <b>title</b>\n\nHello <script>alert(1)</script> there.\n\n<script>\nalert(2)\n</script>\n\n<img src=x onerror=alert(3)>\n\n[click](javascript:alert(4))",
-    ]);
+    log_at(
+        &env,
+        "2026-11-18 20:00",
+        &[
+            "-k",
+            "learning",
+            "Sneaky <b>title</b>\n\nHello <script>alert(1)</script> there.\n\n<script>\nalert(2)\n</script>\n\n<img src=x onerror=alert(3)>\n\n[click](javascript:alert(4))",
+        ],
+    );
     let md = digest(&env, &["--week", "2026-W47", "--format", "md"]);
     assert!(md.starts_with("# Digest 2026-W47\n"), "{md}");
     let text = digest(&env, &["--week", "2026-W47", "--format", "text"]);
@@ -339,13 +546,26 @@ fn every_format_and_html_never_carries_raw_html_from_entries() {
     for bad in ["<script", "<img", "onerror", "javascript:", "<b>"] {
         assert!(!html.to_lowercase().contains(bad), "{bad} in:\n{html}");
     }
-    let json: serde_json::Value = serde_json::from_str(&digest(&env, &["--week", "2026-W47", "--format", "json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&digest(&env, &["--week", "2026-W47", "--format", "json"])).unwrap();
     assert_eq!(json["counts"]["entries"], 8);
     // --json is --format json.
-    let out = env.wol_j().args(["--json", "digest", "--week", "2026-W47"]).output().unwrap();
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), json);
+    let out = env
+        .wol_j()
+        .args(["--json", "digest", "--week", "2026-W47"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        json
+    );
     // --write saves Markdown only.
-    env.wol_j().args(["digest", "--week", "2026-W47", "--write", "--format", "html"]).assert().code(1);
+    env.wol_j()
+        .args([
+            "digest", "--week", "2026-W47", "--write", "--format", "html",
+        ])
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -353,18 +573,34 @@ fn a_journal_template_overrides_the_built_in_one() {
     let env = week47();
     env.write("templates/digest.md", "{{ period.label }}: {{ counts.entries }} entries\n{% for i in progress %}* {{ i.title }}\n{% endfor %}");
     let md = digest(&env, &["--week", "2026-W47"]);
-    assert_eq!(md, "2026-W47: 7 entries\n* Shipped the onboarding guide\n* Reviewed six pull requests [docs site]\n* Board prep\n");
+    assert_eq!(
+        md,
+        "2026-W47: 7 entries\n* Shipped the onboarding guide\n* Reviewed six pull requests [docs site]\n* Board prep\n"
+    );
     // The HTML rendering follows the Markdown template.
-    assert!(digest(&env, &["--week", "2026-W47", "--format", "html"]).contains("<li>Board prep</li>"));
+    assert!(
+        digest(&env, &["--week", "2026-W47", "--format", "html"]).contains("<li>Board prep</li>")
+    );
 }
 
 #[test]
 fn a_malformed_entry_is_reported_and_skipped() {
     let env = week47();
-    env.write("entries/2026/11/2026-11-18-0000-broken.md", "+++\ntitle = \"x\"\nkind = \"party\"\n+++\n");
-    let out = env.wol_j().args(["digest", "--week", "2026-W47", "--format", "json"]).output().unwrap();
+    env.write(
+        "entries/2026/11/2026-11-18-0000-broken.md",
+        "+++\ntitle = \"x\"\nkind = \"party\"\n+++\n",
+    );
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert!(stderr(&out).contains("warning: ") && stderr(&out).contains("2026-11-18-0000-broken.md"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: ") && stderr(&out).contains("2026-11-18-0000-broken.md"),
+        "{}",
+        stderr(&out)
+    );
     let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(d["counts"]["entries"], 7);
 }
@@ -372,13 +608,34 @@ fn a_malformed_entry_is_reported_and_skipped() {
 #[test]
 fn usage_errors() {
     let env = week47();
-    env.wol_j().args(["digest", "--week", "2026-W47", "--from", "2026-11-01"]).assert().code(2);
-    env.wol_j().args(["digest", "--to", "2026-11-01"]).assert().code(2);
-    env.wol_j().args(["digest", "--write", "--for", "gig"]).assert().code(2);
-    let out = env.wol_j().args(["digest", "--week", "next year"]).output().unwrap();
+    env.wol_j()
+        .args(["digest", "--week", "2026-W47", "--from", "2026-11-01"])
+        .assert()
+        .code(2);
+    env.wol_j()
+        .args(["digest", "--to", "2026-11-01"])
+        .assert()
+        .code(2);
+    env.wol_j()
+        .args(["digest", "--write", "--for", "gig"])
+        .assert()
+        .code(2);
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "next year"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("hint: use last, this, or an ISO week like 2026-W47"), "{}", stderr(&out));
-    let out = env.wol_j().args(["digest", "--from", "2026-11-20", "--to", "2026-11-10"]).output().unwrap();
+    assert!(
+        stderr(&out).contains("hint: use last, this, or an ISO week like 2026-W47"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env
+        .wol_j()
+        .args(["digest", "--from", "2026-11-20", "--to", "2026-11-10"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -402,7 +659,11 @@ fn cron_with_an_empty_environment() {
     let before = env.commit_count();
     let out = cron_wol(&env, &["--week", "2026-W47"]);
     assert_eq!(
-        (out.status.code(), stdout(&out).as_str(), stderr(&out).as_str()),
+        (
+            out.status.code(),
+            stdout(&out).as_str(),
+            stderr(&out).as_str()
+        ),
         (Some(0), "", "")
     );
     assert_eq!(env.commit_count(), before + 1);
@@ -410,11 +671,25 @@ fn cron_with_an_empty_environment() {
     env.assert_consistent();
     // Again: nothing to do, still silent.
     let out = cron_wol(&env, &["--week", "2026-W47"]);
-    assert_eq!((out.status.code(), stdout(&out).as_str(), stderr(&out).as_str()), (Some(0), "", ""));
+    assert_eq!(
+        (
+            out.status.code(),
+            stdout(&out).as_str(),
+            stderr(&out).as_str()
+        ),
+        (Some(0), "", "")
+    );
     assert_eq!(env.commit_count(), before + 1);
     // The default period (last week by the real clock) is silent too.
     let out = cron_wol(&env, &[]);
-    assert_eq!((out.status.code(), stdout(&out).as_str(), stderr(&out).as_str()), (Some(0), "", ""));
+    assert_eq!(
+        (
+            out.status.code(),
+            stdout(&out).as_str(),
+            stderr(&out).as_str()
+        ),
+        (Some(0), "", "")
+    );
 
     // A broken journal: a clear message on stderr (cron mails it), exit 1.
     let toml = env.read("wol.toml") + "colour = \"red\"\n";
@@ -432,9 +707,17 @@ fn cron_with_an_empty_environment() {
 fn publish_is_refused_before_anything_is_written() {
     let env = week47();
     let before = env.commit_count();
-    let out = env.wol_j().args(["digest", "--week", "2026-W47", "--publish"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--publish"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("publishing is not available yet"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("publishing is not available yet"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.commit_count(), before);
     assert!(!env.journal.join("digests").exists());
 }
