@@ -66,6 +66,7 @@ pub enum Command {
     Search(cmd::search::SearchArgs),
     Edit(cmd::edit::EditArgs),
     Rm(cmd::rm::RmArgs),
+    Digest(cmd::digest::DigestArgs),
 }
 
 impl Command {
@@ -81,6 +82,6 @@ impl Command {
                 | Command::Search(_)
                 | Command::Edit(_)
                 | Command::Rm(_)
-        )
+        ) && !matches!(self, Command::Digest(args) if !args.publish)
     }
 }

@@ -499,6 +499,18 @@ impl Journal {
         Ok(changes.len())
     }
 
+    /// The id of the blob HEAD holds at `rel` (a `/`-separated path), if any.
+    pub fn head_blob(&self, rel: &str) -> Result<Option<git2::Oid>> {
+        let Some(tree) = self.head_tree()? else {
+            return Ok(None);
+        };
+        match tree.get_path(Path::new(rel)) {
+            Ok(entry) => Ok(Some(entry.id())),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn head_tree(&self) -> Result<Option<git2::Tree<'_>>> {
         let repo = self.repo()?;
         let branch = match git::head_branch(repo) {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod dates;
+pub mod digest;
 pub mod editor;
 pub mod entry;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod git;
 pub mod journal;
 pub mod templates;
 pub mod tls;
+pub mod visibility;
 
 use std::process::ExitCode;
 

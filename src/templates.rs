@@ -8,7 +8,11 @@ use crate::cmd::Ctx;
 use crate::journal::Journal;
 
 /// Built-in templates by file name.
-pub const BUILT_IN: &[(&str, &str)] = &[("entry.md", include_str!("../templates/entry.md"))];
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("entry.md", include_str!("../templates/entry.md")),
+    ("digest.md", include_str!("../templates/digest.md")),
+    ("digest.txt", include_str!("../templates/digest.txt")),
+];
 
 /// The source of template `name`: the journal's override if it has one, else built-in.
 pub fn source(journal: &Journal, name: &str) -> Result<String> {

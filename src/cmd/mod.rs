@@ -1,5 +1,6 @@
 //! One module per subcommand: parse → call the domain → print. `run` dispatches.
 
+pub mod digest;
 pub mod edit;
 pub mod init;
 pub mod list;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search::run(&ctx, args),
         Command::Edit(args) => edit::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
+        Command::Digest(args) => digest::run(&ctx, args),
     }
 }
 

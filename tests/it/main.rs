@@ -1,7 +1,7 @@
-//! Integration tests for the journal core: every test drives the real `wol`
-//! binary in a sealed world (temp HOME and XDG dirs, `GIT_CONFIG_GLOBAL=/dev/null`,
-//! a fixed clock through `WOL_NOW`, a fake `$EDITOR`) and checks the files, the
-//! git history and `git status` with the git CLI, the way a user would.
+//! Integration tests: every test drives the real `wol` binary in a sealed world (temp
+//! HOME and XDG dirs, `GIT_CONFIG_GLOBAL=/dev/null`, a fixed clock through `WOL_NOW`, a
+//! fake `$EDITOR`) and checks the files, the git history and `git status` with the git
+//! CLI, the way a user would.
 //!
 //! One test binary (`cargo test --test it`): the modules below share `common`.
 
@@ -10,6 +10,7 @@ mod common;
 mod bad_input;
 mod concurrency;
 mod crash;
+mod digest;
 mod edit_rm;
 mod init;
 mod log;

@@ -1,0 +1,170 @@
+//! `wol digest`: summarise a week (or any days) of entries; print it, or write and commit it.
+
+use std::io::Write as _;
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+
+use super::{Ctx, warn_malformed};
+use crate::dates;
+use crate::digest::{self, Format, Period};
+use crate::entry::Entry;
+use crate::error::{hinted, user};
+use crate::git::Change;
+use crate::visibility;
+
+/// Summarise a week of entries: progress, learned, help wanted, decisions, credit, next
+///
+/// Covers one ISO week (Monday to Sunday; default: last week) or the days --from/--to.
+/// Prints the digest (Markdown by default) on stdout; --write saves it as
+/// digests/YYYY/YYYY-Www.md and commits it, and commits nothing when it is unchanged.
+/// Private entries are included: the journal is yours. --for PARTNER shows only what
+/// that partner may see. Never prompts; safe to run from cron.
+///
+/// Examples:
+///   wol digest                          # last week, Markdown on stdout
+///   wol digest --week this --format text
+///   wol digest --week 2026-W47 --format html > w47.html
+///   wol digest --from "3 weeks ago" --to today --format json
+///   wol digest --week 2026-W47 --for gig
+///   wol --journal ~/journal digest --write --quiet   # from cron, every Monday
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct DigestArgs {
+    /// The week: last, this, or an ISO week like 2026-W47 [default: last]
+    #[arg(long, value_name = "WEEK", conflicts_with_all = ["from", "to"])]
+    pub week: Option<String>,
+
+    /// First day of the period ("2026-11-01", "3 weeks ago")
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Last day of the period [default: today]
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
+
+    /// Output format [default: md; json with --json]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Save the digest under digests/ and commit it (Markdown; unchanged → no commit)
+    #[arg(long)]
+    pub write: bool,
+
+    /// Only what this partner may see (the filter publishing uses)
+    #[arg(long = "for", value_name = "PARTNER", conflicts_with = "write")]
+    pub for_partner: Option<String>,
+
+    /// Write, commit, then publish the digest
+    #[arg(long, conflicts_with = "for_partner")]
+    pub publish: bool,
+}
+
+pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
+    let journal = ctx.journal()?;
+    let today = ctx.now.date_naive();
+    let period = match (&args.week, &args.from) {
+        (_, Some(from)) => {
+            let from = dates::parse_day(from, &ctx.now)?;
+            let to = match &args.to {
+                Some(to) => dates::parse_day(to, &ctx.now)?,
+                None => today,
+            };
+            Period::range(from, to)?
+        }
+        (week, None) => Period::parse_week(week.as_deref().unwrap_or("last"), today)?,
+    };
+    if args.publish {
+        // Refused before anything is written, so a later retry starts clean.
+        return Err(hinted(
+            "publishing is not available yet",
+            "write the digest with `wol digest --write`; publish it once `wol publish` is available",
+        ));
+    }
+    let format = match (args.format, ctx.global.json) {
+        (Some(f), _) => f,
+        (None, true) => Format::Json,
+        (None, false) => Format::Md,
+    };
+    if (args.write || args.publish) && format != Format::Md {
+        return Err(user(
+            "--write saves the Markdown digest; --format (and --json) only apply when printing",
+        ));
+    }
+
+    let partner = args
+        .for_partner
+        .as_deref()
+        .map(|name| visibility::partner(&journal.config, name).map(|p| (name, p.clone())))
+        .transpose()?;
+    let keep = |e: &Entry| {
+        partner
+            .as_ref()
+            .is_none_or(|(name, p)| visibility::visible_to(e, name, p))
+    };
+    let mut warn = |e: &crate::journal::LoadError| warn_malformed(e);
+
+    if !args.write && !args.publish {
+        let digest = digest::build(
+            &journal,
+            &period,
+            today,
+            partner.as_ref().map(|(n, _)| *n),
+            &keep,
+            &mut warn,
+        );
+        if digest.is_empty() && format != Format::Json {
+            ctx.notice(&format!(
+                "wol: no entries in {} ({}), nothing to summarise",
+                period.label, period.dates
+            ));
+            return Ok(());
+        }
+        let text = digest::render(&journal, &digest, format)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        return Ok(());
+    }
+
+    // --write: read and commit under the lock, so a concurrent `wol log` is either in
+    // this digest or commits after it.
+    let _lock = journal.lock()?;
+    let sig = ctx.signature(&journal)?;
+    let recovered = journal.recover(None, &sig)?;
+    if recovered > 0 {
+        ctx.notice(&format!(
+            "wol: committed {recovered} file(s) left uncommitted earlier"
+        ));
+    }
+    let digest = digest::build(&journal, &period, today, None, &keep, &mut warn);
+    if digest.is_empty() {
+        ctx.notice(&format!(
+            "wol: no entries in {} ({}), no digest written",
+            period.label, period.dates
+        ));
+        return Ok(());
+    }
+    let text = digest::render(&journal, &digest, Format::Md)?;
+    let rel = period.file_path();
+    let abs = journal.root.join(&rel);
+    let blob = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())?;
+    let in_head = journal.head_blob(&rel)? == Some(blob);
+    let on_disk = std::fs::read(&abs).ok().as_deref() == Some(text.as_bytes());
+    if in_head {
+        if !on_disk {
+            // HEAD already has it; only the work tree drifted: put the file back.
+            crate::journal::write_atomic(&abs, text.as_bytes())
+                .with_context(|| format!("cannot restore {rel}"))?;
+        }
+        ctx.notice(&format!("wol: {rel} is up to date"));
+        return Ok(());
+    }
+    let change = Change::Write {
+        path: rel.clone(),
+        content: text.into_bytes(),
+    };
+    journal.write_and_commit(&[change], &format!("digest: {}", period.label), &sig)?;
+    ctx.notice(&format!("wol: wrote {rel}"));
+    Ok(())
+}

@@ -1,0 +1,522 @@
+//! The digest: the entries of one period (an ISO week or a day range) summarised into a
+//! [`Digest`] model — counts, progress, what was learned, help wanted, decisions, credit,
+//! what is next, tags — and rendered as Markdown, plain text, HTML or JSON.
+//!
+//! Which day an entry belongs to: the day of its *own* local date, i.e. the date in its
+//! front matter read in the offset written there. An entry dated Sunday 23:30 -05:00 is
+//! a Sunday entry even though it is Monday in UTC and in the reader's timezone: the
+//! author wrote it on their Sunday, and the entry's file lives in the folder of that day.
+//! Week boundaries ("last week", "this week") are taken from "now" in its own offset.
+//!
+//! Cost: only the month folders overlapping the period are read. The one exception is
+//! the streak: when it reaches back to the start of the period, the months before are
+//! read one at a time until the first day without an entry.
+//!
+//! Rendering goes through minijinja templates (`templates/digest.md`, `digest.txt`,
+//! overridable in the journal's `templates/`); HTML is the Markdown rendering through
+//! comrak with raw HTML omitted, so nothing an entry's body holds runs in a browser.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use chrono::{Datelike as _, Days, NaiveDate, Weekday};
+use serde::Serialize;
+
+use crate::entry::{self, Entry};
+use crate::error::hinted;
+use crate::journal::{Journal, LoadError};
+use crate::templates;
+
+/// Where digests are written, relative to the journal root.
+pub const DIGESTS_DIR: &str = "digests";
+
+/// The days a digest covers, both ends included, in local dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// `2026-W47` for an ISO week, `2026-11-01--2026-11-22` for a range of days.
+    pub label: String,
+    /// `week` or `range`.
+    pub kind: &'static str,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The days for people: `Mon 16 Nov 2026 – Sun 22 Nov 2026`.
+    pub dates: String,
+}
+
+impl Period {
+    /// ISO week `week` of ISO year `year` (Monday to Sunday). `2025-W53` is an error:
+    /// 2025 has 52 ISO weeks; `2026-W53` runs from 2026-12-28 to 2027-01-03.
+    pub fn iso_week(year: i32, week: u32) -> Result<Period> {
+        let from = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).ok_or_else(|| {
+            let weeks = NaiveDate::from_ymd_opt(year, 12, 28)
+                .map(|d| d.iso_week().week())
+                .unwrap_or(52);
+            hinted(
+                format!("{year}-W{week:02} does not exist: {year} has {weeks} ISO weeks"),
+                format!("use a week from {year}-W01 to {year}-W{weeks:02}"),
+            )
+        })?;
+        let to = from + Days::new(6);
+        Ok(Period {
+            label: format!("{year}-W{week:02}"),
+            kind: "week",
+            from,
+            to,
+            dates: dates(from, to),
+        })
+    }
+
+    /// The ISO week `day` falls in.
+    pub fn week_of(day: NaiveDate) -> Period {
+        let w = day.iso_week();
+        Period::iso_week(w.year(), w.week()).expect("a day's own ISO week exists")
+    }
+
+    /// `last` (the week before `today`'s), `this` (`today`'s), or `2026-W47`.
+    pub fn parse_week(text: &str, today: NaiveDate) -> Result<Period> {
+        let text = text.trim();
+        match text.to_ascii_lowercase().as_str() {
+            "last" | "previous" => return Ok(Period::week_of(today - Days::new(7))),
+            "this" | "current" => return Ok(Period::week_of(today)),
+            _ => {}
+        }
+        let bad = || {
+            hinted(
+                format!("cannot understand the week {text:?}"),
+                "use last, this, or an ISO week like 2026-W47",
+            )
+        };
+        let upper = text.to_ascii_uppercase();
+        let (year, week) = upper.split_once('W').ok_or_else(bad)?;
+        let year = year.strip_suffix('-').unwrap_or(year);
+        if year.len() != 4 || week.is_empty() || week.len() > 2 {
+            return Err(bad());
+        }
+        let year: i32 = year.parse().map_err(|_| bad())?;
+        let week: u32 = week.parse().map_err(|_| bad())?;
+        Period::iso_week(year, week)
+    }
+
+    /// The days `from` to `to`, both included.
+    pub fn range(from: NaiveDate, to: NaiveDate) -> Result<Period> {
+        if from > to {
+            return Err(hinted(
+                format!("the period starts ({from}) after it ends ({to})"),
+                "give --from a day before --to",
+            ));
+        }
+        Ok(Period {
+            label: format!("{from}--{to}"),
+            kind: "range",
+            from,
+            to,
+            dates: dates(from, to),
+        })
+    }
+
+    /// Where the digest of this period is written, relative to the journal:
+    /// `digests/YYYY/2026-W47.md` (YYYY the ISO year) or `digests/YYYY/FROM--TO.md`.
+    pub fn file_path(&self) -> String {
+        let year = if self.kind == "week" {
+            self.from.iso_week().year()
+        } else {
+            self.from.year()
+        };
+        format!("{DIGESTS_DIR}/{year:04}/{}.md", self.label)
+    }
+
+    fn contains(&self, day: NaiveDate) -> bool {
+        (self.from..=self.to).contains(&day)
+    }
+}
+
+fn dates(from: NaiveDate, to: NaiveDate) -> String {
+    let fmt = "%a %-d %b %Y";
+    if from == to {
+        from.format(fmt).to_string()
+    } else {
+        format!("{} – {}", from.format(fmt), to.format(fmt))
+    }
+}
+
+/// The summary of one period: what the templates render and `--format json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Digest {
+    pub period: Period,
+    /// The partner this digest was filtered for, if any (`--for`).
+    pub partner: Option<String>,
+    pub counts: Counts,
+    /// `progress` entries.
+    pub progress: Vec<Item>,
+    /// Every `## Learned` section and every `learning` entry.
+    pub learned: Vec<Item>,
+    /// Every `## Help wanted` section and every `help` entry.
+    pub help_wanted: Vec<Item>,
+    /// `decision` entries.
+    pub decisions: Vec<Item>,
+    pub credit: Credit,
+    /// Every `## Next` section.
+    pub next: Vec<Item>,
+    /// Tags of the period, most used first.
+    pub tags: Vec<TagCount>,
+}
+
+/// Headline numbers.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Counts {
+    /// Entries in the period.
+    pub entries: usize,
+    /// Days of the period with at least one entry.
+    pub active_days: usize,
+    /// Consecutive days with an entry, ending at the period's last day (or today, when
+    /// the period has not ended yet). A day still without an entry does not break it:
+    /// the streak then ends the day before, as habit trackers count.
+    pub streak: usize,
+}
+
+/// One entry as a section lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub title: String,
+    /// The entry's id (its file stem).
+    pub id: String,
+    /// The entry file, relative to the journal root: `entries/2026/11/….md`.
+    pub path: String,
+    /// The entry's local date.
+    pub date: NaiveDate,
+    /// The date for people: `Sun 22 Nov`.
+    pub day: String,
+    pub kind: String,
+    /// What the section quotes: the section's text, or the entry's summary.
+    pub text: String,
+}
+
+/// Credit given: every `@mention` with the entries that mention it, and `credit` entries.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Credit {
+    pub mentions: Vec<Mention>,
+    pub entries: Vec<Item>,
+}
+
+/// One `@name` and the entries that mention it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mention {
+    pub name: String,
+    pub entries: Vec<Item>,
+}
+
+/// A tag and the number of entries carrying it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagCount {
+    pub tag: String,
+    pub count: usize,
+}
+
+impl Digest {
+    /// True when the period has no entries (after any partner filter).
+    pub fn is_empty(&self) -> bool {
+        self.counts.entries == 0
+    }
+}
+
+/// Build the digest of `period` from the journal's entries that `keep` accepts.
+///
+/// `today` anchors the streak of a period that has not ended yet. `partner` is only
+/// recorded in the model. Malformed entry files in the period are passed to `on_error`
+/// and left out.
+pub fn build(
+    journal: &Journal,
+    period: &Period,
+    today: NaiveDate,
+    partner: Option<&str>,
+    keep: &dyn Fn(&Entry) -> bool,
+    on_error: &mut dyn FnMut(&LoadError),
+) -> Digest {
+    let mut entries: Vec<(PathBuf, Entry)> = Vec::new();
+    for path in journal.entry_files(Some((period.from, period.to))) {
+        match journal.load(&path) {
+            Ok(entry) if period.contains(entry.meta.date.date_naive()) && keep(&entry) => {
+                entries.push((path, entry));
+            }
+            Ok(_) => {}
+            Err(e) => on_error(&e),
+        }
+    }
+    entries.sort_by(|(pa, a), (pb, b)| a.meta.date.cmp(&b.meta.date).then_with(|| pa.cmp(pb)));
+
+    let active: BTreeSet<NaiveDate> = entries
+        .iter()
+        .map(|(_, e)| e.meta.date.date_naive())
+        .collect();
+    let counts = Counts {
+        entries: entries.len(),
+        active_days: active.len(),
+        streak: streak(journal, period, today, active, keep),
+    };
+
+    let mut digest = Digest {
+        period: period.clone(),
+        partner: partner.map(String::from),
+        counts,
+        progress: Vec::new(),
+        learned: Vec::new(),
+        help_wanted: Vec::new(),
+        decisions: Vec::new(),
+        credit: Credit::default(),
+        next: Vec::new(),
+        tags: Vec::new(),
+    };
+    // Mentions and tags keyed case-insensitively, shown as first written.
+    let mut mentions: BTreeMap<String, Mention> = BTreeMap::new();
+    let mut tags: BTreeMap<String, TagCount> = BTreeMap::new();
+    for (path, e) in &entries {
+        let item = |text: String| Item {
+            title: e.meta.title.clone(),
+            id: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path: journal.rel(path),
+            date: e.meta.date.date_naive(),
+            day: e.meta.date.format("%a %-d %b").to_string(),
+            kind: e.meta.kind.clone(),
+            text,
+        };
+        let summary = entry::summary(&e.body);
+        let kind = e.meta.kind.as_str();
+        match kind {
+            "progress" => digest.progress.push(item(summary.clone())),
+            "decision" => digest.decisions.push(item(summary.clone())),
+            "credit" => digest.credit.entries.push(item(summary.clone())),
+            _ => {}
+        }
+        let learned = e.section("Learned");
+        if kind == "learning" || learned.is_some() {
+            digest
+                .learned
+                .push(item(learned.unwrap_or_else(|| summary.clone())));
+        }
+        let help = e.section("Help wanted");
+        if kind == "help" || help.is_some() {
+            digest
+                .help_wanted
+                .push(item(help.unwrap_or_else(|| summary.clone())));
+        }
+        if let Some(next) = e.section("Next") {
+            digest.next.push(item(next));
+        }
+        for name in e.mentions() {
+            mentions
+                .entry(name.to_lowercase())
+                .or_insert_with(|| Mention {
+                    name: name.clone(),
+                    entries: Vec::new(),
+                })
+                .entries
+                .push(item(String::new()));
+        }
+        for tag in e.all_tags() {
+            tags.entry(tag.to_lowercase())
+                .or_insert_with(|| TagCount { tag, count: 0 })
+                .count += 1;
+        }
+    }
+    digest.credit.mentions = mentions.into_values().collect();
+    let mut tags: Vec<TagCount> = tags.into_values().collect();
+    // Stable: equal counts keep the alphabetical order of the map.
+    tags.sort_by_key(|t| std::cmp::Reverse(t.count));
+    digest.tags = tags;
+    digest
+}
+
+/// The streak ending at the period's end (see [`Counts::streak`]). `active` holds the
+/// period's active days; earlier months are read only while the streak reaches them.
+fn streak(
+    journal: &Journal,
+    period: &Period,
+    today: NaiveDate,
+    mut active: BTreeSet<NaiveDate>,
+    keep: &dyn Fn(&Entry) -> bool,
+) -> usize {
+    let anchor = period.to.min(today);
+    if anchor < period.from {
+        return 0;
+    }
+    let mut loaded: HashSet<(i32, u32)> = HashSet::new();
+    let mut is_active = |day: NaiveDate, active: &mut BTreeSet<NaiveDate>| {
+        if day < period.from && loaded.insert((day.year(), day.month())) {
+            let first = day.with_day(1).unwrap_or(day);
+            let last = first
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(day);
+            // Outside the period, unreadable files are left out silently: the period's
+            // own files are the ones the warnings are about.
+            for path in journal.entry_files(Some((first, last))) {
+                if let Ok(e) = journal.load(&path) {
+                    let d = e.meta.date.date_naive();
+                    if d < period.from && keep(&e) {
+                        active.insert(d);
+                    }
+                }
+            }
+        }
+        active.contains(&day)
+    };
+    let mut day = anchor;
+    if !is_active(day, &mut active) {
+        match day.pred_opt() {
+            Some(d) => day = d,
+            None => return 0,
+        }
+    }
+    let mut n = 0;
+    while is_active(day, &mut active) {
+        n += 1;
+        match day.pred_opt() {
+            Some(d) => day = d,
+            None => break,
+        }
+    }
+    n
+}
+
+/// How a digest is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Markdown, links relative to `digests/YYYY/`
+    Md,
+    /// Plain text, for mail
+    Text,
+    /// HTML (the Markdown rendering; raw HTML from entries is omitted)
+    Html,
+    /// The digest model as JSON
+    Json,
+}
+
+/// Render `digest` in `format`, with the journal's template overrides.
+pub fn render(journal: &Journal, digest: &Digest, format: Format) -> Result<String> {
+    match format {
+        Format::Md => render_template(journal, digest, "digest.md"),
+        Format::Text => render_template(journal, digest, "digest.txt"),
+        Format::Html => Ok(html_page(
+            &digest.period.label,
+            &markdown_to_html(&render_template(journal, digest, "digest.md")?),
+        )),
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(digest)?;
+            text.push('\n');
+            Ok(text)
+        }
+    }
+}
+
+/// Render the template `name` (`digest.md` or `digest.txt`) with the digest as context.
+pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result<String> {
+    let source = templates::source(journal, name)?;
+    let mut env = templates::environment();
+    env.add_filter("mdtext", md_text);
+    env.add_template(name, &source)
+        .with_context(|| format!("the template templates/{name} is not valid"))?;
+    env.get_template(name)?
+        .render(minijinja::value::Serde(digest))
+        .with_context(|| format!("cannot render the template templates/{name}"))
+}
+
+/// Escape the characters that would make plain text (a title in a link) into Markdown.
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '[' | ']' | '*' | '_' | '`' | '<' | '>' | '#' | '!' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Markdown → HTML with comrak: GFM tables, strikethrough, autolinks and task lists;
+/// raw HTML is omitted and `javascript:` links dropped (comrak's safe defaults, kept).
+pub fn markdown_to_html(markdown: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.strikethrough = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    comrak::markdown_to_html(markdown, &options)
+}
+
+fn html_page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Digest {}</title>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        html_escape(title)
+    )
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn iso_weeks_at_the_edges_of_the_year() {
+        assert!(Period::iso_week(2025, 53).is_err());
+        let w = Period::iso_week(2026, 53).unwrap();
+        assert_eq!((w.from, w.to), (day("2026-12-28"), day("2027-01-03")));
+        assert_eq!(w.file_path(), "digests/2026/2026-W53.md");
+        let w = Period::iso_week(2027, 1).unwrap();
+        assert_eq!(w.from, day("2027-01-04"));
+        // 2024-12-30 is in ISO week 2025-W01.
+        assert_eq!(Period::week_of(day("2024-12-30")).label, "2025-W01");
+        assert_eq!(
+            Period::week_of(day("2024-12-30")).file_path(),
+            "digests/2025/2025-W01.md"
+        );
+    }
+
+    #[test]
+    fn weeks_people_type() {
+        let today = day("2026-11-22");
+        assert_eq!(Period::parse_week("last", today).unwrap().label, "2026-W46");
+        assert_eq!(Period::parse_week("this", today).unwrap().label, "2026-W47");
+        assert_eq!(
+            Period::parse_week("2026-w05", today).unwrap().label,
+            "2026-W05"
+        );
+        assert_eq!(
+            Period::parse_week("2026W47", today).unwrap().label,
+            "2026-W47"
+        );
+        for bad in ["W47", "2026-W", "2026-W0", "2026-W123", "next", "26-W47"] {
+            assert!(Period::parse_week(bad, today).is_err(), "{bad}");
+        }
+        let r = Period::range(day("2026-11-01"), day("2026-11-22")).unwrap();
+        assert_eq!(r.file_path(), "digests/2026/2026-11-01--2026-11-22.md");
+        assert!(Period::range(day("2026-11-02"), day("2026-11-01")).is_err());
+    }
+
+    #[test]
+    fn html_never_carries_raw_html() {
+        let html = markdown_to_html(
+            "Hi <script>alert(1)</script>\n\n<script>x</script>\n\n[a](javascript:alert(1))\n",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+}
