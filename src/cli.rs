@@ -66,4 +66,9 @@ pub enum Command {
     Search(cmd::search::SearchArgs),
     Edit(cmd::edit::EditArgs),
     Rm(cmd::rm::RmArgs),
+    Import(cmd::import::ImportArgs),
+    Export(cmd::export::ExportArgs),
+    Doctor(cmd::doctor::DoctorArgs),
+    Completions(cmd::completions::CompletionsArgs),
+    Man(cmd::man::ManArgs),
 }

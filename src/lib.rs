@@ -11,11 +11,14 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod dates;
+pub mod doctor;
 pub mod editor;
 pub mod entry;
 pub mod error;
+pub mod export;
 pub mod filter;
 pub mod git;
+pub mod import;
 pub mod journal;
 pub mod templates;
 
