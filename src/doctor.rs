@@ -144,10 +144,11 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
         .as_ref()
         .map_or_else(|| JournalConfig::default().kinds, |c| c.kinds.clone());
     checks.push(entries(root, &kinds));
-    if repo.is_some() && config.is_some() {
-        if let Ok(journal) = Journal::open(root) {
-            checks.push(templates_render(&journal));
-        }
+    if repo.is_some()
+        && config.is_some()
+        && let Ok(journal) = Journal::open(root)
+    {
+        checks.push(templates_render(&journal));
     }
     if let Some(config) = &config {
         for (name, partner) in &config.partners {
@@ -333,7 +334,7 @@ fn entries(root: &Path, kinds: &[String]) -> Check {
         }
     }
     if bad.is_empty() {
-        return Check::ok("entries", format!("{} entries parse", files.len()));
+        return Check::ok("entries", format!("{} entry file(s) parse", files.len()));
     }
     Check::fail(
         "entries",
@@ -624,10 +625,10 @@ fn next_credential(
         }
         if !tried.helper {
             tried.helper = true;
-            if let Some(config) = config {
-                if let Ok(cred) = Cred::credential_helper(config, url, username) {
-                    return Ok(cred);
-                }
+            if let Some(config) = config
+                && let Ok(cred) = Cred::credential_helper(config, url, username)
+            {
+                return Ok(cred);
             }
         }
     }

@@ -22,7 +22,7 @@ pub fn select(journal: &Journal, filter: &Filter) -> (Vec<(PathBuf, Entry)>, Vec
             Err(e) => bad.push(e),
         }
     }
-    found.sort_by(|a, b| b.1.meta.date.cmp(&a.1.meta.date));
+    found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
     (found, bad)
 }
 

@@ -413,10 +413,10 @@ fn yaml_front(text: &str) -> Front {
             continue;
         }
         if let Some(item) = line.trim_start().strip_prefix("- ") {
-            if let Some(key) = &current_list {
-                if let Some(FrontValue::List(items)) = front.values.get_mut(key) {
-                    items.push(yaml_scalar(item));
-                }
+            if let Some(key) = &current_list
+                && let Some(FrontValue::List(items)) = front.values.get_mut(key)
+            {
+                items.push(yaml_scalar(item));
             }
             continue;
         }
@@ -468,14 +468,12 @@ fn take_first_heading(body: &mut String) -> Option<String> {
         let t = line.trim_start();
         if t.starts_with("```") || t.starts_with("~~~") {
             in_fence = !in_fence;
-        } else if !in_fence {
-            if let Some(title) = line.trim_end().strip_prefix("# ") {
-                let title = title.trim().trim_end_matches('#').trim().to_string();
-                if !title.is_empty() {
-                    let end = offset + line.len();
-                    body.replace_range(offset..end, "");
-                    return Some(title);
-                }
+        } else if !in_fence && let Some(title) = line.trim_end().strip_prefix("# ") {
+            let title = title.trim().trim_end_matches('#').trim().to_string();
+            if !title.is_empty() {
+                let end = offset + line.len();
+                body.replace_range(offset..end, "");
+                return Some(title);
             }
         }
         offset += line.len();
@@ -555,10 +553,10 @@ impl GitDates {
                 continue;
             };
             for delta in diff.deltas() {
-                if let Some(path) = delta.new_file().path() {
-                    if let Some(rel) = wanted.remove(path) {
-                        out.insert(rel, date);
-                    }
+                if let Some(path) = delta.new_file().path()
+                    && let Some(rel) = wanted.remove(path)
+                {
+                    out.insert(rel, date);
                 }
             }
         }
@@ -583,10 +581,10 @@ pub struct Plan {
 pub fn plan(journal: &Journal, candidates: Vec<Candidate>) -> Plan {
     let mut known: HashSet<String> = HashSet::new();
     for path in journal.entry_files(None) {
-        if let Ok(entry) = journal.load(&path) {
-            if let Some(id) = entry.meta.id {
-                known.insert(id);
-            }
+        if let Ok(entry) = journal.load(&path)
+            && let Some(id) = entry.meta.id
+        {
+            known.insert(id);
         }
     }
     let mut taken: HashSet<PathBuf> = HashSet::new();
@@ -599,8 +597,7 @@ pub fn plan(journal: &Journal, candidates: Vec<Candidate>) -> Plan {
         let path = free_path(journal, &candidate.entry, &mut taken);
         plan.new.push((journal.rel(&path), candidate));
     }
-    plan.new
-        .sort_by(|a, b| a.1.entry.meta.date.cmp(&b.1.entry.meta.date));
+    plan.new.sort_by_key(|(_, c)| c.entry.meta.date);
     plan
 }
 

@@ -29,10 +29,18 @@ fn line<'a>(out: &'a str, status: &str, name: &str) -> &'a str {
 fn assert_fails(env: &TestEnv, name: &str, says: &str) -> String {
     let out = doctor(env);
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(1), "doctor should fail:\n{text}\n{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "doctor should fail:\n{text}\n{}",
+        stderr(&out)
+    );
     let l = line(&text, "FAIL", name);
     assert!(l.contains(says), "the {name} line should say {says:?}: {l}");
-    assert!(l.contains(" — "), "the {name} line should say what to do: {l}");
+    assert!(
+        l.contains(" — "),
+        "the {name} line should say what to do: {l}"
+    );
     assert!(stderr(&out).contains("check(s) failed"), "{}", stderr(&out));
     text
 }
@@ -43,14 +51,30 @@ fn a_healthy_journal_passes_every_check() {
     let out = doctor(&env);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}\n{}", stderr(&out));
-    for name in ["user-config", "config", "git", "lock", "uncommitted", "drafts", "entries", "templates"] {
+    for name in [
+        "user-config",
+        "config",
+        "git",
+        "lock",
+        "uncommitted",
+        "drafts",
+        "entries",
+        "templates",
+    ] {
         line(&text, "ok", name);
     }
     assert!(text.lines().all(|l| l.starts_with("ok  ")), "{text}");
 
     let json = env.json(&["doctor"], &[]);
     assert_eq!(json["ok"], true);
-    assert!(json["checks"].as_array().unwrap().iter().all(|c| c["status"] == "ok"), "{json}");
+    assert!(
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "ok"),
+        "{json}"
+    );
 }
 
 #[test]
@@ -90,7 +114,15 @@ fn uncommitted_entry_files_fail_and_are_listed() {
     let rel = "entries/2026/11/2026-11-20-0900-stray.md";
     env.write(
         rel,
-        entry_text("Stray", "2026-11-20T09:00:00+01:00", "progress", &[], "public", "Me", "x\n"),
+        entry_text(
+            "Stray",
+            "2026-11-20T09:00:00+01:00",
+            "progress",
+            &[],
+            "public",
+            "Me",
+            "x\n",
+        ),
     );
     let text = assert_fails(&env, "uncommitted", "1 entry file(s) not committed");
     assert!(text.contains(&format!("      {rel}")), "{text}");
@@ -102,9 +134,15 @@ fn leftover_drafts_warn_and_say_where() {
     env.write(".wol/drafts/20261122-143205-1.md", "half an entry\n");
     let out = doctor(&env);
     let text = stdout(&out);
-    assert!(out.status.success(), "a draft is a warning, not a failure:\n{text}");
+    assert!(
+        out.status.success(),
+        "a draft is a warning, not a failure:\n{text}"
+    );
     let l = line(&text, "warn", "drafts");
-    assert!(l.contains(&env.journal.join(".wol/drafts").display().to_string()), "{l}");
+    assert!(
+        l.contains(&env.journal.join(".wol/drafts").display().to_string()),
+        "{l}"
+    );
     assert!(text.contains("20261122-143205-1.md"), "{text}");
 }
 
@@ -112,7 +150,10 @@ fn leftover_drafts_warn_and_say_where() {
 fn malformed_entries_fail_with_path_and_line() {
     let env = healthy();
     let rel = "entries/2026/11/2026-11-21-0900-broken.md";
-    env.write(rel, "+++\ntitle = \"Broken\"\ndate = \"yesterday\"\nkind = \"progress\"\n+++\n\nbody\n");
+    env.write(
+        rel,
+        "+++\ntitle = \"Broken\"\ndate = \"yesterday\"\nkind = \"progress\"\n+++\n\nbody\n",
+    );
     env.git(["add", "-A"]);
     env.git(["commit", "-q", "-m", "broken entry"]);
     let text = assert_fails(&env, "entries", "1 of 2 entries are malformed");
@@ -150,7 +191,11 @@ fn add_partner(env: &TestEnv, name: &str, url: &str) {
 }
 
 fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
@@ -166,15 +211,25 @@ fn a_reachable_partner_passes() {
     let out = doctor(&env);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
-    assert!(line(&text, "ok", "partner gig").contains("answers"), "{text}");
+    assert!(
+        line(&text, "ok", "partner gig").contains("answers"),
+        "{text}"
+    );
     line(&text, "ok", "partner gig credentials");
-    assert!(line(&text, "ok", "partner local").contains("bare repository"), "{text}");
+    assert!(
+        line(&text, "ok", "partner local").contains("bare repository"),
+        "{text}"
+    );
 }
 
 #[test]
 fn an_unreachable_partner_fails() {
     let env = healthy();
-    add_partner(&env, "gig", &format!("git://127.0.0.1:{}/gig.git", closed_port()));
+    add_partner(
+        &env,
+        "gig",
+        &format!("git://127.0.0.1:{}/gig.git", closed_port()),
+    );
     assert_fails(&env, "partner gig", "cannot reach");
 }
 
@@ -188,7 +243,11 @@ fn a_partner_url_that_does_not_parse_fails() {
 #[test]
 fn a_missing_local_partner_repository_fails() {
     let env = healthy();
-    add_partner(&env, "backup", env.root.join("nowhere.git").to_str().unwrap());
+    add_partner(
+        &env,
+        "backup",
+        env.root.join("nowhere.git").to_str().unwrap(),
+    );
     assert_fails(&env, "partner backup", "no bare git repository");
 }
 
@@ -203,10 +262,18 @@ fn missing_ssh_credentials_fail_and_a_token_is_never_printed() {
     let env = healthy();
     add_partner(&env, "web", &format!("https://127.0.0.1:{port}/web.git"));
     assert_fails(&env, "partner web credentials", "no WOL_GIT_TOKEN");
-    let out = env.wol_j().arg("doctor").env("WOL_GIT_TOKEN", "s3cr3t-t0ken-value").output().unwrap();
+    let out = env
+        .wol_j()
+        .arg("doctor")
+        .env("WOL_GIT_TOKEN", "s3cr3t-t0ken-value")
+        .output()
+        .unwrap();
     let text = stdout(&out);
     line(&text, "ok", "partner web credentials");
-    assert!(!text.contains("s3cr3t") && !stderr(&out).contains("s3cr3t"), "token printed:\n{text}");
+    assert!(
+        !text.contains("s3cr3t") && !stderr(&out).contains("s3cr3t"),
+        "token printed:\n{text}"
+    );
 }
 
 #[test]
@@ -217,7 +284,12 @@ fn doctor_json_reports_failures_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["ok"], false);
-    let git = json["checks"].as_array().unwrap().iter().find(|c| c["name"] == "git").unwrap();
+    let git = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "git")
+        .unwrap();
     assert_eq!(git["status"], "fail");
     assert!(git["fix"].as_str().unwrap().contains("git -C"));
 }

@@ -25,16 +25,24 @@ fn every_subcommand_has_a_description_and_an_example() {
     cli.build();
     let mut commands = Vec::new();
     all_commands(&cli, "wol", &mut commands);
-    assert!(commands.len() >= 12, "expected the whole command tree, got {}", commands.len());
+    assert!(
+        commands.len() >= 12,
+        "expected the whole command tree, got {}",
+        commands.len()
+    );
     let mut missing = Vec::new();
     for (name, cmd) in &commands {
         let about = cmd.get_about().map(|s| s.to_string()).unwrap_or_default();
-        let long = [cmd.get_long_about(), cmd.get_after_long_help(), cmd.get_after_help()]
-            .into_iter()
-            .flatten()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let long = [
+            cmd.get_long_about(),
+            cmd.get_after_long_help(),
+            cmd.get_after_help(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
         if about.trim().is_empty() {
             missing.push(format!("{name}: no short description"));
         }
@@ -45,11 +53,20 @@ fn every_subcommand_has_a_description_and_an_example() {
         // The example lines must survive as lines (clap joins the lines of a doc comment
         // paragraph unless the command is `verbatim_doc_comment`).
         let help = cmd.clone().bin_name(name).render_long_help().to_string();
-        if !help.lines().any(|l| l.starts_with("  wol ") || l.starts_with("  jrnl ")) {
-            missing.push(format!("{name}: its examples are not on lines of their own:\n{help}"));
+        if !help
+            .lines()
+            .any(|l| l.starts_with("  wol ") || l.starts_with("  jrnl "))
+        {
+            missing.push(format!(
+                "{name}: its examples are not on lines of their own:\n{help}"
+            ));
         }
     }
-    assert!(missing.is_empty(), "help texts lacking:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "help texts lacking:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -58,7 +75,10 @@ fn help_is_printed_by_the_binary_with_examples() {
     let out = env.wol().args(["export", "--help"]).output().unwrap();
     assert!(out.status.success());
     let text = stdout(&out);
-    assert!(text.contains("Examples:\n  wol export --format markdown"), "{text}");
+    assert!(
+        text.contains("Examples:\n  wol export --format markdown"),
+        "{text}"
+    );
 }
 
 fn installed(program: &str) -> bool {
@@ -73,11 +93,21 @@ fn completions_generate_for_every_shell_and_parse() {
     let env = TestEnv::new();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let out = env.wol().args(["completions", shell]).output().unwrap();
-        assert!(out.status.success(), "wol completions {shell} failed: {}", stderr(&out));
+        assert!(
+            out.status.success(),
+            "wol completions {shell} failed: {}",
+            stderr(&out)
+        );
         let script = stdout(&out);
-        assert!(script.contains("wol") && script.len() > 500, "{shell} script too small:\n{script}");
+        assert!(
+            script.contains("wol") && script.len() > 500,
+            "{shell} script too small:\n{script}"
+        );
         for sub in ["log", "doctor", "import", "export"] {
-            assert!(script.contains(sub), "{shell} completions do not mention `{sub}`");
+            assert!(
+                script.contains(sub),
+                "{shell} completions do not mention `{sub}`"
+            );
         }
         let file = env.root.join(format!("wol.{shell}"));
         std::fs::write(&file, &script).unwrap();
@@ -90,10 +120,16 @@ fn completions_generate_for_every_shell_and_parse() {
         };
         if let Some((program, flag)) = check {
             if program != "bash" && !installed(program) {
-                eprintln!("note: {program} is not installed; its completions were generated but not parsed");
+                eprintln!(
+                    "note: {program} is not installed; its completions were generated but not parsed"
+                );
                 continue;
             }
-            let out = StdCommand::new(program).arg(flag).arg(&file).output().unwrap();
+            let out = StdCommand::new(program)
+                .arg(flag)
+                .arg(&file)
+                .output()
+                .unwrap();
             assert!(
                 out.status.success() && out.stderr.is_empty(),
                 "{program} {flag} rejects the completions: {}",
@@ -121,7 +157,12 @@ fn groff_warnings(page: &Path) -> String {
         .arg(page)
         .output()
         .unwrap();
-    assert!(out.status.success(), "groff failed on {}: {}", page.display(), stderr(&out));
+    assert!(
+        out.status.success(),
+        "groff failed on {}: {}",
+        page.display(),
+        stderr(&out)
+    );
     stderr(&out)
 }
 
@@ -133,7 +174,10 @@ fn man_page_renders_without_warnings() {
     let page = env.root.join("wol.1");
     std::fs::write(&page, &out.stdout).unwrap();
     let text = stdout(&out);
-    assert!(text.starts_with(".ie") || text.contains(".TH wol 1"), "not a roff page:\n{text}");
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH wol 1"),
+        "not a roff page:\n{text}"
+    );
     for sub in ["log", "doctor", "import", "export", "completions"] {
         assert!(text.contains(sub), "wol.1 does not list `{sub}`");
     }
@@ -145,13 +189,20 @@ fn man_page_renders_without_warnings() {
 fn man_out_writes_a_page_per_subcommand() {
     let env = TestEnv::new();
     let dir = env.root.join("man1");
-    env.wol().args(["man", "--out"]).arg(&dir).assert().success().stdout("");
+    env.wol()
+        .args(["man", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout("");
     let mut cli = wol::cli::Cli::command();
     cli.build();
     let mut commands = Vec::new();
     all_commands(&cli, "wol", &mut commands);
-    let mut expected: Vec<String> =
-        commands.iter().map(|(name, _)| format!("{}.1", name.replace(' ', "-"))).collect();
+    let mut expected: Vec<String> = commands
+        .iter()
+        .map(|(name, _)| format!("{}.1", name.replace(' ', "-")))
+        .collect();
     expected.push("wol.1".into());
     for name in &expected {
         let page = dir.join(name);
@@ -172,19 +223,40 @@ fn journal_with_entries() -> TestEnv {
 #[test]
 fn list_colours_only_when_asked_or_on_a_terminal() {
     let env = journal_with_entries();
-    let always = env.wol_j().args(["list", "--color", "always"]).output().unwrap();
+    let always = env
+        .wol_j()
+        .args(["list", "--color", "always"])
+        .output()
+        .unwrap();
     assert!(always.status.success());
-    assert!(stdout(&always).contains("\x1b["), "--color always printed no escape codes");
+    assert!(
+        stdout(&always).contains("\x1b["),
+        "--color always printed no escape codes"
+    );
 
     // Under a pipe (as here), auto means no colour.
     let piped = env.wol_j().arg("list").output().unwrap();
     assert!(piped.status.success());
-    assert!(!stdout(&piped).contains('\x1b'), "colour under a pipe: {:?}", stdout(&piped));
+    assert!(
+        !stdout(&piped).contains('\x1b'),
+        "colour under a pipe: {:?}",
+        stdout(&piped)
+    );
     assert!(stdout(&piped).contains("Shipped the guide"));
 
-    let never = env.wol_j().args(["list", "--color", "never"]).env("NO_COLOR", "").output().unwrap();
+    let never = env
+        .wol_j()
+        .args(["list", "--color", "never"])
+        .env("NO_COLOR", "")
+        .output()
+        .unwrap();
     assert!(!stdout(&never).contains('\x1b'));
-    let no_color = env.wol_j().arg("list").env("NO_COLOR", "1").output().unwrap();
+    let no_color = env
+        .wol_j()
+        .arg("list")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     assert!(!stdout(&no_color).contains('\x1b'));
 }
 
@@ -194,20 +266,46 @@ fn data_goes_to_stdout_and_messages_to_stderr() {
     // Messages only: stdout stays empty.
     let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
     assert!(out.status.success());
-    assert!(out.stdout.is_empty(), "wol init printed data: {}", stdout(&out));
+    assert!(
+        out.stdout.is_empty(),
+        "wol init printed data: {}",
+        stdout(&out)
+    );
     assert!(!stderr(&out).is_empty());
     // Data (JSON) on stdout, the summary on stderr.
-    let out = env.wol_j().args(["export", "--format", "markdown"]).arg(env.root.join("bk")).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "markdown"])
+        .arg(env.root.join("bk"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(out.stdout.is_empty(), "{}", stdout(&out));
-    assert!(stderr(&out).contains("exported 2 entries"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exported 2 entries"),
+        "{}",
+        stderr(&out)
+    );
     // -q: nothing on success.
-    let out = env.wol_j().args(["-q", "export", "--format", "markdown"]).arg(env.root.join("bk")).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["-q", "export", "--format", "markdown"])
+        .arg(env.root.join("bk"))
+        .output()
+        .unwrap();
     assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
     // Errors on stderr, exit 1.
-    let out = env.wol_j().args(["show", "no-such-entry"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["show", "no-such-entry"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty() && stderr(&out).starts_with("error: "), "{}", stderr(&out));
+    assert!(
+        out.stdout.is_empty() && stderr(&out).starts_with("error: "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -218,13 +316,31 @@ fn every_data_command_speaks_json() {
         vec!["list".into()],
         vec!["search".into(), "guide".into()],
         vec!["doctor".into()],
-        vec!["export".into(), "--format".into(), "json".into(), "-".into()],
-        vec!["import".into(), "jrnl".into(), jrnl.display().to_string(), "--dry-run".into()],
+        vec![
+            "export".into(),
+            "--format".into(),
+            "json".into(),
+            "-".into(),
+        ],
+        vec![
+            "import".into(),
+            "jrnl".into(),
+            jrnl.display().to_string(),
+            "--dry-run".into(),
+        ],
     ];
     for args in runs {
         let out = env.wol_j().args(&args).arg("--json").output().unwrap();
-        assert!(out.status.success(), "wol {args:?} --json failed: {}", stderr(&out));
+        assert!(
+            out.status.success(),
+            "wol {args:?} --json failed: {}",
+            stderr(&out)
+        );
         let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&out.stdout);
-        assert!(parsed.is_ok(), "wol {args:?} --json printed no JSON:\n{}", stdout(&out));
+        assert!(
+            parsed.is_ok(),
+            "wol {args:?} --json printed no JSON:\n{}",
+            stdout(&out)
+        );
     }
 }

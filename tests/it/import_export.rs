@@ -21,7 +21,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn copy_dir(src: &Path, dst: &Path) {
@@ -52,7 +54,12 @@ fn by_title<'a>(entries: &'a [Value], title: &str) -> &'a Value {
 }
 
 fn tags(e: &Value) -> Vec<&str> {
-    e["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect()
+    e["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -60,17 +67,35 @@ fn jrnl_export_imports_in_one_commit() {
     let env = TestEnv::new();
     env.init_journal();
     let before = env.commit_count();
-    let out = env.wol_j().args(["import", "jrnl"]).arg(fixture("jrnl-export.json")).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["import", "jrnl"])
+        .arg(fixture("jrnl-export.json"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).lines().filter(|l| l.starts_with("imported  entries/")).count(), 6);
-    assert!(stderr(&out).contains("imported 6 entries from jrnl"), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("imported  entries/"))
+            .count(),
+        6
+    );
+    assert!(
+        stderr(&out).contains("imported 6 entries from jrnl"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.commit_count(), before + 1);
     assert_eq!(env.head_subject(), "import: 6 entries from jrnl");
     env.assert_consistent();
 
     let all = entries(&env);
     assert_eq!(all.len(), 6);
-    assert!(all.iter().all(|e| e["kind"] == "progress" && e["visibility"] == "private"));
+    assert!(
+        all.iter()
+            .all(|e| e["kind"] == "progress" && e["visibility"] == "private")
+    );
     // jrnl's local times, read in the offset of "now" (+01:00).
     let wiki = by_title(&all, "Set up the community wiki.");
     assert_eq!(wiki["date"], "2026-11-10T09:15:00+01:00");
@@ -89,9 +114,15 @@ fn jrnl_export_imports_in_one_commit() {
     // Unicode survives, in the title, the body and the slug.
     let cafe = by_title(&all, "Café Zürich meetup — naïve questions, great answers.");
     let body = cafe["body"].as_str().unwrap();
-    assert!(body.contains("Über 20 Leute") && body.contains("日本語") && body.contains("🎉"), "{body}");
+    assert!(
+        body.contains("Über 20 Leute") && body.contains("日本語") && body.contains("🎉"),
+        "{body}"
+    );
     assert!(body.contains("\n  - indented list item\n"), "{body}");
-    assert_eq!(cafe["path"], "entries/2026/11/2026-11-18-1100-cafe-zurich-meetup-naive-questions-great-answers.md");
+    assert_eq!(
+        cafe["path"],
+        "entries/2026/11/2026-11-18-1100-cafe-zurich-meetup-naive-questions-great-answers.md"
+    );
     let plain = by_title(&all, "Plain entry with no tags and no body.");
     assert_eq!(plain["body"], "");
     // Each entry carries the stable id that makes re-imports no-ops.
@@ -103,12 +134,25 @@ fn jrnl_export_imports_in_one_commit() {
 fn importing_the_same_jrnl_file_again_adds_nothing() {
     let env = TestEnv::new();
     env.init_journal();
-    env.wol_j().args(["import", "jrnl"]).arg(fixture("jrnl-export.json")).assert().success();
+    env.wol_j()
+        .args(["import", "jrnl"])
+        .arg(fixture("jrnl-export.json"))
+        .assert()
+        .success();
     let count = env.commit_count();
     let files = env.entry_files();
-    let out = env.wol_j().args(["import", "jrnl"]).arg(fixture("jrnl-export.json")).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["import", "jrnl"])
+        .arg(fixture("jrnl-export.json"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    assert!(stderr(&out).contains("imported 0 entries from jrnl, skipped 6"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("imported 0 entries from jrnl, skipped 6"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.commit_count(), count, "a re-import committed");
     assert_eq!(env.entry_files(), files);
     env.assert_consistent();
@@ -126,12 +170,21 @@ fn dry_run_changes_nothing_and_says_what_it_would_do() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert_eq!(stdout(&out).lines().filter(|l| l.starts_with("would import  ")).count(), 6);
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("would import  "))
+            .count(),
+        6
+    );
     assert!(stderr(&out).contains("dry run"), "{}", stderr(&out));
     assert_eq!(env.commit_count(), count);
     assert!(env.entry_files().is_empty());
 
-    let json = env.json(&["import", "markdown"], &[fixture("til").to_str().unwrap(), "--dry-run"]);
+    let json = env.json(
+        &["import", "markdown"],
+        &[fixture("til").to_str().unwrap(), "--dry-run"],
+    );
     assert_eq!(json["dry_run"], true);
     assert_eq!(json["imported"].as_array().unwrap().len(), 4);
     assert!(env.entry_files().is_empty());
@@ -147,9 +200,18 @@ fn jrnl_from_stdin_and_a_bad_file() {
         .assert()
         .success();
     assert_eq!(env.entry_files().len(), 6);
-    let out = env.wol_j().args(["import", "jrnl", "-"]).write_stdin("{\"nope\": 1}").output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["import", "jrnl", "-"])
+        .write_stdin("{\"nope\": 1}")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("not a jrnl JSON export"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a jrnl JSON export"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("hint: create one with: jrnl --export json"));
 }
 
@@ -160,7 +222,12 @@ fn til_copy(env: &TestEnv) -> PathBuf {
     copy_dir(&fixture("til"), &dir);
     let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000); // 2023-11-14T22:13:20Z
     for rel in ["shell/no_title-here.md", "rust/closures-capture.md"] {
-        fs::File::options().write(true).open(dir.join(rel)).unwrap().set_modified(mtime).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(dir.join(rel))
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
     }
     dir
 }
@@ -170,7 +237,12 @@ fn a_til_folder_imports_with_topics_as_tags() {
     let env = TestEnv::new();
     env.init_journal();
     let dir = til_copy(&env);
-    let out = env.wol_j().args(["import", "markdown"]).arg(&dir).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(env.head_subject(), "import: 4 entries from markdown");
     env.assert_consistent();
@@ -182,8 +254,14 @@ fn a_til_folder_imports_with_topics_as_tags() {
     let closures = by_title(&all, "Closures capture by reference");
     assert_eq!(tags(closures), ["rust"]);
     let body = closures["body"].as_str().unwrap();
-    assert!(!body.contains("# Closures") && body.contains("# not a heading inside code"), "{body}");
-    assert_eq!(closures["date"], "2023-11-14T23:13:20+01:00", "mtime, in now's offset");
+    assert!(
+        !body.contains("# Closures") && body.contains("# not a heading inside code"),
+        "{body}"
+    );
+    assert_eq!(
+        closures["date"], "2023-11-14T23:13:20+01:00",
+        "mtime, in now's offset"
+    );
 
     // YAML front matter: title, date, tags plus the folder.
     let auto = by_title(&all, "Autosquash: fixups land where they belong");
@@ -199,12 +277,24 @@ fn a_til_folder_imports_with_topics_as_tags() {
     // Nothing at all: the file name.
     let plain = by_title(&all, "No title here");
     assert_eq!(tags(plain), ["shell"]);
-    assert_eq!(plain["body"], "Just a line of text with no heading and no front matter.\n");
+    assert_eq!(
+        plain["body"],
+        "Just a line of text with no heading and no front matter.\n"
+    );
 
     // Again: nothing new.
     let count = env.commit_count();
-    let out = env.wol_j().args(["import", "markdown"]).arg(&dir).output().unwrap();
-    assert!(stderr(&out).contains("imported 0 entries from markdown, skipped 4"), "{}", stderr(&out));
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("imported 0 entries from markdown, skipped 4"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(env.commit_count(), count);
 }
 
@@ -234,12 +324,25 @@ fn a_til_folder_in_git_takes_dates_from_the_last_commit() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    env.wol_j().args(["import", "markdown"]).arg(&dir).assert().success();
+    env.wol_j()
+        .args(["import", "markdown"])
+        .arg(&dir)
+        .assert()
+        .success();
     let all = entries(&env);
-    assert_eq!(by_title(&all, "Closures capture by reference")["date"], "2025-02-03T04:05:06+02:00");
-    assert_eq!(by_title(&all, "No title here")["date"], "2025-06-01T10:00:00+02:00");
+    assert_eq!(
+        by_title(&all, "Closures capture by reference")["date"],
+        "2025-02-03T04:05:06+02:00"
+    );
+    assert_eq!(
+        by_title(&all, "No title here")["date"],
+        "2025-06-01T10:00:00+02:00"
+    );
     // Front matter still wins over git.
-    assert_eq!(by_title(&all, "set -o pipefail")["date"], "2024-01-10T08:00:00+01:00");
+    assert_eq!(
+        by_title(&all, "set -o pipefail")["date"],
+        "2024-01-10T08:00:00+01:00"
+    );
 }
 
 /// Title, date, kind, tags, visibility, author and body of every entry, oldest first.
@@ -260,10 +363,17 @@ fn export_markdown_then_import_gives_the_same_entries() {
     let env = TestEnv::new();
     env.copy_examples_journal();
     let original = essentials(&env);
-    assert!(original.len() >= 10, "the sample journal should have entries");
+    assert!(
+        original.len() >= 10,
+        "the sample journal should have entries"
+    );
 
     let backup = env.root.join("backup");
-    env.wol_j().args(["export", "--format", "markdown"]).arg(&backup).assert().success();
+    env.wol_j()
+        .args(["export", "--format", "markdown"])
+        .arg(&backup)
+        .assert()
+        .success();
     // The files as stored, in the same layout (malformed files are warned about, not exported).
     let mut exported = Vec::new();
     walk(&backup, &mut exported);
@@ -271,12 +381,22 @@ fn export_markdown_then_import_gives_the_same_entries() {
     for file in &exported {
         let rel = file.strip_prefix(&backup).unwrap();
         assert!(rel.starts_with("entries"), "{}", rel.display());
-        assert_eq!(fs::read(file).unwrap(), fs::read(env.journal.join(rel)).unwrap(), "{} changed", rel.display());
+        assert_eq!(
+            fs::read(file).unwrap(),
+            fs::read(env.journal.join(rel)).unwrap(),
+            "{} changed",
+            rel.display()
+        );
     }
 
     let fresh = TestEnv::new();
     fresh.init_journal();
-    let out = fresh.wol_j().args(["import", "markdown"]).arg(&backup).output().unwrap();
+    let out = fresh
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&backup)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     fresh.assert_consistent();
     assert_eq!(essentials(&fresh), original);
@@ -288,26 +408,51 @@ fn export_json_and_markdown_to_stdout() {
     env.init_journal();
     env.log(&["First entry", "-t", "a"]);
     env.log(&["Second entry", "-t", "b"]);
-    let out = env.wol_j().args(["export", "--format", "json", "-"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "json", "-"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(exported, env.json(&["list"], &[]), "json export = the entry objects of list --json");
+    assert_eq!(
+        exported,
+        env.json(&["list"], &[]),
+        "json export = the entry objects of list --json"
+    );
 
-    let filtered = env.wol_j().args(["export", "--format", "json", "-", "--tag", "b"]).output().unwrap();
+    let filtered = env
+        .wol_j()
+        .args(["export", "--format", "json", "-", "--tag", "b"])
+        .output()
+        .unwrap();
     let filtered: Value = serde_json::from_slice(&filtered.stdout).unwrap();
     assert_eq!(filtered.as_array().unwrap().len(), 1);
     assert_eq!(filtered[0]["title"], "Second entry");
 
-    let out = env.wol_j().args(["export", "--format", "markdown", "-"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "markdown", "-"])
+        .output()
+        .unwrap();
     let text = stdout(&out);
     assert_eq!(text.matches("+++\ntitle = ").count(), 2, "{text}");
     for path in env.entry_files() {
-        assert!(text.contains(&env.read(&path)), "{} is not in the export", path.display());
+        assert!(
+            text.contains(&env.read(&path)),
+            "{} is not in the export",
+            path.display()
+        );
     }
 
     let dir = env.root.join("json-out");
-    env.wol_j().args(["export", "--format", "json"]).arg(&dir).assert().success();
-    let written: Value = serde_json::from_slice(&fs::read(dir.join("entries.json")).unwrap()).unwrap();
+    env.wol_j()
+        .args(["export", "--format", "json"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let written: Value =
+        serde_json::from_slice(&fs::read(dir.join("entries.json")).unwrap()).unwrap();
     assert_eq!(written, exported);
 }
 
@@ -322,21 +467,44 @@ fn export_html_writes_an_index_and_a_page_per_entry_without_raw_html() {
         "Text with <script>alert(1)</script> and | a | b |\n|---|---|\n| 1 | 2 |",
     ]);
     let dir = env.root.join("site");
-    let out = env.wol_j().args(["export", "--format", "html"]).arg(&dir).arg("--json").output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "html"])
+        .arg(&dir)
+        .arg("--json")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["entries"], 2);
     let index = fs::read_to_string(dir.join("index.html")).unwrap();
     for entry in [&safe, &risky] {
         let id = entry.file_stem().unwrap().to_str().unwrap();
-        assert!(index.contains(&format!("href=\"entries/{id}.html\"")), "{index}");
+        assert!(
+            index.contains(&format!("href=\"entries/{id}.html\"")),
+            "{index}"
+        );
         assert!(dir.join(format!("entries/{id}.html")).is_file());
     }
-    assert!(index.contains("Tables &amp; &lt;things&gt;"), "titles are escaped:\n{index}");
-    let page = fs::read_to_string(dir.join(format!("entries/{}.html", risky.file_stem().unwrap().to_str().unwrap()))).unwrap();
-    assert!(!page.contains("<script>"), "raw HTML must be omitted:\n{page}");
+    assert!(
+        index.contains("Tables &amp; &lt;things&gt;"),
+        "titles are escaped:\n{index}"
+    );
+    let page = fs::read_to_string(dir.join(format!(
+        "entries/{}.html",
+        risky.file_stem().unwrap().to_str().unwrap()
+    )))
+    .unwrap();
+    assert!(
+        !page.contains("<script>"),
+        "raw HTML must be omitted:\n{page}"
+    );
 
-    let out = env.wol_j().args(["export", "--format", "html", "-"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "html", "-"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("needs a folder"));
 }
