@@ -66,6 +66,11 @@ pub enum Command {
     Search(cmd::search::SearchArgs),
     Edit(cmd::edit::EditArgs),
     Rm(cmd::rm::RmArgs),
+    Import(cmd::import::ImportArgs),
+    Export(cmd::export::ExportArgs),
+    Doctor(cmd::doctor::DoctorArgs),
+    Completions(cmd::completions::CompletionsArgs),
+    Man(cmd::man::ManArgs),
     Digest(cmd::digest::DigestArgs),
 }
 
@@ -82,6 +87,10 @@ impl Command {
                 | Command::Search(_)
                 | Command::Edit(_)
                 | Command::Rm(_)
+                | Command::Import(_)
+                | Command::Export(_)
+                | Command::Completions(_)
+                | Command::Man(_)
         ) && !matches!(self, Command::Digest(args) if !args.publish)
     }
 }

@@ -19,6 +19,7 @@ use crate::journal;
 ///   wol edit 2026-11-22-1432-shipped-the-onboarding-guide
 ///   EDITOR="code --wait" wol edit 2026-11-22
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct EditArgs {
     /// Entry id, unique id prefix, or path
     pub id: String,

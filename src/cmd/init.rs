@@ -16,6 +16,7 @@ use crate::journal::{InitOutcome, Journal};
 ///   wol init ~/journal
 ///   wol init            # in the current directory
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct InitArgs {
     /// Where to create the journal [default: --journal/WOL_DIR, else the current directory]
     pub dir: Option<PathBuf>,

@@ -12,6 +12,7 @@ use super::{Ctx, FilterArgs, print_entries, warn_malformed};
 ///   wol list --since "last monday" --kind learning
 ///   wol list --tag onboarding --json
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ListArgs {
     /// Show at most N entries
     #[arg(short = 'n', long = "limit", value_name = "N")]

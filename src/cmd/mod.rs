@@ -1,10 +1,15 @@
 //! One module per subcommand: parse → call the domain → print. `run` dispatches.
 
+pub mod completions;
 pub mod digest;
+pub mod doctor;
 pub mod edit;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod man;
 pub mod rm;
 pub mod search;
 pub mod show;
@@ -36,9 +41,14 @@ pub struct Ctx {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    // `wol doctor` reports a broken user config instead of failing on it.
+    let user = match UserConfig::load() {
+        Err(_) if matches!(cli.command, Command::Doctor(_)) => UserConfig::default(),
+        loaded => loaded?,
+    };
     let ctx = Ctx {
         now: dates::now()?,
-        user: UserConfig::load()?,
+        user,
         cwd: std::env::current_dir().context("cannot read the current directory")?,
         global: cli.global,
     };
@@ -51,6 +61,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Edit(args) => edit::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
         Command::Digest(args) => digest::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Completions(args) => completions::run(&ctx, args),
+        Command::Man(args) => man::run(&ctx, args),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::git::Change;
 ///   wol rm 2026-11-22-1432-shipped-the-onboarding-guide
 ///   wol rm 2026-11-22-1432 --yes
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct RmArgs {
     /// Entry id, unique id prefix, or path
     pub id: String,

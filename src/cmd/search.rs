@@ -16,6 +16,7 @@ use super::{Ctx, FilterArgs, print_entries, warn_malformed};
 ///   wol search loomio
 ///   wol search "checklist" --since 2026-01-01 --kind learning
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct SearchArgs {
     /// The text to look for (several words are searched as one phrase)
     #[arg(required = true)]

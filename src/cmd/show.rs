@@ -15,6 +15,7 @@ use super::{Ctx, EntryJson};
 ///   wol show 2026-11-22-1432-shipped-the-onboarding-guide
 ///   wol show 2026-11-22-14      # a unique prefix is enough
 #[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
 pub struct ShowArgs {
     /// Entry id, unique id prefix, or path
     pub id: String,

@@ -1,0 +1,86 @@
+//! `wol doctor`: run the checks in [`crate::doctor`] and print one line per check.
+
+use std::io::Write as _;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::doctor::{self, Check, Status};
+use crate::error::user;
+use crate::journal;
+
+/// Check the journal, config, templates and partners; say what to fix
+///
+/// Prints one line per check: ok, warn or FAIL, what was found and what to do. Checks:
+/// the journal's git state (a branch checked out, no merge or rebase under way), the
+/// lock, uncommitted entry files, leftover drafts, malformed entries (path:line),
+/// wol.toml, the user config, templates (built-in and overrides), and each partner
+/// (URL, remote reachable within 5 s, credentials available; never printed).
+/// Exits 1 when a check FAILs. Changes nothing.
+///
+/// Examples:
+///   wol doctor
+///   wol doctor --json | jq '.checks[] | select(.status != "ok")'
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct DoctorArgs {}
+
+/// What `wol doctor --json` prints.
+#[derive(Serialize)]
+struct Report<'a> {
+    journal: String,
+    ok: bool,
+    checks: &'a [Check],
+}
+
+pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
+    let (root, found) = journal::locate(ctx.global.journal.as_deref(), &ctx.cwd, &ctx.user)?;
+    let checks = doctor::diagnose(&root, found);
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    let mut out = std::io::stdout().lock();
+    if ctx.global.json {
+        let report = Report {
+            journal: root.display().to_string(),
+            ok: failed == 0,
+            checks: &checks,
+        };
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else if !(ctx.global.quiet && failed == 0) {
+        let color = ctx.color();
+        let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        for check in &checks {
+            let label = check.status.label();
+            let label = if color {
+                let code = match check.status {
+                    Status::Ok => "32",
+                    Status::Warn => "33",
+                    Status::Fail => "1;31",
+                };
+                format!("\x1b[{code}m{label:<4}\x1b[0m")
+            } else {
+                format!("{label:<4}")
+            };
+            let fix = check
+                .fix
+                .as_deref()
+                .map(|f| format!(" — {f}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{label}  {:<width$}  {}{fix}",
+                check.name, check.message
+            )?;
+            for detail in &check.details {
+                writeln!(out, "      {detail}")?;
+            }
+        }
+    }
+    out.flush()?;
+    if failed > 0 {
+        return Err(user(format!("doctor: {failed} check(s) failed")));
+    }
+    Ok(())
+}

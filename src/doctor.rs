@@ -1,0 +1,717 @@
+//! `wol doctor`'s checks: the journal (git state, lock, uncommitted and malformed entries,
+//! drafts, `wol.toml`), the user config, templates, and partners (URL, reachability,
+//! credentials). Each check says what it found and, when something is wrong, what to do.
+//!
+//! Doctor never changes anything and never prints a credential: it says only *which* kind
+//! of credential it found (an ssh-agent socket, a key file name, that `WOL_GIT_TOKEN` is set).
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use git2::{Cred, CredentialType, Direction, RemoteCallbacks, Repository, RepositoryState};
+use serde::Serialize;
+
+use crate::config::{JournalConfig, PartnerConfig, UserConfig};
+use crate::digest;
+use crate::journal::{self, Found, Journal};
+use crate::templates;
+
+/// How long a partner's remote may take to answer before it counts as unreachable.
+pub const REMOTE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    /// The label doctor prints: `ok`, `warn`, `FAIL` (upper case so it stands out).
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        }
+    }
+}
+
+/// One check: its name, what it found, what to do, and any per-item details.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub message: String,
+    /// What to do about it (absent when all is well).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// One line per item, e.g. `entries/2026/11/x.md:3: missing date`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+impl Check {
+    fn ok(name: &str, message: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status: Status::Ok,
+            message: message.into(),
+            fix: None,
+            details: Vec::new(),
+        }
+    }
+
+    fn warn(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            status: Status::Warn,
+            fix: Some(fix.into()),
+            ..Check::ok(name, message)
+        }
+    }
+
+    fn fail(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            status: Status::Fail,
+            fix: Some(fix.into()),
+            ..Check::ok(name, message)
+        }
+    }
+
+    fn with_details(mut self, details: Vec<String>) -> Check {
+        self.details = details;
+        self
+    }
+}
+
+/// Run every check on the journal at `root` (found the way `found` says).
+pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
+    let mut checks = vec![user_config()];
+    let config_path = root.join(journal::CONFIG_FILE);
+    if !config_path.is_file() {
+        checks.push(if matches!(found, Found::Default) {
+            Check::warn(
+                "journal",
+                format!("no journal yet at {}", root.display()),
+                "`wol log` creates it on first use, or run: wol init",
+            )
+        } else {
+            Check::fail(
+                "journal",
+                format!("{} is not a wol journal (no wol.toml)", root.display()),
+                format!("create it with: wol init {}", root.display()),
+            )
+        });
+        return checks;
+    }
+    let config = match JournalConfig::load(&config_path) {
+        Ok(config) => {
+            checks.push(Check::ok(
+                "config",
+                format!("{} is valid", config_path.display()),
+            ));
+            Some(config)
+        }
+        Err(e) => {
+            checks.push(Check::fail(
+                "config",
+                format!("{e:#}"),
+                format!("fix or remove that key in {}", config_path.display()),
+            ));
+            None
+        }
+    };
+    let repo = match git_state(root) {
+        Ok((repo, check)) => {
+            checks.push(check);
+            Some(repo)
+        }
+        Err(check) => {
+            checks.push(check);
+            None
+        }
+    };
+    checks.push(lock(root));
+    if let Some(repo) = &repo {
+        checks.push(uncommitted(root, repo));
+    }
+    checks.push(drafts(root));
+    let kinds = config
+        .as_ref()
+        .map_or_else(|| JournalConfig::default().kinds, |c| c.kinds.clone());
+    checks.push(entries(root, &kinds));
+    if repo.is_some()
+        && config.is_some()
+        && let Ok(journal) = Journal::open(root)
+    {
+        checks.push(templates_render(&journal));
+    }
+    if let Some(config) = &config {
+        for (name, partner) in &config.partners {
+            checks.extend(partner_checks(root, name, partner));
+        }
+    }
+    checks
+}
+
+fn user_config() -> Check {
+    let Some(path) = UserConfig::path() else {
+        return Check::ok(
+            "user-config",
+            "no config directory known: built-in defaults",
+        );
+    };
+    if !path.exists() {
+        return Check::ok(
+            "user-config",
+            format!("{} does not exist: built-in defaults", path.display()),
+        );
+    }
+    match UserConfig::load() {
+        Ok(_) => Check::ok("user-config", format!("{} is valid", path.display())),
+        Err(e) => Check::fail(
+            "user-config",
+            format!("{e:#}"),
+            format!(
+                "fix or remove that key in {} (known keys: journal, author)",
+                path.display()
+            ),
+        ),
+    }
+}
+
+/// The journal is a git repository with a branch checked out and no operation under way.
+fn git_state(root: &Path) -> Result<(Repository, Check), Check> {
+    let repo = Repository::open(root).map_err(|e| {
+        Check::fail(
+            "git",
+            format!(
+                "{} is not a git repository: {}",
+                root.display(),
+                e.message()
+            ),
+            format!("run: wol init {} (it keeps your files)", root.display()),
+        )
+    })?;
+    let head = match repo
+        .find_reference("HEAD")
+        .map(|h| h.symbolic_target().map(|t| t.map(String::from)))
+    {
+        Ok(Ok(Some(target))) => target,
+        _ => {
+            return Err(Check::fail(
+                "git",
+                "HEAD is detached: new entries would belong to no branch",
+                format!("check out a branch: git -C {} switch main", root.display()),
+            ));
+        }
+    };
+    let branch = head
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&head)
+        .to_string();
+    let state = repo.state();
+    if state != RepositoryState::Clean {
+        let what = format!("{state:?}").to_lowercase();
+        return Err(Check::fail(
+            "git",
+            format!("a git {what} is under way on branch {branch}"),
+            format!(
+                "finish or abort it (e.g. git -C {0} merge --abort, git -C {0} rebase --abort)",
+                root.display()
+            ),
+        ));
+    }
+    Ok((
+        repo,
+        Check::ok(
+            "git",
+            format!("on branch {branch}, no merge or rebase under way"),
+        ),
+    ))
+}
+
+/// Another process holding `.wol/lock` would make every write command wait.
+fn lock(root: &Path) -> Check {
+    let path = root.join(journal::STATE_DIR).join("lock");
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(_) => return Check::ok("lock", "not held"),
+    };
+    match file.try_lock() {
+        Ok(()) => Check::ok("lock", "not held"),
+        Err(TryLockError::WouldBlock) => Check::fail(
+            "lock",
+            format!("{} is held by another process", path.display()),
+            "let that wol command finish (an editor still open?), or end it",
+        ),
+        Err(TryLockError::Error(e)) => Check::warn(
+            "lock",
+            format!("cannot test {}: {e}", path.display()),
+            "check the permissions of .wol/",
+        ),
+    }
+}
+
+/// Entry files git does not have as they are: new, changed or deleted outside wol.
+fn uncommitted(root: &Path, repo: &Repository) -> Check {
+    let mut opts = git2::StatusOptions::new();
+    opts.pathspec(journal::ENTRIES_DIR)
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = match repo.statuses(Some(&mut opts)) {
+        Ok(s) => s,
+        Err(e) => {
+            return Check::warn(
+                "uncommitted",
+                format!("cannot read git status: {}", e.message()),
+                "run git status in the journal",
+            );
+        }
+    };
+    let paths: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.status() != git2::Status::CURRENT)
+        .filter_map(|s| s.path().ok().map(String::from))
+        .collect();
+    if paths.is_empty() {
+        return Check::ok("uncommitted", "every entry file is committed");
+    }
+    Check::fail(
+        "uncommitted",
+        format!("{} entry file(s) not committed", paths.len()),
+        format!(
+            "commit them: git -C {0} add entries && git -C {0} commit -m \"add entries\"",
+            root.display()
+        ),
+    )
+    .with_details(paths)
+}
+
+/// Drafts left behind by a crashed or failed editor session may hold unsaved text.
+fn drafts(root: &Path) -> Check {
+    let dir = root.join(journal::STATE_DIR).join("drafts");
+    let mut names: Vec<String> = fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    if names.is_empty() {
+        return Check::ok("drafts", "no leftover drafts");
+    }
+    Check::warn(
+        "drafts",
+        format!("{} leftover draft(s) in {}", names.len(), dir.display()),
+        "open them, keep what you need (wol log - < DRAFT), then delete them",
+    )
+    .with_details(names)
+}
+
+/// Every entry file parses. Reads them all: doctor may be O(n).
+fn entries(root: &Path, kinds: &[String]) -> Check {
+    let mut files = Vec::new();
+    walk_md(&root.join(journal::ENTRIES_DIR), &mut files);
+    files.sort();
+    let mut bad = Vec::new();
+    for path in &files {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        match fs::read(path) {
+            Ok(bytes) => {
+                if let Err(e) = crate::entry::Entry::parse(&bytes, kinds) {
+                    bad.push(format!("{}:{}: {}", rel.display(), e.line, e.message));
+                }
+            }
+            Err(e) => bad.push(format!("{}:1: cannot read: {e}", rel.display())),
+        }
+    }
+    if bad.is_empty() {
+        return Check::ok("entries", format!("{} entry file(s) parse", files.len()));
+    }
+    Check::fail(
+        "entries",
+        format!("{} of {} entries are malformed", bad.len(), files.len()),
+        "fix each file at the line shown (wol edit ID, or any editor)",
+    )
+    .with_details(bad)
+}
+
+fn walk_md(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for e in rd.filter_map(|e| e.ok()) {
+        let path = e.path();
+        if path.is_dir() {
+            walk_md(&path, out);
+        } else if path.extension().is_some_and(|x| x == "md") {
+            out.push(path);
+        }
+    }
+}
+
+/// The built-in templates and the journal's overrides compile and render.
+fn templates_render(journal: &Journal) -> Check {
+    let mut names: Vec<String> = templates::BUILT_IN
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let custom_dir = journal.root.join("templates");
+    let mut overrides = Vec::new();
+    if let Ok(rd) = fs::read_dir(&custom_dir) {
+        for e in rd.filter_map(|e| e.ok()).filter(|e| e.path().is_file()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            overrides.push(name.clone());
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    overrides.sort();
+    let mut bad = Vec::new();
+    for name in &names {
+        let shown = if overrides.contains(name) {
+            format!("templates/{name}")
+        } else {
+            format!("built-in {name}")
+        };
+        let source = match templates::source(journal, name) {
+            Ok(s) => s,
+            Err(e) => {
+                bad.push(format!("{shown}: {e:#}"));
+                continue;
+            }
+        };
+        if let Err(e) = render_sample(journal, name, &source) {
+            bad.push(format!("{shown}: {e}"));
+        }
+    }
+    if bad.is_empty() {
+        let message = if overrides.is_empty() {
+            format!("{} built-in template(s) render", names.len())
+        } else {
+            format!(
+                "{} template(s) render (overrides: {})",
+                names.len(),
+                overrides.join(", ")
+            )
+        };
+        return Check::ok("templates", message);
+    }
+    Check::fail(
+        "templates",
+        format!("{} template(s) do not render", bad.len()),
+        format!(
+            "fix them in {}, or delete an override to use the built-in one",
+            custom_dir.display()
+        ),
+    )
+    .with_details(bad)
+}
+
+/// Render template `name` the way wol uses it: the digest templates with a digest of the
+/// journal's last four weeks (through the digest's own filters), the others with sample
+/// values.
+fn render_sample(journal: &Journal, name: &str, source: &str) -> Result<(), String> {
+    if matches!(name, "digest.md" | "digest.txt") {
+        let today = chrono::Local::now().date_naive();
+        let from = today - chrono::Days::new(27);
+        let period = digest::Period::range(from, today).map_err(|e| format!("{e:#}"))?;
+        let sample = digest::build(journal, &period, today, None, &|_| true, &mut |_| {});
+        return digest::render_template(journal, &sample, name)
+            .map(drop)
+            .map_err(|e| match e.downcast_ref::<minijinja::Error>() {
+                Some(e) => describe_template_error(e),
+                None => format!("{e:#}"),
+            });
+    }
+    let mut env = templates::environment();
+    env.add_template(name, source)
+        .and_then(|()| env.get_template(name))
+        .and_then(|t| t.render(sample_context()))
+        .map(drop)
+        .map_err(|e| describe_template_error(&e))
+}
+
+fn describe_template_error(e: &minijinja::Error) -> String {
+    match e.line() {
+        Some(line) => format!(
+            "line {line}: {}",
+            e.detail().unwrap_or(&e.kind().to_string())
+        ),
+        None => e.to_string(),
+    }
+}
+
+/// Values the built-in templates use, so that a render exercises them.
+fn sample_context() -> minijinja::Value {
+    minijinja::context! {
+        kind => "progress",
+        date => "2026-11-22 14:32",
+        author => "Doctor Check",
+        title => "A sample entry",
+    }
+}
+
+/// How a partner URL reaches its remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// A path or `file://` URL: a bare repository on this machine.
+    Local(PathBuf),
+    Ssh,
+    Https,
+    Git,
+}
+
+/// Classify a partner URL; `Err` says why it cannot be used.
+pub fn transport(root: &Path, url: &str) -> Result<Transport, String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err("the URL is empty".into());
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        let parsed =
+            url::Url::parse(url).map_err(|e| format!("{url:?} is not a valid URL: {e}"))?;
+        return match scheme {
+            "file" => parsed
+                .to_file_path()
+                .map(Transport::Local)
+                .map_err(|()| format!("{url:?} is not a local file URL")),
+            "ssh" | "git+ssh" | "ssh+git" => Ok(Transport::Ssh),
+            "https" | "http" => Ok(Transport::Https),
+            "git" => Ok(Transport::Git),
+            other => Err(format!("unsupported URL scheme `{other}`")),
+        };
+    }
+    // scp-like `user@host:path` (but not a Windows-ish `C:\` or a path with a `/` first).
+    if let Some((host, path)) = url.split_once(':') {
+        if !host.contains('/') && !host.is_empty() && !path.is_empty() {
+            return Ok(Transport::Ssh);
+        }
+        if !host.contains('/') {
+            return Err(format!("{url:?} is neither a URL nor user@host:path"));
+        }
+    }
+    Ok(Transport::Local(root.join(url)))
+}
+
+fn partner_checks(root: &Path, name: &str, partner: &PartnerConfig) -> Vec<Check> {
+    let label = format!("partner {name}");
+    let transport = match transport(root, &partner.url) {
+        Ok(t) => t,
+        Err(why) => {
+            return vec![Check::fail(
+                &label,
+                why,
+                format!(
+                    "set a valid url under [partners.{name}] in wol.toml (git@host:path, https://…, ssh://…, git://… or a path)"
+                ),
+            )];
+        }
+    };
+    let reach = match &transport {
+        Transport::Local(path) => local_remote(&label, path),
+        _ => network_remote(&label, &partner.url, &partner.branch),
+    };
+    vec![reach, credentials(name, &transport)]
+}
+
+fn local_remote(label: &str, path: &Path) -> Check {
+    match Repository::open_bare(path) {
+        Ok(repo) if repo.is_bare() => {
+            Check::ok(label, format!("bare repository at {}", path.display()))
+        }
+        Ok(_) | Err(_) if path.join(".git").exists() => Check::fail(
+            label,
+            format!(
+                "{} is a repository with a work tree, not a bare one",
+                path.display()
+            ),
+            "pushing to a checked-out branch is refused: use a bare repository (git init --bare)",
+        ),
+        _ => Check::fail(
+            label,
+            format!("no bare git repository at {}", path.display()),
+            format!("create it: git init --bare {}", path.display()),
+        ),
+    }
+}
+
+/// Connect to the remote and list its refs, giving up after [`REMOTE_TIMEOUT`]. The
+/// connection runs on its own thread: libgit2's timeout knobs are `unsafe` to set and this
+/// crate forbids `unsafe`, and a thread bounds DNS, connect and handshake alike. A thread
+/// still stuck at the deadline ends with the process.
+fn network_remote(label: &str, url: &str, branch: &str) -> Check {
+    let (tx, rx) = mpsc::channel();
+    let owned = url.to_string();
+    std::thread::spawn(move || {
+        let _ = tx.send(list_remote(&owned));
+    });
+    match rx.recv_timeout(REMOTE_TIMEOUT) {
+        Ok(Ok(heads)) => {
+            let wanted = format!("refs/heads/{branch}");
+            if heads.contains_key(&wanted) {
+                Check::ok(label, format!("{url} answers; branch {branch} exists"))
+            } else {
+                Check::ok(
+                    label,
+                    format!(
+                        "{url} answers; branch {branch} does not exist yet (the first publish creates it)"
+                    ),
+                )
+            }
+        }
+        Ok(Err(e)) => Check::fail(
+            label,
+            format!("cannot reach {url}: {e}"),
+            "check the URL, your network and your credentials (e.g. git ls-remote URL)",
+        ),
+        Err(_) => Check::fail(
+            label,
+            format!("{url} did not answer within {} s", REMOTE_TIMEOUT.as_secs()),
+            "check the URL and your network; try: git ls-remote URL",
+        ),
+    }
+}
+
+/// The remote's refs, by name.
+fn list_remote(url: &str) -> Result<BTreeMap<String, git2::Oid>, String> {
+    let mut remote = git2::Remote::create_detached(url).map_err(|e| e.message().to_string())?;
+    let mut callbacks = RemoteCallbacks::new();
+    let mut tried = Tried::default();
+    let git_config = git2::Config::open_default().ok();
+    callbacks.credentials(move |url, username, allowed| {
+        next_credential(&mut tried, git_config.as_ref(), url, username, allowed)
+    });
+    let conn = remote
+        .connect_auth(Direction::Fetch, Some(callbacks), None)
+        .map_err(|e| e.message().to_string())?;
+    let heads = conn
+        .list()
+        .map_err(|e| e.message().to_string())?
+        .iter()
+        .map(|h| (h.name().to_string(), h.oid()))
+        .collect();
+    Ok(heads)
+}
+
+/// What the credentials callback already offered: libgit2 asks again after each refusal,
+/// so a callback that never says no loops.
+#[derive(Default)]
+struct Tried {
+    username: bool,
+    agent: bool,
+    key_files: usize,
+    token: bool,
+    helper: bool,
+}
+
+fn next_credential(
+    tried: &mut Tried,
+    config: Option<&git2::Config>,
+    url: &str,
+    username: Option<&str>,
+    allowed: CredentialType,
+) -> Result<Cred, git2::Error> {
+    let user = username.unwrap_or("git");
+    if allowed.contains(CredentialType::USERNAME) && !tried.username {
+        tried.username = true;
+        return Cred::username(user);
+    }
+    if allowed.contains(CredentialType::SSH_KEY) {
+        if !tried.agent && ssh_agent().is_some() {
+            tried.agent = true;
+            return Cred::ssh_key_from_agent(user);
+        }
+        let keys = ssh_key_files();
+        if let Some(key) = keys.get(tried.key_files) {
+            tried.key_files += 1;
+            return Cred::ssh_key(user, None, key, None);
+        }
+    }
+    if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+        if !tried.token {
+            tried.token = true;
+            if let Some(token) = token() {
+                return Cred::userpass_plaintext(username.unwrap_or("x-access-token"), &token);
+            }
+        }
+        if !tried.helper {
+            tried.helper = true;
+            if let Some(config) = config
+                && let Ok(cred) = Cred::credential_helper(config, url, username)
+            {
+                return Ok(cred);
+            }
+        }
+    }
+    Err(git2::Error::from_str("no (more) credentials to offer"))
+}
+
+fn ssh_agent() -> Option<PathBuf> {
+    let sock = PathBuf::from(std::env::var_os("SSH_AUTH_SOCK")?);
+    sock.exists().then_some(sock)
+}
+
+fn ssh_key_files() -> Vec<PathBuf> {
+    let Some(home) = dirs::home_dir() else {
+        return Vec::new();
+    };
+    ["id_ed25519", "id_ecdsa", "id_rsa"]
+        .iter()
+        .map(|n| home.join(".ssh").join(n))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+fn token() -> Option<String> {
+    std::env::var("WOL_GIT_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Which credentials a push would use; names the kind, never the secret.
+fn credentials(name: &str, transport: &Transport) -> Check {
+    let label = format!("partner {name} credentials");
+    match transport {
+        Transport::Local(_) => Check::ok(&label, "none needed (local repository)"),
+        Transport::Git => Check::ok(&label, "none needed (git:// protocol)"),
+        Transport::Ssh => {
+            if ssh_agent().is_some() {
+                Check::ok(&label, "ssh-agent is running (SSH_AUTH_SOCK)")
+            } else if let Some(key) = ssh_key_files().first() {
+                Check::ok(&label, format!("ssh key file {}", key.display()))
+            } else {
+                Check::fail(
+                    &label,
+                    "no ssh-agent (SSH_AUTH_SOCK) and no key in ~/.ssh (id_ed25519, id_ecdsa, id_rsa)",
+                    "start ssh-agent and ssh-add your key, or create one with ssh-keygen -t ed25519",
+                )
+            }
+        }
+        Transport::Https => {
+            let helper = git2::Config::open_default()
+                .ok()
+                .and_then(|c| c.get_string("credential.helper").ok())
+                .filter(|h| !h.trim().is_empty());
+            if token().is_some() {
+                Check::ok(&label, "WOL_GIT_TOKEN is set")
+            } else if helper.is_some() {
+                Check::ok(&label, "a git credential helper is configured")
+            } else {
+                Check::fail(
+                    &label,
+                    "no WOL_GIT_TOKEN and no git credential helper for HTTPS",
+                    "export WOL_GIT_TOKEN=<a token that may push>, or configure git's credential.helper",
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Exporting entries for backups and other tools: the selected entries as stored
+//! (Markdown, in the journal's `entries/YYYY/MM/` layout) or as a small static HTML site
+//! (one page per entry and an index; comrak with raw HTML omitted).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+use crate::entry::Entry;
+use crate::filter::Filter;
+use crate::journal::{Journal, LoadError, write_atomic};
+
+/// The entries `filter` selects, newest first, and the files that could not be read.
+pub fn select(journal: &Journal, filter: &Filter) -> (Vec<(PathBuf, Entry)>, Vec<LoadError>) {
+    let mut found = Vec::new();
+    let mut bad = Vec::new();
+    for path in journal.entry_files(filter.range()) {
+        match journal.load(&path) {
+            Ok(entry) if filter.matches(&entry) => found.push((path, entry)),
+            Ok(_) => {}
+            Err(e) => bad.push(e),
+        }
+    }
+    found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
+    (found, bad)
+}
+
+/// Copy the entry files as stored into `out`, keeping their paths relative to the journal.
+/// Returns the written paths relative to `out`.
+pub fn markdown_to_dir(
+    journal: &Journal,
+    entries: &[(PathBuf, Entry)],
+    out: &Path,
+) -> Result<Vec<String>> {
+    let mut written = Vec::with_capacity(entries.len());
+    for (path, _) in entries {
+        let rel = journal.rel(path);
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        write_atomic(&out.join(&rel), &bytes)?;
+        written.push(rel);
+    }
+    Ok(written)
+}
+
+/// The entry files as stored, one after the other (each ending with a newline).
+pub fn markdown_concatenated(entries: &[(PathBuf, Entry)]) -> Result<Vec<u8>> {
+    let mut all = Vec::new();
+    for (path, _) in entries {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        all.extend_from_slice(&bytes);
+        if !bytes.ends_with(b"\n") {
+            all.push(b'\n');
+        }
+    }
+    Ok(all)
+}
+
+/// Write `index.html` and `entries/<id>.html` for each entry into `out`. Returns the
+/// written paths relative to `out`.
+pub fn html_to_dir(entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<String>> {
+    let mut written = Vec::with_capacity(entries.len() + 1);
+    let mut index = String::new();
+    index.push_str("<ul class=\"entries\">\n");
+    for (path, entry) in entries {
+        let id = crate::cmd::stem(path);
+        let rel = format!("entries/{id}.html");
+        write_atomic(&out.join(&rel), entry_page(entry).as_bytes())?;
+        let _ = writeln!(
+            index,
+            "<li><time datetime=\"{date}\">{day}</time> <a href=\"{rel}\">{title}</a> <span class=\"kind\">{kind}</span>{tags}</li>",
+            date = entry.meta.date.to_rfc3339(),
+            day = entry.meta.date.format("%Y-%m-%d"),
+            title = escape(&entry.meta.title),
+            kind = escape(&entry.meta.kind),
+            tags = tags_html(entry),
+        );
+        written.push(rel);
+    }
+    index.push_str("</ul>\n");
+    write_atomic(
+        &out.join("index.html"),
+        page("Journal", &format!("<h1>Journal</h1>\n{index}")).as_bytes(),
+    )?;
+    written.push("index.html".into());
+    Ok(written)
+}
+
+fn entry_page(entry: &Entry) -> String {
+    let m = &entry.meta;
+    let body = comrak::markdown_to_html(&entry.body, &markdown_options());
+    let main = format!(
+        "<article>\n<h1>{title}</h1>\n<p class=\"meta\"><time datetime=\"{date}\">{day}</time> · {kind}{author}{tags}</p>\n{body}</article>\n<p><a href=\"../index.html\">All entries</a></p>\n",
+        title = escape(&m.title),
+        date = m.date.to_rfc3339(),
+        day = m.date.format("%Y-%m-%d %H:%M"),
+        kind = escape(&m.kind),
+        author = if m.author.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", escape(&m.author))
+        },
+        tags = tags_html(entry),
+    );
+    page(&m.title, &main)
+}
+
+fn tags_html(entry: &Entry) -> String {
+    entry
+        .all_tags()
+        .iter()
+        .map(|t| format!(" <span class=\"tag\">#{}</span>", escape(t)))
+        .collect()
+}
+
+fn page(title: &str, main: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>body{{max-width:44rem;margin:2rem auto;padding:0 1rem;font-family:system-ui,sans-serif;line-height:1.5}}.meta,.kind,.tag{{color:#666}}</style>\n</head>\n<body>\n<main>\n{main}</main>\n</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// GFM as people write it in entries; raw HTML stays omitted (comrak's default), so an
+/// entry cannot inject markup or scripts into the page.
+fn markdown_options() -> comrak::Options<'static> {
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.strikethrough = true;
+    options.extension.tasklist = true;
+    options.extension.autolink = true;
+    options
+}
+
+/// Escape text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,689 @@
+//! Bringing entries in from elsewhere: jrnl's JSON export (`jrnl --export json`) and
+//! folders of Markdown notes (TIL-style repositories, or a `wol export --format markdown`).
+//!
+//! Every imported entry carries a stable `id` derived from its source (`jrnl-<hash of
+//! date, title and body>`, `md-<hash of the relative path>`, or the `id` its front matter
+//! already has), and an import skips ids the journal already holds: importing the same
+//! source twice adds nothing. The whole import is one commit.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
+use git2::Signature;
+use serde::Deserialize;
+
+use crate::dates;
+use crate::entry::{Entry, Meta, Visibility, slugify};
+use crate::error::hinted;
+use crate::git::Change;
+use crate::journal::Journal;
+
+/// One entry read from a source, not yet in the journal.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Where it came from: `jrnl #3` or a path relative to the imported folder.
+    pub source: String,
+    pub entry: Entry,
+}
+
+impl Candidate {
+    /// The stable id (always set by the readers in this module).
+    pub fn id(&self) -> &str {
+        self.entry.meta.id.as_deref().unwrap_or_default()
+    }
+}
+
+/// What the readers need to fill in what a source does not say.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    /// Offset for dates written without one (jrnl's, front matter's): "now"'s offset.
+    pub now: DateTime<FixedOffset>,
+    pub author: String,
+    pub visibility: Visibility,
+    /// The journal's kinds.
+    pub kinds: Vec<String>,
+}
+
+impl Defaults {
+    fn kind(&self, preferred: &str) -> String {
+        if self.kinds.iter().any(|k| k == preferred) {
+            preferred.to_string()
+        } else if self.kinds.iter().any(|k| k == "progress") {
+            "progress".to_string()
+        } else {
+            self.kinds
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "progress".into())
+        }
+    }
+}
+
+/// The first 12 hex digits of the SHA-1 of `text` (git's blob hash: no extra dependency).
+fn short_hash(text: &str) -> String {
+    let oid = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())
+        .expect("hashing in memory cannot fail");
+    oid.to_string()[..12].to_string()
+}
+
+fn push_tag(tags: &mut Vec<String>, tag: &str) {
+    let tag = tag.trim().trim_start_matches(['@', '#']).trim();
+    if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+        tags.push(tag.to_string());
+    }
+}
+
+fn body_text(body: &str) -> String {
+    let body = body.trim_matches(|c| c == '\n' || c == '\r');
+    let body = body.trim_end();
+    if body.is_empty() {
+        String::new()
+    } else {
+        format!("{body}\n")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// jrnl
+
+#[derive(Debug, Deserialize)]
+struct JrnlExport {
+    entries: Vec<JrnlEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct JrnlEntry {
+    title: String,
+    #[serde(default)]
+    body: String,
+    date: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    starred: bool,
+}
+
+/// Read a jrnl JSON export. jrnl writes local dates and times without an offset; they are
+/// read in the offset of `defaults.now`. Tags lose jrnl's `@`; a starred entry gets the
+/// tag `starred`; every entry is of kind `progress`.
+pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<Candidate>> {
+    let export: JrnlExport = serde_json::from_str(json).map_err(|e| {
+        hinted(
+            format!("not a jrnl JSON export: {e}"),
+            "create one with: jrnl --export json > journal.json",
+        )
+    })?;
+    let tz = *defaults.now.offset();
+    let mut out = Vec::with_capacity(export.entries.len());
+    for (i, j) in export.entries.into_iter().enumerate() {
+        let source = format!("jrnl entry {}", i + 1);
+        let day = NaiveDate::parse_from_str(j.date.trim(), "%Y-%m-%d")
+            .with_context(|| format!("{source}: bad date {:?}", j.date))?;
+        let time = if j.time.trim().is_empty() {
+            NaiveTime::MIN
+        } else {
+            NaiveTime::parse_from_str(j.time.trim(), "%H:%M")
+                .or_else(|_| NaiveTime::parse_from_str(j.time.trim(), "%H:%M:%S"))
+                .with_context(|| format!("{source}: bad time {:?}", j.time))?
+        };
+        let date = tz
+            .from_local_datetime(&day.and_time(time))
+            .single()
+            .expect("fixed offsets are unambiguous");
+        let title = j.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        let title = if title.is_empty() {
+            "Untitled".to_string()
+        } else {
+            title
+        };
+        let id = format!(
+            "jrnl-{}",
+            short_hash(&format!("{}\n{}\n{}\n{}", j.date, j.time, j.title, j.body))
+        );
+        let mut tags = Vec::new();
+        for tag in &j.tags {
+            push_tag(&mut tags, tag);
+        }
+        if j.starred {
+            push_tag(&mut tags, "starred");
+        }
+        out.push(Candidate {
+            source,
+            entry: Entry {
+                meta: Meta {
+                    title,
+                    date,
+                    kind: defaults.kind("progress"),
+                    tags,
+                    visibility: defaults.visibility,
+                    author: defaults.author.clone(),
+                    to: Vec::new(),
+                    id: Some(id),
+                    extra: toml::Table::new(),
+                },
+                body: body_text(&j.body),
+            },
+        });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Markdown folders
+
+/// Read every Markdown note under `dir` (hidden folders and a top-level README skipped).
+///
+/// A file that is already a wol entry (TOML front matter wol parses) comes in as it is.
+/// Any other note: topic folders become tags; the title comes from front matter (TOML
+/// `+++` or YAML `---` with `title`, `date`, `tags`), else the first `# heading`, else the
+/// file name; the date from front matter, else the file's last commit when `dir` is in a
+/// git repository, else its modification time; kind `learning` (a TIL is a learning).
+pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Candidate>> {
+    if !dir.is_dir() {
+        return Err(hinted(
+            format!("{} is not a directory", dir.display()),
+            "give the folder that holds the Markdown notes",
+        ));
+    }
+    let mut files = Vec::new();
+    walk_notes(dir, dir, &mut files)?;
+    files.sort();
+    let git_dates = GitDates::for_files(dir, &files);
+    let mut out = Vec::with_capacity(files.len());
+    for rel in files {
+        let path = dir.join(&rel);
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {} (is it UTF-8 text?)", path.display()))?;
+        let rel_str = rel_string(&rel);
+        let fallback_date = || -> Result<DateTime<FixedOffset>> {
+            if let Some(date) = git_dates.get(&rel) {
+                return Ok(date);
+            }
+            let modified = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .with_context(|| format!("cannot read the time of {}", path.display()))?;
+            let utc: DateTime<chrono::Utc> = modified.into();
+            Ok(utc.with_timezone(defaults.now.offset()))
+        };
+        let entry = note_to_entry(&text, &rel, defaults, fallback_date)
+            .with_context(|| format!("cannot import {}", path.display()))?;
+        out.push(Candidate {
+            source: rel_str,
+            entry,
+        });
+    }
+    Ok(out)
+}
+
+fn rel_string(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn walk_notes(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let rd = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    for e in rd {
+        let e = e.with_context(|| format!("cannot read {}", dir.display()))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = e.path();
+        if path.is_dir() {
+            walk_notes(root, &path, out)?;
+            continue;
+        }
+        let is_md = path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("md") || x.eq_ignore_ascii_case("markdown"));
+        let top_readme = dir == root && name.to_ascii_lowercase().starts_with("readme.");
+        if is_md && !top_readme {
+            out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+/// Front matter of a note, whatever its syntax, reduced to the keys import reads.
+#[derive(Debug, Default)]
+struct Front {
+    values: BTreeMap<String, FrontValue>,
+}
+
+#[derive(Debug, Clone)]
+enum FrontValue {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Front {
+    fn text(&self, key: &str) -> Option<String> {
+        match self.values.get(key)? {
+            FrontValue::Text(s) => Some(s.clone()).filter(|s| !s.trim().is_empty()),
+            FrontValue::List(_) => None,
+        }
+    }
+
+    fn list(&self, key: &str) -> Vec<String> {
+        match self.values.get(key) {
+            Some(FrontValue::List(items)) => items.clone(),
+            // `tags: a, b` or `tags = "a b"`: split on commas and spaces.
+            Some(FrontValue::Text(s)) => s
+                .split([',', ' '])
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| t.trim().to_string())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+fn note_to_entry(
+    text: &str,
+    rel: &Path,
+    defaults: &Defaults,
+    fallback_date: impl FnOnce() -> Result<DateTime<FixedOffset>>,
+) -> Result<Entry> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let path_id = format!("md-{}", short_hash(&rel_string(rel)));
+    // Already a wol entry (e.g. from `wol export --format markdown`): keep it whole.
+    if let Ok(mut entry) = Entry::parse(text.as_bytes(), &defaults.kinds) {
+        if entry.meta.id.is_none() {
+            entry.meta.id = Some(path_id);
+        }
+        return Ok(entry);
+    }
+    let (front, body) = split_note(text)?;
+
+    let mut body = body.to_string();
+    let title = match front.text("title") {
+        Some(t) => t,
+        None => match take_first_heading(&mut body) {
+            Some(t) => t,
+            None => title_from_file_name(rel),
+        },
+    };
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let date = match front.text("date") {
+        Some(d) => dates::parse(&d, &defaults.now)
+            .with_context(|| format!("front matter `date = {d:?}`"))?,
+        None => fallback_date()?,
+    };
+    let mut tags = Vec::new();
+    if let Some(parent) = rel.parent() {
+        for folder in parent.components() {
+            push_tag(&mut tags, &folder.as_os_str().to_string_lossy());
+        }
+    }
+    for tag in front.list("tags") {
+        push_tag(&mut tags, &tag);
+    }
+    let kind = front
+        .text("kind")
+        .filter(|k| defaults.kinds.contains(k))
+        .unwrap_or_else(|| defaults.kind("learning"));
+    let visibility = match front.text("visibility").as_deref() {
+        Some("public") => Visibility::Public,
+        Some("partners") => Visibility::Partners,
+        Some("private") => Visibility::Private,
+        _ => defaults.visibility,
+    };
+    Ok(Entry {
+        meta: Meta {
+            title,
+            date,
+            kind,
+            tags,
+            visibility,
+            author: front
+                .text("author")
+                .unwrap_or_else(|| defaults.author.clone()),
+            to: Vec::new(),
+            id: Some(front.text("id").unwrap_or(path_id)),
+            extra: toml::Table::new(),
+        },
+        body: body_text(&body),
+    })
+}
+
+/// Split optional front matter (TOML between `+++`, YAML between `---`) from the body.
+fn split_note(text: &str) -> Result<(Front, &str)> {
+    for (delim, toml_syntax) in [("+++", true), ("---", false)] {
+        let Some(rest) = text
+            .strip_prefix(delim)
+            .and_then(|r| r.strip_prefix('\n').or_else(|| r.strip_prefix("\r\n")))
+        else {
+            continue;
+        };
+        let mut offset = 0;
+        for line in rest.split_inclusive('\n') {
+            if line.trim_end() == delim {
+                let front = &rest[..offset];
+                let body = &rest[offset + line.len()..];
+                let front = if toml_syntax {
+                    toml_front(front)?
+                } else {
+                    yaml_front(front)
+                };
+                return Ok((front, body));
+            }
+            offset += line.len();
+        }
+        // Not closed: not front matter after all (e.g. a `---` rule at the top).
+    }
+    Ok((Front::default(), text))
+}
+
+fn toml_front(text: &str) -> Result<Front> {
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| anyhow::anyhow!("invalid TOML front matter: {}", e.message()))?;
+    let mut front = Front::default();
+    for (key, value) in table {
+        let value = match value {
+            toml::Value::String(s) => FrontValue::Text(s),
+            toml::Value::Datetime(d) => FrontValue::Text(d.to_string()),
+            toml::Value::Array(items) => FrontValue::List(
+                items
+                    .into_iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect(),
+            ),
+            other => FrontValue::Text(other.to_string()),
+        };
+        front.values.insert(key, value);
+    }
+    Ok(front)
+}
+
+/// The YAML that TIL notes use: `key: value`, `key: [a, b]`, and `key:` followed by
+/// `- item` lines. Anything else is ignored: import reads only a few scalar keys, which
+/// does not justify a YAML parser dependency.
+fn yaml_front(text: &str) -> Front {
+    let mut front = Front::default();
+    let mut current_list: Option<String> = None;
+    for line in text.lines() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        if let Some(item) = line.trim_start().strip_prefix("- ") {
+            if let Some(key) = &current_list
+                && let Some(FrontValue::List(items)) = front.values.get_mut(key)
+            {
+                items.push(yaml_scalar(item));
+            }
+            continue;
+        }
+        current_list = None;
+        if line.starts_with([' ', '\t']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let key = key.trim().to_string();
+        let value = value.trim();
+        if value.is_empty() {
+            front
+                .values
+                .insert(key.clone(), FrontValue::List(Vec::new()));
+            current_list = Some(key);
+        } else if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            let items = inner
+                .split(',')
+                .map(yaml_scalar)
+                .filter(|s| !s.is_empty())
+                .collect();
+            front.values.insert(key, FrontValue::List(items));
+        } else {
+            front
+                .values
+                .insert(key, FrontValue::Text(yaml_scalar(value)));
+        }
+    }
+    front
+}
+
+fn yaml_scalar(text: &str) -> String {
+    let t = text.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = t.strip_prefix(q).and_then(|s| s.strip_suffix(q)) {
+            return inner.to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// Remove the first `# heading` line (outside code fences) and return its text.
+fn take_first_heading(body: &mut String) -> Option<String> {
+    let mut offset = 0;
+    let mut in_fence = false;
+    for line in body.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+        } else if !in_fence && let Some(title) = line.trim_end().strip_prefix("# ") {
+            let title = title.trim().trim_end_matches('#').trim().to_string();
+            if !title.is_empty() {
+                let end = offset + line.len();
+                body.replace_range(offset..end, "");
+                return Some(title);
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn title_from_file_name(rel: &Path) -> String {
+    let stem = rel
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let words = stem.replace(['-', '_'], " ");
+    let words = words.trim();
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Untitled".to_string(),
+    }
+}
+
+/// The date of the last commit that touched each file, when the folder is in a git
+/// repository: one walk over the history, newest first, stopping when every file is found.
+struct GitDates {
+    /// By path relative to the imported folder.
+    dates: BTreeMap<PathBuf, DateTime<FixedOffset>>,
+}
+
+impl GitDates {
+    fn for_files(dir: &Path, files: &[PathBuf]) -> GitDates {
+        let mut dates = BTreeMap::new();
+        if let Some(found) = Self::walk(dir, files) {
+            dates = found;
+        }
+        GitDates { dates }
+    }
+
+    fn get(&self, rel: &Path) -> Option<DateTime<FixedOffset>> {
+        self.dates.get(rel).copied()
+    }
+
+    fn walk(dir: &Path, files: &[PathBuf]) -> Option<BTreeMap<PathBuf, DateTime<FixedOffset>>> {
+        let repo = git2::Repository::discover(dir).ok()?;
+        let workdir = repo.workdir()?.canonicalize().ok()?;
+        let prefix = dir
+            .canonicalize()
+            .ok()?
+            .strip_prefix(&workdir)
+            .ok()?
+            .to_path_buf();
+        // Repository path → path relative to `dir`, for the files still without a date.
+        let mut wanted: BTreeMap<PathBuf, PathBuf> = files
+            .iter()
+            .map(|rel| (prefix.join(rel), rel.clone()))
+            .collect();
+        let mut out = BTreeMap::new();
+        let mut walk = repo.revwalk().ok()?;
+        walk.push_head().ok()?;
+        walk.set_sorting(git2::Sort::TIME).ok()?;
+        for oid in walk.filter_map(|o| o.ok()) {
+            if wanted.is_empty() {
+                break;
+            }
+            let Ok(commit) = repo.find_commit(oid) else {
+                continue;
+            };
+            let Ok(tree) = commit.tree() else { continue };
+            let parent_tree = commit.parent(0).ok().and_then(|p| p.tree().ok());
+            let Ok(diff) = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None) else {
+                continue;
+            };
+            let time = commit.author().when();
+            let Some(offset) = FixedOffset::east_opt(time.offset_minutes() * 60) else {
+                continue;
+            };
+            let Some(date) = offset.timestamp_opt(time.seconds(), 0).single() else {
+                continue;
+            };
+            for delta in diff.deltas() {
+                if let Some(path) = delta.new_file().path()
+                    && let Some(rel) = wanted.remove(path)
+                {
+                    out.insert(rel, date);
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Planning and writing
+
+/// What an import will do: the new entries with the paths they get, and those skipped.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// (path relative to the journal, entry).
+    pub new: Vec<(String, Candidate)>,
+    /// Already in the journal (same id), or repeated in the source.
+    pub skipped: Vec<Candidate>,
+}
+
+/// Decide which candidates are new. Reads every entry once for its id: an import is rare
+/// and must not duplicate, so O(n) is the right trade here.
+pub fn plan(journal: &Journal, candidates: Vec<Candidate>) -> Plan {
+    let mut known: HashSet<String> = HashSet::new();
+    for path in journal.entry_files(None) {
+        if let Ok(entry) = journal.load(&path)
+            && let Some(id) = entry.meta.id
+        {
+            known.insert(id);
+        }
+    }
+    let mut taken: HashSet<PathBuf> = HashSet::new();
+    let mut plan = Plan::default();
+    for candidate in candidates {
+        if !known.insert(candidate.id().to_string()) {
+            plan.skipped.push(candidate);
+            continue;
+        }
+        let path = free_path(journal, &candidate.entry, &mut taken);
+        plan.new.push((journal.rel(&path), candidate));
+    }
+    plan.new.sort_by_key(|(_, c)| c.entry.meta.date);
+    plan
+}
+
+/// `entries/YYYY/MM/YYYY-MM-DD-HHMM-<slug>.md`, free on disk and within this import.
+fn free_path(journal: &Journal, entry: &Entry, taken: &mut HashSet<PathBuf>) -> PathBuf {
+    use chrono::Datelike as _;
+    let date = &entry.meta.date;
+    let dir = journal.month_dir(date.year(), date.month());
+    let stem = format!(
+        "{}-{}",
+        date.format("%Y-%m-%d-%H%M"),
+        slugify(&entry.meta.title)
+    );
+    let mut path = dir.join(format!("{stem}.md"));
+    let mut n = 2;
+    while path.exists() || taken.contains(&path) {
+        path = dir.join(format!("{stem}-{n}.md"));
+        n += 1;
+    }
+    taken.insert(path.clone());
+    path
+}
+
+/// Write the planned entries and commit them in one commit. Call under the journal lock.
+pub fn apply(journal: &Journal, plan: &Plan, message: &str, sig: &Signature<'_>) -> Result<()> {
+    if plan.new.is_empty() {
+        return Ok(());
+    }
+    let changes: Vec<Change> = plan
+        .new
+        .iter()
+        .map(|(path, c)| Change::Write {
+            path: path.clone(),
+            content: c.entry.to_text().into_bytes(),
+        })
+        .collect();
+    journal.write_and_commit(&changes, message, sig)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Defaults {
+        Defaults {
+            now: DateTime::parse_from_rfc3339("2026-11-22T14:32:05+01:00").unwrap(),
+            author: "Me".into(),
+            visibility: Visibility::Private,
+            kinds: crate::config::DEFAULT_KINDS.map(String::from).to_vec(),
+        }
+    }
+
+    #[test]
+    fn yaml_front_matter_subset() {
+        let (front, body) = split_note(
+            "---\ntitle: \"A: b\"\ndate: 2024-03-05\ntags:\n  - git\n  - 'rebase'\n---\nBody\n",
+        )
+        .unwrap();
+        assert_eq!(front.text("title").as_deref(), Some("A: b"));
+        assert_eq!(front.text("date").as_deref(), Some("2024-03-05"));
+        assert_eq!(front.list("tags"), ["git", "rebase"]);
+        assert_eq!(body, "Body\n");
+    }
+
+    #[test]
+    fn heading_becomes_title_and_leaves_the_body() {
+        let entry = note_to_entry(
+            "# Closures capture\n\nBy reference.\n",
+            Path::new("rust/closures.md"),
+            &defaults(),
+            || Ok(defaults().now),
+        )
+        .unwrap();
+        assert_eq!(entry.meta.title, "Closures capture");
+        assert_eq!(entry.body, "By reference.\n");
+        assert_eq!(entry.meta.tags, ["rust"]);
+        assert_eq!(entry.meta.kind, "learning");
+        assert!(entry.meta.id.unwrap().starts_with("md-"));
+    }
+
+    #[test]
+    fn file_name_is_the_last_resort_title() {
+        assert_eq!(
+            title_from_file_name(Path::new("a/set-euo_pipefail.md")),
+            "Set euo pipefail"
+        );
+    }
+}

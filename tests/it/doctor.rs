@@ -1,0 +1,302 @@
+//! `wol doctor`: a healthy journal passes; each broken journal fails with the right line.
+
+use std::fs;
+use std::net::TcpListener;
+use std::process::Output;
+
+use crate::common::{GitDaemon, TestEnv, entry_text, stderr, stdout};
+
+fn healthy() -> TestEnv {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Shipped the guide", "-t", "docs"]);
+    env
+}
+
+fn doctor(env: &TestEnv) -> Output {
+    env.wol_j().arg("doctor").output().expect("run wol doctor")
+}
+
+/// The output line for check `name` with `status` (`ok`, `warn`, `FAIL`).
+#[track_caller]
+fn line<'a>(out: &'a str, status: &str, name: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.starts_with(&format!("{status:<4}  {name} ")))
+        .unwrap_or_else(|| panic!("no `{status} {name}` line in:\n{out}"))
+}
+
+#[track_caller]
+fn assert_fails(env: &TestEnv, name: &str, says: &str) -> String {
+    let out = doctor(env);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "doctor should fail:\n{text}\n{}",
+        stderr(&out)
+    );
+    let l = line(&text, "FAIL", name);
+    assert!(l.contains(says), "the {name} line should say {says:?}: {l}");
+    assert!(
+        l.contains(" — "),
+        "the {name} line should say what to do: {l}"
+    );
+    assert!(stderr(&out).contains("check(s) failed"), "{}", stderr(&out));
+    text
+}
+
+#[test]
+fn a_healthy_journal_passes_every_check() {
+    let env = healthy();
+    let out = doctor(&env);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    for name in [
+        "user-config",
+        "config",
+        "git",
+        "lock",
+        "uncommitted",
+        "drafts",
+        "entries",
+        "templates",
+    ] {
+        line(&text, "ok", name);
+    }
+    assert!(text.lines().all(|l| l.starts_with("ok  ")), "{text}");
+
+    let json = env.json(&["doctor"], &[]);
+    assert_eq!(json["ok"], true);
+    assert!(
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "ok"),
+        "{json}"
+    );
+}
+
+#[test]
+fn detached_head_fails_the_git_check() {
+    let env = healthy();
+    env.git(["checkout", "-q", "--detach"]);
+    assert_fails(&env, "git", "detached");
+}
+
+#[test]
+fn a_merge_under_way_fails_the_git_check() {
+    let env = healthy();
+    env.git(["switch", "-q", "-c", "side"]);
+    env.write("notes.txt", "side\n");
+    env.git(["add", "notes.txt"]);
+    env.git(["commit", "-q", "-m", "side"]);
+    env.git(["switch", "-q", "main"]);
+    env.git(["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    assert_fails(&env, "git", "merge is under way");
+}
+
+#[test]
+fn a_held_lock_fails_the_lock_check() {
+    let env = healthy();
+    let path = env.journal.join(".wol").join("lock");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = fs::File::create(&path).unwrap();
+    file.lock().unwrap();
+    assert_fails(&env, "lock", "held by another process");
+    file.unlock().unwrap();
+    assert!(doctor(&env).status.success());
+}
+
+#[test]
+fn uncommitted_entry_files_fail_and_are_listed() {
+    let env = healthy();
+    let rel = "entries/2026/11/2026-11-20-0900-stray.md";
+    env.write(
+        rel,
+        entry_text(
+            "Stray",
+            "2026-11-20T09:00:00+01:00",
+            "progress",
+            &[],
+            "public",
+            "Me",
+            "x\n",
+        ),
+    );
+    let text = assert_fails(&env, "uncommitted", "1 entry file(s) not committed");
+    assert!(text.contains(&format!("      {rel}")), "{text}");
+}
+
+#[test]
+fn leftover_drafts_warn_and_say_where() {
+    let env = healthy();
+    env.write(".wol/drafts/20261122-143205-1.md", "half an entry\n");
+    let out = doctor(&env);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "a draft is a warning, not a failure:\n{text}"
+    );
+    let l = line(&text, "warn", "drafts");
+    assert!(
+        l.contains(&env.journal.join(".wol/drafts").display().to_string()),
+        "{l}"
+    );
+    assert!(text.contains("20261122-143205-1.md"), "{text}");
+}
+
+#[test]
+fn malformed_entries_fail_with_path_and_line() {
+    let env = healthy();
+    let rel = "entries/2026/11/2026-11-21-0900-broken.md";
+    env.write(
+        rel,
+        "+++\ntitle = \"Broken\"\ndate = \"yesterday\"\nkind = \"progress\"\n+++\n\nbody\n",
+    );
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "broken entry"]);
+    let text = assert_fails(&env, "entries", "1 of 2 entries are malformed");
+    assert!(text.contains(&format!("      {rel}:3: ")), "{text}");
+}
+
+#[test]
+fn unknown_keys_in_wol_toml_fail_the_config_check() {
+    let env = healthy();
+    let mut toml = env.read("wol.toml");
+    toml.insert_str(0, "colour = \"red\"\n");
+    env.write("wol.toml", toml);
+    assert_fails(&env, "config", "colour");
+}
+
+#[test]
+fn an_invalid_user_config_fails_the_user_config_check() {
+    let env = healthy();
+    env.user_config("jornal = \"~/j\"\n");
+    assert_fails(&env, "user-config", "jornal");
+}
+
+#[test]
+fn a_template_that_does_not_render_fails_the_templates_check() {
+    let env = healthy();
+    env.write("templates/entry.md", "{% if %}\n");
+    let text = assert_fails(&env, "templates", "1 template(s) do not render");
+    assert!(text.contains("      templates/entry.md: line 1"), "{text}");
+}
+
+fn add_partner(env: &TestEnv, name: &str, url: &str) {
+    let mut toml = env.read("wol.toml");
+    toml.push_str(&format!("\n[partners.{name}]\nurl = {url:?}\n"));
+    env.write("wol.toml", toml);
+}
+
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn a_reachable_partner_passes() {
+    let env = healthy();
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", "gig.git"]);
+    let daemon = GitDaemon::start(&env, &base);
+    add_partner(&env, "gig", &daemon.url("gig.git"));
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", "local.git"]);
+    add_partner(&env, "local", base.join("local.git").to_str().unwrap());
+    let out = doctor(&env);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        line(&text, "ok", "partner gig").contains("answers"),
+        "{text}"
+    );
+    line(&text, "ok", "partner gig credentials");
+    assert!(
+        line(&text, "ok", "partner local").contains("bare repository"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unreachable_partner_fails() {
+    let env = healthy();
+    add_partner(
+        &env,
+        "gig",
+        &format!("git://127.0.0.1:{}/gig.git", closed_port()),
+    );
+    assert_fails(&env, "partner gig", "cannot reach");
+}
+
+#[test]
+fn a_partner_url_that_does_not_parse_fails() {
+    let env = healthy();
+    add_partner(&env, "gig", "https://exa mple.org/x.git");
+    assert_fails(&env, "partner gig", "not a valid URL");
+}
+
+#[test]
+fn a_missing_local_partner_repository_fails() {
+    let env = healthy();
+    add_partner(
+        &env,
+        "backup",
+        env.root.join("nowhere.git").to_str().unwrap(),
+    );
+    assert_fails(&env, "partner backup", "no bare git repository");
+}
+
+#[test]
+fn missing_ssh_credentials_fail_and_a_token_is_never_printed() {
+    let env = healthy();
+    let port = closed_port();
+    add_partner(&env, "gig", &format!("ssh://git@127.0.0.1:{port}/gig.git"));
+    assert_fails(&env, "partner gig credentials", "no ssh-agent");
+
+    // HTTPS with a token: the check names the variable, never its value.
+    let env = healthy();
+    add_partner(&env, "web", &format!("https://127.0.0.1:{port}/web.git"));
+    assert_fails(&env, "partner web credentials", "no WOL_GIT_TOKEN");
+    let out = env
+        .wol_j()
+        .arg("doctor")
+        .env("WOL_GIT_TOKEN", "s3cr3t-t0ken-value")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    line(&text, "ok", "partner web credentials");
+    assert!(
+        !text.contains("s3cr3t") && !stderr(&out).contains("s3cr3t"),
+        "token printed:\n{text}"
+    );
+}
+
+#[test]
+fn doctor_json_reports_failures_and_exits_1() {
+    let env = healthy();
+    env.git(["checkout", "-q", "--detach"]);
+    let out = env.wol_j().args(["doctor", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    let git = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "git")
+        .unwrap();
+    assert_eq!(git["status"], "fail");
+    assert!(git["fix"].as_str().unwrap().contains("git -C"));
+}
+
+#[test]
+fn a_directory_without_a_journal_fails() {
+    let env = TestEnv::new();
+    fs::create_dir_all(&env.journal).unwrap();
+    assert_fails(&env, "journal", "not a wol journal");
+}

@@ -1,0 +1,510 @@
+//! `wol import jrnl|markdown` and `wol export`: fixtures from the real jrnl and a TIL
+//! folder, re-imports that add nothing, and an export → import round trip.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::common::{TestEnv, stderr, stdout};
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).unwrap();
+    for e in fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            fs::copy(e.path(), &to).unwrap();
+        }
+    }
+}
+
+/// `wol list --json` of the journal, oldest first.
+fn entries(env: &TestEnv) -> Vec<Value> {
+    let mut list = env.json(&["list"], &[]).as_array().unwrap().clone();
+    list.reverse();
+    list
+}
+
+fn by_title<'a>(entries: &'a [Value], title: &str) -> &'a Value {
+    entries
+        .iter()
+        .find(|e| e["title"] == title)
+        .unwrap_or_else(|| panic!("no entry titled {title:?} in {entries:#?}"))
+}
+
+fn tags(e: &Value) -> Vec<&str> {
+    e["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn jrnl_export_imports_in_one_commit() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let before = env.commit_count();
+    let out = env
+        .wol_j()
+        .args(["import", "jrnl"])
+        .arg(fixture("jrnl-export.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("imported  entries/"))
+            .count(),
+        6
+    );
+    assert!(
+        stderr(&out).contains("imported 6 entries from jrnl"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.commit_count(), before + 1);
+    assert_eq!(env.head_subject(), "import: 6 entries from jrnl");
+    env.assert_consistent();
+
+    let all = entries(&env);
+    assert_eq!(all.len(), 6);
+    assert!(
+        all.iter()
+            .all(|e| e["kind"] == "progress" && e["visibility"] == "private")
+    );
+    // jrnl's local times, read in the offset of "now" (+01:00).
+    let wiki = by_title(&all, "Set up the community wiki.");
+    assert_eq!(wiki["date"], "2026-11-10T09:15:00+01:00");
+    assert_eq!(tags(wiki), ["alex", "wiki"], "tags lose jrnl's @");
+    // Starred → the tag `starred`.
+    let shipped = by_title(&all, "Shipped the onboarding guide!");
+    assert_eq!(tags(shipped), ["docs", "onboarding", "starred"]);
+    let decided = by_title(&all, "Decided to move the log to weekly digests?");
+    assert_eq!(tags(decided), ["starred"]);
+    // Multi-line bodies keep their paragraphs.
+    let loomio = by_title(&all, "Learned how Loomio votes close.");
+    assert_eq!(
+        loomio["body"],
+        "The quorum counts abstentions, which surprised everyone. @loomio @governance\n\nSecond paragraph: next time read the docs first.\n"
+    );
+    // Unicode survives, in the title, the body and the slug.
+    let cafe = by_title(&all, "Café Zürich meetup — naïve questions, great answers.");
+    let body = cafe["body"].as_str().unwrap();
+    assert!(
+        body.contains("Über 20 Leute") && body.contains("日本語") && body.contains("🎉"),
+        "{body}"
+    );
+    assert!(body.contains("\n  - indented list item\n"), "{body}");
+    assert_eq!(
+        cafe["path"],
+        "entries/2026/11/2026-11-18-1100-cafe-zurich-meetup-naive-questions-great-answers.md"
+    );
+    let plain = by_title(&all, "Plain entry with no tags and no body.");
+    assert_eq!(plain["body"], "");
+    // Each entry carries the stable id that makes re-imports no-ops.
+    let text = env.read(cafe["path"].as_str().unwrap());
+    assert!(text.lines().any(|l| l.starts_with("id = \"jrnl-") && l.len() == "id = \"jrnl-123456789abc\"".len()), "{text}");
+}
+
+#[test]
+fn importing_the_same_jrnl_file_again_adds_nothing() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.wol_j()
+        .args(["import", "jrnl"])
+        .arg(fixture("jrnl-export.json"))
+        .assert()
+        .success();
+    let count = env.commit_count();
+    let files = env.entry_files();
+    let out = env
+        .wol_j()
+        .args(["import", "jrnl"])
+        .arg(fixture("jrnl-export.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("imported 0 entries from jrnl, skipped 6"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.commit_count(), count, "a re-import committed");
+    assert_eq!(env.entry_files(), files);
+    env.assert_consistent();
+}
+
+#[test]
+fn dry_run_changes_nothing_and_says_what_it_would_do() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let count = env.commit_count();
+    let out = env
+        .wol_j()
+        .args(["import", "jrnl", "--dry-run"])
+        .arg(fixture("jrnl-export.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out)
+            .lines()
+            .filter(|l| l.starts_with("would import  "))
+            .count(),
+        6
+    );
+    assert!(stderr(&out).contains("dry run"), "{}", stderr(&out));
+    assert_eq!(env.commit_count(), count);
+    assert!(env.entry_files().is_empty());
+
+    let json = env.json(
+        &["import", "markdown"],
+        &[fixture("til").to_str().unwrap(), "--dry-run"],
+    );
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["imported"].as_array().unwrap().len(), 4);
+    assert!(env.entry_files().is_empty());
+}
+
+#[test]
+fn jrnl_from_stdin_and_a_bad_file() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.wol_j()
+        .args(["import", "jrnl", "-"])
+        .write_stdin(fs::read(fixture("jrnl-export.json")).unwrap())
+        .assert()
+        .success();
+    assert_eq!(env.entry_files().len(), 6);
+    let out = env
+        .wol_j()
+        .args(["import", "jrnl", "-"])
+        .write_stdin("{\"nope\": 1}")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a jrnl JSON export"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("hint: create one with: jrnl --export json"));
+}
+
+/// The TIL fixture copied outside any git repository, with a fixed mtime for the note
+/// that has no date of its own.
+fn til_copy(env: &TestEnv) -> PathBuf {
+    let dir = env.root.join("til");
+    copy_dir(&fixture("til"), &dir);
+    let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000); // 2023-11-14T22:13:20Z
+    for rel in ["shell/no_title-here.md", "rust/closures-capture.md"] {
+        fs::File::options()
+            .write(true)
+            .open(dir.join(rel))
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_til_folder_imports_with_topics_as_tags() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let dir = til_copy(&env);
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.head_subject(), "import: 4 entries from markdown");
+    env.assert_consistent();
+    let all = entries(&env);
+    assert_eq!(all.len(), 4, "README.md at the top is not a note: {all:#?}");
+    assert!(all.iter().all(|e| e["kind"] == "learning"));
+
+    // Title from the first heading, which leaves the body; a `#` line in code stays.
+    let closures = by_title(&all, "Closures capture by reference");
+    assert_eq!(tags(closures), ["rust"]);
+    let body = closures["body"].as_str().unwrap();
+    assert!(
+        !body.contains("# Closures") && body.contains("# not a heading inside code"),
+        "{body}"
+    );
+    assert_eq!(
+        closures["date"], "2023-11-14T23:13:20+01:00",
+        "mtime, in now's offset"
+    );
+
+    // YAML front matter: title, date, tags plus the folder.
+    let auto = by_title(&all, "Autosquash: fixups land where they belong");
+    assert_eq!(tags(auto), ["git", "rebase", "workflow"]);
+    assert_eq!(auto["date"], "2024-03-05T00:00:00+01:00");
+
+    // TOML front matter.
+    let pipefail = by_title(&all, "set -o pipefail");
+    assert_eq!(tags(pipefail), ["shell", "bash"]);
+    assert_eq!(pipefail["date"], "2024-01-10T08:00:00+01:00");
+    assert!(pipefail["body"].as_str().unwrap().contains("Über-useful"));
+
+    // Nothing at all: the file name.
+    let plain = by_title(&all, "No title here");
+    assert_eq!(tags(plain), ["shell"]);
+    assert_eq!(
+        plain["body"],
+        "Just a line of text with no heading and no front matter.\n"
+    );
+
+    // Again: nothing new.
+    let count = env.commit_count();
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("imported 0 entries from markdown, skipped 4"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.commit_count(), count);
+}
+
+#[test]
+fn a_til_folder_in_git_takes_dates_from_the_last_commit() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let dir = til_copy(&env);
+    env.git_in(&dir, ["init", "-q", "-b", "main"]);
+    env.git_in(&dir, ["add", "-A"]);
+    let out = env
+        .git_cmd_in(&dir)
+        .args(["commit", "-q", "-m", "notes"])
+        .env("GIT_AUTHOR_DATE", "2025-02-03T04:05:06+02:00")
+        .env("GIT_COMMITTER_DATE", "2025-02-03T04:05:06+02:00")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A later commit touching one note moves only that note's date.
+    fs::write(dir.join("shell/no_title-here.md"), "Just a line, edited.\n").unwrap();
+    env.git_in(&dir, ["add", "-A"]);
+    let out = env
+        .git_cmd_in(&dir)
+        .args(["commit", "-q", "-m", "edit"])
+        .env("GIT_AUTHOR_DATE", "2025-06-01T10:00:00+02:00")
+        .env("GIT_COMMITTER_DATE", "2025-06-01T10:00:00+02:00")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    env.wol_j()
+        .args(["import", "markdown"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let all = entries(&env);
+    assert_eq!(
+        by_title(&all, "Closures capture by reference")["date"],
+        "2025-02-03T04:05:06+02:00"
+    );
+    assert_eq!(
+        by_title(&all, "No title here")["date"],
+        "2025-06-01T10:00:00+02:00"
+    );
+    // Front matter still wins over git.
+    assert_eq!(
+        by_title(&all, "set -o pipefail")["date"],
+        "2024-01-10T08:00:00+01:00"
+    );
+}
+
+/// Title, date, kind, tags, visibility, author and body of every entry, oldest first.
+fn essentials(env: &TestEnv) -> Vec<Value> {
+    entries(env)
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "title": e["title"], "date": e["date"], "kind": e["kind"], "tags": e["tags"],
+                "visibility": e["visibility"], "author": e["author"], "body": e["body"],
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn export_markdown_then_import_gives_the_same_entries() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let original = essentials(&env);
+    assert!(
+        original.len() >= 10,
+        "the sample journal should have entries"
+    );
+
+    let backup = env.root.join("backup");
+    env.wol_j()
+        .args(["export", "--format", "markdown"])
+        .arg(&backup)
+        .assert()
+        .success();
+    // The files as stored, in the same layout (malformed files are warned about, not exported).
+    let mut exported = Vec::new();
+    walk(&backup, &mut exported);
+    assert_eq!(exported.len(), original.len());
+    for file in &exported {
+        let rel = file.strip_prefix(&backup).unwrap();
+        assert!(rel.starts_with("entries"), "{}", rel.display());
+        assert_eq!(
+            fs::read(file).unwrap(),
+            fs::read(env.journal.join(rel)).unwrap(),
+            "{} changed",
+            rel.display()
+        );
+    }
+
+    let fresh = TestEnv::new();
+    fresh.init_journal();
+    let out = fresh
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    fresh.assert_consistent();
+    assert_eq!(essentials(&fresh), original);
+}
+
+#[test]
+fn export_json_and_markdown_to_stdout() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["First entry", "-t", "a"]);
+    env.log(&["Second entry", "-t", "b"]);
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "json", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        exported,
+        env.json(&["list"], &[]),
+        "json export = the entry objects of list --json"
+    );
+
+    let filtered = env
+        .wol_j()
+        .args(["export", "--format", "json", "-", "--tag", "b"])
+        .output()
+        .unwrap();
+    let filtered: Value = serde_json::from_slice(&filtered.stdout).unwrap();
+    assert_eq!(filtered.as_array().unwrap().len(), 1);
+    assert_eq!(filtered[0]["title"], "Second entry");
+
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "markdown", "-"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(text.matches("+++\ntitle = ").count(), 2, "{text}");
+    for path in env.entry_files() {
+        assert!(
+            text.contains(&env.read(&path)),
+            "{} is not in the export",
+            path.display()
+        );
+    }
+
+    let dir = env.root.join("json-out");
+    env.wol_j()
+        .args(["export", "--format", "json"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let written: Value =
+        serde_json::from_slice(&fs::read(dir.join("entries.json")).unwrap()).unwrap();
+    assert_eq!(written, exported);
+}
+
+#[test]
+fn export_html_writes_an_index_and_a_page_per_entry_without_raw_html() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let safe = env.log(&["Tables & <things>", "-t", "html"]);
+    let risky = env.log(&[
+        "--title",
+        "Risky",
+        "Text with <script>alert(1)</script> and | a | b |\n|---|---|\n| 1 | 2 |",
+    ]);
+    let dir = env.root.join("site");
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "html"])
+        .arg(&dir)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["entries"], 2);
+    let index = fs::read_to_string(dir.join("index.html")).unwrap();
+    for entry in [&safe, &risky] {
+        let id = entry.file_stem().unwrap().to_str().unwrap();
+        assert!(
+            index.contains(&format!("href=\"entries/{id}.html\"")),
+            "{index}"
+        );
+        assert!(dir.join(format!("entries/{id}.html")).is_file());
+    }
+    assert!(
+        index.contains("Tables &amp; &lt;things&gt;"),
+        "titles are escaped:\n{index}"
+    );
+    let page = fs::read_to_string(dir.join(format!(
+        "entries/{}.html",
+        risky.file_stem().unwrap().to_str().unwrap()
+    )))
+    .unwrap();
+    assert!(
+        !page.contains("<script>"),
+        "raw HTML must be omitted:\n{page}"
+    );
+
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "html", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("needs a folder"));
+}
