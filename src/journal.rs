@@ -266,7 +266,8 @@ impl Journal {
                     .collect(),
                 Err(_) => Vec::new(),
             };
-            files.sort_unstable_by(|a, b| b.cmp(a));
+            // Same folder: comparing file names is enough, and much cheaper than paths.
+            files.sort_unstable_by(|a, b| b.file_name().cmp(&a.file_name()));
             files
         })
     }

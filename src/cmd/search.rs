@@ -7,6 +7,9 @@ use clap::Args;
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::{Ctx, FilterArgs, print_entries, warn_malformed};
+use crate::entry::{Entry, ParseError};
+use crate::filter::Filter;
+use crate::journal::LoadError;
 
 /// Search entries for text (case-insensitive), newest first
 ///
@@ -39,11 +42,10 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
         .build()?;
     let files: Vec<PathBuf> = journal.entry_files(filter.range()).collect();
     let mut found = Vec::new();
-    for path in grep_files(&files, &re) {
-        match journal.load(&path) {
-            Ok(entry) if filter.matches(&entry) => found.push((path, entry)),
-            Ok(_) => {}
-            Err(e) => warn_malformed(&e),
+    for (path, parsed) in grep_files(&files, &re, &journal.config.kinds, &filter) {
+        match parsed {
+            Ok(entry) => found.push((path, entry)),
+            Err(error) => warn_malformed(&LoadError { path, error }),
         }
     }
     found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
@@ -53,8 +55,12 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
     print_entries(ctx, &journal, &found)
 }
 
-/// The files whose bytes match `re`, read on every core. Unreadable files do not match.
-fn grep_files(files: &[PathBuf], re: &Regex) -> Vec<PathBuf> {
+/// A matching file: its entry, or why it could not be parsed.
+type Hit = (PathBuf, Result<Entry, ParseError>);
+
+/// The files whose bytes match `re`, read and parsed on every core; parsed entries are
+/// kept only when `filter` accepts them. Unreadable files do not match.
+fn grep_files(files: &[PathBuf], re: &Regex, kinds: &[String], filter: &Filter) -> Vec<Hit> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -64,10 +70,20 @@ fn grep_files(files: &[PathBuf], re: &Regex) -> Vec<PathBuf> {
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
-                    part.iter()
-                        .filter(|p| std::fs::read(p).is_ok_and(|bytes| re.is_match(&bytes)))
-                        .cloned()
-                        .collect::<Vec<_>>()
+                    let mut hits = Vec::new();
+                    for path in part {
+                        let Ok(bytes) = std::fs::read(path) else {
+                            continue;
+                        };
+                        if !re.is_match(&bytes) {
+                            continue;
+                        }
+                        match Entry::parse(&bytes, kinds) {
+                            Ok(entry) if !filter.matches(&entry) => {}
+                            parsed => hits.push((path.clone(), parsed)),
+                        }
+                    }
+                    hits
                 })
             })
             .collect();
