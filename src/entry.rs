@@ -34,7 +34,8 @@ impl Visibility {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    /// `public`, `partners` or `private`.
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
             "public" => Some(Visibility::Public),
             "partners" => Some(Visibility::Partners),

@@ -329,12 +329,10 @@ fn note_to_entry(
         .text("kind")
         .filter(|k| defaults.kinds.contains(k))
         .unwrap_or_else(|| defaults.kind("learning"));
-    let visibility = match front.text("visibility").as_deref() {
-        Some("public") => Visibility::Public,
-        Some("partners") => Visibility::Partners,
-        Some("private") => Visibility::Private,
-        _ => defaults.visibility,
-    };
+    let visibility = front
+        .text("visibility")
+        .and_then(|v| Visibility::parse(&v))
+        .unwrap_or(defaults.visibility);
     Ok(Entry {
         meta: Meta {
             title,
