@@ -66,4 +66,6 @@ pub enum Command {
     Search(cmd::search::SearchArgs),
     Edit(cmd::edit::EditArgs),
     Rm(cmd::rm::RmArgs),
+    Partner(cmd::partner::PartnerArgs),
+    Publish(cmd::publish::PublishArgs),
 }

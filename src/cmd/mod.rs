@@ -4,6 +4,8 @@ pub mod edit;
 pub mod init;
 pub mod list;
 pub mod log;
+pub mod partner;
+pub mod publish;
 pub mod rm;
 pub mod search;
 pub mod show;
@@ -49,6 +51,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search::run(&ctx, args),
         Command::Edit(args) => edit::run(&ctx, args),
         Command::Rm(args) => rm::run(&ctx, args),
+        Command::Partner(args) => partner::run(&ctx, args),
+        Command::Publish(args) => publish::run(&ctx, args),
     }
 }
 

@@ -1,0 +1,126 @@
+//! The HTML site in `docs/`: one page per entry, one per tag, an index and a stylesheet,
+//! rendered with minijinja from `templates/site/*.html` (the journal's
+//! `templates/site/…` override them).
+//!
+//! Auto-escaping is on for every page: minijinja turns it on by file name, and the
+//! templates are registered under names ending in `.html`. Only the comrak-rendered body
+//! is marked safe, and comrak has already dropped raw HTML and unsafe URLs from it.
+
+use anyhow::{Context as _, Result};
+use git2::{ObjectType, Oid};
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::{EntryView, TagGroup};
+use crate::journal::Journal;
+use crate::templates;
+
+/// The site templates, in the order they are hashed into the render key.
+pub const TEMPLATES: [&str; 5] = [
+    "site/base.html",
+    "site/entry.html",
+    "site/list.html",
+    "site/index.html",
+    "site/tag.html",
+];
+/// The stylesheet (overridable like the templates).
+pub const STYLESHEET: &str = "site/style.css";
+/// Bump when wol changes what it renders in a way the templates do not show (comrak
+/// options, view fields), so cached pages are not reused across that change.
+const FORMAT_VERSION: &str = "wol-site-1";
+
+/// Site-wide values every page gets.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteInfo {
+    pub title: String,
+    pub lang: String,
+}
+
+/// The loaded templates, ready to render pages.
+pub struct Site {
+    env: Environment<'static>,
+    pub info: SiteInfo,
+    pub css: String,
+    /// Hash of everything an entry page depends on besides the entry: the cache key part.
+    pub render_key: String,
+}
+
+/// A month of entries on the index page.
+#[derive(Serialize)]
+struct Month<'a> {
+    label: String,
+    entries: Vec<&'a EntryView>,
+}
+
+impl Site {
+    /// Load the templates (journal overrides first) for a site titled `title`.
+    pub fn load(journal: &Journal, title: &str) -> Result<Site> {
+        let mut env = templates::environment();
+        let mut key_material = format!("{FORMAT_VERSION}\0{title}\0");
+        for name in TEMPLATES {
+            let src = templates::source(journal, name)?;
+            key_material.push_str(&src);
+            key_material.push('\0');
+            env.add_template_owned(name.to_string(), src)
+                .with_context(|| format!("the template templates/{name} is not valid"))?;
+        }
+        let css = templates::source(journal, STYLESHEET)?;
+        let render_key = Oid::hash_object(ObjectType::Blob, key_material.as_bytes())?.to_string();
+        Ok(Site {
+            env,
+            info: SiteInfo {
+                title: title.to_string(),
+                lang: "en".into(),
+            },
+            css,
+            render_key,
+        })
+    }
+
+    /// The page of one entry (`entry.body_html` must be filled).
+    pub fn entry_page(&self, entry: &EntryView) -> Result<String> {
+        self.render(
+            "site/entry.html",
+            context! { site => v(&self.info), root => entry.root(), entry => v(entry) },
+        )
+    }
+
+    /// `docs/index.html`: tags, then every entry by month, newest first.
+    pub fn index_page(&self, entries: &[EntryView], tags: &[TagGroup]) -> Result<String> {
+        let mut months: Vec<Month> = Vec::new();
+        for e in entries {
+            let label = e.day.get(..7).unwrap_or(&e.day).to_string();
+            match months.last_mut() {
+                Some(m) if m.label == label => m.entries.push(e),
+                _ => months.push(Month {
+                    label,
+                    entries: vec![e],
+                }),
+            }
+        }
+        self.render(
+            "site/index.html",
+            context! { site => v(&self.info), root => "", count => entries.len(), tags => v(tags), months => v(&months) },
+        )
+    }
+
+    /// `docs/tags/<slug>.html`.
+    pub fn tag_page(&self, tag: &TagGroup, entries: &[EntryView]) -> Result<String> {
+        let list: Vec<&EntryView> = tag.entries.iter().map(|&i| &entries[i]).collect();
+        self.render(
+            "site/tag.html",
+            context! { site => v(&self.info), root => "../", tag => v(tag), entries => v(&list) },
+        )
+    }
+
+    fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
+        self.env
+            .get_template(name)?
+            .render(ctx)
+            .with_context(|| format!("cannot render templates/{name}"))
+    }
+}
+
+fn v<T: Serialize + ?Sized>(value: &T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}

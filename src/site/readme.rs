@@ -1,0 +1,82 @@
+//! `README.md`, the index a forge shows first: the newest entries, then every entry by
+//! kind and by tag, in the manner of the well-kept "TIL" repositories. Links are
+//! relative, so they work in any forge's Markdown view and in a clone.
+
+use std::fmt::Write as _;
+
+use super::{EntryView, TagGroup};
+
+/// How many entries "Latest" shows.
+pub const LATEST: usize = 10;
+
+/// The README of a published log titled `title`.
+pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagGroup]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", escape(title));
+    let _ = writeln!(
+        out,
+        "{} entr{}, newest first. Also as a [web page](docs/index.html), an [Atom feed](feed.xml) and [JSON](wol.json).\n",
+        entries.len(),
+        if entries.len() == 1 { "y" } else { "ies" }
+    );
+    if entries.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "## Latest\n");
+    for e in entries.iter().take(LATEST) {
+        let _ = writeln!(
+            out,
+            "- {} · {} · [{}]({})",
+            e.day,
+            e.kind,
+            escape(&e.title),
+            e.md_path
+        );
+    }
+    let _ = writeln!(out, "\n## By kind\n");
+    for kind in kinds {
+        let of_kind: Vec<&EntryView> = entries.iter().filter(|e| e.kind == *kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {kind}\n");
+        for e in of_kind {
+            let _ = writeln!(out, "- [{}]({}) · {}", escape(&e.title), e.md_path, e.day);
+        }
+        out.push('\n');
+    }
+    if !tags.is_empty() {
+        let _ = writeln!(out, "## By tag\n");
+        for t in tags {
+            let _ = writeln!(out, "### {}\n", escape(&format!("#{}", t.name)));
+            for &i in &t.entries {
+                let e = &entries[i];
+                let _ = writeln!(out, "- [{}]({}) · {}", escape(&e.title), e.md_path, e.day);
+            }
+            out.push('\n');
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Escape text so Markdown shows it literally: no raw HTML, no stray links or emphasis.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
