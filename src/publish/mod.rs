@@ -48,9 +48,10 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// The stable id used in feeds: the `id` field if set, else the file stem.
-    pub fn stable_id(&self) -> &str {
-        self.entry.meta.id.as_deref().unwrap_or(&self.id)
+    /// The id published for the entry (feed ids, `wol.json`): the file stem. The `id`
+    /// field is local, like the rest of the front matter that is not published.
+    pub fn published_id(&self) -> &str {
+        &self.id
     }
 
     /// True when the scan found something and nobody allowed it.

@@ -115,7 +115,7 @@ pub fn build(
     let mut views = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
     for (n, c) in entries.iter().enumerate() {
-        let mut view = EntryView::new(&c.entry, c.stable_id(), &c.path);
+        let mut view = EntryView::new(&c.entry, c.published_id(), &c.path);
         let needs_html = n < feed::FEED_LIMIT;
         let key = Cache::key(&c.path, c.blob, &site.render_key)?;
         let blobs = match cache.get(repo, key) {

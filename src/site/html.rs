@@ -81,7 +81,7 @@ impl Site {
     pub fn entry_page(&self, entry: &EntryView) -> Result<String> {
         self.render(
             "site/entry.html",
-            context! { site => v(&self.info), root => entry.root(), entry => v(entry) },
+            context! { site => v(&self.info), root => Value::from_safe_string(entry.root()), entry => v(entry) },
         )
     }
 

@@ -45,7 +45,14 @@ pub fn render(title: &str, entries: &[EntryView]) -> String {
             })
             .collect(),
     };
-    let mut text = serde_json::to_string_pretty(&index).expect("the index serializes");
+    let text = serde_json::to_string_pretty(&index).expect("the index serializes");
+    // `<`, `>` and `&` can only occur inside JSON strings; escaping them (as Go's encoder
+    // does) keeps a title like `<script>` inert even where a consumer pastes the JSON
+    // into HTML. The decoded values are unchanged.
+    let mut text = text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     text.push('\n');
     text
 }

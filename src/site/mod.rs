@@ -27,7 +27,7 @@ pub struct TagRef {
 /// One published entry as templates see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntryView {
-    /// The stable id (the `id` field, else the file stem).
+    /// The published id: the file stem.
     pub id: String,
     pub title: String,
     /// `YYYY-MM-DD`
