@@ -15,6 +15,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("site/list.html", include_str!("../templates/site/list.html")),
     ("site/index.html", include_str!("../templates/site/index.html")),
     ("site/tag.html", include_str!("../templates/site/tag.html")),
+    ("site/month.html", include_str!("../templates/site/month.html")),
     ("site/style.css", include_str!("../templates/site/style.css")),
 ];
 

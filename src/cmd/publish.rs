@@ -1,5 +1,6 @@
 //! `wol publish`: plan, scan, build each partner's published tree, commit it on
-//! `refs/wol/published/<partner>` and push it.
+//! `refs/wol/published/<partner>` and push it. `WOL_TIMINGS=1` prints how long each
+//! phase took on stderr (used by bench/publish.sh investigations).
 
 use std::io::{IsTerminal as _, Write as _};
 
@@ -102,7 +103,12 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     } else {
         args.partners.clone()
     };
+    let timings = std::env::var_os("WOL_TIMINGS").is_some();
+    let t0 = std::time::Instant::now();
     let plan = publish::plan(&journal, &selected, &args.allow)?;
+    if timings {
+        eprintln!("timing: plan {:?}", t0.elapsed());
+    }
     for bad in &plan.malformed {
         eprintln!("warning: {bad} (not published)");
     }
@@ -166,6 +172,9 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
                 &journal.config.kinds,
                 &mut cache,
             )?;
+            if timings {
+                eprintln!("timing: {} build {:?}", p.name, t0.elapsed());
+            }
             r.rendered = built.rendered;
             r.reused = built.reused;
             let new = tree::commit(&journal.repo, &p.name, built.tree, &sig, built.entries)?;
@@ -181,6 +190,9 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             }
             // Push even when unchanged: a push that failed last time is retried, and an
             // up-to-date remote costs one round trip.
+            if timings {
+                eprintln!("timing: {} commit {:?}", p.name, t0.elapsed());
+            }
             let url = push::resolve_url(&p.config.url, &journal.root);
             push::push(
                 &journal.repo,
@@ -193,6 +205,9 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         })();
         if tty {
             eprint!("\r\x1b[K");
+        }
+        if timings {
+            eprintln!("timing: {} push {:?}", p.name, t0.elapsed());
         }
         if let Err(e) = outcome {
             r.status = "failed";

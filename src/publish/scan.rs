@@ -74,9 +74,18 @@ pub fn compile_never(patterns: &[String]) -> Result<Vec<Rule>> {
         .collect()
 }
 
+/// All built-in patterns in one automaton: most entries match none, and one pass over
+/// them is much cheaper than one pass per rule.
+static BUILT_IN_SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    regex::RegexSet::new(BUILT_IN.iter().map(|r| r.re.as_str())).expect("built-in rules are valid")
+});
+
 /// Every rule (built-in, then `extra`) that matches `text`, with the line of each match.
 pub fn scan_text(text: &str, extra: &[Rule]) -> Vec<Hit> {
     let mut hits = Vec::new();
+    if !BUILT_IN_SET.is_match(text) && !extra.iter().any(|r| r.re.is_match(text)) {
+        return hits;
+    }
     for rule in BUILT_IN.iter().chain(extra) {
         for m in rule.re.find_iter(text) {
             let line = text[..m.start()].matches('\n').count() + 1;

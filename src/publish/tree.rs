@@ -113,6 +113,7 @@ pub fn build(
     let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
     let mut root = Dir::default();
     let mut views = Vec::with_capacity(entries.len());
+    let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
     for (n, c) in entries.iter().enumerate() {
         let mut view = EntryView::new(&c.entry, c.published_id(), &c.path);
@@ -142,6 +143,7 @@ pub fn build(
                 hit
             }
         };
+        keys.push(key);
         root.insert(&view.md_path, blobs.markdown)?;
         root.insert(&format!("docs/{}", view.html_path), blobs.page)?;
         views.push(view);
@@ -159,14 +161,28 @@ pub fn build(
     // One blob at two paths: the feed at the root for readers, in docs/ for Pages.
     let feed = put("feed.xml", feed::render(&plan.name, title, &views).as_bytes())?;
     put_oid.push(("docs/feed.xml".to_string(), feed));
-    put("docs/index.html", site.index_page(&views, &tags)?.as_bytes())?;
+    let months = crate::site::html::months(&views);
+    put("docs/index.html", site.index_page(&views, &tags, &months)?.as_bytes())?;
+    // Month and tag pages are a function of their entries: reuse them like entry pages,
+    // so a new entry re-renders only its month's page and its tags' pages.
+    let mut start = 0;
+    for month in &months {
+        let ids = &keys[start..start + month.count];
+        start += month.count;
+        let oid = aggregate(repo, cache, "month", &month.label, &site.render_key, ids, || {
+            site.month_page(month)
+        })?;
+        put_oid.push((format!("docs/{}", month.path), oid));
+    }
     put("docs/style.css", site.css.as_bytes())?;
     put("docs/.nojekyll", b"")?;
     for tag in &tags {
-        put(
-            &format!("docs/tags/{}.html", tag.slug),
-            site.tag_page(tag, &views)?.as_bytes(),
-        )?;
+        let ids: Vec<Oid> = tag.entries.iter().map(|&i| keys[i]).collect();
+        let key_name = format!("{}\0{}", tag.slug, tag.name);
+        let oid = aggregate(repo, cache, "tag", &key_name, &site.render_key, &ids, || {
+            site.tag_page(tag, &views)
+        })?;
+        put_oid.push((format!("docs/tags/{}.html", tag.slug), oid));
     }
     for (path, content) in digest_files(&entries)? {
         put(&path, &content)?;
@@ -180,6 +196,37 @@ pub fn build(
         rendered,
         reused,
     })
+}
+
+/// The blob of a page listing entries (a month, a tag), from the cache when the same
+/// entries (by cache key, so by path, content and templates) were rendered before.
+fn aggregate(
+    repo: &Repository,
+    cache: &mut Cache,
+    kind: &str,
+    name: &str,
+    render_key: &str,
+    entry_keys: &[Oid],
+    render: impl FnOnce() -> Result<String>,
+) -> Result<Oid> {
+    let mut material = Vec::with_capacity(64 + entry_keys.len() * 20);
+    material.extend_from_slice(format!("wol-{kind}\0{name}\0{render_key}\0").as_bytes());
+    for k in entry_keys {
+        material.extend_from_slice(k.as_bytes());
+    }
+    let key = Oid::hash_object(git2::ObjectType::Blob, &material)?;
+    if let Some(hit) = cache.get(repo, key) {
+        return Ok(hit.page);
+    }
+    let oid = repo.blob(render()?.as_bytes())?;
+    cache.put(
+        key,
+        Rendered {
+            markdown: oid,
+            page: oid,
+        },
+    );
+    Ok(oid)
 }
 
 /// Record `tree` as the partner's newest published commit, on top of the previous one.

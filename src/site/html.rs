@@ -16,13 +16,17 @@ use crate::journal::Journal;
 use crate::templates;
 
 /// The site templates, in the order they are hashed into the render key.
-pub const TEMPLATES: [&str; 5] = [
+pub const TEMPLATES: [&str; 6] = [
     "site/base.html",
     "site/entry.html",
     "site/list.html",
     "site/index.html",
     "site/tag.html",
+    "site/month.html",
 ];
+/// How many of the newest entries `index.html` lists; older ones are on month pages, so
+/// a new entry rewrites the index and its month's page, not a page per old month.
+pub const INDEX_LATEST: usize = 100;
 /// The stylesheet (overridable like the templates).
 pub const STYLESHEET: &str = "site/style.css";
 /// Bump when wol changes what it renders in a way the templates do not show (comrak
@@ -45,11 +49,36 @@ pub struct Site {
     pub render_key: String,
 }
 
-/// A month of entries on the index page.
+/// A month of entries: `docs/YYYY/MM/index.html`.
 #[derive(Serialize)]
-struct Month<'a> {
-    label: String,
-    entries: Vec<&'a EntryView>,
+pub struct Month<'a> {
+    /// `YYYY-MM`
+    pub label: String,
+    /// `YYYY/MM/index.html`, relative to `docs/`.
+    pub path: String,
+    pub count: usize,
+    pub entries: Vec<&'a EntryView>,
+}
+
+/// Group entries (newest first) by month, newest month first.
+pub fn months(entries: &[EntryView]) -> Vec<Month<'_>> {
+    let mut months: Vec<Month> = Vec::new();
+    for e in entries {
+        let label = e.day.get(..7).unwrap_or(&e.day).to_string();
+        match months.last_mut() {
+            Some(m) if m.label == label => {
+                m.entries.push(e);
+                m.count += 1;
+            }
+            _ => months.push(Month {
+                path: format!("{}/index.html", label.replace('-', "/")),
+                label,
+                count: 1,
+                entries: vec![e],
+            }),
+        }
+    }
+    months
 }
 
 impl Site {
@@ -85,22 +114,27 @@ impl Site {
         )
     }
 
-    /// `docs/index.html`: tags, then every entry by month, newest first.
-    pub fn index_page(&self, entries: &[EntryView], tags: &[TagGroup]) -> Result<String> {
-        let mut months: Vec<Month> = Vec::new();
-        for e in entries {
-            let label = e.day.get(..7).unwrap_or(&e.day).to_string();
-            match months.last_mut() {
-                Some(m) if m.label == label => m.entries.push(e),
-                _ => months.push(Month {
-                    label,
-                    entries: vec![e],
-                }),
-            }
-        }
+    /// `docs/index.html`: tags, the newest [`INDEX_LATEST`] entries by month, and the
+    /// list of month pages.
+    pub fn index_page(&self, entries: &[EntryView], tags: &[TagGroup], months: &[Month]) -> Result<String> {
+        let latest = self::months(&entries[..entries.len().min(INDEX_LATEST)]);
+        // The archive list only needs labels and counts.
+        let archive: Vec<Month> = months
+            .iter()
+            .map(|m| Month { label: m.label.clone(), path: m.path.clone(), count: m.count, entries: Vec::new() })
+            .collect();
         self.render(
             "site/index.html",
-            context! { site => v(&self.info), root => "", count => entries.len(), tags => v(tags), months => v(&months) },
+            context! { site => v(&self.info), root => "", count => entries.len(), tags => v(tags), latest => v(&latest), months => v(&archive) },
+        )
+    }
+
+    /// `docs/YYYY/MM/index.html`: every entry of one month.
+    pub fn month_page(&self, month: &Month) -> Result<String> {
+        let root = "../".repeat(month.path.matches('/').count());
+        self.render(
+            "site/month.html",
+            context! { site => v(&self.info), root => Value::from_safe_string(root), month => v(month), entries => v(&month.entries) },
         )
     }
 

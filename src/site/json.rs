@@ -7,12 +7,6 @@ use super::EntryView;
 /// Bump on an incompatible change of the layout below.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Index<'a> {
-    schema_version: u32,
-    title: &'a str,
-    entries: Vec<Item<'a>>,
-}
 
 #[derive(Serialize)]
 struct Item<'a> {
@@ -26,12 +20,14 @@ struct Item<'a> {
     author: &'a str,
 }
 
-/// The index of `entries` (newest first), pretty-printed with a trailing newline.
+/// The index of `entries` (newest first): one entry per line, so it stays compact for
+/// large logs and git diffs of it stay readable.
 pub fn render(title: &str, entries: &[EntryView]) -> String {
-    let index = Index {
-        schema_version: SCHEMA_VERSION,
-        title,
-        entries: entries
+    let mut text = format!(
+        "{{\"schema_version\": {SCHEMA_VERSION},\n\"title\": {},\n\"entries\": [",
+        serde_json::to_string(title).expect("a string serializes")
+    );
+    for (n, item) in entries
             .iter()
             .map(|e| Item {
                 id: &e.id,
@@ -43,9 +39,12 @@ pub fn render(title: &str, entries: &[EntryView]) -> String {
                 tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
                 author: &e.author,
             })
-            .collect(),
-    };
-    let text = serde_json::to_string_pretty(&index).expect("the index serializes");
+            .enumerate()
+    {
+        text.push_str(if n == 0 { "\n" } else { ",\n" });
+        text.push_str(&serde_json::to_string(&item).expect("an entry serializes"));
+    }
+    text.push_str("\n]}");
     // `<`, `>` and `&` can only occur inside JSON strings; escaping them (as Go's encoder
     // does) keeps a title like `<script>` inert even where a consumer pastes the JSON
     // into HTML. The decoded values are unchanged.

@@ -8,6 +8,10 @@ use super::{EntryView, TagGroup};
 
 /// How many entries "Latest" shows.
 pub const LATEST: usize = 10;
+/// How many entries each kind and tag section lists (newest first); the rest are a link
+/// away. This keeps the README small and mostly unchanged as the log grows, which is
+/// what keeps a one-entry publish cheap.
+pub const SECTION_LIMIT: usize = 20;
 
 /// The README of a published log titled `title`.
 pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagGroup]) -> String {
@@ -40,8 +44,15 @@ pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagG
             continue;
         }
         let _ = writeln!(out, "### {kind}\n");
-        for e in of_kind {
+        for e in of_kind.iter().take(SECTION_LIMIT) {
             let _ = writeln!(out, "- [{}]({}) · {}", escape(&e.title), e.md_path, e.day);
+        }
+        if of_kind.len() > SECTION_LIMIT {
+            let _ = writeln!(
+                out,
+                "- … and {} older: see [the web page](docs/index.html) or [wol.json](wol.json)",
+                of_kind.len() - SECTION_LIMIT
+            );
         }
         out.push('\n');
     }
@@ -49,9 +60,18 @@ pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagG
         let _ = writeln!(out, "## By tag\n");
         for t in tags {
             let _ = writeln!(out, "### {}\n", escape(&format!("#{}", t.name)));
-            for &i in &t.entries {
+            for &i in t.entries.iter().take(SECTION_LIMIT) {
                 let e = &entries[i];
                 let _ = writeln!(out, "- [{}]({}) · {}", escape(&e.title), e.md_path, e.day);
+            }
+            if t.entries.len() > SECTION_LIMIT {
+                let _ = writeln!(
+                    out,
+                    "- … and {} older: see [#{}](docs/tags/{}.html)",
+                    t.entries.len() - SECTION_LIMIT,
+                    escape(&t.name),
+                    t.slug
+                );
             }
             out.push('\n');
         }
