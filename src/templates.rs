@@ -10,13 +10,31 @@ use crate::journal::Journal;
 /// Built-in templates by file name.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("entry.md", include_str!("../templates/entry.md")),
-    ("site/base.html", include_str!("../templates/site/base.html")),
-    ("site/entry.html", include_str!("../templates/site/entry.html")),
-    ("site/list.html", include_str!("../templates/site/list.html")),
-    ("site/index.html", include_str!("../templates/site/index.html")),
+    (
+        "site/base.html",
+        include_str!("../templates/site/base.html"),
+    ),
+    (
+        "site/entry.html",
+        include_str!("../templates/site/entry.html"),
+    ),
+    (
+        "site/list.html",
+        include_str!("../templates/site/list.html"),
+    ),
+    (
+        "site/index.html",
+        include_str!("../templates/site/index.html"),
+    ),
     ("site/tag.html", include_str!("../templates/site/tag.html")),
-    ("site/month.html", include_str!("../templates/site/month.html")),
-    ("site/style.css", include_str!("../templates/site/style.css")),
+    (
+        "site/month.html",
+        include_str!("../templates/site/month.html"),
+    ),
+    (
+        "site/style.css",
+        include_str!("../templates/site/style.css"),
+    ),
 ];
 
 /// The source of template `name`: the journal's override if it has one, else built-in.

@@ -24,5 +24,5 @@ pub fn visible_to(entry: &Entry, partner_name: &str, partner: &PartnerConfig) ->
     };
     audience
         && (partner.tags.is_empty() || partner.tags.iter().any(|t| entry.has_tag(t)))
-        && (partner.kinds.is_empty() || partner.kinds.iter().any(|k| *k == entry.meta.kind))
+        && (partner.kinds.is_empty() || partner.kinds.contains(&entry.meta.kind))
 }

@@ -127,8 +127,8 @@ fn edit_config(
 ) -> Result<()> {
     let _lock = journal.lock()?;
     let path = journal.root.join(CONFIG_FILE);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let new = edit(&text)?;
     // Never write a config wol itself could not read back.
     let tmp = tempfile::NamedTempFile::new()?;

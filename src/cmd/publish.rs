@@ -120,7 +120,11 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         let mut err = std::io::stderr().lock();
         for c in &blocking {
             for h in &c.hits {
-                let _ = writeln!(err, "{}:{}: looks like a secret ({})", c.path, h.line, h.rule);
+                let _ = writeln!(
+                    err,
+                    "{}:{}: looks like a secret ({})",
+                    c.path, h.line, h.rule
+                );
             }
         }
         let ids: Vec<&str> = blocking.iter().map(|c| c.id.as_str()).collect();
@@ -160,7 +164,10 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         let outcome = (|| -> Result<()> {
             if p.config.mode == PartnerMode::Shared {
                 return Err(hinted(
-                    format!("partner {} uses mode = \"shared\", which this wol cannot publish yet", p.name),
+                    format!(
+                        "partner {} uses mode = \"shared\", which this wol cannot publish yet",
+                        p.name
+                    ),
                     "publish to a repository of your own (mode = \"own\") for now",
                 ));
             }

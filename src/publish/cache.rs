@@ -41,7 +41,13 @@ impl Cache {
                 if let (Some(Ok(k)), Some(Ok(m)), Some(Ok(p))) =
                     (parts.next(), parts.next(), parts.next())
                 {
-                    map.insert(k, Rendered { markdown: m, page: p });
+                    map.insert(
+                        k,
+                        Rendered {
+                            markdown: m,
+                            page: p,
+                        },
+                    );
                 }
             }
         }

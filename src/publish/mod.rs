@@ -83,7 +83,9 @@ impl std::fmt::Display for HeldBack {
             HeldBack::NotAddressed { to } => {
                 write!(f, "visibility: partners, to = {}", to.join(", "))
             }
-            HeldBack::TagFilter { tags } => write!(f, "filter: none of the tags {}", tags.join(", ")),
+            HeldBack::TagFilter { tags } => {
+                write!(f, "filter: none of the tags {}", tags.join(", "))
+            }
             HeldBack::KindFilter { kinds } => write!(f, "filter: kind not in {}", kinds.join(", ")),
             HeldBack::Secret { hits } => {
                 let hits: Vec<String> = hits
@@ -162,7 +164,8 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
     let mut malformed = Vec::new();
     let mut texts = Vec::new();
     for path in journal.entry_files(None) {
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         match Entry::parse(&bytes, &journal.config.kinds) {
             Ok(entry) => {
                 let id = path
@@ -203,9 +206,9 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
 
     let mut unknown_allow: BTreeSet<&String> = allow.iter().collect();
     for c in &mut candidates {
-        let named = allow
-            .iter()
-            .find(|a| **a == c.id || **a == c.path || Some(a.as_str()) == c.entry.meta.id.as_deref());
+        let named = allow.iter().find(|a| {
+            **a == c.id || **a == c.path || Some(a.as_str()) == c.entry.meta.id.as_deref()
+        });
         if let Some(a) = named {
             c.allowed = true;
             unknown_allow.remove(a);
@@ -243,7 +246,10 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
     }
 
     // Scan exactly what would leave: entries some selected partner would receive.
-    let outgoing: BTreeSet<usize> = partners.iter().flat_map(|p| p.include.iter().copied()).collect();
+    let outgoing: BTreeSet<usize> = partners
+        .iter()
+        .flat_map(|p| p.include.iter().copied())
+        .collect();
     for i in outgoing {
         let text = String::from_utf8_lossy(&texts[i]);
         candidates[i].hits = scan::scan_text(&text, &never);
@@ -306,19 +312,84 @@ mod tests {
             ..PartnerConfig::default()
         };
         let cases = [
-            (entry(Visibility::Public, &[], "progress", &[], ""), "gig", &all, true),
-            (entry(Visibility::Public, &["x"], "progress", &[], ""), "gig", &all, true),
-            (entry(Visibility::Partners, &[], "progress", &[], ""), "gig", &all, true),
-            (entry(Visibility::Partners, &["gig"], "progress", &[], ""), "gig", &all, true),
-            (entry(Visibility::Partners, &["ouishare"], "progress", &[], ""), "gig", &all, false),
-            (entry(Visibility::Private, &[], "progress", &[], ""), "gig", &all, false),
-            (entry(Visibility::Private, &["gig"], "progress", &[], ""), "gig", &all, false),
-            (entry(Visibility::Public, &[], "progress", &["rust"], ""), "gig", &rust_only, true),
-            (entry(Visibility::Public, &[], "progress", &[], "about #Rust"), "gig", &rust_only, true),
-            (entry(Visibility::Public, &[], "progress", &["go"], ""), "gig", &rust_only, false),
-            (entry(Visibility::Private, &[], "progress", &["rust"], ""), "gig", &rust_only, false),
-            (entry(Visibility::Public, &[], "decision", &[], ""), "gig", &decisions, true),
-            (entry(Visibility::Public, &[], "progress", &[], ""), "gig", &decisions, false),
+            (
+                entry(Visibility::Public, &[], "progress", &[], ""),
+                "gig",
+                &all,
+                true,
+            ),
+            (
+                entry(Visibility::Public, &["x"], "progress", &[], ""),
+                "gig",
+                &all,
+                true,
+            ),
+            (
+                entry(Visibility::Partners, &[], "progress", &[], ""),
+                "gig",
+                &all,
+                true,
+            ),
+            (
+                entry(Visibility::Partners, &["gig"], "progress", &[], ""),
+                "gig",
+                &all,
+                true,
+            ),
+            (
+                entry(Visibility::Partners, &["ouishare"], "progress", &[], ""),
+                "gig",
+                &all,
+                false,
+            ),
+            (
+                entry(Visibility::Private, &[], "progress", &[], ""),
+                "gig",
+                &all,
+                false,
+            ),
+            (
+                entry(Visibility::Private, &["gig"], "progress", &[], ""),
+                "gig",
+                &all,
+                false,
+            ),
+            (
+                entry(Visibility::Public, &[], "progress", &["rust"], ""),
+                "gig",
+                &rust_only,
+                true,
+            ),
+            (
+                entry(Visibility::Public, &[], "progress", &[], "about #Rust"),
+                "gig",
+                &rust_only,
+                true,
+            ),
+            (
+                entry(Visibility::Public, &[], "progress", &["go"], ""),
+                "gig",
+                &rust_only,
+                false,
+            ),
+            (
+                entry(Visibility::Private, &[], "progress", &["rust"], ""),
+                "gig",
+                &rust_only,
+                false,
+            ),
+            (
+                entry(Visibility::Public, &[], "decision", &[], ""),
+                "gig",
+                &decisions,
+                true,
+            ),
+            (
+                entry(Visibility::Public, &[], "progress", &[], ""),
+                "gig",
+                &decisions,
+                false,
+            ),
         ];
         for (e, name, p, want) in cases {
             assert_eq!(visible_to(&e, name, p), want, "{:?} {:?}", e.meta, p);

@@ -109,17 +109,21 @@ pub fn validate_url(url: &str) -> Result<UrlKind> {
         return Ok(kind);
     }
     // scp-style: `[user@]host:path`, where the colon comes before any slash.
-    if let Some(colon) = url.find(':') {
-        if !url[..colon].contains('/') && colon > 0 {
-            return Ok(UrlKind::Ssh);
-        }
+    if let Some(colon) = url.find(':')
+        && !url[..colon].contains('/')
+        && colon > 0
+    {
+        return Ok(UrlKind::Ssh);
     }
     Ok(UrlKind::Local)
 }
 
 /// Long opaque user names in URLs are almost always tokens.
 fn looks_like_token(user: &str) -> bool {
-    user.len() >= 30 && user.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    user.len() >= 30
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The URL with any user info replaced by `***`, safe to print.
@@ -198,11 +202,26 @@ mod tests {
         assert_eq!(validate_url("/srv/git/log.git").unwrap(), UrlKind::Local);
         assert_eq!(validate_url("../log.git").unwrap(), UrlKind::Local);
         assert_eq!(validate_url("file:///srv/log.git").unwrap(), UrlKind::Local);
-        assert_eq!(validate_url("git://127.0.0.1:9418/log.git").unwrap(), UrlKind::Git);
-        assert_eq!(validate_url("ssh://git@example.org/log.git").unwrap(), UrlKind::Ssh);
-        assert_eq!(validate_url("git@example.org:gig/log.git").unwrap(), UrlKind::Ssh);
-        assert_eq!(validate_url("https://example.org/gig/log.git").unwrap(), UrlKind::Https);
-        assert_eq!(validate_url("https://me@example.org/log.git").unwrap(), UrlKind::Https);
+        assert_eq!(
+            validate_url("git://127.0.0.1:9418/log.git").unwrap(),
+            UrlKind::Git
+        );
+        assert_eq!(
+            validate_url("ssh://git@example.org/log.git").unwrap(),
+            UrlKind::Ssh
+        );
+        assert_eq!(
+            validate_url("git@example.org:gig/log.git").unwrap(),
+            UrlKind::Ssh
+        );
+        assert_eq!(
+            validate_url("https://example.org/gig/log.git").unwrap(),
+            UrlKind::Https
+        );
+        assert_eq!(
+            validate_url("https://me@example.org/log.git").unwrap(),
+            UrlKind::Https
+        );
         for bad in [
             "https://me:hunter2@example.org/log.git",
             "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x.git",
@@ -238,7 +257,10 @@ mod tests {
         };
         let added = add_to_toml(text, "gig", &p).unwrap();
         assert!(added.starts_with(text), "{added}");
-        assert!(added.contains("[partners.gig]\nurl = \"/srv/x.git\""), "{added}");
+        assert!(
+            added.contains("[partners.gig]\nurl = \"/srv/x.git\""),
+            "{added}"
+        );
         let parsed: crate::config::JournalConfig = toml::from_str(&added).unwrap();
         assert_eq!(parsed.partners["gig"], p);
         assert!(add_to_toml(&added, "gig", &p).is_err());

@@ -80,20 +80,20 @@ fn next_credential(
     if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
         if !tried.helper {
             tried.helper = true;
-            if let Ok(config) = repo.config() {
-                if let Ok(cred) = Cred::credential_helper(&config, url, user_from_url) {
-                    tried.list.push("the git credential helper");
-                    return Ok(cred);
-                }
+            if let Ok(config) = repo.config()
+                && let Ok(cred) = Cred::credential_helper(&config, url, user_from_url)
+            {
+                tried.list.push("the git credential helper");
+                return Ok(cred);
             }
         }
         if !tried.token {
             tried.token = true;
-            if let Ok(token) = std::env::var("WOL_GIT_TOKEN") {
-                if !token.is_empty() {
-                    tried.list.push("WOL_GIT_TOKEN");
-                    return Cred::userpass_plaintext(user_from_url.unwrap_or("x-access-token"), &token);
-                }
+            if let Ok(token) = std::env::var("WOL_GIT_TOKEN")
+                && !token.is_empty()
+            {
+                tried.list.push("WOL_GIT_TOKEN");
+                return Cred::userpass_plaintext(user_from_url.unwrap_or("x-access-token"), &token);
             }
         }
     }
@@ -156,7 +156,8 @@ pub fn push(
         eprint!("\r\x1b[K");
     }
     drop(opts);
-    let what_next = "fix it and run wol publish again; the other partners and your journal are unaffected";
+    let what_next =
+        "fix it and run wol publish again; the other partners and your journal are unaffected";
     match result {
         Ok(()) => match rejected.into_inner() {
             None => Ok(()),
@@ -171,17 +172,28 @@ pub fn push(
         Err(e) if e.code() == ErrorCode::NotFastForward || is_non_fast_forward(e.message()) => {
             Err(non_fast_forward(&shown, branch))
         }
-        Err(e) if e.code() == ErrorCode::Auth || e.class() == ErrorClass::Ssh && e.message().contains("auth") => {
+        Err(e)
+            if e.code() == ErrorCode::Auth
+                || e.class() == ErrorClass::Ssh && e.message().contains("auth") =>
+        {
             Err(hinted(
                 format!("could not authenticate to {shown}: {}", e.message()),
                 "load your key into ssh-agent (ssh-add), configure a git credential helper, or set WOL_GIT_TOKEN for https",
             ))
         }
         Err(e) if e.code() == ErrorCode::Certificate => Err(hinted(
-            format!("the server certificate of {shown} is not trusted: {}", e.message()),
+            format!(
+                "the server certificate of {shown} is not trusted: {}",
+                e.message()
+            ),
             "check the host name; for ssh, add the host to ~/.ssh/known_hosts (ssh it once)",
         )),
-        Err(e) if matches!(e.class(), ErrorClass::Net | ErrorClass::Os | ErrorClass::Ssh | ErrorClass::Http) => {
+        Err(e)
+            if matches!(
+                e.class(),
+                ErrorClass::Net | ErrorClass::Os | ErrorClass::Ssh | ErrorClass::Http
+            ) =>
+        {
             Err(hinted(
                 format!("cannot reach {shown}: {}", e.message()),
                 format!("check the URL (wol partner list) and your network; {what_next}"),
@@ -210,4 +222,44 @@ fn non_fast_forward(shown: &str, branch: &str) -> anyhow::Error {
              to another branch: wol partner rm NAME && wol partner add NAME URL --branch BRANCH"
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_credential_callback_gives_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        for allowed in [
+            CredentialType::USER_PASS_PLAINTEXT,
+            CredentialType::SSH_KEY | CredentialType::USERNAME,
+            CredentialType::all(),
+        ] {
+            let mut tried = Tried::default();
+            let mut calls = 0;
+            while next_credential(
+                &repo,
+                &mut tried,
+                "https://example.invalid/x.git",
+                None,
+                allowed,
+            )
+            .is_ok()
+            {
+                calls += 1;
+                assert!(calls < 10, "the callback keeps answering for {allowed:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_journal() {
+        let root = Path::new("/j");
+        assert_eq!(resolve_url("../pub.git", root), "/j/../pub.git");
+        assert_eq!(resolve_url("/srv/pub.git", root), "/srv/pub.git");
+        assert_eq!(resolve_url("git@h:x.git", root), "git@h:x.git");
+        assert_eq!(resolve_url("https://h/x.git", root), "https://h/x.git");
+    }
 }

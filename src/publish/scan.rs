@@ -37,7 +37,10 @@ static BUILT_IN: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         ("Stripe secret key", r"\b[sr]k_live_[A-Za-z0-9]{20,}"),
         ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
-        ("OpenAI/Anthropic API key", r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}"),
+        (
+            "OpenAI/Anthropic API key",
+            r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}",
+        ),
     ]
     .into_iter()
     .map(|(name, re)| Rule {
@@ -125,7 +128,13 @@ mod tests {
         for s in samples {
             assert_eq!(scan_text(s, &[]).len(), 1, "{s}");
         }
-        assert!(scan_text("We talked about AKIA and ghp_ prefixes; see BEGIN PUBLIC KEY.", &[]).is_empty());
+        assert!(
+            scan_text(
+                "We talked about AKIA and ghp_ prefixes; see BEGIN PUBLIC KEY.",
+                &[]
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -135,8 +144,14 @@ mod tests {
         assert_eq!(
             hits,
             [
-                Hit { line: 2, rule: "never = \"INTERNAL-ONLY\"".into() },
-                Hit { line: 3, rule: "AWS access key id".into() },
+                Hit {
+                    line: 2,
+                    rule: "never = \"INTERNAL-ONLY\"".into()
+                },
+                Hit {
+                    line: 3,
+                    rule: "AWS access key id".into()
+                },
             ]
         );
         assert!(compile_never(&["(".to_string()]).is_err());

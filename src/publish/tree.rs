@@ -70,7 +70,11 @@ pub fn published_markdown(entry: &Entry) -> String {
     let s = |v: &str| toml::Value::String(v.to_string()).to_string();
     out.push_str("+++\n");
     let _ = writeln!(out, "title = {}", s(&m.title));
-    let _ = writeln!(out, "date = {}", m.date.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+    let _ = writeln!(
+        out,
+        "date = {}",
+        m.date.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    );
     let _ = writeln!(out, "kind = {}", s(&m.kind));
     let tags: Vec<String> = m.tags.iter().map(|t| s(t)).collect();
     let _ = writeln!(out, "tags = [{}]", tags.join(", "));
@@ -156,22 +160,37 @@ pub fn build(
         root.insert(path, oid)?;
         Ok(oid)
     };
-    put("README.md", readme::render(title, &views, kinds, &tags).as_bytes())?;
+    put(
+        "README.md",
+        readme::render(title, &views, kinds, &tags).as_bytes(),
+    )?;
     put("wol.json", json::render(title, &views).as_bytes())?;
     // One blob at two paths: the feed at the root for readers, in docs/ for Pages.
-    let feed = put("feed.xml", feed::render(&plan.name, title, &views).as_bytes())?;
+    let feed = put(
+        "feed.xml",
+        feed::render(&plan.name, title, &views).as_bytes(),
+    )?;
     put_oid.push(("docs/feed.xml".to_string(), feed));
     let months = crate::site::html::months(&views);
-    put("docs/index.html", site.index_page(&views, &tags, &months)?.as_bytes())?;
+    put(
+        "docs/index.html",
+        site.index_page(&views, &tags, &months)?.as_bytes(),
+    )?;
     // Month and tag pages are a function of their entries: reuse them like entry pages,
     // so a new entry re-renders only its month's page and its tags' pages.
     let mut start = 0;
     for month in &months {
         let ids = &keys[start..start + month.count];
         start += month.count;
-        let oid = aggregate(repo, cache, "month", &month.label, &site.render_key, ids, || {
-            site.month_page(month)
-        })?;
+        let oid = aggregate(
+            repo,
+            cache,
+            "month",
+            &month.label,
+            &site.render_key,
+            ids,
+            || site.month_page(month),
+        )?;
         put_oid.push((format!("docs/{}", month.path), oid));
     }
     put("docs/style.css", site.css.as_bytes())?;
@@ -179,9 +198,15 @@ pub fn build(
     for tag in &tags {
         let ids: Vec<Oid> = tag.entries.iter().map(|&i| keys[i]).collect();
         let key_name = format!("{}\0{}", tag.slug, tag.name);
-        let oid = aggregate(repo, cache, "tag", &key_name, &site.render_key, &ids, || {
-            site.tag_page(tag, &views)
-        })?;
+        let oid = aggregate(
+            repo,
+            cache,
+            "tag",
+            &key_name,
+            &site.render_key,
+            &ids,
+            || site.tag_page(tag, &views),
+        )?;
         put_oid.push((format!("docs/tags/{}.html", tag.slug), oid));
     }
     for (path, content) in digest_files(&entries)? {

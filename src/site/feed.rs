@@ -20,10 +20,10 @@ pub fn render(partner: &str, title: &str, entries: &[EntryView]) -> String {
         id: format!("urn:wol:{partner}"),
         ..Feed::default()
     };
-    if let Some(newest) = entries.iter().map(|e| e.datetime.as_str()).max() {
-        if let Ok(d) = chrono::DateTime::parse_from_rfc3339(newest) {
-            feed.updated = d;
-        }
+    if let Some(newest) = entries.iter().map(|e| e.datetime.as_str()).max()
+        && let Ok(d) = chrono::DateTime::parse_from_rfc3339(newest)
+    {
+        feed.updated = d;
     }
     feed.links = vec![Link {
         href: "feed.xml".into(),

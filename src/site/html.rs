@@ -116,12 +116,22 @@ impl Site {
 
     /// `docs/index.html`: tags, the newest [`INDEX_LATEST`] entries by month, and the
     /// list of month pages.
-    pub fn index_page(&self, entries: &[EntryView], tags: &[TagGroup], months: &[Month]) -> Result<String> {
+    pub fn index_page(
+        &self,
+        entries: &[EntryView],
+        tags: &[TagGroup],
+        months: &[Month],
+    ) -> Result<String> {
         let latest = self::months(&entries[..entries.len().min(INDEX_LATEST)]);
         // The archive list only needs labels and counts.
         let archive: Vec<Month> = months
             .iter()
-            .map(|m| Month { label: m.label.clone(), path: m.path.clone(), count: m.count, entries: Vec::new() })
+            .map(|m| Month {
+                label: m.label.clone(),
+                path: m.path.clone(),
+                count: m.count,
+                entries: Vec::new(),
+            })
             .collect();
         self.render(
             "site/index.html",

@@ -7,7 +7,6 @@ use super::EntryView;
 /// Bump on an incompatible change of the layout below.
 pub const SCHEMA_VERSION: u32 = 1;
 
-
 #[derive(Serialize)]
 struct Item<'a> {
     id: &'a str,
@@ -28,18 +27,18 @@ pub fn render(title: &str, entries: &[EntryView]) -> String {
         serde_json::to_string(title).expect("a string serializes")
     );
     for (n, item) in entries
-            .iter()
-            .map(|e| Item {
-                id: &e.id,
-                path: &e.md_path,
-                page: format!("docs/{}", e.html_path),
-                title: &e.title,
-                date: &e.datetime,
-                kind: &e.kind,
-                tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
-                author: &e.author,
-            })
-            .enumerate()
+        .iter()
+        .map(|e| Item {
+            id: &e.id,
+            path: &e.md_path,
+            page: format!("docs/{}", e.html_path),
+            title: &e.title,
+            date: &e.datetime,
+            kind: &e.kind,
+            tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
+            author: &e.author,
+        })
+        .enumerate()
     {
         text.push_str(if n == 0 { "\n" } else { ",\n" });
         text.push_str(&serde_json::to_string(&item).expect("an entry serializes"));

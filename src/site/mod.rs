@@ -110,7 +110,7 @@ pub fn tag_groups(entries: &[EntryView]) -> Vec<TagGroup> {
         }
     }
     let mut out: Vec<TagGroup> = groups.into_values().collect();
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     out
 }
 
@@ -136,7 +136,13 @@ mod tests {
         let html = markdown_to_html(
             "Hi <script>alert(1)</script>\n\n<div onclick=\"x()\">x</div>\n\n[a](javascript:alert(1)) [b](JavaScript:alert(2)) [c](data:text/html,x) [ok](https://example.org)\n",
         );
-        for bad in ["<script", "onclick", "javascript:", "JavaScript:", "data:text/html"] {
+        for bad in [
+            "<script",
+            "onclick",
+            "javascript:",
+            "JavaScript:",
+            "data:text/html",
+        ] {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
         assert!(html.contains("href=\"https://example.org\""), "{html}");
