@@ -34,10 +34,17 @@ pub struct PartnerArgs {
 #[derive(Debug, Subcommand)]
 pub enum PartnerAction {
     /// Add a partner (committed to wol.toml)
+    #[command(
+        after_help = "Examples:\n  wol partner add gig git@codeberg.org:gig/knowledge-log.git\n  \
+        wol partner add til https://github.com/me/til.git --branch main --tag rust\n  \
+        wol partner add board /srv/git/board.git --kind decision"
+    )]
     Add(AddArgs),
     /// List partners
+    #[command(after_help = "Examples:\n  wol partner list\n  wol partner list --json")]
     List,
     /// Remove a partner (committed; its local published history is kept)
+    #[command(after_help = "Examples:\n  wol partner rm board")]
     Rm {
         /// The partner's name
         name: String,
