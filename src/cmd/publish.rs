@@ -162,15 +162,6 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             eprint!("{}: building…", p.name);
         }
         let outcome = (|| -> Result<()> {
-            if p.config.mode == PartnerMode::Shared {
-                return Err(hinted(
-                    format!(
-                        "partner {} uses mode = \"shared\", which this wol cannot publish yet",
-                        p.name
-                    ),
-                    "publish to a repository of your own (mode = \"own\") for now",
-                ));
-            }
             let built = tree::build(
                 &journal.repo,
                 p,
@@ -184,6 +175,48 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             }
             r.rendered = built.rendered;
             r.reused = built.reused;
+            let url = push::resolve_url(&p.config.url, &journal.root);
+            let local_ref = publish::published_ref(&p.name);
+            if p.config.mode == PartnerMode::Shared {
+                let slug = crate::entry::slugify(&author);
+                let message = format!("wol publish: {author} ({} entries)", built.entries);
+                // Someone may push between our fetch and our push: then the push is
+                // refused as non-fast-forward and we start again from their commit.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let base = push::fetch(&journal.repo, &url, &p.config.branch, &local_ref)?;
+                    let tree = publish::shared::compose(&journal.repo, base, &slug, built.tree)?;
+                    let new = publish::shared::commit(
+                        &journal.repo,
+                        &local_ref,
+                        base,
+                        tree,
+                        &sig,
+                        &message,
+                    )?;
+                    r.commit = journal
+                        .repo
+                        .refname_to_id(&local_ref)
+                        .ok()
+                        .map(|o| o.to_string());
+                    if new.is_none() {
+                        r.status = "unchanged";
+                        return Ok(());
+                    }
+                    match push::push(
+                        &journal.repo,
+                        &p.name,
+                        &url,
+                        &local_ref,
+                        &p.config.branch,
+                        tty,
+                    ) {
+                        Err(e) if attempt < 3 && push::is_rejected_non_fast_forward(&e) => continue,
+                        other => return other,
+                    }
+                }
+            }
             let new = tree::commit(&journal.repo, &p.name, built.tree, &sig, built.entries)?;
             let head = journal
                 .repo

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod partner;
 pub mod push;
 pub mod scan;
+pub mod shared;
 pub mod tree;
 
 use std::collections::BTreeSet;

@@ -156,8 +156,6 @@ pub fn push(
         eprint!("\r\x1b[K");
     }
     drop(opts);
-    let what_next =
-        "fix it and run wol publish again; the other partners and your journal are unaffected";
     match result {
         Ok(()) => match rejected.into_inner() {
             None => Ok(()),
@@ -165,47 +163,93 @@ pub fn push(
             Some(status) => Err(hinted(
                 format!("{shown} refused the push to {branch}: {status}"),
                 format!(
-                    "the server (a hook or its settings) declined it; ask the maintainers of {shown} why, then {what_next}"
+                    "the server (a hook or its settings) declined it; ask the maintainers of {shown} why, then {WHAT_NEXT}"
                 ),
             )),
         },
         Err(e) if e.code() == ErrorCode::NotFastForward || is_non_fast_forward(e.message()) => {
             Err(non_fast_forward(&shown, branch))
         }
-        Err(e)
-            if e.code() == ErrorCode::Auth
-                || e.class() == ErrorClass::Ssh && e.message().contains("auth") =>
-        {
-            Err(hinted(
-                format!("could not authenticate to {shown}: {}", e.message()),
-                "load your key into ssh-agent (ssh-add), configure a git credential helper, or set WOL_GIT_TOKEN for https",
-            ))
-        }
-        Err(e) if e.code() == ErrorCode::Certificate => Err(hinted(
+        Err(e) => Err(transport_error(e, &shown, "push to")),
+    }
+}
+
+const WHAT_NEXT: &str =
+    "fix it and run wol publish again; the other partners and your journal are unaffected";
+
+/// A failed connection, authentication or transfer, with what to do about it.
+fn transport_error(e: git2::Error, shown: &str, doing: &str) -> anyhow::Error {
+    if e.code() == ErrorCode::Auth || (e.class() == ErrorClass::Ssh && e.message().contains("auth"))
+    {
+        return hinted(
+            format!("could not authenticate to {shown}: {}", e.message()),
+            "load your key into ssh-agent (ssh-add), configure a git credential helper, or set WOL_GIT_TOKEN for https",
+        );
+    }
+    if e.code() == ErrorCode::Certificate {
+        return hinted(
             format!(
                 "the server certificate of {shown} is not trusted: {}",
                 e.message()
             ),
             "check the host name; for ssh, add the host to ~/.ssh/known_hosts (ssh it once)",
-        )),
-        Err(e)
-            if matches!(
-                e.class(),
-                ErrorClass::Net | ErrorClass::Os | ErrorClass::Ssh | ErrorClass::Http
-            ) =>
-        {
-            Err(hinted(
-                format!("cannot reach {shown}: {}", e.message()),
-                format!("check the URL (wol partner list) and your network; {what_next}"),
-            ))
-        }
-        Err(e) => Err(hinted(
-            format!("push to {shown} failed: {}", e.message()),
-            format!(
-                "check that the repository exists and accepts pushes (for a local path: git init --bare {shown}); {what_next}"
-            ),
-        )),
+        );
     }
+    if matches!(
+        e.class(),
+        ErrorClass::Net | ErrorClass::Os | ErrorClass::Ssh | ErrorClass::Http
+    ) {
+        return hinted(
+            format!("cannot reach {shown}: {}", e.message()),
+            format!("check the URL (wol partner list) and your network; {WHAT_NEXT}"),
+        );
+    }
+    hinted(
+        format!("{doing} {shown} failed: {}", e.message()),
+        format!(
+            "check that the repository exists and accepts pushes (for a local path: git init --bare {shown}); {WHAT_NEXT}"
+        ),
+    )
+}
+
+/// Fetch `branch` of `url` into `local_ref` (replacing it) and return its commit, or
+/// `None` when the remote has no such branch yet. Used by `shared` mode, which commits
+/// on top of what the community repository holds.
+pub fn fetch(
+    repo: &Repository,
+    url: &str,
+    branch: &str,
+    local_ref: &str,
+) -> Result<Option<git2::Oid>> {
+    let shown = redact_url(url);
+    // A ref left from an earlier fetch must not stand in for a branch that is gone.
+    if let Ok(mut r) = repo.find_reference(local_ref) {
+        r.delete()?;
+    }
+    let mut remote = repo.remote_anonymous(url)?;
+    let tried = RefCell::new(Tried::default());
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(|u, user, allowed| {
+        next_credential(repo, &mut tried.borrow_mut(), u, user, allowed)
+    });
+    let mut opts = git2::FetchOptions::new();
+    opts.remote_callbacks(callbacks);
+    opts.download_tags(git2::AutotagOption::None);
+    let refspec = format!("+refs/heads/{branch}:{local_ref}");
+    remote
+        .fetch(&[refspec.as_str()], Some(&mut opts), None)
+        .map_err(|e| transport_error(e, &shown, "fetch from"))?;
+    drop(opts);
+    match repo.refname_to_id(local_ref) {
+        Ok(oid) => Ok(Some(oid)),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// True when `err` is the "remote has commits we did not publish" rejection.
+pub fn is_rejected_non_fast_forward(err: &anyhow::Error) -> bool {
+    err.to_string().contains("(not a fast-forward)")
 }
 
 fn is_non_fast_forward(msg: &str) -> bool {

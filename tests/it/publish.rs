@@ -750,3 +750,132 @@ fn publish_without_partners_says_how_to_add_one() {
     let out = env.wol_j().args(["publish", "nobody"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn shared_mode_writes_only_the_members_own_logs() {
+    let env = TestEnv::new();
+    env.init_journal();
+    add_entries(
+        &env,
+        &[
+            (
+                "2026-11-20-1000-mine",
+                entry("Mine in common", DATE, "public", &[], &["x"], "Body MINE-1"),
+            ),
+            (
+                "2026-11-20-1001-private",
+                entry(
+                    "Private sharedpriv",
+                    DATE,
+                    "private",
+                    &[],
+                    &[],
+                    "Body SHAREDPRIV-2",
+                ),
+            ),
+        ],
+    );
+    let other = env.root.join("other-journal");
+    env.wol()
+        .args(["init", other.to_str().unwrap()])
+        .assert()
+        .success();
+    let other_entry = entry(
+        "From the other member",
+        "2026-11-21T09:00:00+01:00",
+        "public",
+        &[],
+        &[],
+        "Body OTHER-3",
+    );
+    fs::create_dir_all(other.join("entries/2026/11")).unwrap();
+    fs::write(
+        other.join("entries/2026/11/2026-11-21-0900-other.md"),
+        other_entry,
+    )
+    .unwrap();
+    env.git_in(&other, ["add", "-A"]);
+    env.git_in(&other, ["commit", "-q", "-m", "entry"]);
+
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(
+        &base,
+        ["init", "-q", "--bare", "-b", "main", "community.git"],
+    );
+    let remote = base.join("community.git");
+    let daemon = GitDaemon::start(&env, &base);
+    let url = daemon.url("community.git");
+    add_partner(&env, &["commons", &url, "--mode", "shared"]);
+    env.wol()
+        .args([
+            "--journal",
+            other.to_str().unwrap(),
+            "partner",
+            "add",
+            "commons",
+            &url,
+            "--mode",
+            "shared",
+        ])
+        .assert()
+        .success();
+
+    publish_ok(&env, &[]);
+    let first = rev(&env, &remote, "main");
+    let mut other_publish = env.wol();
+    other_publish.env("WOL_AUTHOR", "Other Member").args([
+        "--journal",
+        other.to_str().unwrap(),
+        "publish",
+    ]);
+    let out = other_publish.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = rev(&env, &remote, "main");
+    assert_eq!(
+        rev(&env, &remote, "main^"),
+        first,
+        "the second member builds on the first"
+    );
+    // The first member's subtree is carried over object for object.
+    assert_eq!(
+        rev(&env, &remote, &format!("{first}:logs/test-author")),
+        rev(&env, &remote, &format!("{second}:logs/test-author"))
+    );
+    let top = env.git_in(&remote, ["ls-tree", "--name-only", "main"]);
+    assert_eq!(top.lines().collect::<Vec<_>>(), ["README.md", "logs"]);
+    let members = env.git_in(&remote, ["ls-tree", "--name-only", "main", "logs/"]);
+    assert_eq!(
+        members.lines().collect::<Vec<_>>(),
+        ["logs/other-member", "logs/test-author"]
+    );
+    let readme = env.git_in(&remote, ["show", "main:README.md"]);
+    assert!(
+        readme.contains(
+            "[From the other member](logs/other-member/entries/2026/11/2026-11-21-0900-other.md)"
+        ),
+        "{readme}"
+    );
+    assert!(
+        readme
+            .contains("[Mine in common](logs/test-author/entries/2026/11/2026-11-20-1000-mine.md)"),
+        "{readme}"
+    );
+
+    // Unchanged: no new commit, even though the remote moved since our last publish.
+    let out = publish_ok(&env, &[]);
+    assert!(
+        stderr(&out).contains("commons: up to date"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(rev(&env, &remote, "main"), second);
+
+    let objects = all_objects(&env, &url, "commons");
+    assert!(objects.contains("MINE-1") && objects.contains("OTHER-3"));
+    assert!(
+        !objects.contains("SHAREDPRIV-2") && !objects.contains("sharedpriv"),
+        "LEAK"
+    );
+    env.assert_consistent();
+}
