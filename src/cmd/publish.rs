@@ -112,6 +112,25 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     for bad in &plan.malformed {
         eprintln!("warning: {bad} (not published)");
     }
+    // A typo in `to` would hold an entry back from everyone without a word.
+    for c in &plan.candidates {
+        if c.entry.meta.visibility != crate::entry::Visibility::Partners {
+            continue;
+        }
+        for name in &c.entry.meta.to {
+            let known = journal
+                .config
+                .partners
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(name.trim()));
+            if !known {
+                eprintln!(
+                    "warning: {}: `to` names {name:?}, which is not a partner (see wol partner list)",
+                    c.path
+                );
+            }
+        }
+    }
     if args.dry_run {
         return print_plan(ctx, &plan);
     }

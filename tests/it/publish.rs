@@ -257,6 +257,17 @@ fn dry_run_lists_everything_and_touches_nothing() {
             &format!("key {}", "AKIA".to_owned() + "IOSFODNN7EXAMPLE"),
         ),
     );
+    env.write(
+        "entries/2026/11/2026-11-21-0901-typo.md",
+        entry(
+            "Typo",
+            "2026-11-21T09:01:00+01:00",
+            "partners",
+            &["nobody"],
+            &[],
+            "for nobody",
+        ),
+    );
     env.git(["add", "-A"]);
     env.git(["commit", "-q", "-m", "aws"]);
     let refs_before = env.git(["for-each-ref"]);
@@ -278,6 +289,16 @@ fn dry_run_lists_everything_and_touches_nothing() {
         "{text}"
     );
     assert!(stderr(&out).contains("would block"), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("2026-11-21-0901-typo.md: `to` names \"nobody\", which is not a partner"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("names \"gig\""),
+        "gig is a partner here"
+    );
     assert_eq!(
         env.git(["for-each-ref"]),
         refs_before,
