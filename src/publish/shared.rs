@@ -13,7 +13,7 @@ use anyhow::{Context as _, Result};
 use git2::{FileMode, ObjectType, Oid, Repository, Signature, Tree};
 use serde::Deserialize;
 
-use crate::site::readme::escape;
+use crate::site::readme::{escape, link};
 
 /// Directory holding the members' logs.
 pub const LOGS: &str = "logs";
@@ -104,7 +104,7 @@ fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
             .and_then(|e| repo.find_blob(e.id()).ok())
             .and_then(|b| serde_json::from_slice::<MemberIndex>(b.content()).ok());
         let Some(index) = index else {
-            members.push(format!("- [{slug}]({LOGS}/{slug}/)"));
+            members.push(format!("- [{}]({LOGS}/{}/)", escape(slug), link(slug)));
             continue;
         };
         let title = if index.title.is_empty() {
@@ -113,8 +113,9 @@ fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
             &index.title
         };
         members.push(format!(
-            "- [{}]({LOGS}/{slug}/README.md) · {} entr{}",
+            "- [{}]({LOGS}/{}/README.md) · {} entr{}",
             escape(title),
+            link(slug),
             index.entries.len(),
             if index.entries.len() == 1 { "y" } else { "ies" }
         ));
@@ -122,14 +123,15 @@ fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
             if e.path.split('/').any(|p| p == ".." || p.is_empty()) {
                 continue;
             }
-            let day = e.date.get(..10).unwrap_or(&e.date).to_string();
+            let day = escape(e.date.get(..10).unwrap_or(&e.date));
             latest.push((
                 e.date.clone(),
                 format!(
-                    "- {day} · {} · [{}]({LOGS}/{slug}/{}) · {}",
+                    "- {day} · {} · [{}]({LOGS}/{}/{}) · {}",
                     escape(&e.kind),
                     escape(&e.title),
-                    e.path,
+                    link(slug),
+                    link(&e.path),
                     escape(&e.author)
                 ),
             ));

@@ -34,7 +34,7 @@ pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagG
             e.day,
             e.kind,
             escape(&e.title),
-            e.md_path
+            link(&e.md_path)
         );
     }
     let _ = writeln!(out, "\n## By kind\n");
@@ -45,7 +45,13 @@ pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagG
         }
         let _ = writeln!(out, "### {kind}\n");
         for e in of_kind.iter().take(SECTION_LIMIT) {
-            let _ = writeln!(out, "- [{}]({}) · {}", escape(&e.title), e.md_path, e.day);
+            let _ = writeln!(
+                out,
+                "- [{}]({}) · {}",
+                escape(&e.title),
+                link(&e.md_path),
+                e.day
+            );
         }
         if of_kind.len() > SECTION_LIMIT {
             let _ = writeln!(
@@ -62,7 +68,13 @@ pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagG
             let _ = writeln!(out, "### {}\n", escape(&format!("#{}", t.name)));
             for &i in t.entries.iter().take(SECTION_LIMIT) {
                 let e = &entries[i];
-                let _ = writeln!(out, "- [{}]({}) · {}", escape(&e.title), e.md_path, e.day);
+                let _ = writeln!(
+                    out,
+                    "- [{}]({}) · {}",
+                    escape(&e.title),
+                    link(&e.md_path),
+                    e.day
+                );
             }
             if t.entries.len() > SECTION_LIMIT {
                 let _ = writeln!(
@@ -78,6 +90,26 @@ pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagG
     }
     while out.ends_with("\n\n") {
         out.pop();
+    }
+    out
+}
+
+/// A relative path as a Markdown link target: characters that would end or break the
+/// link (spaces, parentheses, angle brackets) are percent-encoded.
+pub fn link(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '"' => out.push_str("%22"),
+            '\\' => out.push_str("%5C"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
     }
     out
 }
@@ -99,4 +131,18 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_and_paths_cannot_break_out_of_a_link() {
+        assert_eq!(
+            escape("a [b](c) <x> & *y*"),
+            "a \\[b\\](c) &lt;x&gt; &amp; \\*y\\*"
+        );
+        assert_eq!(link("entries/a b(1).md"), "entries/a%20b%281%29.md");
+    }
 }
