@@ -112,7 +112,9 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     for bad in &plan.malformed {
         eprintln!("warning: {bad} (not published)");
     }
-    // A typo in `to` would hold an entry back from everyone without a word.
+    // A typo in `to` would hold an entry back from everyone without a word; one line
+    // per unknown name (with an example entry) keeps big journals readable.
+    let mut unknown: std::collections::BTreeMap<String, (usize, &str)> = Default::default();
     for c in &plan.candidates {
         if c.entry.meta.visibility != crate::entry::Visibility::Partners {
             continue;
@@ -124,11 +126,19 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
                 .keys()
                 .any(|k| k.eq_ignore_ascii_case(name.trim()));
             if !known {
-                eprintln!(
-                    "warning: {}: `to` names {name:?}, which is not a partner (see wol partner list)",
-                    c.path
-                );
+                unknown
+                    .entry(name.trim().to_string())
+                    .or_insert((0, &c.path))
+                    .0 += 1;
             }
+        }
+    }
+    if !ctx.global.quiet || args.dry_run {
+        for (name, (count, example)) in &unknown {
+            eprintln!(
+                "warning: `to` names {name:?} in {count} entr{} (e.g. {example}), but {name:?} is not a partner here (see wol partner list)",
+                if *count == 1 { "y" } else { "ies" }
+            );
         }
     }
     if args.dry_run {

@@ -115,6 +115,9 @@ pub fn build(
     cache: &mut Cache,
 ) -> Result<Built> {
     let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
+    // Every blob put in the tree was either just written or checked by the cache (which
+    // looks it up in the object database), so libgit2 need not look each one up again.
+    git2::opts::strict_object_creation(false);
     let mut root = Dir::default();
     let mut views = Vec::with_capacity(entries.len());
     let mut keys = Vec::with_capacity(entries.len());

@@ -291,7 +291,7 @@ fn dry_run_lists_everything_and_touches_nothing() {
     assert!(stderr(&out).contains("would block"), "{}", stderr(&out));
     assert!(
         stderr(&out)
-            .contains("2026-11-21-0901-typo.md: `to` names \"nobody\", which is not a partner"),
+            .contains("warning: `to` names \"nobody\" in 1 entry (e.g. entries/2026/11/2026-11-21-0901-typo.md), but \"nobody\" is not a partner here"),
         "{}",
         stderr(&out)
     );
