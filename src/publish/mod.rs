@@ -17,6 +17,7 @@ pub mod shared;
 pub mod tree;
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use git2::{ObjectType, Oid};
@@ -161,49 +162,45 @@ impl Plan {
 /// that matches no entry is an error, so a typo never silently allows nothing.
 pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<Plan> {
     let never = scan::compile_never(&journal.config.publish.never)?;
-    let mut candidates = Vec::new();
+    // Reading and parsing every entry is most of what an unchanged publish costs; the
+    // files are independent, so split them over the cores.
+    let paths: Vec<PathBuf> = journal.entry_files(None).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = paths.len().div_ceil(threads).max(1);
+    let (root, kinds) = (journal.root.as_path(), journal.config.kinds.as_slice());
+    let loaded: Vec<Result<Loaded>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| load_one(root, kinds, p))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("an entry reader thread panicked"))
+            .collect()
+    });
+    let mut good = Vec::with_capacity(loaded.len());
     let mut malformed = Vec::new();
-    let mut texts = Vec::new();
-    for path in journal.entry_files(None) {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        match Entry::parse(&bytes, &journal.config.kinds) {
-            Ok(entry) => {
-                let id = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                candidates.push(Candidate {
-                    allowed: false,
-                    hits: Vec::new(),
-                    blob: Oid::hash_object(ObjectType::Blob, &bytes)?,
-                    path: journal.rel(&path),
-                    id,
-                    entry,
-                });
-                texts.push(bytes);
-            }
-            Err(error) => malformed.push(LoadError { path, error }),
+    for item in loaded {
+        match item? {
+            Loaded::Entry(c, text) => good.push((c, text)),
+            Loaded::Malformed(e) => malformed.push(e),
         }
     }
     // Newest first by date, then by path, whatever the file names say.
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&candidates[a], &candidates[b]);
+    good.sort_by(|(a, _), (b, _)| {
         b.entry
             .meta
             .date
             .cmp(&a.entry.meta.date)
             .then_with(|| b.path.cmp(&a.path))
     });
-    let mut sorted: Vec<Option<Candidate>> = candidates.into_iter().map(Some).collect();
-    let mut sorted_texts: Vec<Option<Vec<u8>>> = texts.into_iter().map(Some).collect();
-    let mut candidates = Vec::with_capacity(order.len());
-    let mut texts = Vec::with_capacity(order.len());
-    for i in order {
-        candidates.push(sorted[i].take().expect("each index once"));
-        texts.push(sorted_texts[i].take().expect("each index once"));
-    }
+    let (mut candidates, texts): (Vec<Candidate>, Vec<Vec<u8>>) = good.into_iter().unzip();
 
     let mut unknown_allow: BTreeSet<&String> = allow.iter().collect();
     for c in &mut candidates {
@@ -277,6 +274,42 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
         malformed,
         partners,
     })
+}
+
+/// One entry file, read.
+enum Loaded {
+    Entry(Candidate, Vec<u8>),
+    Malformed(LoadError),
+}
+
+fn load_one(root: &Path, kinds: &[String], path: &Path) -> Result<Loaded> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let entry = match Entry::parse(&bytes, kinds) {
+        Ok(entry) => entry,
+        Err(error) => {
+            return Ok(Loaded::Malformed(LoadError {
+                path: path.to_path_buf(),
+                error,
+            }));
+        }
+    };
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let rel: Vec<_> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    let candidate = Candidate {
+        allowed: false,
+        hits: Vec::new(),
+        blob: Oid::hash_object(ObjectType::Blob, &bytes)?,
+        path: rel.join("/"),
+        id: path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        entry,
+    };
+    Ok(Loaded::Entry(candidate, bytes))
 }
 
 #[cfg(test)]

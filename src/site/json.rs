@@ -1,4 +1,9 @@
 //! `wol.json`: the machine-readable index `wol follow` and scripts read.
+//!
+//! Per entry: `path` (the Markdown file; its HTML page is `docs/` + the same path minus
+//! `entries/`, with `.html`; its id is the file stem), `title`, `date`, `kind`, `tags`,
+//! `author`. Nothing derivable is repeated: the file is rewritten and pushed whenever an
+//! entry is added, so its size is most of what a one-entry publish costs.
 
 use serde::Serialize;
 
@@ -9,9 +14,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Item<'a> {
-    id: &'a str,
     path: &'a str,
-    page: String,
     title: &'a str,
     date: &'a str,
     kind: &'a str,
@@ -29,9 +32,7 @@ pub fn render(title: &str, entries: &[EntryView]) -> String {
     for (n, item) in entries
         .iter()
         .map(|e| Item {
-            id: &e.id,
             path: &e.md_path,
-            page: format!("docs/{}", e.html_path),
             title: &e.title,
             date: &e.datetime,
             kind: &e.kind,
