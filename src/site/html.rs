@@ -85,6 +85,11 @@ impl Site {
     /// Load the templates (journal overrides first) for a site titled `title`.
     pub fn load(journal: &Journal, title: &str) -> Result<Site> {
         let mut env = templates::environment();
+        // `|path`: a relative link target, percent-encoded where it could break out of
+        // an attribute and otherwise left readable (no `&#x2f;` for every slash).
+        env.add_filter("path", |p: &str| {
+            Value::from_safe_string(super::readme::link(p))
+        });
         let mut key_material = format!("{FORMAT_VERSION}\0{title}\0");
         for name in TEMPLATES {
             let src = templates::source(journal, name)?;
@@ -153,7 +158,7 @@ impl Site {
         let list: Vec<&EntryView> = tag.entries.iter().map(|&i| &entries[i]).collect();
         self.render(
             "site/tag.html",
-            context! { site => v(&self.info), root => "../", tag => v(tag), entries => v(&list) },
+            context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), tag => v(tag), entries => v(&list) },
         )
     }
 

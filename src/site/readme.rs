@@ -106,6 +106,8 @@ pub fn link(path: &str) -> String {
             '<' => out.push_str("%3C"),
             '>' => out.push_str("%3E"),
             '"' => out.push_str("%22"),
+            '\'' => out.push_str("%27"),
+            '&' => out.push_str("%26"),
             '\\' => out.push_str("%5C"),
             c if c.is_control() => {}
             c => out.push(c),
