@@ -482,6 +482,11 @@ fn republishing_is_idempotent_and_reuses_unchanged_pages() {
         first,
         "no change, no new commit"
     );
+    let quiet = publish_ok(&env, &["-q"]);
+    assert!(
+        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
+        "-q prints nothing on success"
+    );
     assert_eq!(
         env.git_in(&remote, ["rev-list", "--count", "main"]).trim(),
         "1"
