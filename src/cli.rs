@@ -66,12 +66,14 @@ pub enum Command {
     Search(cmd::search::SearchArgs),
     Edit(cmd::edit::EditArgs),
     Rm(cmd::rm::RmArgs),
+    Digest(cmd::digest::DigestArgs),
+    Publish(cmd::publish::PublishArgs),
+    Partner(cmd::partner::PartnerArgs),
+    Doctor(cmd::doctor::DoctorArgs),
     Import(cmd::import::ImportArgs),
     Export(cmd::export::ExportArgs),
-    Doctor(cmd::doctor::DoctorArgs),
     Completions(cmd::completions::CompletionsArgs),
     Man(cmd::man::ManArgs),
-    Digest(cmd::digest::DigestArgs),
 }
 
 impl Command {
@@ -87,6 +89,7 @@ impl Command {
                 | Command::Search(_)
                 | Command::Edit(_)
                 | Command::Rm(_)
+                | Command::Partner(_)
                 | Command::Import(_)
                 | Command::Export(_)
                 | Command::Completions(_)

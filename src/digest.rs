@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::entry::{self, Entry};
 use crate::error::hinted;
 use crate::journal::{Journal, LoadError};
+use crate::site;
 use crate::templates;
 
 /// Where digests are written, relative to the journal root.
@@ -402,7 +403,7 @@ pub fn render(journal: &Journal, digest: &Digest, format: Format) -> Result<Stri
         Format::Text => render_template(journal, digest, "digest.txt"),
         Format::Html => Ok(html_page(
             &digest.period.label,
-            &markdown_to_html(&render_template(journal, digest, "digest.md")?),
+            &site::markdown_to_html(&render_template(journal, digest, "digest.md")?),
         )),
         Format::Json => {
             let mut text = serde_json::to_string_pretty(digest)?;
@@ -416,7 +417,7 @@ pub fn render(journal: &Journal, digest: &Digest, format: Format) -> Result<Stri
 pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result<String> {
     let source = templates::source(journal, name)?;
     let mut env = templates::environment();
-    env.add_filter("mdtext", md_text);
+    env.add_filter("mdtext", |t: &str| site::readme::escape(t));
     env.add_template(name, &source)
         .with_context(|| format!("the template templates/{name} is not valid"))?;
     env.get_template(name)?
@@ -424,46 +425,13 @@ pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result
         .with_context(|| format!("cannot render the template templates/{name}"))
 }
 
-/// Escape the characters that would make plain text (a title in a link) into Markdown.
-fn md_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '[' | ']' | '*' | '_' | '`' | '<' | '>' | '#' | '!' | '|'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Markdown → HTML with comrak: GFM tables, strikethrough, autolinks and task lists;
-/// raw HTML is omitted and `javascript:` links dropped (comrak's safe defaults, kept).
-pub fn markdown_to_html(markdown: &str) -> String {
-    let mut options = comrak::Options::default();
-    options.extension.table = true;
-    options.extension.strikethrough = true;
-    options.extension.autolink = true;
-    options.extension.tasklist = true;
-    comrak::markdown_to_html(markdown, &options)
-}
-
 fn html_page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Digest {}</title>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        html_escape(title)
+        site::escape_html(title)
     )
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -509,14 +477,5 @@ mod tests {
         let r = Period::range(day("2026-11-01"), day("2026-11-22")).unwrap();
         assert_eq!(r.file_path(), "digests/2026/2026-11-01--2026-11-22.md");
         assert!(Period::range(day("2026-11-02"), day("2026-11-01")).is_err());
-    }
-
-    #[test]
-    fn html_never_carries_raw_html() {
-        let html = markdown_to_html(
-            "Hi <script>alert(1)</script>\n\n<script>x</script>\n\n[a](javascript:alert(1))\n",
-        );
-        assert!(!html.contains("<script"), "{html}");
-        assert!(!html.contains("javascript:"), "{html}");
     }
 }

@@ -389,9 +389,21 @@ fn templates_render(journal: &Journal) -> Check {
                 continue;
             }
         };
+        // The site's pages extend one another and use the site's filters: they are
+        // rendered together below.
+        if name.starts_with("site/") {
+            continue;
+        }
         if let Err(e) = render_sample(journal, name, &source) {
             bad.push(format!("{shown}: {e}"));
         }
+    }
+    if let Err(e) = crate::site::html::check(journal) {
+        let detail = match e.downcast_ref::<minijinja::Error>() {
+            Some(m) => describe_template_error(m),
+            None => format!("{e:#}"),
+        };
+        bad.push(format!("site templates (templates/site/): {detail}"));
     }
     if bad.is_empty() {
         let message = if overrides.is_empty() {

@@ -10,6 +10,7 @@ use anyhow::{Context as _, Result};
 use crate::entry::Entry;
 use crate::filter::Filter;
 use crate::journal::{Journal, LoadError, write_atomic};
+use crate::site;
 
 /// The entries `filter` selects, newest first, and the files that could not be read.
 pub fn select(journal: &Journal, filter: &Filter) -> (Vec<(PathBuf, Entry)>, Vec<LoadError>) {
@@ -73,8 +74,8 @@ pub fn html_to_dir(entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<Strin
             "<li><time datetime=\"{date}\">{day}</time> <a href=\"{rel}\">{title}</a> <span class=\"kind\">{kind}</span>{tags}</li>",
             date = entry.meta.date.to_rfc3339(),
             day = entry.meta.date.format("%Y-%m-%d"),
-            title = escape(&entry.meta.title),
-            kind = escape(&entry.meta.kind),
+            title = site::escape_html(&entry.meta.title),
+            kind = site::escape_html(&entry.meta.kind),
             tags = tags_html(entry),
         );
         written.push(rel);
@@ -90,17 +91,17 @@ pub fn html_to_dir(entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<Strin
 
 fn entry_page(entry: &Entry) -> String {
     let m = &entry.meta;
-    let body = comrak::markdown_to_html(&entry.body, &markdown_options());
+    let body = site::markdown_to_html(&entry.body);
     let main = format!(
         "<article>\n<h1>{title}</h1>\n<p class=\"meta\"><time datetime=\"{date}\">{day}</time> · {kind}{author}{tags}</p>\n{body}</article>\n<p><a href=\"../index.html\">All entries</a></p>\n",
-        title = escape(&m.title),
+        title = site::escape_html(&m.title),
         date = m.date.to_rfc3339(),
         day = m.date.format("%Y-%m-%d %H:%M"),
-        kind = escape(&m.kind),
+        kind = site::escape_html(&m.kind),
         author = if m.author.is_empty() {
             String::new()
         } else {
-            format!(" · {}", escape(&m.author))
+            format!(" · {}", site::escape_html(&m.author))
         },
         tags = tags_html(entry),
     );
@@ -111,40 +112,13 @@ fn tags_html(entry: &Entry) -> String {
     entry
         .all_tags()
         .iter()
-        .map(|t| format!(" <span class=\"tag\">#{}</span>", escape(t)))
+        .map(|t| format!(" <span class=\"tag\">#{}</span>", site::escape_html(t)))
         .collect()
 }
 
 fn page(title: &str, main: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>body{{max-width:44rem;margin:2rem auto;padding:0 1rem;font-family:system-ui,sans-serif;line-height:1.5}}.meta,.kind,.tag{{color:#666}}</style>\n</head>\n<body>\n<main>\n{main}</main>\n</body>\n</html>\n",
-        escape(title)
+        site::escape_html(title)
     )
-}
-
-/// GFM as people write it in entries; raw HTML stays omitted (comrak's default), so an
-/// entry cannot inject markup or scripts into the page.
-fn markdown_options() -> comrak::Options<'static> {
-    let mut options = comrak::Options::default();
-    options.extension.table = true;
-    options.extension.strikethrough = true;
-    options.extension.tasklist = true;
-    options.extension.autolink = true;
-    options
-}
-
-/// Escape text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

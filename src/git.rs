@@ -92,17 +92,7 @@ pub fn commit_changes(
     // The index first, then the branch: a process killed in between leaves the change
     // staged (and its intent in .wol/pending/), which the next writer commits; the other
     // order would leave `git status` showing the new file as deleted.
-    clear_stale_lock(&repo.path().join("index.lock"))?;
-    let mut index = repo.index().context("cannot open the git index")?;
-    for change in changes {
-        let path = Path::new(change.path());
-        match change {
-            Change::Write { .. } => index.add_path(path),
-            Change::Remove { .. } => index.remove_path(path),
-        }
-        .with_context(|| format!("cannot update the git index for {}", change.path()))?;
-    }
-    index.write().context("cannot write the git index")?;
+    sync_index(repo, changes.iter().map(Change::path))?;
 
     clear_stale_lock(&repo.path().join(format!("{branch}.lock")))?;
     let reflog = format!("commit: {}", message.lines().next().unwrap_or(""));
@@ -114,6 +104,26 @@ pub fn commit_changes(
     };
     moved.with_context(|| format!("cannot move {branch} to the new commit"))?;
     Ok(oid)
+}
+
+/// Make the index agree with the work tree for `paths`: stage each file that exists,
+/// unstage each that does not. Only those entries change.
+pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str>) -> Result<()> {
+    clear_stale_lock(&repo.path().join("index.lock"))?;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| anyhow!("the journal repository is bare"))?;
+    let mut index = repo.index().context("cannot open the git index")?;
+    for rel in paths {
+        let path = Path::new(rel);
+        if workdir.join(path).is_file() {
+            index.add_path(path)
+        } else {
+            index.remove_path(path)
+        }
+        .with_context(|| format!("cannot update the git index for {rel}"))?;
+    }
+    index.write().context("cannot write the git index")
 }
 
 /// Wait briefly for a git lock file to go away; if it stays, it was left by a process

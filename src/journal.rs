@@ -482,17 +482,8 @@ impl Journal {
         if !intents.is_empty() {
             // A writer died between its index update and its commit (or the other way
             // round): make the index agree with HEAD and the files for what it touched.
-            let repo = self.repo()?;
-            let mut index = repo.index()?;
-            for rel in intent_paths(&intents) {
-                let result = if self.root.join(&rel).is_file() {
-                    index.add_path(Path::new(&rel))
-                } else {
-                    index.remove_path(Path::new(&rel))
-                };
-                result.with_context(|| format!("cannot update the git index for {rel}"))?;
-            }
-            index.write().context("cannot write the git index")?;
+            let paths = intent_paths(&intents);
+            git::sync_index(self.repo()?, paths.iter().map(String::as_str))?;
         }
         for intent in intents {
             let _ = fs::remove_file(intent);

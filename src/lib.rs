@@ -5,7 +5,9 @@
 //! 2. `journal` finds and opens the journal (config layers in `config`), takes the lock;
 //! 3. `entry` parses and writes entry files; `filter` selects them; `dates` reads dates;
 //! 4. `git` commits the changed paths with git2 and keeps the index in step;
-//! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can.
+//! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can;
+//!    `publish` filters entries per partner (`visibility`), renders them (`site`) into an
+//!    in-memory git tree and pushes it (`publish`).
 
 pub mod cli;
 pub mod cmd;
@@ -21,6 +23,8 @@ pub mod filter;
 pub mod git;
 pub mod import;
 pub mod journal;
+pub mod publish;
+pub mod site;
 pub mod templates;
 pub mod tls;
 pub mod visibility;

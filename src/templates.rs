@@ -12,6 +12,31 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("entry.md", include_str!("../templates/entry.md")),
     ("digest.md", include_str!("../templates/digest.md")),
     ("digest.txt", include_str!("../templates/digest.txt")),
+    (
+        "site/base.html",
+        include_str!("../templates/site/base.html"),
+    ),
+    (
+        "site/entry.html",
+        include_str!("../templates/site/entry.html"),
+    ),
+    (
+        "site/list.html",
+        include_str!("../templates/site/list.html"),
+    ),
+    (
+        "site/index.html",
+        include_str!("../templates/site/index.html"),
+    ),
+    ("site/tag.html", include_str!("../templates/site/tag.html")),
+    (
+        "site/month.html",
+        include_str!("../templates/site/month.html"),
+    ),
+    (
+        "site/style.css",
+        include_str!("../templates/site/style.css"),
+    ),
 ];
 
 /// The source of template `name`: the journal's override if it has one, else built-in.

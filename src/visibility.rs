@@ -20,7 +20,11 @@ pub fn visible_to(entry: &Entry, partner_name: &str, partner: &PartnerConfig) ->
     let allowed = match meta.visibility {
         Visibility::Public => true,
         Visibility::Partners => {
-            meta.to.is_empty() || meta.to.iter().any(|p| p.eq_ignore_ascii_case(partner_name))
+            meta.to.is_empty()
+                || meta
+                    .to
+                    .iter()
+                    .any(|p| p.trim().eq_ignore_ascii_case(partner_name))
         }
         Visibility::Private => false,
     };

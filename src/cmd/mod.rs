@@ -10,6 +10,8 @@ pub mod init;
 pub mod list;
 pub mod log;
 pub mod man;
+pub mod partner;
+pub mod publish;
 pub mod rm;
 pub mod search;
 pub mod show;
@@ -66,6 +68,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => man::run(&ctx, args),
+        Command::Partner(args) => partner::run(&ctx, args),
+        Command::Publish(args) => publish::run(&ctx, args),
     }
 }
 

@@ -542,7 +542,7 @@ fn every_format_and_html_never_carries_raw_html_from_entries() {
     assert!(text.starts_with("DIGEST 2026-W47\n"), "{text}");
     let html = digest(&env, &["--week", "2026-W47", "--format", "html"]);
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
-    assert!(html.contains("<h2>Learned</h2>"), "{html}");
+    assert!(html.contains("<h2 id=\"learned\">Learned"), "{html}");
     for bad in ["<script", "<img", "onerror", "javascript:", "<b>"] {
         assert!(!html.to_lowercase().contains(bad), "{bad} in:\n{html}");
     }

@@ -1,7 +1,8 @@
 //! Integration tests: every test drives the real `wol` binary in a sealed world (temp
 //! HOME and XDG dirs, `GIT_CONFIG_GLOBAL=/dev/null`, a fixed clock through `WOL_NOW`, a
 //! fake `$EDITOR`) and checks the files, the git history and `git status` with the git
-//! CLI, the way a user would.
+//! CLI, the way a user would. Partners are real bare repositories and a `git daemon` on
+//! 127.0.0.1.
 //!
 //! One test binary (`cargo test --test it`): the modules below share `common`.
 
@@ -17,4 +18,6 @@ mod ergonomics;
 mod import_export;
 mod init;
 mod log;
+mod partner;
+mod publish;
 mod read;

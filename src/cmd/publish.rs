@@ -1,0 +1,440 @@
+//! `wol publish`: plan, scan, build each partner's published tree, commit it on
+//! `refs/wol/published/<partner>` and push it. `WOL_TIMINGS=1` prints how long each
+//! phase took on stderr (used by bench/publish.sh investigations).
+
+use std::io::{IsTerminal as _, Write as _};
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::config::PartnerMode;
+use crate::error::{hinted, user};
+use crate::publish::{self, Plan, cache::Cache, partner::redact_url, push, tree};
+use crate::site::html::Site;
+
+/// Publish your knowledge log to partners: Markdown, a README index, an HTML site, an
+/// Atom feed and a JSON index, pushed to each partner's git remote
+///
+/// Each partner gets the public entries, the `partners` entries whose `to` is empty or
+/// names it, minus those its tag/kind filters exclude; never private ones. Outgoing
+/// entries are scanned for secrets first: a hit blocks the whole publish unless
+/// --allow-entry names that entry. Publishing touches nothing in your journal except
+/// refs/wol/published/* and the cache in .wol/cache/.
+///
+/// Examples:
+///   wol publish --dry-run          # what would go where, and what is held back and why
+///   wol publish                    # every partner
+///   wol publish gig ouishare       # only these partners
+///   wol publish --allow-entry 2026-11-20-1157-aws-setup   # a known false positive
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct PublishArgs {
+    /// Partners to publish to [default: all]
+    #[arg(value_name = "PARTNER")]
+    pub partners: Vec<String>,
+
+    /// Show what would be published where, change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Publish this entry even though the secret scan flags it (repeatable)
+    #[arg(long = "allow-entry", value_name = "ID")]
+    pub allow: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    partners: Vec<PartnerPlanJson<'a>>,
+    malformed: Vec<String>,
+    blocked: bool,
+}
+
+#[derive(Serialize)]
+struct PartnerPlanJson<'a> {
+    name: &'a str,
+    url: String,
+    branch: &'a str,
+    publish: Vec<ItemJson<'a>>,
+    held_back: Vec<HeldJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ItemJson<'a> {
+    id: &'a str,
+    path: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    allowed_secrets: &'a [publish::scan::Hit],
+}
+
+#[derive(Serialize)]
+struct HeldJson<'a> {
+    id: &'a str,
+    path: &'a str,
+    title: &'a str,
+    #[serde(flatten)]
+    why: &'a publish::HeldBack,
+}
+
+#[derive(Serialize)]
+struct ResultJson {
+    partner: String,
+    status: &'static str,
+    entries: usize,
+    commit: Option<String>,
+    rendered: usize,
+    reused: usize,
+    error: Option<String>,
+    hint: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
+    let journal = ctx.journal()?;
+    if journal.config.partners.is_empty() {
+        return Err(hinted(
+            "there are no partners to publish to",
+            "add one with: wol partner add NAME URL",
+        ));
+    }
+    let selected: Vec<String> = if args.partners.is_empty() {
+        journal.config.partners.keys().cloned().collect()
+    } else {
+        args.partners.clone()
+    };
+    let timings = std::env::var_os("WOL_TIMINGS").is_some();
+    let t0 = std::time::Instant::now();
+    let plan = publish::plan(&journal, &selected, &args.allow)?;
+    if timings {
+        eprintln!("timing: plan {:?}", t0.elapsed());
+    }
+    for bad in &plan.malformed {
+        eprintln!("warning: {bad} (not published)");
+    }
+    // A typo in `to` would hold an entry back from everyone without a word; one line
+    // per unknown name (with an example entry) keeps big journals readable.
+    let mut unknown: std::collections::BTreeMap<String, (usize, &str)> = Default::default();
+    for c in &plan.candidates {
+        if c.entry.meta.visibility != crate::entry::Visibility::Partners {
+            continue;
+        }
+        for name in &c.entry.meta.to {
+            let known = journal
+                .config
+                .partners
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(name.trim()));
+            if !known {
+                unknown
+                    .entry(name.trim().to_string())
+                    .or_insert((0, &c.path))
+                    .0 += 1;
+            }
+        }
+    }
+    if !ctx.global.quiet || args.dry_run {
+        for (name, (count, example)) in &unknown {
+            eprintln!(
+                "warning: `to` names {name:?} in {count} entr{} (e.g. {example}), but {name:?} is not a partner here (see wol partner list)",
+                if *count == 1 { "y" } else { "ies" }
+            );
+        }
+    }
+    if args.dry_run {
+        return print_plan(ctx, &plan);
+    }
+    let blocking = plan.blocking();
+    if !blocking.is_empty() {
+        let mut err = std::io::stderr().lock();
+        for c in &blocking {
+            for h in &c.hits {
+                let _ = writeln!(
+                    err,
+                    "{}:{}: looks like a secret ({})",
+                    c.path, h.line, h.rule
+                );
+            }
+        }
+        let ids: Vec<&str> = blocking.iter().map(|c| c.id.as_str()).collect();
+        return Err(hinted(
+            format!(
+                "publish blocked: {} entr{} may contain secrets: {}",
+                blocking.len(),
+                if blocking.len() == 1 { "y" } else { "ies" },
+                ids.join(", ")
+            ),
+            "remove the secret from the entry (and revoke it if it is real), or, if it is a false \
+             positive, publish anyway with --allow-entry ID",
+        ));
+    }
+
+    let author = ctx.author(&journal);
+    let title = format!("{author} — working out loud");
+    let site = Site::load(&journal, &title)?;
+    let mut cache = Cache::load(&journal);
+    let sig = ctx.signature(&journal)?;
+    let tty = std::io::stderr().is_terminal() && !ctx.global.quiet;
+    let mut results = Vec::new();
+    for p in &plan.partners {
+        let mut r = ResultJson {
+            partner: p.name.clone(),
+            status: "pushed",
+            entries: p.include.len(),
+            commit: None,
+            rendered: 0,
+            reused: 0,
+            error: None,
+            hint: None,
+        };
+        if tty {
+            eprint!("{}: building…", p.name);
+        }
+        let outcome = (|| -> Result<()> {
+            let built = tree::build(
+                journal.repo()?,
+                p,
+                &plan.candidates,
+                &site,
+                &journal.config.kinds,
+                &mut cache,
+            )?;
+            if timings {
+                eprintln!("timing: {} build {:?}", p.name, t0.elapsed());
+            }
+            r.rendered = built.rendered;
+            r.reused = built.reused;
+            let url = push::resolve_url(&p.config.url, &journal.root);
+            let local_ref = publish::published_ref(&p.name);
+            if p.config.mode == PartnerMode::Shared {
+                let slug = crate::entry::slugify(&author);
+                let message = format!("wol publish: {author} ({} entries)", built.entries);
+                // Someone may push between our fetch and our push: then the push is
+                // refused as non-fast-forward and we start again from their commit.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let base = push::fetch(journal.repo()?, &url, &p.config.branch, &local_ref)?;
+                    let tree = publish::shared::compose(journal.repo()?, base, &slug, built.tree)?;
+                    let new = publish::shared::commit(
+                        journal.repo()?,
+                        &local_ref,
+                        base,
+                        tree,
+                        &sig,
+                        &message,
+                    )?;
+                    r.commit = journal
+                        .repo()?
+                        .refname_to_id(&local_ref)
+                        .ok()
+                        .map(|o| o.to_string());
+                    if new.is_none() {
+                        r.status = "unchanged";
+                        return Ok(());
+                    }
+                    match push::push(
+                        journal.repo()?,
+                        &p.name,
+                        &url,
+                        &local_ref,
+                        &p.config.branch,
+                        tty,
+                    ) {
+                        Err(e) if attempt < 3 && push::is_rejected_non_fast_forward(&e) => continue,
+                        other => return other,
+                    }
+                }
+            }
+            let new = tree::commit(journal.repo()?, &p.name, built.tree, &sig, built.entries)?;
+            let head = journal
+                .repo()?
+                .refname_to_id(&publish::published_ref(&p.name))?;
+            r.commit = Some(head.to_string());
+            if new.is_none() {
+                r.status = "unchanged";
+            }
+            if tty {
+                eprint!("\r\x1b[K");
+            }
+            // Push even when unchanged: a push that failed last time is retried, and an
+            // up-to-date remote costs one round trip.
+            if timings {
+                eprintln!("timing: {} commit {:?}", p.name, t0.elapsed());
+            }
+            let url = push::resolve_url(&p.config.url, &journal.root);
+            push::push(
+                journal.repo()?,
+                &p.name,
+                &url,
+                &publish::published_ref(&p.name),
+                &p.config.branch,
+                tty,
+            )
+        })();
+        if tty {
+            eprint!("\r\x1b[K");
+        }
+        if timings {
+            eprintln!("timing: {} push {:?}", p.name, t0.elapsed());
+        }
+        if let Err(e) = outcome {
+            r.status = "failed";
+            r.error = Some(format!("{e:#}"));
+            r.hint = e.chain().find_map(|c| {
+                c.downcast_ref::<crate::error::UserError>()
+                    .and_then(|u| u.hint.clone())
+            });
+        }
+        results.push(r);
+    }
+    // The cache is a convenience: failing to save it must not fail the publish.
+    if let Err(e) = cache.save() {
+        eprintln!("warning: cannot save the render cache: {e:#}");
+    }
+
+    let failed: Vec<&ResultJson> = results.iter().filter(|r| r.status == "failed").collect();
+    if ctx.global.json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &results)?;
+        writeln!(out)?;
+    }
+    let mut err = std::io::stderr().lock();
+    for r in &results {
+        let url = plan
+            .partners
+            .iter()
+            .find(|p| p.name == r.partner)
+            .map(|p| (redact_url(&p.config.url), p.config.branch.clone()))
+            .unwrap_or_default();
+        match r.status {
+            "failed" => {
+                let _ = writeln!(
+                    err,
+                    "{}: FAILED: {}",
+                    r.partner,
+                    r.error.as_deref().unwrap_or("unknown error")
+                );
+                if let Some(h) = &r.hint {
+                    let _ = writeln!(err, "  hint: {h}");
+                }
+            }
+            status if !ctx.global.quiet && !ctx.global.json => {
+                let what = if status == "unchanged" {
+                    "up to date"
+                } else {
+                    "published"
+                };
+                let _ = writeln!(
+                    err,
+                    "{}: {what}, {} entr{} → {} ({}){}",
+                    r.partner,
+                    r.entries,
+                    if r.entries == 1 { "y" } else { "ies" },
+                    url.0,
+                    url.1,
+                    if r.rendered > 0 {
+                        format!(", {} page(s) rendered", r.rendered)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            _ => {}
+        }
+    }
+    if !failed.is_empty() {
+        let names: Vec<&str> = failed.iter().map(|r| r.partner.as_str()).collect();
+        return Err(user(format!(
+            "publishing failed for {} of {} partner(s): {}",
+            failed.len(),
+            results.len(),
+            names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let blocked = !plan.blocking().is_empty();
+    if ctx.global.json {
+        let json = PlanJson {
+            blocked,
+            malformed: plan.malformed.iter().map(|m| m.to_string()).collect(),
+            partners: plan
+                .partners
+                .iter()
+                .map(|p| PartnerPlanJson {
+                    name: &p.name,
+                    url: redact_url(&p.config.url),
+                    branch: &p.config.branch,
+                    publish: p
+                        .include
+                        .iter()
+                        .map(|&i| {
+                            let c = &plan.candidates[i];
+                            ItemJson {
+                                id: &c.id,
+                                path: &c.path,
+                                title: &c.entry.meta.title,
+                                allowed_secrets: &c.hits,
+                            }
+                        })
+                        .collect(),
+                    held_back: p
+                        .held
+                        .iter()
+                        .map(|(i, why)| {
+                            let c = &plan.candidates[*i];
+                            HeldJson {
+                                id: &c.id,
+                                path: &c.path,
+                                title: &c.entry.meta.title,
+                                why,
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    for (n, p) in plan.partners.iter().enumerate() {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "{} → {} ({}): {} to publish, {} held back",
+            p.name,
+            redact_url(&p.config.url),
+            p.config.branch,
+            p.include.len(),
+            p.held.len()
+        )?;
+        for &i in &p.include {
+            let c = &plan.candidates[i];
+            let note = if c.hits.is_empty() {
+                String::new()
+            } else {
+                "  (secret scan overridden by --allow-entry)".to_string()
+            };
+            writeln!(out, "  + {}  {}{note}", c.id, c.entry.meta.title)?;
+        }
+        for (i, why) in &p.held {
+            let c = &plan.candidates[*i];
+            writeln!(out, "  - {}  {}  [{why}]", c.id, c.entry.meta.title)?;
+        }
+    }
+    out.flush()?;
+    if blocked {
+        eprintln!(
+            "note: the secret scan would block this publish; fix the entries marked [secret scan: …] or pass --allow-entry ID"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! The render cache: an unchanged entry is never rendered twice.
+//!
+//! `.wol/cache/publish.tsv` maps a key — the SHA-1 of the entry's path, its git blob id
+//! and the *render key* (a hash of the site templates, the site title and wol's output
+//! format version) — to the blob ids of the entry's published Markdown and HTML page.
+//! Change the entry, move it, or change a template and the key changes, so a stale page
+//! can never be reused. A hit is used only when both blobs are still in the object
+//! database. The file is disposable: delete it and the next publish renders everything
+//! again (the blobs come out identical, so the published tree does not change).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use git2::{ObjectType, Oid, Repository};
+
+use crate::journal::Journal;
+
+/// The blobs an entry publishes as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendered {
+    pub markdown: Oid,
+    pub page: Oid,
+}
+
+/// The cache, loaded in memory for one publish.
+pub struct Cache {
+    path: PathBuf,
+    map: HashMap<Oid, Rendered>,
+    dirty: bool,
+}
+
+impl Cache {
+    /// Load the cache; a missing or damaged file is an empty cache.
+    pub fn load(journal: &Journal) -> Cache {
+        let path = journal.state_dir().join("cache").join("publish.tsv");
+        let mut map = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            for line in text.lines() {
+                let mut parts = line.split('\t').map(Oid::from_str);
+                if let (Some(Ok(k)), Some(Ok(m)), Some(Ok(p))) =
+                    (parts.next(), parts.next(), parts.next())
+                {
+                    map.insert(
+                        k,
+                        Rendered {
+                            markdown: m,
+                            page: p,
+                        },
+                    );
+                }
+            }
+        }
+        Cache {
+            path,
+            map,
+            dirty: false,
+        }
+    }
+
+    /// The cache key of an entry at `path` with content `blob` under `render_key`.
+    pub fn key(path: &str, blob: Oid, render_key: &str) -> Result<Oid> {
+        let text = format!("wol-render\0{path}\0{blob}\0{render_key}");
+        Ok(Oid::hash_object(ObjectType::Blob, text.as_bytes())?)
+    }
+
+    /// A cached rendering whose blobs still exist.
+    pub fn get(&self, repo: &Repository, key: Oid) -> Option<Rendered> {
+        let hit = *self.map.get(&key)?;
+        let odb = repo.odb().ok()?;
+        (odb.exists(hit.markdown) && odb.exists(hit.page)).then_some(hit)
+    }
+
+    pub fn put(&mut self, key: Oid, rendered: Rendered) {
+        if self.map.insert(key, rendered) != Some(rendered) {
+            self.dirty = true;
+        }
+    }
+
+    /// Write the cache back if it changed.
+    pub fn save(&self) -> Result<()> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let mut text = String::with_capacity(self.map.len() * 123);
+        for (k, r) in &self.map {
+            text.push_str(&format!("{k}\t{}\t{}\n", r.markdown, r.page));
+        }
+        // Atomic (a reader never sees half a file) but not fsynced: the cache is
+        // disposable, and syncing megabytes on every publish is most of its cost.
+        let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".wol-tmp-")
+            .tempfile_in(dir)?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}

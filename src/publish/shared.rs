@@ -1,0 +1,155 @@
+//! `shared` mode: a community repository where each member writes only
+//! `logs/<author-slug>/`. Publishing fetches the community branch, replaces the member's
+//! own subtree with their published tree, regenerates the community `README.md` from
+//! every member's `logs/*/wol.json`, commits on top and pushes; when someone else pushed
+//! in between, the push is refused as non-fast-forward and the whole step is retried.
+//!
+//! Only the member's own subtree and the community README are written: other members'
+//! logs are carried over object for object.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context as _, Result};
+use git2::{FileMode, ObjectType, Oid, Repository, Signature, Tree};
+use serde::Deserialize;
+
+use crate::site::readme::{escape, link};
+
+/// Directory holding the members' logs.
+pub const LOGS: &str = "logs";
+/// How many entries the community README's "Latest" lists.
+const LATEST: usize = 20;
+
+/// The tree of `base` (the community branch, if it exists) with `logs/<slug>` replaced by
+/// `own` and the community README regenerated.
+pub fn compose(repo: &Repository, base: Option<Oid>, slug: &str, own: Oid) -> Result<Oid> {
+    let base_tree = match base {
+        Some(commit) => Some(repo.find_commit(commit)?.tree()?),
+        None => None,
+    };
+    let logs_base = match base_tree.as_ref().and_then(|t| t.get_name(LOGS)) {
+        Some(e) if e.kind() == Some(ObjectType::Tree) => Some(repo.find_tree(e.id())?),
+        _ => None,
+    };
+    let mut logs = repo.treebuilder(logs_base.as_ref())?;
+    logs.insert(slug, own, FileMode::Tree.into())?;
+    let logs = repo.find_tree(logs.write()?)?;
+    let readme = community_readme(repo, &logs)?;
+    let mut root = repo.treebuilder(base_tree.as_ref())?;
+    root.insert(LOGS, logs.id(), FileMode::Tree.into())?;
+    root.insert(
+        "README.md",
+        repo.blob(readme.as_bytes())?,
+        FileMode::Blob.into(),
+    )?;
+    Ok(root.write()?)
+}
+
+/// Commit `tree` on top of `base` and point the partner's published ref at it. Returns
+/// `None` when the community branch already has exactly this tree.
+pub fn commit(
+    repo: &Repository,
+    published_ref: &str,
+    base: Option<Oid>,
+    tree: Oid,
+    sig: &Signature<'_>,
+    message: &str,
+) -> Result<Option<Oid>> {
+    let parent = base.map(|b| repo.find_commit(b)).transpose()?;
+    if parent.as_ref().is_some_and(|p| p.tree_id() == tree) {
+        return Ok(None);
+    }
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let oid = repo.commit(None, sig, sig, message, &repo.find_tree(tree)?, &parents)?;
+    repo.reference(published_ref, oid, true, "wol publish (shared)")
+        .with_context(|| format!("cannot update {published_ref}"))?;
+    Ok(Some(oid))
+}
+
+#[derive(Deserialize)]
+struct MemberIndex {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    entries: Vec<MemberEntry>,
+}
+
+#[derive(Deserialize)]
+struct MemberEntry {
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    author: String,
+}
+
+/// The community README: every member's log and the newest entries across all of them,
+/// read from `logs/*/wol.json`. Other members' text is escaped like our own.
+fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
+    let mut members = Vec::new();
+    let mut latest: Vec<(String, String)> = Vec::new();
+    for member in logs.iter() {
+        let Ok(slug) = member.name() else { continue };
+        if member.kind() != Some(ObjectType::Tree) {
+            continue;
+        }
+        let dir = repo.find_tree(member.id())?;
+        let index = dir
+            .get_name("wol.json")
+            .and_then(|e| repo.find_blob(e.id()).ok())
+            .and_then(|b| serde_json::from_slice::<MemberIndex>(b.content()).ok());
+        let Some(index) = index else {
+            members.push(format!("- [{}]({LOGS}/{}/)", escape(slug), link(slug)));
+            continue;
+        };
+        let title = if index.title.is_empty() {
+            slug
+        } else {
+            &index.title
+        };
+        members.push(format!(
+            "- [{}]({LOGS}/{}/README.md) · {} entr{}",
+            escape(title),
+            link(slug),
+            index.entries.len(),
+            if index.entries.len() == 1 { "y" } else { "ies" }
+        ));
+        for e in index.entries.into_iter().take(LATEST) {
+            if e.path.split('/').any(|p| p == ".." || p.is_empty()) {
+                continue;
+            }
+            let day = escape(e.date.get(..10).unwrap_or(&e.date));
+            latest.push((
+                e.date.clone(),
+                format!(
+                    "- {day} · {} · [{}]({LOGS}/{}/{}) · {}",
+                    escape(&e.kind),
+                    escape(&e.title),
+                    link(slug),
+                    link(&e.path),
+                    escape(&e.author)
+                ),
+            ));
+        }
+    }
+    latest.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out = String::from(
+        "# Community log\n\nWhat our members are working on, learning and asking for help with, newest first. Each member publishes their own log under `logs/`.\n",
+    );
+    if !latest.is_empty() {
+        out.push_str("\n## Latest\n\n");
+        for (_, line) in latest.iter().take(LATEST) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out.push_str("\n## Members\n\n");
+    for m in members {
+        let _ = writeln!(out, "{m}");
+    }
+    Ok(out)
+}

@@ -1,0 +1,290 @@
+//! The published tree of one partner, built in memory with git2 `TreeBuilder`s (no
+//! checkout, no work tree), and its history on `refs/wol/published/<partner>`.
+//!
+//! Only the entries of the partner's plan go in, with front matter rewritten to the
+//! public fields (title, date, kind, tags, author): `to`, `visibility`, `id` and any other
+//! key stay at home. Each entry's Markdown and page blobs come from the render cache
+//! when the entry, its path and the templates are unchanged.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use anyhow::{Context as _, Result, anyhow};
+use chrono::SecondsFormat;
+use git2::{ErrorCode, FileMode, Oid, Repository, Signature};
+
+use super::cache::{Cache, Rendered};
+use super::{Candidate, PartnerPlan, published_ref};
+use crate::entry::Entry;
+use crate::site::{self, EntryView, feed, html::Site, json, readme};
+
+/// A directory being assembled: name → blob or sub-directory.
+#[derive(Default)]
+struct Dir(BTreeMap<String, Node>);
+
+enum Node {
+    Blob(Oid),
+    Dir(Dir),
+}
+
+impl Dir {
+    fn insert(&mut self, path: &str, blob: Oid) -> Result<()> {
+        let mut dir = self;
+        let mut parts = path.split('/').peekable();
+        while let Some(part) = parts.next() {
+            if part.is_empty() || part == "." || part == ".." {
+                return Err(anyhow!("unsafe path {path:?} in the published tree"));
+            }
+            if parts.peek().is_none() {
+                dir.0.insert(part.to_string(), Node::Blob(blob));
+                return Ok(());
+            }
+            let node = dir
+                .0
+                .entry(part.to_string())
+                .or_insert_with(|| Node::Dir(Dir::default()));
+            dir = match node {
+                Node::Dir(d) => d,
+                Node::Blob(_) => return Err(anyhow!("{path} clashes with a file")),
+            };
+        }
+        Ok(())
+    }
+
+    fn write(&self, repo: &Repository) -> Result<Oid> {
+        let mut builder = repo.treebuilder(None)?;
+        for (name, node) in &self.0 {
+            match node {
+                Node::Blob(oid) => builder.insert(name, *oid, FileMode::Blob.into())?,
+                Node::Dir(d) => builder.insert(name, d.write(repo)?, FileMode::Tree.into())?,
+            };
+        }
+        Ok(builder.write()?)
+    }
+}
+
+/// The Markdown an entry is published as: only the public front-matter fields.
+pub fn published_markdown(entry: &Entry) -> String {
+    let m = &entry.meta;
+    let mut out = String::with_capacity(200 + entry.body.len());
+    let s = |v: &str| toml::Value::String(v.to_string()).to_string();
+    out.push_str("+++\n");
+    let _ = writeln!(out, "title = {}", s(&m.title));
+    let _ = writeln!(
+        out,
+        "date = {}",
+        m.date.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    );
+    let _ = writeln!(out, "kind = {}", s(&m.kind));
+    let tags: Vec<String> = m.tags.iter().map(|t| s(t)).collect();
+    let _ = writeln!(out, "tags = [{}]", tags.join(", "));
+    let _ = writeln!(out, "author = {}", s(&m.author));
+    out.push_str("+++\n");
+    if !entry.body.is_empty() {
+        out.push('\n');
+        out.push_str(&entry.body);
+    }
+    out
+}
+
+/// Digest files for the partner's tree (`digests/YYYY/YYYY-Www.md`), rebuilt from the
+/// partner's entries only.
+///
+/// TODO(digest): the digest issue provides the renderer; until it lands a published
+/// tree has no `digests/`. Return (path, content) pairs built from `entries` only —
+/// never from the journal's own digests, which summarise private entries too.
+pub fn digest_files(_entries: &[&Candidate]) -> Result<Vec<(String, Vec<u8>)>> {
+    Ok(Vec::new())
+}
+
+/// What building one tree did.
+pub struct Built {
+    pub tree: Oid,
+    pub entries: usize,
+    pub rendered: usize,
+    pub reused: usize,
+}
+
+/// Build the published tree for `plan` and return its id.
+pub fn build(
+    repo: &Repository,
+    plan: &PartnerPlan,
+    candidates: &[Candidate],
+    site: &Site,
+    kinds: &[String],
+    cache: &mut Cache,
+) -> Result<Built> {
+    let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
+    // Every blob put in the tree was either just written or checked by the cache (which
+    // looks it up in the object database), so libgit2 need not look each one up again.
+    git2::opts::strict_object_creation(false);
+    let mut root = Dir::default();
+    let mut views = Vec::with_capacity(entries.len());
+    let mut keys = Vec::with_capacity(entries.len());
+    let (mut rendered, mut reused) = (0, 0);
+    for (n, c) in entries.iter().enumerate() {
+        let mut view = EntryView::new(&c.entry, c.published_id(), &c.path);
+        let needs_html = n < feed::FEED_LIMIT;
+        let key = Cache::key(&c.path, c.blob, &site.render_key)?;
+        let blobs = match cache.get(repo, key) {
+            Some(hit) => {
+                reused += 1;
+                if needs_html {
+                    view.body_html = site::markdown_to_html(&c.entry.body);
+                }
+                hit
+            }
+            None => {
+                rendered += 1;
+                view.body_html = site::markdown_to_html(&c.entry.body);
+                let md = published_markdown(&c.entry);
+                let page = site.entry_page(&view)?;
+                let hit = Rendered {
+                    markdown: repo.blob(md.as_bytes())?,
+                    page: repo.blob(page.as_bytes())?,
+                };
+                cache.put(key, hit);
+                if !needs_html {
+                    view.body_html.clear();
+                }
+                hit
+            }
+        };
+        keys.push(key);
+        root.insert(&view.md_path, blobs.markdown)?;
+        root.insert(&format!("docs/{}", view.html_path), blobs.page)?;
+        views.push(view);
+    }
+    let title = &site.info.title;
+    let tags = site::tag_groups(&views);
+    let mut put_oid = Vec::new();
+    let mut put = |path: &str, content: &[u8]| -> Result<Oid> {
+        let oid = repo.blob(content)?;
+        root.insert(path, oid)?;
+        Ok(oid)
+    };
+    put(
+        "README.md",
+        readme::render(title, &views, kinds, &tags).as_bytes(),
+    )?;
+    put("wol.json", json::render(title, &views).as_bytes())?;
+    // One blob at two paths: the feed at the root for readers, in docs/ for Pages.
+    let feed = put(
+        "feed.xml",
+        feed::render(&plan.name, title, &views).as_bytes(),
+    )?;
+    put_oid.push(("docs/feed.xml".to_string(), feed));
+    let months = crate::site::html::months(&views);
+    put(
+        "docs/index.html",
+        site.index_page(&views, &tags, &months)?.as_bytes(),
+    )?;
+    // Month and tag pages are a function of their entries: reuse them like entry pages,
+    // so a new entry re-renders only its month's page and its tags' pages.
+    let mut start = 0;
+    for month in &months {
+        let ids = &keys[start..start + month.count];
+        start += month.count;
+        let oid = aggregate(
+            repo,
+            cache,
+            "month",
+            &month.label,
+            &site.render_key,
+            ids,
+            || site.month_page(month),
+        )?;
+        put_oid.push((format!("docs/{}", month.path), oid));
+    }
+    put("docs/style.css", site.css.as_bytes())?;
+    put("docs/.nojekyll", b"")?;
+    for tag in &tags {
+        let ids: Vec<Oid> = tag.entries.iter().map(|&i| keys[i]).collect();
+        let key_name = format!("{}\0{}", tag.slug, tag.name);
+        let oid = aggregate(
+            repo,
+            cache,
+            "tag",
+            &key_name,
+            &site.render_key,
+            &ids,
+            || site.tag_page(tag, &views),
+        )?;
+        put_oid.push((format!("docs/tags/{}.html", tag.slug), oid));
+    }
+    for (path, content) in digest_files(&entries)? {
+        put(&path, &content)?;
+    }
+    for (path, oid) in put_oid {
+        root.insert(&path, oid)?;
+    }
+    Ok(Built {
+        tree: root.write(repo)?,
+        entries: entries.len(),
+        rendered,
+        reused,
+    })
+}
+
+/// The blob of a page listing entries (a month, a tag), from the cache when the same
+/// entries (by cache key, so by path, content and templates) were rendered before.
+fn aggregate(
+    repo: &Repository,
+    cache: &mut Cache,
+    kind: &str,
+    name: &str,
+    render_key: &str,
+    entry_keys: &[Oid],
+    render: impl FnOnce() -> Result<String>,
+) -> Result<Oid> {
+    let mut material = Vec::with_capacity(64 + entry_keys.len() * 20);
+    material.extend_from_slice(format!("wol-{kind}\0{name}\0{render_key}\0").as_bytes());
+    for k in entry_keys {
+        material.extend_from_slice(k.as_bytes());
+    }
+    let key = Oid::hash_object(git2::ObjectType::Blob, &material)?;
+    if let Some(hit) = cache.get(repo, key) {
+        return Ok(hit.page);
+    }
+    let oid = repo.blob(render()?.as_bytes())?;
+    cache.put(
+        key,
+        Rendered {
+            markdown: oid,
+            page: oid,
+        },
+    );
+    Ok(oid)
+}
+
+/// Record `tree` as the partner's newest published commit, on top of the previous one.
+/// Returns the new commit, or `None` when the tree is what was published last time.
+/// The ref is moved with a compare-and-swap, so two publishes at once cannot lose one.
+pub fn commit(
+    repo: &Repository,
+    partner: &str,
+    tree: Oid,
+    sig: &Signature<'_>,
+    entries: usize,
+) -> Result<Option<Oid>> {
+    let name = published_ref(partner);
+    let parent = match repo.find_reference(&name) {
+        Ok(r) => Some(r.peel_to_commit()?),
+        Err(e) if e.code() == ErrorCode::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
+    if parent.as_ref().is_some_and(|p| p.tree_id() == tree) {
+        return Ok(None);
+    }
+    let tree_obj = repo.find_tree(tree)?;
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let message = format!(
+        "wol publish: {entries} entr{}",
+        if entries == 1 { "y" } else { "ies" }
+    );
+    let oid = repo.commit(None, sig, sig, &message, &tree_obj, &parents)?;
+    let old = parent.as_ref().map_or(Oid::ZERO_SHA1, |p| p.id());
+    repo.reference_matching(&name, oid, true, old, "wol publish")
+        .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
+    Ok(Some(oid))
+}

@@ -1,0 +1,201 @@
+//! The HTML site in `docs/`: one page per entry, one per tag, an index and a stylesheet,
+//! rendered with minijinja from `templates/site/*.html` (the journal's
+//! `templates/site/…` override them).
+//!
+//! Auto-escaping is on for every page: minijinja turns it on by file name, and the
+//! templates are registered under names ending in `.html`. Only the comrak-rendered body
+//! is marked safe, and comrak has already dropped raw HTML and unsafe URLs from it.
+
+use anyhow::{Context as _, Result};
+use git2::{ObjectType, Oid};
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::{EntryView, TagGroup};
+use crate::journal::Journal;
+use crate::templates;
+
+/// The site templates, in the order they are hashed into the render key.
+pub const TEMPLATES: [&str; 6] = [
+    "site/base.html",
+    "site/entry.html",
+    "site/list.html",
+    "site/index.html",
+    "site/tag.html",
+    "site/month.html",
+];
+/// How many of the newest entries `index.html` lists; older ones are on month pages, so
+/// a new entry rewrites the index and its month's page, not a page per old month.
+pub const INDEX_LATEST: usize = 100;
+/// The stylesheet (overridable like the templates).
+pub const STYLESHEET: &str = "site/style.css";
+/// Bump when wol changes what it renders in a way the templates do not show (comrak
+/// options, view fields), so cached pages are not reused across that change.
+const FORMAT_VERSION: &str = "wol-site-1";
+
+/// Site-wide values every page gets.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteInfo {
+    pub title: String,
+    pub lang: String,
+}
+
+/// The loaded templates, ready to render pages.
+pub struct Site {
+    env: Environment<'static>,
+    pub info: SiteInfo,
+    pub css: String,
+    /// Hash of everything an entry page depends on besides the entry: the cache key part.
+    pub render_key: String,
+}
+
+/// A month of entries: `docs/YYYY/MM/index.html`.
+#[derive(Serialize)]
+pub struct Month<'a> {
+    /// `YYYY-MM`
+    pub label: String,
+    /// `YYYY/MM/index.html`, relative to `docs/`.
+    pub path: String,
+    pub count: usize,
+    pub entries: Vec<&'a EntryView>,
+}
+
+/// Group entries (newest first) by month, newest month first.
+pub fn months(entries: &[EntryView]) -> Vec<Month<'_>> {
+    let mut months: Vec<Month> = Vec::new();
+    for e in entries {
+        let label = e.day.get(..7).unwrap_or(&e.day).to_string();
+        match months.last_mut() {
+            Some(m) if m.label == label => {
+                m.entries.push(e);
+                m.count += 1;
+            }
+            _ => months.push(Month {
+                path: format!("{}/index.html", label.replace('-', "/")),
+                label,
+                count: 1,
+                entries: vec![e],
+            }),
+        }
+    }
+    months
+}
+
+impl Site {
+    /// Load the templates (journal overrides first) for a site titled `title`.
+    pub fn load(journal: &Journal, title: &str) -> Result<Site> {
+        let mut env = templates::environment();
+        // `|path`: a relative link target, percent-encoded where it could break out of
+        // an attribute and otherwise left readable (no `&#x2f;` for every slash).
+        env.add_filter("path", |p: &str| {
+            Value::from_safe_string(super::readme::link(p))
+        });
+        let mut key_material = format!("{FORMAT_VERSION}\0{title}\0");
+        for name in TEMPLATES {
+            let src = templates::source(journal, name)?;
+            key_material.push_str(&src);
+            key_material.push('\0');
+            env.add_template_owned(name.to_string(), src)
+                .with_context(|| format!("the template templates/{name} is not valid"))?;
+        }
+        let css = templates::source(journal, STYLESHEET)?;
+        let render_key = Oid::hash_object(ObjectType::Blob, key_material.as_bytes())?.to_string();
+        Ok(Site {
+            env,
+            info: SiteInfo {
+                title: title.to_string(),
+                lang: "en".into(),
+            },
+            css,
+            render_key,
+        })
+    }
+
+    /// The page of one entry (`entry.body_html` must be filled).
+    pub fn entry_page(&self, entry: &EntryView) -> Result<String> {
+        self.render(
+            "site/entry.html",
+            context! { site => v(&self.info), root => Value::from_safe_string(entry.root()), entry => v(entry) },
+        )
+    }
+
+    /// `docs/index.html`: tags, the newest [`INDEX_LATEST`] entries by month, and the
+    /// list of month pages.
+    pub fn index_page(
+        &self,
+        entries: &[EntryView],
+        tags: &[TagGroup],
+        months: &[Month],
+    ) -> Result<String> {
+        let latest = self::months(&entries[..entries.len().min(INDEX_LATEST)]);
+        // The archive list only needs labels and counts.
+        let archive: Vec<Month> = months
+            .iter()
+            .map(|m| Month {
+                label: m.label.clone(),
+                path: m.path.clone(),
+                count: m.count,
+                entries: Vec::new(),
+            })
+            .collect();
+        self.render(
+            "site/index.html",
+            context! { site => v(&self.info), root => "", count => entries.len(), tags => v(tags), latest => v(&latest), months => v(&archive) },
+        )
+    }
+
+    /// `docs/YYYY/MM/index.html`: every entry of one month.
+    pub fn month_page(&self, month: &Month) -> Result<String> {
+        let root = "../".repeat(month.path.matches('/').count());
+        self.render(
+            "site/month.html",
+            context! { site => v(&self.info), root => Value::from_safe_string(root), month => v(month), entries => v(&month.entries) },
+        )
+    }
+
+    /// `docs/tags/<slug>.html`.
+    pub fn tag_page(&self, tag: &TagGroup, entries: &[EntryView]) -> Result<String> {
+        let list: Vec<&EntryView> = tag.entries.iter().map(|&i| &entries[i]).collect();
+        self.render(
+            "site/tag.html",
+            context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), tag => v(tag), entries => v(&list) },
+        )
+    }
+
+    fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
+        self.env
+            .get_template(name)?
+            .render(ctx)
+            .with_context(|| format!("cannot render templates/{name}"))
+    }
+}
+
+/// Render every page template once with a sample entry, the way `wol publish` renders
+/// them, so that a broken override is found before a publish needs it.
+pub fn check(journal: &Journal) -> Result<()> {
+    let site = Site::load(journal, "Sample site")?;
+    let text = "+++\ntitle = \"A sample entry\"\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\ntags = [\"sample\"]\nvisibility = \"public\"\nauthor = \"Sample Author\"\n+++\n\nDid a thing.\n\n## Learned\nSomething.\n";
+    let kinds = vec!["progress".to_string()];
+    let entry = crate::entry::Entry::parse(text.as_bytes(), &kinds)
+        .map_err(|e| anyhow::anyhow!("sample entry: {e}"))?;
+    let mut view = EntryView::new(
+        &entry,
+        "2026-11-22-1432-a-sample-entry",
+        "entries/2026/11/2026-11-22-1432-a-sample-entry.md",
+    );
+    view.body_html = super::markdown_to_html(&entry.body);
+    let views = vec![view];
+    let tags = super::tag_groups(&views);
+    let months = months(&views);
+    site.entry_page(&views[0])?;
+    site.index_page(&views, &tags, &months)?;
+    site.month_page(&months[0])?;
+    if let Some(tag) = tags.first() {
+        site.tag_page(tag, &views)?;
+    }
+    Ok(())
+}
+
+fn v<T: Serialize + ?Sized>(value: &T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}

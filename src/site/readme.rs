@@ -1,0 +1,150 @@
+//! `README.md`, the index a forge shows first: the newest entries, then every entry by
+//! kind and by tag, in the manner of the well-kept "TIL" repositories. Links are
+//! relative, so they work in any forge's Markdown view and in a clone.
+
+use std::fmt::Write as _;
+
+use super::{EntryView, TagGroup};
+
+/// How many entries "Latest" shows.
+pub const LATEST: usize = 10;
+/// How many entries each kind and tag section lists (newest first); the rest are a link
+/// away. This keeps the README small and mostly unchanged as the log grows, which is
+/// what keeps a one-entry publish cheap.
+pub const SECTION_LIMIT: usize = 20;
+
+/// The README of a published log titled `title`.
+pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagGroup]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", escape(title));
+    let _ = writeln!(
+        out,
+        "{} entr{}, newest first. Also as a [web page](docs/index.html), an [Atom feed](feed.xml) and [JSON](wol.json).\n",
+        entries.len(),
+        if entries.len() == 1 { "y" } else { "ies" }
+    );
+    if entries.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "## Latest\n");
+    for e in entries.iter().take(LATEST) {
+        let _ = writeln!(
+            out,
+            "- {} · {} · [{}]({})",
+            e.day,
+            e.kind,
+            escape(&e.title),
+            link(&e.md_path)
+        );
+    }
+    let _ = writeln!(out, "\n## By kind\n");
+    for kind in kinds {
+        let of_kind: Vec<&EntryView> = entries.iter().filter(|e| e.kind == *kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {kind}\n");
+        for e in of_kind.iter().take(SECTION_LIMIT) {
+            let _ = writeln!(
+                out,
+                "- [{}]({}) · {}",
+                escape(&e.title),
+                link(&e.md_path),
+                e.day
+            );
+        }
+        if of_kind.len() > SECTION_LIMIT {
+            let _ = writeln!(
+                out,
+                "- … and {} older: see [the web page](docs/index.html) or [wol.json](wol.json)",
+                of_kind.len() - SECTION_LIMIT
+            );
+        }
+        out.push('\n');
+    }
+    if !tags.is_empty() {
+        let _ = writeln!(out, "## By tag\n");
+        for t in tags {
+            let _ = writeln!(out, "### {}\n", escape(&format!("#{}", t.name)));
+            for &i in t.entries.iter().take(SECTION_LIMIT) {
+                let e = &entries[i];
+                let _ = writeln!(
+                    out,
+                    "- [{}]({}) · {}",
+                    escape(&e.title),
+                    link(&e.md_path),
+                    e.day
+                );
+            }
+            if t.entries.len() > SECTION_LIMIT {
+                let _ = writeln!(
+                    out,
+                    "- … and {} older: see [#{}](docs/tags/{}.html)",
+                    t.entries.len() - SECTION_LIMIT,
+                    escape(&t.name),
+                    t.slug
+                );
+            }
+            out.push('\n');
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// A relative path as a Markdown link target: characters that would end or break the
+/// link (spaces, parentheses, angle brackets) are percent-encoded.
+pub fn link(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '"' => out.push_str("%22"),
+            '\'' => out.push_str("%27"),
+            '&' => out.push_str("%26"),
+            '\\' => out.push_str("%5C"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape text so Markdown shows it literally: no raw HTML, no stray links or emphasis.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_and_paths_cannot_break_out_of_a_link() {
+        assert_eq!(
+            escape("a [b](c) <x> & *y*"),
+            "a \\[b\\](c) &lt;x&gt; &amp; \\*y\\*"
+        );
+        assert_eq!(link("entries/a b(1).md"), "entries/a%20b%281%29.md");
+    }
+}

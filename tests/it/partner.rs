@@ -1,0 +1,164 @@
+//! `wol partner add|list|rm`: stored in wol.toml with the user's comments kept, committed,
+//! validated, and never holding credentials.
+
+use crate::common::{TestEnv, stderr};
+
+#[test]
+fn add_list_rm_keep_comments_and_commit() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let before = env.read("wol.toml");
+    let commits = env.commit_count();
+
+    env.wol_j()
+        .args([
+            "partner",
+            "add",
+            "gig",
+            "git@example.org:gig/log.git",
+            "--tag",
+            "rust",
+            "--kind",
+            "learning",
+        ])
+        .assert()
+        .success();
+    env.wol_j()
+        .args([
+            "partner",
+            "add",
+            "board",
+            "/srv/git/board.git",
+            "--branch",
+            "gh-pages",
+        ])
+        .assert()
+        .success();
+    let after = env.read("wol.toml");
+    for line in before.lines() {
+        assert!(
+            after.contains(line),
+            "lost {line:?}; comments must be kept:\n{after}"
+        );
+    }
+    assert!(
+        after.contains("[partners.gig]\nurl = \"git@example.org:gig/log.git\""),
+        "{after}"
+    );
+    assert_eq!(env.commit_count(), commits + 2);
+    assert_eq!(env.head_subject(), "partner: add board");
+    env.assert_consistent();
+
+    let list = env.json(&["partner", "list"], &[]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["board", "gig"]);
+    assert_eq!(list[1]["tags"][0], "rust");
+    assert_eq!(list[1]["kinds"][0], "learning");
+    assert_eq!(list[0]["branch"], "gh-pages");
+    assert_eq!(list[0]["mode"], "own");
+
+    let out = env.wol_j().args(["partner", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("gig  git@example.org:gig/log.git  main  own  (tags: rust; kinds: learning)"),
+        "{text}"
+    );
+
+    env.wol_j()
+        .args(["partner", "rm", "gig"])
+        .assert()
+        .success();
+    assert_eq!(env.head_subject(), "partner: rm gig");
+    let removed = env.read("wol.toml");
+    for line in before.lines() {
+        assert!(removed.contains(line), "lost {line:?}:\n{removed}");
+    }
+    assert!(!removed.contains("\n[partners.gig]\nurl"), "{removed}");
+    env.assert_consistent();
+
+    let out = env.wol_j().args(["partner", "rm", "gig"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no partner `gig`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_names_urls_and_credentials_are_refused_and_nothing_is_written() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let before = env.read("wol.toml");
+    let commits = env.commit_count();
+    let cases: &[(&[&str], &str)] = &[
+        (&["Bad/Name", "/srv/x.git"], "not a valid partner name"),
+        (&["gig", "https://me:hunter2@example.org/x.git"], "password"),
+        (
+            &[
+                "gig",
+                "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x.git",
+            ],
+            "access token",
+        ),
+        (&["gig", "http://example.org/x.git"], "plain http"),
+        (
+            &["gig", "ftp://example.org/x.git"],
+            "unsupported URL scheme",
+        ),
+        (
+            &["gig", "/srv/x.git", "--branch", "a..b"],
+            "not a valid branch",
+        ),
+        (&["gig", "/srv/x.git", "--kind", "party"], "unknown kind"),
+    ];
+    for (args, expect) in cases {
+        let out = env
+            .wol_j()
+            .args(["partner", "add"])
+            .args(*args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert!(
+            !err.contains("hunter2") && !err.contains("ghp_abc"),
+            "credential echoed: {err}"
+        );
+    }
+    let out = env
+        .wol_j()
+        .args([
+            "partner",
+            "add",
+            "gig",
+            "https://me:hunter2@example.org/x.git",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("WOL_GIT_TOKEN"),
+        "the hint names the alternatives"
+    );
+    assert_eq!(env.read("wol.toml"), before);
+    assert_eq!(env.commit_count(), commits);
+
+    env.wol_j()
+        .args(["partner", "add", "gig", "/srv/x.git"])
+        .assert()
+        .success();
+    let out = env
+        .wol_j()
+        .args(["partner", "add", "gig", "/srv/y.git"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("exists already"));
+    env.assert_consistent();
+}

@@ -1,0 +1,927 @@
+//! `wol publish`: what reaches each partner (and what never does), the published tree
+//! (README, site, feed, JSON), history and idempotence, the secret scan, and pushes to
+//! real remotes — bare repositories by path and a loopback git-daemon, including
+//! server-side rejections.
+
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
+
+use crate::common::{GitDaemon, TestEnv, stderr, stdout};
+
+const DATE: &str = "2026-11-20T10:00:00+01:00";
+
+/// An entry file with the given visibility and audience.
+fn entry(
+    title: &str,
+    date: &str,
+    visibility: &str,
+    to: &[&str],
+    tags: &[&str],
+    body: &str,
+) -> String {
+    let list = |items: &[&str]| {
+        items
+            .iter()
+            .map(|t| format!("{t:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let to = if to.is_empty() {
+        String::new()
+    } else {
+        format!("to = [{}]\n", list(to))
+    };
+    format!(
+        "+++\ntitle = {title:?}\ndate = {date}\nkind = \"progress\"\ntags = [{}]\nvisibility = {visibility:?}\nauthor = \"Test Author\"\n{to}id = \"local-id-{}\"\n+++\n\n{body}\n",
+        list(tags),
+        title.len()
+    )
+}
+
+/// Write entries (name → text) into the journal and commit them with the git CLI.
+fn add_entries(env: &TestEnv, entries: &[(&str, String)]) {
+    for (name, text) in entries {
+        env.write(format!("entries/2026/11/{name}.md"), text);
+    }
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "entries"]);
+}
+
+/// A bare repository with branch `main` under `<root>/remotes/`.
+fn bare(env: &TestEnv, name: &str) -> PathBuf {
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", name]);
+    base.join(name)
+}
+
+fn add_partner(env: &TestEnv, args: &[&str]) {
+    env.wol_j()
+        .arg("partner")
+        .arg("add")
+        .args(args)
+        .assert()
+        .success();
+}
+
+/// Every object reachable from every ref of a `git clone --mirror` of `url`, printed.
+fn all_objects(env: &TestEnv, url: &str, name: &str) -> String {
+    let dir = env.root.join("mirrors").join(name);
+    fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    env.git_in(
+        &env.root,
+        ["clone", "-q", "--mirror", url, dir.to_str().unwrap()],
+    );
+    let list = env.git_in(&dir, ["rev-list", "--objects", "--all"]);
+    let mut out = String::new();
+    for line in list.lines() {
+        let oid = line.split_whitespace().next().unwrap();
+        if let Some(path) = line.split_once(' ').map(|(_, p)| p) {
+            out.push_str(path);
+            out.push('\n');
+        }
+        out.push_str(&env.git_in(&dir, ["cat-file", "-p", oid]));
+    }
+    assert!(!list.is_empty(), "{url} has no objects");
+    out
+}
+
+fn publish(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    env.wol_j().arg("publish").args(args).output().unwrap()
+}
+
+#[track_caller]
+fn publish_ok(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    let out = publish(env, args);
+    assert!(
+        out.status.success(),
+        "wol publish {args:?} failed:\n{}",
+        stderr(&out)
+    );
+    out
+}
+
+fn rev(env: &TestEnv, repo: &Path, spec: &str) -> String {
+    env.git_in(repo, ["rev-parse", spec]).trim().to_string()
+}
+
+#[test]
+fn nothing_meant_for_others_reaches_a_partner() {
+    let env = TestEnv::new();
+    env.init_journal();
+    add_entries(
+        &env,
+        &[
+            (
+                "2026-11-20-1000-public",
+                entry(
+                    "Public pubmark1a2b",
+                    DATE,
+                    "public",
+                    &[],
+                    &["x"],
+                    "Body PUBBODY-1a2b",
+                ),
+            ),
+            (
+                "2026-11-20-1001-private",
+                entry(
+                    "Private privmark7f3a",
+                    DATE,
+                    "private",
+                    &[],
+                    &["x"],
+                    "Body PRIVBODY-7f3a",
+                ),
+            ),
+            (
+                "2026-11-20-1002-private-to-a",
+                entry(
+                    "Private to a privtoa9c1d",
+                    DATE,
+                    "private",
+                    &["alpha"],
+                    &[],
+                    "Body PRIVTOA-9c1d",
+                ),
+            ),
+            (
+                "2026-11-20-1003-only-a",
+                entry(
+                    "Only alpha onlyamark5e6f",
+                    DATE,
+                    "partners",
+                    &["alpha"],
+                    &[],
+                    "Body ONLYA-5e6f",
+                ),
+            ),
+            (
+                "2026-11-20-1004-only-b",
+                entry(
+                    "Only beta onlybmark3c4d",
+                    DATE,
+                    "partners",
+                    &["beta"],
+                    &[],
+                    "Body ONLYB-3c4d",
+                ),
+            ),
+            (
+                "2026-11-20-1005-all-partners",
+                entry(
+                    "All partners allpmark8a9b",
+                    DATE,
+                    "partners",
+                    &[],
+                    &[],
+                    "Body ALLP-8a9b",
+                ),
+            ),
+        ],
+    );
+    let alpha = bare(&env, "alpha.git");
+    let base = env.root.join("remotes");
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", "beta.git"]);
+    let daemon = GitDaemon::start(&env, &base);
+    add_partner(&env, &["alpha", alpha.to_str().unwrap()]);
+    add_partner(&env, &["beta", &daemon.url("beta.git")]);
+    publish_ok(&env, &[]);
+    env.assert_consistent();
+
+    let everything = [
+        "pubmark1a2b",
+        "PUBBODY-1a2b",
+        "privmark7f3a",
+        "PRIVBODY-7f3a",
+        "privtoa9c1d",
+        "PRIVTOA-9c1d",
+        "onlyamark5e6f",
+        "ONLYA-5e6f",
+        "onlybmark3c4d",
+        "ONLYB-3c4d",
+        "allpmark8a9b",
+        "ALLP-8a9b",
+        "local-id-",
+        "visibility",
+        "to = [",
+    ];
+    let may_see = |partner: &str| -> Vec<&str> {
+        let mut v = vec!["pubmark1a2b", "PUBBODY-1a2b", "allpmark8a9b", "ALLP-8a9b"];
+        if partner == "alpha" {
+            v.extend(["onlyamark5e6f", "ONLYA-5e6f"]);
+        } else {
+            v.extend(["onlybmark3c4d", "ONLYB-3c4d"]);
+        }
+        v
+    };
+    for (name, url) in [
+        ("alpha", alpha.to_str().unwrap().to_string()),
+        ("beta", daemon.url("beta.git")),
+    ] {
+        let objects = all_objects(&env, &url, name);
+        let lower = objects.to_lowercase();
+        let allowed = may_see(name);
+        for marker in everything {
+            let seen = objects.contains(marker) || lower.contains(&marker.to_lowercase());
+            if allowed.contains(&marker) {
+                assert!(seen, "{name} should have received {marker}");
+            } else {
+                assert!(!seen, "LEAK: {marker} reached {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn dry_run_lists_everything_and_touches_nothing() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let remote = bare(&env, "gig.git");
+    add_partner(&env, &["gig", remote.to_str().unwrap()]);
+    add_partner(
+        &env,
+        &["learners", remote.to_str().unwrap(), "--kind", "learning"],
+    );
+    env.write(
+        "entries/2026/11/2026-11-21-0900-aws-notes.md",
+        entry(
+            "AWS notes",
+            "2026-11-21T09:00:00+01:00",
+            "public",
+            &[],
+            &[],
+            &format!("key {}", "AKIA".to_owned() + "IOSFODNN7EXAMPLE"),
+        ),
+    );
+    env.write(
+        "entries/2026/11/2026-11-21-0901-typo.md",
+        entry(
+            "Typo",
+            "2026-11-21T09:01:00+01:00",
+            "partners",
+            &["nobody"],
+            &[],
+            "for nobody",
+        ),
+    );
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "aws"]);
+    let refs_before = env.git(["for-each-ref"]);
+    let out = publish_ok(&env, &["--dry-run"]);
+    let text = stdout(&out);
+    assert!(text.contains("gig → "), "{text}");
+    assert!(
+        text.contains(
+            "  + 2026-11-22-1432-shipped-the-onboarding-guide  Shipped the onboarding guide"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  - 2026-11-11-1820-notes-on-the-funding-conversation  Notes on the funding conversation  [visibility: private]"), "{text}");
+    assert!(text.contains("[filter: kind not in learning]"), "{text}");
+    assert!(
+        text.contains(
+            "  - 2026-11-21-0900-aws-notes  AWS notes  [secret scan: line 11: AWS access key id]"
+        ),
+        "{text}"
+    );
+    assert!(stderr(&out).contains("would block"), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("warning: `to` names \"nobody\" in 1 entry (e.g. entries/2026/11/2026-11-21-0901-typo.md), but \"nobody\" is not a partner here"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("names \"gig\""),
+        "gig is a partner here"
+    );
+    assert_eq!(
+        env.git(["for-each-ref"]),
+        refs_before,
+        "dry-run must not create refs"
+    );
+    assert!(
+        !env.journal.join(".wol/cache").exists(),
+        "dry-run must not write the cache"
+    );
+    assert!(
+        env.git_in(&remote, ["for-each-ref"]).is_empty(),
+        "dry-run must not push"
+    );
+    env.assert_consistent();
+
+    let plan = env.json(&["publish"], &["--dry-run", "learners"]);
+    let p = &plan["partners"][0];
+    assert_eq!(p["name"], "learners");
+    assert_eq!(p["publish"].as_array().unwrap().len(), 3);
+    assert!(
+        p["held_back"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["reason"] == "kind_filter")
+    );
+    assert_eq!(plan["partners"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn readme_entry_page_and_feed_snapshots() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let remote = bare(&env, "gig.git");
+    add_partner(&env, &["gig", remote.to_str().unwrap()]);
+    let out = publish_ok(&env, &[]);
+    assert!(
+        stderr(&out).contains("gig: published, 13 entries"),
+        "{}",
+        stderr(&out)
+    );
+    let show = |path: &str| env.git_in(&remote, ["show", &format!("main:{path}")]);
+    insta::assert_snapshot!("readme", show("README.md"));
+    insta::assert_snapshot!(
+        "entry_page",
+        show("docs/2026/11/2026-11-22-1432-shipped-the-onboarding-guide.html")
+    );
+    insta::assert_snapshot!(
+        "entry_markdown",
+        show("entries/2026/11/2026-11-13-1546-draft-of-the-gig-knowledge-sharing-agreement.md")
+    );
+    let feed_text = show("feed.xml");
+    insta::assert_snapshot!("feed", feed_text);
+    let feed = atom_syndication::Feed::from_str(&feed_text).expect("feed.xml parses as Atom");
+    assert_eq!(feed.entries().len(), 13);
+    let ids: std::collections::BTreeSet<&str> = feed.entries().iter().map(|e| e.id()).collect();
+    assert_eq!(ids.len(), 13, "feed ids are unique");
+    assert!(ids.contains("urn:wol:gig:2026-11-22-1432-shipped-the-onboarding-guide"));
+    // One blob at two paths, linked from every page.
+    assert_eq!(
+        rev(&env, &remote, "main:feed.xml"),
+        rev(&env, &remote, "main:docs/feed.xml")
+    );
+    let files = env.git_in(&remote, ["ls-tree", "-r", "--name-only", "main"]);
+    for f in files.lines().filter(|f| f.ends_with(".html")) {
+        let page = show(f);
+        assert!(
+            page.contains(r#"<link rel="alternate" type="application/atom+xml""#),
+            "{f}"
+        );
+        assert!(page.contains("feed.xml\">"), "{f}");
+    }
+    for f in [
+        "docs/.nojekyll",
+        "docs/style.css",
+        "docs/index.html",
+        "docs/tags/onboarding.html",
+        "wol.json",
+    ] {
+        assert!(files.lines().any(|l| l == f), "{f} missing from:\n{files}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&show("wol.json")).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["entries"].as_array().unwrap().len(), 13);
+    let first = &json["entries"][0];
+    for key in ["path", "title", "date", "kind", "tags", "author"] {
+        assert!(
+            !first[key].is_null(),
+            "wol.json entries need {key}: {first}"
+        );
+    }
+    assert!(!show("README.md").contains("Notes on the funding conversation"));
+}
+
+#[test]
+fn scripts_and_handlers_never_reach_the_site_or_feed() {
+    let env = TestEnv::new();
+    env.init_journal();
+    add_entries(
+        &env,
+        &[
+            (
+                "2026-11-20-1000-xss",
+                entry(
+                    "Hello <script>alert('title')</script>",
+                    DATE,
+                    "public",
+                    &[],
+                    &["web"],
+                    "Hi <script>alert('x')</script>\n\n<a href=\"#\" onclick=\"steal()\">click</a>\n\n<img src=x onerror=\"steal()\">\n\n[one](javascript:alert(1)) and [two](JAVASCRIPT:alert(2)) and <javascript:alert(3)>\n",
+                ),
+            ),
+            (
+                // A hand-made file name trying to break out of an href.
+                "2026-11-20-1001-x\"onclick=\"steal()",
+                entry("Odd file name", DATE, "public", &[], &["web"], "fine"),
+            ),
+        ],
+    );
+    let remote = bare(&env, "p.git");
+    add_partner(&env, &["p", remote.to_str().unwrap()]);
+    publish_ok(&env, &[]);
+    let files = env.git_in(&remote, ["ls-tree", "-r", "-z", "--name-only", "main"]);
+    let mut checked = 0;
+    for f in files.split('\0').filter(|f| !f.is_empty()) {
+        // The entry's own Markdown is published as written (forges sanitise Markdown);
+        // everything wol generates must be clean.
+        if f.starts_with("entries/") {
+            continue;
+        }
+        let text = env
+            .git_in(&remote, ["show", &format!("main:{f}")])
+            .to_lowercase();
+        // "javascript:" may survive as visible text, and a percent-encoded file name may
+        // spell "onclick="; neither may be a live attribute or link target.
+        for bad in [
+            "<script",
+            " onclick=",
+            "\"onclick=",
+            " onerror=",
+            "\"onerror=",
+            "href=\"javascript:",
+            "src=\"javascript:",
+            "href=javascript:",
+        ] {
+            // wol.json is data: a quote inside a JSON string is escaped as \", not live.
+            if f == "wol.json" && bad != "<script" {
+                continue;
+            }
+            assert!(!text.contains(bad), "{bad} in {f}:\n{text}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 6, "{files}");
+    let json: serde_json::Value =
+        serde_json::from_str(&env.git_in(&remote, ["show", "main:wol.json"])).unwrap();
+    assert_eq!(
+        json["entries"][1]["title"],
+        "Hello <script>alert('title')</script>"
+    );
+}
+
+#[test]
+fn republishing_is_idempotent_and_reuses_unchanged_pages() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", "gig.git"]);
+    let remote = base.join("gig.git");
+    let daemon = GitDaemon::start(&env, &base);
+    add_partner(&env, &["gig", &daemon.url("gig.git")]);
+    let head_before = env.git(["rev-parse", "HEAD"]);
+
+    publish_ok(&env, &[]);
+    let first = rev(&env, &remote, "main");
+    let out = publish_ok(&env, &[]);
+    assert!(stderr(&out).contains("gig: up to date"), "{}", stderr(&out));
+    assert_eq!(
+        rev(&env, &remote, "main"),
+        first,
+        "no change, no new commit"
+    );
+    let quiet = publish_ok(&env, &["-q"]);
+    assert!(
+        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
+        "-q prints nothing on success"
+    );
+    assert_eq!(
+        env.git_in(&remote, ["rev-list", "--count", "main"]).trim(),
+        "1"
+    );
+    assert_eq!(
+        env.git(["rev-parse", "refs/wol/published/gig"]).trim(),
+        first
+    );
+
+    // Deleting the disposable cache re-renders byte-identical pages: still no new commit.
+    fs::remove_dir_all(env.journal.join(".wol/cache")).unwrap();
+    publish_ok(&env, &[]);
+    assert_eq!(rev(&env, &remote, "main"), first);
+
+    env.wol_j()
+        .args(["log", "One more thing learned", "-k", "learning"])
+        .assert()
+        .success();
+    let out = publish_ok(&env, &["--json"]);
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        results[0]["rendered"], 1,
+        "only the new entry is rendered: {results}"
+    );
+    assert_eq!(results[0]["reused"], 13);
+    let second = rev(&env, &remote, "main");
+    assert_ne!(second, first);
+    assert_eq!(
+        env.git_in(&remote, ["rev-list", "--count", "main"]).trim(),
+        "2"
+    );
+    assert_eq!(
+        rev(&env, &remote, "main^"),
+        first,
+        "the new commit sits on the old one"
+    );
+    let pages = env.git_in(
+        &remote,
+        [
+            "ls-tree",
+            "-r",
+            "--name-only",
+            &first,
+            "docs/2026/",
+            "docs/tags/",
+        ],
+    );
+    // Entry pages, and the pages of tags the new entry does not carry.
+    let pages: Vec<&str> = pages
+        .lines()
+        .filter(|p| !p.ends_with("/index.html"))
+        .collect();
+    assert_eq!(
+        pages.iter().filter(|p| p.starts_with("docs/2026/")).count(),
+        13
+    );
+    assert!(pages.iter().any(|p| p.starts_with("docs/tags/")));
+    for page in pages {
+        assert_eq!(
+            rev(&env, &remote, &format!("{first}:{page}")),
+            rev(&env, &remote, &format!("{second}:{page}")),
+            "{page} changed although its entry did not"
+        );
+    }
+    // The journal's own branch only moved for the new entry.
+    assert_eq!(env.git(["rev-parse", "HEAD^"]), head_before);
+    env.assert_consistent();
+}
+
+#[test]
+fn the_secret_scan_blocks_and_allow_entry_overrides_one_entry() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let tokens = [
+        (
+            "private key block",
+            format!("-----BEGIN {}PRIVATE KEY-----", "OPENSSH "),
+        ),
+        (
+            "GitHub token",
+            format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"),
+        ),
+        (
+            "GitHub token",
+            format!("github_pat_{}", "11ABCDEFG0123456789_abcdefghijklmnop"),
+        ),
+        ("AWS access key id", format!("AKIA{}", "IOSFODNN7EXAMPLE")),
+        (
+            "Slack token",
+            format!("xoxb-{}", "123456789012-abcdefghijkl"),
+        ),
+        ("never = \"INTERNAL-ONLY\"", "INTERNAL-ONLY".to_string()),
+    ];
+    let toml = env
+        .read("wol.toml")
+        .replace("never = []", "never = [\"INTERNAL-ONLY\"]");
+    env.write("wol.toml", toml);
+    let mut entries = Vec::new();
+    for (i, (_, token)) in tokens.iter().enumerate() {
+        entries.push((
+            format!("2026-11-20-10{i:02}-secret-{i}"),
+            entry(
+                &format!("Secret {i}"),
+                DATE,
+                "public",
+                &[],
+                &[],
+                &format!("first line\nsecond {token} line"),
+            ),
+        ));
+    }
+    entries.push((
+        "2026-11-20-1100-clean".to_string(),
+        entry("Clean", DATE, "public", &[], &[], "nothing here"),
+    ));
+    // A private entry with a secret never leaves, so it does not block.
+    entries.push((
+        "2026-11-20-1101-private".to_string(),
+        entry("Private", DATE, "private", &[], &[], &tokens[3].1),
+    ));
+    let named: Vec<(&str, String)> = entries
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.clone()))
+        .collect();
+    add_entries(&env, &named);
+    let remote = bare(&env, "p.git");
+    add_partner(&env, &["p", remote.to_str().unwrap()]);
+
+    let out = publish(&env, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for (i, (rule, token)) in tokens.iter().enumerate() {
+        // Entry, line (body line 2 is file line 12) and rule are named; the secret is not.
+        let want = format!(
+            "entries/2026/11/2026-11-20-10{i:02}-secret-{i}.md:12: looks like a secret ({rule})"
+        );
+        assert!(err.contains(&want), "missing {want:?} in:\n{err}");
+        assert!(
+            !err.contains(token.as_str()) || rule.starts_with("never"),
+            "the secret was printed:\n{err}"
+        );
+    }
+    assert!(!err.contains("1101-private"), "{err}");
+    assert!(err.contains("--allow-entry"), "{err}");
+    assert!(
+        env.git_in(&remote, ["for-each-ref"]).is_empty(),
+        "nothing may be pushed"
+    );
+    assert!(
+        env.git(["for-each-ref", "refs/wol"]).is_empty(),
+        "nothing may be committed"
+    );
+
+    // Allowing one entry unblocks exactly that one.
+    let out = publish(&env, &["--allow-entry", "2026-11-20-1003-secret-3"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains("secret-3.md"), "{err}");
+    assert!(err.contains("secret-4.md:12"), "{err}");
+
+    let mut args = Vec::new();
+    for (n, _) in &entries[..tokens.len()] {
+        args.push("--allow-entry".to_string());
+        args.push(n.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    publish_ok(&env, &args);
+    let files = env.git_in(
+        &remote,
+        ["ls-tree", "-r", "--name-only", "main", "entries/"],
+    );
+    assert_eq!(files.lines().count(), tokens.len() + 1, "{files}");
+
+    let out = publish(&env, &["--allow-entry", "no-such-entry"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no-such-entry"), "{}", stderr(&out));
+}
+
+fn hook(repo: &Path, name: &str, script: &str) {
+    let path = repo.join("hooks").join(name);
+    let mut f = fs::File::create(&path).unwrap();
+    writeln!(f, "#!/bin/sh\n{script}").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_declining_hook_fails_only_that_partner() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", "strict.git"]);
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", "open.git"]);
+    hook(
+        &base.join("strict.git"),
+        "pre-receive",
+        "echo 'policy: no pushes today' >&2\nexit 1",
+    );
+    let daemon = GitDaemon::start(&env, &base);
+    add_partner(&env, &["strict", &daemon.url("strict.git")]);
+    add_partner(&env, &["open", &daemon.url("open.git")]);
+    let out = publish(&env, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("strict: FAILED"), "{err}");
+    assert!(err.contains("refused the push"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert!(err.contains("open: published"), "{err}");
+    assert!(
+        env.git_in(&base.join("strict.git"), ["for-each-ref"])
+            .is_empty()
+    );
+    assert!(!rev(&env, &base.join("open.git"), "main").is_empty());
+    env.assert_consistent();
+
+    // Once the server accepts, the next publish delivers what was committed before.
+    fs::remove_file(base.join("strict.git/hooks/pre-receive")).unwrap();
+    publish_ok(&env, &["strict"]);
+    assert_eq!(
+        rev(&env, &base.join("strict.git"), "main"),
+        env.git(["rev-parse", "refs/wol/published/strict"]).trim()
+    );
+}
+
+#[test]
+fn a_diverged_remote_is_not_overwritten() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", "gig.git"]);
+    let remote = base.join("gig.git");
+    let daemon = GitDaemon::start(&env, &base);
+    add_partner(&env, &["gig", &daemon.url("gig.git")]);
+    publish_ok(&env, &[]);
+
+    // Someone else rewrites the branch, then the server forbids non-fast-forwards.
+    let work = env.root.join("other");
+    env.git_in(
+        &env.root,
+        [
+            "clone",
+            "-q",
+            &daemon.url("gig.git"),
+            work.to_str().unwrap(),
+        ],
+    );
+    env.git_in(
+        &work,
+        ["commit", "-q", "--amend", "-m", "rewritten by someone else"],
+    );
+    env.git_in(&work, ["push", "-q", "--force", "origin", "main"]);
+    env.git_in(&remote, ["config", "receive.denyNonFastForwards", "true"]);
+    let theirs = rev(&env, &remote, "main");
+
+    env.wol_j()
+        .args(["log", "Another entry"])
+        .assert()
+        .success();
+    let out = publish(&env, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("gig: FAILED"), "{err}");
+    assert!(err.contains("not a fast-forward"), "{err}");
+    assert_eq!(
+        rev(&env, &remote, "main"),
+        theirs,
+        "their commit must survive"
+    );
+    env.assert_consistent();
+}
+
+#[test]
+fn an_unreachable_partner_does_not_stop_the_others() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let good = bare(&env, "good.git");
+    // Port 1 on loopback: nothing listens, the connection is refused.
+    add_partner(&env, &["down", "git://127.0.0.1:1/log.git"]);
+    add_partner(&env, &["good", good.to_str().unwrap()]);
+    let out = publish(&env, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("down: FAILED: cannot reach git://127.0.0.1:1/log.git"),
+        "{err}"
+    );
+    assert!(err.contains("good: published, 12 entries"), "{err}");
+    assert!(
+        err.contains("publishing failed for 1 of 2 partner(s): down"),
+        "{err}"
+    );
+    assert_eq!(
+        rev(&env, &good, "main"),
+        env.git(["rev-parse", "refs/wol/published/good"]).trim()
+    );
+    env.assert_consistent();
+}
+
+#[test]
+fn publish_without_partners_says_how_to_add_one() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let out = publish(&env, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("wol partner add"), "{}", stderr(&out));
+    let out = env.wol_j().args(["publish", "nobody"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn shared_mode_writes_only_the_members_own_logs() {
+    let env = TestEnv::new();
+    env.init_journal();
+    add_entries(
+        &env,
+        &[
+            (
+                "2026-11-20-1000-mine",
+                entry("Mine in common", DATE, "public", &[], &["x"], "Body MINE-1"),
+            ),
+            (
+                "2026-11-20-1001-private",
+                entry(
+                    "Private sharedpriv",
+                    DATE,
+                    "private",
+                    &[],
+                    &[],
+                    "Body SHAREDPRIV-2",
+                ),
+            ),
+        ],
+    );
+    let other = env.root.join("other-journal");
+    env.wol()
+        .args(["init", other.to_str().unwrap()])
+        .assert()
+        .success();
+    let other_entry = entry(
+        "From the other member",
+        "2026-11-21T09:00:00+01:00",
+        "public",
+        &[],
+        &[],
+        "Body OTHER-3",
+    );
+    fs::create_dir_all(other.join("entries/2026/11")).unwrap();
+    fs::write(
+        other.join("entries/2026/11/2026-11-21-0900-other.md"),
+        other_entry,
+    )
+    .unwrap();
+    env.git_in(&other, ["add", "-A"]);
+    env.git_in(&other, ["commit", "-q", "-m", "entry"]);
+
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(
+        &base,
+        ["init", "-q", "--bare", "-b", "main", "community.git"],
+    );
+    let remote = base.join("community.git");
+    let daemon = GitDaemon::start(&env, &base);
+    let url = daemon.url("community.git");
+    add_partner(&env, &["commons", &url, "--mode", "shared"]);
+    env.wol()
+        .args([
+            "--journal",
+            other.to_str().unwrap(),
+            "partner",
+            "add",
+            "commons",
+            &url,
+            "--mode",
+            "shared",
+        ])
+        .assert()
+        .success();
+
+    publish_ok(&env, &[]);
+    let first = rev(&env, &remote, "main");
+    let mut other_publish = env.wol();
+    other_publish.env("WOL_AUTHOR", "Other Member").args([
+        "--journal",
+        other.to_str().unwrap(),
+        "publish",
+    ]);
+    let out = other_publish.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = rev(&env, &remote, "main");
+    assert_eq!(
+        rev(&env, &remote, "main^"),
+        first,
+        "the second member builds on the first"
+    );
+    // The first member's subtree is carried over object for object.
+    assert_eq!(
+        rev(&env, &remote, &format!("{first}:logs/test-author")),
+        rev(&env, &remote, &format!("{second}:logs/test-author"))
+    );
+    let top = env.git_in(&remote, ["ls-tree", "--name-only", "main"]);
+    assert_eq!(top.lines().collect::<Vec<_>>(), ["README.md", "logs"]);
+    let members = env.git_in(&remote, ["ls-tree", "--name-only", "main", "logs/"]);
+    assert_eq!(
+        members.lines().collect::<Vec<_>>(),
+        ["logs/other-member", "logs/test-author"]
+    );
+    let readme = env.git_in(&remote, ["show", "main:README.md"]);
+    assert!(
+        readme.contains(
+            "[From the other member](logs/other-member/entries/2026/11/2026-11-21-0900-other.md)"
+        ),
+        "{readme}"
+    );
+    assert!(
+        readme
+            .contains("[Mine in common](logs/test-author/entries/2026/11/2026-11-20-1000-mine.md)"),
+        "{readme}"
+    );
+
+    // Unchanged: no new commit, even though the remote moved since our last publish.
+    let out = publish_ok(&env, &[]);
+    assert!(
+        stderr(&out).contains("commons: up to date"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(rev(&env, &remote, "main"), second);
+
+    let objects = all_objects(&env, &url, "commons");
+    assert!(objects.contains("MINE-1") && objects.contains("OTHER-3"));
+    assert!(
+        !objects.contains("SHAREDPRIV-2") && !objects.contains("sharedpriv"),
+        "LEAK"
+    );
+    env.assert_consistent();
+}
