@@ -127,6 +127,17 @@ impl Period {
         format!("{DIGESTS_DIR}/{year:04}/{}.md", self.label)
     }
 
+    /// The period a digest file is named for: `2026-W47.md` or `FROM--TO.md` (the
+    /// inverse of [`Period::file_path`]'s file name); `None` for any other name.
+    pub fn from_file_name(name: &str) -> Option<Period> {
+        let label = name.strip_suffix(".md")?;
+        if let Some((from, to)) = label.split_once("--") {
+            return Period::range(from.parse().ok()?, to.parse().ok()?).ok();
+        }
+        let (year, week) = label.split_once("-W")?;
+        Period::iso_week(year.parse().ok()?, week.parse().ok()?).ok()
+    }
+
     fn contains(&self, day: NaiveDate) -> bool {
         (self.from..=self.to).contains(&day)
     }
@@ -219,6 +230,36 @@ impl Digest {
     pub fn is_empty(&self) -> bool {
         self.counts.entries == 0
     }
+}
+
+/// The periods the journal has written digests for (`digests/YYYY/*.md`), oldest first.
+pub fn written_periods(journal: &Journal) -> Vec<Period> {
+    let mut periods = Vec::new();
+    let Ok(years) = std::fs::read_dir(journal.root.join(DIGESTS_DIR)) else {
+        return periods;
+    };
+    for year in years.filter_map(|e| e.ok()) {
+        let Ok(files) = std::fs::read_dir(year.path()) else {
+            continue;
+        };
+        for file in files.filter_map(|e| e.ok()) {
+            let name = file.file_name();
+            if let Some(period) = name.to_str().and_then(Period::from_file_name) {
+                // Only a file where `--write` would put it counts.
+                if period.file_path()
+                    == format!(
+                        "{DIGESTS_DIR}/{}/{}",
+                        year.file_name().to_string_lossy(),
+                        name.to_string_lossy()
+                    )
+                {
+                    periods.push(period);
+                }
+            }
+        }
+    }
+    periods.sort_by_key(|p| (p.from, p.to));
+    periods
 }
 
 /// Build the digest of `period` from the journal's entries that `keep` accepts.

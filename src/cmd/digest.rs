@@ -11,6 +11,7 @@ use crate::digest::{self, Format, Period};
 use crate::entry::Entry;
 use crate::error::{hinted, user};
 use crate::git::Change;
+use crate::journal::Journal;
 use crate::visibility;
 
 /// Summarise a week of entries: progress, learned, help wanted, decisions, credit, next
@@ -74,11 +75,12 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
         }
         (week, None) => Period::parse_week(week.as_deref().unwrap_or("last"), today)?,
     };
-    if args.publish {
-        // Refused before anything is written, so a later retry starts clean.
+    if args.publish && journal.config.partners.is_empty() {
+        // Refused before anything is written, so that fixing it and running again is all
+        // it takes.
         return Err(hinted(
-            "publishing is not available yet",
-            "write the digest with `wol digest --write`; publish it once `wol publish` is available",
+            "--publish: there are no partners to publish to",
+            "add one with: wol partner add NAME URL (or drop --publish)",
         ));
     }
     let format = match (args.format, ctx.global.json) {
@@ -127,17 +129,42 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
         return Ok(());
     }
 
-    // --write: read and commit under the lock, so a concurrent `wol log` is either in
-    // this digest or commits after it.
+    write(ctx, &journal, &period, today, &keep, &mut warn)?;
+    if args.publish {
+        // Every partner gets this period's digest rebuilt from what it may see (see
+        // `publish::tree::digest_files`), never the file just written.
+        super::publish::run(
+            ctx,
+            super::publish::PublishArgs {
+                partners: Vec::new(),
+                dry_run: false,
+                allow: Vec::new(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// `--write`: build, render and commit the digest of `period`, unless HEAD already has it.
+fn write(
+    ctx: &Ctx,
+    journal: &Journal,
+    period: &Period,
+    today: chrono::NaiveDate,
+    keep: &dyn Fn(&Entry) -> bool,
+    warn: &mut dyn FnMut(&crate::journal::LoadError),
+) -> Result<()> {
+    // Read and commit under the lock, so a concurrent `wol log` is either in this digest
+    // or commits after it.
     let _lock = journal.lock()?;
-    let sig = ctx.signature(&journal)?;
+    let sig = ctx.signature(journal)?;
     let recovered = journal.recover(None, &sig)?;
     if recovered > 0 {
         ctx.notice(&format!(
             "wol: committed {recovered} file(s) left uncommitted earlier"
         ));
     }
-    let digest = digest::build(&journal, &period, today, None, &keep, &mut warn);
+    let digest = digest::build(journal, period, today, None, keep, warn);
     if digest.is_empty() {
         ctx.notice(&format!(
             "wol: no entries in {} ({}), no digest written",
@@ -145,15 +172,27 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
         ));
         return Ok(());
     }
-    let text = digest::render(&journal, &digest, Format::Md)?;
+    let text = digest::render(journal, &digest, Format::Md)?;
     let rel = period.file_path();
     let abs = journal.root.join(&rel);
     let blob = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())?;
-    let in_head = journal.head_blob(&rel)? == Some(blob);
-    let on_disk = std::fs::read(&abs).ok().as_deref() == Some(text.as_bytes());
-    if in_head {
-        if !on_disk {
-            // HEAD already has it; only the work tree drifted: put the file back.
+    let head = journal.head_blob(&rel)?;
+    let on_disk = match std::fs::read(&abs) {
+        Ok(bytes) => Some(git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)?),
+        Err(_) => None,
+    };
+    // A digest changed by hand and not committed is the person's text: never overwrite it.
+    if on_disk.is_some_and(|d| Some(d) != head && d != blob) {
+        return Err(hinted(
+            format!("{rel} has changes that are not committed; not overwriting them"),
+            format!(
+                "commit them (git commit {rel}) or drop them (git checkout -- {rel}), then run wol digest --write again"
+            ),
+        ));
+    }
+    if head == Some(blob) {
+        if on_disk != Some(blob) {
+            // HEAD already has it; the file was deleted from the work tree: put it back.
             crate::journal::write_atomic(&abs, text.as_bytes())
                 .with_context(|| format!("cannot restore {rel}"))?;
         }

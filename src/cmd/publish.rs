@@ -191,12 +191,14 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             eprint!("{}: building…", p.name);
         }
         let outcome = (|| -> Result<()> {
+            let digests = tree::digest_files(&journal, &p.name, &p.config, ctx.now.date_naive())?;
             let built = tree::build(
                 journal.repo()?,
                 p,
                 &plan.candidates,
                 &site,
                 &journal.config.kinds,
+                digests,
                 &mut cache,
             )?;
             if timings {

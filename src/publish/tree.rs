@@ -10,12 +10,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result, anyhow};
-use chrono::SecondsFormat;
+use chrono::{NaiveDate, SecondsFormat};
 use git2::{ErrorCode, FileMode, Oid, Repository, Signature};
 
 use super::cache::{Cache, Rendered};
 use super::{Candidate, PartnerPlan, published_ref};
+use crate::config::PartnerConfig;
+use crate::digest;
 use crate::entry::Entry;
+use crate::journal::Journal;
 use crate::site::{self, EntryView, feed, html::Site, json, readme};
 
 /// A directory being assembled: name → blob or sub-directory.
@@ -87,14 +90,27 @@ pub fn published_markdown(entry: &Entry) -> String {
     out
 }
 
-/// Digest files for the partner's tree (`digests/YYYY/YYYY-Www.md`), rebuilt from the
-/// partner's entries only.
-///
-/// TODO(digest): the digest issue provides the renderer; until it lands a published
-/// tree has no `digests/`. Return (path, content) pairs built from `entries` only —
-/// never from the journal's own digests, which summarise private entries too.
-pub fn digest_files(_entries: &[&Candidate]) -> Result<Vec<(String, Vec<u8>)>> {
-    Ok(Vec::new())
+/// Digest files for the partner's tree: for every period the journal has a digest of
+/// (`digests/YYYY/…`), that digest rebuilt from what the partner may see — never the
+/// journal's own digest file, which summarises private entries too.
+pub fn digest_files(
+    journal: &Journal,
+    name: &str,
+    partner: &PartnerConfig,
+    today: NaiveDate,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let keep = |entry: &Entry| crate::visibility::visible_to(entry, name, partner);
+    let mut files = Vec::new();
+    for period in digest::written_periods(journal) {
+        // Malformed entries are reported by the plan already.
+        let built = digest::build(journal, &period, today, Some(name), &keep, &mut |_| {});
+        if built.is_empty() {
+            continue;
+        }
+        let text = digest::render_template(journal, &built, "digest.md")?;
+        files.push((period.file_path(), text.into_bytes()));
+    }
+    Ok(files)
 }
 
 /// What building one tree did.
@@ -112,6 +128,7 @@ pub fn build(
     candidates: &[Candidate],
     site: &Site,
     kinds: &[String],
+    digests: Vec<(String, Vec<u8>)>,
     cache: &mut Cache,
 ) -> Result<Built> {
     let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
@@ -212,7 +229,7 @@ pub fn build(
         )?;
         put_oid.push((format!("docs/tags/{}.html", tag.slug), oid));
     }
-    for (path, content) in digest_files(&entries)? {
+    for (path, content) in digests {
         put(&path, &content)?;
     }
     for (path, oid) in put_oid {

@@ -704,7 +704,7 @@ fn cron_with_an_empty_environment() {
 }
 
 #[test]
-fn publish_is_refused_before_anything_is_written() {
+fn publish_without_partners_is_refused_before_anything_is_written() {
     let env = week47();
     let before = env.commit_count();
     let out = env
@@ -713,11 +713,72 @@ fn publish_is_refused_before_anything_is_written() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("publishing is not available yet"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("wol partner add"), "{}", stderr(&out));
     assert_eq!(env.commit_count(), before);
     assert!(!env.journal.join("digests").exists());
+}
+
+#[test]
+fn publish_writes_commits_and_pushes_a_digest_rebuilt_for_the_partner() {
+    let env = week47();
+    let remote = env.root.join("gig.git");
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    let out = env
+        .wol_j()
+        .args(["partner", "add", "gig", remote.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = env.commit_count();
+
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--publish", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.commit_count(), before + 1);
+    assert_eq!(env.head_subject(), "digest: 2026-W47");
+    // The local digest is the author's own: the private entry is in it.
+    let local = env.read("digests/2026/2026-W47.md");
+    assert!(local.contains("Board prep"), "{local}");
+
+    // The partner's copy was rebuilt from what the partner may see.
+    let published = env.git_in(&remote, ["show", "main:digests/2026/2026-W47.md"]);
+    assert!(
+        published.contains("Shipped the onboarding guide"),
+        "{published}"
+    );
+    assert!(!published.contains("Board prep"), "{published}");
+    let everything = env.git_in(&remote, ["log", "-p", "--all"]);
+    assert!(!everything.contains("PRIVATE-MARKER-7f3a"));
+    env.assert_consistent();
+}
+
+#[test]
+fn write_never_overwrites_a_digest_changed_by_hand() {
+    let env = week47();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--write", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rel = "digests/2026/2026-W47.md";
+    let edited = format!("{}\nMy own closing words.\n", env.read(rel));
+    env.write(rel, &edited);
+    log_at(&env, "2026-11-21 10:00", &["A late entry"]);
+    let before = env.commit_count();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--write"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not committed"), "{}", stderr(&out));
+    assert_eq!(env.read(rel), edited);
+    assert_eq!(env.commit_count(), before);
 }
