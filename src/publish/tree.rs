@@ -174,6 +174,7 @@ pub fn build(
     }
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
+    let digest_paths: Vec<String> = digests.iter().map(|(p, _)| p.clone()).collect();
     let mut put_oid = Vec::new();
     let mut put = |path: &str, content: &[u8]| -> Result<Oid> {
         let oid = repo.blob(content)?;
@@ -182,7 +183,7 @@ pub fn build(
     };
     put(
         "README.md",
-        readme::render(title, &views, kinds, &tags).as_bytes(),
+        readme::render(title, &views, kinds, &tags, &digest_paths).as_bytes(),
     )?;
     put("wol.json", json::render(title, &views).as_bytes())?;
     // One blob at two paths: the feed at the root for readers, in docs/ for Pages.

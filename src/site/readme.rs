@@ -14,7 +14,13 @@ pub const LATEST: usize = 10;
 pub const SECTION_LIMIT: usize = 20;
 
 /// The README of a published log titled `title`.
-pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagGroup]) -> String {
+pub fn render(
+    title: &str,
+    entries: &[EntryView],
+    kinds: &[String],
+    tags: &[TagGroup],
+    digests: &[String],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", escape(title));
     let _ = writeln!(
@@ -36,6 +42,18 @@ pub fn render(title: &str, entries: &[EntryView], kinds: &[String], tags: &[TagG
             escape(&e.title),
             link(&e.md_path)
         );
+    }
+    if !digests.is_empty() {
+        // Newest first; a digest's file name is its period (`2026-W47.md`).
+        let _ = writeln!(out, "\n## Digests\n");
+        for path in digests.iter().rev().take(SECTION_LIMIT) {
+            let label = path
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.strip_suffix(".md"))
+                .unwrap_or(path);
+            let _ = writeln!(out, "- [{}]({})", escape(label), link(path));
+        }
     }
     let _ = writeln!(out, "\n## By kind\n");
     for kind in kinds {
