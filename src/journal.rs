@@ -251,6 +251,10 @@ impl Journal {
     ) -> impl Iterator<Item = PathBuf> + '_ {
         let months = numbered_dirs(&self.entries_dir(), 4)
             .into_iter()
+            // Years outside the range are skipped without listing their months.
+            .filter(move |&(year, _)| {
+                range.is_none_or(|(from, to)| (from.year()..=to.year()).contains(&(year as i32)))
+            })
             .flat_map(move |(year, ydir)| {
                 numbered_dirs(&ydir, 2)
                     .into_iter()
