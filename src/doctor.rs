@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use git2::{Cred, CredentialType, Direction, RemoteCallbacks, Repository, RepositoryState};
+use git2::{Direction, RemoteCallbacks, Repository, RepositoryState};
 use serde::Serialize;
 
 use crate::config::{JournalConfig, PartnerConfig, UserConfig};
 use crate::digest;
 use crate::journal::{self, Found, Journal};
+use crate::publish::push::{Tried, next_credential, ssh_key_files};
 use crate::templates;
 
 /// How long a partner's remote may take to answer before it counts as unreachable.
@@ -600,7 +601,7 @@ fn list_remote(url: &str) -> Result<BTreeMap<String, git2::Oid>, String> {
     let mut tried = Tried::default();
     let git_config = git2::Config::open_default().ok();
     callbacks.credentials(move |url, username, allowed| {
-        next_credential(&mut tried, git_config.as_ref(), url, username, allowed)
+        next_credential(git_config.as_ref(), &mut tried, url, username, allowed)
     });
     let conn = remote
         .connect_auth(Direction::Fetch, Some(callbacks), None)
@@ -614,73 +615,9 @@ fn list_remote(url: &str) -> Result<BTreeMap<String, git2::Oid>, String> {
     Ok(heads)
 }
 
-/// What the credentials callback already offered: libgit2 asks again after each refusal,
-/// so a callback that never says no loops.
-#[derive(Default)]
-struct Tried {
-    username: bool,
-    agent: bool,
-    key_files: usize,
-    token: bool,
-    helper: bool,
-}
-
-fn next_credential(
-    tried: &mut Tried,
-    config: Option<&git2::Config>,
-    url: &str,
-    username: Option<&str>,
-    allowed: CredentialType,
-) -> Result<Cred, git2::Error> {
-    let user = username.unwrap_or("git");
-    if allowed.contains(CredentialType::USERNAME) && !tried.username {
-        tried.username = true;
-        return Cred::username(user);
-    }
-    if allowed.contains(CredentialType::SSH_KEY) {
-        if !tried.agent && ssh_agent().is_some() {
-            tried.agent = true;
-            return Cred::ssh_key_from_agent(user);
-        }
-        let keys = ssh_key_files();
-        if let Some(key) = keys.get(tried.key_files) {
-            tried.key_files += 1;
-            return Cred::ssh_key(user, None, key, None);
-        }
-    }
-    if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-        if !tried.token {
-            tried.token = true;
-            if let Some(token) = token() {
-                return Cred::userpass_plaintext(username.unwrap_or("x-access-token"), &token);
-            }
-        }
-        if !tried.helper {
-            tried.helper = true;
-            if let Some(config) = config
-                && let Ok(cred) = Cred::credential_helper(config, url, username)
-            {
-                return Ok(cred);
-            }
-        }
-    }
-    Err(git2::Error::from_str("no (more) credentials to offer"))
-}
-
 fn ssh_agent() -> Option<PathBuf> {
     let sock = PathBuf::from(std::env::var_os("SSH_AUTH_SOCK")?);
     sock.exists().then_some(sock)
-}
-
-fn ssh_key_files() -> Vec<PathBuf> {
-    let Some(home) = dirs::home_dir() else {
-        return Vec::new();
-    };
-    ["id_ed25519", "id_ecdsa", "id_rsa"]
-        .iter()
-        .map(|n| home.join(".ssh").join(n))
-        .filter(|p| p.is_file())
-        .collect()
 }
 
 fn token() -> Option<String> {

@@ -31,7 +31,7 @@ pub fn resolve_url(url: &str, journal_root: &Path) -> String {
 
 /// What the credential callback has tried so far (never the secrets themselves).
 #[derive(Default)]
-struct Tried {
+pub(crate) struct Tried {
     username: bool,
     agent: bool,
     keys: Option<Vec<PathBuf>>,
@@ -40,7 +40,8 @@ struct Tried {
     list: Vec<&'static str>,
 }
 
-fn ssh_key_files() -> Vec<PathBuf> {
+/// The usual private key files in `~/.ssh`, best first.
+pub(crate) fn ssh_key_files() -> Vec<PathBuf> {
     let Some(home) = dirs::home_dir() else {
         return Vec::new();
     };
@@ -51,8 +52,11 @@ fn ssh_key_files() -> Vec<PathBuf> {
         .collect()
 }
 
-fn next_credential(
-    repo: &Repository,
+/// The next credential to offer libgit2 for `url`: ssh-agent, then `~/.ssh` key files,
+/// then git's credential helper (from `config`), then `WOL_GIT_TOKEN`; each once, then
+/// an error saying what was tried, so libgit2 never loops.
+pub(crate) fn next_credential(
+    config: Option<&git2::Config>,
     tried: &mut Tried,
     url: &str,
     user_from_url: Option<&str>,
@@ -80,8 +84,8 @@ fn next_credential(
     if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
         if !tried.helper {
             tried.helper = true;
-            if let Ok(config) = repo.config()
-                && let Ok(cred) = Cred::credential_helper(&config, url, user_from_url)
+            if let Some(config) = config
+                && let Ok(cred) = Cred::credential_helper(config, url, user_from_url)
             {
                 tried.list.push("the git credential helper");
                 return Ok(cred);
@@ -125,10 +129,11 @@ pub fn push(
     }
     let mut remote = repo.remote_anonymous(url)?;
     let tried = RefCell::new(Tried::default());
+    let config = repo.config().ok();
     let rejected: RefCell<Option<String>> = RefCell::new(None);
     let mut callbacks = RemoteCallbacks::new();
     callbacks.credentials(|u, user, allowed| {
-        next_credential(repo, &mut tried.borrow_mut(), u, user, allowed)
+        next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
     });
     callbacks.push_update_reference(|_refname, status| {
         if let Some(msg) = status {
@@ -228,9 +233,10 @@ pub fn fetch(
     }
     let mut remote = repo.remote_anonymous(url)?;
     let tried = RefCell::new(Tried::default());
+    let config = repo.config().ok();
     let mut callbacks = RemoteCallbacks::new();
     callbacks.credentials(|u, user, allowed| {
-        next_credential(repo, &mut tried.borrow_mut(), u, user, allowed)
+        next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
     });
     let mut opts = git2::FetchOptions::new();
     opts.remote_callbacks(callbacks);
@@ -284,7 +290,7 @@ mod tests {
             let mut tried = Tried::default();
             let mut calls = 0;
             while next_credential(
-                &repo,
+                repo.config().ok().as_ref(),
                 &mut tried,
                 "https://example.invalid/x.git",
                 None,
