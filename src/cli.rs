@@ -69,6 +69,9 @@ pub enum Command {
     Digest(cmd::digest::DigestArgs),
     Publish(cmd::publish::PublishArgs),
     Partner(cmd::partner::PartnerArgs),
+    Follow(cmd::follow::FollowArgs),
+    Pull(cmd::pull::PullArgs),
+    Feed(cmd::feed::FeedArgs),
     Doctor(cmd::doctor::DoctorArgs),
     Import(cmd::import::ImportArgs),
     Export(cmd::export::ExportArgs),
@@ -90,6 +93,8 @@ impl Command {
                 | Command::Edit(_)
                 | Command::Rm(_)
                 | Command::Partner(_)
+                | Command::Follow(_)
+                | Command::Feed(_)
                 | Command::Import(_)
                 | Command::Export(_)
                 | Command::Completions(_)

@@ -35,6 +35,8 @@ pub struct JournalConfig {
     pub publish: PublishConfig,
     /// Partners the log is published to, by name.
     pub partners: BTreeMap<String, PartnerConfig>,
+    /// Other people's published logs this journal reads (`wol follow`), by name.
+    pub follow: BTreeMap<String, FollowConfig>,
 }
 
 impl Default for JournalConfig {
@@ -45,6 +47,7 @@ impl Default for JournalConfig {
             kinds: DEFAULT_KINDS.map(String::from).to_vec(),
             publish: PublishConfig::default(),
             partners: BTreeMap::new(),
+            follow: BTreeMap::new(),
         }
     }
 }
@@ -89,6 +92,24 @@ impl Default for PartnerConfig {
             mode: PartnerMode::Own,
             tags: Vec::new(),
             kinds: Vec::new(),
+        }
+    }
+}
+
+/// `[follow.NAME]` in `wol.toml`: a published log (a git remote holding `wol.json`)
+/// that `wol pull` fetches. Never holds credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FollowConfig {
+    pub url: String,
+    pub branch: String,
+}
+
+impl Default for FollowConfig {
+    fn default() -> Self {
+        FollowConfig {
+            url: String::new(),
+            branch: "main".into(),
         }
     }
 }
@@ -197,6 +218,11 @@ never = []
 # mode = "own"     # or "shared"
 # tags = []        # only entries with one of these tags (empty: all)
 # kinds = []       # only these kinds (empty: all)
+
+# Logs you read are added with `wol follow NAME URL`; they look like:
+# [follow.gig]
+# url = "https://codeberg.org/gig/knowledge-log.git"
+# branch = "main"
 "#,
         kinds = kinds.join(", ")
     )

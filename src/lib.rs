@@ -7,7 +7,8 @@
 //! 4. `git` commits the changed paths with git2 and keeps the index in step;
 //! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can;
 //!    `publish` filters entries per partner (`visibility`), renders them (`site`) into an
-//!    in-memory git tree and pushes it (`publish`).
+//!    in-memory git tree and pushes it (`publish`); `follow` fetches other people's
+//!    published logs into `.wol/following/` and reads their `wol.json`.
 
 pub mod cli;
 pub mod cmd;
@@ -20,6 +21,7 @@ pub mod entry;
 pub mod error;
 pub mod export;
 pub mod filter;
+pub mod follow;
 pub mod git;
 pub mod import;
 pub mod journal;

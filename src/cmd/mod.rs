@@ -5,6 +5,8 @@ pub mod digest;
 pub mod doctor;
 pub mod edit;
 pub mod export;
+pub mod feed;
+pub mod follow;
 pub mod import;
 pub mod init;
 pub mod list;
@@ -12,6 +14,7 @@ pub mod log;
 pub mod man;
 pub mod partner;
 pub mod publish;
+pub mod pull;
 pub mod rm;
 pub mod search;
 pub mod show;
@@ -70,6 +73,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Man(args) => man::run(&ctx, args),
         Command::Partner(args) => partner::run(&ctx, args),
         Command::Publish(args) => publish::run(&ctx, args),
+        Command::Follow(args) => follow::run(&ctx, args),
+        Command::Pull(args) => pull::run(&ctx, args),
+        Command::Feed(args) => feed::run(&ctx, args),
     }
 }
 

@@ -126,7 +126,8 @@ fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
 }
 
 /// Rewrite wol.toml under the lock, check that the result still loads, commit it.
-fn edit_config(
+/// Shared with `wol follow`.
+pub(super) fn edit_config(
     ctx: &Ctx,
     journal: &crate::journal::Journal,
     message: &str,
@@ -154,7 +155,7 @@ fn edit_config(
     Ok(())
 }
 
-fn validate_branch(branch: &str) -> Result<()> {
+pub(super) fn validate_branch(branch: &str) -> Result<()> {
     if git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
         Ok(())
     } else {

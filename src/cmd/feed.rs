@@ -1,0 +1,117 @@
+//! `wol feed`: the followed logs' entries, merged newest first.
+
+use std::io::{self, Write as _};
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::dates;
+use crate::error::hinted;
+use crate::follow::{self, FeedItem};
+
+/// Show what the logs you follow published, newest first
+///
+/// Reads each log's wol.json as last fetched by wol pull (no network). One line per
+/// entry: its date, the log's name, the title and tags; --json prints objects with
+/// partner, title, date, kind, tags, author and path (inside the partner's log). Logs
+/// never pulled or whose wol.json cannot be read are named on stderr and skipped.
+///
+/// Examples:
+///   wol feed -n 20
+///   wol feed --since "last monday" --from gig
+///   wol feed --tag onboarding --json
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct FeedArgs {
+    /// Show at most N entries
+    #[arg(short = 'n', long = "limit", value_name = "N")]
+    pub limit: Option<usize>,
+    /// Only entries on or after this day ("2026-11-01", "last monday", "3 weeks ago")
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only entries of this log (repeatable)
+    #[arg(long = "from", value_name = "NAME")]
+    pub from: Vec<String>,
+    /// Only entries with this tag (repeatable: any of them)
+    #[arg(short, long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+pub fn run(ctx: &Ctx, args: FeedArgs) -> Result<()> {
+    let journal = ctx.journal()?;
+    for name in &args.from {
+        if !journal.config.follow.contains_key(name) {
+            return Err(hinted(
+                format!("you do not follow `{name}`"),
+                "list followed logs with: wol follow list",
+            ));
+        }
+    }
+    if journal.config.follow.is_empty() && !ctx.global.json {
+        ctx.notice("you follow no logs yet; add one with: wol follow NAME URL");
+        return Ok(());
+    }
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| dates::parse_day(s, &ctx.now))
+        .transpose()?;
+    let tags: Vec<String> = args
+        .tags
+        .iter()
+        .map(|t| t.trim_start_matches('#').to_lowercase())
+        .collect();
+    let (mut items, problems) = follow::read_all(&journal, &args.from);
+    for problem in &problems {
+        eprintln!("warning: {problem} (skipped)\nhint: {}", problem.hint());
+    }
+    items.retain(|item| {
+        since.is_none_or(|d| item.day() >= d)
+            && (tags.is_empty() || item.tags.iter().any(|t| tags.contains(&t.to_lowercase())))
+    });
+    if let Some(n) = args.limit {
+        items.truncate(n);
+    }
+    print(ctx, &items)
+}
+
+fn print(ctx: &Ctx, items: &[FeedItem]) -> Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if ctx.global.json {
+        serde_json::to_writer_pretty(&mut out, items)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    if items.is_empty() {
+        ctx.notice("no entries from the logs you follow (fetch them with: wol pull)");
+        return Ok(());
+    }
+    let width = items.iter().map(|i| i.partner.len()).max().unwrap_or(0);
+    let color = ctx.color();
+    for item in items {
+        let tags: Vec<String> = item.tags.iter().map(|t| format!("#{t}")).collect();
+        let tags = if tags.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", tags.join(" "))
+        };
+        // Titles come from someone else's repository: no control characters reach the
+        // terminal.
+        let title: String = item.title.chars().filter(|c| !c.is_control()).collect();
+        let tags: String = tags.chars().filter(|c| !c.is_control()).collect();
+        let day = item.day();
+        if color {
+            writeln!(
+                out,
+                "\x1b[2m{day}\x1b[0m  \x1b[36m{:width$}\x1b[0m  \x1b[1m{title}\x1b[0m\x1b[33m{tags}\x1b[0m",
+                item.partner
+            )?;
+        } else {
+            writeln!(out, "{day}  {:width$}  {title}{tags}", item.partner)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! `wol pull [NAME…]`: fetch the logs this journal follows.
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::error::{hinted, report};
+use crate::follow::{self, Pulled};
+
+/// Fetch the logs you follow, so that wol feed and wol digest show what partners shared
+///
+/// Each log's branch is fetched into .wol/following/NAME.git: local state, git-ignored,
+/// apart from your journal's repository (nothing of theirs ever enters it). One log that
+/// fails does not stop the others; the exit code is 1 when any failed, with the reason
+/// and what to do. Prints one line per log (nothing with -q); safe to run from cron.
+///
+/// Examples:
+///   wol pull
+///   wol pull gig ouishare
+///   wol --journal ~/journal pull -q   # from cron, before wol digest --write
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct PullArgs {
+    /// Only these logs [default: every log you follow]
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
+    let journal = ctx.journal()?;
+    let followed = &journal.config.follow;
+    for name in &args.names {
+        if !followed.contains_key(name) {
+            return Err(hinted(
+                format!("you do not follow `{name}`"),
+                "list followed logs with: wol follow list; add one with: wol follow NAME URL",
+            ));
+        }
+    }
+    if followed.is_empty() {
+        ctx.notice("you follow no logs yet; add one with: wol follow NAME URL");
+        return Ok(());
+    }
+    let mut failed = Vec::new();
+    for (name, config) in followed {
+        if !args.names.is_empty() && !args.names.contains(name) {
+            continue;
+        }
+        match follow::pull(&journal, name, config) {
+            Ok(Pulled::UpToDate { entries }) => {
+                ctx.notice(&format!("{name}: up to date ({})", plural(entries)));
+            }
+            Ok(Pulled::Updated { new, entries }) => {
+                let new = match new {
+                    0 => "no new entries".to_string(),
+                    1 => "1 new entry".to_string(),
+                    n => format!("{n} new entries"),
+                };
+                ctx.notice(&format!("{name}: {new} ({} in all)", plural(entries)));
+            }
+            Err(e) => {
+                report(&e.context(format!("cannot pull {name}")));
+                failed.push(name.as_str());
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(hinted(
+        format!("could not pull {}", failed.join(", ")),
+        format!(
+            "see the reasons above; the other logs were pulled. Once fixed: wol pull {}",
+            failed.join(" ")
+        ),
+    ))
+}
+
+fn plural(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
