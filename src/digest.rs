@@ -12,6 +12,9 @@
 //! the streak: when it reaches back to the start of the period, the months before are
 //! read one at a time until the first day without an entry.
 //!
+//! "From partners" and "Related work" (entries of the logs the journal follows) are added
+//! by [`Digest::add_followed`] for the journal's own digest only, never for a partner's.
+//!
 //! Rendering goes through minijinja templates (`templates/digest.md`, `digest.txt`,
 //! overridable in the journal's `templates/`); HTML is the Markdown rendering through
 //! comrak with raw HTML omitted, so nothing an entry's body holds runs in a browser.
@@ -25,6 +28,7 @@ use serde::Serialize;
 
 use crate::entry::{self, Entry};
 use crate::error::hinted;
+use crate::follow;
 use crate::journal::{Journal, LoadError};
 use crate::site;
 use crate::templates;
@@ -172,6 +176,33 @@ pub struct Digest {
     pub next: Vec<Item>,
     /// Tags of the period, most used first.
     pub tags: Vec<TagCount>,
+    /// Entries of the period from the logs this journal follows, oldest first. Filled
+    /// only by [`Digest::add_followed`], which leaves a digest built for a partner alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_partners: Vec<PartnerItem>,
+    /// Those of `from_partners` that share a tag with this period's own entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_work: Vec<PartnerItem>,
+}
+
+/// An entry of a followed log, as the "From partners" and "Related work" sections list it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerItem {
+    /// The followed log's name.
+    pub partner: String,
+    pub title: String,
+    /// The entry's local date.
+    pub date: NaiveDate,
+    /// The date for people: `Sun 22 Nov`.
+    pub day: String,
+    pub kind: String,
+    pub tags: Vec<String>,
+    pub author: String,
+    /// The entry's file inside the partner's published log.
+    pub path: String,
+    /// In "Related work": the tags it shares with this period's entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shared_tags: Vec<String>,
 }
 
 /// Headline numbers.
@@ -229,6 +260,52 @@ impl Digest {
     /// True when the period has no entries (after any partner filter).
     pub fn is_empty(&self) -> bool {
         self.counts.entries == 0
+    }
+
+    /// Fill "From partners" and "Related work" from the followed logs' entries `items`
+    /// (those dated in the period are taken). A digest built for a partner (`partner` is
+    /// set: `--for`, and every published digest) is left as it is: those sections
+    /// describe other people's work, which is not ours to republish.
+    pub fn add_followed(&mut self, items: &[follow::FeedItem]) {
+        if self.partner.is_some() {
+            return;
+        }
+        let mut in_period: Vec<&follow::FeedItem> = items
+            .iter()
+            .filter(|i| self.period.contains(i.day()))
+            .collect();
+        in_period.sort_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then_with(|| a.partner.cmp(&b.partner))
+                .then_with(|| a.path.cmp(&b.path))
+        });
+        let own: Vec<String> = self.tags.iter().map(|t| t.tag.clone()).collect();
+        // Tags come from someone else's repository and are shown in code spans: no
+        // backtick or line break may end one early.
+        let clean = |tags: Vec<String>| -> Vec<String> {
+            tags.into_iter()
+                .map(|t| t.chars().filter(|c| *c != '`' && !c.is_control()).collect())
+                .collect()
+        };
+        let item = |i: &follow::FeedItem, shared_tags: Vec<String>| PartnerItem {
+            partner: i.partner.clone(),
+            title: i.title.clone(),
+            date: i.day(),
+            day: i.date.format("%a %-d %b").to_string(),
+            kind: i.kind.clone(),
+            tags: clean(i.tags.clone()),
+            author: i.author.clone(),
+            path: i.path.clone(),
+            shared_tags: clean(shared_tags),
+        };
+        for i in &in_period {
+            self.from_partners.push(item(i, Vec::new()));
+            let shared = follow::shared_tags(i, &own);
+            if !shared.is_empty() {
+                self.related_work.push(item(i, shared));
+            }
+        }
     }
 }
 
@@ -308,6 +385,8 @@ pub fn build(
         credit: Credit::default(),
         next: Vec::new(),
         tags: Vec::new(),
+        from_partners: Vec::new(),
+        related_work: Vec::new(),
     };
     // Mentions and tags keyed case-insensitively, shown as first written.
     let mut mentions: BTreeMap<String, Mention> = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! `wol doctor`'s checks: the journal (git state, lock, uncommitted and malformed entries,
-//! drafts, `wol.toml`), the user config, templates, and partners (URL, reachability,
-//! credentials). Each check says what it found and, when something is wrong, what to do.
+//! drafts, `wol.toml`), the user config, templates, partners (URL, reachability,
+//! credentials) and followed logs (pulled, `wol.json` readable). Each check says what it
+//! found and, when something is wrong, what to do.
 //!
 //! Doctor never changes anything and never prints a credential: it says only *which* kind
 //! of credential it found (an ssh-agent socket, a key file name, that `WOL_GIT_TOKEN` is set).
@@ -14,8 +15,9 @@ use std::time::Duration;
 use git2::{Direction, RemoteCallbacks, Repository, RepositoryState};
 use serde::Serialize;
 
-use crate::config::{JournalConfig, PartnerConfig, UserConfig};
+use crate::config::{FollowConfig, JournalConfig, PartnerConfig, UserConfig};
 use crate::digest;
+use crate::follow;
 use crate::journal::{self, Found, Journal};
 use crate::publish::push::{Tried, next_credential, ssh_key_files};
 use crate::templates;
@@ -156,8 +158,41 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
         for (name, partner) in &config.partners {
             checks.extend(partner_checks(root, name, partner));
         }
+        if !config.follow.is_empty()
+            && let Ok(journal) = Journal::open(root)
+        {
+            for (name, followed) in &config.follow {
+                checks.push(follow_check(&journal, name, followed));
+            }
+        }
     }
     checks
+}
+
+/// A followed log: its URL is usable, it has been pulled, and its `wol.json` reads. No
+/// network: `wol pull` is what talks to the remote, and says why when it cannot.
+fn follow_check(journal: &Journal, name: &str, followed: &FollowConfig) -> Check {
+    let label = format!("follow {name}");
+    if let Err(e) = crate::publish::partner::validate_url(&followed.url) {
+        return Check::fail(
+            &label,
+            format!("{e:#}"),
+            format!(
+                "set a valid url under [follow.{name}] in wol.toml (git@host:path, https://…, ssh://…, git://… or a path)"
+            ),
+        );
+    }
+    match follow::read(journal, name, followed) {
+        Ok(items) => Check::ok(
+            &label,
+            format!(
+                "pulled; {} {} in its wol.json",
+                items.len(),
+                if items.len() == 1 { "entry" } else { "entries" }
+            ),
+        ),
+        Err(e) => Check::warn(&label, e.to_string(), e.hint()),
+    }
 }
 
 fn user_config() -> Check {

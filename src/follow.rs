@@ -378,24 +378,13 @@ pub fn remove_from_toml(text: &str, name: &str) -> Result<String> {
     Ok(doc.to_string())
 }
 
-/// Partner entries of the days `from..=to` that share a tag with `own_tags`, each with
-/// the shared tags (as the partner wrote them). Tags compare case-insensitively.
-pub fn related<'a>(
-    items: &'a [FeedItem],
-    own_tags: &[String],
-) -> Vec<(&'a FeedItem, Vec<String>)> {
-    let own: BTreeSet<String> = own_tags.iter().map(|t| t.to_lowercase()).collect();
-    items
+/// The tags of `item` that are among `own` (as the partner wrote them); tags compare
+/// case-insensitively, as everywhere in wol.
+pub fn shared_tags(item: &FeedItem, own: &[String]) -> Vec<String> {
+    item.tags
         .iter()
-        .filter_map(|item| {
-            let shared: Vec<String> = item
-                .tags
-                .iter()
-                .filter(|t| own.contains(&t.to_lowercase()))
-                .cloned()
-                .collect();
-            (!shared.is_empty()).then_some((item, shared))
-        })
+        .filter(|t| own.iter().any(|o| o.to_lowercase() == t.to_lowercase()))
+        .cloned()
         .collect()
 }
 
@@ -447,9 +436,7 @@ mod tests {
             author: String::new(),
             path: String::new(),
         };
-        let items = [item(&["Docs", "x"]), item(&["y"])];
-        let rel = related(&items, &["docs".to_string()]);
-        assert_eq!(rel.len(), 1);
-        assert_eq!(rel[0].1, ["Docs"]);
+        assert_eq!(shared_tags(&item(&["Docs", "x"]), &["docs".to_string()]), ["Docs"]);
+        assert!(shared_tags(&item(&["y"]), &["docs".to_string()]).is_empty());
     }
 }

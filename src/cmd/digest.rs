@@ -19,8 +19,10 @@ use crate::visibility;
 /// Covers one ISO week (Monday to Sunday; default: last week) or the days --from/--to.
 /// Prints the digest (Markdown by default) on stdout; --write saves it as
 /// digests/YYYY/YYYY-Www.md and commits it, and commits nothing when it is unchanged.
-/// Private entries are included: the journal is yours. --for PARTNER shows only what
-/// that partner may see. Never prompts; safe to run from cron.
+/// Private entries are included: the journal is yours. Entries of the logs you follow
+/// (as last fetched by wol pull) appear under "From partners" and, when they share a
+/// tag with yours, "Related work". --for PARTNER shows only what that partner may see,
+/// and never other people's entries. Never prompts; safe to run from cron.
 ///
 /// Examples:
 ///   wol digest                          # last week, Markdown on stdout
@@ -107,7 +109,7 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
     let mut warn = |e: &crate::journal::LoadError| warn_malformed(e);
 
     if !args.write && !args.publish {
-        let digest = digest::build(
+        let mut digest = digest::build(
             &journal,
             &period,
             today,
@@ -115,6 +117,9 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
             &keep,
             &mut warn,
         );
+        if partner.is_none() {
+            digest.add_followed(&followed(ctx, &journal));
+        }
         if digest.is_empty() && format != Format::Json {
             ctx.notice(&format!(
                 "wol: no entries in {} ({}), nothing to summarise",
@@ -164,7 +169,8 @@ fn write(
             "wol: committed {recovered} file(s) left uncommitted earlier"
         ));
     }
-    let digest = digest::build(journal, period, today, None, keep, warn);
+    let mut digest = digest::build(journal, period, today, None, keep, warn);
+    digest.add_followed(&followed(ctx, journal));
     if digest.is_empty() {
         ctx.notice(&format!(
             "wol: no entries in {} ({}), no digest written",
@@ -206,4 +212,19 @@ fn write(
     journal.write_and_commit(&[change], &format!("digest: {}", period.label), &sig)?;
     ctx.notice(&format!("wol: wrote {rel}"));
     Ok(())
+}
+
+/// The entries of the logs the journal follows, as last pulled. A log that cannot be read
+/// is named on stderr (a never-pulled one only as a notice: it is no failure).
+fn followed(ctx: &Ctx, journal: &Journal) -> Vec<crate::follow::FeedItem> {
+    let (items, problems) = crate::follow::read_all(journal, &[]);
+    for problem in problems {
+        match problem {
+            crate::follow::ReadError::NeverPulled(_) => {
+                ctx.notice(&format!("wol: {problem}; hint: {}", problem.hint()));
+            }
+            _ => eprintln!("warning: {problem} (left out)\nhint: {}", problem.hint()),
+        }
+    }
+    items
 }
