@@ -14,6 +14,7 @@ mod crash;
 mod digest;
 mod doctor;
 mod edit_rm;
+mod follow;
 mod ergonomics;
 mod import_export;
 mod init;

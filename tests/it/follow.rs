@@ -1,0 +1,483 @@
+//! `wol follow`, `wol pull`, `wol feed`, and what they feed: the digest's "From partners"
+//! and "Related work" (never in a digest that gets published) and `wol doctor`. The
+//! partner is a real second journal that publishes with `wol publish` into a bare
+//! repository, read by path and over a loopback git-daemon.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::common::{GitDaemon, TestEnv, stderr, stdout};
+
+/// The partner's journal: three shareable entries (two in W47, one in W45) and a private
+/// one, published into `<root>/remotes/gig.git`. Returns (partner journal, bare repo).
+fn partner_log(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let gig = env.root.join("gig-journal");
+    env.wol().arg("init").arg(&gig).assert().success();
+    for args in [
+        &[
+            "Shipped the onboarding guide",
+            "-t",
+            "onboarding",
+            "-t",
+            "docs",
+            "--date",
+            "2026-11-20 10:00",
+        ][..],
+        &[
+            "Loomio vote notes",
+            "-k",
+            "learning",
+            "-t",
+            "governance",
+            "--date",
+            "2026-11-18 09:00",
+        ],
+        &["Kick-off", "-t", "meta", "--date", "2026-11-03 09:00"],
+        &[
+            "Secret plans PRIVATE-GIG-9c1",
+            "--private",
+            "-t",
+            "onboarding",
+            "--date",
+            "2026-11-19 09:00",
+        ],
+    ] {
+        gig_wol(env, &gig).arg("log").args(args).assert().success();
+    }
+    let remotes = env.root.join("remotes");
+    fs::create_dir_all(&remotes).unwrap();
+    env.git_in(&remotes, ["init", "-q", "--bare", "-b", "main", "gig.git"]);
+    let bare = remotes.join("gig.git");
+    gig_wol(env, &gig)
+        .args(["partner", "add", "everyone"])
+        .arg(&bare)
+        .assert()
+        .success();
+    gig_wol(env, &gig).args(["publish", "-q"]).assert().success();
+    (gig, bare)
+}
+
+/// `wol --journal <partner journal>`.
+fn gig_wol(env: &TestEnv, gig: &Path) -> assert_cmd::Command {
+    let mut cmd = env.wol();
+    cmd.arg("--journal").arg(gig);
+    cmd
+}
+
+/// The main journal, with one entry of its own in W47 tagged `onboarding`.
+fn main_journal(env: &TestEnv) {
+    env.init_journal();
+    env.log(&[
+        "Reviewed onboarding with the crew",
+        "-t",
+        "onboarding",
+        "--date",
+        "2026-11-19 16:00",
+    ]);
+}
+
+fn follow(env: &TestEnv, name: &str, url: &str) {
+    env.wol_j()
+        .args(["follow", name, url])
+        .assert()
+        .success();
+}
+
+fn feed_lines(env: &TestEnv, args: &[&str]) -> Vec<String> {
+    let out = env.wol_j().arg("feed").args(args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).lines().map(String::from).collect()
+}
+
+/// The blob id of `path` at the tip of `main` in the bare repo.
+fn blob_id(env: &TestEnv, bare: &Path, path: &str) -> String {
+    env.git_in(bare, ["rev-parse", &format!("main:{path}")])
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn follow_pull_and_feed_a_log_by_path() {
+    let env = TestEnv::new();
+    let (gig, bare) = partner_log(&env);
+    main_journal(&env);
+    let commits = env.commit_count();
+    follow(&env, "gig", bare.to_str().unwrap());
+    assert_eq!(env.commit_count(), commits + 1);
+    assert_eq!(env.head_subject(), "follow: add gig");
+    let toml = env.read("wol.toml");
+    assert!(
+        toml.contains(&format!(
+            "[follow.gig]\nurl = \"{}\"\nbranch = \"main\"",
+            bare.display()
+        )),
+        "{toml}"
+    );
+    assert!(toml.contains("# wol journal config"), "comments kept: {toml}");
+
+    // Never pulled: feed says so on stderr, with the hint.
+    let out = env.wol_j().arg("feed").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("gig has never been pulled") && stderr(&out).contains("wol pull"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("gig: 3 new entries"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert!(env.journal.join(".wol/following/gig.git").is_dir());
+
+    assert_eq!(
+        feed_lines(&env, &[]),
+        [
+            "2026-11-20  gig  Shipped the onboarding guide  #onboarding #docs",
+            "2026-11-18  gig  Loomio vote notes  #governance",
+            "2026-11-03  gig  Kick-off  #meta",
+        ]
+    );
+    // Filters.
+    assert_eq!(feed_lines(&env, &["-n", "1"]).len(), 1);
+    assert_eq!(feed_lines(&env, &["--since", "2026-11-10"]).len(), 2);
+    assert_eq!(
+        feed_lines(&env, &["--tag", "#Governance"]),
+        ["2026-11-18  gig  Loomio vote notes  #governance"]
+    );
+    assert_eq!(feed_lines(&env, &["--from", "gig", "--tag", "meta"]).len(), 1);
+    let out = env.wol_j().args(["feed", "--from", "nobody"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nobody"), "{}", stderr(&out));
+
+    // JSON.
+    let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let first = &items[0];
+    assert_eq!(first["partner"], "gig");
+    assert_eq!(first["title"], "Shipped the onboarding guide");
+    assert_eq!(first["kind"], "progress");
+    assert_eq!(first["author"], "Test Author");
+    assert_eq!(first["tags"], serde_json::json!(["onboarding", "docs"]));
+    assert!(
+        first["date"].as_str().unwrap().starts_with("2026-11-20T10:00:00"),
+        "{first}"
+    );
+    let path = first["path"].as_str().unwrap();
+    assert!(path.starts_with("entries/2026/11/") && path.ends_with(".md"), "{path}");
+    // The private entry never left the partner's machine.
+    assert!(!stdout(&out).contains("PRIVATE-GIG-9c1"));
+
+    // Nothing of the partner's entered the journal's repository; the state is ignored.
+    env.git_status_clean();
+    let partner_blob = blob_id(&env, &bare, path);
+    let status = env
+        .git_cmd_in(&env.journal)
+        .args(["cat-file", "-e", &partner_blob])
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the partner's blob is in the journal's objects");
+    let status = env
+        .git_cmd_in(&env.journal)
+        .args(["cat-file", "-e", &blob_id(&env, &bare, "wol.json")])
+        .status()
+        .unwrap();
+    assert!(!status.success());
+
+    // Unchanged: up to date.
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("gig: up to date"), "{}", stderr(&out));
+
+    // The partner publishes one more entry: the next pull shows it.
+    gig_wol(&env, &gig)
+        .args(["log", "Second guide draft", "-t", "docs", "--date", "2026-11-21 11:00"])
+        .assert()
+        .success();
+    gig_wol(&env, &gig).args(["publish", "-q"]).assert().success();
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("gig: 1 new entry"), "{}", stderr(&out));
+    assert_eq!(
+        feed_lines(&env, &["-n", "1"]),
+        ["2026-11-21  gig  Second guide draft  #docs"]
+    );
+    // -q: nothing at all on success.
+    let out = env.wol_j().args(["pull", "-q"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{}", stderr(&out));
+    env.git_status_clean();
+}
+
+#[test]
+fn pull_over_git_daemon_survives_a_failing_log() {
+    let env = TestEnv::new();
+    let (gig, bare) = partner_log(&env);
+    let daemon = GitDaemon::start(&env, bare.parent().unwrap());
+    main_journal(&env);
+    follow(&env, "gig", &daemon.url("gig.git"));
+    follow(&env, "gone", "git://127.0.0.1:1/x");
+
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("cannot pull gone"), "{err}");
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    assert!(err.contains("gig: 3 new entries"), "{err}");
+    assert_eq!(feed_lines(&env, &["--from", "gig"]).len(), 3);
+
+    // The good log keeps updating while the bad one keeps failing.
+    gig_wol(&env, &gig)
+        .args(["log", "Over the wire", "-t", "net", "--date", "2026-11-21 12:00"])
+        .assert()
+        .success();
+    gig_wol(&env, &gig).args(["publish", "-q"]).assert().success();
+    let out = env.wol_j().args(["pull", "-q"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr(&out).contains("gig:"), "quiet: {}", stderr(&out));
+    assert!(stderr(&out).contains("gone"), "{}", stderr(&out));
+    assert_eq!(
+        feed_lines(&env, &["-n", "1"]),
+        ["2026-11-21  gig  Over the wire  #net"]
+    );
+    // Only one log asked for: the failing one is not touched.
+    env.wol_j().args(["pull", "gig"]).assert().success();
+    env.git_status_clean();
+}
+
+#[test]
+fn the_digest_shows_partner_work_locally_and_never_publishes_it() {
+    let env = TestEnv::new();
+    let (_gig, bare) = partner_log(&env);
+    main_journal(&env);
+    follow(&env, "gig", bare.to_str().unwrap());
+    env.wol_j().args(["pull", "-q"]).assert().success();
+
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "this"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = stdout(&out);
+    let from = md.find("## From partners").expect(&md);
+    let related = md.find("## Related work").expect(&md);
+    let tags = md.find("## Tags").expect(&md);
+    assert!(from < related && related < tags, "{md}");
+    let from_section = &md[from..related];
+    assert!(from_section.contains("**gig**: Loomio vote notes — Wed 18 Nov"), "{md}");
+    assert!(
+        from_section.contains("**gig**: Shipped the onboarding guide — Fri 20 Nov · `#onboarding` `#docs`"),
+        "{md}"
+    );
+    assert!(!from_section.contains("Kick-off"), "outside the week: {md}");
+    let related_section = &md[related..tags];
+    assert!(
+        related_section.contains("**gig**: Shipped the onboarding guide — shares `#onboarding`"),
+        "{md}"
+    );
+    assert!(!related_section.contains("Loomio"), "{md}");
+
+    let text = stdout(
+        &env.wol_j()
+            .args(["digest", "--week", "this", "--format", "text"])
+            .output()
+            .unwrap(),
+    );
+    assert!(text.contains("FROM PARTNERS") && text.contains("RELATED WORK"), "{text}");
+    let json = env.json(&["digest"], &["--week", "this"]);
+    assert_eq!(json["related_work"][0]["shared_tags"], serde_json::json!(["onboarding"]));
+    assert_eq!(json["from_partners"].as_array().unwrap().len(), 2);
+
+    // For a partner: none of it.
+    let remotes = env.root.join("remotes");
+    env.git_in(&remotes, ["init", "-q", "--bare", "-b", "main", "ours.git"]);
+    let ours = remotes.join("ours.git");
+    env.wol_j()
+        .args(["partner", "add", "gig"])
+        .arg(&ours)
+        .assert()
+        .success();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "this", "--for", "gig"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shared = stdout(&out);
+    assert!(shared.contains("Reviewed onboarding with the crew"), "{shared}");
+    for absent in ["From partners", "Related work", "Loomio", "Shipped the onboarding"] {
+        assert!(!shared.contains(absent), "{absent} in {shared}");
+    }
+
+    // The journal's own written digest has them; the published one does not.
+    env.wol_j()
+        .args(["digest", "--week", "this", "--write", "-q"])
+        .assert()
+        .success();
+    assert!(env.read("digests/2026/2026-W47.md").contains("## From partners"));
+    env.wol_j().args(["publish", "-q"]).assert().success();
+    let published = env.git_in(&ours, ["show", "main:digests/2026/2026-W47.md"]);
+    assert!(published.contains("Reviewed onboarding with the crew"), "{published}");
+    for absent in ["From partners", "Related work", "Loomio", "Shipped the onboarding"] {
+        assert!(!published.contains(absent), "{absent} in {published}");
+    }
+    // Nowhere in the published tree (git grep exits 1 when nothing matches).
+    let grep = env
+        .git_cmd_in(&ours)
+        .args(["grep", "-l", "Loomio", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(grep.status.code(), Some(1), "{}", stdout(&grep));
+    env.git_status_clean();
+}
+
+#[test]
+fn the_digest_without_followed_logs_has_no_partner_sections() {
+    let env = TestEnv::new();
+    main_journal(&env);
+    let md = stdout(
+        &env.wol_j()
+            .args(["digest", "--week", "this"])
+            .output()
+            .unwrap(),
+    );
+    assert!(!md.contains("From partners") && !md.contains("Related work"), "{md}");
+    let json = env.json(&["digest"], &["--week", "this"]);
+    assert!(json.get("from_partners").is_none() && json.get("related_work").is_none());
+}
+
+#[test]
+fn doctor_warns_on_a_log_never_pulled() {
+    let env = TestEnv::new();
+    let (_gig, bare) = partner_log(&env);
+    main_journal(&env);
+    follow(&env, "gig", bare.to_str().unwrap());
+    let check = |env: &TestEnv| {
+        let out = env.wol_j().args(["doctor", "--json"]).output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+        let checks = json
+            .as_array()
+            .or_else(|| json["checks"].as_array())
+            .expect("a list of checks")
+            .clone();
+        checks
+            .into_iter()
+            .find(|c| c["name"] == "follow gig")
+            .unwrap_or_else(|| panic!("no follow check in {json}"))
+    };
+    let c = check(&env);
+    assert_eq!(c["status"], "warn", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("never been pulled"), "{c}");
+    assert!(c["fix"].as_str().unwrap().contains("wol pull gig"), "{c}");
+    let out = env.wol_j().arg("doctor").output().unwrap();
+    assert!(stdout(&out).contains("never been pulled") || stderr(&out).contains("never been pulled"));
+
+    env.wol_j().args(["pull", "-q"]).assert().success();
+    let c = check(&env);
+    assert_eq!(c["status"], "ok", "{c}");
+    assert!(c["message"].as_str().unwrap().contains("3 entries"), "{c}");
+}
+
+/// A log whose `wol.json` is from a future wol: reported by name and skipped.
+#[test]
+fn an_unreadable_wol_json_is_named_and_skipped() {
+    let env = TestEnv::new();
+    let (_gig, bare) = partner_log(&env);
+    let remotes = env.root.join("remotes");
+    env.git_in(&remotes, ["init", "-q", "--bare", "-b", "main", "future.git"]);
+    let work = env.root.join("future-work");
+    fs::create_dir_all(&work).unwrap();
+    env.git_in(&work, ["init", "-q", "-b", "main"]);
+    fs::write(
+        work.join("wol.json"),
+        "{\"schema_version\": 99, \"title\": \"x\", \"entries\": {}}\n",
+    )
+    .unwrap();
+    env.git_in(&work, ["add", "wol.json"]);
+    env.git_in(
+        &work,
+        ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "-m", "future"],
+    );
+    env.git_in(
+        &work,
+        ["push", "-q", remotes.join("future.git").to_str().unwrap(), "main"],
+    );
+    main_journal(&env);
+    follow(&env, "gig", bare.to_str().unwrap());
+    follow(&env, "future", remotes.join("future.git").to_str().unwrap());
+
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot pull future"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("schema_version 99"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("gig: 3 new entries"), "{}", stderr(&out));
+
+    let out = env.wol_j().arg("feed").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).lines().count(), 3);
+    assert!(
+        stderr(&out).contains("future") && stderr(&out).contains("schema_version 99"),
+        "{}",
+        stderr(&out)
+    );
+    let list = stdout(&env.wol_j().args(["follow", "list"]).output().unwrap());
+    assert!(list.contains("gig  ") && list.contains("3 entries"), "{list}");
+    assert!(list.contains("future  ") && list.contains("unreadable"), "{list}");
+}
+
+#[test]
+fn follow_add_list_rm() {
+    let env = TestEnv::new();
+    env.init_journal();
+    // Names and URLs follow the partners' rules; no credentials in wol.toml.
+    for (args, needle) in [
+        (&["follow", "Gig", "/srv/x.git"][..], "not a valid partner name"),
+        (&["follow", "gig", "https://me:hunter2@example.org/x.git"], "password"),
+        (&["follow", "gig", "http://example.org/x.git"], "plain http"),
+        (&["follow", "gig", "/srv/x.git", "--branch", "a..b"], "branch"),
+    ] {
+        let out = env.wol_j().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("hunter2"));
+    }
+    env.wol_j().args(["follow"]).assert().code(2);
+    let commits = env.commit_count();
+    env.wol_j()
+        .args(["follow", "add", "ouishare", "git@example.org:ouishare/log.git"])
+        .args(["--branch", "gh-pages"])
+        .assert()
+        .success();
+    follow(&env, "gig", "https://example.org/gig/log.git");
+    assert_eq!(env.commit_count(), commits + 2);
+    let out = env.wol_j().args(["follow", "gig", "/x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already"), "{}", stderr(&out));
+
+    let list = stdout(&env.wol_j().args(["follow", "list"]).output().unwrap());
+    assert_eq!(
+        list,
+        "gig  https://example.org/gig/log.git  main  never pulled\n\
+         ouishare  git@example.org:ouishare/log.git  gh-pages  never pulled\n"
+    );
+    let json = env.json(&["follow", "list"], &[]);
+    assert_eq!(json[1]["name"], "ouishare");
+    assert_eq!(json[1]["branch"], "gh-pages");
+    assert_eq!(json[1]["pulled"], false);
+
+    env.wol_j().args(["follow", "rm", "ouishare"]).assert().success();
+    assert_eq!(env.head_subject(), "follow: rm ouishare");
+    assert!(!env.read("wol.toml").contains("ouishare"));
+    let out = env.wol_j().args(["follow", "rm", "ouishare"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = env.wol_j().args(["pull", "nobody"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nobody"), "{}", stderr(&out));
+    env.git_status_clean();
+}
