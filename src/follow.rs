@@ -107,7 +107,11 @@ impl ReadError {
 }
 
 /// The entries of the fetched copy of log `name`, newest first.
-pub fn read(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Vec<FeedItem>, ReadError> {
+pub fn read(
+    journal: &Journal,
+    name: &str,
+    config: &FollowConfig,
+) -> Result<Vec<FeedItem>, ReadError> {
     let path = mirror_path(journal, name);
     if !path.exists() {
         return Err(ReadError::NeverPulled(name.to_string()));
@@ -198,7 +202,9 @@ fn read_commit(repo: &Repository, commit: Oid) -> Result<Vec<FeedItem>> {
 }
 
 fn blob_text(repo: &Repository, id: Oid, shown: &str) -> Result<String> {
-    let blob = repo.find_blob(id).with_context(|| format!("{shown} is not a file"))?;
+    let blob = repo
+        .find_blob(id)
+        .with_context(|| format!("{shown} is not a file"))?;
     String::from_utf8(blob.content().to_vec()).with_context(|| format!("{shown} is not UTF-8"))
 }
 
@@ -401,8 +407,11 @@ mod tests {
         assert_eq!(items[0].title, "A <b>");
         assert_eq!(items[0].day().to_string(), "2026-11-22");
         assert!(
-            format!("{:#}", parse_index("{\"schema_version\": 2, \"entries\": 3}").unwrap_err())
-                .contains("schema_version 2")
+            format!(
+                "{:#}",
+                parse_index("{\"schema_version\": 2, \"entries\": 3}").unwrap_err()
+            )
+            .contains("schema_version 2")
         );
         assert!(parse_index("{\"schema_version\": 1}").is_err());
         assert!(parse_index("not json").is_err());
@@ -436,7 +445,10 @@ mod tests {
             author: String::new(),
             path: String::new(),
         };
-        assert_eq!(shared_tags(&item(&["Docs", "x"]), &["docs".to_string()]), ["Docs"]);
+        assert_eq!(
+            shared_tags(&item(&["Docs", "x"]), &["docs".to_string()]),
+            ["Docs"]
+        );
         assert!(shared_tags(&item(&["y"]), &["docs".to_string()]).is_empty());
     }
 }

@@ -49,9 +49,11 @@ pub struct FollowArgs {
 #[derive(Debug, Subcommand)]
 pub enum FollowAction {
     /// Follow a published log (committed to wol.toml; fetch it with wol pull)
-    #[command(after_help = "Examples:\n  wol follow add gig https://codeberg.org/gig/knowledge-log.git\n  \
+    #[command(
+        after_help = "Examples:\n  wol follow add gig https://codeberg.org/gig/knowledge-log.git\n  \
         wol follow add ouishare git@github.com:ouishare/log.git --branch gh-pages\n  \
-        wol follow add board /srv/git/board.git")]
+        wol follow add board /srv/git/board.git"
+    )]
     Add(AddArgs),
     /// List the logs you follow, and whether each has been pulled
     #[command(after_help = "Examples:\n  wol follow list\n  wol follow list --json")]

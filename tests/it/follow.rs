@@ -53,7 +53,10 @@ fn partner_log(env: &TestEnv) -> (PathBuf, PathBuf) {
         .arg(&bare)
         .assert()
         .success();
-    gig_wol(env, &gig).args(["publish", "-q"]).assert().success();
+    gig_wol(env, &gig)
+        .args(["publish", "-q"])
+        .assert()
+        .success();
     (gig, bare)
 }
 
@@ -77,10 +80,7 @@ fn main_journal(env: &TestEnv) {
 }
 
 fn follow(env: &TestEnv, name: &str, url: &str) {
-    env.wol_j()
-        .args(["follow", name, url])
-        .assert()
-        .success();
+    env.wol_j().args(["follow", name, url]).assert().success();
 }
 
 fn feed_lines(env: &TestEnv, args: &[&str]) -> Vec<String> {
@@ -113,7 +113,10 @@ fn follow_pull_and_feed_a_log_by_path() {
         )),
         "{toml}"
     );
-    assert!(toml.contains("# wol journal config"), "comments kept: {toml}");
+    assert!(
+        toml.contains("# wol journal config"),
+        "comments kept: {toml}"
+    );
 
     // Never pulled: feed says so on stderr, with the hint.
     let out = env.wol_j().arg("feed").output().unwrap();
@@ -126,7 +129,11 @@ fn follow_pull_and_feed_a_log_by_path() {
 
     let out = env.wol_j().arg("pull").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("gig: 3 new entries"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("gig: 3 new entries"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
     assert!(env.journal.join(".wol/following/gig.git").is_dir());
 
@@ -145,8 +152,15 @@ fn follow_pull_and_feed_a_log_by_path() {
         feed_lines(&env, &["--tag", "#Governance"]),
         ["2026-11-18  gig  Loomio vote notes  #governance"]
     );
-    assert_eq!(feed_lines(&env, &["--from", "gig", "--tag", "meta"]).len(), 1);
-    let out = env.wol_j().args(["feed", "--from", "nobody"]).output().unwrap();
+    assert_eq!(
+        feed_lines(&env, &["--from", "gig", "--tag", "meta"]).len(),
+        1
+    );
+    let out = env
+        .wol_j()
+        .args(["feed", "--from", "nobody"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("nobody"), "{}", stderr(&out));
 
@@ -163,11 +177,17 @@ fn follow_pull_and_feed_a_log_by_path() {
     assert_eq!(first["author"], "Test Author");
     assert_eq!(first["tags"], serde_json::json!(["onboarding", "docs"]));
     assert!(
-        first["date"].as_str().unwrap().starts_with("2026-11-20T10:00:00"),
+        first["date"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-20T10:00:00"),
         "{first}"
     );
     let path = first["path"].as_str().unwrap();
-    assert!(path.starts_with("entries/2026/11/") && path.ends_with(".md"), "{path}");
+    assert!(
+        path.starts_with("entries/2026/11/") && path.ends_with(".md"),
+        "{path}"
+    );
     // The private entry never left the partner's machine.
     assert!(!stdout(&out).contains("PRIVATE-GIG-9c1"));
 
@@ -179,7 +199,10 @@ fn follow_pull_and_feed_a_log_by_path() {
         .args(["cat-file", "-e", &partner_blob])
         .status()
         .unwrap();
-    assert!(!status.success(), "the partner's blob is in the journal's objects");
+    assert!(
+        !status.success(),
+        "the partner's blob is in the journal's objects"
+    );
     let status = env
         .git_cmd_in(&env.journal)
         .args(["cat-file", "-e", &blob_id(&env, &bare, "wol.json")])
@@ -194,13 +217,27 @@ fn follow_pull_and_feed_a_log_by_path() {
 
     // The partner publishes one more entry: the next pull shows it.
     gig_wol(&env, &gig)
-        .args(["log", "Second guide draft", "-t", "docs", "--date", "2026-11-21 11:00"])
+        .args([
+            "log",
+            "Second guide draft",
+            "-t",
+            "docs",
+            "--date",
+            "2026-11-21 11:00",
+        ])
         .assert()
         .success();
-    gig_wol(&env, &gig).args(["publish", "-q"]).assert().success();
+    gig_wol(&env, &gig)
+        .args(["publish", "-q"])
+        .assert()
+        .success();
     let out = env.wol_j().arg("pull").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("gig: 1 new entry"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("gig: 1 new entry"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         feed_lines(&env, &["-n", "1"]),
         ["2026-11-21  gig  Second guide draft  #docs"]
@@ -208,7 +245,11 @@ fn follow_pull_and_feed_a_log_by_path() {
     // -q: nothing at all on success.
     let out = env.wol_j().args(["pull", "-q"]).output().unwrap();
     assert!(out.status.success());
-    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{}", stderr(&out));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        stderr(&out)
+    );
     env.git_status_clean();
 }
 
@@ -232,10 +273,20 @@ fn pull_over_git_daemon_survives_a_failing_log() {
 
     // The good log keeps updating while the bad one keeps failing.
     gig_wol(&env, &gig)
-        .args(["log", "Over the wire", "-t", "net", "--date", "2026-11-21 12:00"])
+        .args([
+            "log",
+            "Over the wire",
+            "-t",
+            "net",
+            "--date",
+            "2026-11-21 12:00",
+        ])
         .assert()
         .success();
-    gig_wol(&env, &gig).args(["publish", "-q"]).assert().success();
+    gig_wol(&env, &gig)
+        .args(["publish", "-q"])
+        .assert()
+        .success();
     let out = env.wol_j().args(["pull", "-q"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!stderr(&out).contains("gig:"), "quiet: {}", stderr(&out));
@@ -269,9 +320,13 @@ fn the_digest_shows_partner_work_locally_and_never_publishes_it() {
     let tags = md.find("## Tags").expect(&md);
     assert!(from < related && related < tags, "{md}");
     let from_section = &md[from..related];
-    assert!(from_section.contains("**gig**: Loomio vote notes — Wed 18 Nov"), "{md}");
     assert!(
-        from_section.contains("**gig**: Shipped the onboarding guide — Fri 20 Nov · `#onboarding` `#docs`"),
+        from_section.contains("**gig**: Loomio vote notes — Wed 18 Nov"),
+        "{md}"
+    );
+    assert!(
+        from_section
+            .contains("**gig**: Shipped the onboarding guide — Fri 20 Nov · `#onboarding` `#docs`"),
         "{md}"
     );
     assert!(!from_section.contains("Kick-off"), "outside the week: {md}");
@@ -288,9 +343,15 @@ fn the_digest_shows_partner_work_locally_and_never_publishes_it() {
             .output()
             .unwrap(),
     );
-    assert!(text.contains("FROM PARTNERS") && text.contains("RELATED WORK"), "{text}");
+    assert!(
+        text.contains("FROM PARTNERS") && text.contains("RELATED WORK"),
+        "{text}"
+    );
     let json = env.json(&["digest"], &["--week", "this"]);
-    assert_eq!(json["related_work"][0]["shared_tags"], serde_json::json!(["onboarding"]));
+    assert_eq!(
+        json["related_work"][0]["shared_tags"],
+        serde_json::json!(["onboarding"])
+    );
     assert_eq!(json["from_partners"].as_array().unwrap().len(), 2);
 
     // For a partner: none of it.
@@ -309,8 +370,16 @@ fn the_digest_shows_partner_work_locally_and_never_publishes_it() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let shared = stdout(&out);
-    assert!(shared.contains("Reviewed onboarding with the crew"), "{shared}");
-    for absent in ["From partners", "Related work", "Loomio", "Shipped the onboarding"] {
+    assert!(
+        shared.contains("Reviewed onboarding with the crew"),
+        "{shared}"
+    );
+    for absent in [
+        "From partners",
+        "Related work",
+        "Loomio",
+        "Shipped the onboarding",
+    ] {
         assert!(!shared.contains(absent), "{absent} in {shared}");
     }
 
@@ -319,11 +388,22 @@ fn the_digest_shows_partner_work_locally_and_never_publishes_it() {
         .args(["digest", "--week", "this", "--write", "-q"])
         .assert()
         .success();
-    assert!(env.read("digests/2026/2026-W47.md").contains("## From partners"));
+    assert!(
+        env.read("digests/2026/2026-W47.md")
+            .contains("## From partners")
+    );
     env.wol_j().args(["publish", "-q"]).assert().success();
     let published = env.git_in(&ours, ["show", "main:digests/2026/2026-W47.md"]);
-    assert!(published.contains("Reviewed onboarding with the crew"), "{published}");
-    for absent in ["From partners", "Related work", "Loomio", "Shipped the onboarding"] {
+    assert!(
+        published.contains("Reviewed onboarding with the crew"),
+        "{published}"
+    );
+    for absent in [
+        "From partners",
+        "Related work",
+        "Loomio",
+        "Shipped the onboarding",
+    ] {
         assert!(!published.contains(absent), "{absent} in {published}");
     }
     // Nowhere in the published tree (git grep exits 1 when nothing matches).
@@ -346,7 +426,10 @@ fn the_digest_without_followed_logs_has_no_partner_sections() {
             .output()
             .unwrap(),
     );
-    assert!(!md.contains("From partners") && !md.contains("Related work"), "{md}");
+    assert!(
+        !md.contains("From partners") && !md.contains("Related work"),
+        "{md}"
+    );
     let json = env.json(&["digest"], &["--week", "this"]);
     assert!(json.get("from_partners").is_none() && json.get("related_work").is_none());
 }
@@ -359,8 +442,8 @@ fn doctor_warns_on_a_log_never_pulled() {
     follow(&env, "gig", bare.to_str().unwrap());
     let check = |env: &TestEnv| {
         let out = env.wol_j().args(["doctor", "--json"]).output().unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
         let checks = json
             .as_array()
             .or_else(|| json["checks"].as_array())
@@ -373,10 +456,15 @@ fn doctor_warns_on_a_log_never_pulled() {
     };
     let c = check(&env);
     assert_eq!(c["status"], "warn", "{c}");
-    assert!(c["message"].as_str().unwrap().contains("never been pulled"), "{c}");
+    assert!(
+        c["message"].as_str().unwrap().contains("never been pulled"),
+        "{c}"
+    );
     assert!(c["fix"].as_str().unwrap().contains("wol pull gig"), "{c}");
     let out = env.wol_j().arg("doctor").output().unwrap();
-    assert!(stdout(&out).contains("never been pulled") || stderr(&out).contains("never been pulled"));
+    assert!(
+        stdout(&out).contains("never been pulled") || stderr(&out).contains("never been pulled")
+    );
 
     env.wol_j().args(["pull", "-q"]).assert().success();
     let c = check(&env);
@@ -390,7 +478,10 @@ fn an_unreadable_wol_json_is_named_and_skipped() {
     let env = TestEnv::new();
     let (_gig, bare) = partner_log(&env);
     let remotes = env.root.join("remotes");
-    env.git_in(&remotes, ["init", "-q", "--bare", "-b", "main", "future.git"]);
+    env.git_in(
+        &remotes,
+        ["init", "-q", "--bare", "-b", "main", "future.git"],
+    );
     let work = env.root.join("future-work");
     fs::create_dir_all(&work).unwrap();
     env.git_in(&work, ["init", "-q", "-b", "main"]);
@@ -402,11 +493,25 @@ fn an_unreadable_wol_json_is_named_and_skipped() {
     env.git_in(&work, ["add", "wol.json"]);
     env.git_in(
         &work,
-        ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "-m", "future"],
+        [
+            "-c",
+            "user.name=x",
+            "-c",
+            "user.email=x@x",
+            "commit",
+            "-q",
+            "-m",
+            "future",
+        ],
     );
     env.git_in(
         &work,
-        ["push", "-q", remotes.join("future.git").to_str().unwrap(), "main"],
+        [
+            "push",
+            "-q",
+            remotes.join("future.git").to_str().unwrap(),
+            "main",
+        ],
     );
     main_journal(&env);
     follow(&env, "gig", bare.to_str().unwrap());
@@ -414,9 +519,21 @@ fn an_unreadable_wol_json_is_named_and_skipped() {
 
     let out = env.wol_j().arg("pull").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot pull future"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("schema_version 99"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("gig: 3 new entries"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot pull future"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("schema_version 99"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("gig: 3 new entries"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = env.wol_j().arg("feed").output().unwrap();
     assert!(out.status.success());
@@ -427,8 +544,14 @@ fn an_unreadable_wol_json_is_named_and_skipped() {
         stderr(&out)
     );
     let list = stdout(&env.wol_j().args(["follow", "list"]).output().unwrap());
-    assert!(list.contains("gig  ") && list.contains("3 entries"), "{list}");
-    assert!(list.contains("future  ") && list.contains("unreadable"), "{list}");
+    assert!(
+        list.contains("gig  ") && list.contains("3 entries"),
+        "{list}"
+    );
+    assert!(
+        list.contains("future  ") && list.contains("unreadable"),
+        "{list}"
+    );
 }
 
 #[test]
@@ -437,10 +560,19 @@ fn follow_add_list_rm() {
     env.init_journal();
     // Names and URLs follow the partners' rules; no credentials in wol.toml.
     for (args, needle) in [
-        (&["follow", "Gig", "/srv/x.git"][..], "not a valid partner name"),
-        (&["follow", "gig", "https://me:hunter2@example.org/x.git"], "password"),
+        (
+            &["follow", "Gig", "/srv/x.git"][..],
+            "not a valid partner name",
+        ),
+        (
+            &["follow", "gig", "https://me:hunter2@example.org/x.git"],
+            "password",
+        ),
         (&["follow", "gig", "http://example.org/x.git"], "plain http"),
-        (&["follow", "gig", "/srv/x.git", "--branch", "a..b"], "branch"),
+        (
+            &["follow", "gig", "/srv/x.git", "--branch", "a..b"],
+            "branch",
+        ),
     ] {
         let out = env.wol_j().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -450,7 +582,12 @@ fn follow_add_list_rm() {
     env.wol_j().args(["follow"]).assert().code(2);
     let commits = env.commit_count();
     env.wol_j()
-        .args(["follow", "add", "ouishare", "git@example.org:ouishare/log.git"])
+        .args([
+            "follow",
+            "add",
+            "ouishare",
+            "git@example.org:ouishare/log.git",
+        ])
         .args(["--branch", "gh-pages"])
         .assert()
         .success();
@@ -471,10 +608,17 @@ fn follow_add_list_rm() {
     assert_eq!(json[1]["branch"], "gh-pages");
     assert_eq!(json[1]["pulled"], false);
 
-    env.wol_j().args(["follow", "rm", "ouishare"]).assert().success();
+    env.wol_j()
+        .args(["follow", "rm", "ouishare"])
+        .assert()
+        .success();
     assert_eq!(env.head_subject(), "follow: rm ouishare");
     assert!(!env.read("wol.toml").contains("ouishare"));
-    let out = env.wol_j().args(["follow", "rm", "ouishare"]).output().unwrap();
+    let out = env
+        .wol_j()
+        .args(["follow", "rm", "ouishare"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let out = env.wol_j().args(["pull", "nobody"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
