@@ -23,7 +23,7 @@ use toml_edit::{DocumentMut, Item, Table, value};
 use crate::config::FollowConfig;
 use crate::error::hinted;
 use crate::journal::Journal;
-use crate::publish::partner::{redact_url, validate_url};
+use crate::publish::partner::{redact_url, validate_name, validate_url};
 use crate::publish::push::{Tried, next_credential, resolve_url};
 use crate::publish::shared::LOGS;
 use crate::site::json::SCHEMA_VERSION;
@@ -112,14 +112,16 @@ pub fn read(
     name: &str,
     config: &FollowConfig,
 ) -> Result<Vec<FeedItem>, ReadError> {
-    let path = mirror_path(journal, name);
-    if !path.exists() {
-        return Err(ReadError::NeverPulled(name.to_string()));
-    }
     let unreadable = |reason: String| ReadError::Unreadable {
         name: name.to_string(),
         reason,
     };
+    // A hand-edited wol.toml could name `../x`: the name becomes a path.
+    validate_name(name).map_err(|e| unreadable(format!("{e:#}")))?;
+    let path = mirror_path(journal, name);
+    if !path.exists() {
+        return Err(ReadError::NeverPulled(name.to_string()));
+    }
     let repo = Repository::open_bare(&path)
         .map_err(|e| unreadable(format!("cannot open {}: {}", path.display(), e.message())))?;
     let head = match repo.refname_to_id(&branch_ref(&config.branch)) {
@@ -230,14 +232,20 @@ fn parse_index(text: &str) -> Result<Vec<FeedItem>> {
         .into_iter()
         .map(|e| FeedItem {
             partner: String::new(),
-            title: e.title,
+            title: printable(&e.title),
             date: e.date,
-            kind: e.kind,
-            tags: e.tags,
-            author: e.author,
-            path: e.path,
+            kind: printable(&e.kind),
+            tags: e.tags.iter().map(|t| printable(t)).collect(),
+            author: printable(&e.author),
+            path: printable(&e.path),
         })
         .collect())
+}
+
+/// Someone else's text with control characters dropped, so that nothing they publish can
+/// move the cursor or recolour the terminal of whoever runs `wol feed` or `wol digest`.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 fn branch_ref(branch: &str) -> String {
@@ -256,6 +264,7 @@ pub enum Pulled {
 /// Fetch log `name` into its bare repository and say what changed. Errors name the
 /// reason and carry a hint.
 pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pulled> {
+    validate_name(name)?;
     validate_url(&config.url)
         .map_err(|e| e.context(format!("{name} has an unusable URL in wol.toml")))?;
     let path = mirror_path(journal, name);
@@ -405,6 +414,8 @@ mod tests {
         let items = parse_index(text).unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].title, "A <b>");
+        let escape = text.replace("A \\u003cb\\u003e", "A\\u001b[31m red");
+        assert_eq!(parse_index(&escape).unwrap()[0].title, "A[31m red");
         assert_eq!(items[0].day().to_string(), "2026-11-22");
         assert!(
             format!(

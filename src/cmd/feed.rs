@@ -97,10 +97,8 @@ fn print(ctx: &Ctx, items: &[FeedItem]) -> Result<()> {
         } else {
             format!("  {}", tags.join(" "))
         };
-        // Titles come from someone else's repository: no control characters reach the
-        // terminal.
-        let title: String = item.title.chars().filter(|c| !c.is_control()).collect();
-        let tags: String = tags.chars().filter(|c| !c.is_control()).collect();
+        // `follow` already dropped control characters from the partner's text.
+        let title = &item.title;
         let day = item.day();
         if color {
             writeln!(

@@ -127,7 +127,8 @@ fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
     })?;
     // The fetched copy is disposable local state; a later `follow add` fetches it again.
     let mirror = follow::mirror_path(&journal, name);
-    if mirror.exists() {
+    // Only a valid name is a path inside .wol/following/.
+    if partner::validate_name(name).is_ok() && mirror.exists() {
         std::fs::remove_dir_all(&mirror).ok();
     }
     ctx.notice(&format!("stopped following {name}"));
