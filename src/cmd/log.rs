@@ -107,10 +107,12 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         None => ctx.now,
     };
     let (text, draft) = message(ctx, &journal, &args, &kind)?;
-    let entry = build_entry(ctx, &journal, &args, kind, date, &text)?;
+    // The commit's author and the entry's author are one and the same.
+    let sig = ctx.signature(&journal)?;
+    let author = sig.name().unwrap_or_default().to_string();
+    let entry = build_entry(&journal, &args, kind, date, &text, author)?;
 
     let _lock = journal.lock()?;
-    let sig = ctx.signature(&journal)?;
     let month = journal.month_dir(date.year(), date.month());
     let recovered = journal.recover(Some(&month), &sig)?;
     if recovered > 0 {
@@ -197,12 +199,12 @@ fn message(
 }
 
 fn build_entry(
-    ctx: &Ctx,
     journal: &Journal,
     args: &LogArgs,
     kind: String,
     date: chrono::DateTime<chrono::FixedOffset>,
     text: &str,
+    author: String,
 ) -> Result<Entry> {
     let text = text.trim();
     if text.is_empty() && args.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
@@ -275,7 +277,7 @@ fn build_entry(
             kind,
             tags,
             visibility,
-            author: ctx.author(journal),
+            author,
             to: args.to.clone(),
             id: None,
             extra: toml::Table::new(),
