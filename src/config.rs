@@ -191,6 +191,50 @@ pub fn expand_home(path: &Path) -> PathBuf {
     }
 }
 
+/// Add `[section.name]` with `table` to the text of a `wol.toml`, keeping the rest of the
+/// file (comments, order) as it is. `Ok(None)` when that table exists already.
+pub fn add_table(
+    text: &str,
+    section: &str,
+    name: &str,
+    table: toml_edit::Table,
+) -> Result<Option<String>> {
+    let mut doc: toml_edit::DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
+    let parent = doc
+        .entry(section)
+        .or_insert_with(|| {
+            let mut t = toml_edit::Table::new();
+            t.set_implicit(true);
+            toml_edit::Item::Table(t)
+        })
+        .as_table_mut()
+        .with_context(|| format!("`{section}` in wol.toml is not a table"))?;
+    if parent.contains_key(name) {
+        return Ok(None);
+    }
+    parent.insert(name, toml_edit::Item::Table(table));
+    Ok(Some(doc.to_string()))
+}
+
+/// Remove `[section.name]` from the text of a `wol.toml` (and the section when it ends
+/// up empty). `Ok(None)` when there is no such table.
+pub fn remove_table(text: &str, section: &str, name: &str) -> Result<Option<String>> {
+    let mut doc: toml_edit::DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
+    let Some(parent) = doc
+        .get_mut(section)
+        .and_then(toml_edit::Item::as_table_like_mut)
+    else {
+        return Ok(None);
+    };
+    if parent.remove(name).is_none() {
+        return Ok(None);
+    }
+    if parent.is_empty() {
+        doc.remove(section);
+    }
+    Ok(Some(doc.to_string()))
+}
+
 /// The text `wol init` writes: every default visible, the optional keys commented.
 pub fn default_journal_toml() -> String {
     let kinds: Vec<String> = DEFAULT_KINDS.iter().map(|k| format!("{k:?}")).collect();

@@ -10,21 +10,20 @@
 //! A log published in `shared` mode (a community repository) has no `wol.json` at its
 //! root but one per member under `logs/<member>/`; those are read too.
 
-use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use git2::{ErrorClass, ErrorCode, ObjectType, Oid, RemoteCallbacks, Repository};
+use git2::{ErrorClass, ErrorCode, ObjectType, Oid, Repository};
 use serde::{Deserialize, Serialize};
-use toml_edit::{DocumentMut, Item, Table, value};
+use toml_edit::{Table, value};
 
 use crate::config::FollowConfig;
 use crate::error::hinted;
 use crate::journal::Journal;
 use crate::publish::partner::{redact_url, validate_name, validate_url};
-use crate::publish::push::{Tried, next_credential, resolve_url};
+use crate::publish::push::resolve_url;
 use crate::publish::shared::LOGS;
 use crate::site::json::SCHEMA_VERSION;
 
@@ -313,21 +312,8 @@ pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pull
 
 /// Fetch `branch` of `url` into `local_ref`, replacing it (the copy is a mirror).
 fn fetch(repo: &Repository, url: &str, branch: &str, local_ref: &str) -> Result<()> {
-    let shown = redact_url(url);
-    let mut remote = repo.remote_anonymous(url)?;
-    let tried = RefCell::new(Tried::default());
-    let config = repo.config().ok();
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(|u, user, allowed| {
-        next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
-    });
-    let mut opts = git2::FetchOptions::new();
-    opts.remote_callbacks(callbacks);
-    opts.download_tags(git2::AutotagOption::None);
-    let refspec = format!("+{}:{local_ref}", branch_ref(branch));
-    remote
-        .fetch(&[refspec.as_str()], Some(&mut opts), None)
-        .map_err(|e| fetch_error(&e, &shown))
+    crate::publish::push::fetch_into(repo, url, branch, local_ref)
+        .map_err(|e| fetch_error(&e, &redact_url(url)))
 }
 
 fn fetch_error(e: &git2::Error, shown: &str) -> anyhow::Error {
@@ -347,50 +333,25 @@ fn fetch_error(e: &git2::Error, shown: &str) -> anyhow::Error {
 /// Add `[follow.NAME]` to the text of a `wol.toml`, keeping everything else as it is.
 /// Fails when the name is followed already.
 pub fn add_to_toml(text: &str, name: &str, config: &FollowConfig) -> Result<String> {
-    let mut doc: DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
-    let follow = doc
-        .entry("follow")
-        .or_insert_with(|| {
-            let mut t = Table::new();
-            t.set_implicit(true);
-            Item::Table(t)
-        })
-        .as_table_mut()
-        .context("`follow` in wol.toml is not a table")?;
-    if follow.contains_key(name) {
-        return Err(hinted(
-            format!("you follow `{name}` already"),
-            format!("remove it first with: wol follow rm {name}"),
-        ));
-    }
     let mut table = Table::new();
     table.insert("url", value(config.url.as_str()));
     table.insert("branch", value(config.branch.as_str()));
-    follow.insert(name, Item::Table(table));
-    Ok(doc.to_string())
+    crate::config::add_table(text, "follow", name, table)?.ok_or_else(|| {
+        hinted(
+            format!("you follow `{name}` already"),
+            format!("remove it first with: wol follow rm {name}"),
+        )
+    })
 }
 
 /// Remove `[follow.NAME]` from the text of a `wol.toml`. Fails when there is none.
 pub fn remove_from_toml(text: &str, name: &str) -> Result<String> {
-    let mut doc: DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
-    let follow = doc.get_mut("follow").and_then(Item::as_table_like_mut);
-    let removed = match follow {
-        Some(t) => {
-            let removed = t.remove(name);
-            if t.is_empty() {
-                doc.remove("follow");
-            }
-            removed
-        }
-        None => None,
-    };
-    if removed.is_none() {
-        return Err(hinted(
+    crate::config::remove_table(text, "follow", name)?.ok_or_else(|| {
+        hinted(
             format!("you do not follow `{name}`"),
             "list followed logs with: wol follow list",
-        ));
-    }
-    Ok(doc.to_string())
+        )
+    })
 }
 
 /// The tags of `item` that are among `own` (as the partner wrote them); tags compare

@@ -4,10 +4,10 @@
 //! A partner URL never carries a password or token: credentials come from ssh-agent, key
 //! files, git credential helpers or `WOL_GIT_TOKEN` at push time (see [`super::push`]).
 
-use anyhow::{Context as _, Result};
-use toml_edit::{Array, DocumentMut, Item, Table, value};
+use anyhow::Result;
+use toml_edit::{Array, Table, value};
 
-use crate::config::{PartnerConfig, PartnerMode};
+use crate::config::{self, PartnerConfig, PartnerMode};
 use crate::error::hinted;
 use crate::publish::scan;
 
@@ -143,22 +143,6 @@ pub fn redact_url(url: &str) -> String {
 /// Add `[partners.NAME]` to the text of a `wol.toml`, keeping everything else as it is.
 /// Fails when the partner exists already.
 pub fn add_to_toml(text: &str, name: &str, partner: &PartnerConfig) -> Result<String> {
-    let mut doc: DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
-    let partners = doc
-        .entry("partners")
-        .or_insert_with(|| {
-            let mut t = Table::new();
-            t.set_implicit(true);
-            Item::Table(t)
-        })
-        .as_table_mut()
-        .context("`partners` in wol.toml is not a table")?;
-    if partners.contains_key(name) {
-        return Err(hinted(
-            format!("partner `{name}` exists already"),
-            format!("remove it first with: wol partner rm {name}"),
-        ));
-    }
     let mut table = Table::new();
     table.insert("url", value(partner.url.as_str()));
     table.insert("branch", value(partner.branch.as_str()));
@@ -169,24 +153,22 @@ pub fn add_to_toml(text: &str, name: &str, partner: &PartnerConfig) -> Result<St
     table.insert("mode", value(mode));
     table.insert("tags", value(string_array(&partner.tags)));
     table.insert("kinds", value(string_array(&partner.kinds)));
-    partners.insert(name, Item::Table(table));
-    Ok(doc.to_string())
+    config::add_table(text, "partners", name, table)?.ok_or_else(|| {
+        hinted(
+            format!("partner `{name}` exists already"),
+            format!("remove it first with: wol partner rm {name}"),
+        )
+    })
 }
 
 /// Remove `[partners.NAME]` from the text of a `wol.toml`. Fails when there is none.
 pub fn remove_from_toml(text: &str, name: &str) -> Result<String> {
-    let mut doc: DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
-    let removed = doc
-        .get_mut("partners")
-        .and_then(Item::as_table_like_mut)
-        .and_then(|t| t.remove(name));
-    if removed.is_none() {
-        return Err(hinted(
+    config::remove_table(text, "partners", name)?.ok_or_else(|| {
+        hinted(
             format!("there is no partner `{name}`"),
             "list partners with: wol partner list",
-        ));
-    }
-    Ok(doc.to_string())
+        )
+    })
 }
 
 fn string_array(items: &[String]) -> Array {

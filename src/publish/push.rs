@@ -231,6 +231,24 @@ pub fn fetch(
     if let Ok(mut r) = repo.find_reference(local_ref) {
         r.delete()?;
     }
+    fetch_into(repo, url, branch, local_ref)
+        .map_err(|e| transport_error(e, &shown, "fetch from"))?;
+    match repo.refname_to_id(local_ref) {
+        Ok(oid) => Ok(Some(oid)),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Fetch `branch` of `url` into `local_ref` (forced: the local ref mirrors the remote),
+/// with the guarded credential callback. The git2 error is left to the caller, which
+/// knows what to tell the person.
+pub(crate) fn fetch_into(
+    repo: &Repository,
+    url: &str,
+    branch: &str,
+    local_ref: &str,
+) -> Result<(), git2::Error> {
     let mut remote = repo.remote_anonymous(url)?;
     let tried = RefCell::new(Tried::default());
     let config = repo.config().ok();
@@ -242,15 +260,7 @@ pub fn fetch(
     opts.remote_callbacks(callbacks);
     opts.download_tags(git2::AutotagOption::None);
     let refspec = format!("+refs/heads/{branch}:{local_ref}");
-    remote
-        .fetch(&[refspec.as_str()], Some(&mut opts), None)
-        .map_err(|e| transport_error(e, &shown, "fetch from"))?;
-    drop(opts);
-    match repo.refname_to_id(local_ref) {
-        Ok(oid) => Ok(Some(oid)),
-        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    remote.fetch(&[refspec.as_str()], Some(&mut opts), None)
 }
 
 /// True when `err` is the "remote has commits we did not publish" rejection.
