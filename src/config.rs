@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry::Visibility;
 use crate::error::hinted;
+use toml_edit::{Array, Table, value};
 
 /// The kinds a new journal starts with.
 pub const DEFAULT_KINDS: [&str; 5] = ["progress", "learning", "help", "decision", "credit"];
@@ -25,6 +26,9 @@ pub const DEFAULT_KINDS: [&str; 5] = ["progress", "learning", "help", "decision"
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JournalConfig {
+    /// The journal's stable random id, written by `wol init` and never changed: it makes
+    /// feed ids unique and marks this journal's folder in a shared community repo.
+    pub id: Option<String>,
     /// Author of new entries (overrides the user config and git's `user.name`).
     pub author: Option<String>,
     /// Visibility of new entries when no flag says otherwise.
@@ -37,17 +41,37 @@ pub struct JournalConfig {
     pub partners: BTreeMap<String, PartnerConfig>,
     /// Other people's published logs this journal reads (`wol follow`), by name.
     pub follow: BTreeMap<String, FollowConfig>,
+    /// How remote operations behave.
+    pub remote: RemoteConfig,
+}
+
+/// `[remote]` in `wol.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemoteConfig {
+    /// Seconds to wait for a server to connect or to answer (publish, pull, doctor).
+    pub timeout: u64,
+}
+
+impl Default for RemoteConfig {
+    fn default() -> Self {
+        RemoteConfig {
+            timeout: crate::remote::DEFAULT_TIMEOUT.as_secs(),
+        }
+    }
 }
 
 impl Default for JournalConfig {
     fn default() -> Self {
         JournalConfig {
+            id: None,
             author: None,
             default_visibility: Visibility::Public,
             kinds: DEFAULT_KINDS.map(String::from).to_vec(),
             publish: PublishConfig::default(),
             partners: BTreeMap::new(),
             follow: BTreeMap::new(),
+            remote: RemoteConfig::default(),
         }
     }
 }
@@ -58,6 +82,9 @@ impl Default for JournalConfig {
 pub struct PublishConfig {
     /// Regular expressions that must never appear in a published entry.
     pub never: Vec<String>,
+    /// The folder name (`logs/<slug>/`) in shared community repos; default: the
+    /// author's name as a slug.
+    pub slug: Option<String>,
 }
 
 /// How a partner's remote is written to.
@@ -115,18 +142,94 @@ impl Default for FollowConfig {
 }
 
 impl JournalConfig {
+    /// What parsing an entry of this journal needs to know.
+    pub fn schema(&self) -> crate::entry::Schema<'_> {
+        crate::entry::Schema {
+            kinds: &self.kinds,
+            default_visibility: self.default_visibility,
+        }
+    }
+
     /// Read and validate a `wol.toml`.
     pub fn load(path: &Path) -> Result<JournalConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let config: JournalConfig = parse_toml(&text, path)?;
-        if config.kinds.is_empty() {
+        let mut config: JournalConfig = parse_toml(&text, path)?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// Parse a `wol.toml` without [`JournalConfig::load`]'s checks: `wol doctor` uses it
+    /// to go on checking each partner after reporting what is wrong with the file.
+    pub fn load_unchecked(path: &Path) -> Result<JournalConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        parse_toml(&text, path)
+    }
+
+    /// The checks `partner add` and `follow add` make, applied to a file edited by hand
+    /// too: names that become refs and folders, URLs without credentials or option-like
+    /// text, branches that are valid refs, tags normalised. Errors name the file and key.
+    fn validate(&mut self, path: &Path) -> Result<()> {
+        let at = |key: String, e: anyhow::Error| {
+            let hint = crate::error::hint_of(&e)
+                .unwrap_or_else(|| format!("fix `{key}` in {}", path.display()));
+            hinted(format!("{}: `{key}`: {e}", path.display()), hint)
+        };
+        if self.kinds.is_empty() {
             return Err(hinted(
                 format!("{}: `kinds` is empty", path.display()),
                 format!("list at least one kind, e.g. kinds = {:?}", DEFAULT_KINDS),
             ));
         }
-        Ok(config)
+        if let Some(id) = &self.id
+            && !crate::identity::valid_journal_id(id)
+        {
+            return Err(hinted(
+                format!("{}: `id` is not a journal id", path.display()),
+                "wol init writes it (32 hex digits) and it never changes; restore the old value from git log -p wol.toml",
+            ));
+        }
+        if let Some(slug) = &self.publish.slug
+            && (slug.is_empty() || crate::entry::slugify(slug) != *slug)
+        {
+            return Err(hinted(
+                format!("{}: [publish] slug {slug:?} is not a slug", path.display()),
+                format!(
+                    "use lower-case letters, digits and -, e.g. {:?}",
+                    crate::entry::slugify(slug)
+                ),
+            ));
+        }
+        if self.remote.timeout == 0 {
+            return Err(hinted(
+                format!(
+                    "{}: [remote] timeout must be at least 1 (seconds)",
+                    path.display()
+                ),
+                "the default is 30",
+            ));
+        }
+        for (name, p) in &mut self.partners {
+            use crate::remote;
+            remote::validate_name(name).map_err(|e| at(format!("partners.{name}"), e))?;
+            remote::validate_url(&p.url).map_err(|e| at(format!("partners.{name}.url"), e))?;
+            remote::validate_branch(&p.branch)
+                .map_err(|e| at(format!("partners.{name}.branch"), e))?;
+            p.tags = p
+                .tags
+                .iter()
+                .filter_map(|t| crate::entry::normalize_tag(t))
+                .collect();
+        }
+        for (name, f) in &self.follow {
+            use crate::remote;
+            remote::validate_name(name).map_err(|e| at(format!("follow.{name}"), e))?;
+            remote::validate_url(&f.url).map_err(|e| at(format!("follow.{name}.url"), e))?;
+            remote::validate_branch(&f.branch)
+                .map_err(|e| at(format!("follow.{name}.branch"), e))?;
+        }
+        Ok(())
     }
 }
 
@@ -235,14 +338,57 @@ pub fn remove_table(text: &str, section: &str, name: &str) -> Result<Option<Stri
     Ok(Some(doc.to_string()))
 }
 
+/// Add `[partners.NAME]` to the text of a `wol.toml`, keeping everything else as it is.
+/// Fails when the partner exists already.
+pub fn add_partner(text: &str, name: &str, partner: &PartnerConfig) -> Result<String> {
+    let mut table = Table::new();
+    table.insert("url", value(partner.url.as_str()));
+    table.insert("branch", value(partner.branch.as_str()));
+    let mode = match partner.mode {
+        PartnerMode::Own => "own",
+        PartnerMode::Shared => "shared",
+    };
+    table.insert("mode", value(mode));
+    table.insert("tags", value(string_array(&partner.tags)));
+    table.insert("kinds", value(string_array(&partner.kinds)));
+    add_table(text, "partners", name, table)?.ok_or_else(|| {
+        hinted(
+            format!("partner `{name}` exists already"),
+            format!("remove it first with: wol partner rm {name}"),
+        )
+    })
+}
+
+/// Remove `[partners.NAME]` from the text of a `wol.toml`. Fails when there is none.
+pub fn remove_partner(text: &str, name: &str) -> Result<String> {
+    remove_table(text, "partners", name)?.ok_or_else(|| {
+        hinted(
+            format!("there is no partner `{name}`"),
+            "list partners with: wol partner list",
+        )
+    })
+}
+
+fn string_array(items: &[String]) -> Array {
+    items.iter().map(String::as_str).collect()
+}
+
 /// The text `wol init` writes: every default visible, the optional keys commented.
-pub fn default_journal_toml() -> String {
+pub fn default_journal_toml(id: &str, author: Option<&str>) -> String {
     let kinds: Vec<String> = DEFAULT_KINDS.iter().map(|k| format!("{k:?}")).collect();
+    let author = match author {
+        Some(a) => format!("author = {}", toml_edit::value(a).to_string().trim()),
+        None => "# author = \"Your Name\"".to_string(),
+    };
     format!(
         r#"# wol journal config. Documented in wol's README; `wol doctor` checks it.
 
-# Author of new entries. Default: the user config's author, then git's user.name.
-# author = "Your Name"
+# This journal's id: marks your feeds and your folder in shared community repos.
+# Written once by `wol init`; never change it.
+id = "{id}"
+
+# Author of new entries and commits ($WOL_AUTHOR overrides it).
+{author}
 
 # Visibility of new entries: "public" (every partner), "partners" (partners named in
 # `to`, or all), "private" (never published). Override per entry with --private etc.
@@ -268,7 +414,8 @@ never = []
 # url = "https://codeberg.org/gig/knowledge-log.git"
 # branch = "main"
 "#,
-        kinds = kinds.join(", ")
+        kinds = kinds.join(", "),
+        id = id,
     )
 }
 
@@ -278,8 +425,19 @@ mod tests {
 
     #[test]
     fn the_written_default_parses_to_the_built_in_default() {
-        let parsed: JournalConfig = toml::from_str(&default_journal_toml()).unwrap();
-        assert_eq!(parsed, JournalConfig::default());
+        let parsed: JournalConfig = toml::from_str(&default_journal_toml(
+            "0123456789abcdef",
+            Some("Ann \"A\" Lee"),
+        ))
+        .unwrap();
+        assert_eq!(
+            parsed,
+            JournalConfig {
+                id: Some("0123456789abcdef".into()),
+                author: Some("Ann \"A\" Lee".into()),
+                ..JournalConfig::default()
+            }
+        );
     }
 
     #[test]
@@ -291,5 +449,28 @@ mod tests {
             err.contains("colour") && err.contains("/j/wol.toml:1"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn editing_keeps_comments() {
+        let text = "# my journal\nkinds = [\"progress\"] # only this\n\n[publish]\nnever = []\n";
+        let p = PartnerConfig {
+            url: "/srv/x.git".into(),
+            tags: vec!["rust".into()],
+            ..PartnerConfig::default()
+        };
+        let added = add_partner(text, "gig", &p).unwrap();
+        assert!(added.starts_with(text), "{added}");
+        assert!(
+            added.contains("[partners.gig]\nurl = \"/srv/x.git\""),
+            "{added}"
+        );
+        let parsed: JournalConfig = toml::from_str(&added).unwrap();
+        assert_eq!(parsed.partners["gig"], p);
+        assert!(add_partner(&added, "gig", &p).is_err());
+        let removed = remove_partner(&added, "gig").unwrap();
+        assert!(removed.contains("# my journal") && removed.contains("# only this"));
+        assert!(!removed.contains("gig"), "{removed}");
+        assert!(remove_partner(&removed, "gig").is_err());
     }
 }

@@ -6,20 +6,18 @@
 //! Doctor never changes anything and never prints a credential: it says only *which* kind
 //! of credential it found (an ssh-agent socket, a key file name, that `WOL_GIT_TOKEN` is set).
 
-use std::collections::BTreeMap;
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use git2::{Direction, RemoteCallbacks, Repository, RepositoryState};
+use git2::{Repository, RepositoryState};
 use serde::Serialize;
 
 use crate::config::{FollowConfig, JournalConfig, PartnerConfig, UserConfig};
 use crate::digest;
 use crate::follow;
 use crate::journal::{self, Found, Journal};
-use crate::publish::push::{Tried, next_credential, ssh_key_files};
+use crate::remote::{self, UrlKind, credentials::ssh_key_files};
 use crate::templates;
 
 /// How long a partner's remote may take to answer before it counts as unreachable.
@@ -124,9 +122,12 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
             checks.push(Check::fail(
                 "config",
                 format!("{e:#}"),
-                format!("fix or remove that key in {}", config_path.display()),
+                crate::error::hint_of(&e).unwrap_or_else(|| {
+                    format!("fix or remove that key in {}", config_path.display())
+                }),
             ));
-            None
+            // Go on with what parses, so each partner's own problem is named too.
+            JournalConfig::load_unchecked(&config_path).ok()
         }
     };
     let repo = match git_state(root) {
@@ -144,10 +145,11 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
         checks.push(uncommitted(root, repo));
     }
     checks.push(drafts(root));
-    let kinds = config
-        .as_ref()
-        .map_or_else(|| JournalConfig::default().kinds, |c| c.kinds.clone());
-    checks.push(entries(root, &kinds));
+    let fallback = JournalConfig::default();
+    checks.push(entries(
+        root,
+        &config.as_ref().unwrap_or(&fallback).schema(),
+    ));
     if repo.is_some()
         && config.is_some()
         && let Ok(journal) = Journal::open(root)
@@ -173,7 +175,7 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
 /// network: `wol pull` is what talks to the remote, and says why when it cannot.
 fn follow_check(journal: &Journal, name: &str, followed: &FollowConfig) -> Check {
     let label = format!("follow {name}");
-    if let Err(e) = crate::publish::partner::validate_url(&followed.url) {
+    if let Err(e) = remote::validate_url(&followed.url) {
         return Check::fail(
             &label,
             format!("{e:#}"),
@@ -354,7 +356,7 @@ fn drafts(root: &Path) -> Check {
 }
 
 /// Every entry file parses. Reads them all: doctor may be O(n).
-fn entries(root: &Path, kinds: &[String]) -> Check {
+fn entries(root: &Path, schema: &crate::entry::Schema<'_>) -> Check {
     let mut files = Vec::new();
     walk_md(&root.join(journal::ENTRIES_DIR), &mut files);
     files.sort();
@@ -363,7 +365,7 @@ fn entries(root: &Path, kinds: &[String]) -> Check {
         let rel = path.strip_prefix(root).unwrap_or(path);
         match fs::read(path) {
             Ok(bytes) => {
-                if let Err(e) = crate::entry::Entry::parse(&bytes, kinds) {
+                if let Err(e) = crate::entry::Entry::parse(&bytes, schema) {
                     bad.push(format!("{}:{}: {}", rel.display(), e.line, e.message));
                 }
             }
@@ -518,57 +520,27 @@ pub enum Transport {
     Git,
 }
 
-/// Classify a partner URL; `Err` says why it cannot be used.
-pub fn transport(root: &Path, url: &str) -> Result<Transport, String> {
-    let url = url.trim();
-    if url.is_empty() {
-        return Err("the URL is empty".into());
-    }
-    if let Some((scheme, _)) = url.split_once("://") {
-        let parsed =
-            url::Url::parse(url).map_err(|e| format!("{url:?} is not a valid URL: {e}"))?;
-        return match scheme {
-            "file" => parsed
-                .to_file_path()
-                .map(Transport::Local)
-                .map_err(|()| format!("{url:?} is not a local file URL")),
-            "ssh" | "git+ssh" | "ssh+git" => Ok(Transport::Ssh),
-            "https" | "http" => Ok(Transport::Https),
-            "git" => Ok(Transport::Git),
-            other => Err(format!("unsupported URL scheme `{other}`")),
-        };
-    }
-    // scp-like `user@host:path` (but not a Windows-ish `C:\` or a path with a `/` first).
-    if let Some((host, path)) = url.split_once(':') {
-        if !host.contains('/') && !host.is_empty() && !path.is_empty() {
-            return Ok(Transport::Ssh);
-        }
-        if !host.contains('/') {
-            return Err(format!("{url:?} is neither a URL nor user@host:path"));
-        }
-    }
-    Ok(Transport::Local(root.join(url)))
-}
-
 fn partner_checks(root: &Path, name: &str, partner: &PartnerConfig) -> Vec<Check> {
     let label = format!("partner {name}");
-    let transport = match transport(root, &partner.url) {
-        Ok(t) => t,
-        Err(why) => {
+    // The same rule publish applies: doctor asks it instead of keeping its own.
+    let kind = match remote::validate_url(&partner.url) {
+        Ok(kind) => kind,
+        Err(e) => {
             return vec![Check::fail(
                 &label,
-                why,
-                format!(
-                    "set a valid url under [partners.{name}] in wol.toml (git@host:path, https://…, ssh://…, git://… or a path)"
-                ),
+                format!("{e:#}"),
+                crate::error::hint_of(&e).unwrap_or_else(|| {
+                    format!("set a valid url under [partners.{name}] in wol.toml")
+                }),
             )];
         }
     };
-    let reach = match &transport {
-        Transport::Local(path) => local_remote(&label, path),
-        _ => network_remote(&label, &partner.url, &partner.branch),
+    let url = remote::resolve_url(&partner.url, root);
+    let reach = match remote::local_path(&url) {
+        Some(path) => local_remote(&label, &path),
+        None => network_remote(&label, &url, &partner.branch),
     };
-    vec![reach, credentials(name, &transport)]
+    vec![reach, credentials(name, kind)]
 }
 
 fn local_remote(label: &str, path: &Path) -> Check {
@@ -592,62 +564,25 @@ fn local_remote(label: &str, path: &Path) -> Check {
     }
 }
 
-/// Connect to the remote and list its refs, giving up after [`REMOTE_TIMEOUT`]. The
-/// connection runs on its own thread: libgit2's timeout knobs are `unsafe` to set and this
-/// crate forbids `unsafe`, and a thread bounds DNS, connect and handshake alike. A thread
-/// still stuck at the deadline ends with the process.
+/// Connect to the remote and list its branches through [`remote::branches`], with the
+/// timeouts every remote operation has.
 fn network_remote(label: &str, url: &str, branch: &str) -> Check {
-    let (tx, rx) = mpsc::channel();
-    let owned = url.to_string();
-    std::thread::spawn(move || {
-        let _ = tx.send(list_remote(&owned));
-    });
-    match rx.recv_timeout(REMOTE_TIMEOUT) {
-        Ok(Ok(heads)) => {
-            let wanted = format!("refs/heads/{branch}");
-            if heads.contains_key(&wanted) {
-                Check::ok(label, format!("{url} answers; branch {branch} exists"))
+    let shown = remote::redact_url(url);
+    match remote::branches(url) {
+        Ok(heads) => {
+            if heads.iter().any(|h| h == branch) {
+                Check::ok(label, format!("{shown} answers; branch {branch} exists"))
             } else {
                 Check::ok(
                     label,
                     format!(
-                        "{url} answers; branch {branch} does not exist yet (the first publish creates it)"
+                        "{shown} answers; branch {branch} does not exist yet (the first publish creates it)"
                     ),
                 )
             }
         }
-        Ok(Err(e)) => Check::fail(
-            label,
-            format!("cannot reach {url}: {e}"),
-            "check the URL, your network and your credentials (e.g. git ls-remote URL)",
-        ),
-        Err(_) => Check::fail(
-            label,
-            format!("{url} did not answer within {} s", REMOTE_TIMEOUT.as_secs()),
-            "check the URL and your network; try: git ls-remote URL",
-        ),
+        Err(e) => Check::fail(label, e.to_string(), e.hint()),
     }
-}
-
-/// The remote's refs, by name.
-fn list_remote(url: &str) -> Result<BTreeMap<String, git2::Oid>, String> {
-    let mut remote = git2::Remote::create_detached(url).map_err(|e| e.message().to_string())?;
-    let mut callbacks = RemoteCallbacks::new();
-    let mut tried = Tried::default();
-    let git_config = git2::Config::open_default().ok();
-    callbacks.credentials(move |url, username, allowed| {
-        next_credential(git_config.as_ref(), &mut tried, url, username, allowed)
-    });
-    let conn = remote
-        .connect_auth(Direction::Fetch, Some(callbacks), None)
-        .map_err(|e| e.message().to_string())?;
-    let heads = conn
-        .list()
-        .map_err(|e| e.message().to_string())?
-        .iter()
-        .map(|h| (h.name().to_string(), h.oid()))
-        .collect();
-    Ok(heads)
 }
 
 fn ssh_agent() -> Option<PathBuf> {
@@ -662,12 +597,12 @@ fn token() -> Option<String> {
 }
 
 /// Which credentials a push would use; names the kind, never the secret.
-fn credentials(name: &str, transport: &Transport) -> Check {
+fn credentials(name: &str, kind: UrlKind) -> Check {
     let label = format!("partner {name} credentials");
-    match transport {
-        Transport::Local(_) => Check::ok(&label, "none needed (local repository)"),
-        Transport::Git => Check::ok(&label, "none needed (git:// protocol)"),
-        Transport::Ssh => {
+    match kind {
+        UrlKind::Local => Check::ok(&label, "none needed (local repository)"),
+        UrlKind::Git => Check::ok(&label, "none needed (git:// protocol)"),
+        UrlKind::Ssh => {
             if ssh_agent().is_some() {
                 Check::ok(&label, "ssh-agent is running (SSH_AUTH_SOCK)")
             } else if let Some(key) = ssh_key_files().first() {
@@ -680,7 +615,7 @@ fn credentials(name: &str, transport: &Transport) -> Check {
                 )
             }
         }
-        Transport::Https => {
+        UrlKind::Https => {
             let helper = git2::Config::open_default()
                 .ok()
                 .and_then(|c| c.get_string("credential.helper").ok())

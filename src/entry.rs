@@ -88,9 +88,19 @@ impl ParseError {
 
 const DELIMITER: &str = "+++";
 
+/// What a journal says about its entries that parsing needs: the allowed kinds, and the
+/// visibility an entry without a `visibility` key takes (the journal's
+/// `default_visibility`, so a missing key can never make an entry more public than the
+/// journal's owner chose).
+#[derive(Debug, Clone, Copy)]
+pub struct Schema<'a> {
+    pub kinds: &'a [String],
+    pub default_visibility: Visibility,
+}
+
 impl Entry {
-    /// Parse an entry file. `kinds` is the journal's list of allowed kinds.
-    pub fn parse(bytes: &[u8], kinds: &[String]) -> Result<Entry, ParseError> {
+    /// Parse an entry file against the journal's [`Schema`].
+    pub fn parse(bytes: &[u8], schema: &Schema<'_>) -> Result<Entry, ParseError> {
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let line = bytes[..e.valid_up_to()]
                 .iter()
@@ -101,7 +111,7 @@ impl Entry {
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let (front, body) = split_front_matter(text)?;
-        let meta = parse_meta(front, kinds)?;
+        let meta = parse_meta(front, schema)?;
         Ok(Entry {
             meta,
             body: body.to_string(),
@@ -154,9 +164,15 @@ impl Entry {
             .collect()
     }
 
-    /// True when the entry carries the tag (front matter or body), case-insensitively.
+    /// True when the entry carries the tag (front matter or body), case-insensitively;
+    /// `tag` is normalised first, so `#Docs` and `docs` are the same tag.
     pub fn has_tag(&self, tag: &str) -> bool {
-        self.all_tags().iter().any(|t| t.eq_ignore_ascii_case(tag))
+        let Some(tag) = normalize_tag(tag) else {
+            return false;
+        };
+        self.all_tags()
+            .iter()
+            .any(|t| t.to_lowercase() == tag.to_lowercase())
     }
 
     /// The text of a `## Heading` section of the body, if present and not empty.
@@ -218,7 +234,8 @@ fn key_line(front: &str, key: &str) -> usize {
         .map_or(1, |i| i + 2)
 }
 
-fn parse_meta(front: &str, kinds: &[String]) -> Result<Meta, ParseError> {
+fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
+    let kinds = schema.kinds;
     let mut table: toml::Table = toml::from_str(front).map_err(|e| {
         let line = e.span().map_or(0, |s| {
             front[..s.start.min(front.len())].matches('\n').count()
@@ -243,7 +260,7 @@ fn parse_meta(front: &str, kinds: &[String]) -> Result<Meta, ParseError> {
     let author = take_str("author", false)?.unwrap_or_default();
     let id = take_str("id", false)?;
     let visibility = match take_str("visibility", false)? {
-        None => Visibility::Public,
+        None => schema.default_visibility,
         Some(v) => Visibility::parse(&v).ok_or_else(|| {
             field_err(
                 "visibility",
@@ -289,7 +306,10 @@ fn parse_meta(front: &str, kinds: &[String]) -> Result<Meta, ParseError> {
             )),
         }
     };
-    let tags = take_list("tags")?;
+    let tags = take_list("tags")?
+        .iter()
+        .filter_map(|t| normalize_tag(t))
+        .collect();
     let to = take_list("to")?;
     Ok(Meta {
         title,
@@ -329,6 +349,13 @@ fn toml_list(items: &[String]) -> String {
     format!("[{}]", inner.join(", "))
 }
 
+/// An entry's id as people type it: the file name without `.md`.
+pub fn file_id(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Most bytes a slug may have.
 pub const SLUG_MAX: usize = 60;
 
@@ -361,6 +388,24 @@ pub fn slugify(title: &str) -> String {
     } else {
         slug.to_string()
     }
+}
+
+/// A tag as wol stores and compares it: trimmed, without a leading `#`; `None` when
+/// nothing is left. The one place tags are normalised (front matter, `--tag`, partner
+/// filters in `wol.toml`, imports, reading filters).
+pub fn normalize_tag(tag: &str) -> Option<String> {
+    let t = tag.trim().trim_start_matches('#').trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// A tag is safe in file names and URLs when published: one word of letters, digits,
+/// `-`, `_` or `.` (not only dots).
+pub fn valid_tag(tag: &str) -> bool {
+    normalize_tag(tag).is_some_and(|t| {
+        t.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !t.chars().all(|c| c == '.')
+    })
 }
 
 /// Lines of the body outside fenced code blocks.
@@ -452,6 +497,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn schema(kinds: &[String]) -> Schema<'_> {
+        Schema {
+            kinds,
+            default_visibility: Visibility::Public,
+        }
+    }
+
     fn kinds() -> Vec<String> {
         ["progress", "learning", "help", "decision", "credit"]
             .map(String::from)
@@ -462,7 +514,7 @@ mod tests {
 
     #[test]
     fn parses_the_design_sample_and_writes_it_back_byte_for_byte() {
-        let e = Entry::parse(SAMPLE.as_bytes(), &kinds()).unwrap();
+        let e = Entry::parse(SAMPLE.as_bytes(), &schema(&kinds())).unwrap();
         assert_eq!(e.meta.title, "Shipped the onboarding guide");
         assert_eq!(e.meta.date.to_rfc3339(), "2026-11-22T14:32:05+01:00");
         assert_eq!(e.meta.tags, ["onboarding", "docs"]);
@@ -483,18 +535,38 @@ mod tests {
     fn errors_point_at_the_line() {
         let k = kinds();
         let bad_kind = SAMPLE.replace("\"progress\"", "\"party\"");
-        assert_eq!(Entry::parse(bad_kind.as_bytes(), &k).unwrap_err().line, 4);
+        assert_eq!(
+            Entry::parse(bad_kind.as_bytes(), &schema(&k))
+                .unwrap_err()
+                .line,
+            4
+        );
         let bad_toml = SAMPLE.replace("\"onboarding\", ", "\"onboarding\" ");
-        assert_eq!(Entry::parse(bad_toml.as_bytes(), &k).unwrap_err().line, 5);
+        assert_eq!(
+            Entry::parse(bad_toml.as_bytes(), &schema(&k))
+                .unwrap_err()
+                .line,
+            5
+        );
         let no_offset = SAMPLE.replace("+01:00", "");
-        assert_eq!(Entry::parse(no_offset.as_bytes(), &k).unwrap_err().line, 3);
+        assert_eq!(
+            Entry::parse(no_offset.as_bytes(), &schema(&k))
+                .unwrap_err()
+                .line,
+            3
+        );
         let unclosed = SAMPLE.replacen("+++\n\n", "\n", 1);
-        assert!(Entry::parse(unclosed.as_bytes(), &k).is_err());
+        assert!(Entry::parse(unclosed.as_bytes(), &schema(&k)).is_err());
         let no_front = "just text\n";
-        assert_eq!(Entry::parse(no_front.as_bytes(), &k).unwrap_err().line, 1);
+        assert_eq!(
+            Entry::parse(no_front.as_bytes(), &schema(&k))
+                .unwrap_err()
+                .line,
+            1
+        );
         let mut bytes = SAMPLE.as_bytes().to_vec();
         bytes.extend_from_slice(b"\xff\xfe\n");
-        assert_eq!(Entry::parse(&bytes, &k).unwrap_err().line, 20);
+        assert_eq!(Entry::parse(&bytes, &schema(&k)).unwrap_err().line, 20);
     }
 
     #[test]
@@ -524,7 +596,12 @@ mod tests {
             "[^\\x00]{1,40}".prop_filter("non-blank", |s: &String| !s.trim().is_empty()),
             (0i64..4_000_000_000, -50_400i32..50_400, 0u32..1_000_000_000),
             prop::sample::select(kinds()),
-            prop::collection::vec(text, 0..4),
+            prop::collection::vec(
+                text.prop_filter("a normalised tag", |t: &String| {
+                    normalize_tag(t).as_deref() == Some(t.as_str())
+                }),
+                0..4,
+            ),
             prop::sample::select(vec![
                 Visibility::Public,
                 Visibility::Partners,
@@ -563,7 +640,7 @@ mod tests {
         #[test]
         fn parse_serialize_parse_is_identity(entry in arb_entry()) {
             let text = entry.to_text();
-            let parsed = Entry::parse(text.as_bytes(), &kinds()).unwrap();
+            let parsed = Entry::parse(text.as_bytes(), &schema(&kinds())).unwrap();
             prop_assert_eq!(&parsed, &entry);
             prop_assert_eq!(parsed.to_text(), text);
         }

@@ -1,7 +1,11 @@
-//! Errors a person can act on: a message, the cause chain, and a hint saying what to do.
+//! Errors a person can act on: a message, the cause chain, a hint saying what to do, and
+//! the exit code.
 //!
 //! Domain code returns `anyhow::Error`s; where the fix is known it wraps the failure in a
-//! [`UserError`] carrying a hint. `report` prints `error: …`, each `caused by: …` and the hint.
+//! [`UserError`] carrying a hint (remote operations carry a typed
+//! [`RemoteError`](crate::remote::RemoteError) whose hint is part of its kind).
+//! [`report`] prints `error: …`, each `caused by: …` and the hint; [`exit_code`] maps the
+//! kind to 1 (failure) or 2 (usage). Warnings have one shape too: [`warn`].
 
 use std::io::{self, Write};
 
@@ -11,6 +15,8 @@ use std::io::{self, Write};
 pub struct UserError {
     pub message: String,
     pub hint: Option<String>,
+    /// A usage error found after parsing (flags that do not go together): exit 2.
+    pub usage: bool,
 }
 
 /// A user-facing error with a hint.
@@ -18,6 +24,17 @@ pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Er
     UserError {
         message: message.into(),
         hint: Some(hint.into()),
+        usage: false,
+    }
+    .into()
+}
+
+/// A usage error (exit code 2) with a hint, for what clap cannot check by itself.
+pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    UserError {
+        message: message.into(),
+        hint: Some(hint.into()),
+        usage: true,
     }
     .into()
 }
@@ -27,8 +44,37 @@ pub fn user(message: impl Into<String>) -> anyhow::Error {
     UserError {
         message: message.into(),
         hint: None,
+        usage: false,
     }
     .into()
+}
+
+/// The hint of the first cause that has one.
+pub fn hint_of(err: &anyhow::Error) -> Option<String> {
+    err.chain().find_map(|c| {
+        if let Some(u) = c.downcast_ref::<UserError>() {
+            return u.hint.clone();
+        }
+        c.downcast_ref::<crate::remote::RemoteError>()
+            .map(|r| r.hint())
+    })
+}
+
+/// 2 for a usage error, else 1.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let usage = err
+        .chain()
+        .any(|c| c.downcast_ref::<UserError>().is_some_and(|u| u.usage));
+    if usage { 2 } else { 1 }
+}
+
+/// Print a warning (`warning: …`, then `hint: …` when there is one) to stderr.
+pub fn warn(message: impl std::fmt::Display, hint: Option<&str>) {
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "warning: {message}");
+    if let Some(hint) = hint {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
 }
 
 /// True when the failure is only a closed stdout (`wol list | head`): not an error.
@@ -47,10 +93,7 @@ pub fn report(err: &anyhow::Error) {
     for cause in err.chain().skip(1) {
         let _ = writeln!(stderr, "  caused by: {cause}");
     }
-    if let Some(hint) = err.chain().find_map(|c| {
-        c.downcast_ref::<UserError>()
-            .and_then(|u| u.hint.as_deref())
-    }) {
+    if let Some(hint) = hint_of(err) {
         let _ = writeln!(stderr, "hint: {hint}");
     }
 }

@@ -66,7 +66,7 @@ pub fn html_to_dir(entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<Strin
     let mut index = String::new();
     index.push_str("<ul class=\"entries\">\n");
     for (path, entry) in entries {
-        let id = crate::cmd::stem(path);
+        let id = crate::entry::file_id(path);
         let rel = format!("entries/{id}.html");
         write_atomic(&out.join(&rel), entry_page(entry).as_bytes())?;
         let _ = writeln!(

@@ -15,16 +15,15 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use git2::{ErrorClass, ErrorCode, ObjectType, Oid, Repository};
+use git2::{ErrorCode, ObjectType, Oid, Repository};
 use serde::{Deserialize, Serialize};
 use toml_edit::{Table, value};
 
 use crate::config::FollowConfig;
 use crate::error::hinted;
 use crate::journal::Journal;
-use crate::publish::partner::{redact_url, validate_name, validate_url};
-use crate::publish::push::resolve_url;
 use crate::publish::shared::LOGS;
+use crate::remote::{self, redact_url, resolve_url, validate_name, validate_url};
 use crate::site::json::SCHEMA_VERSION;
 
 /// Where fetched logs live, relative to the journal's state dir (`.wol/`).
@@ -312,22 +311,8 @@ pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pull
 
 /// Fetch `branch` of `url` into `local_ref`, replacing it (the copy is a mirror).
 fn fetch(repo: &Repository, url: &str, branch: &str, local_ref: &str) -> Result<()> {
-    crate::publish::push::fetch_into(repo, url, branch, local_ref)
-        .map_err(|e| fetch_error(&e, &redact_url(url)))
-}
-
-fn fetch_error(e: &git2::Error, shown: &str) -> anyhow::Error {
-    if e.code() == ErrorCode::Auth || (e.class() == ErrorClass::Ssh && e.message().contains("auth"))
-    {
-        return hinted(
-            format!("could not authenticate to {shown}: {}", e.message()),
-            "load your key into ssh-agent (ssh-add), configure a git credential helper, or set WOL_GIT_TOKEN for https",
-        );
-    }
-    hinted(
-        format!("cannot fetch from {shown}: {}", e.message()),
-        "check the URL (wol follow list) and your network, then run wol pull again; the other logs are unaffected",
-    )
+    remote::fetch(repo, url, branch, local_ref)?;
+    Ok(())
 }
 
 /// Add `[follow.NAME]` to the text of a `wol.toml`, keeping everything else as it is.

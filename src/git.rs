@@ -126,12 +126,33 @@ pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str
     index.write().context("cannot write the git index")
 }
 
-/// Wait briefly for a git lock file to go away; if it stays, it was left by a process
-/// that died (git holds these for milliseconds), so remove it and say so.
+/// How long to wait for a git lock that a live process holds.
+const LIVE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Wait for a git lock file (`index.lock`, `refs/heads/main.lock`) to go away. A lock
+/// that no live process holds open was left by one that died, and is removed with a
+/// notice; a lock a live process holds (a slow `git add` with an LFS or clean filter)
+/// is waited for, up to [`LIVE_LOCK_WAIT`], then reported with a hint — never removed.
+///
+/// Whether a process holds it is read from `/proc/*/fd` (git keeps the lock file open
+/// until it commits it). Where there is no `/proc`, a lock is never taken for dead.
 fn clear_stale_lock(path: &Path) -> Result<()> {
-    for _ in 0..20 {
+    let start = std::time::Instant::now();
+    loop {
         if !path.exists() {
             return Ok(());
+        }
+        if held_by_nobody(path) && start.elapsed() >= std::time::Duration::from_millis(200) {
+            break;
+        }
+        if start.elapsed() >= LIVE_LOCK_WAIT {
+            return Err(hinted(
+                format!(
+                    "git lock {} is held by another process (a git command is running)",
+                    path.display()
+                ),
+                "wait for that git command to finish, then run wol again",
+            ));
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -149,6 +170,59 @@ fn clear_stale_lock(path: &Path) -> Result<()> {
             "if no git command is running, remove that file",
         )),
     }
+}
+
+/// True when we can tell that no process has `path` open.
+fn held_by_nobody(path: &Path) -> bool {
+    let Ok(target) = path.canonicalize() else {
+        return false;
+    };
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    for p in procs.filter_map(|e| e.ok()) {
+        let is_pid = p
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        if !is_pid {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
+            continue;
+        };
+        for fd in fds.filter_map(|e| e.ok()) {
+            if std::fs::read_link(fd.path()).is_ok_and(|l| l == target) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Refuse to commit while git is in the middle of something: a commit then would mix
+/// wol's change into a merge, rebase or cherry-pick the user has not finished (and
+/// could resolve a conflict by accident). Also refuses a detached HEAD.
+pub fn check_state(repo: &Repository) -> Result<()> {
+    use git2::RepositoryState as S;
+    let doing = match repo.state() {
+        S::Clean | S::Bisect => None,
+        S::Merge => Some("a merge"),
+        S::Revert | S::RevertSequence => Some("a revert"),
+        S::CherryPick | S::CherryPickSequence => Some("a cherry-pick"),
+        S::Rebase | S::RebaseInteractive | S::RebaseMerge => Some("a rebase"),
+        S::ApplyMailbox | S::ApplyMailboxOrRebase => Some("git am"),
+    };
+    if let Some(doing) = doing {
+        return Err(hinted(
+            format!(
+                "{} is in the middle of {doing}, so wol will not commit now",
+                repo.workdir().unwrap_or(repo.path()).display()
+            ),
+            "finish it (git status says how) or abort it, then run wol again",
+        ));
+    }
+    head_branch(repo).map(|_| ())
 }
 
 fn empty_tree(repo: &Repository) -> Result<Oid> {

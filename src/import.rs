@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
-use git2::Signature;
 use serde::Deserialize;
 
 use crate::dates;
@@ -294,7 +293,13 @@ fn note_to_entry(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let path_id = format!("md-{}", short_hash(&rel_string(rel)));
     // Already a wol entry (e.g. from `wol export --format markdown`): keep it whole.
-    if let Ok(mut entry) = Entry::parse(text.as_bytes(), &defaults.kinds) {
+    if let Ok(mut entry) = Entry::parse(
+        text.as_bytes(),
+        &crate::entry::Schema {
+            kinds: &defaults.kinds,
+            default_visibility: defaults.visibility,
+        },
+    ) {
         if entry.meta.id.is_none() {
             entry.meta.id = Some(path_id);
         }
@@ -619,8 +624,8 @@ fn free_path(journal: &Journal, entry: &Entry, taken: &mut HashSet<PathBuf>) -> 
     path
 }
 
-/// Write the planned entries and commit them in one commit. Call under the journal lock.
-pub fn apply(journal: &Journal, plan: &Plan, message: &str, sig: &Signature<'_>) -> Result<()> {
+/// Write the planned entries and commit them in one commit.
+pub fn apply(writer: &crate::journal::Writer<'_>, plan: &Plan, message: &str) -> Result<()> {
     if plan.new.is_empty() {
         return Ok(());
     }
@@ -632,7 +637,7 @@ pub fn apply(journal: &Journal, plan: &Plan, message: &str, sig: &Signature<'_>)
             content: c.entry.to_text().into_bytes(),
         })
         .collect();
-    journal.write_and_commit(&changes, message, sig)?;
+    writer.commit(&changes, message)?;
     Ok(())
 }
 

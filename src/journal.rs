@@ -17,7 +17,7 @@ use git2::{Repository, Signature};
 
 use crate::config::{JournalConfig, UserConfig, default_journal_toml};
 use crate::entry::{Entry, ParseError, slugify};
-use crate::error::hinted;
+use crate::error::{hinted, warn};
 use crate::git::{self, Change};
 
 /// The journal's config file name.
@@ -89,6 +89,7 @@ impl Journal {
             ));
         }
         let config = JournalConfig::load(&config_path)?;
+        crate::remote::set_timeouts(std::time::Duration::from_secs(config.remote.timeout));
         if !root.join(".git").exists() {
             return Err(not_a_repo(root));
         }
@@ -111,12 +112,33 @@ impl Journal {
         Ok(self.repo.get_or_init(|| repo))
     }
 
-    /// Create a journal in `root` (or complete a partial one): git repository, `wol.toml`,
-    /// `.gitignore` with `.wol/`, and a first commit. Never overwrites a user's file.
+    /// Create a journal in `root` (or complete a partial one): git repository, `wol.toml`
+    /// (with a new journal id and the author `author` finds), `.gitignore` with `.wol/`,
+    /// and a commit of those and of any entries and digests already in the folder that
+    /// git does not ignore. Never overwrites a user's file; an existing `wol.toml` is
+    /// validated before anything is committed, and given an `id` if it has none.
+    ///
+    /// The files are added in one pass through the index (one index write, one tree
+    /// write), so a folder of 100,000 entries takes seconds, and a second `init` only
+    /// checks that the index matches.
+    ///
+    /// `authors` answers, for the new repository and the journal's own `author` (if its
+    /// `wol.toml` names one), the author to record in a new `wol.toml` (from a flag, the
+    /// user config or git; `None`: leave the key commented out) and the author to commit
+    /// as (an error when there is none).
     pub fn init(
         root: &Path,
-        sig: impl Fn(&Repository) -> Result<Signature<'static>>,
+        authors: impl Fn(&Repository, Option<&str>) -> (Option<String>, Result<String>),
+        now: &DateTime<FixedOffset>,
     ) -> Result<InitOutcome> {
+        if let Ok(repo) = Repository::open(root)
+            && repo.is_bare()
+        {
+            return Err(hinted(
+                format!("{} is a bare git repository (no work tree)", root.display()),
+                "a journal needs a work tree: clone it (git clone DIR journal) and run wol init in the clone",
+            ));
+        }
         fs::create_dir_all(root)
             .with_context(|| format!("cannot create the directory {}", root.display()))?;
         let repo = match Repository::open(root) {
@@ -129,11 +151,21 @@ impl Journal {
                 })?
             }
         };
-        let mut changes = Vec::new();
+        git::check_state(&repo)?;
         let config_path = root.join(CONFIG_FILE);
+        let mut writes: Vec<(PathBuf, String)> = Vec::new();
+        // A config with a mistake in it is reported before anything is committed; a
+        // user's own wol.toml is never rewritten (publish adds the id if it is missing).
+        let journal_author = if config_path.exists() {
+            JournalConfig::load(&config_path)?.author
+        } else {
+            None
+        };
+        let (record, commit_as) = authors(&repo, journal_author.as_deref());
+        let commit_as = commit_as?;
         if !config_path.exists() {
-            let text = default_journal_toml();
-            write_atomic(&config_path, text.as_bytes())?;
+            let text = default_journal_toml(&crate::identity::new_journal_id(), record.as_deref());
+            writes.push((config_path.clone(), text));
         }
         let gitignore = root.join(".gitignore");
         let existing = match fs::read_to_string(&gitignore) {
@@ -150,42 +182,60 @@ impl Journal {
                 text.push('\n');
             }
             text.push_str("# wol's local state: lock, drafts, caches\n.wol/\n");
-            write_atomic(&gitignore, text.as_bytes())?;
+            writes.push((gitignore, text));
         }
-        // Commit wol.toml and .gitignore when HEAD does not hold them as they are now.
-        let branch = git::head_branch(&repo)?;
-        let head_tree = git::branch_commit(&repo, &branch)?
-            .map(|c| c.tree())
-            .transpose()?;
+        for (path, text) in &writes {
+            write_atomic(path, text.as_bytes())?;
+        }
+
         // Entries already in the folder (a copied or hand-made journal) are the journal's
-        // content: commit them too, so nothing is left untracked.
-        let mut paths = vec![CONFIG_FILE.to_string(), ".gitignore".to_string()];
-        for dir in [ENTRIES_DIR, "digests"] {
-            for file in files_under(&root.join(dir))? {
-                let rel = file.strip_prefix(root).unwrap_or(&file);
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                paths.push(rel.join("/"));
+        // content: commit them too, so nothing is left untracked. Only regular files:
+        // a symlink could bring in anything on the machine.
+        let mut index = repo.index().context("cannot open the git index")?;
+        let mut skipped = Vec::new();
+        let mut only_files = |path: &Path, _spec: &[u8]| -> i32 {
+            match fs::symlink_metadata(root.join(path)) {
+                Ok(m) if m.is_file() => 0,
+                Ok(m) if m.is_dir() => 0,
+                Ok(_) => {
+                    skipped.push(path.display().to_string());
+                    1
+                }
+                Err(_) => 0,
             }
+        };
+        index
+            .add_all(
+                [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"],
+                git2::IndexAddOption::DEFAULT,
+                Some(&mut only_files),
+            )
+            .context("cannot add the journal's files to the git index")?;
+        for path in skipped {
+            warn(
+                format!("{path} is not a regular file, so it is not part of the journal"),
+                None,
+            );
         }
-        for rel in paths {
-            let content = fs::read(root.join(&rel))?;
-            let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &content)?;
-            let in_head = head_tree
-                .as_ref()
-                .and_then(|t| t.get_path(Path::new(&rel)).ok())
-                .map(|e| e.id());
-            if in_head != Some(blob) {
-                changes.push(Change::Write { path: rel, content });
-            }
-        }
-        if changes.is_empty() {
+        let tree = index.write_tree().context("cannot write the tree")?;
+        let branch = git::head_branch(&repo)?;
+        let parent = git::branch_commit(&repo, &branch)?;
+        if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
             return Ok(InitOutcome::AlreadyInitialized);
         }
-        let sig = sig(&repo)?;
-        git::commit_changes(&repo, &changes, "wol: init journal", &sig)?;
+        index.write().context("cannot write the git index")?;
+        let sig = crate::identity::signature(&commit_as, Some(&repo), now)?;
+        let tree = repo.find_tree(tree)?;
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        repo.commit(
+            Some(&branch),
+            &sig,
+            &sig,
+            "wol: init journal",
+            &tree,
+            &parents,
+        )
+        .context("cannot create the commit")?;
         Ok(InitOutcome::Created)
     }
 
@@ -265,6 +315,9 @@ impl Journal {
             let mut files: Vec<PathBuf> = match fs::read_dir(&mdir) {
                 Ok(rd) => rd
                     .filter_map(|e| e.ok())
+                    // Only regular files are entries: a symlink could name anything on
+                    // the machine, and a folder called `x.md` is not a file.
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                     .map(|e| e.path())
                     .filter(|p| p.extension().is_some_and(|x| x == "md"))
                     .collect(),
@@ -285,7 +338,7 @@ impl Journal {
                 message: format!("cannot read: {e}"),
             },
         })?;
-        Entry::parse(&bytes, &self.config.kinds).map_err(|error| LoadError {
+        Entry::parse(&bytes, &self.config.schema()).map_err(|error| LoadError {
             path: path.to_path_buf(),
             error,
         })
@@ -437,7 +490,10 @@ impl Journal {
             if let Ok(rd) = fs::read_dir(dir) {
                 for e in rd.filter_map(|e| e.ok()) {
                     let name = e.file_name().to_string_lossy().into_owned();
-                    if name.ends_with(".md") && !known.contains(&name) && e.path().is_file() {
+                    if name.ends_with(".md")
+                        && !known.contains(&name)
+                        && e.file_type().is_ok_and(|t| t.is_file())
+                    {
                         paths.push(format!("{rel_dir}/{name}"));
                     }
                 }
@@ -449,6 +505,15 @@ impl Journal {
         let mut changes = Vec::new();
         for rel in paths {
             let abs = self.root.join(&rel);
+            if !self.committable(&rel)? {
+                warn(
+                    format!(
+                        "{rel} is not committed: git ignores it, or it is not a regular file inside the journal"
+                    ),
+                    None,
+                );
+                continue;
+            }
             let in_head = head
                 .as_ref()
                 .and_then(|t| t.get_path(Path::new(&rel)).ok())
@@ -469,6 +534,25 @@ impl Journal {
             }
         }
         Ok((changes, intents))
+    }
+
+    /// True when `rel` may be committed: git does not ignore it, and neither it nor a
+    /// folder on its way is a symlink (which could bring in a file from anywhere). A path
+    /// that does not exist (a removal) is committable.
+    pub fn committable(&self, rel: &str) -> Result<bool> {
+        let mut abs = self.root.clone();
+        for part in rel.split('/') {
+            abs.push(part);
+            match fs::symlink_metadata(&abs) {
+                Ok(m) if m.file_type().is_symlink() => return Ok(false),
+                Ok(_) => {}
+                Err(_) => return Ok(true),
+            }
+        }
+        if !fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file()) {
+            return Ok(false);
+        }
+        Ok(!self.repo()?.is_path_ignored(Path::new(rel))?)
     }
 
     /// Commit what a crash left uncommitted (see [`Journal::uncommitted`]). Returns how
@@ -493,6 +577,87 @@ impl Journal {
             let _ = fs::remove_file(intent);
         }
         Ok(changes.len())
+    }
+
+    /// Begin a write: the one way the journal changes itself. Takes the journal lock,
+    /// refuses a repository in the middle of a merge, rebase or cherry-pick, removes
+    /// temp files a killed wol left, and commits what a crash left uncommitted (in
+    /// `month_dir`, and every recorded intent) before the caller's own change.
+    pub fn begin_write(
+        &self,
+        sig: Signature<'static>,
+        month_dir: Option<&Path>,
+    ) -> Result<Writer<'_>> {
+        let lock = self.lock()?;
+        git::check_state(self.repo()?)?;
+        self.remove_leftovers();
+        let recovered = self.recover(month_dir, &sig)?;
+        Ok(Writer {
+            journal: self,
+            sig,
+            _lock: lock,
+            recovered,
+        })
+    }
+
+    /// Rewrite `wol.toml` through the write path: `edit` gets the text read under the
+    /// lock; the result must load (with every check of [`JournalConfig::load`]) before
+    /// it is written and committed, so wol never writes a config it could not read back.
+    pub fn edit_config(
+        &self,
+        sig: Signature<'static>,
+        message: &str,
+        edit: impl FnOnce(&str) -> Result<String>,
+    ) -> Result<()> {
+        let writer = self.begin_write(sig, None)?;
+        let path = self.root.join(CONFIG_FILE);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let new = edit(&text)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".wol-tmp-")
+            .tempfile_in(self.state_dir())?;
+        fs::write(tmp.path(), &new)?;
+        JournalConfig::load(tmp.path())
+            .context("the edited wol.toml would not load; nothing was changed")?;
+        writer.commit(
+            &[Change::Write {
+                path: CONFIG_FILE.to_string(),
+                content: new.into_bytes(),
+            }],
+            message,
+        )?;
+        Ok(())
+    }
+
+    /// The journal's stable id, written to `wol.toml` (and committed) first when a journal
+    /// made by an older wol has none.
+    pub fn ensure_id(&self, sig: Signature<'static>) -> Result<String> {
+        if let Some(id) = &self.config.id {
+            return Ok(id.clone());
+        }
+        let id = crate::identity::new_journal_id();
+        self.edit_config(sig, "wol: add the journal id", |text| {
+            let mut doc: toml_edit::DocumentMut =
+                text.parse().context("wol.toml is not valid TOML")?;
+            if doc.get("id").is_none() {
+                doc.insert("id", toml_edit::value(&id));
+            }
+            Ok(doc.to_string())
+        })?;
+        Ok(JournalConfig::load(&self.root.join(CONFIG_FILE))?
+            .id
+            .unwrap_or(id))
+    }
+
+    /// Temp files in `.wol/tmp/` are only ever in use under the journal lock: any found
+    /// when the lock is taken were left by a killed process, and may hold entry text.
+    fn remove_leftovers(&self) {
+        if let Ok(rd) = fs::read_dir(self.state_dir().join("tmp")) {
+            for e in rd.filter_map(|e| e.ok()) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
     }
 
     /// The id of the blob HEAD holds at `rel` (a `/`-separated path), if any.
@@ -524,6 +689,61 @@ impl Journal {
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(dir)
     }
+}
+
+/// A write in progress (see [`Journal::begin_write`]): the lock is held until it drops.
+pub struct Writer<'j> {
+    journal: &'j Journal,
+    sig: Signature<'static>,
+    _lock: File,
+    /// How many files a crash had left uncommitted and this write committed first.
+    pub recovered: usize,
+}
+
+impl Writer<'_> {
+    /// Write `changes` to the work tree and commit them in one commit.
+    pub fn commit(&self, changes: &[Change], message: &str) -> Result<git2::Oid> {
+        self.journal.write_and_commit(changes, message, &self.sig)
+    }
+
+    /// Like [`Writer::commit`], but only when the file at `rel` still holds the blob
+    /// `expected` (`None`: no file) — what it held when the user began to change it. A
+    /// concurrent `wol edit` or `wol rm` in between is never overwritten: the change is
+    /// refused with [`Conflict`] and the caller keeps the user's text.
+    pub fn commit_if_unchanged(
+        &self,
+        rel: &str,
+        expected: Option<git2::Oid>,
+        changes: &[Change],
+        message: &str,
+    ) -> Result<git2::Oid> {
+        let now = match fs::read(self.journal.root.join(rel)) {
+            Ok(bytes) => Some(git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)?),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {rel}")),
+        };
+        if now != expected {
+            return Err(Conflict {
+                path: rel.to_string(),
+                removed: now.is_none(),
+            }
+            .into());
+        }
+        self.commit(changes, message)
+    }
+
+    /// The signature this write commits with.
+    pub fn signature(&self) -> &Signature<'static> {
+        &self.sig
+    }
+}
+
+/// The file changed (or went away) while the user was editing it.
+#[derive(Debug, thiserror::Error)]
+#[error("{path} was {} by another command while you were editing it", if *removed { "removed" } else { "changed" })]
+pub struct Conflict {
+    pub path: String,
+    pub removed: bool,
 }
 
 /// An entry file that could not be read: where, which line, what.
@@ -558,37 +778,18 @@ pub fn write_atomic_via(tmp_dir: &Path, path: &Path, content: &[u8]) -> Result<(
     Ok(())
 }
 
-/// Every `.md` file under `dir`, recursively (none when `dir` does not exist).
-fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let rd = match fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-        };
-        for e in rd {
-            let e = e?;
-            let kind = e.file_type()?;
-            if kind.is_dir() {
-                stack.push(e.path());
-            } else if kind.is_file() && e.path().extension().is_some_and(|x| x == "md") {
-                out.push(e.path());
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// Sub-directories whose names are `digits` decimal digits, largest number first.
+/// Sub-directories whose names are `digits` decimal digits, largest number first. A
+/// symlinked folder is not one of them: it would bring in files from outside the journal.
 fn numbered_dirs(dir: &Path, digits: usize) -> Vec<(u32, PathBuf)> {
+    if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Vec::new();
+    }
     let Ok(rd) = fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut out: Vec<(u32, PathBuf)> = rd
         .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter_map(|e| {
             let name = e.file_name();
             let name = name.to_str()?;

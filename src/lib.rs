@@ -10,6 +10,7 @@
 //!    in-memory git tree and pushes it (`publish`); `follow` fetches other people's
 //!    published logs into `.wol/following/` and reads their `wol.json`.
 
+pub mod audience;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -23,13 +24,14 @@ pub mod export;
 pub mod filter;
 pub mod follow;
 pub mod git;
+pub mod identity;
 pub mod import;
 pub mod journal;
 pub mod publish;
+pub mod remote;
 pub mod site;
 pub mod templates;
 pub mod tls;
-pub mod visibility;
 
 use std::process::ExitCode;
 
@@ -53,7 +55,7 @@ pub fn main_entry() -> ExitCode {
         Err(e) if error::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             error::report(&e);
-            ExitCode::FAILURE
+            ExitCode::from(error::exit_code(&e))
         }
     }
 }

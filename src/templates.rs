@@ -4,7 +4,6 @@
 use anyhow::{Context as _, Result};
 use minijinja::{Environment, context};
 
-use crate::cmd::Ctx;
 use crate::journal::Journal;
 
 /// Built-in templates by file name.
@@ -68,13 +67,17 @@ pub fn environment<'s>() -> Environment<'s> {
 }
 
 /// The text the editor opens for a new entry.
-pub fn entry_template(journal: &Journal, ctx: &Ctx, kind: &str) -> Result<String> {
+pub fn entry_template(
+    journal: &Journal,
+    kind: &str,
+    author: &str,
+    now: &chrono::DateTime<chrono::FixedOffset>,
+) -> Result<String> {
     let src = source(journal, "entry.md")?;
     let mut env = environment();
     env.add_template("entry.md", &src)
         .context("the entry template templates/entry.md is not valid")?;
-    let author = ctx.author(journal);
     env.get_template("entry.md")?
-        .render(context! { kind, date => ctx.now.format("%Y-%m-%d %H:%M").to_string(), author })
+        .render(context! { kind, date => now.format("%Y-%m-%d %H:%M").to_string(), author })
         .context("cannot render the entry template")
 }

@@ -6,13 +6,13 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 
 use super::{Ctx, warn_malformed};
+use crate::audience;
 use crate::dates;
 use crate::digest::{self, Format, Period};
 use crate::entry::Entry;
 use crate::error::{hinted, user};
 use crate::git::Change;
 use crate::journal::Journal;
-use crate::visibility;
 
 /// Summarise a week of entries: progress, learned, help wanted, decisions, credit, next
 ///
@@ -99,12 +99,12 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
     let partner = args
         .for_partner
         .as_deref()
-        .map(|name| visibility::partner(&journal.config, name).map(|p| (name, p.clone())))
+        .map(|name| audience::partner(&journal.config, name).map(|p| (name, p.clone())))
         .transpose()?;
     let keep = |e: &Entry| {
         partner
             .as_ref()
-            .is_none_or(|(name, p)| visibility::visible_to(e, name, p))
+            .is_none_or(|(name, p)| audience::visible_to(e, name, p))
     };
     let mut warn = |e: &crate::journal::LoadError| warn_malformed(e);
 
@@ -161,12 +161,11 @@ fn write(
 ) -> Result<()> {
     // Read and commit under the lock, so a concurrent `wol log` is either in this digest
     // or commits after it.
-    let _lock = journal.lock()?;
-    let sig = ctx.signature(journal)?;
-    let recovered = journal.recover(None, &sig)?;
-    if recovered > 0 {
+    let writer = journal.begin_write(ctx.signature(journal)?, None)?;
+    if writer.recovered > 0 {
         ctx.notice(&format!(
-            "wol: committed {recovered} file(s) left uncommitted earlier"
+            "wol: committed {} file(s) left uncommitted earlier",
+            writer.recovered
         ));
     }
     let mut digest = digest::build(journal, period, today, None, keep, warn);
@@ -209,7 +208,7 @@ fn write(
         path: rel.clone(),
         content: text.into_bytes(),
     };
-    journal.write_and_commit(&[change], &format!("digest: {}", period.label), &sig)?;
+    writer.commit(&[change], &format!("digest: {}", period.label))?;
     ctx.notice(&format!("wol: wrote {rel}"));
     Ok(())
 }

@@ -25,6 +25,22 @@ pub struct EditArgs {
     pub id: String,
 }
 
+/// A refused commit keeps the user's text: say where, and how to bring it back.
+fn keep_draft(err: anyhow::Error, draft: &std::path::Path) -> anyhow::Error {
+    match err.downcast_ref::<journal::Conflict>() {
+        Some(conflict) => hinted(
+            format!("{conflict}; your version was not written"),
+            format!(
+                "your text is kept in {}: look at the entry as it is now (wol show), then \
+                 resume your edit on top of it with: wol edit --resume {}",
+                draft.display(),
+                draft.display()
+            ),
+        ),
+        None => err,
+    }
+}
+
 pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let journal = ctx.journal()?;
     let path = journal.find(&args.id)?;
@@ -43,7 +59,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         ctx.notice("no changes");
         return Ok(());
     }
-    let entry = Entry::parse(&after, &journal.config.kinds).map_err(|e| {
+    let entry = Entry::parse(&after, &journal.config.schema()).map_err(|e| {
         hinted(
             format!("the edited entry is not valid: line {}: {}", e.line, e.message),
             format!(
@@ -52,15 +68,17 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
             ),
         )
     })?;
-    let _lock = journal.lock()?;
-    let sig = ctx.signature(&journal)?;
-    journal.recover(path.parent(), &sig)?;
+    let writer = journal.begin_write(ctx.signature(&journal)?, path.parent())?;
+    let rel = journal.rel(&path);
     let change = Change::Write {
-        path: journal.rel(&path),
+        path: rel.clone(),
         content: after,
     };
     let message = format!("edit({}): {}", entry.meta.kind, entry.meta.title);
-    journal.write_and_commit(&[change], &message, &sig)?;
+    let opened = git2::Oid::hash_object(git2::ObjectType::Blob, &before)?;
+    writer
+        .commit_if_unchanged(&rel, Some(opened), &[change], &message)
+        .map_err(|e| keep_draft(e, &draft))?;
     let _ = std::fs::remove_file(&draft);
     ctx.notice(&format!("updated {}", journal.rel(&path)));
     Ok(())

@@ -8,10 +8,11 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::Ctx;
-use super::partner::{edit_config, validate_branch};
+use super::partner::edit_config;
 use crate::config::FollowConfig;
 use crate::follow::{self, ReadError};
-use crate::publish::partner;
+use crate::remote;
+use crate::remote::validate_branch;
 
 /// Follow other people's published logs: the remotes `wol pull` fetches
 ///
@@ -100,8 +101,8 @@ pub fn run(ctx: &Ctx, args: FollowArgs) -> Result<()> {
 
 fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
     // The same rules as partners: the name becomes a path under .wol/following/.
-    partner::validate_name(&args.name)?;
-    partner::validate_url(&args.url)?;
+    remote::validate_name(&args.name)?;
+    remote::validate_url(&args.url)?;
     validate_branch(&args.branch)?;
     let journal = ctx.journal()?;
     let config = FollowConfig {
@@ -114,7 +115,7 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
     })?;
     ctx.notice(&format!(
         "following {name}: {} ({}); fetch it with: wol pull {name}",
-        partner::redact_url(&config.url),
+        remote::redact_url(&config.url),
         config.branch
     ));
     Ok(())
@@ -128,7 +129,7 @@ fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
     // The fetched copy is disposable local state; a later `follow add` fetches it again.
     let mirror = follow::mirror_path(&journal, name);
     // Only a valid name is a path inside .wol/following/.
-    if partner::validate_name(name).is_ok() && mirror.exists() {
+    if remote::validate_name(name).is_ok() && mirror.exists() {
         std::fs::remove_dir_all(&mirror).ok();
     }
     ctx.notice(&format!("stopped following {name}"));
@@ -159,7 +160,7 @@ fn run_list(ctx: &Ctx) -> Result<()> {
             let read = follow::read(&journal, name, f);
             FollowJson {
                 name,
-                url: partner::redact_url(&f.url),
+                url: remote::redact_url(&f.url),
                 branch: &f.branch,
                 pulled: !matches!(read, Err(ReadError::NeverPulled(_))),
                 entries: read.as_ref().ok().map(Vec::len),

@@ -108,7 +108,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     };
     let defaults = Defaults {
         now: ctx.now,
-        author: ctx.author(&journal),
+        author: ctx.author(&journal)?,
         visibility: common.visibility,
         kinds: journal.config.kinds.clone(),
     };
@@ -126,17 +126,17 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         Source::Markdown(a) => import::from_markdown_dir(&ctx.cwd.join(&a.dir), &defaults)?,
     };
 
-    let _lock = if common.dry_run {
+    let writer = if common.dry_run {
         None
     } else {
-        Some(journal.lock()?)
+        Some(journal.begin_write(ctx.signature(&journal)?, None)?)
     };
     let plan = import::plan(&journal, candidates);
-    if !common.dry_run && !plan.new.is_empty() {
-        let sig = ctx.signature(&journal)?;
-        journal.recover(None, &sig)?;
+    if let Some(writer) = &writer
+        && !plan.new.is_empty()
+    {
         let message = format!("import: {} entries from {label}", plan.new.len());
-        import::apply(&journal, &plan, &message, &sig)?;
+        import::apply(writer, &plan, &message)?;
     }
 
     let mut out = std::io::stdout().lock();

@@ -20,6 +20,11 @@ use crate::journal::{InitOutcome, Journal};
 pub struct InitArgs {
     /// Where to create the journal [default: --journal/WOL_DIR, else the current directory]
     pub dir: Option<PathBuf>,
+
+    /// The author to record in the new wol.toml [default: the user config's author, then
+    /// git's user.name]
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
@@ -28,7 +33,11 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
         .or_else(|| ctx.global.journal.clone())
         .unwrap_or_else(|| ctx.cwd.clone());
     let dir = ctx.cwd.join(dir);
-    let outcome = Journal::init(&dir, |repo| ctx.signature_for(Some(repo), None))?;
+    let outcome = Journal::init(
+        &dir,
+        |repo, j| ctx.authors_for_init(repo, j, args.author.as_deref()),
+        &ctx.now,
+    )?;
     // A config with a mistake in it is better reported now than at the first `wol log`.
     Journal::open(&dir)?;
     match outcome {

@@ -106,18 +106,19 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         Some(text) => crate::dates::parse(text, &ctx.now)?,
         None => ctx.now,
     };
-    let (text, draft) = message(ctx, &journal, &args, &kind)?;
-    // The commit's author and the entry's author are one and the same.
+    // The commit's author and the entry's author are one and the same; without one,
+    // fail before the editor opens.
     let sig = ctx.signature(&journal)?;
     let author = sig.name().unwrap_or_default().to_string();
+    let (text, draft) = message(ctx, &journal, &args, &kind, &author)?;
     let entry = build_entry(&journal, &args, kind, date, &text, author)?;
 
-    let _lock = journal.lock()?;
     let month = journal.month_dir(date.year(), date.month());
-    let recovered = journal.recover(Some(&month), &sig)?;
-    if recovered > 0 {
+    let writer = journal.begin_write(sig, Some(&month))?;
+    if writer.recovered > 0 {
         ctx.notice(&format!(
-            "wol: committed {recovered} entry file(s) left uncommitted earlier"
+            "wol: committed {} entry file(s) left uncommitted earlier",
+            writer.recovered
         ));
     }
     let path = journal.new_entry_path(&date, &entry.meta.title);
@@ -126,7 +127,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         content: entry.to_text().into_bytes(),
     };
     let message = format!("log({}): {}", entry.meta.kind, entry.meta.title);
-    journal.write_and_commit(&[change], &message, &sig)?;
+    writer.commit(&[change], &message)?;
     if let Some(draft) = draft {
         let _ = std::fs::remove_file(draft);
     }
@@ -156,6 +157,7 @@ fn message(
     journal: &Journal,
     args: &LogArgs,
     kind: &str,
+    author: &str,
 ) -> Result<(String, Option<PathBuf>)> {
     let stdin = std::io::stdin();
     let from_stdin = args.message == ["-"]
@@ -180,7 +182,7 @@ fn message(
         return Ok((args.message.join(" "), None));
     }
     // The editor: a draft under .wol/drafts/ that survives a crash or a failed editor.
-    let template = templates::entry_template(journal, ctx, kind)?;
+    let template = templates::entry_template(journal, kind, author, &ctx.now)?;
     let draft = journal.drafts_dir()?.join(format!(
         "{}-{}.md",
         ctx.now.format("%Y%m%d-%H%M%S"),

@@ -33,7 +33,7 @@ use crate::config::UserConfig;
 use crate::dates;
 use crate::entry::{Entry, Visibility};
 use crate::filter::Filter;
-use crate::git;
+use crate::identity;
 use crate::journal::{self, Found, Journal};
 
 /// What every command gets: the global flags, the clock, the user config.
@@ -87,53 +87,49 @@ impl Ctx {
         if matches!(found, Found::Default | Found::UserConfig)
             && !root.join(journal::CONFIG_FILE).exists()
         {
-            Journal::init(&root, |repo| self.signature_for(Some(repo), None))?;
+            Journal::init(
+                &root,
+                |repo, j| self.authors_for_init(repo, j, None),
+                &self.now,
+            )?;
             self.notice(&format!("wol: created a new journal at {}", root.display()));
         }
         Journal::open(&root)
     }
 
-    /// The author of new entries: `$WOL_AUTHOR`, the journal's `author`, the user config's
-    /// `author`, git's `user.name`, the login name.
-    pub fn author(&self, journal: &Journal) -> String {
-        self.author_from(journal.repo().ok(), journal.config.author.as_deref())
-    }
-
-    fn author_from(&self, repo: Option<&Repository>, journal_author: Option<&str>) -> String {
-        std::env::var("WOL_AUTHOR")
-            .ok()
-            .filter(|a| !a.trim().is_empty())
-            .or_else(|| journal_author.map(String::from))
-            .or_else(|| self.user.author.clone())
-            .or_else(|| repo.and_then(|r| git::config_string(r, "user.name")))
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("LOGNAME").ok())
-            .filter(|a| !a.trim().is_empty())
-            .unwrap_or_else(|| "anonymous".to_string())
-    }
-
-    pub fn signature_for(
+    /// For `wol init`: the author to record in a new `wol.toml` (`flag`, else the user
+    /// config, else git's `user.name` — not `$WOL_AUTHOR`, which belongs to one run), and
+    /// the author to commit as (every layer, the journal's own `author` included).
+    pub fn authors_for_init(
         &self,
-        repo: Option<&Repository>,
+        repo: &Repository,
         journal_author: Option<&str>,
-    ) -> Result<Signature<'static>> {
-        let name = self.author_from(repo, journal_author);
-        // git needs an e-mail; without user.email, say plainly that there is none.
-        let email = repo
-            .and_then(|r| git::config_string(r, "user.email"))
-            .filter(|e| !e.trim().is_empty())
-            .unwrap_or_else(|| format!("{}@localhost", crate::entry::slugify(&name)));
-        let time = git2::Time::new(
-            self.now.timestamp(),
-            self.now.offset().local_minus_utc() / 60,
-        );
-        Signature::new(&name, &email, &time)
-            .with_context(|| format!("cannot use {name:?} as a git author"))
+        flag: Option<&str>,
+    ) -> (Option<String>, Result<String>) {
+        let clean = |a: String| Some(a.trim().to_string()).filter(|a| !a.is_empty());
+        let record = flag
+            .map(String::from)
+            .and_then(clean)
+            .or_else(|| self.user.author.clone().and_then(clean))
+            .or_else(|| crate::git::config_string(repo, "user.name").and_then(clean));
+        let commit_as = identity::require_author(&self.user, journal_author, Some(repo))
+            .or_else(|e| record.clone().ok_or(e));
+        (record, commit_as)
+    }
+
+    /// The author of new entries and commits in `journal` (see [`identity`]).
+    pub fn author(&self, journal: &Journal) -> Result<String> {
+        identity::require_author(
+            &self.user,
+            journal.config.author.as_deref(),
+            journal.repo().ok(),
+        )
     }
 
     /// The git signature for commits in `journal`, at "now".
     pub fn signature(&self, journal: &Journal) -> Result<Signature<'static>> {
-        self.signature_for(Some(journal.repo()?), journal.config.author.as_deref())
+        let author = self.author(journal)?;
+        identity::signature(&author, Some(journal.repo()?), &self.now)
     }
 
     /// A message for the person (stderr), unless `--quiet`.
@@ -200,7 +196,7 @@ impl FilterArgs {
             tags: self
                 .tags
                 .iter()
-                .map(|t| t.trim_start_matches('#').to_string())
+                .filter_map(|t| crate::entry::normalize_tag(t))
                 .collect(),
             author: self.author.clone(),
             visibility: self.visibility,
@@ -242,9 +238,7 @@ impl<'a> EntryJson<'a> {
 
 /// The file stem of an entry path: its id.
 pub fn stem(path: &std::path::Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    crate::entry::file_id(path)
 }
 
 /// Print entries as lines (`id  kind  title  #tags`) or, with `--json`, as a JSON array.

@@ -2,15 +2,13 @@
 
 use std::io::Write as _;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::Ctx;
 use crate::config::{PartnerConfig, PartnerMode};
-use crate::git::Change;
-use crate::journal::CONFIG_FILE;
-use crate::publish::partner;
+use crate::remote;
 
 /// Manage partners: the remotes `wol publish` pushes your knowledge log to
 ///
@@ -81,9 +79,9 @@ pub fn run(ctx: &Ctx, args: PartnerArgs) -> Result<()> {
 }
 
 fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
-    partner::validate_name(&args.name)?;
-    partner::validate_url(&args.url)?;
-    validate_branch(&args.branch)?;
+    remote::validate_name(&args.name)?;
+    remote::validate_url(&args.url)?;
+    remote::validate_branch(&args.branch)?;
     let journal = ctx.journal()?;
     for kind in &args.kinds {
         if !journal.config.kinds.contains(kind) {
@@ -106,11 +104,11 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
     };
     let name = args.name;
     edit_config(ctx, &journal, &format!("partner: add {name}"), |text| {
-        partner::add_to_toml(text, &name, &config)
+        crate::config::add_partner(text, &name, &config)
     })?;
     ctx.notice(&format!(
         "added partner {name}: {} ({}); publish with: wol publish {name}",
-        partner::redact_url(&config.url),
+        remote::redact_url(&config.url),
         config.branch
     ));
     Ok(())
@@ -119,7 +117,7 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
 fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
     let journal = ctx.journal()?;
     edit_config(ctx, &journal, &format!("partner: rm {name}"), |text| {
-        partner::remove_from_toml(text, name)
+        crate::config::remove_partner(text, name)
     })?;
     ctx.notice(&format!("removed partner {name}"));
     Ok(())
@@ -133,37 +131,7 @@ pub(super) fn edit_config(
     message: &str,
     edit: impl FnOnce(&str) -> Result<String>,
 ) -> Result<()> {
-    let _lock = journal.lock()?;
-    let path = journal.root.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let new = edit(&text)?;
-    // Never write a config wol itself could not read back.
-    let tmp = tempfile::NamedTempFile::new()?;
-    std::fs::write(tmp.path(), &new)?;
-    crate::config::JournalConfig::load(tmp.path())
-        .context("the edited wol.toml would not load; nothing was changed")?;
-    let sig = ctx.signature(journal)?;
-    journal.write_and_commit(
-        &[Change::Write {
-            path: CONFIG_FILE.to_string(),
-            content: new.into_bytes(),
-        }],
-        message,
-        &sig,
-    )?;
-    Ok(())
-}
-
-pub(super) fn validate_branch(branch: &str) -> Result<()> {
-    if git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
-        Ok(())
-    } else {
-        Err(crate::error::hinted(
-            format!("`{branch}` is not a valid branch name"),
-            "use a name like main or gh-pages",
-        ))
-    }
+    journal.edit_config(ctx.signature(journal)?, message, edit)
 }
 
 #[derive(Serialize)]
@@ -184,7 +152,7 @@ fn run_list(ctx: &Ctx) -> Result<()> {
         .iter()
         .map(|(name, p)| PartnerJson {
             name,
-            url: partner::redact_url(&p.url),
+            url: remote::redact_url(&p.url),
             branch: &p.branch,
             mode: p.mode,
             tags: &p.tags,

@@ -9,9 +9,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::config::PartnerMode;
 use crate::error::{hinted, user};
-use crate::publish::{self, Plan, cache::Cache, partner::redact_url, push, tree};
+use crate::publish::{self, Plan, cache::Cache};
+use crate::remote::redact_url;
 use crate::site::html::Site;
 
 /// Publish your knowledge log to partners: Markdown, a README index, an HTML site, an
@@ -169,126 +169,66 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         ));
     }
 
-    let author = ctx.author(&journal);
+    let author = ctx.author(&journal)?;
+    let journal_id = journal.ensure_id(ctx.signature(&journal)?)?;
+    let journal = crate::journal::Journal::open(&journal.root)?;
+    debug_assert_eq!(journal.config.id.as_deref(), Some(journal_id.as_str()));
     let title = format!("{author} — working out loud");
     let site = Site::load(&journal, &title)?;
     let mut cache = Cache::load(&journal);
     let sig = ctx.signature(&journal)?;
     let tty = std::io::stderr().is_terminal() && !ctx.global.quiet;
+    let publisher = publish::Publisher {
+        journal: &journal,
+        site: &site,
+        sig: &sig,
+        author: &author,
+        slug: journal
+            .config
+            .publish
+            .slug
+            .clone()
+            .unwrap_or_else(|| crate::entry::slugify(&author)),
+        today: ctx.now.date_naive(),
+        progress: tty,
+    };
     let mut results = Vec::new();
     for p in &plan.partners {
-        let mut r = ResultJson {
-            partner: p.name.clone(),
-            status: "pushed",
-            entries: p.include.len(),
-            commit: None,
-            rendered: 0,
-            reused: 0,
-            error: None,
-            hint: None,
-        };
         if tty {
             eprint!("{}: building…", p.name);
         }
-        let outcome = (|| -> Result<()> {
-            let digests = tree::digest_files(&journal, &p.name, &p.config, ctx.now.date_naive())?;
-            let built = tree::build(
-                journal.repo()?,
-                p,
-                &plan.candidates,
-                &site,
-                &journal.config.kinds,
-                digests,
-                &mut cache,
-            )?;
-            if timings {
-                eprintln!("timing: {} build {:?}", p.name, t0.elapsed());
-            }
-            r.rendered = built.rendered;
-            r.reused = built.reused;
-            let url = push::resolve_url(&p.config.url, &journal.root);
-            let local_ref = publish::published_ref(&p.name);
-            if p.config.mode == PartnerMode::Shared {
-                let slug = crate::entry::slugify(&author);
-                let message = format!("wol publish: {author} ({} entries)", built.entries);
-                // Someone may push between our fetch and our push: then the push is
-                // refused as non-fast-forward and we start again from their commit.
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    let base = push::fetch(journal.repo()?, &url, &p.config.branch, &local_ref)?;
-                    let tree = publish::shared::compose(journal.repo()?, base, &slug, built.tree)?;
-                    let new = publish::shared::commit(
-                        journal.repo()?,
-                        &local_ref,
-                        base,
-                        tree,
-                        &sig,
-                        &message,
-                    )?;
-                    r.commit = journal
-                        .repo()?
-                        .refname_to_id(&local_ref)
-                        .ok()
-                        .map(|o| o.to_string());
-                    if new.is_none() {
-                        r.status = "unchanged";
-                        return Ok(());
-                    }
-                    match push::push(
-                        journal.repo()?,
-                        &p.name,
-                        &url,
-                        &local_ref,
-                        &p.config.branch,
-                        tty,
-                    ) {
-                        Err(e) if attempt < 3 && push::is_rejected_non_fast_forward(&e) => continue,
-                        other => return other,
-                    }
-                }
-            }
-            let new = tree::commit(journal.repo()?, &p.name, built.tree, &sig, built.entries)?;
-            let head = journal
-                .repo()?
-                .refname_to_id(&publish::published_ref(&p.name))?;
-            r.commit = Some(head.to_string());
-            if new.is_none() {
-                r.status = "unchanged";
-            }
-            if tty {
-                eprint!("\r\x1b[K");
-            }
-            // Push even when unchanged: a push that failed last time is retried, and an
-            // up-to-date remote costs one round trip.
-            if timings {
-                eprintln!("timing: {} commit {:?}", p.name, t0.elapsed());
-            }
-            let url = push::resolve_url(&p.config.url, &journal.root);
-            push::push(
-                journal.repo()?,
-                &p.name,
-                &url,
-                &publish::published_ref(&p.name),
-                &p.config.branch,
-                tty,
-            )
-        })();
+        let outcome = publish::publish_partner(&publisher, &plan, p, &mut cache);
         if tty {
             eprint!("\r\x1b[K");
         }
         if timings {
-            eprintln!("timing: {} push {:?}", p.name, t0.elapsed());
+            eprintln!("timing: {} done {:?}", p.name, t0.elapsed());
         }
-        if let Err(e) = outcome {
-            r.status = "failed";
-            r.error = Some(format!("{e:#}"));
-            r.hint = e.chain().find_map(|c| {
-                c.downcast_ref::<crate::error::UserError>()
-                    .and_then(|u| u.hint.clone())
-            });
-        }
-        results.push(r);
+        results.push(match outcome {
+            Ok(o) => ResultJson {
+                partner: p.name.clone(),
+                status: match o.status {
+                    publish::Status::Pushed => "pushed",
+                    publish::Status::Unchanged => "unchanged",
+                },
+                entries: o.entries,
+                commit: o.commit.map(|c| c.to_string()),
+                rendered: o.rendered,
+                reused: o.reused,
+                error: None,
+                hint: None,
+            },
+            Err(e) => ResultJson {
+                partner: p.name.clone(),
+                status: "failed",
+                entries: p.include.len(),
+                commit: None,
+                rendered: 0,
+                reused: 0,
+                error: Some(format!("{e:#}")),
+                hint: crate::error::hint_of(&e),
+            },
+        });
     }
     // The cache is a convenience: failing to save it must not fail the publish.
     if let Err(e) = cache.save() {

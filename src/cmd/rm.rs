@@ -48,14 +48,12 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
             return Err(user("not removed"));
         }
     }
-    let _lock = journal.lock()?;
-    let sig = ctx.signature(&journal)?;
-    journal.recover(path.parent(), &sig)?;
+    let writer = journal.begin_write(ctx.signature(&journal)?, path.parent())?;
     let message = match &entry {
         Some(e) => format!("rm({}): {}", e.meta.kind, e.meta.title),
         None => format!("rm: {rel}"),
     };
-    journal.write_and_commit(&[Change::Remove { path: rel.clone() }], &message, &sig)?;
+    writer.commit(&[Change::Remove { path: rel.clone() }], &message)?;
     ctx.notice(&format!("removed {rel}"));
     Ok(())
 }

@@ -7,7 +7,7 @@ use clap::Args;
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::{Ctx, FilterArgs, print_entries, warn_malformed};
-use crate::entry::{Entry, ParseError};
+use crate::entry::{Entry, ParseError, Schema};
 use crate::filter::Filter;
 use crate::journal::LoadError;
 
@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
         .build()?;
     let files: Vec<PathBuf> = journal.entry_files(filter.range()).collect();
     let mut found = Vec::new();
-    for (path, parsed) in grep_files(&files, &re, &journal.config.kinds, &filter) {
+    for (path, parsed) in grep_files(&files, &re, &journal.config.schema(), &filter) {
         match parsed {
             Ok(entry) => found.push((path, entry)),
             Err(error) => warn_malformed(&LoadError { path, error }),
@@ -60,7 +60,7 @@ type Hit = (PathBuf, Result<Entry, ParseError>);
 
 /// The files whose bytes match `re`, read and parsed on every core; parsed entries are
 /// kept only when `filter` accepts them. Unreadable files do not match.
-fn grep_files(files: &[PathBuf], re: &Regex, kinds: &[String], filter: &Filter) -> Vec<Hit> {
+fn grep_files(files: &[PathBuf], re: &Regex, schema: &Schema<'_>, filter: &Filter) -> Vec<Hit> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
@@ -78,7 +78,7 @@ fn grep_files(files: &[PathBuf], re: &Regex, kinds: &[String], filter: &Filter) 
                         if !re.is_match(&bytes) {
                             continue;
                         }
-                        match Entry::parse(&bytes, kinds) {
+                        match Entry::parse(&bytes, schema) {
                             Ok(entry) if !filter.matches(&entry) => {}
                             parsed => hits.push((path.clone(), parsed)),
                         }

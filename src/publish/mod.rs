@@ -3,31 +3,30 @@
 //! `refs/wol/published/<partner>`, and the push.
 //!
 //! The order is the safety argument: the plan is made from the visibility rule
-//! ([`crate::visibility::visible_to`]) and the secret scan *before* any object is
+//! ([`crate::audience::decide`]) and the secret scan *before* any object is
 //! written; the published tree is then built only from the planned entries, with their
 //! front matter rewritten to the public fields, so nothing else can be reachable from
 //! what is pushed. The journal itself is never modified: publish writes only git objects,
 //! `refs/wol/published/*` and the disposable cache in `.wol/cache/`.
 
 pub mod cache;
-pub mod partner;
-pub mod push;
 pub mod scan;
 pub mod shared;
 pub mod tree;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use git2::{ObjectType, Oid};
-use serde::Serialize;
 
+use crate::audience;
+pub use crate::audience::HeldBack;
 use crate::config::PartnerConfig;
-use crate::entry::{Entry, Visibility};
+use crate::entry::Entry;
 use crate::error::hinted;
 use crate::journal::{Journal, LoadError};
-use crate::visibility::visible_to;
+use crate::site::html::Site;
 
 /// The ref that holds a partner's published history.
 pub fn published_ref(partner: &str) -> String {
@@ -62,77 +61,6 @@ impl Candidate {
     }
 }
 
-/// Why an entry does not go to a partner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum HeldBack {
-    /// `visibility = "private"`.
-    Private,
-    /// `visibility = "partners"` with a `to` list that does not name this partner.
-    NotAddressed { to: Vec<String> },
-    /// The partner only takes entries with one of these tags.
-    TagFilter { tags: Vec<String> },
-    /// The partner only takes these kinds.
-    KindFilter { kinds: Vec<String> },
-    /// The secret scan found something (and `--allow-entry` did not name it).
-    Secret { hits: Vec<scan::Hit> },
-}
-
-impl std::fmt::Display for HeldBack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HeldBack::Private => write!(f, "visibility: private"),
-            HeldBack::NotAddressed { to } => {
-                write!(f, "visibility: partners, to = {}", to.join(", "))
-            }
-            HeldBack::TagFilter { tags } => {
-                write!(f, "filter: none of the tags {}", tags.join(", "))
-            }
-            HeldBack::KindFilter { kinds } => write!(f, "filter: kind not in {}", kinds.join(", ")),
-            HeldBack::Secret { hits } => {
-                let hits: Vec<String> = hits
-                    .iter()
-                    .map(|h| format!("line {}: {}", h.line, h.rule))
-                    .collect();
-                write!(f, "secret scan: {}", hits.join("; "))
-            }
-        }
-    }
-}
-
-/// Why `partner` may not see `entry`, or `None` when it may. Agrees with
-/// [`visible_to`] (checked in debug builds); this one also says why.
-pub fn held_back(entry: &Entry, name: &str, partner: &PartnerConfig) -> Option<HeldBack> {
-    let reason = match entry.meta.visibility {
-        Visibility::Private => Some(HeldBack::Private),
-        Visibility::Partners
-            if !entry.meta.to.is_empty()
-                && !entry
-                    .meta
-                    .to
-                    .iter()
-                    .any(|t| t.trim().eq_ignore_ascii_case(name)) =>
-        {
-            Some(HeldBack::NotAddressed {
-                to: entry.meta.to.clone(),
-            })
-        }
-        _ if !partner.tags.is_empty() && !partner.tags.iter().any(|t| entry.has_tag(t)) => {
-            Some(HeldBack::TagFilter {
-                tags: partner.tags.clone(),
-            })
-        }
-        _ if !partner.kinds.is_empty() && !partner.kinds.contains(&entry.meta.kind) => {
-            Some(HeldBack::KindFilter {
-                kinds: partner.kinds.clone(),
-            })
-        }
-        _ => None,
-    };
-    debug_assert_eq!(reason.is_none(), visible_to(entry, name, partner));
-    reason
-}
-
 /// What one partner gets.
 pub struct PartnerPlan {
     pub name: String,
@@ -162,20 +90,25 @@ impl Plan {
 /// that matches no entry is an error, so a typo never silently allows nothing.
 pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<Plan> {
     let never = scan::compile_never(&journal.config.publish.never)?;
+    // What is published is what is committed: entries are read from HEAD's tree, not
+    // the work tree, so an ignored file, a symlink, an uncommitted edit or a file a
+    // concurrent `wol rm` is removing can never be published (or fail the publish).
+    let files = committed_entries(journal)?;
     // Reading and parsing every entry is most of what an unchanged publish costs; the
-    // files are independent, so split them over the cores.
-    let paths: Vec<PathBuf> = journal.entry_files(None).collect();
+    // blobs are independent, so split them over the cores (one repository handle each).
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk = paths.len().div_ceil(threads).max(1);
-    let (root, kinds) = (journal.root.as_path(), journal.config.kinds.as_slice());
+    let chunk = files.len().div_ceil(threads).max(1);
+    let (root, schema) = (journal.root.as_path(), journal.config.schema());
     let loaded: Vec<Result<Loaded>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = paths
+        let workers: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| load_one(root, kinds, p))
-                        .collect::<Vec<_>>()
+                scope.spawn(move || match git2::Repository::open(root) {
+                    Ok(repo) => part
+                        .iter()
+                        .map(|(path, oid)| load_one(&repo, &schema, path, *oid))
+                        .collect::<Vec<_>>(),
+                    Err(e) => vec![Err(anyhow::Error::from(e))],
                 })
             })
             .collect();
@@ -230,9 +163,9 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
         let mut include = Vec::new();
         let mut held = Vec::new();
         for (i, c) in candidates.iter().enumerate() {
-            match held_back(&c.entry, name, &config) {
-                None => include.push(i),
-                Some(reason) => held.push((i, reason)),
+            match audience::decide(&c.entry, name, &config) {
+                Ok(()) => include.push(i),
+                Err(reason) => held.push((i, reason)),
             }
         }
         partners.push(PartnerPlan {
@@ -282,9 +215,58 @@ enum Loaded {
     Malformed(LoadError),
 }
 
-fn load_one(root: &Path, kinds: &[String], path: &Path) -> Result<Loaded> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let entry = match Entry::parse(&bytes, kinds) {
+/// The entry files HEAD holds under `entries/`: regular files named `*.md`, with their
+/// blob ids. A symlink or submodule there is skipped with a warning.
+pub fn committed_entries(journal: &Journal) -> Result<Vec<(String, Oid)>> {
+    let repo = journal.repo()?;
+    let Ok(branch) = crate::git::head_branch(repo) else {
+        return Ok(Vec::new());
+    };
+    let Some(commit) = crate::git::branch_commit(repo, &branch)? else {
+        return Ok(Vec::new());
+    };
+    let tree = commit.tree()?;
+    let entries = match tree.get_name(crate::journal::ENTRIES_DIR) {
+        Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id())?,
+        _ => return Ok(Vec::new()),
+    };
+    let mut files = Vec::new();
+    entries.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+        let name = e.name().unwrap_or("");
+        if e.kind() == Some(ObjectType::Tree) || !name.ends_with(".md") {
+            return git2::TreeWalkResult::Ok;
+        }
+        let path = format!("{}/{dir}{name}", crate::journal::ENTRIES_DIR);
+        let regular = e.kind() == Some(ObjectType::Blob)
+            && matches!(
+                e.filemode(),
+                m if m == i32::from(git2::FileMode::Blob) || m == i32::from(git2::FileMode::BlobExecutable)
+            );
+        if regular {
+            files.push((path, e.id()));
+        } else {
+            crate::error::warn(
+                format!("{path} is not a regular file (a symlink?), so it is never published"),
+                None,
+            );
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    Ok(files)
+}
+
+fn load_one(
+    repo: &git2::Repository,
+    schema: &crate::entry::Schema<'_>,
+    rel: &str,
+    oid: Oid,
+) -> Result<Loaded> {
+    let blob = repo
+        .find_blob(oid)
+        .with_context(|| format!("cannot read {rel} from the journal's history"))?;
+    let bytes = blob.content().to_vec();
+    let path = Path::new(rel);
+    let entry = match Entry::parse(&bytes, schema) {
         Ok(entry) => entry,
         Err(error) => {
             return Ok(Loaded::Malformed(LoadError {
@@ -293,141 +275,126 @@ fn load_one(root: &Path, kinds: &[String], path: &Path) -> Result<Loaded> {
             }));
         }
     };
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let rel: Vec<_> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect();
     let candidate = Candidate {
         allowed: false,
         hits: Vec::new(),
-        blob: Oid::hash_object(ObjectType::Blob, &bytes)?,
-        path: rel.join("/"),
-        id: path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        blob: oid,
+        path: rel.to_string(),
+        id: crate::entry::file_id(path),
         entry,
     };
     Ok(Loaded::Entry(Box::new(candidate), bytes))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::entry::Meta;
+/// What publishing to one partner did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// A new published commit was pushed.
+    Pushed,
+    /// Nothing changed since the last publish (pushed again in case that push failed).
+    Unchanged,
+}
 
-    fn entry(vis: Visibility, to: &[&str], kind: &str, tags: &[&str], body: &str) -> Entry {
-        Entry {
-            meta: Meta {
-                title: "t".into(),
-                date: chrono::DateTime::parse_from_rfc3339("2026-11-22T14:32:05+01:00").unwrap(),
-                kind: kind.into(),
-                tags: tags.iter().map(|s| s.to_string()).collect(),
-                visibility: vis,
-                author: "a".into(),
-                to: to.iter().map(|s| s.to_string()).collect(),
-                id: None,
-                extra: toml::Table::new(),
-            },
-            body: body.into(),
+/// The outcome of [`publish_partner`].
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: Status,
+    pub commit: Option<Oid>,
+    pub entries: usize,
+    pub rendered: usize,
+    pub reused: usize,
+}
+
+/// What every partner's publish shares.
+pub struct Publisher<'a> {
+    pub journal: &'a Journal,
+    pub site: &'a Site,
+    pub sig: &'a git2::Signature<'static>,
+    /// The author, for shared-mode commit messages.
+    pub author: &'a str,
+    /// The folder name in shared community repos (`logs/<slug>/`).
+    pub slug: String,
+    pub today: chrono::NaiveDate,
+    /// Show push progress on a terminal.
+    pub progress: bool,
+}
+
+/// Build `partner`'s published tree from the plan, commit it on
+/// `refs/wol/published/<partner>` and push it. Shared mode fetches the community branch
+/// first and retries (up to three times) when someone pushed in between.
+pub fn publish_partner(
+    cx: &Publisher<'_>,
+    plan: &Plan,
+    partner: &PartnerPlan,
+    cache: &mut cache::Cache,
+) -> Result<Outcome> {
+    use crate::config::PartnerMode;
+    use crate::remote::{self, RemoteError};
+    let repo = cx.journal.repo()?;
+    let digests = tree::digest_files(cx.journal, &partner.name, &partner.config, cx.today)?;
+    let built = tree::build(
+        repo,
+        partner,
+        &plan.candidates,
+        cx.site,
+        &cx.journal.config.kinds,
+        digests,
+        cache,
+    )?;
+    let mut outcome = Outcome {
+        status: Status::Pushed,
+        commit: None,
+        entries: built.entries,
+        rendered: built.rendered,
+        reused: built.reused,
+    };
+    let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
+    let local_ref = published_ref(&partner.name);
+    if partner.config.mode == PartnerMode::Shared {
+        let message = format!("wol publish: {} ({} entries)", cx.author, built.entries);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // A ref left from an earlier fetch must not stand in for a branch that is gone.
+            if let Ok(mut r) = repo.find_reference(&local_ref) {
+                r.delete()?;
+            }
+            let base = remote::fetch(repo, &url, &partner.config.branch, &local_ref)?;
+            let tree = shared::compose(repo, base, &cx.slug, &cx.site.info.journal_id, built.tree)?;
+            let new = shared::commit(repo, &local_ref, base, tree, cx.sig, &message)?;
+            outcome.commit = repo.refname_to_id(&local_ref).ok();
+            if new.is_none() {
+                outcome.status = Status::Unchanged;
+                return Ok(outcome);
+            }
+            match remote::push(
+                repo,
+                &partner.name,
+                &url,
+                &local_ref,
+                &partner.config.branch,
+                cx.progress,
+            ) {
+                Err(RemoteError::NonFastForward { .. }) if attempt < 3 => continue,
+                Err(e) => return Err(e.into()),
+                Ok(()) => return Ok(outcome),
+            }
         }
     }
-
-    #[test]
-    fn the_visibility_table() {
-        let all = PartnerConfig::default();
-        let rust_only = PartnerConfig {
-            tags: vec!["rust".into()],
-            ..PartnerConfig::default()
-        };
-        let decisions = PartnerConfig {
-            kinds: vec!["decision".into()],
-            ..PartnerConfig::default()
-        };
-        let cases = [
-            (
-                entry(Visibility::Public, &[], "progress", &[], ""),
-                "gig",
-                &all,
-                true,
-            ),
-            (
-                entry(Visibility::Public, &["x"], "progress", &[], ""),
-                "gig",
-                &all,
-                true,
-            ),
-            (
-                entry(Visibility::Partners, &[], "progress", &[], ""),
-                "gig",
-                &all,
-                true,
-            ),
-            (
-                entry(Visibility::Partners, &["gig"], "progress", &[], ""),
-                "gig",
-                &all,
-                true,
-            ),
-            (
-                entry(Visibility::Partners, &["ouishare"], "progress", &[], ""),
-                "gig",
-                &all,
-                false,
-            ),
-            (
-                entry(Visibility::Private, &[], "progress", &[], ""),
-                "gig",
-                &all,
-                false,
-            ),
-            (
-                entry(Visibility::Private, &["gig"], "progress", &[], ""),
-                "gig",
-                &all,
-                false,
-            ),
-            (
-                entry(Visibility::Public, &[], "progress", &["rust"], ""),
-                "gig",
-                &rust_only,
-                true,
-            ),
-            (
-                entry(Visibility::Public, &[], "progress", &[], "about #Rust"),
-                "gig",
-                &rust_only,
-                true,
-            ),
-            (
-                entry(Visibility::Public, &[], "progress", &["go"], ""),
-                "gig",
-                &rust_only,
-                false,
-            ),
-            (
-                entry(Visibility::Private, &[], "progress", &["rust"], ""),
-                "gig",
-                &rust_only,
-                false,
-            ),
-            (
-                entry(Visibility::Public, &[], "decision", &[], ""),
-                "gig",
-                &decisions,
-                true,
-            ),
-            (
-                entry(Visibility::Public, &[], "progress", &[], ""),
-                "gig",
-                &decisions,
-                false,
-            ),
-        ];
-        for (e, name, p, want) in cases {
-            assert_eq!(visible_to(&e, name, p), want, "{:?} {:?}", e.meta, p);
-            assert_eq!(held_back(&e, name, p).is_none(), want);
-        }
+    let new = tree::commit(repo, &partner.name, built.tree, cx.sig, built.entries)?;
+    outcome.commit = Some(repo.refname_to_id(&local_ref)?);
+    if new.is_none() {
+        outcome.status = Status::Unchanged;
     }
+    // Push even when unchanged: a push that failed last time is retried, and an
+    // up-to-date remote costs one round trip.
+    remote::push(
+        repo,
+        &partner.name,
+        &url,
+        &local_ref,
+        &partner.config.branch,
+        cx.progress,
+    )?;
+    Ok(outcome)
 }

@@ -22,7 +22,18 @@ const LATEST: usize = 20;
 
 /// The tree of `base` (the community branch, if it exists) with `logs/<slug>` replaced by
 /// `own` and the community README regenerated.
-pub fn compose(repo: &Repository, base: Option<Oid>, slug: &str, own: Oid) -> Result<Oid> {
+///
+/// A folder is only ever replaced by the journal that made it: when `logs/<slug>/wol.json`
+/// names another journal id (two members whose names give the same slug, "Bob Brown"
+/// and "Böb Brown"), publishing fails with a hint instead. A folder from a wol that wrote
+/// no id yet is taken as ours.
+pub fn compose(
+    repo: &Repository,
+    base: Option<Oid>,
+    slug: &str,
+    journal_id: &str,
+    own: Oid,
+) -> Result<Oid> {
     let base_tree = match base {
         Some(commit) => Some(repo.find_commit(commit)?.tree()?),
         None => None,
@@ -31,6 +42,17 @@ pub fn compose(repo: &Repository, base: Option<Oid>, slug: &str, own: Oid) -> Re
         Some(e) if e.kind() == Some(ObjectType::Tree) => Some(repo.find_tree(e.id())?),
         _ => None,
     };
+    if let Some(owner) = logs_base
+        .as_ref()
+        .and_then(|logs| folder_owner(repo, logs, slug))
+        && owner != journal_id
+    {
+        return Err(crate::error::hinted(
+            format!("{LOGS}/{slug}/ in the community repository belongs to another journal"),
+            "someone whose name gives the same folder name publishes there; choose your own \
+             folder with `slug = \"your-name\"` under [publish] in wol.toml",
+        ));
+    }
     let mut logs = repo.treebuilder(logs_base.as_ref())?;
     logs.insert(slug, own, FileMode::Tree.into())?;
     let logs = repo.find_tree(logs.write()?)?;
@@ -64,6 +86,22 @@ pub fn commit(
     repo.reference(published_ref, oid, true, "wol publish (shared)")
         .with_context(|| format!("cannot update {published_ref}"))?;
     Ok(Some(oid))
+}
+
+/// The journal id recorded in `logs/<slug>/wol.json`, when there is one.
+fn folder_owner(repo: &Repository, logs: &Tree<'_>, slug: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Owner {
+        journal_id: Option<String>,
+    }
+    let entry = logs
+        .get_path(std::path::Path::new(&format!("{slug}/wol.json")))
+        .ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    serde_json::from_slice::<Owner>(blob.content())
+        .ok()?
+        .journal_id
+        .filter(|id| !id.is_empty())
 }
 
 #[derive(Deserialize)]

@@ -99,7 +99,7 @@ pub fn digest_files(
     partner: &PartnerConfig,
     today: NaiveDate,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let keep = |entry: &Entry| crate::visibility::visible_to(entry, name, partner);
+    let keep = |entry: &Entry| crate::audience::visible_to(entry, name, partner);
     let mut files = Vec::new();
     for period in digest::written_periods(journal) {
         // Malformed entries are reported by the plan already.
@@ -185,11 +185,14 @@ pub fn build(
         "README.md",
         readme::render(title, &views, kinds, &tags, &digest_paths).as_bytes(),
     )?;
-    put("wol.json", json::render(title, &views).as_bytes())?;
+    put(
+        "wol.json",
+        json::render(title, &site.info.journal_id, &views).as_bytes(),
+    )?;
     // One blob at two paths: the feed at the root for readers, in docs/ for Pages.
     let feed = put(
         "feed.xml",
-        feed::render(&plan.name, title, &views).as_bytes(),
+        feed::render(&site.info.journal_id, &plan.name, title, &views).as_bytes(),
     )?;
     put_oid.push(("docs/feed.xml".to_string(), feed));
     let months = crate::site::html::months(&views);

@@ -1,7 +1,8 @@
 //! `feed.xml`: an Atom feed of the newest entries, written with `atom_syndication`.
 //!
-//! Ids are stable URNs (`urn:wol:<partner>:<entry id>`), so a feed reader never shows an
-//! entry twice; `updated` is the newest entry's date, never the clock, so an unchanged
+//! Ids are stable URNs made from the journal's random id (`urn:wol:<journal id>:<entry
+//! id>`), unique across people and unchanged by republishing, so a feed reader never
+//! shows an entry twice and two people's partners of the same name never collide; `updated` is the newest entry's date, never the clock, so an unchanged
 //! log gives a byte-identical feed. The content is the rendered HTML body, which the
 //! writer escapes.
 
@@ -14,10 +15,10 @@ pub const FEED_LIMIT: usize = 50;
 
 /// The feed for `partner` titled `title`; `entries` newest first with `body_html` filled
 /// for the first [`FEED_LIMIT`].
-pub fn render(partner: &str, title: &str, entries: &[EntryView]) -> String {
+pub fn render(journal_id: &str, partner: &str, title: &str, entries: &[EntryView]) -> String {
     let mut feed = Feed {
         title: Text::plain(title),
-        id: format!("urn:wol:{partner}"),
+        id: format!("urn:wol:{journal_id}:{partner}"),
         ..Feed::default()
     };
     if let Some(newest) = entries.iter().map(|e| e.datetime.as_str()).max()
@@ -38,7 +39,7 @@ pub fn render(partner: &str, title: &str, entries: &[EntryView]) -> String {
             let date = chrono::DateTime::parse_from_rfc3339(&e.datetime).unwrap_or_default();
             Entry {
                 title: Text::plain(e.title.clone()),
-                id: format!("urn:wol:{partner}:{}", e.id),
+                id: format!("urn:wol:{journal_id}:{}", e.id),
                 updated: date,
                 published: Some(date),
                 authors: if e.author.is_empty() {

@@ -37,6 +37,8 @@ const FORMAT_VERSION: &str = "wol-site-1";
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteInfo {
     pub title: String,
+    /// The journal's stable id (`wol.toml`'s `id`): part of feed ids and `wol.json`.
+    pub journal_id: String,
     pub lang: String,
 }
 
@@ -104,6 +106,7 @@ impl Site {
             env,
             info: SiteInfo {
                 title: title.to_string(),
+                journal_id: journal.config.id.clone().unwrap_or_default(),
                 lang: "en".into(),
             },
             css,
@@ -176,7 +179,11 @@ pub fn check(journal: &Journal) -> Result<()> {
     let site = Site::load(journal, "Sample site")?;
     let text = "+++\ntitle = \"A sample entry\"\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\ntags = [\"sample\"]\nvisibility = \"public\"\nauthor = \"Sample Author\"\n+++\n\nDid a thing.\n\n## Learned\nSomething.\n";
     let kinds = vec!["progress".to_string()];
-    let entry = crate::entry::Entry::parse(text.as_bytes(), &kinds)
+    let schema = crate::entry::Schema {
+        kinds: &kinds,
+        default_visibility: crate::entry::Visibility::Public,
+    };
+    let entry = crate::entry::Entry::parse(text.as_bytes(), &schema)
         .map_err(|e| anyhow::anyhow!("sample entry: {e}"))?;
     let mut view = EntryView::new(
         &entry,

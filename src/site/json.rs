@@ -1,6 +1,7 @@
 //! `wol.json`: the machine-readable index `wol follow` and scripts read.
 //!
-//! Per entry: `path` (the Markdown file; its HTML page is `docs/` + the same path minus
+//! `journal_id` is the publishing journal's stable id: in a shared community repo it marks
+//! whose folder `logs/<slug>/` is. Per entry: `path` (the Markdown file; its HTML page is `docs/` + the same path minus
 //! `entries/`, with `.html`; its id is the file stem), `title`, `date`, `kind`, `tags`,
 //! `author`. Nothing derivable is repeated: the file is rewritten and pushed whenever an
 //! entry is added, so its size is most of what a one-entry publish costs.
@@ -24,10 +25,11 @@ struct Item<'a> {
 
 /// The index of `entries` (newest first): one entry per line, so it stays compact for
 /// large logs and git diffs of it stay readable.
-pub fn render(title: &str, entries: &[EntryView]) -> String {
+pub fn render(title: &str, journal_id: &str, entries: &[EntryView]) -> String {
     let mut text = format!(
-        "{{\"schema_version\": {SCHEMA_VERSION},\n\"title\": {},\n\"entries\": [",
-        serde_json::to_string(title).expect("a string serializes")
+        "{{\"schema_version\": {SCHEMA_VERSION},\n\"title\": {},\n\"journal_id\": {},\n\"entries\": [",
+        serde_json::to_string(title).expect("a string serializes"),
+        serde_json::to_string(journal_id).expect("a string serializes")
     );
     for (n, item) in entries
         .iter()

@@ -1,21 +1,24 @@
-//! Partners in `wol.toml`: validating names and URLs, and editing `[partners.NAME]` with
-//! `toml_edit` so the user's comments and layout survive.
+//! The rules for remote names, URLs and branches, shared by partners and followed logs
+//! (`partner add`, `follow add`, and every `wol.toml` loaded by hand), and printing a
+//! URL safely.
 //!
-//! A partner URL never carries a password or token: credentials come from ssh-agent, key
-//! files, git credential helpers or `WOL_GIT_TOKEN` at push time (see [`super::push`]).
+//! A remote URL never carries a password or token: credentials come from ssh-agent, key
+//! files, git credential helpers or `WOL_GIT_TOKEN` at push time (see
+//! [`super::credentials`]).
+
+use std::path::Path;
 
 use anyhow::Result;
-use toml_edit::{Array, Table, value};
 
-use crate::config::{self, PartnerConfig, PartnerMode};
 use crate::error::hinted;
 use crate::publish::scan;
 
 /// Longest partner name.
 pub const NAME_MAX: usize = 40;
 
-/// Check a partner name: lower-case ASCII letters, digits, `-` and `_`, starting with a
-/// letter or digit. It becomes part of a git ref (`refs/wol/published/NAME`) and of feed ids.
+/// Check a partner or followed log's name: lower-case ASCII letters, digits, `-` and `_`,
+/// starting with a letter or digit. It becomes part of a git ref
+/// (`refs/wol/published/NAME`), of a folder name (`.wol/following/NAME.git`) and of URLs.
 pub fn validate_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= NAME_MAX
@@ -53,13 +56,30 @@ pub enum UrlKind {
 pub fn validate_url(url: &str) -> Result<UrlKind> {
     if url.trim().is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(hinted(
-            format!("{:?} is not a usable remote URL", redact_url(url)),
+            format!("{:?} is not a valid URL", redact_url(url)),
             "give a path, file://, git://, ssh://, user@host:path or https:// URL",
         ));
     }
     let no_creds_hint = "keep credentials out of wol.toml: use ssh-agent or a key file for \
                          ssh, a git credential helper (git config credential.helper) or the \
                          WOL_GIT_TOKEN environment variable for https";
+    // `-x` would be read as an option by a git command line, and `transport::address`
+    // (`ext::sh -c …`) runs a program: neither is a place to publish to.
+    if url.starts_with('-') || url.contains("::") {
+        return Err(hinted(
+            format!("{:?} is not a usable remote URL", redact_url(url)),
+            "give a path, file://, git://, ssh://, user@host:path or https:// URL",
+        ));
+    }
+    if has_token_query(url) {
+        return Err(hinted(
+            format!(
+                "the URL {} carries a token in its query string; wol never stores credentials",
+                redact_url(url)
+            ),
+            no_creds_hint,
+        ));
+    }
     if let Some((scheme, rest)) = url.split_once("://") {
         let kind = match scheme.to_ascii_lowercase().as_str() {
             "file" => UrlKind::Local,
@@ -79,7 +99,7 @@ pub fn validate_url(url: &str) -> Result<UrlKind> {
                 ));
             }
         };
-        let authority = rest.split('/').next().unwrap_or("");
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         if let Some((userinfo, _host)) = authority.rsplit_once('@') {
             if userinfo.contains(':') {
                 return Err(hinted(
@@ -94,6 +114,17 @@ pub fn validate_url(url: &str) -> Result<UrlKind> {
                 return Err(hinted(
                     format!(
                         "the user name in {} looks like an access token; wol never stores credentials",
+                        redact_url(url)
+                    ),
+                    no_creds_hint,
+                ));
+            }
+            // A user name is normal for ssh (`ssh://git@host/…`); for every other scheme
+            // it is a credential, or the first half of one.
+            if kind != UrlKind::Ssh {
+                return Err(hinted(
+                    format!(
+                        "the URL {} carries a user name; wol never stores credentials",
                         redact_url(url)
                     ),
                     no_creds_hint,
@@ -118,6 +149,31 @@ pub fn validate_url(url: &str) -> Result<UrlKind> {
     Ok(UrlKind::Local)
 }
 
+/// A query parameter that carries a credential (`?token=…`, `access_token=…`, `key=…`).
+fn has_token_query(url: &str) -> bool {
+    let Some((_, query)) = url.split_once('?') else {
+        return false;
+    };
+    query.split(['&', ';', '#']).any(|pair| {
+        let key = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
+        pair.contains('=')
+            && [
+                "token",
+                "access_token",
+                "private_token",
+                "auth",
+                "key",
+                "api_key",
+                "apikey",
+                "password",
+                "secret",
+                "sig",
+                "signature",
+            ]
+            .contains(&key.as_str())
+    })
+}
+
 /// Long opaque user names in URLs are almost always tokens.
 fn looks_like_token(user: &str) -> bool {
     user.len() >= 30
@@ -126,53 +182,63 @@ fn looks_like_token(user: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// The URL with any user info replaced by `***`, safe to print.
+/// The URL with any user info and query string replaced by `***`, safe to print in
+/// errors, `doctor` and `partner list`. Control characters are dropped so a hostile
+/// `wol.toml` cannot write to the terminal through a URL.
 pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
+    let clean: String = url.chars().filter(|c| !c.is_control()).collect();
+    let (base, query) = match clean.split_once('?') {
+        Some((base, _)) => (base, "?***"),
+        None => (clean.as_str(), ""),
+    };
+    if let Some((scheme, rest)) = base.split_once("://") {
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
-        if let Some((_, host)) = authority.rsplit_once('@') {
-            return format!("{scheme}://***@{host}{path}");
+        if let Some((user, host)) = authority.rsplit_once('@') {
+            // `ssh://git@host` keeps its plain user name; anything else is hidden.
+            let plain_ssh_user = scheme.to_ascii_lowercase().contains("ssh")
+                && !user.contains(':')
+                && !looks_like_token(user);
+            if !plain_ssh_user {
+                return format!("{scheme}://***@{host}{path}{query}");
+            }
         }
     }
-    url.to_string()
+    format!("{base}{query}")
 }
 
-/// Add `[partners.NAME]` to the text of a `wol.toml`, keeping everything else as it is.
-/// Fails when the partner exists already.
-pub fn add_to_toml(text: &str, name: &str, partner: &PartnerConfig) -> Result<String> {
-    let mut table = Table::new();
-    table.insert("url", value(partner.url.as_str()));
-    table.insert("branch", value(partner.branch.as_str()));
-    let mode = match partner.mode {
-        PartnerMode::Own => "own",
-        PartnerMode::Shared => "shared",
-    };
-    table.insert("mode", value(mode));
-    table.insert("tags", value(string_array(&partner.tags)));
-    table.insert("kinds", value(string_array(&partner.kinds)));
-    config::add_table(text, "partners", name, table)?.ok_or_else(|| {
-        hinted(
-            format!("partner `{name}` exists already"),
-            format!("remove it first with: wol partner rm {name}"),
-        )
-    })
+/// Check a branch name (`refs/heads/NAME` must be a valid ref).
+pub fn validate_branch(branch: &str) -> Result<()> {
+    if !branch.starts_with('-') && git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+        Ok(())
+    } else {
+        Err(hinted(
+            format!("`{branch}` is not a valid branch name"),
+            "use a name like main or gh-pages",
+        ))
+    }
 }
 
-/// Remove `[partners.NAME]` from the text of a `wol.toml`. Fails when there is none.
-pub fn remove_from_toml(text: &str, name: &str) -> Result<String> {
-    config::remove_table(text, "partners", name)?.ok_or_else(|| {
-        hinted(
-            format!("there is no partner `{name}`"),
-            "list partners with: wol partner list",
-        )
-    })
+/// The URL git2 should use: a relative local path is taken relative to the journal.
+pub fn resolve_url(url: &str, journal_root: &Path) -> String {
+    match validate_url(url) {
+        Ok(UrlKind::Local) if !url.contains("://") && Path::new(url).is_relative() => {
+            journal_root.join(url).to_string_lossy().into_owned()
+        }
+        _ => url.to_string(),
+    }
 }
 
-fn string_array(items: &[String]) -> Array {
-    items.iter().map(String::as_str).collect()
+/// The local repository path a `Local` URL names, if it is one.
+pub fn local_path(url: &str) -> Option<std::path::PathBuf> {
+    match validate_url(url).ok()? {
+        UrlKind::Local => Some(std::path::PathBuf::from(
+            url.strip_prefix("file://").unwrap_or(url),
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -200,10 +266,6 @@ mod tests {
             validate_url("https://example.org/gig/log.git").unwrap(),
             UrlKind::Https
         );
-        assert_eq!(
-            validate_url("https://me@example.org/log.git").unwrap(),
-            UrlKind::Https
-        );
         for bad in [
             "https://me:hunter2@example.org/log.git",
             "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x.git",
@@ -212,11 +274,35 @@ mod tests {
             "https:///nohost",
             "",
             "has space",
+            "https://me@example.org/log.git",
+            "https://example.org/log.git?token=abc",
+            "https://example.org/log.git?x=1&access_token=abc",
+            "git://me@example.org/log.git",
+            "-rf",
+            "--upload-pack=touch /tmp/x",
+            "ext::sh -c touch% /tmp/pwned",
+            "ext::x",
         ] {
             assert!(validate_url(bad).is_err(), "{bad} accepted");
         }
         let err = validate_url("https://me:hunter2@example.org/x").unwrap_err();
         assert!(!format!("{err:#}").contains("hunter2"));
+        let err = validate_url("https://example.org/x?token=hunter2").unwrap_err();
+        assert!(!format!("{err:#}").contains("hunter2"));
+        assert_eq!(
+            redact_url("https://u:p@h/x.git?token=t"),
+            "https://***@h/x.git?***"
+        );
+        assert_eq!(redact_url("ssh://git@h/x.git"), "ssh://git@h/x.git");
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_journal() {
+        let root = Path::new("/j");
+        assert_eq!(resolve_url("../pub.git", root), "/j/../pub.git");
+        assert_eq!(resolve_url("/srv/pub.git", root), "/srv/pub.git");
+        assert_eq!(resolve_url("git@h:x.git", root), "git@h:x.git");
+        assert_eq!(resolve_url("https://h/x.git", root), "https://h/x.git");
     }
 
     #[test]
@@ -227,28 +313,5 @@ mod tests {
         for bad in ["", "-x", "Gig", "a/b", "..", "a b", "a.b", &"x".repeat(41)] {
             assert!(validate_name(bad).is_err(), "{bad} accepted");
         }
-    }
-
-    #[test]
-    fn editing_keeps_comments() {
-        let text = "# my journal\nkinds = [\"progress\"] # only this\n\n[publish]\nnever = []\n";
-        let p = PartnerConfig {
-            url: "/srv/x.git".into(),
-            tags: vec!["rust".into()],
-            ..PartnerConfig::default()
-        };
-        let added = add_to_toml(text, "gig", &p).unwrap();
-        assert!(added.starts_with(text), "{added}");
-        assert!(
-            added.contains("[partners.gig]\nurl = \"/srv/x.git\""),
-            "{added}"
-        );
-        let parsed: crate::config::JournalConfig = toml::from_str(&added).unwrap();
-        assert_eq!(parsed.partners["gig"], p);
-        assert!(add_to_toml(&added, "gig", &p).is_err());
-        let removed = remove_from_toml(&added, "gig").unwrap();
-        assert!(removed.contains("# my journal") && removed.contains("# only this"));
-        assert!(!removed.contains("gig"), "{removed}");
-        assert!(remove_from_toml(&removed, "gig").is_err());
     }
 }

@@ -1,0 +1,360 @@
+//! Remote git, for every caller (publish, pull, doctor, and later sync): the rules for
+//! names and URLs ([`url`]), credentials ([`credentials`]), push, fetch, reachability,
+//! bounded timeouts, and typed errors that say what to do.
+//!
+//! Pushing never forces: the refspec has no `+`, so a branch only ever fast-forwards. A
+//! rejection can come back two ways and both are checked: as an `Err` (`NotFastForward`
+//! when libgit2 refuses client-side), or as `Ok(())` from `push` with a status in
+//! `push_update_reference` (the server's hook or config refused).
+//!
+//! Timeouts: libgit2's connect and read/write timeouts are set once per process
+//! ([`set_timeouts`]), so a server that accepts a connection and never answers costs at
+//! most that long, and the caller goes on with the next partner.
+
+pub mod credentials;
+pub mod url;
+
+use std::cell::RefCell;
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use git2::{ErrorClass, ErrorCode, PushOptions, RemoteCallbacks, Repository};
+
+pub use url::{
+    UrlKind, local_path, redact_url, resolve_url, validate_branch, validate_name, validate_url,
+};
+
+/// The default for connect and idle timeouts.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A remote operation that failed, by kind, with the URL already redacted.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// The remote branch has commits we do not have: never forced.
+    #[error("{url} has commits on {branch} that wol did not publish (not a fast-forward)")]
+    NonFastForward { url: String, branch: String },
+    /// The server (a hook or its settings) declined the push.
+    #[error("{url} refused the push to {branch}: {status}")]
+    Rejected {
+        url: String,
+        branch: String,
+        status: String,
+    },
+    /// No credential was accepted.
+    #[error("could not authenticate to {url}: {message}")]
+    Auth { url: String, message: String },
+    /// The server's certificate or host key is not trusted.
+    #[error("the server certificate of {url} is not trusted: {message}")]
+    Certificate { url: String, message: String },
+    /// Connecting or waiting for an answer took longer than the timeout.
+    #[error("{url} did not answer within {secs} s")]
+    Timeout { url: String, secs: u64 },
+    /// The network or the server could not be reached.
+    #[error("cannot reach {url}: {message}")]
+    Unreachable { url: String, message: String },
+    /// A local path that holds no repository.
+    #[error("there is no git repository at {url}")]
+    NoRepository { url: String },
+    /// The URL is not one wol uses (checked before any connection).
+    #[error("{url} is not a usable remote URL: {message}")]
+    BadUrl { url: String, message: String },
+    /// Anything else the transport reported.
+    #[error("{doing} {url} failed: {message}")]
+    Other {
+        doing: &'static str,
+        url: String,
+        message: String,
+    },
+}
+
+const WHAT_NEXT: &str = "fix it and run the command again; nothing in your journal changed";
+
+impl RemoteError {
+    /// What the person can do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            RemoteError::NonFastForward { url, branch } => format!(
+                "wol only fast-forwards its own branch and never forces; someone else pushed to {branch}. \
+                 Look at them (git fetch {url} {branch}), then remove them from the remote, or publish \
+                 to another branch: wol partner rm NAME && wol partner add NAME URL --branch BRANCH"
+            ),
+            RemoteError::Rejected { url, .. } => format!(
+                "the server (a hook or its settings) declined it; ask the maintainers of {url} why, then {WHAT_NEXT}"
+            ),
+            RemoteError::Auth { .. } => {
+                "load your key into ssh-agent (ssh-add), configure a git credential \
+                 helper, or set WOL_GIT_TOKEN for https"
+                    .into()
+            }
+            RemoteError::Certificate { .. } => {
+                "check the host name; for ssh, add the host to ~/.ssh/known_hosts (ssh it once)"
+                    .into()
+            }
+            RemoteError::Timeout { .. } => format!(
+                "check that the server is up and the URL is right (wol partner list); the limit is \
+                 [remote] timeout in wol.toml (seconds); {WHAT_NEXT}"
+            ),
+            RemoteError::Unreachable { .. } => {
+                format!("check the URL (wol partner list) and your network; {WHAT_NEXT}")
+            }
+            RemoteError::NoRepository { url } => {
+                format!("create it with: git init --bare {url} (or correct the path in wol.toml)")
+            }
+            RemoteError::BadUrl { .. } => {
+                "give a path, file://, git://, ssh://, user@host:path or https:// URL".into()
+            }
+            RemoteError::Other { url, .. } => format!(
+                "check that the repository exists and accepts pushes (for a local path: git init --bare {url}); {WHAT_NEXT}"
+            ),
+        }
+    }
+
+    fn from_git(e: git2::Error, url: &str, doing: &'static str) -> RemoteError {
+        let url = redact_url(url);
+        let message = e.message().to_string();
+        let lower = message.to_ascii_lowercase();
+        if e.code() == ErrorCode::Auth || (e.class() == ErrorClass::Ssh && lower.contains("auth")) {
+            return RemoteError::Auth { url, message };
+        }
+        if e.code() == ErrorCode::Certificate {
+            return RemoteError::Certificate { url, message };
+        }
+        if e.code() == ErrorCode::Timeout || lower.contains("timed out") {
+            return RemoteError::Timeout {
+                url,
+                secs: timeout().as_secs(),
+            };
+        }
+        if e.code() == ErrorCode::NotFastForward || is_non_fast_forward(&message) {
+            return RemoteError::NonFastForward {
+                url,
+                branch: String::new(),
+            };
+        }
+        if let Some(path) = local_path(&url)
+            && !path.join("HEAD").exists()
+            && !path.join(".git").exists()
+        {
+            return RemoteError::NoRepository { url };
+        }
+        if matches!(
+            e.class(),
+            ErrorClass::Net | ErrorClass::Os | ErrorClass::Ssh | ErrorClass::Http
+        ) {
+            return RemoteError::Unreachable { url, message };
+        }
+        RemoteError::Other {
+            doing,
+            url,
+            message,
+        }
+    }
+}
+
+static TIMEOUT: OnceLock<Duration> = OnceLock::new();
+
+/// The timeout in force (the default until [`set_timeouts`] is called).
+pub fn timeout() -> Duration {
+    *TIMEOUT.get().unwrap_or(&DEFAULT_TIMEOUT)
+}
+
+/// Set libgit2's connect timeout and its read/write timeout for server connections.
+/// Called once, before the first remote operation; later calls keep the first value
+/// (libgit2's options are process-wide).
+pub fn set_timeouts(limit: Duration) {
+    if TIMEOUT.set(limit).is_err() {
+        return;
+    }
+    let ms = i32::try_from(limit.as_millis()).unwrap_or(i32::MAX).max(1);
+    // SAFETY: these write two C globals of libgit2 without synchronisation; the
+    // OnceLock above makes this run once, and wol starts remote operations (and any
+    // threads that use git2) only after it.
+    #[allow(unsafe_code)]
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+    }
+}
+
+/// Push `local_ref` to `branch` of `url`. `label` names the partner in progress output,
+/// shown on stderr when `progress` and stderr is a terminal.
+pub fn push(
+    repo: &Repository,
+    label: &str,
+    url: &str,
+    local_ref: &str,
+    branch: &str,
+    progress: bool,
+) -> Result<(), RemoteError> {
+    check_url(url)?;
+    let shown = redact_url(url);
+    let mut remote = repo
+        .remote_anonymous(url)
+        .map_err(|e| RemoteError::from_git(e, url, "push to"))?;
+    let tried = RefCell::new(credentials::Tried::default());
+    let config = repo.config().ok();
+    let rejected: RefCell<Option<String>> = RefCell::new(None);
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(|u, user, allowed| {
+        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
+    });
+    callbacks.push_update_reference(|_refname, status| {
+        if let Some(msg) = status {
+            *rejected.borrow_mut() = Some(msg.to_string());
+        }
+        Ok(())
+    });
+    let tty = progress && std::io::stderr().is_terminal();
+    if tty {
+        callbacks.push_transfer_progress(move |current, total, bytes| {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(
+                err,
+                "\r{label}: pushing {current}/{total} objects ({} KiB)\x1b[K",
+                bytes / 1024
+            );
+            let _ = err.flush();
+        });
+    }
+    let mut opts = PushOptions::new();
+    opts.remote_callbacks(callbacks);
+    let refspec = format!("{local_ref}:refs/heads/{branch}");
+    let result = remote.push(&[refspec.as_str()], Some(&mut opts));
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    drop(opts);
+    let nff = || RemoteError::NonFastForward {
+        url: shown.clone(),
+        branch: branch.to_string(),
+    };
+    match result {
+        Ok(()) => match rejected.into_inner() {
+            None => Ok(()),
+            Some(status) if is_non_fast_forward(&status) => Err(nff()),
+            Some(status) => Err(RemoteError::Rejected {
+                url: shown.clone(),
+                branch: branch.to_string(),
+                status,
+            }),
+        },
+        Err(e) => match RemoteError::from_git(e, url, "push to") {
+            RemoteError::NonFastForward { .. } => Err(nff()),
+            other => Err(other),
+        },
+    }
+}
+
+/// Fetch `branch` of `url` into `local_ref` (forced: the local ref mirrors the remote)
+/// and return its commit, or `None` when the remote has no such branch (and the caller
+/// removed `local_ref` before: a failed fetch leaves it as it was).
+pub fn fetch(
+    repo: &Repository,
+    url: &str,
+    branch: &str,
+    local_ref: &str,
+) -> Result<Option<git2::Oid>, RemoteError> {
+    check_url(url)?;
+    let mut remote = repo
+        .remote_anonymous(url)
+        .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
+    let tried = RefCell::new(credentials::Tried::default());
+    let config = repo.config().ok();
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(|u, user, allowed| {
+        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
+    });
+    let mut opts = git2::FetchOptions::new();
+    opts.remote_callbacks(callbacks);
+    opts.download_tags(git2::AutotagOption::None);
+    let refspec = format!("+refs/heads/{branch}:{local_ref}");
+    remote
+        .fetch(&[refspec.as_str()], Some(&mut opts), None)
+        .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
+    match repo.refname_to_id(local_ref) {
+        Ok(oid) => Ok(Some(oid)),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(RemoteError::from_git(e, url, "fetch from")),
+    }
+}
+
+/// Connect to `url` and list its branches (what `wol doctor` checks): reachable,
+/// authenticated, a git repository.
+pub fn branches(url: &str) -> Result<Vec<String>, RemoteError> {
+    check_url(url)?;
+    let mut remote = git2::Remote::create_detached(url)
+        .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
+    let tried = RefCell::new(credentials::Tried::default());
+    let config = git2::Config::open_default().ok();
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(|u, user, allowed| {
+        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
+    });
+    let conn = remote
+        .connect_auth(git2::Direction::Fetch, Some(callbacks), None)
+        .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
+    let heads = conn
+        .list()
+        .map_err(|e| RemoteError::from_git(e, url, "list the branches of"))?;
+    Ok(heads
+        .iter()
+        .filter_map(|h| h.name().strip_prefix("refs/heads/").map(String::from))
+        .collect())
+}
+
+fn check_url(url: &str) -> Result<(), RemoteError> {
+    validate_url(url)
+        .map(|_| ())
+        .map_err(|e| RemoteError::BadUrl {
+            url: redact_url(url),
+            message: e.to_string(),
+        })
+}
+
+fn is_non_fast_forward(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("non-fast-forward") || m.contains("fetch first") || m.contains("not fast-forward")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use git2::CredentialType;
+
+    #[test]
+    fn the_credential_callback_gives_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        for allowed in [
+            CredentialType::USER_PASS_PLAINTEXT,
+            CredentialType::SSH_KEY | CredentialType::USERNAME,
+            CredentialType::all(),
+        ] {
+            let mut tried = credentials::Tried::default();
+            let mut calls = 0;
+            while credentials::next_credential(
+                repo.config().ok().as_ref(),
+                &mut tried,
+                "https://example.invalid/x.git",
+                None,
+                allowed,
+            )
+            .is_ok()
+            {
+                calls += 1;
+                assert!(calls < 10, "the callback keeps answering for {allowed:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_local_repository_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path().join("j")).unwrap();
+        let missing = dir.path().join("nope.git");
+        let err = fetch(&repo, missing.to_str().unwrap(), "main", "refs/x").unwrap_err();
+        assert!(matches!(err, RemoteError::NoRepository { .. }), "{err:?}");
+        assert!(err.hint().contains("git init --bare"));
+    }
+}
