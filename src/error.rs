@@ -32,11 +32,20 @@ pub fn user(message: impl Into<String>) -> anyhow::Error {
 }
 
 /// True when the failure is only a closed stdout (`wol list | head`): not an error.
+///
+/// Looks through the whole chain, and into `serde_json::Error`s too: serde_json keeps
+/// the `io::Error` of a failed write to itself (its `source()` skips it), so a closed
+/// pipe under `--json` only shows as its `io_error_kind()`.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        let kind = if let Some(e) = cause.downcast_ref::<io::Error>() {
+            Some(e.kind())
+        } else {
+            cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
     })
 }
 
