@@ -5,6 +5,8 @@
 
 use std::io::{self, Write};
 
+use crate::term;
+
 /// A failure whose message is meant for the user, with an optional hint saying what to do.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -51,15 +53,18 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Print an error with its cause chain and hint to stderr.
 pub fn report(err: &anyhow::Error) {
+    // Messages quote what people typed and what entries hold: nothing in them may drive
+    // the terminal.
+    let clean = |text: String| term::sanitize_text(&text).into_owned();
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    let _ = writeln!(stderr, "error: {}", clean(err.to_string()));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  caused by: {cause}");
+        let _ = writeln!(stderr, "  caused by: {}", clean(cause.to_string()));
     }
     if let Some(hint) = err.chain().find_map(|c| {
         c.downcast_ref::<UserError>()
             .and_then(|u| u.hint.as_deref())
     }) {
-        let _ = writeln!(stderr, "hint: {hint}");
+        let _ = writeln!(stderr, "hint: {}", term::sanitize_text(hint));
     }
 }

@@ -28,6 +28,7 @@ pub mod journal;
 pub mod publish;
 pub mod site;
 pub mod templates;
+pub mod term;
 pub mod tls;
 pub mod visibility;
 

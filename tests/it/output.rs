@@ -1,10 +1,13 @@
 //! What reaches the terminal: a closed stdout (`wol … | head -1`) is a quiet success for
-//! every command that prints data.
+//! every command that prints data; entry text (titles, tags, bodies, followed logs'
+//! fields) never carries control characters or bidi overrides to the terminal.
 
+use std::fs;
 use std::io::{BufRead as _, BufReader};
+use std::path::Path;
 use std::process::{Output, Stdio};
 
-use crate::common::{TestEnv, entry_text, stderr};
+use crate::common::{TestEnv, entry_text, stderr, stdout};
 
 /// A journal of 400 committed entries, each with a long title and a body holding
 /// "needle": every listing below is far larger than a pipe's 64 KiB buffer.
@@ -96,4 +99,226 @@ fn a_closed_stdout_is_a_quiet_success_for_every_printing_command() {
             );
         }
     }
+}
+
+/// Fails unless `text` is safe on a terminal: no control character but a line end
+/// (`\n`, or `\r\n`) or a tab, no bidi control.
+#[track_caller]
+fn assert_terminal_safe(text: &str, what: &str) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let layout = c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+        let bidi = matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        );
+        assert!(
+            layout || !(c.is_control() || bidi),
+            "{what} prints {c:?} raw:\n{text:?}"
+        );
+    }
+}
+
+/// The title of [`evil_file`] as parsed: ESC, BEL, CR and a right-to-left override, each
+/// of which can rewrite what a terminal shows.
+const EVIL_TITLE: &str = "Evil \x1b[31mred\x07 bell\r cr \u{202e}gnp.exe";
+const EVIL_ID: &str = "2026-11-20-1000-evil";
+
+/// An entry whose title, tags and body hold control and bidi characters.
+fn evil_file() -> String {
+    // By hand: TOML wants `\u001B`, not the `\u{1b}` of Rust's `{:?}`.
+    "+++\n\
+     title = \"Evil \\u001B[31mred\\u0007 bell\\r cr \u{202e}gnp.exe\"\n\
+     date = 2026-11-20T10:00:00+01:00\n\
+     kind = \"progress\"\n\
+     tags = [\"clear\\u001B[2J\", \"rtl\u{2066}x\u{2069}\", \"mark\u{200f}\u{061c}\"]\n\
+     visibility = \"public\"\n\
+     author = \"Test Author\"\n\
+     +++\n\
+     \n\
+     First line\n\
+     \tindented, and a CRLF line end\r\n\
+     ESC \x1b[2J BEL \x07 CR \rover RLO \u{202e}x LRE \u{202a}y\n"
+        .to_string()
+}
+
+fn evil_journal() -> TestEnv {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.write(format!("entries/2026/11/{EVIL_ID}.md"), evil_file());
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "an evil entry"]);
+    env
+}
+
+#[track_caller]
+fn ok_stdout(env: &TestEnv, args: &[&str]) -> String {
+    let out = env.wol_j().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "wol {args:?} failed: {}",
+        stderr(&out)
+    );
+    assert_terminal_safe(&stderr(&out), &format!("stderr of wol {args:?}"));
+    stdout(&out)
+}
+
+#[test]
+fn list_search_and_digest_escape_control_and_bidi_characters() {
+    let env = evil_journal();
+    for args in [
+        &["list"][..],
+        &["search", "evil"],
+        &["digest", "--week", "2026-W47"],
+        &["digest", "--week", "2026-W47", "--format", "text"],
+    ] {
+        let out = ok_stdout(&env, args);
+        assert_terminal_safe(&out, &format!("wol {args:?}"));
+        // The digest's Markdown escapes `[` and folds the CR: only the escapes are sure.
+        assert!(
+            out.contains("Evil \\u{1b}") && out.contains("\\u{202e}gnp.exe"),
+            "wol {args:?} shows no escaped title:\n{out}"
+        );
+    }
+    let listed = ok_stdout(&env, &["list"]);
+    assert!(
+        listed.contains("Evil \\u{1b}[31mred\\u{7} bell\\u{d} cr \\u{202e}gnp.exe"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("#clear\\u{1b}[2J #rtl\\u{2066}x\\u{2069} #mark\\u{200f}\\u{61c}"),
+        "{listed}"
+    );
+
+    // JSON keeps the text as it is: serde escapes the control characters itself.
+    let json = env.json(&["list"], &[]);
+    assert_eq!(json[0]["title"], EVIL_TITLE);
+    assert_eq!(json[0]["tags"][0], "clear\x1b[2J");
+}
+
+#[test]
+fn show_escapes_control_characters_but_keeps_lines_and_tabs() {
+    let env = evil_journal();
+    let out = ok_stdout(&env, &["show", EVIL_ID]);
+    assert_terminal_safe(&out, "wol show");
+    let stored = evil_file();
+    // The front matter's own escapes are plain text; the raw bidi characters are not.
+    assert!(
+        out.starts_with(
+            "+++\ntitle = \"Evil \\u001B[31mred\\u0007 bell\\r cr \\u{202e}gnp.exe\"\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "\nFirst line\n\tindented, and a CRLF line end\r\n\
+             ESC \\u{1b}[2J BEL \\u{7} CR \\u{d}over RLO \\u{202e}x LRE \\u{202a}y\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), stored.lines().count());
+
+    // A clean entry is shown byte for byte.
+    let clean = env.log(&["A plain entry", "-t", "docs"]);
+    assert_eq!(
+        ok_stdout(&env, &["show", &crate::common::stem(&clean)]),
+        env.read(&clean)
+    );
+}
+
+#[test]
+fn doctor_warnings_and_errors_escape_the_entry_text_they_quote() {
+    let env = TestEnv::new();
+    env.init_journal();
+    // An unknown kind: every reader quotes it in the reason the file is skipped.
+    let rel = "entries/2026/11/2026-11-21-0900-bad-kind.md";
+    env.write(
+        rel,
+        "+++\ntitle = \"Bad kind\"\ndate = 2026-11-21T09:00:00+01:00\n\
+         kind = \"x\\u001B]0;pwned\\u0007\u{202e}\"\n+++\n\nbody\n",
+    );
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "a bad kind"]);
+
+    let out = env.wol_j().arg("doctor").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_terminal_safe(&stdout(&out), "wol doctor");
+    assert!(
+        stdout(&out).contains("x\\u{1b}]0;pwned\\u{7}\\u{202e}"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = env.wol_j().arg("list").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_terminal_safe(&stderr(&out), "the warning of wol list");
+    assert!(stderr(&out).contains("bad-kind.md"), "{}", stderr(&out));
+
+    // An error that quotes what was typed.
+    let out = env
+        .wol_j()
+        .args(["log", "--kind", "bad\x1b[2J\u{202e}", "Title"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_terminal_safe(&stderr(&out), "the error of wol log");
+    assert!(stderr(&out).contains("unknown kind"), "{}", stderr(&out));
+}
+
+#[test]
+fn feed_publish_and_import_escape_the_text_of_others() {
+    let env = TestEnv::new();
+    // A partner log whose entry has bidi controls in its title and tags (their `wol
+    // follow` side drops control characters, not these).
+    let gig = env.root.join("gig-journal");
+    env.wol().arg("init").arg(&gig).assert().success();
+    let evil = evil_file();
+    fs::create_dir_all(gig.join("entries/2026/11")).unwrap();
+    fs::write(gig.join(format!("entries/2026/11/{EVIL_ID}.md")), &evil).unwrap();
+    env.git_in(&gig, ["add", "-A"]);
+    env.git_in(&gig, ["commit", "-q", "-m", "an evil entry"]);
+    let remotes = env.root.join("remotes");
+    fs::create_dir_all(&remotes).unwrap();
+    env.git_in(&remotes, ["init", "-q", "--bare", "-b", "main", "gig.git"]);
+    let bare = remotes.join("gig.git");
+    let gig_wol = |args: &[&str]| {
+        let out = env.wol().arg("--journal").arg(&gig).args(args).output();
+        out.unwrap()
+    };
+    let out = gig_wol(&["partner", "add", "everyone", bare.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = gig_wol(&["publish", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_terminal_safe(&stdout(&out), "wol publish --dry-run");
+    assert!(
+        stdout(&out).contains("\\u{202e}gnp.exe"),
+        "{}",
+        stdout(&out)
+    );
+    let out = gig_wol(&["publish", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    env.init_journal();
+    for args in [&["follow", "gig", bare.to_str().unwrap()][..], &["pull"]] {
+        env.wol_j().args(args).assert().success();
+    }
+    let feed = ok_stdout(&env, &["feed"]);
+    assert_terminal_safe(&feed, "wol feed");
+    assert!(
+        feed.contains("cr \\u{202e}gnp.exe  #clear[2J #rtl\\u{2066}x\\u{2069}"),
+        "{feed}"
+    );
+
+    // Importing someone's files prints their titles.
+    let import = env.root.join("to-import");
+    fs::create_dir_all(&import).unwrap();
+    fs::write(import.join("evil.md"), &evil).unwrap();
+    let out = ok_stdout(&env, &["import", "markdown", "--dry-run", path(&import)]);
+    assert_terminal_safe(&out, "wol import --dry-run");
+    assert!(out.contains("\\u{202e}gnp.exe"), "{out}");
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
 }
