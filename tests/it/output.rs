@@ -1,6 +1,7 @@
 //! What reaches the terminal: a closed stdout (`wol … | head -1`) is a quiet success for
 //! every command that prints data; entry text (titles, tags, bodies, followed logs'
-//! fields) never carries control characters or bidi overrides to the terminal.
+//! fields) never carries control characters or bidi overrides to the terminal; and a
+//! typed date names one real instant or is an error.
 
 use std::fs;
 use std::io::{BufRead as _, BufReader};
@@ -321,4 +322,82 @@ fn feed_publish_and_import_escape_the_text_of_others() {
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+#[test]
+fn a_clock_time_past_23_59_is_an_error_not_the_next_day() {
+    let env = TestEnv::new();
+    env.init_journal();
+    for date in [
+        "2026-01-01 25:00",
+        "2026-01-01 23:60",
+        "yesterday 24:00",
+        "13pm",
+    ] {
+        let out = env
+            .wol_j()
+            .args(["log", "--date", date, "Too late"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "--date {date:?}: {}",
+            stdout(&out)
+        );
+        assert!(
+            stderr(&out).contains("not a time of day") && stderr(&out).contains("hint:"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(env.entry_files().is_empty(), "{:?}", env.entry_files());
+
+    // interim alone reads "12pm" after a day as the next midnight.
+    env.log(&["--date", "yesterday 12pm", "Lunch"]);
+    env.log(&["--date", "2026-11-20 23:59", "Late"]);
+    let json = env.json(&["list"], &[]);
+    assert_eq!(json[0]["date"], "2026-11-21T12:00:00+01:00");
+    assert_eq!(json[1]["date"], "2026-11-20T23:59:00+01:00");
+}
+
+#[test]
+fn a_local_time_the_clocks_skip_is_an_error_and_a_repeated_one_is_the_first() {
+    // The real clock and the local zone: Berlin's rule, spelled as a POSIX TZ string so
+    // the test needs no tz database (summer time from the last Sunday of March, 02:00,
+    // to the last Sunday of October, 03:00).
+    let env = TestEnv::new().with_now(None);
+    env.init_journal();
+    let log = |date: &str| {
+        env.wol_j()
+            .env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+            .args(["log", "--date", date, "Clock change"])
+            .output()
+            .unwrap()
+    };
+    let out = log("2026-03-29 02:30");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("2026-03-29 02:30 does not exist")
+            && stderr(&out).contains("hint:")
+            && stderr(&out).contains("2026-03-29 03:30"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.entry_files().is_empty(), "{:?}", env.entry_files());
+
+    for (typed, stored) in [
+        ("2026-03-29 01:30", "2026-03-29T01:30:00+01:00"),
+        ("2026-03-29 03:30", "2026-03-29T03:30:00+02:00"),
+        // 02:30 happens twice on 25 October: the first, still in summer time.
+        ("2026-10-25 02:30", "2026-10-25T02:30:00+02:00"),
+    ] {
+        let out = log(typed);
+        let rel = env.entry_path_from(&out);
+        let text = env.read(&rel);
+        assert!(
+            text.contains(&format!("date = {stored}\n")),
+            "--date {typed:?}:\n{text}"
+        );
+    }
 }
