@@ -1,10 +1,19 @@
 //! "Now" and dates people type: RFC 3339, `2026-11-20 09:00`, `2026-11-20`, and natural
 //! language (`yesterday 17:00`, `last friday`) through `interim`.
+//!
+//! A typed date means one instant or is an error: a clock time past 23:59 (`25:00`,
+//! which `interim` would roll into the next day) and a local time the clocks skip when
+//! summer time starts are refused with a hint. A local time that happens twice, when
+//! summer time ends, means the first of the two.
+
+use std::sync::LazyLock;
 
 use anyhow::Result;
 use chrono::{
-    DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike as _,
+    DateTime, Duration, FixedOffset, Local, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
+    TimeZone, Timelike as _,
 };
+use regex::Regex;
 
 use crate::error::hinted;
 
@@ -28,7 +37,8 @@ pub fn now() -> Result<DateTime<FixedOffset>> {
 
 /// Parse a date/time a person typed, relative to `now`. A time without an offset takes
 /// the local time zone's offset *on that date* (summer time in July), unless `$WOL_NOW`
-/// fixes the clock, in which case it takes `now`'s offset.
+/// fixes the clock, in which case it takes `now`'s offset. Errors on a clock time out of
+/// range and on a local time the clocks skip; see the module doc.
 pub fn parse(text: &str, now: &DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>> {
     parse_with(text, now, clock_is_fixed())
 }
@@ -38,10 +48,12 @@ fn parse_with(
     now: &DateTime<FixedOffset>,
     fixed: bool,
 ) -> Result<DateTime<FixedOffset>> {
-    let text = text.trim();
-    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+    let typed = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(typed) {
         return Ok(dt);
     }
+    let (text, times) = clock_times(typed)?;
+    let text = text.as_str();
     for fmt in [
         "%Y-%m-%d %H:%M",
         "%Y-%m-%d %H:%M:%S",
@@ -49,18 +61,29 @@ fn parse_with(
         "%Y-%m-%dT%H:%M:%S",
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, fmt) {
-            return Ok(local(naive, now, fixed));
+            return local(naive, now, fixed);
         }
     }
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(local(day.and_time(NaiveTime::MIN), now, fixed));
+        return local(day.and_time(NaiveTime::MIN), now, fixed);
     }
-    let parsed = interim::parse_date_string(text, *now, interim::Dialect::Uk).map_err(|e| {
+    let not_understood = |e: &dyn std::fmt::Display| {
         hinted(
-            format!("cannot understand the date {text:?}: {e}"),
+            format!("cannot understand the date {typed:?}: {e}"),
             "try e.g. \"yesterday 17:00\", \"last friday\", \"2026-11-20 09:00\" or RFC 3339",
         )
-    })?;
+    };
+    let parsed = interim::parse_date_string(text, *now, interim::Dialect::Uk)
+        .map_err(|e| not_understood(&e))?;
+    // What interim read must be the time of day the text names, never a neighbour of it.
+    if let [(hour, minute, second)] = times[..]
+        && (parsed.hour(), parsed.minute(), parsed.second()) != (hour, minute, second)
+    {
+        return Err(not_understood(&format!(
+            "it reads as {}",
+            parsed.format("%Y-%m-%d %H:%M:%S")
+        )));
+    }
     // A day named without a time of day ("last friday") means 09:00, as in jrnl; "now"
     // and "3 hours ago" keep theirs.
     let naive = if parsed.time() == NaiveTime::MIN && !names_a_time(text) {
@@ -74,7 +97,76 @@ fn parse_with(
     if naive == now.naive_local() {
         return Ok(*now);
     }
-    Ok(local(naive, now, fixed))
+    local(naive, now, fixed)
+}
+
+/// A time of day as typed: hour (0–23), minute, second.
+type Clock = (u32, u32, u32);
+
+/// `text` with its clock times checked and written in 24-hour form (`5:30pm` → `17:30`,
+/// `12am` → `00:00`), and the times found as (hour, minute, second).
+///
+/// `interim` does not refuse "25:00" or "13pm" but rolls them over into the next day,
+/// reads "yesterday 12pm" as midnight, and chrono takes `:60` seconds for a leap second:
+/// each would silently log a time nobody meant. So a time past its range is an error
+/// here, and `interim` only ever sees 24-hour times.
+fn clock_times(text: &str) -> Result<(String, Vec<Clock>)> {
+    // Not preceded by a digit or colon, so the year and month of `2026-01-01T25:00`
+    // are not read as hours, nor the minutes of `9:00:00` as the hour of `00:00`.
+    static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:^|[^0-9:])(?:(\d+):(\d+)(?::(\d+))?|(\d+))(?:\s*([ap])m\b)?")
+            .expect("valid regex")
+    });
+    let mut out = String::with_capacity(text.len());
+    let mut times = Vec::new();
+    let mut copied = 0;
+    for caps in CLOCK.captures_iter(text) {
+        let meridiem = caps.get(5).map(|m| m.as_str().to_ascii_lowercase());
+        // A lone number is a time only with am/pm ("5pm"); else it is a count or a day.
+        if caps.get(4).is_some() && meridiem.is_none() {
+            continue;
+        }
+        let number = |i: usize| {
+            caps.get(i)
+                .map_or(Some(0), |m| m.as_str().parse::<u32>().ok())
+                .unwrap_or(u32::MAX)
+        };
+        let hour = if caps.get(4).is_some() {
+            number(4)
+        } else {
+            number(1)
+        };
+        let (minute, second) = (number(2), number(3));
+        let max_hour = if meridiem.is_some() { 12 } else { 23 };
+        let start = caps.get(1).or(caps.get(4)).expect("an hour").start();
+        let end = caps.get(0).expect("the match").end();
+        if hour > max_hour || minute > 59 || second > 59 {
+            return Err(hinted(
+                format!(
+                    "{:?} in the date {text:?} is not a time of day",
+                    &text[start..end]
+                ),
+                "hours go from 0 to 23 (1 to 12 with am/pm), minutes and seconds from 0 to 59; \
+                 for a time after midnight name the next day, e.g. \"2026-11-21 01:00\"",
+            ));
+        }
+        let hour = match meridiem.as_deref() {
+            Some("a") => hour % 12,
+            Some(_) => hour % 12 + 12,
+            None => hour,
+        };
+        times.push((hour, minute, second));
+        if meridiem.is_some() {
+            out.push_str(&text[copied..start]);
+            out.push_str(&format!("{hour:02}:{minute:02}"));
+            if caps.get(3).is_some() {
+                out.push_str(&format!(":{second:02}"));
+            }
+            copied = end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    Ok((out, times))
 }
 
 /// Parse a day a person typed (`2026-11-20`, `yesterday`, `last monday`).
@@ -83,21 +175,41 @@ pub fn parse_day(text: &str, now: &DateTime<FixedOffset>) -> Result<NaiveDate> {
 }
 
 /// `naive` in the local time zone (or in `now`'s offset when the clock is fixed).
-fn local(naive: NaiveDateTime, now: &DateTime<FixedOffset>, fixed: bool) -> DateTime<FixedOffset> {
-    let offset_of_now = || {
-        now.offset()
-            .from_local_datetime(&naive)
-            .single()
-            .expect("fixed offsets are unambiguous")
-    };
+fn local(
+    naive: NaiveDateTime,
+    now: &DateTime<FixedOffset>,
+    fixed: bool,
+) -> Result<DateTime<FixedOffset>> {
     if fixed {
-        return offset_of_now();
+        return in_zone(now.offset(), naive);
     }
-    // In a summer-time gap or overlap, take the earlier reading, as most tools do.
-    Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .map_or_else(offset_of_now, |dt| dt.fixed_offset())
+    in_zone(&Local, naive)
+}
+
+/// `naive` as a time in `zone`. A time the clocks pass twice (summer time ends) is the
+/// earlier of the two instants, the first time the clock shows it, as in most tools; a
+/// time they skip (summer time starts) is an error that suggests the same clock time an
+/// hour later, rather than any time silently shifted.
+fn in_zone<Tz: TimeZone>(zone: &Tz, naive: NaiveDateTime) -> Result<DateTime<FixedOffset>> {
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(dt) => Ok(dt.fixed_offset()),
+        // Compared, not taken first: chrono's `Local` hands the two over in the wrong
+        // order (chronotope/chrono#1625), so `earliest()` would be the later one.
+        LocalResult::Ambiguous(a, b) => Ok(a.fixed_offset().min(b.fixed_offset())),
+        LocalResult::None => {
+            let later = naive + Duration::hours(1);
+            Err(hinted(
+                format!(
+                    "{} does not exist in the local time zone: the clocks skip it when summer time starts",
+                    naive.format("%Y-%m-%d %H:%M")
+                ),
+                format!(
+                    "give a time after the change, e.g. \"{}\", or a time with a UTC offset (RFC 3339)",
+                    later.format("%Y-%m-%d %H:%M"),
+                ),
+            ))
+        }
+    }
 }
 
 fn clock_is_fixed() -> bool {
@@ -127,5 +239,41 @@ mod tests {
         assert_eq!(p("2026-11-20T09:00:00+02:00"), "2026-11-20T09:00:00+02:00");
         assert_eq!(p("2026-11-20"), "2026-11-20T00:00:00+01:00");
         assert!(parse_with("someday maybe", &now(), true).is_err());
+    }
+
+    #[test]
+    fn clock_times_past_their_range_are_errors_not_the_next_day() {
+        for text in [
+            "2026-01-01 25:00",
+            "2026-01-01 24:00",
+            "2026-01-01T25:00",
+            "2026-01-01 25:00:00",
+            "2026-01-01 10:00:60",
+            "2026-01-01 99:00",
+            "yesterday 25:00",
+            "monday 24:00",
+            "25:00",
+            "13pm",
+            "yesterday 13:30pm",
+        ] {
+            let err = parse_with(text, &now(), true)
+                .map(|d| d.to_rfc3339())
+                .expect_err(text);
+            assert!(
+                err.to_string().contains("not a time of day"),
+                "{text}: {err}"
+            );
+        }
+        let p = |s| parse_with(s, &now(), true).unwrap().to_rfc3339();
+        assert_eq!(p("2026-01-01 23:59:59"), "2026-01-01T23:59:59+01:00");
+        assert_eq!(p("2026-01-01 0:00"), "2026-01-01T00:00:00+01:00");
+        assert_eq!(p("yesterday 5:30pm"), "2026-11-21T17:30:00+01:00");
+        // interim alone reads these two as midnight and noon.
+        assert_eq!(p("yesterday 12pm"), "2026-11-21T12:00:00+01:00");
+        assert_eq!(p("yesterday 12am"), "2026-11-21T00:00:00+01:00");
+        assert_eq!(p("friday 12:15pm"), "2026-11-27T12:15:00+01:00");
+        assert_eq!(p("2 days ago 5 PM"), "2026-11-20T17:00:00+01:00");
+        // An offset is not a clock time, and RFC 3339 is taken as it is.
+        assert_eq!(p("2026-11-20T23:00:00-23:00"), "2026-11-20T23:00:00-23:00");
     }
 }

@@ -9,6 +9,8 @@
 
 use std::io::{self, Write};
 
+use crate::term;
+
 /// A failure whose message is meant for the user, with an optional hint saying what to do.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -78,22 +80,34 @@ pub fn warn(message: impl std::fmt::Display, hint: Option<&str>) {
 }
 
 /// True when the failure is only a closed stdout (`wol list | head`): not an error.
+///
+/// Looks through the whole chain, and into `serde_json::Error`s too: serde_json keeps
+/// the `io::Error` of a failed write to itself (its `source()` skips it), so a closed
+/// pipe under `--json` only shows as its `io_error_kind()`.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        let kind = if let Some(e) = cause.downcast_ref::<io::Error>() {
+            Some(e.kind())
+        } else {
+            cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
     })
 }
 
 /// Print an error with its cause chain and hint to stderr.
 pub fn report(err: &anyhow::Error) {
+    // Messages quote what people typed and what entries hold: nothing in them may drive
+    // the terminal.
+    let clean = |text: String| term::sanitize_text(&text).into_owned();
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    let _ = writeln!(stderr, "error: {}", clean(err.to_string()));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  caused by: {cause}");
+        let _ = writeln!(stderr, "  caused by: {}", clean(cause.to_string()));
     }
     if let Some(hint) = hint_of(err) {
-        let _ = writeln!(stderr, "hint: {hint}");
+        let _ = writeln!(stderr, "hint: {}", term::sanitize_text(&hint));
     }
 }

@@ -31,6 +31,7 @@ pub mod publish;
 pub mod remote;
 pub mod site;
 pub mod templates;
+pub mod term;
 pub mod tls;
 
 use std::process::ExitCode;

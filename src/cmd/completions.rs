@@ -29,8 +29,12 @@ pub struct CompletionsArgs {
 
 pub fn run(_ctx: &Ctx, args: CompletionsArgs) -> Result<()> {
     let mut cmd = Cli::command();
+    // clap_complete panics when a write fails; into memory a write cannot, and our own
+    // write to stdout returns the error, so `wol completions fish | head -1` exits quietly.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "wol", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut cmd, "wol", &mut out);
+    out.write_all(&script)?;
     out.flush()?;
     Ok(())
 }

@@ -128,6 +128,13 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
             return Ok(());
         }
         let text = digest::render(&journal, &digest, format)?;
+        // On stdout the digest goes to a terminal or a mail: entry text in it must not
+        // carry control sequences. JSON escapes them itself.
+        let text = if format == Format::Json {
+            text
+        } else {
+            crate::term::sanitize_text(&text).into_owned()
+        };
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.flush()?;

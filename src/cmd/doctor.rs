@@ -10,6 +10,7 @@ use super::Ctx;
 use crate::doctor::{self, Check, Status};
 use crate::error::user;
 use crate::journal;
+use crate::term::sanitize_text;
 
 /// Check the journal, config, templates and partners; say what to fix
 ///
@@ -63,18 +64,20 @@ pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
             } else {
                 format!("{label:<4}")
             };
+            // Messages and details quote entry files (titles, kinds, file names): escaped.
             let fix = check
                 .fix
                 .as_deref()
-                .map(|f| format!(" — {f}"))
+                .map(|f| format!(" — {}", sanitize_text(f)))
                 .unwrap_or_default();
             writeln!(
                 out,
                 "{label}  {:<width$}  {}{fix}",
-                check.name, check.message
+                check.name,
+                sanitize_text(&check.message)
             )?;
             for detail in &check.details {
-                writeln!(out, "      {detail}")?;
+                writeln!(out, "      {}", sanitize_text(detail))?;
             }
         }
     }

@@ -9,6 +9,7 @@ use super::Ctx;
 use crate::dates;
 use crate::error::hinted;
 use crate::follow::{self, FeedItem};
+use crate::term::sanitize;
 
 /// Show what the logs you follow published, newest first
 ///
@@ -88,26 +89,34 @@ fn print(ctx: &Ctx, items: &[FeedItem]) -> Result<()> {
         ctx.notice("no entries from the logs you follow (fetch them with: wol pull)");
         return Ok(());
     }
-    let width = items.iter().map(|i| i.partner.len()).max().unwrap_or(0);
+    let width = items
+        .iter()
+        .map(|i| sanitize(&i.partner).len())
+        .max()
+        .unwrap_or(0);
     let color = ctx.color();
     for item in items {
-        let tags: Vec<String> = item.tags.iter().map(|t| format!("#{t}")).collect();
+        let tags: Vec<String> = item
+            .tags
+            .iter()
+            .map(|t| format!("#{}", sanitize(t)))
+            .collect();
         let tags = if tags.is_empty() {
             String::new()
         } else {
             format!("  {}", tags.join(" "))
         };
-        // `follow` already dropped control characters from the partner's text.
-        let title = &item.title;
+        // `follow` dropped control characters from the partner's text, but not bidi
+        // overrides, which can make a title read as something else.
+        let (partner, title) = (sanitize(&item.partner), sanitize(&item.title));
         let day = item.day();
         if color {
             writeln!(
                 out,
-                "\x1b[2m{day}\x1b[0m  \x1b[36m{:width$}\x1b[0m  \x1b[1m{title}\x1b[0m\x1b[33m{tags}\x1b[0m",
-                item.partner
+                "\x1b[2m{day}\x1b[0m  \x1b[36m{partner:width$}\x1b[0m  \x1b[1m{title}\x1b[0m\x1b[33m{tags}\x1b[0m",
             )?;
         } else {
-            writeln!(out, "{day}  {:width$}  {title}{tags}", item.partner)?;
+            writeln!(out, "{day}  {partner:width$}  {title}{tags}")?;
         }
     }
     out.flush()?;

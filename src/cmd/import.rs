@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{Ctx, EntryJson};
 use crate::entry::Visibility;
 use crate::import::{self, Candidate, Defaults};
+use crate::term::sanitize;
 
 /// Import entries from jrnl or from a folder of Markdown notes
 ///
@@ -167,15 +168,16 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         } else {
             "imported"
         };
+        // Imported titles are someone's text: escaped before they reach a terminal.
         for (rel, c) in &plan.new {
-            writeln!(out, "{verb}  {rel}  {}", c.entry.meta.title)?;
+            writeln!(out, "{verb}  {rel}  {}", sanitize(&c.entry.meta.title))?;
         }
         for c in &plan.skipped {
             writeln!(
                 out,
                 "skipped  {}  {} (already in the journal)",
-                c.id(),
-                c.entry.meta.title
+                sanitize(c.id()),
+                sanitize(&c.entry.meta.title)
             )?;
         }
     }

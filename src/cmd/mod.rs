@@ -243,6 +243,7 @@ pub fn stem(path: &std::path::Path) -> String {
 
 /// Print entries as lines (`id  kind  title  #tags`) or, with `--json`, as a JSON array.
 pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)]) -> Result<()> {
+    use crate::term::sanitize;
     let mut out = io::BufWriter::new(io::stdout().lock());
     if ctx.global.json {
         let items: Vec<EntryJson> = entries
@@ -253,14 +254,20 @@ pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)])
         writeln!(out)?;
     } else {
         let color = ctx.color();
+        // Titles, tags and kinds are entry text: escaped, so none can drive the terminal.
         let width = entries
             .iter()
-            .map(|(_, e)| e.meta.kind.len())
+            .map(|(_, e)| sanitize(&e.meta.kind).len())
             .max()
             .unwrap_or(0);
         for (path, entry) in entries {
-            let id = stem(path);
-            let tags: Vec<String> = entry.all_tags().iter().map(|t| format!("#{t}")).collect();
+            let id = sanitize(&stem(path)).into_owned();
+            let (kind, title) = (sanitize(&entry.meta.kind), sanitize(&entry.meta.title));
+            let tags: Vec<String> = entry
+                .all_tags()
+                .iter()
+                .map(|t| format!("#{}", sanitize(t)))
+                .collect();
             let tags = if tags.is_empty() {
                 String::new()
             } else {
@@ -269,15 +276,10 @@ pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)])
             if color {
                 writeln!(
                     out,
-                    "\x1b[2m{id}\x1b[0m  \x1b[36m{:width$}\x1b[0m  \x1b[1m{}\x1b[0m\x1b[33m{tags}\x1b[0m",
-                    entry.meta.kind, entry.meta.title
+                    "\x1b[2m{id}\x1b[0m  \x1b[36m{kind:width$}\x1b[0m  \x1b[1m{title}\x1b[0m\x1b[33m{tags}\x1b[0m",
                 )?;
             } else {
-                writeln!(
-                    out,
-                    "{id}  {:width$}  {}{tags}",
-                    entry.meta.kind, entry.meta.title
-                )?;
+                writeln!(out, "{id}  {kind:width$}  {title}{tags}")?;
             }
         }
     }
@@ -287,5 +289,10 @@ pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)])
 
 /// Report a malformed entry on stderr; reading commands then go on without it.
 pub fn warn_malformed(err: &journal::LoadError) {
-    eprintln!("warning: {err} (skipped)");
+    // The message may quote the file's text (an unknown kind, a bad date) and may span
+    // lines (TOML errors show the line they point at).
+    eprintln!(
+        "warning: {} (skipped)",
+        crate::term::sanitize_text(&err.to_string())
+    );
 }

@@ -298,6 +298,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
 }
 
 fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
+    use crate::term;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let blocked = !plan.blocking().is_empty();
     if ctx.global.json {
@@ -365,11 +366,14 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
             } else {
                 "  (secret scan overridden by --allow-entry)".to_string()
             };
-            writeln!(out, "  + {}  {}{note}", c.id, c.entry.meta.title)?;
+            // Entry text, escaped before it reaches a terminal.
+            let (id, title) = (term::sanitize(&c.id), term::sanitize(&c.entry.meta.title));
+            writeln!(out, "  + {id}  {title}{note}")?;
         }
         for (i, why) in &p.held {
             let c = &plan.candidates[*i];
-            writeln!(out, "  - {}  {}  [{why}]", c.id, c.entry.meta.title)?;
+            let (id, title) = (term::sanitize(&c.id), term::sanitize(&c.entry.meta.title));
+            writeln!(out, "  - {id}  {title}  [{why}]")?;
         }
     }
     out.flush()?;

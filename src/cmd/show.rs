@@ -6,6 +6,7 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 
 use super::{Ctx, EntryJson};
+use crate::term;
 
 /// Print one entry: the file as stored, or the entry object with --json
 ///
@@ -32,7 +33,11 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     } else {
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        out.write_all(&bytes)?;
+        // The file as stored, except that control characters other than line ends and
+        // tabs, and bidi overrides, are escaped: an entry must not drive the terminal.
+        // Bytes that are not UTF-8 show as U+FFFD.
+        let text = String::from_utf8_lossy(&bytes);
+        out.write_all(term::sanitize_text(&text).as_bytes())?;
     }
     out.flush()?;
     Ok(())

@@ -19,6 +19,7 @@ mod follow;
 mod import_export;
 mod init;
 mod log;
+mod output;
 mod partner;
 mod publish;
 mod read;
