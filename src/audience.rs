@@ -45,7 +45,10 @@ impl std::fmt::Display for HeldBack {
             HeldBack::Secret { hits } => {
                 let hits: Vec<String> = hits
                     .iter()
-                    .map(|h| format!("line {}: {}", h.line, h.rule))
+                    .map(|h| match h.line {
+                        0 => format!("file name: {}", h.rule),
+                        n => format!("line {n}: {}", h.rule),
+                    })
                     .collect();
                 write!(f, "secret scan: {}", hits.join("; "))
             }

@@ -140,6 +140,7 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
             None
         }
     };
+    checks.push(author(config.as_ref(), repo.as_ref()));
     checks.push(lock(root));
     if let Some(repo) = &repo {
         checks.push(uncommitted(root, repo));
@@ -194,6 +195,30 @@ fn follow_check(journal: &Journal, name: &str, followed: &FollowConfig) -> Check
             ),
         ),
         Err(e) => Check::warn(&label, e.to_string(), e.hint()),
+    }
+}
+
+/// Who commits and publishes: the same lookup every writing command makes.
+fn author(config: Option<&JournalConfig>, repo: Option<&Repository>) -> Check {
+    let user = UserConfig::load().unwrap_or_default();
+    let journal_author = config.and_then(|c| c.author.as_deref());
+    match crate::identity::find_author(&user, journal_author, repo) {
+        Some((name, source)) => Check::ok(
+            "author",
+            format!(
+                "{} (from {})",
+                crate::term::sanitize(&name),
+                source.describe()
+            ),
+        ),
+        None => {
+            let e = crate::identity::no_author();
+            Check::fail(
+                "author",
+                e.to_string(),
+                crate::error::hint_of(&e).unwrap_or_default(),
+            )
+        }
     }
 }
 
@@ -350,7 +375,8 @@ fn drafts(root: &Path) -> Check {
     Check::warn(
         "drafts",
         format!("{} leftover draft(s) in {}", names.len(), dir.display()),
-        "open them, keep what you need (wol log - < DRAFT), then delete them",
+        "take an edit up again with `wol edit ID --resume` (drafts named edit-ID-….md), add a \
+         new entry's draft with `wol log - < DRAFT`, or delete what you do not need",
     )
     .with_details(names)
 }

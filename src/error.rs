@@ -103,11 +103,35 @@ pub fn report(err: &anyhow::Error) {
     // the terminal.
     let clean = |text: String| term::sanitize_text(&text).into_owned();
     let mut stderr = io::stderr().lock();
-    let _ = writeln!(stderr, "error: {}", clean(err.to_string()));
+    let _ = writeln!(stderr, "error: {}", clean(describe(err.as_ref())));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  caused by: {}", clean(cause.to_string()));
+        let _ = writeln!(stderr, "  caused by: {}", clean(describe(cause)));
     }
-    if let Some(hint) = hint_of(err) {
+    let hint = hint_of(err).or_else(|| {
+        silent_git_failure(err).then(|| {
+            "check that the disk is not full and that you may write to the journal (df -h, ls -l .git)"
+                .to_string()
+        })
+    });
+    if let Some(hint) = hint {
         let _ = writeln!(stderr, "hint: {}", term::sanitize_text(&hint));
     }
+}
+
+/// A cause as a person should read it. libgit2 reports some failures of the file system
+/// (a full disk) as `no error`; say what that means instead.
+fn describe(cause: &(dyn std::error::Error + 'static)) -> String {
+    match cause.downcast_ref::<git2::Error>() {
+        Some(e) if e.message().trim().is_empty() || e.message() == "no error" => {
+            "git could not write and did not say why (a full disk, or no permission?)".into()
+        }
+        _ => cause.to_string(),
+    }
+}
+
+fn silent_git_failure(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<git2::Error>()
+            .is_some_and(|e| e.message().trim().is_empty() || e.message() == "no error")
+    })
 }

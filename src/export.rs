@@ -8,24 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 
 use crate::entry::Entry;
-use crate::filter::Filter;
-use crate::journal::{Journal, LoadError, write_atomic};
+use crate::journal::{Journal, write_atomic};
 use crate::site;
-
-/// The entries `filter` selects, newest first, and the files that could not be read.
-pub fn select(journal: &Journal, filter: &Filter) -> (Vec<(PathBuf, Entry)>, Vec<LoadError>) {
-    let mut found = Vec::new();
-    let mut bad = Vec::new();
-    for path in journal.entry_files(filter.range()) {
-        match journal.load(&path) {
-            Ok(entry) if filter.matches(&entry) => found.push((path, entry)),
-            Ok(_) => {}
-            Err(e) => bad.push(e),
-        }
-    }
-    found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
-    (found, bad)
-}
 
 /// Copy the entry files as stored into `out`, keeping their paths relative to the journal.
 /// Returns the written paths relative to `out`.

@@ -71,7 +71,10 @@ pub fn commit_changes(
     for change in changes {
         let parts: Vec<&str> = change.path().split('/').collect();
         let blob = match change {
-            Change::Write { content, .. } => Some(repo.blob(content)?),
+            Change::Write { content, path } => Some(
+                repo.blob(content)
+                    .with_context(|| format!("cannot store {path} in the git repository"))?,
+            ),
             Change::Remove { .. } => None,
         };
         let oid = update_tree(repo, tree.as_ref(), &parts, blob)?;

@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
 use serde::Deserialize;
 
 use crate::dates;
-use crate::entry::{Entry, Meta, Visibility, slugify};
+use crate::entry::{Entry, Meta, Visibility};
 use crate::error::hinted;
 use crate::git::Change;
 use crate::journal::Journal;
@@ -597,31 +597,19 @@ pub fn plan(journal: &Journal, candidates: Vec<Candidate>) -> Plan {
             plan.skipped.push(candidate);
             continue;
         }
-        let path = free_path(journal, &candidate.entry, &mut taken);
+        let path = {
+            let path = journal.new_entry_path(
+                &candidate.entry.meta.date,
+                &candidate.entry.meta.title,
+                &taken,
+            );
+            taken.insert(path.clone());
+            path
+        };
         plan.new.push((journal.rel(&path), candidate));
     }
     plan.new.sort_by_key(|(_, c)| c.entry.meta.date);
     plan
-}
-
-/// `entries/YYYY/MM/YYYY-MM-DD-HHMM-<slug>.md`, free on disk and within this import.
-fn free_path(journal: &Journal, entry: &Entry, taken: &mut HashSet<PathBuf>) -> PathBuf {
-    use chrono::Datelike as _;
-    let date = &entry.meta.date;
-    let dir = journal.month_dir(date.year(), date.month());
-    let stem = format!(
-        "{}-{}",
-        date.format("%Y-%m-%d-%H%M"),
-        slugify(&entry.meta.title)
-    );
-    let mut path = dir.join(format!("{stem}.md"));
-    let mut n = 2;
-    while path.exists() || taken.contains(&path) {
-        path = dir.join(format!("{stem}-{n}.md"));
-        n += 1;
-    }
-    taken.insert(path.clone());
-    path
 }
 
 /// Write the planned entries and commit them in one commit.

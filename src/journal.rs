@@ -275,12 +275,18 @@ impl Journal {
 
     /// A free path for a new entry dated `date` with `title`:
     /// `entries/YYYY/MM/YYYY-MM-DD-HHMM-<slug>.md`, with `-2`, `-3`… on a clash.
-    pub fn new_entry_path(&self, date: &DateTime<FixedOffset>, title: &str) -> PathBuf {
+    /// `taken` are paths already promised to other new entries (an import writes many).
+    pub fn new_entry_path(
+        &self,
+        date: &DateTime<FixedOffset>,
+        title: &str,
+        taken: &std::collections::HashSet<PathBuf>,
+    ) -> PathBuf {
         let dir = self.month_dir(date.year(), date.month());
         let stem = format!("{}-{}", date.format("%Y-%m-%d-%H%M"), slugify(title));
         let mut path = dir.join(format!("{stem}.md"));
         let mut n = 2;
-        while path.exists() {
+        while path.exists() || taken.contains(&path) {
             path = dir.join(format!("{stem}-{n}.md"));
             n += 1;
         }
@@ -327,6 +333,37 @@ impl Journal {
             files.sort_unstable_by(|a, b| b.file_name().cmp(&a.file_name()));
             files
         })
+    }
+
+    /// The entries `filter` selects, newest first by date, and the files that could not
+    /// be read: the one walk → load → filter loop of the reading commands. With `limit`,
+    /// the walk stops once it has that many and has finished the month folder it is in
+    /// (files sort by creation minute within a month, but an entry may be dated out of
+    /// that order).
+    pub fn select(
+        &self,
+        filter: &crate::filter::Filter,
+        limit: Option<usize>,
+    ) -> (Vec<(PathBuf, Entry)>, Vec<LoadError>) {
+        let mut found = Vec::new();
+        let mut bad = Vec::new();
+        let mut last_dir: Option<PathBuf> = None;
+        for path in self.entry_files(filter.range()) {
+            if limit.is_some_and(|n| found.len() >= n) && path.parent() != last_dir.as_deref() {
+                break;
+            }
+            last_dir = path.parent().map(Path::to_path_buf);
+            match self.load(&path) {
+                Ok(entry) if filter.matches(&entry) => found.push((path, entry)),
+                Ok(_) => {}
+                Err(e) => bad.push(e),
+            }
+        }
+        found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
+        if let Some(n) = limit {
+            found.truncate(n);
+        }
+        (found, bad)
     }
 
     /// Read and parse one entry file.

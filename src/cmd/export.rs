@@ -35,6 +35,10 @@ pub struct ExportArgs {
     #[arg(value_name = "DIR|-")]
     pub out: PathBuf,
 
+    /// Write into DIR even when it is not empty (files of the same name are replaced)
+    #[arg(long)]
+    pub force: bool,
+
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -59,7 +63,7 @@ struct Report {
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let journal = ctx.journal()?;
     let filter = args.filter.to_filter(ctx)?;
-    let (entries, bad) = export::select(&journal, &filter);
+    let (entries, bad) = journal.select(&filter, None);
     for e in &bad {
         warn_malformed(e);
     }
@@ -90,6 +94,14 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     }
 
     let dir = ctx.cwd.join(&args.out);
+    // Nothing lost: an export never overwrites files it did not write, unless told to.
+    let occupied = std::fs::read_dir(&dir).is_ok_and(|mut rd| rd.next().is_some());
+    if occupied && !args.force {
+        return Err(hinted(
+            format!("{} is not empty; not writing into it", dir.display()),
+            "export into a new or empty folder, or pass --force to replace files of the same name",
+        ));
+    }
     let (name, files) = match args.format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(&json_items())?;

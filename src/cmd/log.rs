@@ -111,7 +111,24 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let sig = ctx.signature(&journal)?;
     let author = sig.name().unwrap_or_default().to_string();
     let (text, draft) = message(ctx, &journal, &args, &kind, &author)?;
-    let entry = build_entry(&journal, &args, kind, date, &text, author)?;
+    let entry = if text.trim_start_matches('\u{feff}').starts_with("+++") {
+        // A whole entry file (a kept draft, an exported entry): its front matter is the
+        // entry's, never body text — taking it as text once published a private entry
+        // as a new public one.
+        from_entry_text(
+            &journal,
+            &args,
+            &text,
+            author,
+            args.date.as_ref().map(|_| date),
+        )
+    } else {
+        build_entry(&journal, &args, kind, date, &text, author)
+    };
+    let entry = entry.map_err(|e| match &draft {
+        Some(d) => e.context(format!("your text is kept in {}", d.display())),
+        None => e,
+    })?;
 
     let month = journal.month_dir(date.year(), date.month());
     let writer = journal.begin_write(sig, Some(&month))?;
@@ -121,7 +138,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
             writer.recovered
         ));
     }
-    let path = journal.new_entry_path(&date, &entry.meta.title);
+    let path = journal.new_entry_path(&date, &entry.meta.title, &Default::default());
     let change = Change::Write {
         path: journal.rel(&path),
         content: entry.to_text().into_bytes(),
@@ -140,6 +157,57 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         writeln!(out, "{}", path.display())?;
     }
     Ok(())
+}
+
+/// An entry given as a whole file (front matter and body): parsed with the journal's
+/// rules; flags given on the command line override its fields; the author is the one
+/// committing.
+fn from_entry_text(
+    journal: &Journal,
+    args: &LogArgs,
+    text: &str,
+    author: String,
+    date: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Result<Entry> {
+    let mut entry = Entry::parse(text.as_bytes(), &journal.config.schema()).map_err(|e| {
+        hinted(
+            format!(
+                "the message starts with `+++` but is not a valid entry: line {}: {}",
+                e.line, e.message
+            ),
+            "fix the front matter, or remove the `+++` block to log plain text",
+        )
+    })?;
+    let m = &mut entry.meta;
+    m.author = author;
+    if let Some(kind) = &args.kind {
+        m.kind = kind.clone();
+    }
+    if let Some(title) = &args.title {
+        m.title = one_line(title);
+    }
+    if let Some(date) = date {
+        m.date = date;
+    }
+    if args.private {
+        m.visibility = Visibility::Private;
+    } else if args.partners {
+        m.visibility = Visibility::Partners;
+    } else if args.public {
+        m.visibility = Visibility::Public;
+    }
+    for tag in &args.tags {
+        check_tag(tag)?;
+        if let Some(tag) = crate::entry::normalize_tag(tag)
+            && !m.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag))
+        {
+            m.tags.push(tag);
+        }
+    }
+    m.to.extend(args.to.iter().cloned());
+    // A fresh entry: the old file's stable id belongs to the old file.
+    m.id = None;
+    Ok(entry)
 }
 
 fn default_kind(journal: &Journal) -> String {
@@ -219,6 +287,15 @@ fn build_entry(
         Some(title) => (one_line(title), text.to_string()),
         None => {
             let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+            if is_section_heading(first) {
+                return Err(hinted(
+                    format!(
+                        "the entry has no title: its first line is the section heading `{}`",
+                        first.trim()
+                    ),
+                    "write the title on the first line, above the sections (or pass --title)",
+                ));
+            }
             let first = first.trim().trim_start_matches('#').trim();
             if first.chars().count() > TITLE_MAX {
                 (shorten(first), text.to_string())
@@ -304,6 +381,11 @@ fn check_tag(tag: &str) -> Result<()> {
             "a tag is one word of letters, digits, -, _ or . such as `onboarding` or `open-source`",
         ))
     }
+}
+
+/// `## Learned`, `## Next`, `## Help wanted` (any `## ` heading): a section, not a title.
+fn is_section_heading(line: &str) -> bool {
+    line.trim_start().starts_with("## ")
 }
 
 fn one_line(text: &str) -> String {

@@ -62,20 +62,46 @@ struct PartnerPlanJson<'a> {
 
 #[derive(Serialize)]
 struct ItemJson<'a> {
-    id: &'a str,
-    path: &'a str,
-    title: &'a str,
+    #[serde(flatten)]
+    name: NameJson<'a>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     allowed_secrets: &'a [publish::scan::Hit],
 }
 
 #[derive(Serialize)]
 struct HeldJson<'a> {
-    id: &'a str,
-    path: &'a str,
-    title: &'a str,
+    #[serde(flatten)]
+    name: NameJson<'a>,
     #[serde(flatten)]
     why: &'a publish::HeldBack,
+}
+
+/// An entry's names, or only its date when the secret scan flagged it (see
+/// [`publish::Candidate::label`]).
+#[derive(Serialize)]
+struct NameJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    date: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    withheld: bool,
+}
+
+impl<'a> NameJson<'a> {
+    fn of(c: &'a publish::Candidate) -> Self {
+        let shown = c.hits.is_empty();
+        NameJson {
+            id: shown.then_some(c.id.as_str()),
+            path: shown.then_some(c.path.as_str()),
+            title: shown.then_some(c.entry.meta.title.as_str()),
+            date: c.entry.meta.date.to_rfc3339(),
+            withheld: !shown,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -146,25 +172,31 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     }
     let blocking = plan.blocking();
     if !blocking.is_empty() {
+        // Never the path, id or title: the secret may be in them, and this goes to
+        // terminals, CI logs and cron mail.
         let mut err = std::io::stderr().lock();
         for c in &blocking {
             for h in &c.hits {
+                let place = match h.line {
+                    0 => "its file name".to_string(),
+                    n => format!("line {n}"),
+                };
                 let _ = writeln!(
                     err,
-                    "{}:{}: looks like a secret ({})",
-                    c.path, h.line, h.rule
+                    "{}: {place} looks like a secret ({})",
+                    c.label(),
+                    h.rule
                 );
             }
         }
-        let ids: Vec<&str> = blocking.iter().map(|c| c.id.as_str()).collect();
         return Err(hinted(
             format!(
-                "publish blocked: {} entr{} may contain secrets: {}",
+                "publish blocked: {} entr{} may contain secrets",
                 blocking.len(),
                 if blocking.len() == 1 { "y" } else { "ies" },
-                ids.join(", ")
             ),
-            "remove the secret from the entry (and revoke it if it is real), or, if it is a false \
+            "find them with `wol list --on DATE`; remove the secret (and revoke it if it is \
+             real; rename the file with git mv if it is in the file name), or, if it is a false \
              positive, publish anyway with --allow-entry ID",
         ));
     }
@@ -318,9 +350,7 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
                         .map(|&i| {
                             let c = &plan.candidates[i];
                             ItemJson {
-                                id: &c.id,
-                                path: &c.path,
-                                title: &c.entry.meta.title,
+                                name: NameJson::of(c),
                                 allowed_secrets: &c.hits,
                             }
                         })
@@ -331,9 +361,7 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
                         .map(|(i, why)| {
                             let c = &plan.candidates[*i];
                             HeldJson {
-                                id: &c.id,
-                                path: &c.path,
-                                title: &c.entry.meta.title,
+                                name: NameJson::of(c),
                                 why,
                             }
                         })
@@ -367,13 +395,11 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
                 "  (secret scan overridden by --allow-entry)".to_string()
             };
             // Entry text, escaped before it reaches a terminal.
-            let (id, title) = (term::sanitize(&c.id), term::sanitize(&c.entry.meta.title));
-            writeln!(out, "  + {id}  {title}{note}")?;
+            writeln!(out, "  + {}{note}", term::sanitize(&c.label()))?;
         }
         for (i, why) in &p.held {
             let c = &plan.candidates[*i];
-            let (id, title) = (term::sanitize(&c.id), term::sanitize(&c.entry.meta.title));
-            writeln!(out, "  - {id}  {title}  [{why}]")?;
+            writeln!(out, "  - {}  [{why}]", term::sanitize(&c.label()))?;
         }
     }
     out.flush()?;

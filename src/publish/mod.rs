@@ -55,6 +55,20 @@ impl Candidate {
         &self.id
     }
 
+    /// How to name the entry in output that may end up in a log or a mail: its id and
+    /// title, or, when the secret scan flagged it (the secret may sit in the title or the
+    /// file name), only its date and time.
+    pub fn label(&self) -> String {
+        if self.hits.is_empty() {
+            format!("{}  {}", self.id, self.entry.meta.title)
+        } else {
+            format!(
+                "the entry of {} (name and title withheld: the secret scan flagged it)",
+                self.entry.meta.date.format("%Y-%m-%d %H:%M")
+            )
+        }
+    }
+
     /// True when the scan found something and nobody allowed it.
     pub fn blocked(&self) -> bool {
         !self.hits.is_empty() && !self.allowed
@@ -183,7 +197,16 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
         .collect();
     for i in outgoing {
         let text = String::from_utf8_lossy(&texts[i]);
-        candidates[i].hits = scan::scan_text(&text, &never);
+        let mut hits = scan::scan_text(&text, &never);
+        // The file name is published too (paths, URLs, feed ids): a codename in an old
+        // slug leaks as surely as one in the text. Line 0 stands for the file name.
+        for mut hit in scan::scan_text(&candidates[i].path, &never) {
+            hit.line = 0;
+            if !hits.contains(&hit) {
+                hits.insert(0, hit);
+            }
+        }
+        candidates[i].hits = hits;
     }
     for p in &mut partners {
         let mut include = Vec::with_capacity(p.include.len());

@@ -188,6 +188,10 @@ pub fn push(
     progress: bool,
 ) -> Result<(), RemoteError> {
     check_url(url)?;
+    if let Some(dir) = local_path(url) {
+        remove_stale_packs(&dir);
+    }
+    remove_stale_packs(repo.path());
     let shown = redact_url(url);
     let mut remote = repo
         .remote_anonymous(url)
@@ -256,6 +260,7 @@ pub fn fetch(
     local_ref: &str,
 ) -> Result<Option<git2::Oid>, RemoteError> {
     check_url(url)?;
+    remove_stale_packs(repo.path());
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
@@ -301,6 +306,30 @@ pub fn branches(url: &str) -> Result<Vec<String>, RemoteError> {
         .iter()
         .filter_map(|h| h.name().strip_prefix("refs/heads/").map(String::from))
         .collect())
+}
+
+/// Remove the temporary pack files (`objects/pack/pack_git2_*`) that a libgit2 push or
+/// fetch killed half-way leaves in `git_dir` (a journal's `.git`, or a partner's bare
+/// repository on this machine). Only files older than ten minutes go: a younger one may
+/// belong to a push in progress from another journal.
+pub fn remove_stale_packs(git_dir: &std::path::Path) {
+    let Ok(rd) = std::fs::read_dir(git_dir.join("objects").join("pack")) else {
+        return;
+    };
+    let old = std::time::SystemTime::now() - Duration::from_secs(600);
+    for e in rd.filter_map(|e| e.ok()) {
+        let temp = e
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with("pack_git2_"));
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < old);
+        if temp && stale {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn check_url(url: &str) -> Result<(), RemoteError> {

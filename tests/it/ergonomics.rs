@@ -286,10 +286,10 @@ fn data_goes_to_stdout_and_messages_to_stderr() {
         "{}",
         stderr(&out)
     );
-    // -q: nothing on success.
+    // -q: nothing on success (--force: the folder holds the first export).
     let out = env
         .wol_j()
-        .args(["-q", "export", "--format", "markdown"])
+        .args(["-q", "export", "--format", "markdown", "--force"])
         .arg(env.root.join("bk"))
         .output()
         .unwrap();

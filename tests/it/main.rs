@@ -8,11 +8,13 @@
 
 mod common;
 
+mod audience;
 mod bad_input;
 mod concurrency;
 mod crash;
 mod digest;
 mod doctor;
+mod edges;
 mod edit_rm;
 mod ergonomics;
 mod follow;

@@ -341,6 +341,24 @@ impl TestEnv {
         files
     }
 
+    /// Runs `wol --journal <journal> ARGS`, asserts that it fails with exit code 1 and
+    /// that stderr contains `needle`; returns stderr.
+    #[track_caller]
+    pub fn fails(&self, args: &[&str], needle: &str) -> String {
+        let out = self.wol_j().args(args).output().expect("run wol");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "wol {args:?} should fail:\n{err}"
+        );
+        assert!(
+            err.contains(needle),
+            "wol {args:?}: stderr lacks {needle:?}:\n{err}"
+        );
+        err
+    }
+
     /// Makes `$EDITOR` a shell script with this body; the draft path is `$1`.
     /// E.g. `printf 'Title\n\nBody\n' > "$1"`, `exit 3`, `sleep 30`.
     pub fn fake_editor(&self, body: &str) {

@@ -1,0 +1,152 @@
+//! Corners of writing and publishing that once lost or leaked text: a whole entry file
+//! given to `wol log`, a refused edit taken up again, an export into a full folder, a
+//! codename left in a file name, a title line left empty in the editor.
+
+use std::fs;
+
+use crate::common::{TestEnv, stdout};
+
+fn env() -> TestEnv {
+    let env = TestEnv::new();
+    env.init_journal();
+    env
+}
+
+#[test]
+fn a_whole_entry_on_stdin_is_read_as_an_entry_never_as_body_text() {
+    let env = env();
+    let private = "+++\ntitle = \"Board conflict\"\ndate = 2026-11-20T09:00:00+01:00\n\
+                   kind = \"progress\"\ntags = [\"board\"]\nvisibility = \"private\"\n\
+                   author = \"Test Author\"\n+++\n\nWhat was said.\n";
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(private)
+        .assert()
+        .success();
+    let path = env.entry_path_from(out.get_output());
+    let text = env.read(&path);
+    assert!(text.contains("title = \"Board conflict\""), "{text}");
+    assert!(text.contains("visibility = \"private\""), "{text}");
+    assert!(!text.contains("title = \"+++\""), "{text}");
+    assert_eq!(text.matches("+++").count(), 2, "{text}");
+    // A broken block is refused, not logged as text.
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin("+++\ntitle = \"x\"\n+++\n\nbody\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid entry"));
+    env.assert_consistent();
+}
+
+#[test]
+fn a_refused_edit_keeps_its_draft_and_resume_takes_it_up_again() {
+    let env = env();
+    let entry = env.log(&["Original title"]);
+    let id = crate::common::stem(&entry);
+    // The first editor changes the entry behind wol's back (as a second `wol edit`
+    // would), then writes its own version: wol must refuse to overwrite the other one.
+    let abs = env.journal.join(&entry);
+    env.fake_editor(&format!(
+        "sed -i 's/Original title/Other edit/' {abs:?} && git -C {journal:?} -c user.name=O -c user.email=o@x commit -qam other && \
+         sed -i 's/Original title/My edit/' \"$1\"",
+        journal = env.journal,
+    ));
+    let err = env.fails(&["edit", &id], "changed by another command");
+    assert!(err.contains("--resume"), "{err}");
+    assert!(env.read(&entry).contains("Other edit"));
+    let drafts = env.draft_files();
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    assert!(fs::read_to_string(&drafts[0]).unwrap().contains("My edit"));
+    // --resume reopens that draft; saved unchanged, it replaces the entry.
+    env.fake_editor("exit 0");
+    env.wol_j()
+        .args(["edit", &id, "--resume"])
+        .assert()
+        .success();
+    assert!(env.read(&entry).contains("My edit"));
+    assert!(env.draft_files().is_empty());
+    env.assert_consistent();
+    env.fails(&["edit", &id, "--resume"], "no kept draft");
+}
+
+#[test]
+fn export_refuses_a_folder_that_is_not_empty_unless_forced() {
+    let env = env();
+    env.log(&["Something"]);
+    let dir = env.root.join("out");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("index.html"), "mine").unwrap();
+    let dir_arg = dir.to_str().unwrap();
+    for format in ["html", "markdown", "json"] {
+        env.fails(&["export", "--format", format, dir_arg], "not empty");
+    }
+    assert_eq!(fs::read_to_string(dir.join("index.html")).unwrap(), "mine");
+    env.wol_j()
+        .args(["export", "--format", "html", "--force", dir_arg])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_codename_in_the_file_name_blocks_publish_and_is_never_printed() {
+    let env = env();
+    let entry = env.log(&["Project Zeus kickoff"]);
+    // The title is fixed later; the old slug stays in the file name.
+    let text = env.read(&entry).replace("Project Zeus kickoff", "Kickoff");
+    env.write(&entry, text);
+    env.git(["commit", "-qam", "retitle"]);
+    let toml = env
+        .read("wol.toml")
+        .replace("never = []", "never = [\"(?i)zeus\"]");
+    env.write("wol.toml", toml);
+    env.git(["commit", "-qam", "never"]);
+    let bare = env.root.join("p.git");
+    env.git_in(&env.root, ["init", "-q", "--bare", "-b", "main", "p.git"]);
+    env.wol_j()
+        .args(["partner", "add", "p", bare.to_str().unwrap()])
+        .assert()
+        .success();
+    let err = env.fails(&["publish"], "publish blocked");
+    assert!(err.contains("file name"), "{err}");
+    assert!(!err.to_lowercase().contains("zeus"), "{err}");
+    let out = env.wol_j().args(["publish", "--dry-run"]).output().unwrap();
+    assert!(
+        !stdout(&out).to_lowercase().contains("zeus"),
+        "{}",
+        stdout(&out)
+    );
+    let out = env
+        .wol_j()
+        .args(["publish", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        !stdout(&out).to_lowercase().contains("zeus"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(env.git_in(&bare, ["for-each-ref"]).is_empty());
+}
+
+#[test]
+fn a_template_with_an_empty_title_line_keeps_its_sections() {
+    let env = env();
+    env.fake_editor("printf '\\n## Learned\\nChecklists beat long docs.\\n' > \"$1\"");
+    let out = env.wol_j().args(["log", "--edit"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no title"), "{err}");
+    // Nothing committed, and the text is kept.
+    assert!(env.entry_files().is_empty());
+    let drafts = env.draft_files();
+    assert_eq!(drafts.len(), 1);
+    assert!(
+        fs::read_to_string(&drafts[0])
+            .unwrap()
+            .contains("Checklists")
+    );
+}
