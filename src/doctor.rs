@@ -10,7 +10,7 @@ use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use git2::{Repository, RepositoryState};
+use git2::Repository;
 use serde::Serialize;
 
 use crate::config::{FollowConfig, JournalConfig, PartnerConfig, UserConfig};
@@ -261,35 +261,19 @@ fn git_state(root: &Path) -> Result<(Repository, Check), Check> {
             format!("run: wol init {} (it keeps your files)", root.display()),
         )
     })?;
-    let head = match repo
-        .find_reference("HEAD")
-        .map(|h| h.symbolic_target().map(|t| t.map(String::from)))
-    {
-        Ok(Ok(Some(target))) => target,
-        _ => {
-            return Err(Check::fail(
-                "git",
-                "HEAD is detached: new entries would belong to no branch",
-                format!("check out a branch: git -C {} switch main", root.display()),
-            ));
-        }
-    };
-    let branch = head
-        .strip_prefix("refs/heads/")
-        .unwrap_or(&head)
-        .to_string();
-    let state = repo.state();
-    if state != RepositoryState::Clean {
-        let what = format!("{state:?}").to_lowercase();
+    // The same check every writing command makes before it commits.
+    if let Err(e) = crate::git::check_state(&repo) {
         return Err(Check::fail(
             "git",
-            format!("a git {what} is under way on branch {branch}"),
-            format!(
-                "finish or abort it (e.g. git -C {0} merge --abort, git -C {0} rebase --abort)",
-                root.display()
-            ),
+            e.to_string(),
+            crate::error::hint_of(&e).unwrap_or_default(),
         ));
     }
+    let branch = crate::git::head_branch(&repo).unwrap_or_default();
+    let branch = branch
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&branch)
+        .to_string();
     Ok((
         repo,
         Check::ok(
@@ -301,7 +285,7 @@ fn git_state(root: &Path) -> Result<(Repository, Check), Check> {
 
 /// Another process holding `.wol/lock` would make every write command wait.
 fn lock(root: &Path) -> Check {
-    let path = root.join(journal::STATE_DIR).join("lock");
+    let path = journal::lock_path(root);
     let file = match File::open(&path) {
         Ok(file) => file,
         Err(_) => return Check::ok("lock", "not held"),
@@ -359,7 +343,7 @@ fn uncommitted(root: &Path, repo: &Repository) -> Check {
 
 /// Drafts left behind by a crashed or failed editor session may hold unsaved text.
 fn drafts(root: &Path) -> Check {
-    let dir = root.join(journal::STATE_DIR).join("drafts");
+    let dir = journal::drafts_path(root);
     let mut names: Vec<String> = fs::read_dir(&dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
@@ -383,8 +367,8 @@ fn drafts(root: &Path) -> Check {
 
 /// Every entry file parses. Reads them all: doctor may be O(n).
 fn entries(root: &Path, schema: &crate::entry::Schema<'_>) -> Check {
-    let mut files = Vec::new();
-    walk_md(&root.join(journal::ENTRIES_DIR), &mut files);
+    // The files every reading command reads, found the way they find them.
+    let mut files: Vec<PathBuf> = journal::entry_files_in(root, None).collect();
     files.sort();
     let mut bad = Vec::new();
     for path in &files {
@@ -407,18 +391,6 @@ fn entries(root: &Path, schema: &crate::entry::Schema<'_>) -> Check {
         "fix each file at the line shown (wol edit ID, or any editor)",
     )
     .with_details(bad)
-}
-
-fn walk_md(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = fs::read_dir(dir) else { return };
-    for e in rd.filter_map(|e| e.ok()) {
-        let path = e.path();
-        if path.is_dir() {
-            walk_md(&path, out);
-        } else if path.extension().is_some_and(|x| x == "md") {
-            out.push(path);
-        }
-    }
 }
 
 /// The built-in templates and the journal's overrides compile and render.

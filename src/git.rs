@@ -35,13 +35,16 @@ pub fn head_branch(repo: &Repository) -> Result<String> {
     let head = repo.find_reference("HEAD").context("cannot read HEAD")?;
     match head.symbolic_target()? {
         Some(target) => Ok(target.to_string()),
-        None => Err(hinted(
-            format!(
-                "HEAD of {} is detached, so a new commit would belong to no branch",
-                repo.workdir().unwrap_or(repo.path()).display()
-            ),
-            "check out a branch first: git switch main (or git switch -c NAME)",
-        )),
+        None => {
+            let dir = repo.workdir().unwrap_or(repo.path()).display().to_string();
+            Err(hinted(
+                format!("HEAD of {dir} is detached, so a new commit would belong to no branch"),
+                format!(
+                    "check out a branch first: git switch main (or git switch -c NAME); from \
+                     elsewhere: git -C {dir} switch main"
+                ),
+            ))
+        }
     }
 }
 
@@ -210,19 +213,19 @@ pub fn check_state(repo: &Repository) -> Result<()> {
     use git2::RepositoryState as S;
     let doing = match repo.state() {
         S::Clean | S::Bisect => None,
-        S::Merge => Some("a merge"),
-        S::Revert | S::RevertSequence => Some("a revert"),
-        S::CherryPick | S::CherryPickSequence => Some("a cherry-pick"),
-        S::Rebase | S::RebaseInteractive | S::RebaseMerge => Some("a rebase"),
-        S::ApplyMailbox | S::ApplyMailboxOrRebase => Some("git am"),
+        S::Merge => Some(("merge", "merge")),
+        S::Revert | S::RevertSequence => Some(("revert", "revert")),
+        S::CherryPick | S::CherryPickSequence => Some(("cherry-pick", "cherry-pick")),
+        S::Rebase | S::RebaseInteractive | S::RebaseMerge => Some(("rebase", "rebase")),
+        S::ApplyMailbox | S::ApplyMailboxOrRebase => Some(("git am", "am")),
     };
-    if let Some(doing) = doing {
+    if let Some((what, command)) = doing {
+        let dir = repo.workdir().unwrap_or(repo.path()).display().to_string();
         return Err(hinted(
+            format!("{dir}: a {what} is under way, so wol will not commit now"),
             format!(
-                "{} is in the middle of {doing}, so wol will not commit now",
-                repo.workdir().unwrap_or(repo.path()).display()
+                "finish it (git -C {dir} status says how), or abort it: git -C {dir} {command} --abort; then run wol again"
             ),
-            "finish it (git status says how) or abort it, then run wol again",
         ));
     }
     head_branch(repo).map(|_| ())

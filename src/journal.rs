@@ -252,7 +252,7 @@ impl Journal {
     pub fn lock(&self) -> Result<File> {
         let dir = self.state_dir();
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = dir.join("lock");
+        let path = lock_path(&self.root);
         let file = File::options()
             .create(true)
             .truncate(false)
@@ -305,36 +305,56 @@ impl Journal {
         &self,
         range: Option<(NaiveDate, NaiveDate)>,
     ) -> impl Iterator<Item = PathBuf> + '_ {
-        let months = numbered_dirs(&self.entries_dir(), 4)
-            .into_iter()
-            // Years outside the range are skipped without listing their months.
-            .filter(move |&(year, _)| {
-                range.is_none_or(|(from, to)| (from.year()..=to.year()).contains(&(year as i32)))
-            })
-            .flat_map(move |(year, ydir)| {
-                numbered_dirs(&ydir, 2)
-                    .into_iter()
-                    .map(move |(month, mdir)| (year, month, mdir))
-            })
-            .filter(move |&(year, month, _)| month_in_range(year as i32, month, range));
-        months.flat_map(|(_, _, mdir)| {
-            let mut files: Vec<PathBuf> = match fs::read_dir(&mdir) {
-                Ok(rd) => rd
-                    .filter_map(|e| e.ok())
-                    // Only regular files are entries: a symlink could name anything on
-                    // the machine, and a folder called `x.md` is not a file.
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "md"))
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            // Same folder: comparing file names is enough, and much cheaper than paths.
-            files.sort_unstable_by(|a, b| b.file_name().cmp(&a.file_name()));
-            files
-        })
+        entry_files_in(&self.root, range)
     }
+}
 
+/// The journal lock of the journal at `root`.
+pub fn lock_path(root: &Path) -> PathBuf {
+    root.join(STATE_DIR).join("lock")
+}
+
+/// Where the drafts of the journal at `root` are kept.
+pub fn drafts_path(root: &Path) -> PathBuf {
+    root.join(STATE_DIR).join("drafts")
+}
+
+/// [`Journal::entry_files`] for a journal that may not open (what `wol doctor` checks).
+pub fn entry_files_in(
+    root: &Path,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> impl Iterator<Item = PathBuf> + use<> {
+    let months = numbered_dirs(&root.join(ENTRIES_DIR), 4)
+        .into_iter()
+        // Years outside the range are skipped without listing their months.
+        .filter(move |&(year, _)| {
+            range.is_none_or(|(from, to)| (from.year()..=to.year()).contains(&(year as i32)))
+        })
+        .flat_map(move |(year, ydir)| {
+            numbered_dirs(&ydir, 2)
+                .into_iter()
+                .map(move |(month, mdir)| (year, month, mdir))
+        })
+        .filter(move |&(year, month, _)| month_in_range(year as i32, month, range));
+    months.flat_map(|(_, _, mdir)| {
+        let mut files: Vec<PathBuf> = match fs::read_dir(&mdir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok())
+                // Only regular files are entries: a symlink could name anything on
+                // the machine, and a folder called `x.md` is not a file.
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "md"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        // Same folder: comparing file names is enough, and much cheaper than paths.
+        files.sort_unstable_by(|a, b| b.file_name().cmp(&a.file_name()));
+        files
+    })
+}
+
+impl Journal {
     /// The entries `filter` selects, newest first by date, and the files that could not
     /// be read: the one walk → load → filter loop of the reading commands. With `limit`,
     /// the walk stops once it has that many and has finished the month folder it is in
@@ -722,7 +742,7 @@ impl Journal {
 
     /// A directory for drafts the editor works on; kept when something goes wrong.
     pub fn drafts_dir(&self) -> Result<PathBuf> {
-        let dir = self.state_dir().join("drafts");
+        let dir = drafts_path(&self.root);
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(dir)
     }

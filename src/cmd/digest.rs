@@ -10,7 +10,7 @@ use crate::audience;
 use crate::dates;
 use crate::digest::{self, Format, Period};
 use crate::entry::Entry;
-use crate::error::{hinted, user};
+use crate::error::hinted;
 use crate::git::Change;
 use crate::journal::Journal;
 
@@ -91,8 +91,9 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
         (None, false) => Format::Md,
     };
     if (args.write || args.publish) && format != Format::Md {
-        return Err(user(
+        return Err(crate::error::usage(
             "--write saves the Markdown digest; --format (and --json) only apply when printing",
+            "drop --format/--json, or drop --write to print the digest in that format",
         ));
     }
 

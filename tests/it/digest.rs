@@ -637,6 +637,11 @@ fn usage_errors() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // Found after parsing, still a usage error.
+    env.wol_j()
+        .args(["digest", "--write", "--format", "json"])
+        .assert()
+        .code(2);
 }
 
 /// `env -i PATH=… wol --journal DIR digest --write --quiet`, the way cron runs it.
