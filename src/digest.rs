@@ -521,8 +521,9 @@ pub fn render(journal: &Journal, digest: &Digest, format: Format) -> Result<Stri
     match format {
         Format::Md => render_template(journal, digest, "digest.md"),
         Format::Text => render_template(journal, digest, "digest.txt"),
-        Format::Html => Ok(html_page(
-            &digest.period.label,
+        Format::Html => Ok(site::html::standalone_page(
+            &site::html::stylesheet(journal)?,
+            &format!("Digest {}", digest.period.label),
             &site::markdown_to_html(&render_template(journal, digest, "digest.md")?),
         )),
         Format::Json => {
@@ -543,15 +544,6 @@ pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result
     env.get_template(name)?
         .render(minijinja::value::Serde(digest))
         .with_context(|| format!("cannot render the template templates/{name}"))
-}
-
-fn html_page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Digest {}</title>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        site::escape_html(title)
-    )
 }
 
 #[cfg(test)]

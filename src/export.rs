@@ -45,14 +45,14 @@ pub fn markdown_concatenated(entries: &[(PathBuf, Entry)]) -> Result<Vec<u8>> {
 
 /// Write `index.html` and `entries/<id>.html` for each entry into `out`. Returns the
 /// written paths relative to `out`.
-pub fn html_to_dir(entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<String>> {
+pub fn html_to_dir(css: &str, entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<String>> {
     let mut written = Vec::with_capacity(entries.len() + 1);
     let mut index = String::new();
     index.push_str("<ul class=\"entries\">\n");
     for (path, entry) in entries {
         let id = crate::entry::file_id(path);
         let rel = format!("entries/{id}.html");
-        write_atomic(&out.join(&rel), entry_page(entry).as_bytes())?;
+        write_atomic(&out.join(&rel), entry_page(css, entry).as_bytes())?;
         let _ = writeln!(
             index,
             "<li><time datetime=\"{date}\">{day}</time> <a href=\"{rel}\">{title}</a> <span class=\"kind\">{kind}</span>{tags}</li>",
@@ -67,13 +67,14 @@ pub fn html_to_dir(entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<Strin
     index.push_str("</ul>\n");
     write_atomic(
         &out.join("index.html"),
-        page("Journal", &format!("<h1>Journal</h1>\n{index}")).as_bytes(),
+        site::html::standalone_page(css, "Journal", &format!("<h1>Journal</h1>\n{index}"))
+            .as_bytes(),
     )?;
     written.push("index.html".into());
     Ok(written)
 }
 
-fn entry_page(entry: &Entry) -> String {
+fn entry_page(css: &str, entry: &Entry) -> String {
     let m = &entry.meta;
     let body = site::markdown_to_html(&entry.body);
     let main = format!(
@@ -89,7 +90,7 @@ fn entry_page(entry: &Entry) -> String {
         },
         tags = tags_html(entry),
     );
-    page(&m.title, &main)
+    site::html::standalone_page(css, &m.title, &main)
 }
 
 fn tags_html(entry: &Entry) -> String {
@@ -98,11 +99,4 @@ fn tags_html(entry: &Entry) -> String {
         .iter()
         .map(|t| format!(" <span class=\"tag\">#{}</span>", site::escape_html(t)))
         .collect()
-}
-
-fn page(title: &str, main: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>body{{max-width:44rem;margin:2rem auto;padding:0 1rem;font-family:system-ui,sans-serif;line-height:1.5}}.meta,.kind,.tag{{color:#666}}</style>\n</head>\n<body>\n<main>\n{main}</main>\n</body>\n</html>\n",
-        site::escape_html(title)
-    )
 }

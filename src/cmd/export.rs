@@ -113,7 +113,10 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
             "markdown",
             export::markdown_to_dir(&journal, &entries, &dir)?,
         ),
-        Format::Html => ("html", export::html_to_dir(&entries, &dir)?),
+        Format::Html => (
+            "html",
+            export::html_to_dir(&crate::site::html::stylesheet(&journal)?, &entries, &dir)?,
+        ),
     };
     if ctx.global.json {
         let mut out = std::io::stdout().lock();

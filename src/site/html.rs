@@ -173,6 +173,27 @@ impl Site {
     }
 }
 
+/// A page that stands on its own (`wol digest --format html`, `wol export --format html`):
+/// the site's page structure and its stylesheet, inlined so the file looks the same when
+/// it is saved or mailed alone. The one shell besides `templates/site/base.html`.
+pub fn standalone_page(css: &str, title: &str, main: &str) -> String {
+    // `</style` cannot occur in the stylesheet wol ships; a journal's own could carry it.
+    let css = css.replace("</", "<\\/");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>\n{css}</style>\n</head>\n<body>\n\
+         <main>\n{main}</main>\n<footer class=\"site\">Worked out loud with wol</footer>\n\
+         </body>\n</html>\n",
+        title = super::escape_html(title),
+    )
+}
+
+/// The journal's site stylesheet (its override, or the built-in one).
+pub fn stylesheet(journal: &Journal) -> Result<String> {
+    templates::source(journal, STYLESHEET)
+}
+
 /// Render every page template once with a sample entry, the way `wol publish` renders
 /// them, so that a broken override is found before a publish needs it.
 pub fn check(journal: &Journal) -> Result<()> {

@@ -559,13 +559,13 @@ fn every_format_and_html_never_carries_raw_html_from_entries() {
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
         json
     );
-    // --write saves Markdown only.
+    // --write saves Markdown only: asking for both is a usage error (exit 2, DESIGN).
     env.wol_j()
         .args([
             "digest", "--week", "2026-W47", "--write", "--format", "html",
         ])
         .assert()
-        .code(1);
+        .code(2);
 }
 
 #[test]
