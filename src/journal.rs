@@ -493,9 +493,12 @@ impl Journal {
             if let Ok(rd) = fs::read_dir(dir) {
                 for e in rd.filter_map(|e| e.ok()) {
                     let name = e.file_name().to_string_lossy().into_owned();
+                    // A symlink to a file is looked at too, so the check below names it
+                    // in a warning; a dangling one (an editor's `.#x.md` lock) is no entry.
                     if name.ends_with(".md")
                         && !known.contains(&name)
-                        && e.file_type().is_ok_and(|t| t.is_file())
+                        && e.file_type()
+                            .is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
                     {
                         paths.push(format!("{rel_dir}/{name}"));
                     }
