@@ -23,3 +23,4 @@ mod output;
 mod partner;
 mod publish;
 mod read;
+mod trust;
