@@ -497,6 +497,9 @@ impl Journal {
         message: &str,
         sig: &Signature<'_>,
     ) -> Result<git2::Oid> {
+        for change in changes {
+            self.refuse_symlinked_folder(change.path())?;
+        }
         let intent = self.record_intent(changes)?;
         for change in changes {
             let abs = self.root.join(change.path());
@@ -547,9 +550,12 @@ impl Journal {
             if let Ok(rd) = fs::read_dir(dir) {
                 for e in rd.filter_map(|e| e.ok()) {
                     let name = e.file_name().to_string_lossy().into_owned();
+                    // A symlink to a file is looked at too, so the check below names it
+                    // in a warning; a dangling one (an editor's `.#x.md` lock) is no entry.
                     if name.ends_with(".md")
                         && !known.contains(&name)
-                        && e.file_type().is_ok_and(|t| t.is_file())
+                        && e.file_type()
+                            .is_ok_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
                     {
                         paths.push(format!("{rel_dir}/{name}"));
                     }
@@ -610,6 +616,29 @@ impl Journal {
             return Ok(false);
         }
         Ok(!self.repo()?.is_path_ignored(Path::new(rel))?)
+    }
+
+    /// Fails when a folder on the way to `rel` (a `/`-separated path) is a symlink:
+    /// writing or removing there would change a file outside the journal, and git would
+    /// see the link, not the file.
+    fn refuse_symlinked_folder(&self, rel: &str) -> Result<()> {
+        let mut abs = self.root.clone();
+        let parts: Vec<&str> = rel.split('/').collect();
+        for (n, part) in parts[..parts.len().saturating_sub(1)].iter().enumerate() {
+            abs.push(part);
+            if fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
+                let dir = parts[..=n].join("/");
+                return Err(hinted(
+                    format!(
+                        "{dir} is a symbolic link, so wol will not write {rel}: entries live only inside the journal"
+                    ),
+                    format!(
+                        "make {dir} a real folder in the journal (move its files in), then run wol again"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Commit what a crash left uncommitted (see [`Journal::uncommitted`]). Returns how

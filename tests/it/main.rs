@@ -25,3 +25,4 @@ mod output;
 mod partner;
 mod publish;
 mod read;
+mod trust;

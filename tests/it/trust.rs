@@ -1,0 +1,1325 @@
+//! Trust at the edges: what a journal on a real machine throws at wol, and what must hold
+//! anyway. Entries without a `visibility` key, git-ignored and symlinked files, URLs
+//! with credentials and hand-written names in `wol.toml`, no author to write as, two
+//! journals sharing one community folder name, overlapping edits, live and stale git
+//! locks, a merge or rebase in progress, odd files in the work tree, servers that never
+//! answer, a bare repository or a missing remote where a journal or partner should be.
+//!
+//! Every check goes through the binary, real git repositories (bare ones by path and a
+//! loopback `git daemon`), and the git CLI; what a partner received is read back as
+//! every object its repository holds, so "never published" means "in no commit, tree or
+//! blob".
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::{PermissionsExt as _, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::common::{GitDaemon, TestEnv, draft_path_in, stderr, stdout, stem, wait_for};
+
+/// Inside ISO week 2026-W47 (Monday 16 to Sunday 22 November 2026), like `NOW`.
+const DATE: &str = "2026-11-20T10:00:00+01:00";
+const WEEK: &str = "2026-W47";
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/// Every object in the repository at `repo` (bare or not), printed by
+/// `git cat-file --batch-all-objects --batch`: loose and packed, reachable or not.
+fn all_objects(env: &TestEnv, repo: &Path) -> String {
+    let out = env
+        .git_cmd_in(repo)
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .expect("run git cat-file");
+    assert!(
+        out.status.success(),
+        "git cat-file in {} failed:\n{}",
+        repo.display(),
+        stderr(&out)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A bare repository with branch `main` at `<root>/remotes/<name>`.
+fn bare(env: &TestEnv, name: &str) -> PathBuf {
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    env.git_in(&base, ["init", "-q", "--bare", "-b", "main", name]);
+    base.join(name)
+}
+
+/// `wol partner add NAME URL ARGS…`, asserting success.
+#[track_caller]
+fn add_partner(env: &TestEnv, name: &str, url: &str, args: &[&str]) {
+    let out = env
+        .wol_j()
+        .args(["partner", "add", name, url])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wol partner add {name} {url} failed:\n{}",
+        stderr(&out)
+    );
+}
+
+/// Runs `wol --journal J ARGS` to completion.
+fn wol(env: &TestEnv, args: &[&str]) -> Output {
+    env.wol_j().args(args).output().unwrap()
+}
+
+#[track_caller]
+fn assert_ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Asserts exit code 1 and returns stderr.
+#[track_caller]
+fn assert_fails(out: &Output, what: &str) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{what} should fail with exit 1:\nstdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    stderr(out)
+}
+
+/// An entry file as a person writes it by hand; `visibility: None` leaves the key out.
+fn hand_entry(title: &str, visibility: Option<&str>, body: &str) -> String {
+    let visibility = visibility
+        .map(|v| format!("visibility = {v:?}\n"))
+        .unwrap_or_default();
+    format!(
+        "+++\ntitle = {title:?}\ndate = {DATE}\nkind = \"progress\"\ntags = [\"trust\"]\n\
+         {visibility}author = \"Test Author\"\n+++\n\n{body}\n"
+    )
+}
+
+/// `git add -A && git commit` in the journal.
+fn commit_all(env: &TestEnv, message: &str) {
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", message]);
+}
+
+/// Rewrites the journal's wol.toml with `edit` and commits it with the git CLI.
+fn edit_config(env: &TestEnv, edit: impl FnOnce(&str) -> String) {
+    let text = env.read("wol.toml");
+    let new = edit(&text);
+    assert_ne!(new, text, "the config edit changed nothing");
+    env.write("wol.toml", new);
+    env.git(["commit", "-q", "-am", "hand edit of wol.toml"]);
+}
+
+/// Appends `extra` to wol.toml and commits it.
+fn append_config(env: &TestEnv, extra: &str) {
+    edit_config(env, |text| format!("{text}\n{extra}\n"));
+}
+
+/// Files git tracks in the journal (`git ls-files`).
+fn ls_files(env: &TestEnv) -> String {
+    env.git(["ls-files"])
+}
+
+/// The journal id `wol init` wrote into wol.toml.
+fn journal_id(env: &TestEnv) -> String {
+    let text = env.read("wol.toml");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("id = \""))
+        .unwrap_or_else(|| panic!("wol.toml has no id line:\n{text}"));
+    line.trim_start_matches("id = \"")
+        .trim_end_matches('"')
+        .to_string()
+}
+
+fn is_hex_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The text of `rev:path` in the repository at `repo`.
+fn show(env: &TestEnv, repo: &Path, spec: &str) -> String {
+    env.git_in(repo, ["show", spec])
+}
+
+/// Waits at most `limit` for `child` to exit, then collects its output; kills it and
+/// panics when it does not exit in time.
+fn wait_output(mut child: Child, limit: Duration, what: &str) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "{what} did not finish within {limit:?}:\nstderr: {}",
+                stderr(&out)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A shell script at `<root>/bin/<name>`, executable.
+fn script(env: &TestEnv, name: &str, body: &str) -> PathBuf {
+    let path = env.root.join("bin").join(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Every ref and HEAD of the journal, to show that a refused command moved nothing.
+fn refs(env: &TestEnv) -> String {
+    let head = env
+        .git_cmd_in(&env.journal)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .unwrap();
+    format!(
+        "{}HEAD {}",
+        env.git(["for-each-ref", "--format=%(refname) %(objectname)"]),
+        stdout(&head)
+    )
+}
+
+/// A TCP server on 127.0.0.1 that accepts every connection and never says a word: the
+/// sockets stay open until the server is dropped.
+struct SilentServer {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SilentServer {
+    fn start() -> SilentServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut held: Vec<TcpStream> = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((socket, _)) => held.push(socket),
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        SilentServer {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("git://127.0.0.1:{}/x.git", self.port)
+    }
+}
+
+impl Drop for SilentServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. An entry without `visibility` takes the journal's default_visibility
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn entry_without_visibility_key_takes_a_private_default_and_never_leaves() {
+    let env = TestEnv::new();
+    env.init_journal();
+    edit_config(&env, |t| {
+        t.replace(
+            "default_visibility = \"public\"",
+            "default_visibility = \"private\"",
+        )
+    });
+    let hidden = "2026-11-20-1000-no-visibility-key";
+    let shown = "2026-11-20-1100-says-public";
+    env.write(
+        format!("entries/2026/11/{hidden}.md"),
+        hand_entry("Quiet plans novismark4d2e", None, "Body NOVISBODY-4d2e"),
+    );
+    env.write(
+        format!("entries/2026/11/{shown}.md"),
+        hand_entry("Open notes", Some("public"), "Body PUBLICBODY-77aa"),
+    );
+    commit_all(&env, "hand-written entries");
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+
+    // list --json: the default applies.
+    let list = env.json(&["list"], &[]);
+    let vis = |id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing from wol list --json: {list}"))["visibility"]
+            .clone()
+    };
+    assert_eq!(vis(hidden), "private");
+    assert_eq!(vis(shown), "public");
+
+    // digest --for: not in what the partner may see.
+    let out = wol(&env, &["digest", "--for", "alpha", "--week", WEEK]);
+    assert_ok(&out, "wol digest --for alpha");
+    let digest = stdout(&out);
+    assert!(
+        digest.contains("Open notes"),
+        "the public entry belongs in the digest:\n{digest}"
+    );
+    assert!(
+        !digest.contains("novismark4d2e") && !digest.contains("NOVISBODY-4d2e"),
+        "the entry without visibility is private here:\n{digest}"
+    );
+
+    // publish --dry-run: held back as private.
+    let plan = env.json(&["publish", "--dry-run"], &[]);
+    let alpha = &plan["partners"][0];
+    assert_eq!(alpha["name"], "alpha");
+    let ids = |key: &str| -> Vec<String> {
+        alpha[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids("publish"), vec![shown.to_string()], "{plan}");
+    assert_eq!(ids("held_back"), vec![hidden.to_string()], "{plan}");
+    assert_eq!(alpha["held_back"][0]["reason"], "private", "{plan}");
+
+    // A real publish: not a trace in any object of the partner.
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let objects = all_objects(&env, &partner);
+    assert!(objects.contains("PUBLICBODY-77aa"), "the public entry went");
+    assert!(!objects.contains("novismark4d2e"), "the title leaked");
+    assert!(!objects.contains("NOVISBODY-4d2e"), "the body leaked");
+    env.assert_consistent();
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Git-ignored entry files
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn git_ignored_entry_files_are_neither_committed_nor_published() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let mut ignore = env.read(".gitignore");
+    ignore.push_str("entries/**/secret-*.md\n*.draft.md\n");
+    env.write(".gitignore", ignore);
+    commit_all(&env, "ignore secrets and drafts");
+    env.write(
+        "entries/2026/11/secret-salaries.md",
+        hand_entry("Salaries ignmark1b3c", Some("public"), "IGNBODY-1b3c"),
+    );
+    env.write(
+        "entries/2026/11/2026-11-21-0800-plan.draft.md",
+        hand_entry("Draft plan draftmark9e8f", Some("public"), "DRAFTBODY-9e8f"),
+    );
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+
+    // The next `wol log` in that month commits its own entry, not the ignored files.
+    let entry = env.log(&["--public", "Visible work logmark5a5a"]);
+    let tracked = ls_files(&env);
+    assert!(tracked.contains(&entry.display().to_string()), "{tracked}");
+    assert!(!tracked.contains("secret-salaries"), "{tracked}");
+    assert!(!tracked.contains("plan.draft.md"), "{tracked}");
+    env.git_status_clean();
+    let ignored = env.git([
+        "status",
+        "--porcelain",
+        "--ignored",
+        "--untracked-files=all",
+    ]);
+    assert!(
+        ignored.contains("!! entries/2026/11/secret-salaries.md")
+            && ignored.contains("!! entries/2026/11/2026-11-21-0800-plan.draft.md"),
+        "git status should show them as ignored, and only that:\n{ignored}"
+    );
+    assert!(
+        ignored.lines().all(|l| l.starts_with("!! ")),
+        "only ignored files may show:\n{ignored}"
+    );
+
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let objects = all_objects(&env, &partner);
+    assert!(objects.contains("logmark5a5a"), "the logged entry went");
+    for marker in [
+        "ignmark1b3c",
+        "IGNBODY-1b3c",
+        "draftmark9e8f",
+        "DRAFTBODY-9e8f",
+    ] {
+        assert!(!objects.contains(marker), "{marker} reached the partner");
+    }
+    assert!(!ls_files(&env).contains("secret-"), "publish committed it");
+    env.git_fsck_clean();
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. Symlinks
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn symlinked_entry_file_is_never_committed_or_published_and_is_named() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let outside = env.root.join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    let target = outside.join("private-notes.md");
+    fs::write(
+        &target,
+        hand_entry("Outside symmark2c7d", Some("public"), "SYMBODY-2c7d"),
+    )
+    .unwrap();
+    let link_rel = "entries/2026/11/2026-11-21-0900-linked.md";
+    fs::create_dir_all(env.journal.join("entries/2026/11")).unwrap();
+    symlink(&target, env.journal.join(link_rel)).unwrap();
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+
+    let out = wol(&env, &["log", "--public", "Real work in that month"]);
+    assert_ok(&out, "wol log");
+    let warned = stderr(&out);
+    assert!(
+        warned.contains(link_rel),
+        "wol log should warn that {link_rel} is not part of the journal:\n{warned}"
+    );
+    assert!(!ls_files(&env).contains("linked"), "{}", ls_files(&env));
+
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "wol publish");
+    let objects = all_objects(&env, &partner);
+    assert!(objects.contains("Real work in that month"));
+    assert!(!objects.contains("symmark2c7d") && !objects.contains("SYMBODY-2c7d"));
+    assert!(!ls_files(&env).contains("linked"));
+    assert_eq!(
+        fs::read_link(env.journal.join(link_rel)).unwrap(),
+        target,
+        "the user's symlink is left alone"
+    );
+}
+
+#[test]
+fn symlink_committed_with_the_git_cli_is_named_and_not_published() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let target = env.root.join("elsewhere.md");
+    fs::write(
+        &target,
+        hand_entry("Outside gitsymmark6b1a", Some("public"), "GITSYMBODY-6b1a"),
+    )
+    .unwrap();
+    let link_rel = "entries/2026/11/2026-11-21-0900-linked.md";
+    fs::create_dir_all(env.journal.join("entries/2026/11")).unwrap();
+    symlink(&target, env.journal.join(link_rel)).unwrap();
+    commit_all(&env, "a symlink, committed by hand");
+    env.log(&["--public", "Ordinary entry"]);
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "wol publish");
+    assert!(
+        stderr(&out).contains(link_rel),
+        "publish should name the symlink it skips:\n{}",
+        stderr(&out)
+    );
+    let objects = all_objects(&env, &partner);
+    assert!(objects.contains("Ordinary entry"));
+    assert!(!objects.contains("gitsymmark6b1a") && !objects.contains("GITSYMBODY-6b1a"));
+}
+
+#[test]
+fn symlinked_month_folder_is_neither_committed_nor_published() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let elsewhere = env.root.join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(
+        elsewhere.join("2026-10-15-1000-foreign.md"),
+        hand_entry("Foreign monthmark3f9a", Some("public"), "MONTHBODY-3f9a"),
+    )
+    .unwrap();
+    fs::create_dir_all(env.journal.join("entries/2026")).unwrap();
+    symlink(&elsewhere, env.journal.join("entries/2026/10")).unwrap();
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+
+    env.log(&["--public", "November work"]);
+    // Reading commands do not see it either.
+    let list = stdout(&wol(&env, &["list"]));
+    assert!(!list.contains("foreign"), "{list}");
+    // A log dated into that month must not write through the link.
+    let before = env.commit_count();
+    let out = wol(
+        &env,
+        &[
+            "log",
+            "--public",
+            "--date",
+            "2026-10-16 09:00",
+            "October work",
+        ],
+    );
+    let err = assert_fails(&out, "wol log into a symlinked month folder");
+    assert!(
+        err.contains("entries/2026/10") && err.contains("hint:"),
+        "name the symlinked folder and say what to do:\n{err}"
+    );
+    let listing: Vec<_> = fs::read_dir(&elsewhere)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        listing,
+        vec!["2026-10-15-1000-foreign.md".to_string()],
+        "wol wrote through the symlinked month folder"
+    );
+    assert_eq!(env.commit_count(), before);
+    assert_eq!(env.git_status(), "?? entries/2026/10\n");
+
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let tracked = ls_files(&env);
+    assert!(!tracked.contains("entries/2026/10/"), "{tracked}");
+    let objects = all_objects(&env, &partner);
+    assert!(objects.contains("November work"));
+    assert!(!objects.contains("monthmark3f9a") && !objects.contains("MONTHBODY-3f9a"));
+    env.git_fsck_clean();
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Credentials in URLs, and hand-written names and URLs
+// ---------------------------------------------------------------------------------------
+
+/// URLs that carry a credential, and the secret part of each.
+const CREDENTIAL_URLS: [(&str, &str); 4] = [
+    (
+        "https://example.org/log.git?token=tkSECRET1a2b3c",
+        "tkSECRET1a2b3c",
+    ),
+    (
+        "https://example.org/log.git?x=1&access_token=atSECRET4d5e6f",
+        "atSECRET4d5e6f",
+    ),
+    ("https://usrSECRET7a8b@example.org/log.git", "usrSECRET7a8b"),
+    (
+        "https://me:pwSECRET9c0d@example.org/log.git",
+        "pwSECRET9c0d",
+    ),
+];
+
+#[test]
+fn partner_and_follow_add_refuse_urls_with_credentials_without_echoing_them() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let config = env.read("wol.toml");
+    let commits = env.commit_count();
+    for (url, secret) in CREDENTIAL_URLS {
+        for cmd in [["partner", "add"], ["follow", "add"]] {
+            let out = env.wol_j().args(cmd).args(["p", url]).output().unwrap();
+            let err = assert_fails(&out, &format!("wol {} {url}", cmd.join(" ")));
+            assert!(
+                !err.contains(secret) && !stdout(&out).contains(secret),
+                "the secret was echoed:\n{err}"
+            );
+            assert!(err.contains("hint:"), "say what to do instead:\n{err}");
+        }
+    }
+    assert_eq!(env.read("wol.toml"), config);
+    assert_eq!(env.commit_count(), commits);
+    env.git_status_clean();
+}
+
+/// Commands that load the journal (each must refuse a bad wol.toml).
+const LOADING_COMMANDS: [&[&str]; 9] = [
+    &["list"],
+    &["log", "an entry"],
+    &["search", "entry"],
+    &["digest"],
+    &["publish"],
+    &["partner", "list"],
+    &["follow", "list"],
+    &["pull"],
+    &["feed"],
+];
+
+#[test]
+fn hand_written_credentials_in_wol_toml_fail_every_command_without_echoing_them() {
+    for (section, key) in [
+        ("partners", "partners.leaky.url"),
+        ("follow", "follow.leaky.url"),
+    ] {
+        for (url, secret) in CREDENTIAL_URLS {
+            let env = TestEnv::new();
+            env.init_journal();
+            append_config(&env, &format!("[{section}.leaky]\nurl = {url:?}\n"));
+            let commits = env.commit_count();
+            for args in LOADING_COMMANDS {
+                let out = wol(&env, args);
+                let err = assert_fails(&out, &format!("wol {args:?} with {url} in [{section}]"));
+                assert!(
+                    err.contains("wol.toml") && err.contains(key),
+                    "wol {args:?}: the error should name wol.toml and `{key}`:\n{err}"
+                );
+                assert!(
+                    !err.contains(secret) && !stdout(&out).contains(secret),
+                    "wol {args:?} echoed the secret:\n{err}"
+                );
+            }
+            assert_eq!(env.commit_count(), commits, "a command committed anyway");
+        }
+    }
+}
+
+#[test]
+fn hand_written_bad_names_and_option_like_urls_are_refused_at_load() {
+    let cases: [(&str, &str); 6] = [
+        ("[partners.\"a/b\"]\nurl = \"/srv/x.git\"\n", "a/b"),
+        ("[partners.\"-rf\"]\nurl = \"/srv/x.git\"\n", "-rf"),
+        ("[follow.\"a/b\"]\nurl = \"/srv/x.git\"\n", "a/b"),
+        ("[partners.ok]\nurl = \"ext::sh -c x\"\n", "partners.ok.url"),
+        (
+            "[partners.ok]\nurl = \"--upload-pack=x\"\n",
+            "partners.ok.url",
+        ),
+        ("[follow.ok]\nurl = \"ext::sh -c x\"\n", "follow.ok.url"),
+    ];
+    for (toml, named) in cases {
+        let env = TestEnv::new();
+        env.init_journal();
+        append_config(&env, toml);
+        for args in [&["list"][..], &["publish"], &["pull"], &["log", "x"]] {
+            let out = wol(&env, args);
+            let err = assert_fails(&out, &format!("wol {args:?} with {toml:?}"));
+            assert!(
+                err.contains("wol.toml") && err.contains(named),
+                "wol {args:?}: the error should name wol.toml and {named}:\n{err}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. No made-up author
+// ---------------------------------------------------------------------------------------
+
+/// Asserts no file under `dir` (outside `.git/objects`) holds the word "anonymous", and no
+/// commit in a repository there is by it.
+fn assert_no_anonymous(env: &TestEnv, dir: &Path) {
+    let mut files = Vec::new();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                if !p.ends_with("objects") {
+                    walk(&p, out);
+                }
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    walk(dir, &mut files);
+    for f in files {
+        let text = String::from_utf8_lossy(&fs::read(&f).unwrap_or_default()).to_lowercase();
+        assert!(
+            !text.contains("anonymous"),
+            "{} says anonymous",
+            f.display()
+        );
+    }
+    if dir.join(".git").exists() {
+        let out = env
+            .git_cmd_in(dir)
+            .args(["log", "--all", "--format=%an %cn"])
+            .output()
+            .unwrap();
+        assert!(!stdout(&out).to_lowercase().contains("anonymous"));
+    }
+}
+
+#[track_caller]
+fn assert_no_commit(env: &TestEnv, dir: &Path) {
+    if dir.join(".git").exists() {
+        let out = env
+            .git_cmd_in(dir)
+            .args(["rev-parse", "--verify", "-q", "HEAD"])
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{} has a commit: {}",
+            dir.display(),
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn init_without_any_author_fails_with_a_user_name_hint() {
+    let env = TestEnv::new().with_author(None);
+    let dir = env.root.join("fresh");
+    let out = env.wol().arg("init").arg(&dir).output().unwrap();
+    let err = assert_fails(&out, "wol init without an author");
+    assert!(err.contains("hint:") && err.contains("user.name"), "{err}");
+    assert_no_commit(&env, &dir);
+    assert_no_anonymous(&env, &env.root);
+}
+
+#[test]
+fn log_on_a_fresh_machine_without_any_author_fails_with_a_user_name_hint() {
+    let env = TestEnv::new().with_author(None);
+    // No --journal: the default journal in the (empty) data dir.
+    let out = env.wol().args(["log", "x"]).output().unwrap();
+    let err = assert_fails(&out, "wol log on a fresh machine without an author");
+    assert!(err.contains("hint:") && err.contains("user.name"), "{err}");
+    let default = env.xdg_data.join("wol").join("journal");
+    assert_no_commit(&env, &default);
+    assert_no_anonymous(&env, &env.root);
+}
+
+#[test]
+fn log_in_a_new_journal_without_commits_or_author_fails_with_a_user_name_hint() {
+    let env = TestEnv::new().with_author(None);
+    fs::create_dir_all(&env.journal).unwrap();
+    env.git(["init", "-q", "-b", "main"]);
+    env.write("wol.toml", "default_visibility = \"public\"\n");
+    let out = env.wol_j().args(["log", "x"]).output().unwrap();
+    let err = assert_fails(&out, "wol --journal DIR log x without an author");
+    assert!(err.contains("hint:") && err.contains("user.name"), "{err}");
+    assert_no_commit(&env, &env.journal);
+    assert!(env.entry_files().is_empty(), "{:?}", env.entry_files());
+    assert_no_anonymous(&env, &env.root);
+}
+
+#[test]
+fn init_with_author_flag_records_author_and_a_journal_id() {
+    let env = TestEnv::new().with_author(None);
+    env.wol()
+        .arg("init")
+        .arg(&env.journal)
+        .args(["--author", "Ann Lee"])
+        .assert()
+        .success();
+    let config = env.read("wol.toml");
+    assert!(
+        config.lines().any(|l| l == "author = \"Ann Lee\""),
+        "{config}"
+    );
+    let id = journal_id(&env);
+    assert!(is_hex_id(&id), "id = {id:?} is not 32 hex digits");
+    assert_eq!(env.head_author(), "Ann Lee");
+    // Later commands write as the recorded author.
+    env.log(&["First entry"]);
+    assert_eq!(env.head_author(), "Ann Lee");
+    assert_eq!(journal_id(&env), id, "the id never changes");
+    assert_no_anonymous(&env, &env.root);
+    env.assert_consistent();
+}
+
+// ---------------------------------------------------------------------------------------
+// 9. Journal id and shared community folders
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn shared_folder_of_another_journal_is_never_replaced() {
+    let bob = TestEnv::new().with_author(Some("Bob Brown"));
+    let boeb = TestEnv::new().with_author(Some("Böb Brown"));
+    let base = bob.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    bob.git_in(
+        &base,
+        ["init", "-q", "--bare", "-b", "main", "community.git"],
+    );
+    let community = base.join("community.git");
+    let daemon = GitDaemon::start(&bob, &base);
+    let url = daemon.url("community.git");
+
+    bob.init_journal();
+    bob.log(&["--public", "Bob writes bobmark1111"]);
+    add_partner(&bob, "community", &url, &["--mode", "shared"]);
+    assert_ok(&wol(&bob, &["publish"]), "Bob's publish");
+    let bob_folder = bob.git_in(&community, ["rev-parse", "main:logs/bob-brown"]);
+    let bob_json = show(&bob, &community, "main:logs/bob-brown/wol.json");
+    assert!(bob_json.contains(&journal_id(&bob)), "{bob_json}");
+
+    boeb.init_journal();
+    boeb.log(&["--public", "Boeb writes boebmark2222"]);
+    add_partner(&boeb, "community", &url, &["--mode", "shared"]);
+    let out = wol(&boeb, &["publish"]);
+    let err = assert_fails(&out, "Böb's publish into Bob's folder");
+    assert!(err.contains("community"), "name the partner:\n{err}");
+    assert!(
+        err.contains("belongs to another journal"),
+        "say whose folder it is:\n{err}"
+    );
+    assert!(err.contains("slug"), "hint at [publish] slug:\n{err}");
+    assert_eq!(
+        bob.git_in(&community, ["rev-parse", "main:logs/bob-brown"]),
+        bob_folder
+    );
+    assert!(!all_objects(&bob, &community).contains("boebmark2222"));
+
+    edit_config(&boeb, |t| {
+        t.replace("[publish]\n", "[publish]\nslug = \"boeb-brown\"\n")
+    });
+    assert_ok(&wol(&boeb, &["publish"]), "Böb's publish with a slug");
+    assert_eq!(
+        bob.git_in(&community, ["rev-parse", "main:logs/bob-brown"]),
+        bob_folder,
+        "Bob's folder was touched"
+    );
+    let boeb_json = show(&bob, &community, "main:logs/boeb-brown/wol.json");
+    assert!(boeb_json.contains(&journal_id(&boeb)), "{boeb_json}");
+    assert!(boeb_json.contains("boebmark2222"), "{boeb_json}");
+    // Bob publishes again: his folder is his, and Böb's stays.
+    bob.log(&["--public", "Bob again bobmark3333"]);
+    assert_ok(&wol(&bob, &["publish"]), "Bob's second publish");
+    let tree = bob.git_in(&community, ["ls-tree", "--name-only", "main:logs"]);
+    assert_eq!(tree, "bob-brown\nboeb-brown\n");
+    assert!(show(&bob, &community, "main:logs/bob-brown/wol.json").contains("bobmark3333"));
+
+    // Feed ids: the same partner name, two journals, two ids.
+    let feed_id = |path: &str| {
+        let feed = show(&bob, &community, &format!("main:{path}"));
+        let start = feed.find("<id>").expect("a feed id") + 4;
+        feed[start..start + feed[start..].find("</id>").unwrap()].to_string()
+    };
+    let (a, b) = (
+        feed_id("logs/bob-brown/feed.xml"),
+        feed_id("logs/boeb-brown/feed.xml"),
+    );
+    assert_eq!(a, format!("urn:wol:{}:community", journal_id(&bob)));
+    assert_eq!(b, format!("urn:wol:{}:community", journal_id(&boeb)));
+    assert_ne!(a, b);
+}
+
+#[test]
+fn feed_ids_of_two_journals_with_same_partner_name_differ() {
+    let mut feeds = Vec::new();
+    for author in ["Bob Brown", "Bob Brown"] {
+        let env = TestEnv::new().with_author(Some(author));
+        env.init_journal();
+        env.log(&["--public", "Same title"]);
+        let partner = bare(&env, "pub.git");
+        add_partner(&env, "pub", partner.to_str().unwrap(), &[]);
+        assert_ok(&wol(&env, &["publish"]), "wol publish");
+        let feed = show(&env, &partner, "main:feed.xml");
+        let id = journal_id(&env);
+        assert!(
+            feed.contains(&format!("<id>urn:wol:{id}:pub</id>")),
+            "the feed id is made from the journal id {id}:\n{feed}"
+        );
+        let ids: Vec<String> = feed
+            .split("<id>")
+            .skip(1)
+            .map(|s| s[..s.find("</id>").unwrap()].to_string())
+            .collect();
+        assert!(ids.len() >= 2, "feed and entry ids:\n{feed}");
+        assert!(ids.iter().all(|i| i.starts_with(&format!("urn:wol:{id}:"))));
+        feeds.push(ids);
+    }
+    for id in &feeds[0] {
+        assert!(
+            !feeds[1].contains(id),
+            "{id} appears in both journals' feeds"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 10. Two overlapping edits (or an edit and a removal)
+// ---------------------------------------------------------------------------------------
+
+/// Starts `wol edit ID` with an editor that writes FIRST-EDIT text into the draft, says
+/// it started, and then waits for the release file. Returns the child and the release
+/// file.
+fn start_blocked_edit(env: &TestEnv, id: &str) -> (Child, PathBuf) {
+    let started = env.root.join("editor-started");
+    let release = env.root.join("editor-release");
+    let editor = script(
+        env,
+        "blocking-editor.sh",
+        &format!(
+            "sed -i 's/The old body text./FIRST-EDIT text from editor one./' \"$1\"\n\
+             touch '{}'\n\
+             while [ ! -e '{}' ]; do sleep 0.05; done",
+            started.display(),
+            release.display()
+        ),
+    );
+    let child = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .args(["edit", id])
+        .env("EDITOR", &editor)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(Duration::from_secs(20), || started.exists()),
+        "the first editor never started"
+    );
+    (child, release)
+}
+
+#[test]
+fn an_edit_overtaken_by_another_edit_fails_and_keeps_its_text_in_a_draft() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["--title", "Edit me", "The old body text."]);
+    let id = stem(&entry);
+    let (first, release) = start_blocked_edit(&env, &id);
+
+    env.fake_editor(r#"sed -i 's/The old body text./SECOND-EDIT text./' "$1""#);
+    assert_ok(&wol(&env, &["edit", &id]), "the second wol edit");
+    let commits = env.commit_count();
+
+    fs::write(&release, "").unwrap();
+    let out = wait_output(first, Duration::from_secs(30), "the first wol edit");
+    let err = assert_fails(&out, "the overtaken wol edit");
+    assert!(err.contains("changed"), "say the entry changed:\n{err}");
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("name the draft under .wol/drafts/:\n{err}"));
+    let kept = fs::read_to_string(&draft).unwrap();
+    assert!(kept.contains("FIRST-EDIT text from editor one."), "{kept}");
+    assert!(!kept.contains("SECOND-EDIT"), "{kept}");
+
+    let text = env.read(&entry);
+    assert!(text.contains("SECOND-EDIT text."), "{text}");
+    assert!(!text.contains("FIRST-EDIT"), "{text}");
+    assert_eq!(env.commit_count(), commits, "the overtaken edit committed");
+    let head = env.git(["show".to_string(), format!("HEAD:{}", entry.display())]);
+    assert!(head.contains("SECOND-EDIT"), "{head}");
+    env.assert_consistent();
+}
+
+#[test]
+fn an_edit_overtaken_by_rm_fails_and_the_entry_stays_removed() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["--title", "Edit me", "The old body text."]);
+    let id = stem(&entry);
+    let (first, release) = start_blocked_edit(&env, &id);
+
+    assert_ok(&wol(&env, &["rm", "--yes", &id]), "wol rm --yes");
+    let commits = env.commit_count();
+
+    fs::write(&release, "").unwrap();
+    let out = wait_output(first, Duration::from_secs(30), "the first wol edit");
+    let err = assert_fails(&out, "the wol edit overtaken by rm");
+    assert!(err.contains("removed"), "say the entry was removed:\n{err}");
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("name the draft under .wol/drafts/:\n{err}"));
+    assert!(
+        fs::read_to_string(&draft)
+            .unwrap()
+            .contains("FIRST-EDIT text from editor one.")
+    );
+    assert!(!env.journal.join(&entry).exists(), "the entry came back");
+    assert!(!ls_files(&env).contains(&id));
+    assert_eq!(env.commit_count(), commits);
+    env.assert_consistent();
+}
+
+// ---------------------------------------------------------------------------------------
+// 11. Git locks: a live one is waited for, a stale one removed
+// ---------------------------------------------------------------------------------------
+
+/// A child process (that this test started) killed when the test ends, even by a panic.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+#[test]
+fn a_live_git_index_lock_is_waited_for_and_never_deleted() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let lock = env.journal.join(".git/index.lock");
+    // A live process holds the lock open, as git does while it works.
+    let mut holder = KillOnDrop(
+        std::process::Command::new("sh")
+            .args(["-c", "exec 3>.git/index.lock; exec sleep 60"])
+            .current_dir(&env.journal)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait_for(Duration::from_secs(10), || lock.exists()));
+    let head = refs(&env);
+
+    let start = Instant::now();
+    let out = wol(&env, &["log", "Written while git works"]);
+    let took = start.elapsed();
+    let err = assert_fails(&out, "wol log under a live index.lock");
+    assert!(
+        took >= Duration::from_secs(8) && took < Duration::from_secs(30),
+        "wol should wait about 10 s for the lock, took {took:?}"
+    );
+    assert!(err.contains("hint:") && err.contains("index.lock"), "{err}");
+    assert!(lock.exists(), "a live lock was deleted");
+    assert_eq!(refs(&env), head, "a commit was made under the lock");
+
+    holder.0.kill().unwrap();
+    holder.0.wait().unwrap();
+    // Now the lock is stale: the next write removes it, and nothing was lost.
+    let out = wol(&env, &["log", "After git finished"]);
+    assert_ok(&out, "wol log after the lock holder died");
+    assert!(!lock.exists());
+    let files = ls_files(&env);
+    assert!(files.contains("written-while-git-works"), "{files}");
+    assert!(files.contains("after-git-finished"), "{files}");
+    env.assert_consistent();
+}
+
+#[test]
+fn a_stale_git_index_lock_is_removed_with_a_notice() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let lock = env.journal.join(".git/index.lock");
+    fs::write(&lock, "").unwrap();
+    let out = wol(&env, &["log", "After a crash"]);
+    assert_ok(&out, "wol log with a stale index.lock");
+    let err = stderr(&out);
+    assert!(
+        err.contains("index.lock") && err.contains("removed"),
+        "say the stale lock was removed:\n{err}"
+    );
+    assert!(!lock.exists());
+    assert!(ls_files(&env).contains("after-a-crash"));
+    env.assert_consistent();
+}
+
+// ---------------------------------------------------------------------------------------
+// 12. A merge or rebase in progress
+// ---------------------------------------------------------------------------------------
+
+/// Branches `main` and `other` that both change `notes.md`, with `main` checked out.
+fn conflicting_branches(env: &TestEnv) {
+    env.write("notes.md", "base\n");
+    commit_all(env, "notes");
+    env.git(["checkout", "-q", "-b", "other"]);
+    env.write("notes.md", "theirs\n");
+    commit_all(env, "their notes");
+    env.git(["checkout", "-q", "main"]);
+    env.write("notes.md", "ours\n");
+    commit_all(env, "our notes");
+}
+
+#[track_caller]
+fn assert_writers_refuse(env: &TestEnv, entry_id: &str, doing: &str) {
+    let before = refs(env);
+    let files = env.entry_files();
+    for args in [
+        &["log", "Not now"][..],
+        &["rm", "--yes", entry_id],
+        &["digest", "--write", "--week", WEEK],
+    ] {
+        let out = wol(env, args);
+        let err = assert_fails(&out, &format!("wol {args:?} during {doing}"));
+        assert!(
+            err.contains(doing) && err.contains("hint:"),
+            "wol {args:?}: say a {doing} is in progress and what to do:\n{err}"
+        );
+        assert_eq!(refs(env), before, "wol {args:?} committed during {doing}");
+    }
+    assert_eq!(env.entry_files(), files, "the work tree's entries changed");
+}
+
+#[test]
+fn writers_refuse_to_commit_during_a_merge() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["Keep me"]);
+    conflicting_branches(&env);
+    let merge = env
+        .git_cmd_in(&env.journal)
+        .args(["merge", "-q", "other"])
+        .output()
+        .unwrap();
+    assert!(!merge.status.success(), "the merge should conflict");
+    assert!(env.journal.join(".git/MERGE_HEAD").exists());
+    assert_writers_refuse(&env, &stem(&entry), "merge");
+    assert!(env.journal.join(".git/MERGE_HEAD").exists());
+}
+
+#[test]
+fn writers_refuse_to_commit_during_a_rebase() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["Keep me"]);
+    conflicting_branches(&env);
+    env.git(["checkout", "-q", "other"]);
+    let rebase = env
+        .git_cmd_in(&env.journal)
+        .args(["rebase", "--merge", "main"])
+        .output()
+        .unwrap();
+    assert!(!rebase.status.success(), "the rebase should conflict");
+    assert!(env.journal.join(".git/rebase-merge").is_dir());
+    assert_writers_refuse(&env, &stem(&entry), "rebase");
+    assert!(env.journal.join(".git/rebase-merge").is_dir());
+}
+
+// ---------------------------------------------------------------------------------------
+// 13. Work-tree oddities do not break publish
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn publish_survives_lock_files_odd_folders_hand_edits_and_a_concurrent_rm() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let kept = env.log(&["--public", "--title", "Kept", "COMMITTED-TEXT-5c5c"]);
+    let removed = env.log(&["--public", "--title", "Removed", "Going away"]);
+    let month = env.journal.join("entries/2026/11");
+    // An editor's lock file: a dangling symlink.
+    symlink("user@host.4242:1700000000", month.join(".#x.md")).unwrap();
+    // A folder whose name looks like an entry.
+    fs::create_dir_all(month.join("x.md")).unwrap();
+    fs::write(month.join("x.md").join("inside.txt"), "not an entry\n").unwrap();
+    // An uncommitted hand edit.
+    let committed = env.read(&kept);
+    env.write(
+        &kept,
+        committed.replace("COMMITTED-TEXT-5c5c", "UNCOMMITTED-TEXT-6d6d"),
+    );
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+
+    let rm = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .args(["rm", "--yes", &stem(&removed)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let publish = wol(&env, &["publish"]);
+    let rm = wait_output(rm, Duration::from_secs(60), "the concurrent wol rm");
+    assert_ok(&publish, "wol publish");
+    assert_ok(&rm, "the concurrent wol rm");
+
+    let objects = all_objects(&env, &partner);
+    assert!(
+        objects.contains("COMMITTED-TEXT-5c5c"),
+        "the committed text goes"
+    );
+    assert!(
+        !objects.contains("UNCOMMITTED-TEXT-6d6d"),
+        "an uncommitted edit went"
+    );
+    assert!(!objects.contains("not an entry"));
+    // Publish left the work tree alone.
+    assert!(env.read(&kept).contains("UNCOMMITTED-TEXT-6d6d"));
+    assert!(fs::symlink_metadata(month.join(".#x.md")).is_ok());
+    assert!(!env.journal.join(&removed).exists());
+    // And again, now that the removal is committed: it succeeds and drops the entry.
+    assert_ok(&wol(&env, &["publish"]), "a second wol publish");
+    let published = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(!published.contains(&stem(&removed)), "{published}");
+    assert!(published.contains(&stem(&kept)), "{published}");
+    env.git_fsck_clean();
+}
+
+// ---------------------------------------------------------------------------------------
+// 14. Servers that never answer
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn publish_gives_up_on_a_silent_server_and_still_publishes_to_the_others() {
+    let env = TestEnv::new();
+    env.init_journal();
+    append_config(&env, "[remote]\ntimeout = 2");
+    env.log(&["--public", "Timeout test timeoutmark8f8f"]);
+    let silent = SilentServer::start();
+    // `alpha` comes first: a hang there would stop `beta` too.
+    add_partner(&env, "alpha", &silent.url(), &[]);
+    let healthy = bare(&env, "beta.git");
+    add_partner(&env, "beta", healthy.to_str().unwrap(), &[]);
+
+    let start = Instant::now();
+    let child = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .arg("publish")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_output(
+        child,
+        Duration::from_secs(40),
+        "wol publish to a silent server",
+    );
+    let took = start.elapsed();
+    let err = assert_fails(&out, "wol publish to a silent server");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(
+        err.contains("alpha") && err.contains("FAILED") && err.contains("did not answer"),
+        "name the partner and say it did not answer:\n{err}"
+    );
+    assert!(
+        all_objects(&env, &healthy).contains("timeoutmark8f8f"),
+        "the healthy partner was not published:\n{err}"
+    );
+    env.git_status_clean();
+}
+
+#[test]
+fn pull_gives_up_on_a_silent_server_and_still_pulls_the_others() {
+    let env = TestEnv::new();
+    env.init_journal();
+    append_config(&env, "[remote]\ntimeout = 2");
+    env.log(&["--public", "Shared log entry"]);
+    let healthy = bare(&env, "log.git");
+    add_partner(&env, "mine", healthy.to_str().unwrap(), &[]);
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let silent = SilentServer::start();
+    for (name, url) in [
+        ("alpha", silent.url()),
+        ("beta", healthy.to_str().unwrap().to_string()),
+    ] {
+        assert_ok(&wol(&env, &["follow", "add", name, &url]), "wol follow add");
+    }
+
+    let start = Instant::now();
+    let child = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .arg("pull")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_output(
+        child,
+        Duration::from_secs(40),
+        "wol pull from a silent server",
+    );
+    let took = start.elapsed();
+    let err = assert_fails(&out, "wol pull from a silent server");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(
+        err.contains("alpha") && err.contains("did not answer"),
+        "name the log and say it did not answer:\n{err}"
+    );
+    assert!(err.contains("beta: "), "the healthy log was pulled:\n{err}");
+    let feed = stdout(&wol(&env, &["feed"]));
+    assert!(feed.contains("Shared log entry"), "{feed}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 17. init where no journal can be
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn init_in_a_bare_repository_fails_and_creates_no_work_tree() {
+    let env = TestEnv::new();
+    env.git_in(&env.root, ["init", "-q", "--bare", "b.git"]);
+    let bare_dir = env.root.join("b.git");
+    let out = env.wol().args(["init", "b.git"]).output().unwrap();
+    let err = assert_fails(&out, "wol init in a bare repository");
+    assert!(err.contains("bare") && err.contains("hint:"), "{err}");
+    assert!(
+        !bare_dir.join(".git").exists(),
+        "a .git inside the bare repo"
+    );
+    assert!(!bare_dir.join("wol.toml").exists());
+    assert!(!bare_dir.join(".gitignore").exists());
+}
+
+#[test]
+fn init_with_an_invalid_hand_written_wol_toml_fails_without_a_commit() {
+    let env = TestEnv::new();
+    // A folder that is not a repository yet.
+    let fresh = env.root.join("fresh");
+    fs::create_dir_all(&fresh).unwrap();
+    fs::write(fresh.join("wol.toml"), "colour = \"red\"\n").unwrap();
+    let out = env.wol().arg("init").arg(&fresh).output().unwrap();
+    let err = assert_fails(&out, "wol init with an unknown key");
+    assert!(err.contains("colour") && err.contains("wol.toml"), "{err}");
+    assert_no_commit(&env, &fresh);
+    assert_eq!(
+        fs::read_to_string(fresh.join("wol.toml")).unwrap(),
+        "colour = \"red\"\n"
+    );
+
+    // A repository with history.
+    fs::create_dir_all(&env.journal).unwrap();
+    env.git(["init", "-q", "-b", "main"]);
+    env.write("README.md", "mine\n");
+    commit_all(&env, "first");
+    env.write("wol.toml", "kinds = []\n");
+    let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert_fails(&out, "wol init with empty kinds");
+    assert_eq!(
+        env.commit_count(),
+        1,
+        "wol init committed an invalid config"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 21. A partner path that holds no repository
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn publish_to_a_missing_local_repository_names_it_and_hints_git_init_bare() {
+    let env = TestEnv::new();
+    env.init_journal();
+    assert!(!Path::new("/nonexistent/path.git").exists());
+    append_config(&env, "[partners.ghost]\nurl = \"/nonexistent/path.git\"");
+    env.log(&["--public", "Nowhere to go"]);
+    let out = wol(&env, &["publish"]);
+    let err = assert_fails(&out, "wol publish to a missing repository");
+    assert!(err.contains("ghost"), "name the partner:\n{err}");
+    assert!(
+        err.contains("git init --bare"),
+        "hint git init --bare:\n{err}"
+    );
+    assert!(
+        !err.to_lowercase().contains("unsupported url protocol"),
+        "libgit2's raw error leaked:\n{err}"
+    );
+    assert!(!Path::new("/nonexistent").exists());
+}
