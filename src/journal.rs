@@ -603,42 +603,44 @@ impl Journal {
     /// folder on its way is a symlink (which could bring in a file from anywhere). A path
     /// that does not exist (a removal) is committable.
     pub fn committable(&self, rel: &str) -> Result<bool> {
-        let mut abs = self.root.clone();
-        for part in rel.split('/') {
-            abs.push(part);
-            match fs::symlink_metadata(&abs) {
-                Ok(m) if m.file_type().is_symlink() => return Ok(false),
-                Ok(_) => {}
-                Err(_) => return Ok(true),
-            }
-        }
-        if !fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file()) {
-            return Ok(false);
+        let abs = self.root.join(rel);
+        match fs::symlink_metadata(&abs) {
+            Err(_) => return Ok(self.symlink_on_path(rel).is_none()),
+            Ok(m) if !m.is_file() => return Ok(false),
+            Ok(_) if self.symlink_on_path(rel).is_some() => return Ok(false),
+            Ok(_) => {}
         }
         Ok(!self.repo()?.is_path_ignored(Path::new(rel))?)
     }
 
-    /// Fails when a folder on the way to `rel` (a `/`-separated path) is a symlink:
-    /// writing or removing there would change a file outside the journal, and git would
-    /// see the link, not the file.
-    fn refuse_symlinked_folder(&self, rel: &str) -> Result<()> {
-        let mut abs = self.root.clone();
+    /// The first folder on the way to `rel` (a `/`-separated path, the last part not
+    /// included) that is a symlink, if any.
+    fn symlink_on_path(&self, rel: &str) -> Option<String> {
         let parts: Vec<&str> = rel.split('/').collect();
+        let mut abs = self.root.clone();
         for (n, part) in parts[..parts.len().saturating_sub(1)].iter().enumerate() {
             abs.push(part);
             if fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
-                let dir = parts[..=n].join("/");
-                return Err(hinted(
-                    format!(
-                        "{dir} is a symbolic link, so wol will not write {rel}: entries live only inside the journal"
-                    ),
-                    format!(
-                        "make {dir} a real folder in the journal (move its files in), then run wol again"
-                    ),
-                ));
+                return Some(parts[..=n].join("/"));
             }
         }
-        Ok(())
+        None
+    }
+
+    /// Fails when a folder on the way to `rel` is a symlink: writing or removing there
+    /// would change a file outside the journal, and git would see the link, not the file.
+    fn refuse_symlinked_folder(&self, rel: &str) -> Result<()> {
+        match self.symlink_on_path(rel) {
+            None => Ok(()),
+            Some(dir) => Err(hinted(
+                format!(
+                    "{dir} is a symbolic link, so wol will not write {rel}: entries live only inside the journal"
+                ),
+                format!(
+                    "make {dir} a real folder in the journal (move its files in), then run wol again"
+                ),
+            )),
+        }
     }
 
     /// Commit what a crash left uncommitted (see [`Journal::uncommitted`]). Returns how

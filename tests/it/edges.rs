@@ -150,3 +150,33 @@ fn a_template_with_an_empty_title_line_keeps_its_sections() {
             .contains("Checklists")
     );
 }
+
+#[test]
+fn leftovers_of_a_killed_run_are_cleaned_up_by_the_next() {
+    let env = env();
+    // A temp file a killed writer left, holding entry text.
+    let tmp = env.journal.join(".wol/tmp/.wol-tmp-left");
+    fs::create_dir_all(tmp.parent().unwrap()).unwrap();
+    fs::write(&tmp, "private words").unwrap();
+    // A half-written pack a killed push left in the partner's repository.
+    env.git_in(&env.root, ["init", "-q", "--bare", "-b", "main", "p.git"]);
+    let bare = env.root.join("p.git");
+    let pack = bare.join("objects/pack/pack_git2_deadbeef");
+    fs::create_dir_all(pack.parent().unwrap()).unwrap();
+    fs::write(&pack, "half a pack").unwrap();
+    let old = std::process::Command::new("touch")
+        .args(["-d", "2 hours ago"])
+        .arg(&pack)
+        .status()
+        .unwrap();
+    assert!(old.success());
+    env.log(&["Next entry"]);
+    assert!(!tmp.exists(), "the orphan temp file is still there");
+    env.wol_j()
+        .args(["partner", "add", "p", bare.to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j().args(["publish"]).assert().success();
+    assert!(!pack.exists(), "the stale pack_git2 file is still there");
+    env.assert_consistent();
+}
