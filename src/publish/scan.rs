@@ -2,7 +2,9 @@
 //! credential formats, plus the journal's `[publish] never = [regex, …]`.
 //!
 //! A hit names the rule and the 1-based line, never the matched text: the report itself
-//! must not spread the secret (to a terminal log, a CI transcript, a cron mail).
+//! must not spread the secret (to a terminal log, a CI transcript, a cron mail). For the
+//! same reason a `never` rule is named by its position, not by its pattern: the pattern
+//! is often the very word (a codename, a client's name) that must not leave.
 
 use std::sync::LazyLock;
 
@@ -57,24 +59,45 @@ pub struct Hit {
     pub rule: String,
 }
 
-/// Compile the journal's `never` patterns; a bad one is an error naming it.
+/// Compile the journal's `never` patterns. A rule is named by its 1-based position, and
+/// a bad pattern is an error naming its position: the pattern text never appears in a
+/// report or an error, since it is often itself what must not leave.
 pub fn compile_never(patterns: &[String]) -> Result<Vec<Rule>> {
     patterns
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
+            let n = i + 1;
             Regex::new(p)
                 .map(|re| Rule {
-                    name: format!("never = {p:?}"),
+                    name: format!("[publish] never pattern #{n}"),
                     re,
                 })
                 .map_err(|e| {
                     hinted(
-                        format!("invalid pattern {p:?} in [publish] never of wol.toml: {e}"),
+                        format!(
+                            "invalid pattern #{n} in [publish] never of wol.toml: {}",
+                            regex_error_reason(&e)
+                        ),
                         "fix the regular expression (Rust regex syntax)",
                     )
                 })
         })
         .collect()
+}
+
+/// What is wrong with a pattern, without the pattern: `regex::Error`'s `Display` quotes
+/// the pattern with a caret under the fault, so only its `error: …` line is kept.
+fn regex_error_reason(e: &regex::Error) -> String {
+    match e {
+        regex::Error::Syntax(text) => text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("error: "))
+            .unwrap_or("not a valid regular expression")
+            .to_string(),
+        regex::Error::CompiledTooBig(_) => "the compiled pattern is too big".to_string(),
+        _ => "not a valid regular expression".to_string(),
+    }
 }
 
 /// All built-in patterns in one automaton: most entries match none, and one pass over
@@ -146,7 +169,7 @@ mod tests {
             [
                 Hit {
                     line: 2,
-                    rule: "never = \"INTERNAL-ONLY\"".into()
+                    rule: "[publish] never pattern #1".into()
                 },
                 Hit {
                     line: 3,
@@ -155,5 +178,31 @@ mod tests {
             ]
         );
         assert!(compile_never(&["(".to_string()]).is_err());
+    }
+
+    #[test]
+    fn a_never_pattern_is_named_by_position_never_by_its_text() {
+        let never =
+            compile_never(&["Bluebird".to_string(), "(?i)project-kestrel".to_string()]).unwrap();
+        assert_eq!(never[0].name, "[publish] never pattern #1");
+        assert_eq!(never[1].name, "[publish] never pattern #2");
+        let hits = scan_text("we shipped Project-Kestrel today", &never);
+        assert_eq!(
+            hits,
+            [Hit {
+                line: 1,
+                rule: "[publish] never pattern #2".into()
+            }]
+        );
+        let report = serde_json::to_string(&hits).unwrap().to_lowercase();
+        assert!(!report.contains("kestrel") && !report.contains("bluebird"));
+
+        let err = compile_never(&["fine".to_string(), "(kestrel-codename".to_string()])
+            .err()
+            .unwrap();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("#2"), "{msg}");
+        assert!(msg.contains("unclosed group"), "{msg}");
+        assert!(!msg.contains("kestrel"), "{msg}");
     }
 }
