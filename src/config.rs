@@ -43,6 +43,8 @@ pub struct JournalConfig {
     pub follow: BTreeMap<String, FollowConfig>,
     /// How remote operations behave.
     pub remote: RemoteConfig,
+    /// People entries mention, by name.
+    pub people: BTreeMap<String, PersonConfig>,
 }
 
 /// `[remote]` in `wol.toml`.
@@ -72,6 +74,7 @@ impl Default for JournalConfig {
             partners: BTreeMap::new(),
             follow: BTreeMap::new(),
             remote: RemoteConfig::default(),
+            people: BTreeMap::new(),
         }
     }
 }
@@ -85,6 +88,12 @@ pub struct PublishConfig {
     /// The folder name (`logs/<slug>/`) in shared community repos; default: the
     /// author's name as a slug.
     pub slug: Option<String>,
+    /// The licence of what is published, an SPDX id (`CC-BY-4.0`): a `LICENSE` file, a
+    /// line on every page, `<rights>` in the feeds and `license` in `wol.json`.
+    pub license: Option<String>,
+    /// Your own `@names`: a followed log that mentions one of them is credit to you
+    /// (`wol feed --mentions`, the digest's "Credited by").
+    pub handles: Vec<String>,
 }
 
 /// How a partner's remote is written to.
@@ -109,6 +118,13 @@ pub struct PartnerConfig {
     pub tags: Vec<String>,
     /// Only entries of these kinds (empty: all).
     pub kinds: Vec<String>,
+    /// Where the partner serves `docs/` (`https://…/`): feeds and pages then carry
+    /// absolute links; without it, links are relative to the file that holds them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// `@names` that mean this partner in entries (credit that links to them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub handles: Vec<String>,
 }
 
 impl Default for PartnerConfig {
@@ -119,8 +135,21 @@ impl Default for PartnerConfig {
             mode: PartnerMode::Own,
             tags: Vec::new(),
             kinds: Vec::new(),
+            site: None,
+            handles: Vec::new(),
         }
     }
+}
+
+/// `[people.NAME]` in `wol.toml`: someone entries mention (`@handle`), so the site can
+/// link the mention and `wol feed --mentions` can recognise them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PersonConfig {
+    /// `@names` that mean this person.
+    pub handles: Vec<String>,
+    /// Where to find them (a profile or their own published log).
+    pub url: Option<String>,
 }
 
 /// `[follow.NAME]` in `wol.toml`: a published log (a git remote holding `wol.json`)
@@ -210,8 +239,23 @@ impl JournalConfig {
                 "the default is 30",
             ));
         }
+        if let Some(license) = &self.publish.license
+            && !valid_spdx(license)
+        {
+            return Err(hinted(
+                format!(
+                    "{}: [publish] license {license:?} is not an SPDX licence id",
+                    path.display()
+                ),
+                "use an id from https://spdx.org/licenses/, e.g. \"CC-BY-4.0\" or \"CC0-1.0\"",
+            ));
+        }
         for (name, p) in &mut self.partners {
             use crate::remote;
+            if let Some(site) = &p.site {
+                p.site =
+                    Some(normalize_site(site).map_err(|e| at(format!("partners.{name}.site"), e))?);
+            }
             remote::validate_name(name).map_err(|e| at(format!("partners.{name}"), e))?;
             remote::validate_url(&p.url).map_err(|e| at(format!("partners.{name}.url"), e))?;
             remote::validate_branch(&p.branch)
@@ -286,6 +330,50 @@ fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result
     })
 }
 
+/// An SPDX licence expression as far as wol needs to trust it: letters, digits, `.`,
+/// `-`, `+`, and ` AND `/` OR `/` WITH ` between ids.
+pub fn valid_spdx(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id.split(' ').all(|w| {
+            matches!(w, "AND" | "OR" | "WITH")
+                || (!w.is_empty()
+                    && w.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '(' | ')')
+                    }))
+        })
+}
+
+/// A partner's site address: an absolute `https://` (or `http://` for a local test)
+/// URL without credentials, query or fragment, ending in `/`.
+pub fn normalize_site(site: &str) -> Result<String> {
+    let bad = |why: &str| {
+        hinted(
+            format!(
+                "{:?} is not a site address: {why}",
+                crate::remote::redact_url(site)
+            ),
+            "give the URL where the partner serves docs/, e.g. https://gig.codeberg.page/log/",
+        )
+    };
+    let rest = site
+        .strip_prefix("https://")
+        .or_else(|| site.strip_prefix("http://"))
+        .ok_or_else(|| bad("it must start with https://"))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.contains('@') {
+        return Err(bad("it needs a host and no user name"));
+    }
+    if site.contains(['?', '#', '"', '<', '>', ' ', '\\']) || site.chars().any(char::is_control) {
+        return Err(bad("no query, fragment, quotes or spaces"));
+    }
+    Ok(if site.ends_with('/') {
+        site.to_string()
+    } else {
+        format!("{site}/")
+    })
+}
+
 /// `~/x` → `$HOME/x`.
 pub fn expand_home(path: &Path) -> PathBuf {
     match (path.strip_prefix("~"), dirs::home_dir()) {
@@ -351,6 +439,9 @@ pub fn add_partner(text: &str, name: &str, partner: &PartnerConfig) -> Result<St
     table.insert("mode", value(mode));
     table.insert("tags", value(string_array(&partner.tags)));
     table.insert("kinds", value(string_array(&partner.kinds)));
+    if let Some(site) = &partner.site {
+        table.insert("site", value(site.as_str()));
+    }
     add_table(text, "partners", name, table)?.ok_or_else(|| {
         hinted(
             format!("partner `{name}` exists already"),
@@ -400,6 +491,11 @@ kinds = [{kinds}]
 [publish]
 # Regular expressions that must never leave the machine (checked before every publish).
 never = []
+# The licence others may reuse your published entries under (an SPDX id): adds LICENSE,
+# a line on every page, <rights> in the feeds and `license` in wol.json.
+# license = "CC-BY-4.0"
+# Your own @names: a followed log that mentions one is credit to you (wol feed --mentions).
+# handles = ["yourname"]
 
 # Partners are added with `wol partner add NAME URL`; they look like:
 # [partners.gig]
@@ -408,6 +504,7 @@ never = []
 # mode = "own"     # or "shared"
 # tags = []        # only entries with one of these tags (empty: all)
 # kinds = []       # only these kinds (empty: all)
+# site = "https://gig.codeberg.page/log/"   # where it serves docs/: absolute feed links
 
 # Logs you read are added with `wol follow NAME URL`; they look like:
 # [follow.gig]

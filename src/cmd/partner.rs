@@ -68,6 +68,11 @@ pub struct AddArgs {
     /// Only entries of this kind (repeatable)
     #[arg(short, long = "kind", value_name = "KIND")]
     pub kinds: Vec<String>,
+
+    /// Where the partner serves docs/ (GitHub/Codeberg Pages, any static host): feeds and
+    /// pages then carry absolute links
+    #[arg(long, value_name = "URL")]
+    pub site: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: PartnerArgs) -> Result<()> {
@@ -101,6 +106,12 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
             .map(|t| t.trim_start_matches('#').to_string())
             .collect(),
         kinds: args.kinds,
+        site: args
+            .site
+            .as_deref()
+            .map(crate::config::normalize_site)
+            .transpose()?,
+        handles: Vec::new(),
     };
     let name = args.name;
     edit_config(ctx, &journal, &format!("partner: add {name}"), |text| {

@@ -76,7 +76,7 @@ struct HeldJson<'a> {
     why: &'a publish::HeldBack,
 }
 
-/// An entry's names, or only its date when the secret scan flagged it (see
+/// An entry's names, masked where the secret scan matched them (see
 /// [`publish::Candidate::label`]).
 #[derive(Serialize)]
 struct NameJson<'a> {
@@ -93,13 +93,22 @@ struct NameJson<'a> {
 
 impl<'a> NameJson<'a> {
     fn of(c: &'a publish::Candidate) -> Self {
-        let shown = c.hits.is_empty();
-        NameJson {
-            id: shown.then_some(c.id.as_str()),
-            path: shown.then_some(c.path.as_str()),
-            title: shown.then_some(c.entry.meta.title.as_str()),
-            date: c.entry.meta.date.to_rfc3339(),
-            withheld: !shown,
+        match &c.redacted {
+            None => NameJson {
+                id: Some(&c.id),
+                path: Some(&c.path),
+                title: Some(&c.entry.meta.title),
+                date: c.entry.meta.date.to_rfc3339(),
+                withheld: false,
+            },
+            // The path holds the id: leave it out rather than mask it twice.
+            Some((id, title)) => NameJson {
+                id: Some(id),
+                path: None,
+                title: Some(title),
+                date: c.entry.meta.date.to_rfc3339(),
+                withheld: true,
+            },
         }
     }
 }

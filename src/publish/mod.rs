@@ -46,6 +46,8 @@ pub struct Candidate {
     pub hits: Vec<scan::Hit>,
     /// `--allow-entry` named this entry: its hits do not block.
     pub allowed: bool,
+    /// The id and title with secret-scan matches masked, when there were hits.
+    pub redacted: Option<(String, String)>,
 }
 
 impl Candidate {
@@ -56,16 +58,15 @@ impl Candidate {
     }
 
     /// How to name the entry in output that may end up in a log or a mail: its id and
-    /// title, or, when the secret scan flagged it (the secret may sit in the title or the
-    /// file name), only its date and time.
+    /// title; when the secret scan flagged it, its date and time and the id and title
+    /// with whatever a rule matched replaced by `***` (the secret may sit in either).
     pub fn label(&self) -> String {
-        if self.hits.is_empty() {
-            format!("{}  {}", self.id, self.entry.meta.title)
-        } else {
-            format!(
-                "the entry of {} (name and title withheld: the secret scan flagged it)",
+        match &self.redacted {
+            None => format!("{}  {}", self.id, self.entry.meta.title),
+            Some((id, title)) => format!(
+                "{}  {id}  {title}",
                 self.entry.meta.date.format("%Y-%m-%d %H:%M")
-            )
+            ),
         }
     }
 
@@ -206,6 +207,13 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
                 hits.insert(0, hit);
             }
         }
+        if !hits.is_empty() {
+            let c = &candidates[i];
+            candidates[i].redacted = Some((
+                scan::redact(&c.id, &never),
+                scan::redact(&c.entry.meta.title, &never),
+            ));
+        }
         candidates[i].hits = hits;
     }
     for p in &mut partners {
@@ -300,6 +308,7 @@ fn load_one(
     };
     let candidate = Candidate {
         allowed: false,
+        redacted: None,
         hits: Vec::new(),
         blob: oid,
         path: rel.to_string(),

@@ -547,15 +547,57 @@ fn regex_error_reason(e: &regex::Error) -> String {
 pub fn scan_text(text: &str, extra: &[Rule]) -> Vec<Hit> {
     let mut hits = Vec::new();
     let mut fallback = Vec::new();
+    each_match(text, extra, |range, name, is_fallback| {
+        let out = if is_fallback {
+            &mut fallback
+        } else {
+            &mut hits
+        };
+        push(out, text, range.start, name);
+    });
+    for hit in fallback {
+        if !hits.iter().any(|h| h.line == hit.line) {
+            hits.push(hit);
+        }
+    }
+    hits.sort_by_key(|h| h.line);
+    hits
+}
+
+/// `text` with everything a rule matches replaced by `***`: how a flagged title or file
+/// name may be shown (the rest of it still tells the person which entry it is).
+pub fn redact(text: &str, extra: &[Rule]) -> String {
+    let mut ranges = Vec::new();
+    each_match(text, extra, |range, _, _| ranges.push(range));
+    ranges.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in ranges {
+        if r.end <= at {
+            continue;
+        }
+        out.push_str(&text[at..r.start.max(at)]);
+        out.push_str("***");
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Call `found(byte range, rule name, is the generic fallback rule)` for every match.
+fn each_match(
+    text: &str,
+    extra: &[Rule],
+    mut found: impl FnMut(std::ops::Range<usize>, &str, bool),
+) {
     // One pass tells which built-in rules may match; only those run.
     for i in KEYWORDS.matches(text).iter() {
         let b = &BUILT_IN[i];
-        let out = if b.fallback { &mut fallback } else { &mut hits };
         match b.check {
             None => {
                 for m in b.rule.re.find_iter(text) {
                     if !is_filler(m.as_str()) {
-                        push(out, text, m.start(), &b.rule.name);
+                        found(m.range(), &b.rule.name, b.fallback);
                     }
                 }
             }
@@ -563,7 +605,7 @@ pub fn scan_text(text: &str, extra: &[Rule]) -> Vec<Hit> {
                 for c in b.rule.re.captures_iter(text) {
                     let m = c.get(0).expect("group 0 always matches");
                     if !is_filler(m.as_str()) && check(&c) {
-                        push(out, text, m.start(), &b.rule.name);
+                        found(m.range(), &b.rule.name, b.fallback);
                     }
                 }
             }
@@ -572,16 +614,9 @@ pub fn scan_text(text: &str, extra: &[Rule]) -> Vec<Hit> {
     // The journal's own rules are taken as written.
     for rule in extra {
         for m in rule.re.find_iter(text) {
-            push(&mut hits, text, m.start(), &rule.name);
+            found(m.range(), &rule.name, false);
         }
     }
-    for hit in fallback {
-        if !hits.iter().any(|h| h.line == hit.line) {
-            hits.push(hit);
-        }
-    }
-    hits.sort_by_key(|h| h.line);
-    hits
 }
 
 /// Record that rule `name` matched at byte `start` of `text`, once per line.
