@@ -40,7 +40,7 @@ pub fn mirror_path(journal: &Journal, name: &str) -> PathBuf {
 }
 
 /// One entry of a followed log, as `wol feed --json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FeedItem {
     /// The followed log's name (`[follow.NAME]`).
     pub partner: String,
@@ -52,6 +52,19 @@ pub struct FeedItem {
     pub author: String,
     /// The entry's Markdown file inside the published log.
     pub path: String,
+    /// The entry's page, when the log publishes its site address (schema 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `## Help wanted`, `## Learned`, `## Next` (plain text; schema 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_wanted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learned: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// `@mentions` (schema 2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
 }
 
 impl FeedItem {
@@ -79,6 +92,16 @@ struct IndexEntry {
     tags: Vec<String>,
     #[serde(default)]
     author: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    help_wanted: Option<String>,
+    #[serde(default)]
+    learned: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    mentions: Vec<String>,
 }
 
 /// Why a followed log cannot be read.
@@ -216,15 +239,16 @@ fn parse_index(text: &str) -> Result<Vec<FeedItem>> {
         schema_version: Option<u32>,
     }
     let version: Version = serde_json::from_str(text).context("not valid JSON")?;
+    // Version 1 is version 2 without the optional fields: one reader for both.
     match version.schema_version {
-        Some(SCHEMA_VERSION) => {}
+        Some(1..=SCHEMA_VERSION) => {}
         Some(other) => anyhow::bail!(
-            "schema_version {other} is not one this wol reads (it reads {SCHEMA_VERSION}); a newer wol may"
+            "schema_version {other} is not one this wol reads (it reads 1 to {SCHEMA_VERSION}); a newer wol may"
         ),
         None => anyhow::bail!("no schema_version"),
     }
     let index: Index = serde_json::from_str(text)?;
-    debug_assert_eq!(index.schema_version, SCHEMA_VERSION);
+    debug_assert!(index.schema_version <= SCHEMA_VERSION);
     Ok(index
         .entries
         .into_iter()
@@ -236,6 +260,15 @@ fn parse_index(text: &str) -> Result<Vec<FeedItem>> {
             tags: e.tags.iter().map(|t| printable(t)).collect(),
             author: printable(&e.author),
             path: printable(&e.path),
+            // Only web links: a followed log must not hand a reader `javascript:`.
+            url: e
+                .url
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                .map(|u| printable(&u)),
+            help_wanted: e.help_wanted.map(|t| printable(&t)),
+            learned: e.learned.map(|t| printable(&t)),
+            next: e.next.map(|t| printable(&t)),
+            mentions: e.mentions.iter().map(|m| printable(m)).collect(),
         })
         .collect())
 }
@@ -366,10 +399,19 @@ mod tests {
         assert!(
             format!(
                 "{:#}",
-                parse_index("{\"schema_version\": 2, \"entries\": 3}").unwrap_err()
+                parse_index("{\"schema_version\": 3, \"entries\": 3}").unwrap_err()
             )
-            .contains("schema_version 2")
+            .contains("schema_version 3")
         );
+        // Version 2 adds the structured parts; a web link only.
+        let v2 = "{\"schema_version\": 2, \"journal_id\": \"x\", \"entries\": [\n\
+                  {\"path\":\"entries/2026/11/a.md\",\"title\":\"A\",\"date\":\"2026-11-22T14:32:05+01:00\",\
+                  \"updated\":\"2026-11-22T14:32:05+01:00\",\"kind\":\"help\",\"tags\":[],\"author\":\"B\",\
+                  \"help_wanted\":\"A Loomio vote\",\"mentions\":[\"ann\"],\"url\":\"javascript:x\"}]}";
+        let items = parse_index(v2).unwrap();
+        assert_eq!(items[0].help_wanted.as_deref(), Some("A Loomio vote"));
+        assert_eq!(items[0].mentions, ["ann"]);
+        assert_eq!(items[0].url, None);
         assert!(parse_index("{\"schema_version\": 1}").is_err());
         assert!(parse_index("not json").is_err());
     }
@@ -399,8 +441,7 @@ mod tests {
             date: "2026-11-22T10:00:00+01:00".parse().unwrap(),
             kind: "progress".into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
-            author: String::new(),
-            path: String::new(),
+            ..FeedItem::default()
         };
         assert_eq!(
             shared_tags(&item(&["Docs", "x"]), &["docs".to_string()]),

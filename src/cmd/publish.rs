@@ -231,6 +231,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             .clone()
             .unwrap_or_else(|| crate::entry::slugify(&author)),
         today: ctx.now.date_naive(),
+        now: ctx.now,
         progress: tty,
     };
     let mut results = Vec::new();

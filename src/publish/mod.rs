@@ -347,6 +347,8 @@ pub struct Publisher<'a> {
     /// The folder name in shared community repos (`logs/<slug>/`).
     pub slug: String,
     pub today: chrono::NaiveDate,
+    /// "Now": the `updated` time of entries whose published text changed.
+    pub now: chrono::DateTime<chrono::FixedOffset>,
     /// Show push progress on a terminal.
     pub progress: bool,
 }
@@ -364,13 +366,34 @@ pub fn publish_partner(
     use crate::remote::{self, RemoteError};
     let repo = cx.journal.repo()?;
     let digests = tree::digest_files(cx.journal, &partner.name, &partner.config, cx.today)?;
+    let site = cx.site.for_partner(partner.config.site.as_deref())?;
+    let shared = partner.config.mode == PartnerMode::Shared;
+    let local_ref = published_ref(&partner.name);
+    // What this partner got last time (our own folder of a community repo).
+    let previous = repo
+        .find_reference(&local_ref)
+        .and_then(|r| r.peel_to_tree())
+        .ok()
+        .and_then(|t| {
+            if !shared {
+                return Some(t);
+            }
+            let entry = t
+                .get_path(Path::new(&format!("{}/{}", shared::LOGS, cx.slug)))
+                .ok()?;
+            repo.find_tree(entry.id()).ok()
+        });
     let built = tree::build(
-        repo,
-        partner,
-        &plan.candidates,
-        cx.site,
-        &cx.journal.config.kinds,
-        digests,
+        tree::Inputs {
+            repo,
+            plan: partner,
+            candidates: &plan.candidates,
+            site: &site,
+            kinds: &cx.journal.config.kinds,
+            digests,
+            previous,
+            now: cx.now,
+        },
         cache,
     )?;
     let mut outcome = Outcome {
@@ -381,8 +404,7 @@ pub fn publish_partner(
         reused: built.reused,
     };
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
-    let local_ref = published_ref(&partner.name);
-    if partner.config.mode == PartnerMode::Shared {
+    if shared {
         let message = format!("wol publish: {} ({} entries)", cx.author, built.entries);
         let mut attempt = 0;
         loop {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result, anyhow};
-use chrono::{NaiveDate, SecondsFormat};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use git2::{ErrorCode, FileMode, Oid, Repository, Signature};
 
 use super::cache::{Cache, Rendered};
@@ -121,41 +121,94 @@ pub struct Built {
     pub reused: usize,
 }
 
+/// What [`build`] works from.
+pub struct Inputs<'a> {
+    pub repo: &'a Repository,
+    pub plan: &'a PartnerPlan,
+    pub candidates: &'a [Candidate],
+    /// The site, already set up for this partner ([`Site::for_partner`]).
+    pub site: &'a Site,
+    pub kinds: &'a [String],
+    pub digests: Vec<(String, Vec<u8>)>,
+    /// What this partner was given last time (its own part of the published tree): an
+    /// entry whose published text is unchanged keeps its `updated` time.
+    pub previous: Option<git2::Tree<'a>>,
+    /// "Now", for the `updated` time of an entry whose published text changed.
+    pub now: DateTime<FixedOffset>,
+}
+
+/// The kinds that get a feed of their own: what a follower subscribes to when they want
+/// your asks, or your learnings.
+pub const KIND_FEEDS: [&str; 2] = ["help", "learning"];
+
 /// Build the published tree for `plan` and return its id.
-pub fn build(
-    repo: &Repository,
-    plan: &PartnerPlan,
-    candidates: &[Candidate],
-    site: &Site,
-    kinds: &[String],
-    digests: Vec<(String, Vec<u8>)>,
-    cache: &mut Cache,
-) -> Result<Built> {
+pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
+    let Inputs {
+        repo,
+        plan,
+        candidates,
+        site,
+        kinds,
+        digests,
+        previous,
+        now,
+    } = inputs;
     let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
     // Every blob put in the tree was either just written or checked by the cache (which
     // looks it up in the object database), so libgit2 need not look each one up again.
     git2::opts::strict_object_creation(false);
     let mut root = Dir::default();
-    let mut views = Vec::with_capacity(entries.len());
+    let previous_updated = previous
+        .as_ref()
+        .map(|t| json::updated_times(repo, t))
+        .unwrap_or_default();
+    let mut views: Vec<EntryView> = entries
+        .iter()
+        .map(|c| EntryView::new(&c.entry, c.published_id(), &c.path))
+        .collect();
+    // Each page links the entries before and after it (older, newer).
+    for n in 0..views.len() {
+        let link = |v: &EntryView| site::Neighbour {
+            title: v.title.clone(),
+            html_path: v.html_path.clone(),
+        };
+        views[n].prev = views.get(n + 1).map(link);
+        views[n].next_entry = n.checked_sub(1).map(|m| link(&views[m]));
+    }
     let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
-    for (n, c) in entries.iter().enumerate() {
-        let mut view = EntryView::new(&c.entry, c.published_id(), &c.path);
+    for (n, (c, view)) in entries.iter().zip(views.iter_mut()).enumerate() {
         let needs_html = n < feed::FEED_LIMIT;
-        let key = Cache::key(&c.path, c.blob, &site.render_key)?;
+        // A page shows its neighbours' titles: they are part of what it depends on.
+        let neighbours = [&view.prev, &view.next_entry]
+            .iter()
+            .map(|nb| {
+                nb.as_ref().map_or(String::new(), |nb| {
+                    format!("{}\0{}", nb.html_path, nb.title)
+                })
+            })
+            .collect::<Vec<_>>()
+            .join("\0");
+        let key = Cache::key(
+            &c.path,
+            c.blob,
+            &format!("{}\0{neighbours}", site.render_key),
+        )?;
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
                 if needs_html {
-                    view.body_html = site::markdown_to_html(&c.entry.body);
+                    view.body_html = site.body_html(&c.entry.body, site.info.url.as_deref());
                 }
                 hit
             }
             None => {
                 rendered += 1;
-                view.body_html = site::markdown_to_html(&c.entry.body);
+                view.body_html = site.body_html(&c.entry.body, Some(&view.root()));
                 let md = published_markdown(&c.entry);
-                let page = site.entry_page(&view)?;
+                let page = site.entry_page(view)?;
+                // Feeds are read from elsewhere: tag links only where absolute.
+                view.body_html = site.body_html(&c.entry.body, site.info.url.as_deref());
                 let hit = Rendered {
                     markdown: repo.blob(md.as_bytes())?,
                     page: repo.blob(page.as_bytes())?,
@@ -167,10 +220,23 @@ pub fn build(
                 hit
             }
         };
+        // `updated`: unchanged published text keeps the time it had; changed text is new
+        // as of now; an entry published for the first time is as old as its date.
+        let before = previous
+            .as_ref()
+            .and_then(|t| t.get_path(std::path::Path::new(&view.md_path)).ok())
+            .map(|e| e.id());
+        view.updated = match before {
+            Some(b) if b == blobs.markdown => previous_updated
+                .get(&view.md_path)
+                .cloned()
+                .unwrap_or_else(|| view.datetime.clone()),
+            Some(_) => now.to_rfc3339(),
+            None => view.datetime.clone(),
+        };
         keys.push(key);
         root.insert(&view.md_path, blobs.markdown)?;
         root.insert(&format!("docs/{}", view.html_path), blobs.page)?;
-        views.push(view);
     }
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
@@ -185,16 +251,13 @@ pub fn build(
         "README.md",
         readme::render(title, &views, kinds, &tags, &digest_paths).as_bytes(),
     )?;
-    put(
-        "wol.json",
-        json::render(title, &site.info.journal_id, &views).as_bytes(),
-    )?;
-    // One blob at two paths: the feed at the root for readers, in docs/ for Pages.
-    let feed = put(
-        "feed.xml",
-        feed::render(&site.info.journal_id, &plan.name, title, &views).as_bytes(),
-    )?;
-    put_oid.push(("docs/feed.xml".to_string(), feed));
+    put("wol.json", json::render(&site.info, &views).as_bytes())?;
+    if let Some(license) = &site.info.license {
+        put("LICENSE", license_text(license, &site.info).as_bytes())?;
+    }
+    for (path, text) in feeds(site, &plan.name, &views, &tags) {
+        put(&path, text.as_bytes())?;
+    }
     let months = crate::site::html::months(&views);
     put(
         "docs/index.html",
@@ -245,6 +308,129 @@ pub fn build(
         rendered,
         reused,
     })
+}
+
+/// Every feed of the published tree, by path: Atom and JSON Feed for the whole log (at
+/// the root for readers and clones, in `docs/` for the site), Atom per tag and for the
+/// kinds in [`KIND_FEEDS`]. Links are absolute with the partner's site address, else
+/// relative to each file's folder.
+fn feeds(
+    site: &Site,
+    partner: &str,
+    views: &[EntryView],
+    tags: &[site::TagGroup],
+) -> Vec<(String, String)> {
+    let info = &site.info;
+    let all: Vec<&EntryView> = views.iter().collect();
+    let abs = info.url.as_deref();
+    // (folder of the feed relative to the published root, way from it to docs/)
+    let place = |dir: &str, to_docs: &'static str| -> (String, String) {
+        match abs {
+            Some(url) => (
+                url.to_string(),
+                format!("{url}{}", dir.strip_prefix("docs/").unwrap_or("")),
+            ),
+            None => (to_docs.to_string(), String::new()),
+        }
+    };
+    let spec = |id: String, title: String, pages: &str, self_href: String, alt: Option<String>| {
+        (id, title, pages.to_string(), self_href, alt)
+    };
+    let mut out = Vec::new();
+    let mut write = |path: String,
+                     s: (String, String, String, String, Option<String>),
+                     items: &[&EntryView],
+                     json: bool| {
+        let (id, title, pages, self_href, alternate_feed) = s;
+        let spec = feed::FeedSpec {
+            id,
+            title,
+            pages: &pages,
+            self_href,
+            alternate_feed,
+            license: info.license.as_deref(),
+            journal_id: &info.journal_id,
+        };
+        out.push((
+            path,
+            if json {
+                feed::json(&spec, items)
+            } else {
+                feed::atom(&spec, items)
+            },
+        ));
+    };
+    let log_id = format!("urn:wol:{}:{partner}", info.journal_id);
+    for (dir, to_docs) in [("", "docs/"), ("docs/", "")] {
+        let (pages, here) = place(dir, to_docs);
+        write(
+            format!("{dir}feed.xml"),
+            spec(
+                log_id.clone(),
+                info.title.clone(),
+                &pages,
+                format!("{here}feed.xml"),
+                Some(format!("{here}feed.json")),
+            ),
+            &all,
+            false,
+        );
+        write(
+            format!("{dir}feed.json"),
+            spec(
+                log_id.clone(),
+                info.title.clone(),
+                &pages,
+                format!("{here}feed.json"),
+                Some(format!("{here}feed.xml")),
+            ),
+            &all,
+            true,
+        );
+    }
+    let (pages, here) = place("docs/tags/", "../");
+    for tag in tags {
+        let items: Vec<&EntryView> = tag.entries.iter().map(|&i| &views[i]).collect();
+        write(
+            format!("docs/tags/{}.xml", tag.slug),
+            spec(
+                format!("{log_id}:tag:{}", tag.slug),
+                format!("{} — #{}", info.title, tag.name),
+                &pages,
+                format!("{here}{}.xml", tag.slug),
+                None,
+            ),
+            &items,
+            false,
+        );
+    }
+    let (pages, here) = place("docs/kinds/", "../");
+    for kind in KIND_FEEDS {
+        let items: Vec<&EntryView> = views.iter().filter(|v| v.kind == kind).collect();
+        write(
+            format!("docs/kinds/{kind}.xml"),
+            spec(
+                format!("{log_id}:kind:{kind}"),
+                format!("{} — {kind}", info.title),
+                &pages,
+                format!("{here}{kind}.xml"),
+                None,
+            ),
+            &items,
+            false,
+        );
+    }
+    out
+}
+
+/// `LICENSE` of the published tree: what the licence id means for someone reusing it.
+fn license_text(license: &str, info: &crate::site::html::SiteInfo) -> String {
+    format!(
+        "{title}\n\nThe entries, digests and pages published here are licensed under {license}\n\
+         (https://spdx.org/licenses/{license}.html).\nReuse them under its terms, with credit to \
+         the author named in each entry.\n",
+        title = info.title,
+    )
 }
 
 /// The blob of a page listing entries (a month, a tag), from the cache when the same

@@ -1,47 +1,106 @@
-//! `feed.xml`: an Atom feed of the newest entries, written with `atom_syndication`.
+//! The feeds: Atom (`feed.xml`, written with `atom_syndication`) and JSON Feed 1.1
+//! (`feed.json`), for the whole log and per tag and per kind (`docs/tags/<tag>.xml`,
+//! `docs/kinds/help.xml`), each of the [`FEED_LIMIT`] newest entries.
 //!
 //! Ids are stable URNs made from the journal's random id (`urn:wol:<journal id>:<entry
-//! id>`), unique across people and unchanged by republishing, so a feed reader never
-//! shows an entry twice and two people's partners of the same name never collide; `updated` is the newest entry's date, never the clock, so an unchanged
-//! log gives a byte-identical feed. The content is the rendered HTML body, which the
-//! writer escapes.
+//! id>`), where the entry id is its `id` key if it has one (so a renamed file keeps its
+//! id), else its file name: unique across people, unchanged by republishing, so a feed
+//! reader never shows an entry twice. `published` is the entry's date and never changes;
+//! `updated` is when its published text last changed (see `publish::tree`), and the
+//! feed's own `updated` the newest of those, never the clock: an unchanged log gives a
+//! byte-identical feed.
+//!
+//! Links: every entry links its page (`rel="alternate"`), the feed itself (`rel="self"`)
+//! and the site. With the partner's site address they are absolute; without it they are
+//! relative to the file that holds them, which is why the feed at the root and the one in
+//! `docs/` are two files.
 
-use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+use atom_syndication::{Category, Content, Entry, Feed, Link, Person, Text};
+use serde::Serialize;
 
 use super::EntryView;
 
-/// How many entries the feed carries.
+/// How many entries a feed carries.
 pub const FEED_LIMIT: usize = 50;
 
-/// The feed for `partner` titled `title`; `entries` newest first with `body_html` filled
-/// for the first [`FEED_LIMIT`].
-pub fn render(journal_id: &str, partner: &str, title: &str, entries: &[EntryView]) -> String {
+/// One feed to write.
+pub struct FeedSpec<'a> {
+    /// The feed's own id.
+    pub id: String,
+    pub title: String,
+    /// Prefix that turns a page path relative to `docs/` into a link from this feed:
+    /// the site address, or the relative way from the feed's folder to `docs/`.
+    pub pages: &'a str,
+    /// This feed's own address, as the same kind of link.
+    pub self_href: String,
+    /// The other format's address (Atom ↔ JSON Feed), as the same kind of link.
+    pub alternate_feed: Option<String>,
+    /// An SPDX licence id for `<rights>`.
+    pub license: Option<&'a str>,
+    /// The journal's stable id, for entry ids.
+    pub journal_id: &'a str,
+}
+
+impl FeedSpec<'_> {
+    fn entry_id(&self, e: &EntryView) -> String {
+        format!("urn:wol:{}:{}", self.journal_id, e.uid)
+    }
+}
+
+/// The Atom feed of `entries` (newest first, `body_html` filled for those that should
+/// carry their text).
+pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
+    let entries = &entries[..entries.len().min(FEED_LIMIT)];
     let mut feed = Feed {
-        title: Text::plain(title),
-        id: format!("urn:wol:{journal_id}:{partner}"),
+        title: Text::plain(spec.title.clone()),
+        id: spec.id.clone(),
+        rights: spec.license.map(|l| Text::plain(format!("Licensed {l}"))),
         ..Feed::default()
     };
-    if let Some(newest) = entries.iter().map(|e| e.datetime.as_str()).max()
+    if let Some(newest) = entries.iter().map(|e| e.updated.as_str()).max()
         && let Ok(d) = chrono::DateTime::parse_from_rfc3339(newest)
     {
         feed.updated = d;
     }
-    feed.links = vec![Link {
-        href: "feed.xml".into(),
-        rel: "self".into(),
-        mime_type: Some("application/atom+xml".into()),
-        ..Link::default()
-    }];
+    let mut links = vec![
+        Link {
+            href: spec.self_href.clone(),
+            rel: "self".into(),
+            mime_type: Some("application/atom+xml".into()),
+            ..Link::default()
+        },
+        Link {
+            href: format!("{}index.html", spec.pages),
+            rel: "alternate".into(),
+            mime_type: Some("text/html".into()),
+            ..Link::default()
+        },
+    ];
+    if let Some(json) = &spec.alternate_feed {
+        links.push(Link {
+            href: json.clone(),
+            rel: "alternate".into(),
+            mime_type: Some("application/feed+json".into()),
+            ..Link::default()
+        });
+    }
+    feed.links = links;
     feed.entries = entries
         .iter()
-        .take(FEED_LIMIT)
         .map(|e| {
-            let date = chrono::DateTime::parse_from_rfc3339(&e.datetime).unwrap_or_default();
+            let published = chrono::DateTime::parse_from_rfc3339(&e.datetime).unwrap_or_default();
+            let updated = chrono::DateTime::parse_from_rfc3339(&e.updated).unwrap_or(published);
             Entry {
                 title: Text::plain(e.title.clone()),
-                id: format!("urn:wol:{journal_id}:{}", e.id),
-                updated: date,
-                published: Some(date),
+                id: spec.entry_id(e),
+                updated,
+                published: Some(published),
+                links: vec![Link {
+                    href: format!("{}{}", spec.pages, e.html_path),
+                    rel: "alternate".into(),
+                    mime_type: Some("text/html".into()),
+                    ..Link::default()
+                }],
                 authors: if e.author.is_empty() {
                     Vec::new()
                 } else {
@@ -53,12 +112,12 @@ pub fn render(journal_id: &str, partner: &str, title: &str, entries: &[EntryView
                 categories: e
                     .tags
                     .iter()
-                    .map(|t| atom_syndication::Category {
+                    .map(|t| Category {
                         term: t.name.clone(),
                         ..Default::default()
                     })
                     .collect(),
-                content: Some(Content {
+                content: (!e.body_html.is_empty()).then(|| Content {
                     value: Some(e.body_html.clone()),
                     content_type: Some("html".into()),
                     ..Content::default()
@@ -68,6 +127,79 @@ pub fn render(journal_id: &str, partner: &str, title: &str, entries: &[EntryView
         })
         .collect();
     let mut text = feed.to_string();
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: String,
+    feed_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    license: Option<&'a str>,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: String,
+    url: String,
+    title: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    content_html: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<&'a str>,
+    date_published: &'a str,
+    date_modified: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<JsonAuthor<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonAuthor<'a> {
+    name: &'a str,
+}
+
+/// The JSON Feed 1.1 of `entries`, the same items as [`atom`].
+pub fn json(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
+    let entries = &entries[..entries.len().min(FEED_LIMIT)];
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &spec.title,
+        home_page_url: format!("{}index.html", spec.pages),
+        feed_url: &spec.self_href,
+        license: spec.license,
+        items: entries
+            .iter()
+            .map(|e| JsonItem {
+                id: spec.entry_id(e),
+                url: format!("{}{}", spec.pages, e.html_path),
+                title: &e.title,
+                content_html: &e.body_html,
+                // JSON Feed requires content; an entry without its text gets its title.
+                content_text: e.body_html.is_empty().then_some(e.title.as_str()),
+                date_published: &e.datetime,
+                date_modified: &e.updated,
+                tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
+                authors: if e.author.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![JsonAuthor { name: &e.author }]
+                },
+            })
+            .collect(),
+    };
+    let text = serde_json::to_string_pretty(&feed).expect("a feed serializes");
+    // As in wol.json: `<`, `>`, `&` only occur in strings; escaped, a title like
+    // `<script>` stays inert wherever the JSON is pasted. The decoded values are the same.
+    let mut text = text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     text.push('\n');
     text
 }

@@ -31,7 +31,7 @@ pub const INDEX_LATEST: usize = 100;
 pub const STYLESHEET: &str = "site/style.css";
 /// Bump when wol changes what it renders in a way the templates do not show (comrak
 /// options, view fields), so cached pages are not reused across that change.
-const FORMAT_VERSION: &str = "wol-site-1";
+const FORMAT_VERSION: &str = "wol-site-2";
 
 /// Site-wide values every page gets.
 #[derive(Debug, Clone, Serialize)]
@@ -40,9 +40,19 @@ pub struct SiteInfo {
     /// The journal's stable id (`wol.toml`'s `id`): part of feed ids and `wol.json`.
     pub journal_id: String,
     pub lang: String,
+    /// Where the partner serves `docs/` (ends in `/`), when known: absolute links,
+    /// canonical URLs and OpenGraph tags.
+    pub url: Option<String>,
+    /// The SPDX licence id of what is published.
+    pub license: Option<String>,
+    /// `@handle` (lower case) → where a mention of it links (a partner's site, a person's
+    /// page).
+    #[serde(skip)]
+    pub handles: std::collections::BTreeMap<String, String>,
 }
 
 /// The loaded templates, ready to render pages.
+#[derive(Clone)]
 pub struct Site {
     env: Environment<'static>,
     pub info: SiteInfo,
@@ -108,10 +118,31 @@ impl Site {
                 title: title.to_string(),
                 journal_id: journal.config.id.clone().unwrap_or_default(),
                 lang: "en".into(),
+                url: None,
+                license: journal.config.publish.license.clone(),
+                handles: handles(&journal.config),
             },
             css,
             render_key,
         })
+    }
+
+    /// This site as one partner sees it: its address (absolute links, canonical URLs),
+    /// with the render key changed accordingly so cached pages never cross partners
+    /// whose pages differ.
+    pub fn for_partner(&self, url: Option<&str>) -> Result<Site> {
+        let mut site = self.clone();
+        site.info.url = url.map(String::from);
+        let material = format!("{}\0{}", self.render_key, url.unwrap_or(""));
+        site.render_key = Oid::hash_object(ObjectType::Blob, material.as_bytes())?.to_string();
+        Ok(site)
+    }
+
+    /// An entry's body as a page or feed shows it: Markdown rendered safely, `#tags`
+    /// linked to their tag pages (when `docs` — the way from where the HTML is read to
+    /// `docs/` — is known) and `@mentions` of known partners and people to them.
+    pub fn body_html(&self, markdown: &str, docs: Option<&str>) -> String {
+        super::link_words(&super::markdown_to_html(markdown), docs, &self.info.handles)
     }
 
     /// The page of one entry (`entry.body_html` must be filled).
@@ -171,6 +202,29 @@ impl Site {
             .render(ctx)
             .with_context(|| format!("cannot render templates/{name}"))
     }
+}
+
+/// `@handle` → link, from `[partners.NAME] handles` (and the partner's name) with its
+/// site, and `[people.NAME] handles` with their `url`.
+fn handles(config: &crate::config::JournalConfig) -> std::collections::BTreeMap<String, String> {
+    let mut map = std::collections::BTreeMap::new();
+    for (name, p) in &config.partners {
+        if let Some(site) = &p.site {
+            for h in std::iter::once(name).chain(&p.handles) {
+                map.insert(h.trim_start_matches('@').to_lowercase(), site.clone());
+            }
+        }
+    }
+    for (name, person) in &config.people {
+        if let Some(url) = &person.url
+            && (url.starts_with("https://") || url.starts_with("http://"))
+        {
+            for h in std::iter::once(name).chain(&person.handles) {
+                map.insert(h.trim_start_matches('@').to_lowercase(), url.clone());
+            }
+        }
+    }
+    map
 }
 
 /// A page that stands on its own (`wol digest --format html`, `wol export --format html`):

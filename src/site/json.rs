@@ -1,48 +1,79 @@
 //! `wol.json`: the machine-readable index `wol follow` and scripts read.
 //!
-//! `journal_id` is the publishing journal's stable id: in a shared community repo it marks
-//! whose folder `logs/<slug>/` is. Per entry: `path` (the Markdown file; its HTML page is `docs/` + the same path minus
-//! `entries/`, with `.html`; its id is the file stem), `title`, `date`, `kind`, `tags`,
-//! `author`. Nothing derivable is repeated: the file is rewritten and pushed whenever an
-//! entry is added, so its size is most of what a one-entry publish costs.
+//! Schema version 2. Top level: `schema_version`, `title`, `journal_id` (the publishing
+//! journal's stable id; in a shared community repo it marks whose folder `logs/<slug>/`
+//! is), `license` (SPDX id, when set), `site` (where `docs/` is served, when known), and
+//! `entries`, newest first. Per entry: `path` (the Markdown file; its page is `docs/` +
+//! the same path minus `entries/`, with `.html`), `title`, `date`, `updated`, `kind`,
+//! `tags`, `author`, and, when present, `url` (the page's absolute address), `learned`,
+//! `next`, `help_wanted` (plain text, at most [`super::PART_MAX`] characters) and
+//! `mentions`. Version 1 had only path, title, date, kind, tags and author; readers take
+//! both. The file is rewritten whenever an entry is added, so its size is most of what a
+//! one-entry publish costs: one line per entry, nothing repeated.
 
-use serde::Serialize;
+use std::collections::HashMap;
+
+use git2::{Repository, Tree};
+use serde::{Deserialize, Serialize};
 
 use super::EntryView;
+use super::html::SiteInfo;
 
 /// Bump on an incompatible change of the layout below.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Item<'a> {
     path: &'a str,
     title: &'a str,
     date: &'a str,
+    updated: &'a str,
     kind: &'a str,
     tags: Vec<&'a str>,
     author: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    learned: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_wanted: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    mentions: &'a [String],
 }
 
 /// The index of `entries` (newest first): one entry per line, so it stays compact for
 /// large logs and git diffs of it stay readable.
-pub fn render(title: &str, journal_id: &str, entries: &[EntryView]) -> String {
+pub fn render(info: &SiteInfo, entries: &[EntryView]) -> String {
+    let string = |s: &str| serde_json::to_string(s).expect("a string serializes");
     let mut text = format!(
-        "{{\"schema_version\": {SCHEMA_VERSION},\n\"title\": {},\n\"journal_id\": {},\n\"entries\": [",
-        serde_json::to_string(title).expect("a string serializes"),
-        serde_json::to_string(journal_id).expect("a string serializes")
+        "{{\"schema_version\": {SCHEMA_VERSION},\n\"title\": {},\n\"journal_id\": {},\n",
+        string(&info.title),
+        string(&info.journal_id)
     );
-    for (n, item) in entries
-        .iter()
-        .map(|e| Item {
+    if let Some(license) = &info.license {
+        text.push_str(&format!("\"license\": {},\n", string(license)));
+    }
+    if let Some(url) = &info.url {
+        text.push_str(&format!("\"site\": {},\n", string(url)));
+    }
+    text.push_str("\"entries\": [");
+    for (n, e) in entries.iter().enumerate() {
+        let item = Item {
             path: &e.md_path,
             title: &e.title,
             date: &e.datetime,
+            updated: &e.updated,
             kind: &e.kind,
             tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
             author: &e.author,
-        })
-        .enumerate()
-    {
+            url: info.url.as_ref().map(|u| format!("{u}{}", e.html_path)),
+            learned: e.learned.as_deref(),
+            next: e.next.as_deref(),
+            help_wanted: e.help_wanted.as_deref(),
+            mentions: &e.mentions,
+        };
         text.push_str(if n == 0 { "\n" } else { ",\n" });
         text.push_str(&serde_json::to_string(&item).expect("an entry serializes"));
     }
@@ -56,4 +87,34 @@ pub fn render(title: &str, journal_id: &str, entries: &[EntryView]) -> String {
         .replace('&', "\\u0026");
     text.push('\n');
     text
+}
+
+/// `path` → `updated` of the entries in the `wol.json` at the top of `tree` (a previous
+/// publish); empty when there is none or it cannot be read.
+pub fn updated_times(repo: &Repository, tree: &Tree<'_>) -> HashMap<String, String> {
+    #[derive(Deserialize)]
+    struct Index {
+        #[serde(default)]
+        entries: Vec<Entry>,
+    }
+    #[derive(Deserialize)]
+    struct Entry {
+        path: String,
+        updated: Option<String>,
+    }
+    let Some(entry) = tree.get_name("wol.json") else {
+        return HashMap::new();
+    };
+    let Ok(blob) = repo.find_blob(entry.id()) else {
+        return HashMap::new();
+    };
+    serde_json::from_slice::<Index>(blob.content())
+        .map(|index| {
+            index
+                .entries
+                .into_iter()
+                .filter_map(|e| Some((e.path, e.updated?)))
+                .collect()
+        })
+        .unwrap_or_default()
 }

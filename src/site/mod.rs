@@ -29,6 +29,21 @@ pub struct TagRef {
 pub struct EntryView {
     /// The published id: the file stem.
     pub id: String,
+    /// The stable id feeds use: derived from the entry's `id` key when it has one (so a
+    /// renamed file keeps it; the key itself stays home, like the rest of the local front
+    /// matter), else the file stem.
+    pub uid: String,
+    /// RFC 3339: when the published text last changed (the entry's date until then).
+    pub updated: String,
+    /// The structured parts a follower needs (plain text, bounded): `## Learned`,
+    /// `## Next`, `## Help wanted`, and the `@mentions`.
+    pub learned: Option<String>,
+    pub next: Option<String>,
+    pub help_wanted: Option<String>,
+    pub mentions: Vec<String>,
+    /// Links to the entries before and after this one (older, newer), for its page.
+    pub prev: Option<Neighbour>,
+    pub next_entry: Option<Neighbour>,
     pub title: String,
     /// `YYYY-MM-DD`
     pub day: String,
@@ -54,8 +69,21 @@ impl EntryView {
             .strip_suffix(".md")
             .map(|p| format!("{p}.html"))
             .unwrap_or_else(|| format!("{md_path}.html"));
+        let part = |h: &str| entry.section(h).map(|t| plain_excerpt(&t, PART_MAX));
         EntryView {
             id: id.to_string(),
+            uid: entry
+                .meta
+                .id
+                .as_deref()
+                .map_or_else(|| id.to_string(), stable_uid),
+            updated: entry.meta.date.to_rfc3339(),
+            learned: part("Learned"),
+            next: part("Next"),
+            help_wanted: part("Help wanted"),
+            mentions: entry.mentions(),
+            prev: None,
+            next_entry: None,
             title: entry.meta.title.clone(),
             day: entry.meta.date.format("%Y-%m-%d").to_string(),
             datetime: entry.meta.date.to_rfc3339(),
@@ -72,6 +100,51 @@ impl EntryView {
     pub fn root(&self) -> String {
         "../".repeat(self.html_path.matches('/').count())
     }
+}
+
+/// A published stand-in for a local `id` key: `id-` and 16 hex digits of its hash.
+fn stable_uid(local_id: &str) -> String {
+    let hash = git2::Oid::hash_object(git2::ObjectType::Blob, local_id.as_bytes())
+        .map(|o| o.to_string())
+        .unwrap_or_default();
+    format!("id-{}", &hash[..16.min(hash.len())])
+}
+
+/// An entry next to another one, as its page links it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Neighbour {
+    pub title: String,
+    /// Relative to `docs/`.
+    pub html_path: String,
+}
+
+/// Longest structured part (`## Learned` …) carried in `wol.json`, in characters.
+pub const PART_MAX: usize = 1000;
+
+/// Markdown reduced to plain text for machines and terminals: markup characters of
+/// emphasis and links dropped, whitespace folded, at most `max` characters (cut at a word,
+/// with `…`).
+pub fn plain_excerpt(markdown: &str, max: usize) -> String {
+    let mut text = String::with_capacity(markdown.len().min(max + 8));
+    for word in markdown.split_whitespace() {
+        let w = word.trim_matches(|c| matches!(c, '*' | '_' | '`'));
+        let w = w
+            .trim_start_matches(['#', '>', '-'])
+            .trim_start_matches("[ ]");
+        if w.is_empty() {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(w);
+    }
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut}…")
 }
 
 fn tag_ref(name: String) -> TagRef {
@@ -125,6 +198,98 @@ pub fn markdown_to_html(markdown: &str) -> String {
     options.extension.strikethrough = true;
     options.extension.header_id_prefix = Some(String::new());
     comrak::markdown_to_html(markdown, &options)
+}
+
+/// Link `#tags` (to `<docs>tags/<slug>.html`, when `docs` is given) and `@mentions`
+/// whose handle is in `handles` in rendered HTML. Only text is touched: nothing inside a
+/// tag's markup, a link, `<code>` or `<pre>`.
+pub fn link_words(
+    html: &str,
+    docs: Option<&str>,
+    handles: &std::collections::BTreeMap<String, String>,
+) -> String {
+    if docs.is_none() && handles.is_empty() {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut skip_depth = 0usize; // inside <a>, <code>, <pre>
+    let mut rest = html;
+    while !rest.is_empty() {
+        if let Some(tag_end) = rest.starts_with('<').then(|| rest.find('>')).flatten() {
+            let tag = &rest[..=tag_end];
+            let name: String = tag
+                .trim_start_matches(['<', '/'])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if matches!(name.as_str(), "a" | "code" | "pre") {
+                if tag.starts_with("</") {
+                    skip_depth = skip_depth.saturating_sub(1);
+                } else if !tag.ends_with("/>") {
+                    skip_depth += 1;
+                }
+            }
+            out.push_str(tag);
+            rest = &rest[tag_end + 1..];
+            continue;
+        }
+        let end = rest.find('<').unwrap_or(rest.len());
+        let text = &rest[..end];
+        if skip_depth > 0 {
+            out.push_str(text);
+        } else {
+            link_text(text, docs, handles, &mut out);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn link_text(
+    text: &str,
+    docs: Option<&str>,
+    handles: &std::collections::BTreeMap<String, String>,
+    out: &mut String,
+) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let boundary = i == 0 || matches!(bytes[i - 1], b' ' | b'\n' | b'(' | b'\t');
+        if (c == b'#' || c == b'@') && boundary {
+            let word_len = text[i + 1..]
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+                .unwrap_or(text.len() - i - 1);
+            let word = text[i + 1..i + 1 + word_len].trim_end_matches(['-', '_']);
+            let starts_alpha = word
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic());
+            let href = match (c, docs) {
+                (b'#', Some(docs)) if starts_alpha => {
+                    Some(format!("{docs}tags/{}.html", crate::entry::slugify(word)))
+                }
+                (b'@', _) if !word.is_empty() => handles.get(&word.to_lowercase()).cloned(),
+                _ => None,
+            };
+            if let Some(href) = href {
+                out.push_str(&text[copied..i]);
+                let class = if c == b'#' { "tag" } else { "mention" };
+                out.push_str(&format!(
+                    "<a class=\"{class}\" href=\"{}\">{}{word}</a>",
+                    escape_html(&href),
+                    c as char
+                ));
+                i += 1 + word.len();
+                copied = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
 }
 
 /// Escape text for HTML element content and attribute values.

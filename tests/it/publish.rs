@@ -362,12 +362,28 @@ fn readme_entry_page_and_feed_snapshots() {
     assert!(ids.contains(
         "urn:wol:5e1f0c2a9b7d4e63a8c1f2d3e4b5a697:2026-11-22-1432-shipped-the-onboarding-guide"
     ));
-    // One blob at two paths, linked from every page.
-    assert_eq!(
-        rev(&env, &remote, "main:feed.xml"),
-        rev(&env, &remote, "main:docs/feed.xml")
-    );
+    // The feed at the root and the one in docs/ carry the same entries; without a site
+    // address their links are relative to where each is served, and every entry link
+    // resolves to a page that exists.
     let files = env.git_in(&remote, ["ls-tree", "-r", "--name-only", "main"]);
+    let docs_feed =
+        atom_syndication::Feed::from_str(&show("docs/feed.xml")).expect("docs/feed.xml parses");
+    for (feed, dir) in [(&feed, ""), (&docs_feed, "docs/")] {
+        let ids: Vec<&str> = feed.entries().iter().map(|e| e.id()).collect();
+        assert_eq!(ids.len(), 13);
+        for e in feed.entries() {
+            let link = e
+                .links()
+                .iter()
+                .find(|l| l.rel() == "alternate")
+                .expect("an entry link");
+            let target = format!("{dir}{}", link.href());
+            assert!(
+                files.lines().any(|f| f == target),
+                "{target} is not a published file"
+            );
+        }
+    }
     for f in files.lines().filter(|f| f.ends_with(".html")) {
         let page = show(f);
         assert!(
@@ -386,10 +402,20 @@ fn readme_entry_page_and_feed_snapshots() {
         assert!(files.lines().any(|l| l == f), "{f} missing from:\n{files}");
     }
     let json: serde_json::Value = serde_json::from_str(&show("wol.json")).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    // Version 2: the structured parts a follower needs (the issue bumps it).
+    assert_eq!(json["schema_version"], 2);
     assert_eq!(json["entries"].as_array().unwrap().len(), 13);
     let first = &json["entries"][0];
-    for key in ["path", "title", "date", "kind", "tags", "author"] {
+    assert_eq!(
+        first["learned"],
+        "People skip long docs; a checklist works better."
+    );
+    assert_eq!(
+        first["help_wanted"],
+        "Someone who has run a Loomio vote for 200+ members."
+    );
+    assert_eq!(first["mentions"], serde_json::json!(["ouishare"]));
+    for key in ["path", "title", "date", "updated", "kind", "tags", "author"] {
         assert!(
             !first[key].is_null(),
             "wol.json entries need {key}: {first}"
@@ -449,8 +475,9 @@ fn scripts_and_handlers_never_reach_the_site_or_feed() {
             "src=\"javascript:",
             "href=javascript:",
         ] {
-            // wol.json is data: a quote inside a JSON string is escaped as \", not live.
-            if f == "wol.json" && bad != "<script" {
+            // wol.json and feed.json are data: a quote inside a JSON string is escaped
+            // as \", not live.
+            if f.ends_with(".json") && bad != "<script" {
                 continue;
             }
             assert!(!text.contains(bad), "{bad} in {f}:\n{text}");
@@ -512,11 +539,13 @@ fn republishing_is_idempotent_and_reuses_unchanged_pages() {
         .success();
     let out = publish_ok(&env, &["--json"]);
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The new entry's page, and the pages of its neighbours, which now link it
+    // (previous/next); every other page is reused.
     assert_eq!(
-        results[0]["rendered"], 1,
-        "only the new entry is rendered: {results}"
+        results[0]["rendered"], 3,
+        "only the new entry and its neighbours are rendered: {results}"
     );
-    assert_eq!(results[0]["reused"], 13);
+    assert_eq!(results[0]["reused"], 11);
     let second = rev(&env, &remote, "main");
     assert_ne!(second, first);
     assert_eq!(
@@ -627,8 +656,9 @@ fn the_secret_scan_blocks_and_allow_entry_overrides_one_entry() {
     for (i, (rule, token)) in tokens.iter().enumerate() {
         // Entry (date, id, title), line (body line 2 is file line 12) and rule are
         // named; the secret is not.
-        let want =
-            format!("2026-11-20-10{i:02}-secret-{i}  Secret {i}: line 12 looks like a secret ({rule})");
+        let want = format!(
+            "2026-11-20-10{i:02}-secret-{i}  Secret {i}: line 12 looks like a secret ({rule})"
+        );
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");
         assert!(
             !err.contains(token.as_str()) || rule.starts_with("never"),
