@@ -489,13 +489,14 @@ default_visibility = "public"
 kinds = [{kinds}]
 
 [publish]
-# Regular expressions that must never leave the machine (checked before every publish).
-never = []
+# (Optional keys are above `never`, so they stay in [publish] when wol adds partners.)
 # The licence others may reuse your published entries under (an SPDX id): adds LICENSE,
 # a line on every page, <rights> in the feeds and `license` in wol.json.
 # license = "CC-BY-4.0"
 # Your own @names: a followed log that mentions one is credit to you (wol feed --mentions).
 # handles = ["yourname"]
+# Regular expressions that must never leave the machine (checked before every publish).
+never = []
 
 # Partners are added with `wol partner add NAME URL`; they look like:
 # [partners.gig]

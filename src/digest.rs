@@ -183,6 +183,13 @@ pub struct Digest {
     /// Those of `from_partners` that share a tag with this period's own entries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related_work: Vec<PartnerItem>,
+    /// Followed logs' open asks (the four weeks up to the period's end) whose tags your
+    /// learnings carry, best match first (see [`follow::asks`]); at most five.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub you_could_help: Vec<PartnerItem>,
+    /// Entries of the period in followed logs that mention one of your handles.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub credited_by: Vec<PartnerItem>,
 }
 
 /// An entry of a followed log, as the "From partners" and "Related work" sections list it.
@@ -200,9 +207,16 @@ pub struct PartnerItem {
     pub author: String,
     /// The entry's file inside the partner's published log.
     pub path: String,
-    /// In "Related work": the tags it shares with this period's entries.
+    /// In "Related work": the tags it shares with this period's entries; in "You could
+    /// help": the ask's tags your learnings carry.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shared_tags: Vec<String>,
+    /// In "You could help": what is asked (plain text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ask: Option<String>,
+    /// The entry's page, when its log publishes a site address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Headline numbers.
@@ -266,7 +280,14 @@ impl Digest {
     /// (those dated in the period are taken). A digest built for a partner (`partner` is
     /// set: `--for`, and every published digest) is left as it is: those sections
     /// describe other people's work, which is not ours to republish.
-    pub fn add_followed(&mut self, items: &[follow::FeedItem]) {
+    /// `learned` (tag → how many of your learnings carry it) ranks the asks for "You
+    /// could help"; `handles` (your `@names`) picks "Credited by".
+    pub fn add_followed(
+        &mut self,
+        items: &[follow::FeedItem],
+        learned: &std::collections::HashMap<String, usize>,
+        handles: &[String],
+    ) {
         if self.partner.is_some() {
             return;
         }
@@ -298,6 +319,8 @@ impl Digest {
             author: i.author.clone(),
             path: i.path.clone(),
             shared_tags: clean(shared_tags),
+            ask: None,
+            url: i.url.clone(),
         };
         for i in &in_period {
             self.from_partners.push(item(i, Vec::new()));
@@ -305,6 +328,25 @@ impl Digest {
             if !shared.is_empty() {
                 self.related_work.push(item(i, shared));
             }
+        }
+        let up_to: Vec<follow::FeedItem> = items
+            .iter()
+            .filter(|i| i.day() <= self.period.to)
+            .cloned()
+            .collect();
+        let since = self.period.to - chrono::Days::new(27);
+        for a in follow::asks(&up_to, since, learned)
+            .into_iter()
+            .filter(|a| a.score > 0)
+            .take(5)
+        {
+            let mut it = item(&a.item, a.matching_tags.clone());
+            it.ask = Some(crate::site::plain_excerpt(&a.ask, 300));
+            self.you_could_help.push(it);
+        }
+        let period_items: Vec<follow::FeedItem> = in_period.iter().map(|i| (*i).clone()).collect();
+        for i in follow::mentions_of(&period_items, handles) {
+            self.credited_by.push(item(i, Vec::new()));
         }
     }
 }
@@ -387,6 +429,8 @@ pub fn build(
         tags: Vec::new(),
         from_partners: Vec::new(),
         related_work: Vec::new(),
+        you_could_help: Vec::new(),
+        credited_by: Vec::new(),
     };
     // Mentions and tags keyed case-insensitively, shown as first written.
     let mut mentions: BTreeMap<String, Mention> = BTreeMap::new();

@@ -180,9 +180,16 @@ impl Entry {
         section(&self.body, heading)
     }
 
-    /// `@mentions` in the body, de-duplicated, in first-seen order.
+    /// `@mentions` in the title and the body, de-duplicated, in first-seen order
+    /// (the title first: "Thanks to @maria for …" is credit too).
     pub fn mentions(&self) -> Vec<String> {
-        mentions(&self.body)
+        let mut all = mentions(&self.meta.title);
+        for m in mentions(&self.body) {
+            if !all.iter().any(|a| a.eq_ignore_ascii_case(&m)) {
+                all.push(m);
+            }
+        }
+        all
     }
 }
 

@@ -273,6 +273,94 @@ fn parse_index(text: &str) -> Result<Vec<FeedItem>> {
         .collect())
 }
 
+/// An open request for help in a followed log, ranked for you.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ask {
+    #[serde(flatten)]
+    pub item: FeedItem,
+    /// What is asked: the `## Help wanted` text, or the title of a `help` entry.
+    pub ask: String,
+    /// The ask's tags that your own learnings carry, most learned first.
+    pub matching_tags: Vec<String>,
+    /// How many of your learnings carry those tags: the rank.
+    pub score: usize,
+}
+
+/// Help requests (`help` entries and `## Help wanted` sections) among `items` dated
+/// `since` or later, ranked by how much you learned about their tags (`learned`: tag in
+/// lower case → how many of your learnings carry it), then newest first. Asks that
+/// share no tag with your learnings come last, with score 0.
+pub fn asks(
+    items: &[FeedItem],
+    since: NaiveDate,
+    learned: &std::collections::HashMap<String, usize>,
+) -> Vec<Ask> {
+    let mut asks: Vec<Ask> = items
+        .iter()
+        .filter(|i| i.day() >= since && (i.kind == "help" || i.help_wanted.is_some()))
+        .map(|i| {
+            let mut matching: Vec<(String, usize)> = i
+                .tags
+                .iter()
+                .filter_map(|t| learned.get(&t.to_lowercase()).map(|n| (t.clone(), *n)))
+                .collect();
+            matching.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            Ask {
+                ask: i.help_wanted.clone().unwrap_or_else(|| i.title.clone()),
+                score: matching.iter().map(|(_, n)| n).sum(),
+                matching_tags: matching.into_iter().map(|(t, _)| t).collect(),
+                item: i.clone(),
+            }
+        })
+        .collect();
+    asks.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| b.item.date.cmp(&a.item.date))
+    });
+    asks
+}
+
+/// Entries of followed logs that mention one of `handles` (your own `@names`, without
+/// `@`, compared case-insensitively): credit given to you.
+pub fn mentions_of<'i>(items: &'i [FeedItem], handles: &[String]) -> Vec<&'i FeedItem> {
+    let handles: Vec<String> = handles
+        .iter()
+        .map(|h| h.trim_start_matches('@').to_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    items
+        .iter()
+        .filter(|i| {
+            i.mentions
+                .iter()
+                .any(|m| handles.contains(&m.to_lowercase()))
+        })
+        .collect()
+}
+
+/// Tag (lower case) → how many of the journal's own learnings carry it: `learning`
+/// entries and entries with a `## Learned` section, dated `since` or later.
+pub fn learned_tags(
+    journal: &Journal,
+    since: NaiveDate,
+) -> std::collections::HashMap<String, usize> {
+    let filter = crate::filter::Filter {
+        since: Some(since),
+        ..crate::filter::Filter::default()
+    };
+    let (entries, _) = journal.select(&filter, None);
+    let mut counts = std::collections::HashMap::new();
+    for (_, e) in entries {
+        if e.meta.kind == "learning" || e.section("Learned").is_some() {
+            for t in e.all_tags() {
+                *counts.entry(t.to_lowercase()).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
 /// Someone else's text with control characters dropped, so that nothing they publish can
 /// move the cursor or recolour the terminal of whoever runs `wol feed` or `wol digest`.
 fn printable(text: &str) -> String {

@@ -29,6 +29,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("site/tag.html", include_str!("../templates/site/tag.html")),
     (
+        "site/digest.html",
+        include_str!("../templates/site/digest.html"),
+    ),
+    (
         "site/month.html",
         include_str!("../templates/site/month.html"),
     ),

@@ -119,7 +119,7 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
             &mut warn,
         );
         if partner.is_none() {
-            digest.add_followed(&followed(ctx, &journal));
+            add_followed(ctx, &journal, &mut digest);
         }
         if digest.is_empty() && format != Format::Json {
             ctx.notice(&format!(
@@ -177,7 +177,7 @@ fn write(
         ));
     }
     let mut digest = digest::build(journal, period, today, None, keep, warn);
-    digest.add_followed(&followed(ctx, journal));
+    add_followed(ctx, journal, &mut digest);
     if digest.is_empty() {
         ctx.notice(&format!(
             "wol: no entries in {} ({}), no digest written",
@@ -219,6 +219,17 @@ fn write(
     writer.commit(&[change], &format!("digest: {}", period.label))?;
     ctx.notice(&format!("wol: wrote {rel}"));
     Ok(())
+}
+
+/// The followed logs' sections of a local digest: from partners, related work, asks you
+/// could answer (ranked by your learnings of the last year), credit given to you.
+fn add_followed(ctx: &Ctx, journal: &Journal, digest: &mut digest::Digest) {
+    let items = followed(ctx, journal);
+    if items.is_empty() {
+        return;
+    }
+    let learned = crate::follow::learned_tags(journal, digest.period.to - chrono::Days::new(365));
+    digest.add_followed(&items, &learned, &journal.config.publish.handles);
 }
 
 /// The entries of the logs the journal follows, as last pulled. A log that cannot be read

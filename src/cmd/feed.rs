@@ -18,10 +18,17 @@ use crate::term::sanitize;
 /// partner, title, date, kind, tags, author and path (inside the partner's log). Logs
 /// never pulled or whose wol.json cannot be read are named on stderr and skipped.
 ///
+/// --asks lists the help requests of the last weeks (`help` entries and `## Help wanted`
+/// sections), the ones whose tags you have learned most about first: asks you could
+/// answer. --mentions lists entries that mention one of your handles (`[publish] handles`
+/// in wol.toml): credit that came back.
+///
 /// Examples:
 ///   wol feed -n 20
 ///   wol feed --since "last monday" --from gig
 ///   wol feed --tag onboarding --json
+///   wol feed --asks                # who needs help you could give
+///   wol feed --mentions            # who credited you
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct FeedArgs {
@@ -37,6 +44,15 @@ pub struct FeedArgs {
     /// Only entries with this tag (repeatable: any of them)
     #[arg(short, long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Help requests you could answer, ranked by the tags of your own learnings
+    #[arg(long, conflicts_with = "mentions")]
+    pub asks: bool,
+    /// Entries that mention one of your handles ([publish] handles in wol.toml)
+    #[arg(long)]
+    pub mentions: bool,
+    /// With --asks: how many weeks back to look
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "asks")]
+    pub weeks: u32,
 }
 
 pub fn run(ctx: &Ctx, args: FeedArgs) -> Result<()> {
@@ -71,10 +87,74 @@ pub fn run(ctx: &Ctx, args: FeedArgs) -> Result<()> {
         since.is_none_or(|d| item.day() >= d)
             && (tags.is_empty() || item.tags.iter().any(|t| tags.contains(&t.to_lowercase())))
     });
+    if args.asks {
+        let since = ctx.now.date_naive() - chrono::Days::new(7 * u64::from(args.weeks));
+        let learned = follow::learned_tags(&journal, ctx.now.date_naive() - chrono::Days::new(365));
+        let mut asks = follow::asks(&items, since, &learned);
+        if let Some(n) = args.limit {
+            asks.truncate(n);
+        }
+        return print_asks(ctx, &asks);
+    }
+    if args.mentions {
+        if journal.config.publish.handles.is_empty() {
+            return Err(hinted(
+                "wol does not know your handles",
+                "add the @names people use for you to wol.toml: [publish] handles = [\"yourname\"]",
+            ));
+        }
+        items = follow::mentions_of(&items, &journal.config.publish.handles)
+            .into_iter()
+            .cloned()
+            .collect();
+    }
     if let Some(n) = args.limit {
         items.truncate(n);
     }
     print(ctx, &items)
+}
+
+/// Asks, best match first: `score  date  log  ask  (#matching tags)  url`.
+fn print_asks(ctx: &Ctx, asks: &[follow::Ask]) -> Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if ctx.global.json {
+        serde_json::to_writer_pretty(&mut out, asks)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    if asks.is_empty() {
+        ctx.notice("no open asks in the logs you follow (fetch them with: wol pull)");
+        return Ok(());
+    }
+    for a in asks {
+        let tags: Vec<String> = a
+            .matching_tags
+            .iter()
+            .map(|t| format!("#{}", sanitize(t)))
+            .collect();
+        let why = if tags.is_empty() {
+            String::new()
+        } else {
+            format!("  (you learned about {})", tags.join(" "))
+        };
+        let url = a
+            .item
+            .url
+            .as_deref()
+            .map(|u| format!("  {}", sanitize(u)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {}  {}: {}{why}{url}",
+            a.item.day(),
+            sanitize(&a.item.partner),
+            sanitize(&a.item.title),
+            sanitize(&crate::site::plain_excerpt(&a.ask, 160)),
+        )?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn print(ctx: &Ctx, items: &[FeedItem]) -> Result<()> {

@@ -19,6 +19,7 @@ use crate::config::PartnerConfig;
 use crate::digest;
 use crate::entry::Entry;
 use crate::journal::Journal;
+use crate::site::html::DigestPage;
 use crate::site::{self, EntryView, feed, html::Site, json, readme};
 
 /// A directory being assembled: name → blob or sub-directory.
@@ -259,9 +260,34 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         put(&path, text.as_bytes())?;
     }
     let months = crate::site::html::months(&views);
+    // Each published digest gets a page of its own, newest first on the index.
+    let mut digest_pages: Vec<DigestPage> = digests
+        .iter()
+        .filter_map(|(path, text)| {
+            let name = path.rsplit('/').next()?.strip_suffix(".md")?;
+            Some(DigestPage {
+                label: name.to_string(),
+                html_path: format!("digests/{name}.html"),
+                body_html: digest_links_to_pages(
+                    &site.body_html(&String::from_utf8_lossy(text), Some("../")),
+                ),
+            })
+        })
+        .collect();
+    digest_pages.sort_by(|a, b| b.label.cmp(&a.label));
+    for d in &digest_pages {
+        put(
+            &format!("docs/{}", d.html_path),
+            site.digest_page(d)?.as_bytes(),
+        )?;
+    }
+    for d in &mut digest_pages {
+        d.body_html.clear();
+    }
     put(
         "docs/index.html",
-        site.index_page(&views, &tags, &months)?.as_bytes(),
+        site.index_page(&views, &tags, &months, &digest_pages)?
+            .as_bytes(),
     )?;
     // Month and tag pages are a function of their entries: reuse them like entry pages,
     // so a new entry re-renders only its month's page and its tags' pages.
@@ -421,6 +447,15 @@ fn feeds(
         );
     }
     out
+}
+
+/// A digest links its entries' Markdown files (`../../entries/YYYY/MM/x.md`, from
+/// `digests/YYYY/`); on its page in `docs/digests/` the same links go to their pages.
+fn digest_links_to_pages(html: &str) -> String {
+    static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"href="\.\./\.\./entries/([^"]+)\.md""#).expect("a valid pattern")
+    });
+    LINK.replace_all(html, r#"href="../$1.html""#).into_owned()
 }
 
 /// `LICENSE` of the published tree: what the licence id means for someone reusing it.

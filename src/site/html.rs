@@ -16,13 +16,14 @@ use crate::journal::Journal;
 use crate::templates;
 
 /// The site templates, in the order they are hashed into the render key.
-pub const TEMPLATES: [&str; 6] = [
+pub const TEMPLATES: [&str; 7] = [
     "site/base.html",
     "site/entry.html",
     "site/list.html",
     "site/index.html",
     "site/tag.html",
     "site/month.html",
+    "site/digest.html",
 ];
 /// How many of the newest entries `index.html` lists; older ones are on month pages, so
 /// a new entry rewrites the index and its month's page, not a page per old month.
@@ -61,11 +62,24 @@ pub struct Site {
     pub render_key: String,
 }
 
+/// A published digest's page: `docs/digests/<label>.html`, newest first on the index.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestPage {
+    /// `2026-W47`, or `2026-11-01..2026-11-30`.
+    pub label: String,
+    /// Relative to `docs/`.
+    pub html_path: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub body_html: String,
+}
+
 /// A month of entries: `docs/YYYY/MM/index.html`.
 #[derive(Serialize)]
 pub struct Month<'a> {
     /// `YYYY-MM`
     pub label: String,
+    /// For people: `November 2026`.
+    pub name: String,
     /// `YYYY/MM/index.html`, relative to `docs/`.
     pub path: String,
     pub count: usize,
@@ -84,6 +98,7 @@ pub fn months(entries: &[EntryView]) -> Vec<Month<'_>> {
             }
             _ => months.push(Month {
                 path: format!("{}/index.html", label.replace('-', "/")),
+                name: e.month_name.clone(),
                 label,
                 count: 1,
                 entries: vec![e],
@@ -149,7 +164,16 @@ impl Site {
     pub fn entry_page(&self, entry: &EntryView) -> Result<String> {
         self.render(
             "site/entry.html",
-            context! { site => v(&self.info), root => Value::from_safe_string(entry.root()), entry => v(entry) },
+            context! { site => v(&self.info), root => Value::from_safe_string(entry.root()), page => &entry.html_path, entry => v(entry) },
+        )
+    }
+
+    /// `docs/digests/<label>.html`: a published digest (`body_html` rendered from its
+    /// Markdown).
+    pub fn digest_page(&self, digest: &DigestPage) -> Result<String> {
+        self.render(
+            "site/digest.html",
+            context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), page => &digest.html_path, digest => v(digest) },
         )
     }
 
@@ -160,6 +184,7 @@ impl Site {
         entries: &[EntryView],
         tags: &[TagGroup],
         months: &[Month],
+        digests: &[DigestPage],
     ) -> Result<String> {
         let latest = self::months(&entries[..entries.len().min(INDEX_LATEST)]);
         // The archive list only needs labels and counts.
@@ -167,6 +192,7 @@ impl Site {
             .iter()
             .map(|m| Month {
                 label: m.label.clone(),
+                name: m.name.clone(),
                 path: m.path.clone(),
                 count: m.count,
                 entries: Vec::new(),
@@ -174,7 +200,7 @@ impl Site {
             .collect();
         self.render(
             "site/index.html",
-            context! { site => v(&self.info), root => "", count => entries.len(), tags => v(tags), latest => v(&latest), months => v(&archive) },
+            context! { site => v(&self.info), root => "", page => "index.html", count => entries.len(), tags => v(tags), latest => v(&latest), months => v(&archive), digests => v(digests) },
         )
     }
 
@@ -183,7 +209,7 @@ impl Site {
         let root = "../".repeat(month.path.matches('/').count());
         self.render(
             "site/month.html",
-            context! { site => v(&self.info), root => Value::from_safe_string(root), month => v(month), entries => v(&month.entries) },
+            context! { site => v(&self.info), root => Value::from_safe_string(root), page => &month.path, month => v(month), entries => v(&month.entries) },
         )
     }
 
@@ -192,7 +218,7 @@ impl Site {
         let list: Vec<&EntryView> = tag.entries.iter().map(|&i| &entries[i]).collect();
         self.render(
             "site/tag.html",
-            context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), tag => v(tag), entries => v(&list) },
+            context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), page => format!("tags/{}.html", tag.slug), tag => v(tag), entries => v(&list) },
         )
     }
 
@@ -270,7 +296,13 @@ pub fn check(journal: &Journal) -> Result<()> {
     let tags = super::tag_groups(&views);
     let months = months(&views);
     site.entry_page(&views[0])?;
-    site.index_page(&views, &tags, &months)?;
+    let digest = DigestPage {
+        label: "2026-W47".into(),
+        html_path: "digests/2026-W47.html".into(),
+        body_html: "<h1>Digest 2026-W47</h1>".into(),
+    };
+    site.index_page(&views, &tags, &months, std::slice::from_ref(&digest))?;
+    site.digest_page(&digest)?;
     site.month_page(&months[0])?;
     if let Some(tag) = tags.first() {
         site.tag_page(tag, &views)?;

@@ -58,6 +58,9 @@ pub struct EntryView {
     pub html_path: String,
     /// The rendered body; filled only where a page needs it.
     pub body_html: String,
+    /// The entry's month for people (`November 2026`) and its page (`YYYY/MM/index.html`).
+    pub month_name: String,
+    pub month_path: String,
 }
 
 impl EntryView {
@@ -93,6 +96,8 @@ impl EntryView {
             md_path: md_path.to_string(),
             html_path,
             body_html: String::new(),
+            month_name: entry.meta.date.format("%B %Y").to_string(),
+            month_path: entry.meta.date.format("%Y/%m/index.html").to_string(),
         }
     }
 

@@ -18,6 +18,7 @@ mod edges;
 mod edit_rm;
 mod ergonomics;
 mod follow;
+mod followers;
 mod import_export;
 mod init;
 mod log;

@@ -1,0 +1,277 @@
+//! The follower's side: feeds a reader can open (links, ids, `updated`, per-tag and
+//! per-kind feeds, JSON Feed, licence), and asks and credit that travel between two
+//! journals that follow each other.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
+
+use crate::common::{TestEnv, stdout};
+
+/// A journal publishing to a bare repository `<root>/<name>.git` (partner `pub`).
+fn publisher(name: &str, author: &str) -> (TestEnv, PathBuf) {
+    let env = TestEnv::new().with_author(Some(author));
+    env.init_journal();
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", "-b", "main", &format!("{name}.git")],
+    );
+    let bare = env.root.join(format!("{name}.git"));
+    env.wol_j()
+        .args(["partner", "add", "pub", bare.to_str().unwrap()])
+        .assert()
+        .success();
+    (env, bare)
+}
+
+fn show(env: &TestEnv, bare: &Path, path: &str) -> String {
+    env.git_in(bare, ["show", &format!("main:{path}")])
+}
+
+fn files(env: &TestEnv, bare: &Path) -> Vec<String> {
+    env.git_in(bare, ["ls-tree", "-r", "--name-only", "main"])
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn with_a_site_address_feeds_and_pages_carry_absolute_links() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let toml = env.read("wol.toml").replace(
+        "[partners.pub]",
+        "[partners.pub]\nsite = \"https://ann.example.org/log\"",
+    );
+    env.write("wol.toml", toml);
+    env.git(["commit", "-qam", "site"]);
+    env.log(&["Asked about Loomio", "-k", "help", "-t", "loomio"]);
+    env.log(&[
+        "Learned about sociocracy",
+        "-k",
+        "learning",
+        "-t",
+        "governance",
+    ]);
+    env.wol_j().arg("publish").assert().success();
+
+    let feed = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    let self_link = feed.links().iter().find(|l| l.rel() == "self").unwrap();
+    assert_eq!(self_link.href(), "https://ann.example.org/log/feed.xml");
+    for e in feed.entries() {
+        let link = &e.links()[0];
+        assert_eq!(link.rel(), "alternate");
+        assert!(
+            link.href()
+                .starts_with("https://ann.example.org/log/2026/11/"),
+            "{}",
+            link.href()
+        );
+    }
+    let page = show(
+        &env,
+        &bare,
+        "docs/2026/11/2026-11-22-1432-asked-about-loomio.html",
+    );
+    assert!(
+        page.contains(
+            "<link rel=\"canonical\" href=\"https://ann.example.org/log/2026/11/2026-11-22-1432-asked-about-loomio.html\">"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("property=\"og:title\""), "{page}");
+    // The per-kind and per-tag feeds, and the JSON Feed.
+    let all = files(&env, &bare);
+    for f in [
+        "docs/kinds/help.xml",
+        "docs/kinds/learning.xml",
+        "docs/tags/loomio.xml",
+        "feed.json",
+        "docs/feed.json",
+    ] {
+        assert!(all.iter().any(|x| x == f), "{f} missing: {all:?}");
+    }
+    let help = atom_syndication::Feed::from_str(&show(&env, &bare, "docs/kinds/help.xml")).unwrap();
+    assert_eq!(help.entries().len(), 1);
+    assert_eq!(help.entries()[0].title().as_str(), "Asked about Loomio");
+    let json: serde_json::Value =
+        serde_json::from_str(&show(&env, &bare, "docs/feed.json")).unwrap();
+    assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(json["items"].as_array().unwrap().len(), 2);
+    assert!(
+        json["items"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://ann.example.org/log/")
+    );
+    // The tag page announces its feed.
+    let tag_page = show(&env, &bare, "docs/tags/loomio.html");
+    assert!(
+        tag_page.contains("type=\"application/atom+xml\"") && tag_page.contains("loomio.xml"),
+        "{tag_page}"
+    );
+}
+
+#[test]
+fn updated_follows_the_published_text_and_published_never_moves() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["First version"]);
+    env.wol_j().arg("publish").assert().success();
+    let before = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    let e0 = before.entries()[0].clone();
+    assert_eq!(e0.updated(), &e0.published().cloned().unwrap());
+
+    // Republished later, unchanged: nothing moves.
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-23T09:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    let same = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    assert_eq!(same.entries()[0].updated(), e0.updated());
+
+    // Edited: `updated` is the time of the publish that carried the change.
+    let text = env.read(&entry).replace("First version", "Second version");
+    env.write(&entry, text);
+    env.git(["commit", "-qam", "edit"]);
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-24T10:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    let after = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    let e1 = &after.entries()[0];
+    assert_eq!(e1.id(), e0.id(), "the id is stable");
+    assert_eq!(e1.published(), e0.published(), "published never moves");
+    assert_eq!(e1.updated().to_rfc3339(), "2026-11-24T10:00:00+01:00");
+    assert_eq!(after.updated().to_rfc3339(), "2026-11-24T10:00:00+01:00");
+}
+
+#[test]
+fn a_licence_goes_everywhere_it_is_published() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let toml = env
+        .read("wol.toml")
+        .replace("# license = \"CC-BY-4.0\"", "license = \"CC-BY-4.0\"");
+    env.write("wol.toml", toml);
+    env.git(["commit", "-qam", "licence"]);
+    env.log(&["Something reusable"]);
+    env.wol_j().arg("publish").assert().success();
+    assert!(show(&env, &bare, "LICENSE").contains("CC-BY-4.0"));
+    assert!(show(&env, &bare, "feed.xml").contains("<rights>Licensed CC-BY-4.0</rights>"));
+    let json: serde_json::Value = serde_json::from_str(&show(&env, &bare, "wol.json")).unwrap();
+    assert_eq!(json["license"], "CC-BY-4.0");
+    for f in files(&env, &bare).iter().filter(|f| f.ends_with(".html")) {
+        assert!(show(&env, &bare, f).contains("CC-BY-4.0"), "{f}");
+    }
+    // A bad id is refused when the config loads.
+    let toml = env
+        .read("wol.toml")
+        .replace("license = \"CC-BY-4.0\"", "license = \"<b>\"");
+    env.write("wol.toml", toml);
+    env.fails(&["list"], "SPDX");
+}
+
+/// Journal `env` follows the log published at `bare` as `name` and pulls it.
+fn follow(env: &TestEnv, name: &str, bare: &Path) {
+    env.wol_j()
+        .args(["follow", "add", name, bare.to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j().args(["pull", "-q"]).assert().success();
+}
+
+fn set_handles(env: &TestEnv, handle: &str) {
+    let toml = env.read("wol.toml").replace(
+        "# handles = [\"yourname\"]",
+        &format!("handles = [\"{handle}\"]"),
+    );
+    env.write("wol.toml", toml);
+    env.git(["commit", "-qam", "handles"]);
+}
+
+#[test]
+fn two_journals_that_follow_each_other_see_each_others_asks_and_credit() {
+    let (ann, ann_log) = publisher("ann", "Ann Lee");
+    let (bob, bob_log) = publisher("bob", "Bob Ray");
+    set_handles(&ann, "ann");
+    set_handles(&bob, "bob");
+    // Ann asks about Loomio and credits Bob; Bob has learned about Loomio.
+    ann.log(&[
+        "Running a 200-person vote",
+        "-k",
+        "progress",
+        "-t",
+        "loomio",
+        "--help-wanted",
+        "Someone who has run a Loomio vote for 200+ members.",
+    ]);
+    ann.log(&["Thanks to @bob for the facilitation kit", "-k", "credit"]);
+    bob.log(&[
+        "Loomio proposals close in the proposer's time zone",
+        "-k",
+        "learning",
+        "-t",
+        "loomio",
+    ]);
+    // Bob asks about Rust; Ann has learned about it; Bob credits Ann.
+    bob.log(&["Who knows thiserror well?", "-k", "help", "-t", "rust"]);
+    bob.log(&["Pairing with @ann fixed the parser", "-t", "rust"]);
+    ann.log(&["Errors with thiserror", "-k", "learning", "-t", "rust"]);
+    ann.wol_j().arg("publish").assert().success();
+    bob.wol_j().arg("publish").assert().success();
+    follow(&ann, "bob", &bob_log);
+    follow(&bob, "ann", &ann_log);
+
+    for (env, other, asks_about, ask_text, credit) in [
+        (
+            &bob,
+            "ann",
+            "#loomio",
+            "Loomio vote for 200+",
+            "Thanks to @bob",
+        ),
+        (
+            &ann,
+            "bob",
+            "#rust",
+            "Who knows thiserror well?",
+            "Pairing with @ann",
+        ),
+    ] {
+        let out = env.wol_j().args(["feed", "--asks"]).output().unwrap();
+        let text = stdout(&out);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(first.contains(other) && first.contains(ask_text), "{text}");
+        assert!(
+            first.contains(&format!("you learned about {asks_about}")),
+            "{text}"
+        );
+        let mentions = stdout(&env.wol_j().args(["feed", "--mentions"]).output().unwrap());
+        assert_eq!(mentions.lines().count(), 1, "{mentions}");
+        assert!(mentions.contains(credit), "{mentions}");
+        let digest = stdout(
+            &env.wol_j()
+                .args(["digest", "--week", "this", "--format", "md"])
+                .output()
+                .unwrap(),
+        );
+        assert!(digest.contains("## You could help"), "{digest}");
+        assert!(digest.contains(ask_text), "{digest}");
+        assert!(digest.contains("## Credited by"), "{digest}");
+        assert!(digest.contains(credit), "{digest}");
+        // The local digest's view of others never goes into what is published.
+        let json: serde_json::Value = env.json(&["feed"], &["--asks"]);
+        assert!(json[0]["score"].as_u64().unwrap() >= 1, "{json}");
+    }
+    // wol.json carries the structured parts a follower reads.
+    let json: serde_json::Value = serde_json::from_str(&show(&ann, &ann_log, "wol.json")).unwrap();
+    let ask = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["title"] == "Running a 200-person vote")
+        .unwrap();
+    assert_eq!(
+        ask["help_wanted"],
+        "Someone who has run a Loomio vote for 200+ members."
+    );
+}
