@@ -57,7 +57,8 @@ pub fn run(cli: Cli) -> Result<()> {
         cwd: std::env::current_dir().context("cannot read the current directory")?,
         global: cli.global,
     };
-    match cli.command {
+    let started = std::time::Instant::now();
+    let result = match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
@@ -76,13 +77,38 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Follow(args) => follow::run(&ctx, args),
         Command::Pull(args) => pull::run(&ctx, args),
         Command::Feed(args) => feed::run(&ctx, args),
-    }
+    };
+    crate::diag::debug(format_args!(
+        "{} after {:?}",
+        if result.is_ok() { "done" } else { "failed" },
+        started.elapsed()
+    ));
+    result
 }
 
 impl Ctx {
-    /// Find and open the journal. The default journal (and one the user config names) is
-    /// created on first use, with a one-line notice on stderr.
+    /// Find and open the journal; never creates one. When the default journal (or the one
+    /// the user config names) does not exist yet, says so and how to start one.
     pub fn journal(&self) -> Result<Journal> {
+        let (root, found) = journal::locate(self.global.journal.as_deref(), &self.cwd, &self.user)?;
+        if matches!(found, Found::Default | Found::UserConfig)
+            && !root.join(journal::CONFIG_FILE).exists()
+        {
+            return Err(crate::error::hinted(
+                format!("there is no journal yet (looked for {})", root.display()),
+                format!(
+                    "start one with: wol log \"what you did\" (it creates {}), or: wol init DIR",
+                    root.display()
+                ),
+            ));
+        }
+        Journal::open(&root)
+    }
+
+    /// [`Ctx::journal`] for the commands that add entries (`log`, `import`): the default
+    /// journal (and one the user config names) is created on first use, with a one-line
+    /// notice on stderr.
+    pub fn journal_or_create(&self) -> Result<Journal> {
         let (root, found) = journal::locate(self.global.journal.as_deref(), &self.cwd, &self.user)?;
         if matches!(found, Found::Default | Found::UserConfig)
             && !root.join(journal::CONFIG_FILE).exists()
