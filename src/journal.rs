@@ -691,12 +691,13 @@ impl Journal {
     /// Rewrite `wol.toml` through the write path: `edit` gets the text read under the
     /// lock; the result must load (with every check of [`JournalConfig::load`]) before
     /// it is written and committed, so wol never writes a config it could not read back.
+    /// Returns the commit.
     pub fn edit_config(
         &self,
         sig: Signature<'static>,
         message: &str,
         edit: impl FnOnce(&str) -> Result<String>,
-    ) -> Result<()> {
+    ) -> Result<git2::Oid> {
         let writer = self.begin_write(sig, None)?;
         let path = self.root.join(CONFIG_FILE);
         let text =
@@ -714,8 +715,7 @@ impl Journal {
                 content: new.into_bytes(),
             }],
             message,
-        )?;
-        Ok(())
+        )
     }
 
     /// The journal's stable id, written to `wol.toml` (and committed) first when a journal

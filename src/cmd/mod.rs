@@ -165,16 +165,66 @@ impl Ctx {
         }
     }
 
-    /// Whether to colour stdout.
+    /// Whether stdout is coloured: `--color`, else anstream's rules (a terminal, not
+    /// `NO_COLOR`, `CLICOLOR_FORCE`, `TERM`).
     pub fn color(&self) -> bool {
-        match self.global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && io::stdout().is_terminal()
-            }
+        anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
+    }
+
+    /// Stdout for text that may be styled: [`anstyle`] styles written to it become escape
+    /// codes, Windows console calls, or nothing, as [`Ctx::color`] decides.
+    pub fn stdout(&self) -> anstream::AutoStream<io::StdoutLock<'static>> {
+        anstream::stdout().lock()
+    }
+
+    /// What a writing command did, on stdout with `--json`; else nothing (the command's
+    /// own notice on stderr says it).
+    pub fn print_written(&self, written: &WrittenJson) -> Result<()> {
+        self.print_json(written)
+    }
+
+    /// `value` as JSON on stdout with `--json`; nothing without.
+    pub fn print_json(&self, value: &impl Serialize) -> Result<()> {
+        if self.global.json {
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, value)?;
+            writeln!(out)?;
+            out.flush()?;
         }
+        Ok(())
+    }
+}
+
+/// What `--json` prints for a command that changed the journal (`init`, `edit`, `rm`,
+/// `partner add/rm`, `follow add/rm`): one shape for all of them.
+#[derive(Debug, Serialize)]
+pub struct WrittenJson {
+    /// What happened: `created`, `already_initialized`, `updated`, `unchanged`,
+    /// `removed`, `added`.
+    pub status: &'static str,
+    /// The file written or removed, relative to the journal (`entries/…`, `wol.toml`);
+    /// for `init`, the journal's folder.
+    pub path: String,
+    /// The partner's or followed log's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The commit made, as a full hex id; `null` when nothing was committed.
+    pub commit: Option<String>,
+}
+
+impl WrittenJson {
+    pub fn new(status: &'static str, path: impl Into<String>, commit: Option<git2::Oid>) -> Self {
+        WrittenJson {
+            status,
+            path: path.into(),
+            name: None,
+            commit: commit.map(|c| c.to_string()),
+        }
+    }
+
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_string());
+        self
     }
 }
 
