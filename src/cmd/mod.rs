@@ -19,7 +19,7 @@ pub mod rm;
 pub mod search;
 pub mod show;
 
-use std::io::{self, IsTerminal as _, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -46,6 +46,18 @@ pub struct Ctx {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    crate::diag::set_level(crate::diag::level_from(
+        cli.global.verbose,
+        std::env::var("WOL_LOG").ok().as_deref(),
+        std::env::var_os("WOL_TIMINGS").is_some(),
+    ));
+    // Every coloured stream (see [`Ctx::stdout`]) follows --color; `auto` leaves the
+    // decision to anstream: a terminal, NO_COLOR, CLICOLOR_FORCE, TERM=dumb.
+    anstream::ColorChoice::write_global(match cli.global.color {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    });
     // `wol doctor` reports a broken user config instead of failing on it.
     let user = match UserConfig::load() {
         Err(_) if matches!(cli.command, Command::Doctor(_)) => UserConfig::default(),
@@ -319,17 +331,18 @@ pub fn stem(path: &std::path::Path) -> String {
 
 /// Print entries as lines (`id  kind  title  #tags`) or, with `--json`, as a JSON array.
 pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)]) -> Result<()> {
-    use crate::term::sanitize;
-    let mut out = io::BufWriter::new(io::stdout().lock());
+    use crate::term::{self, sanitize};
     if ctx.global.json {
+        let mut out = io::BufWriter::new(io::stdout().lock());
         let items: Vec<EntryJson> = entries
             .iter()
             .map(|(p, e)| EntryJson::new(journal, p, e))
             .collect();
         serde_json::to_writer_pretty(&mut out, &items)?;
         writeln!(out)?;
+        out.flush()?;
     } else {
-        let color = ctx.color();
+        let mut out = io::BufWriter::new(ctx.stdout());
         // Titles, tags and kinds are entry text: escaped, so none can drive the terminal.
         let width = entries
             .iter()
@@ -349,17 +362,15 @@ pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)])
             } else {
                 format!("  {}", tags.join(" "))
             };
-            if color {
-                writeln!(
-                    out,
-                    "\x1b[2m{id}\x1b[0m  \x1b[36m{kind:width$}\x1b[0m  \x1b[1m{title}\x1b[0m\x1b[33m{tags}\x1b[0m",
-                )?;
-            } else {
-                writeln!(out, "{id}  {kind:width$}  {title}{tags}")?;
-            }
+            let (dim, kind_style, bold, tag_style) =
+                (term::ID, term::KIND, term::TITLE, term::TAGS);
+            writeln!(
+                out,
+                "{dim}{id}{dim:#}  {kind_style}{kind:width$}{kind_style:#}  {bold}{title}{bold:#}{tag_style}{tags}{tag_style:#}",
+            )?;
         }
+        out.flush()?;
     }
-    out.flush()?;
     Ok(())
 }
 
