@@ -1,7 +1,8 @@
 //! Configuration in layers, lowest first:
 //!
 //! 1. built-in defaults ([`JournalConfig::default`]);
-//! 2. the user config, `dirs::config_dir()/wol/config.toml` (default journal, author);
+//! 2. the user config (default journal, author): `$WOL_CONFIG`, else
+//!    `$WOL_CONFIG_DIR/config.toml`, else `dirs::config_dir()/wol/config.toml`;
 //! 3. the journal's `wol.toml` (kinds, default visibility, author, partners, publish rules);
 //! 4. the environment: `WOL_DIR`, `WOL_AUTHOR`;
 //! 5. command-line flags.
@@ -181,6 +182,7 @@ impl JournalConfig {
 
     /// Read and validate a `wol.toml`.
     pub fn load(path: &Path) -> Result<JournalConfig> {
+        crate::diag::info(format_args!("config {}", path.display()));
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let mut config: JournalConfig = parse_toml(&text, path)?;
@@ -288,25 +290,40 @@ pub struct UserConfig {
 }
 
 impl UserConfig {
-    /// Where the user config lives: `dirs::config_dir()/wol/config.toml`.
+    /// Where the user config lives: `$WOL_CONFIG` (a file), else
+    /// `$WOL_CONFIG_DIR/config.toml`, else `dirs::config_dir()/wol/config.toml` — as
+    /// `GH_CONFIG_DIR` and `JJ_CONFIG` move gh's and jj's.
     pub fn path() -> Option<PathBuf> {
+        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        if let Some(file) = set("WOL_CONFIG") {
+            return Some(PathBuf::from(file));
+        }
+        if let Some(dir) = set("WOL_CONFIG_DIR") {
+            return Some(PathBuf::from(dir).join("config.toml"));
+        }
         dirs::config_dir().map(|d| d.join("wol").join("config.toml"))
     }
 
     /// Load the user config; a missing file is the empty config.
     pub fn load() -> Result<UserConfig> {
         let Some(path) = Self::path() else {
+            crate::diag::info(format_args!("user config: no config directory known"));
             return Ok(UserConfig::default());
         };
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                crate::diag::info(format_args!(
+                    "user config {} (not there: built-in defaults)",
+                    path.display()
+                ));
                 return Ok(UserConfig::default());
             }
             Err(e) => {
                 return Err(e).with_context(|| format!("cannot read {}", path.display()));
             }
         };
+        crate::diag::info(format_args!("user config {}", path.display()));
         let mut config: UserConfig = parse_toml(&text, &path)?;
         config.journal = config.journal.map(|p| expand_home(&p));
         Ok(config)

@@ -92,7 +92,7 @@ impl Check {
 
 /// Run every check on the journal at `root` (found the way `found` says).
 pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
-    let mut checks = vec![user_config()];
+    let mut checks = vec![files_read(root), user_config()];
     let config_path = root.join(journal::CONFIG_FILE);
     if !config_path.is_file() {
         checks.push(if matches!(found, Found::Default) {
@@ -220,6 +220,26 @@ fn author(config: Option<&JournalConfig>, repo: Option<&Repository>) -> Check {
             )
         }
     }
+}
+
+/// The config files wol reads for this journal: the user config (wherever `WOL_CONFIG`
+/// or `WOL_CONFIG_DIR` put it) and the journal's `wol.toml`, those that exist.
+pub fn config_files(root: &Path) -> Vec<PathBuf> {
+    UserConfig::path()
+        .into_iter()
+        .chain([root.join(journal::CONFIG_FILE)])
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// Which config files were read: the first question when a setting seems ignored.
+fn files_read(root: &Path) -> Check {
+    let files = config_files(root);
+    if files.is_empty() {
+        return Check::ok("files", "read no config file: built-in defaults");
+    }
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    Check::ok("files", format!("read {}", names.join(", ")))
 }
 
 fn user_config() -> Check {

@@ -51,6 +51,12 @@ pub fn user(message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
+/// A failure that has said all there is to say: exit 1, and nothing on stderr. `wol
+/// search` finding nothing is one (as with `grep` and `rg`: scripts test the exit code).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Quiet(pub &'static str);
+
 /// The hint of the first cause that has one.
 pub fn hint_of(err: &anyhow::Error) -> Option<String> {
     err.chain().find_map(|c| {
@@ -97,8 +103,11 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Print an error with its cause chain and hint to stderr.
+/// Print an error with its cause chain and hint to stderr; nothing for a [`Quiet`] one.
 pub fn report(err: &anyhow::Error) {
+    if err.downcast_ref::<Quiet>().is_some() {
+        return;
+    }
     // Messages quote what people typed and what entries hold: nothing in them may drive
     // the terminal.
     let clean = |text: String| term::sanitize_text(&text).into_owned();

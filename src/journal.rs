@@ -40,11 +40,38 @@ pub enum Found {
     Default,
 }
 
+impl Found {
+    /// How the journal was found, for `-v`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Found::Named => "named by --journal or WOL_DIR",
+            Found::Enclosing => "the nearest enclosing folder with a wol.toml",
+            Found::UserConfig => "the user config's `journal`",
+            Found::Default => "the default journal in the data directory",
+        }
+    }
+}
+
 /// Resolve which journal a command works on, without opening it.
 ///
 /// Order: `named` (`--journal` / `$WOL_DIR`), the nearest ancestor of `cwd` holding a
 /// `wol.toml`, the user config's `journal`, the default journal in the data dir.
 pub fn locate(named: Option<&Path>, cwd: &Path, user: &UserConfig) -> Result<(PathBuf, Found)> {
+    let (root, found) = locate_quietly(named, cwd, user)?;
+    crate::diag::info(format_args!(
+        "journal {} ({}{})",
+        root.display(),
+        found.describe(),
+        if root.join(CONFIG_FILE).is_file() {
+            ""
+        } else {
+            "; it does not exist yet"
+        }
+    ));
+    Ok((root, found))
+}
+
+fn locate_quietly(named: Option<&Path>, cwd: &Path, user: &UserConfig) -> Result<(PathBuf, Found)> {
     if let Some(dir) = named {
         return Ok((cwd.join(dir), Found::Named));
     }
@@ -691,12 +718,13 @@ impl Journal {
     /// Rewrite `wol.toml` through the write path: `edit` gets the text read under the
     /// lock; the result must load (with every check of [`JournalConfig::load`]) before
     /// it is written and committed, so wol never writes a config it could not read back.
+    /// Returns the commit.
     pub fn edit_config(
         &self,
         sig: Signature<'static>,
         message: &str,
         edit: impl FnOnce(&str) -> Result<String>,
-    ) -> Result<()> {
+    ) -> Result<git2::Oid> {
         let writer = self.begin_write(sig, None)?;
         let path = self.root.join(CONFIG_FILE);
         let text =
@@ -714,8 +742,7 @@ impl Journal {
                 content: new.into_bytes(),
             }],
             message,
-        )?;
-        Ok(())
+        )
     }
 
     /// The journal's stable id, written to `wol.toml` (and committed) first when a journal

@@ -13,8 +13,10 @@
 pub mod audience;
 pub mod cli;
 pub mod cmd;
+pub mod complete;
 pub mod config;
 pub mod dates;
+pub mod diag;
 pub mod digest;
 pub mod doctor;
 pub mod editor;
@@ -36,12 +38,19 @@ pub mod tls;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 /// Parse the process arguments, run the command, print any error, return the exit code:
 /// 0 ok, 1 failure, 2 usage error. A closed stdout (`wol list | head`) is success.
+///
+/// With `COMPLETE=bash` (zsh, fish, …) in the environment, the process is a shell's
+/// completion request instead: clap_complete answers it and exits here.
 pub fn main_entry() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    clap_complete::CompleteEnv::with_factory(cli::command).complete();
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|matches| cli::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

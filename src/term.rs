@@ -16,6 +16,20 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Style};
+
+/// The styles of a listed entry (and of a feed item): its id or date dim, its kind (or
+/// the log's name) cyan, the title bold, the tags yellow. Written to an
+/// [`anstream`] stream, they show only where colour is on (see `cmd::Ctx::stdout`).
+pub const ID: Style = Style::new().dimmed();
+pub const KIND: Style = AnsiColor::Cyan.on_default();
+pub const TITLE: Style = Style::new().bold();
+pub const TAGS: Style = AnsiColor::Yellow.on_default();
+/// `wol doctor`'s status labels.
+pub const OK: Style = AnsiColor::Green.on_default();
+pub const WARN: Style = AnsiColor::Yellow.on_default();
+pub const FAIL: Style = AnsiColor::Red.on_default().bold();
+
 /// True for characters that must not reach a terminal as they are: the C0 and C1
 /// control characters and DEL (`char::is_control`), and the bidi embedding, override,
 /// isolate and mark characters, which reorder what is shown.

@@ -14,8 +14,9 @@ use crate::term::sanitize_text;
 
 /// Check the journal, config, templates and partners; say what to fix
 ///
-/// Prints one line per check: ok, warn or FAIL, what was found and what to do. Checks:
-/// the journal's git state (a branch checked out, no merge or rebase under way), the
+/// Prints one line per check: ok, warn or FAIL, what was found and what to do. First
+/// the config files it read (the user config, wherever WOL_CONFIG puts it, and wol.toml),
+/// then the checks: the journal's git state (a branch checked out, no merge or rebase under way), the
 /// lock, uncommitted entry files, leftover drafts, malformed entries (path:line),
 /// wol.toml, the user config, templates (built-in and overrides), and each partner
 /// (URL, remote reachable within 5 s, credentials available; never printed).
@@ -32,6 +33,8 @@ pub struct DoctorArgs {}
 #[derive(Serialize)]
 struct Report<'a> {
     journal: String,
+    /// The config files read (user config, wol.toml).
+    files: Vec<String>,
     ok: bool,
     checks: &'a [Check],
 }
@@ -40,30 +43,28 @@ pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
     let (root, found) = journal::locate(ctx.global.journal.as_deref(), &ctx.cwd, &ctx.user)?;
     let checks = doctor::diagnose(&root, found);
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
-    let mut out = std::io::stdout().lock();
+    let mut out = ctx.stdout();
     if ctx.global.json {
         let report = Report {
             journal: root.display().to_string(),
+            files: doctor::config_files(&root)
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
             ok: failed == 0,
             checks: &checks,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else if !(ctx.global.quiet && failed == 0) {
-        let color = ctx.color();
         let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for check in &checks {
-            let label = check.status.label();
-            let label = if color {
-                let code = match check.status {
-                    Status::Ok => "32",
-                    Status::Warn => "33",
-                    Status::Fail => "1;31",
-                };
-                format!("\x1b[{code}m{label:<4}\x1b[0m")
-            } else {
-                format!("{label:<4}")
+            let style = match check.status {
+                Status::Ok => crate::term::OK,
+                Status::Warn => crate::term::WARN,
+                Status::Fail => crate::term::FAIL,
             };
+            let label = format!("{style}{:<4}{style:#}", check.status.label());
             // Messages and details quote entry files (titles, kinds, file names): escaped.
             let fix = check
                 .fix

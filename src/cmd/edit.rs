@@ -3,7 +3,7 @@
 use anyhow::{Context as _, Result};
 use clap::Args;
 
-use super::Ctx;
+use super::{Ctx, WrittenJson};
 use crate::editor;
 use crate::entry::Entry;
 use crate::error::hinted;
@@ -17,6 +17,7 @@ use crate::journal;
 ///
 /// When the entry changed while you were editing it (another `wol edit`, a `wol rm`),
 /// nothing is overwritten: your text is kept as a draft, and --resume takes it up again.
+/// With --json, prints {"status": "updated" or "unchanged", "path", "commit"}.
 ///
 /// Examples:
 ///   wol edit 2026-11-22-1432-shipped-the-onboarding-guide
@@ -88,6 +89,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         std::fs::read(&draft).with_context(|| format!("cannot read {}", draft.display()))?;
     if after == before {
         let _ = std::fs::remove_file(&draft);
+        ctx.print_written(&WrittenJson::new("unchanged", journal.rel(&path), None))?;
         ctx.notice("no changes");
         return Ok(());
     }
@@ -108,10 +110,11 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     };
     let message = format!("edit({}): {}", entry.meta.kind, entry.meta.title);
     let opened = git2::Oid::hash_object(git2::ObjectType::Blob, &before)?;
-    writer
+    let commit = writer
         .commit_if_unchanged(&rel, Some(opened), &[change], &message)
         .map_err(|e| keep_draft(e, &draft))?;
     let _ = std::fs::remove_file(&draft);
+    ctx.print_written(&WrittenJson::new("updated", rel, Some(commit)))?;
     ctx.notice(&format!("updated {}", journal.rel(&path)));
     Ok(())
 }

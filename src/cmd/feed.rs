@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::dates;
 use crate::error::hinted;
 use crate::follow::{self, FeedItem};
-use crate::term::sanitize;
+use crate::term::{ID, KIND, TAGS, TITLE, sanitize};
 
 /// Show what the logs you follow published, newest first
 ///
@@ -158,7 +158,7 @@ fn print_asks(ctx: &Ctx, asks: &[follow::Ask]) -> Result<()> {
 }
 
 fn print(ctx: &Ctx, items: &[FeedItem]) -> Result<()> {
-    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut out = io::BufWriter::new(ctx.stdout());
     if ctx.global.json {
         serde_json::to_writer_pretty(&mut out, items)?;
         writeln!(out)?;
@@ -193,7 +193,7 @@ fn print(ctx: &Ctx, items: &[FeedItem]) -> Result<()> {
         if color {
             writeln!(
                 out,
-                "\x1b[2m{day}\x1b[0m  \x1b[36m{partner:width$}\x1b[0m  \x1b[1m{title}\x1b[0m\x1b[33m{tags}\x1b[0m",
+                "{ID}{day}{ID:#}  {KIND}{partner:width$}{KIND:#}  {TITLE}{title}{TITLE:#}{TAGS}{tags}{TAGS:#}",
             )?;
         } else {
             writeln!(out, "{day}  {partner:width$}  {title}{tags}")?;

@@ -7,8 +7,8 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::Ctx;
 use super::partner::edit_config;
+use super::{Ctx, WrittenJson};
 use crate::config::FollowConfig;
 use crate::follow::{self, ReadError};
 use crate::remote;
@@ -110,9 +110,10 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
         branch: args.branch,
     };
     let name = args.name;
-    edit_config(ctx, &journal, &format!("follow: add {name}"), |text| {
+    let commit = edit_config(ctx, &journal, &format!("follow: add {name}"), |text| {
         follow::add_to_toml(text, &name, &config)
     })?;
+    ctx.print_written(&WrittenJson::new("added", "wol.toml", Some(commit)).named(&name))?;
     ctx.notice(&format!(
         "following {name}: {} ({}); fetch it with: wol pull {name}",
         remote::redact_url(&config.url),
@@ -123,7 +124,7 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
 
 fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
     let journal = ctx.journal()?;
-    edit_config(ctx, &journal, &format!("follow: rm {name}"), |text| {
+    let commit = edit_config(ctx, &journal, &format!("follow: rm {name}"), |text| {
         follow::remove_from_toml(text, name)
     })?;
     // The fetched copy is disposable local state; a later `follow add` fetches it again.
@@ -132,6 +133,7 @@ fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
     if remote::validate_name(name).is_ok() && mirror.exists() {
         std::fs::remove_dir_all(&mirror).ok();
     }
+    ctx.print_written(&WrittenJson::new("removed", "wol.toml", Some(commit)).named(name))?;
     ctx.notice(&format!("stopped following {name}"));
     Ok(())
 }

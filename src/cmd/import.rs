@@ -102,10 +102,15 @@ struct Skipped<'a> {
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
-    let journal = ctx.journal()?;
     let (common, label) = match &args.source {
         Source::Jrnl(a) => (&a.common, "jrnl"),
         Source::Markdown(a) => (&a.common, "markdown"),
+    };
+    // A dry run writes nothing, so it does not create the default journal either.
+    let journal = if common.dry_run {
+        ctx.journal()?
+    } else {
+        ctx.journal_or_create()?
     };
     let defaults = Defaults {
         now: ctx.now,

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use super::{Ctx, WrittenJson};
 use crate::journal::{InitOutcome, Journal};
 
 /// Create a journal: a git repository with wol.toml and .gitignore (idempotent)
 ///
-/// Reuses an existing git repository and never overwrites your files.
+/// Reuses an existing git repository and never overwrites your files. With --json, prints
+/// {"status": "created" or "already_initialized", "path", "commit"} (HEAD's commit).
 ///
 /// Examples:
 ///   wol init ~/journal
@@ -39,7 +40,16 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<()> {
         &ctx.now,
     )?;
     // A config with a mistake in it is better reported now than at the first `wol log`.
-    Journal::open(&dir)?;
+    let journal = Journal::open(&dir)?;
+    let head = journal.repo()?.head().ok().and_then(|h| h.target());
+    ctx.print_written(&WrittenJson::new(
+        match outcome {
+            InitOutcome::Created => "created",
+            InitOutcome::AlreadyInitialized => "already_initialized",
+        },
+        dir.display().to_string(),
+        head,
+    ))?;
     match outcome {
         InitOutcome::Created => ctx.notice(&format!("Initialized journal in {}", dir.display())),
         InitOutcome::AlreadyInitialized => {

@@ -91,7 +91,7 @@ pub struct LogArgs {
 const TITLE_MAX: usize = 120;
 
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
-    let journal = ctx.journal()?;
+    let journal = ctx.journal_or_create()?;
     let kind = args.kind.clone().unwrap_or_else(|| default_kind(&journal));
     if !journal.config.kinds.contains(&kind) {
         return Err(hinted(

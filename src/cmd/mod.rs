@@ -19,7 +19,7 @@ pub mod rm;
 pub mod search;
 pub mod show;
 
-use std::io::{self, IsTerminal as _, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -46,6 +46,18 @@ pub struct Ctx {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    crate::diag::set_level(crate::diag::level_from(
+        cli.global.verbose,
+        std::env::var("WOL_LOG").ok().as_deref(),
+        std::env::var_os("WOL_TIMINGS").is_some(),
+    ));
+    // Every coloured stream (see [`Ctx::stdout`]) follows --color; `auto` leaves the
+    // decision to anstream: a terminal, NO_COLOR, CLICOLOR_FORCE, TERM=dumb.
+    anstream::ColorChoice::write_global(match cli.global.color {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    });
     // `wol doctor` reports a broken user config instead of failing on it.
     let user = match UserConfig::load() {
         Err(_) if matches!(cli.command, Command::Doctor(_)) => UserConfig::default(),
@@ -57,7 +69,8 @@ pub fn run(cli: Cli) -> Result<()> {
         cwd: std::env::current_dir().context("cannot read the current directory")?,
         global: cli.global,
     };
-    match cli.command {
+    let started = std::time::Instant::now();
+    let result = match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
@@ -76,13 +89,38 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Follow(args) => follow::run(&ctx, args),
         Command::Pull(args) => pull::run(&ctx, args),
         Command::Feed(args) => feed::run(&ctx, args),
-    }
+    };
+    crate::diag::debug(format_args!(
+        "{} after {:?}",
+        if result.is_ok() { "done" } else { "failed" },
+        started.elapsed()
+    ));
+    result
 }
 
 impl Ctx {
-    /// Find and open the journal. The default journal (and one the user config names) is
-    /// created on first use, with a one-line notice on stderr.
+    /// Find and open the journal; never creates one. When the default journal (or the one
+    /// the user config names) does not exist yet, says so and how to start one.
     pub fn journal(&self) -> Result<Journal> {
+        let (root, found) = journal::locate(self.global.journal.as_deref(), &self.cwd, &self.user)?;
+        if matches!(found, Found::Default | Found::UserConfig)
+            && !root.join(journal::CONFIG_FILE).exists()
+        {
+            return Err(crate::error::hinted(
+                format!("there is no journal yet (looked for {})", root.display()),
+                format!(
+                    "start one with: wol log \"what you did\" (it creates {}), or: wol init DIR",
+                    root.display()
+                ),
+            ));
+        }
+        Journal::open(&root)
+    }
+
+    /// [`Ctx::journal`] for the commands that add entries (`log`, `import`): the default
+    /// journal (and one the user config names) is created on first use, with a one-line
+    /// notice on stderr.
+    pub fn journal_or_create(&self) -> Result<Journal> {
         let (root, found) = journal::locate(self.global.journal.as_deref(), &self.cwd, &self.user)?;
         if matches!(found, Found::Default | Found::UserConfig)
             && !root.join(journal::CONFIG_FILE).exists()
@@ -139,16 +177,66 @@ impl Ctx {
         }
     }
 
-    /// Whether to colour stdout.
+    /// Whether stdout is coloured: `--color`, else anstream's rules (a terminal, not
+    /// `NO_COLOR`, `CLICOLOR_FORCE`, `TERM`).
     pub fn color(&self) -> bool {
-        match self.global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && io::stdout().is_terminal()
-            }
+        anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
+    }
+
+    /// Stdout for text that may be styled: [`anstyle`] styles written to it become escape
+    /// codes, Windows console calls, or nothing, as [`Ctx::color`] decides.
+    pub fn stdout(&self) -> anstream::AutoStream<io::StdoutLock<'static>> {
+        anstream::stdout().lock()
+    }
+
+    /// What a writing command did, on stdout with `--json`; else nothing (the command's
+    /// own notice on stderr says it).
+    pub fn print_written(&self, written: &WrittenJson) -> Result<()> {
+        self.print_json(written)
+    }
+
+    /// `value` as JSON on stdout with `--json`; nothing without.
+    pub fn print_json(&self, value: &impl Serialize) -> Result<()> {
+        if self.global.json {
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, value)?;
+            writeln!(out)?;
+            out.flush()?;
         }
+        Ok(())
+    }
+}
+
+/// What `--json` prints for a command that changed the journal (`init`, `edit`, `rm`,
+/// `partner add/rm`, `follow add/rm`): one shape for all of them.
+#[derive(Debug, Serialize)]
+pub struct WrittenJson {
+    /// What happened: `created`, `already_initialized`, `updated`, `unchanged`,
+    /// `removed`, `added`.
+    pub status: &'static str,
+    /// The file written or removed, relative to the journal (`entries/…`, `wol.toml`);
+    /// for `init`, the journal's folder.
+    pub path: String,
+    /// The partner's or followed log's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The commit made, as a full hex id; `null` when nothing was committed.
+    pub commit: Option<String>,
+}
+
+impl WrittenJson {
+    pub fn new(status: &'static str, path: impl Into<String>, commit: Option<git2::Oid>) -> Self {
+        WrittenJson {
+            status,
+            path: path.into(),
+            name: None,
+            commit: commit.map(|c| c.to_string()),
+        }
+    }
+
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.to_string());
+        self
     }
 }
 
@@ -243,17 +331,18 @@ pub fn stem(path: &std::path::Path) -> String {
 
 /// Print entries as lines (`id  kind  title  #tags`) or, with `--json`, as a JSON array.
 pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)]) -> Result<()> {
-    use crate::term::sanitize;
-    let mut out = io::BufWriter::new(io::stdout().lock());
+    use crate::term::{self, sanitize};
     if ctx.global.json {
+        let mut out = io::BufWriter::new(io::stdout().lock());
         let items: Vec<EntryJson> = entries
             .iter()
             .map(|(p, e)| EntryJson::new(journal, p, e))
             .collect();
         serde_json::to_writer_pretty(&mut out, &items)?;
         writeln!(out)?;
+        out.flush()?;
     } else {
-        let color = ctx.color();
+        let mut out = io::BufWriter::new(ctx.stdout());
         // Titles, tags and kinds are entry text: escaped, so none can drive the terminal.
         let width = entries
             .iter()
@@ -273,17 +362,15 @@ pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)])
             } else {
                 format!("  {}", tags.join(" "))
             };
-            if color {
-                writeln!(
-                    out,
-                    "\x1b[2m{id}\x1b[0m  \x1b[36m{kind:width$}\x1b[0m  \x1b[1m{title}\x1b[0m\x1b[33m{tags}\x1b[0m",
-                )?;
-            } else {
-                writeln!(out, "{id}  {kind:width$}  {title}{tags}")?;
-            }
+            let (dim, kind_style, bold, tag_style) =
+                (term::ID, term::KIND, term::TITLE, term::TAGS);
+            writeln!(
+                out,
+                "{dim}{id}{dim:#}  {kind_style}{kind:width$}{kind_style:#}  {bold}{title}{bold:#}{tag_style}{tags}{tag_style:#}",
+            )?;
         }
+        out.flush()?;
     }
-    out.flush()?;
     Ok(())
 }
 

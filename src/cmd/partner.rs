@@ -114,9 +114,10 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
         handles: Vec::new(),
     };
     let name = args.name;
-    edit_config(ctx, &journal, &format!("partner: add {name}"), |text| {
+    let commit = edit_config(ctx, &journal, &format!("partner: add {name}"), |text| {
         crate::config::add_partner(text, &name, &config)
     })?;
+    ctx.print_written(&super::WrittenJson::new("added", "wol.toml", Some(commit)).named(&name))?;
     ctx.notice(&format!(
         "added partner {name}: {} ({}); publish with: wol publish {name}",
         remote::redact_url(&config.url),
@@ -127,21 +128,22 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
 
 fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
     let journal = ctx.journal()?;
-    edit_config(ctx, &journal, &format!("partner: rm {name}"), |text| {
+    let commit = edit_config(ctx, &journal, &format!("partner: rm {name}"), |text| {
         crate::config::remove_partner(text, name)
     })?;
+    ctx.print_written(&super::WrittenJson::new("removed", "wol.toml", Some(commit)).named(name))?;
     ctx.notice(&format!("removed partner {name}"));
     Ok(())
 }
 
 /// Rewrite wol.toml under the lock, check that the result still loads, commit it.
-/// Shared with `wol follow`.
+/// Shared with `wol follow`. Returns the commit.
 pub(super) fn edit_config(
     ctx: &Ctx,
     journal: &crate::journal::Journal,
     message: &str,
     edit: impl FnOnce(&str) -> Result<String>,
-) -> Result<()> {
+) -> Result<git2::Oid> {
     journal.edit_config(ctx.signature(journal)?, message, edit)
 }
 

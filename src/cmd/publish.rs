@@ -1,6 +1,6 @@
 //! `wol publish`: plan, scan, build each partner's published tree, commit it on
-//! `refs/wol/published/<partner>` and push it. `WOL_TIMINGS=1` prints how long each
-//! phase took on stderr (used by bench/publish.sh investigations).
+//! `refs/wol/published/<partner>` and push it. `-vv` (or `WOL_LOG=debug`) prints how long
+//! each phase took on stderr (used by bench/publish.sh investigations).
 
 use std::io::{IsTerminal as _, Write as _};
 
@@ -138,12 +138,9 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     } else {
         args.partners.clone()
     };
-    let timings = std::env::var_os("WOL_TIMINGS").is_some();
     let t0 = std::time::Instant::now();
     let plan = publish::plan(&journal, &selected, &args.allow)?;
-    if timings {
-        eprintln!("timing: plan {:?}", t0.elapsed());
-    }
+    crate::diag::debug(format_args!("publish: plan took {:?}", t0.elapsed()));
     for bad in &plan.malformed {
         eprintln!("warning: {bad} (not published)");
     }
@@ -243,9 +240,11 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         if tty {
             eprint!("\r\x1b[K");
         }
-        if timings {
-            eprintln!("timing: {} done {:?}", p.name, t0.elapsed());
-        }
+        crate::diag::debug(format_args!(
+            "publish: {} done after {:?}",
+            p.name,
+            t0.elapsed()
+        ));
         results.push(match outcome {
             Ok(o) => ResultJson {
                 partner: p.name.clone(),

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
+use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{hinted, report};
@@ -13,6 +14,8 @@ use crate::follow::{self, Pulled};
 /// apart from your journal's repository (nothing of theirs ever enters it). One log that
 /// fails does not stop the others; the exit code is 1 when any failed, with the reason
 /// and what to do. Prints one line per log (nothing with -q); safe to run from cron.
+/// With --json, prints [{"name", "status": "updated", "up_to_date" or "failed", "new",
+/// "entries", "error"}] on stdout.
 ///
 /// Examples:
 ///   wol pull
@@ -24,6 +27,18 @@ pub struct PullArgs {
     /// Only these logs [default: every log you follow]
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+}
+
+/// One log's outcome, as `--json` prints it.
+#[derive(Serialize)]
+struct PulledJson<'a> {
+    name: &'a str,
+    status: &'static str,
+    /// Entries new since the last pull.
+    new: usize,
+    /// Entries in the log's wol.json.
+    entries: Option<usize>,
+    error: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
@@ -38,19 +53,30 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
         }
     }
     if followed.is_empty() {
+        ctx.print_json(&Vec::<PulledJson>::new())?;
         ctx.notice("you follow no logs yet; add one with: wol follow NAME URL");
         return Ok(());
     }
     let mut failed = Vec::new();
+    let mut results = Vec::new();
     for (name, config) in followed {
         if !args.names.is_empty() && !args.names.contains(name) {
             continue;
         }
+        let mut result = PulledJson {
+            name,
+            status: "failed",
+            new: 0,
+            entries: None,
+            error: None,
+        };
         match follow::pull(&journal, name, config) {
             Ok(Pulled::UpToDate { entries }) => {
+                (result.status, result.entries) = ("up_to_date", Some(entries));
                 ctx.notice(&format!("{name}: up to date ({})", plural(entries)));
             }
             Ok(Pulled::Updated { new, entries }) => {
+                (result.status, result.new, result.entries) = ("updated", new, Some(entries));
                 let new = match new {
                     0 => "no new entries".to_string(),
                     1 => "1 new entry".to_string(),
@@ -59,11 +85,15 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
                 ctx.notice(&format!("{name}: {new} ({} in all)", plural(entries)));
             }
             Err(e) => {
-                report(&e.context(format!("cannot pull {name}")));
+                let e = e.context(format!("cannot pull {name}"));
+                result.error = Some(format!("{e:#}"));
+                report(&e);
                 failed.push(name.as_str());
             }
         }
+        results.push(result);
     }
+    ctx.print_json(&results)?;
     if failed.is_empty() {
         return Ok(());
     }

@@ -5,13 +5,14 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use super::{Ctx, WrittenJson};
 use crate::error::{hinted, user};
 use crate::git::Change;
 
 /// Remove an entry, with a commit; `git log -p` still has its text
 ///
-/// Asks for confirmation on a terminal; without one, --yes is required.
+/// Asks for confirmation on a terminal; without one, --yes is required. With --json,
+/// prints {"status": "removed", "path", "commit"}.
 ///
 /// Examples:
 ///   wol rm 2026-11-22-1432-shipped-the-onboarding-guide
@@ -53,7 +54,8 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
         Some(e) => format!("rm({}): {}", e.meta.kind, e.meta.title),
         None => format!("rm: {rel}"),
     };
-    writer.commit(&[Change::Remove { path: rel.clone() }], &message)?;
+    let commit = writer.commit(&[Change::Remove { path: rel.clone() }], &message)?;
+    ctx.print_written(&WrittenJson::new("removed", rel.clone(), Some(commit)))?;
     ctx.notice(&format!("removed {rel}"));
     Ok(())
 }

@@ -14,6 +14,8 @@ use crate::journal::LoadError;
 /// Search entries for text (case-insensitive), newest first
 ///
 /// Matches titles, tags, front matter and bodies. Takes the same filters as `wol list`.
+/// Exits 1 when nothing matches (quietly; `--json` prints `[]`), as grep and rg do, so
+/// scripts can test it: `wol search loomio >/dev/null && echo found`.
 ///
 /// Examples:
 ///   wol search loomio
@@ -52,7 +54,11 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
     if let Some(n) = args.limit {
         found.truncate(n);
     }
-    print_entries(ctx, &journal, &found)
+    print_entries(ctx, &journal, &found)?;
+    if found.is_empty() {
+        return Err(crate::error::Quiet("no entry matches").into());
+    }
+    Ok(())
 }
 
 /// A matching file: its entry, or why it could not be parsed.

@@ -193,6 +193,10 @@ pub fn push(
     }
     remove_stale_packs(repo.path());
     let shown = redact_url(url);
+    crate::diag::info(format_args!(
+        "remote: push {local_ref} to {shown} ({branch})"
+    ));
+    let started = std::time::Instant::now();
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "push to"))?;
@@ -229,6 +233,10 @@ pub fn push(
         eprint!("\r\x1b[K");
     }
     drop(opts);
+    crate::diag::debug(format_args!(
+        "remote: push to {shown} took {:?}",
+        started.elapsed()
+    ));
     let nff = || RemoteError::NonFastForward {
         url: shown.clone(),
         branch: branch.to_string(),
@@ -261,6 +269,11 @@ pub fn fetch(
 ) -> Result<Option<git2::Oid>, RemoteError> {
     check_url(url)?;
     remove_stale_packs(repo.path());
+    crate::diag::info(format_args!(
+        "remote: fetch {branch} from {} into {local_ref}",
+        redact_url(url)
+    ));
+    let started = std::time::Instant::now();
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
@@ -277,6 +290,11 @@ pub fn fetch(
     remote
         .fetch(&[refspec.as_str()], Some(&mut opts), None)
         .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
+    crate::diag::debug(format_args!(
+        "remote: fetch from {} took {:?}",
+        redact_url(url),
+        started.elapsed()
+    ));
     match repo.refname_to_id(local_ref) {
         Ok(oid) => Ok(Some(oid)),
         Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
@@ -288,6 +306,10 @@ pub fn fetch(
 /// authenticated, a git repository.
 pub fn branches(url: &str) -> Result<Vec<String>, RemoteError> {
     check_url(url)?;
+    crate::diag::info(format_args!(
+        "remote: list the branches of {}",
+        redact_url(url)
+    ));
     let mut remote = git2::Remote::create_detached(url)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
     let tried = RefCell::new(credentials::Tried::default());

@@ -11,6 +11,7 @@ mod common;
 mod audience;
 mod bad_input;
 mod concurrency;
+mod conventions;
 mod crash;
 mod digest;
 mod doctor;

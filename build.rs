@@ -1,0 +1,53 @@
+//! Build script: `wol --version` names the commit it was built from, when built from a git
+//! checkout (`wol 0.1.0 (263386f 2026-11-23)`, as jj does); else just the version. Needs
+//! only the git CLI, and goes without it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let version = env!("CARGO_PKG_VERSION");
+    let described = commit().map_or_else(
+        || version.to_string(),
+        |(hash, date)| format!("{version} ({hash} {date})"),
+    );
+    println!("cargo:rustc-env=WOL_VERSION={described}");
+}
+
+/// The short hash and the commit date of HEAD, when this is a git checkout with git on
+/// the PATH. Asks cargo to run again when HEAD or the branch it names moves.
+fn commit() -> Option<(String, String)> {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    // `.git` is a folder in a clone and a file in a worktree; neither: a source archive.
+    if !manifest.join(".git").exists() {
+        return None;
+    }
+    let git_dir = PathBuf::from(git(&manifest, &["rev-parse", "--absolute-git-dir"])?);
+    let common = PathBuf::from(git(&manifest, &["rev-parse", "--git-common-dir"])?);
+    let common = if common.is_absolute() {
+        common
+    } else {
+        manifest.join(common)
+    };
+    let mut watch = vec![git_dir.join("HEAD"), common.join("packed-refs")];
+    if let Some(branch) = git(&manifest, &["symbolic-ref", "-q", "HEAD"]) {
+        watch.push(common.join(branch));
+    }
+    for path in watch.iter().filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    let hash = git(&manifest, &["rev-parse", "--short", "HEAD"])?;
+    let date = git(&manifest, &["log", "-1", "--format=%cs"])?;
+    Some((hash, date))
+}
+
+/// Run git in `dir`; its trimmed stdout when it succeeds with some.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
