@@ -3,7 +3,8 @@
 //!
 //! Committing rewrites only the trees on the changed paths (a `TreeBuilder` over the
 //! parent tree), so its cost does not grow with the journal; the index is then updated for
-//! just those paths, so `git status` stays clean.
+//! just those paths (spliced into the file by [`crate::git_index`], libgit2 where that
+//! declines), so `git status` stays clean.
 
 use std::path::Path;
 
@@ -116,6 +117,10 @@ pub fn commit_changes(
 /// unstage each that does not. Only those entries change.
 pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str>) -> Result<()> {
     clear_stale_lock(&repo.path().join("index.lock"))?;
+    let paths: Vec<&str> = paths.into_iter().collect();
+    if crate::git_index::splice(repo, &paths)? {
+        return Ok(());
+    }
     let workdir = repo
         .workdir()
         .ok_or_else(|| anyhow!("the journal repository is bare"))?;

@@ -26,6 +26,7 @@ pub mod export;
 pub mod filter;
 pub mod follow;
 pub mod git;
+pub mod git_index;
 pub mod identity;
 pub mod import;
 pub mod journal;

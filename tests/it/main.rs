@@ -21,6 +21,7 @@ mod ergonomics;
 mod follow;
 mod followers;
 mod import_export;
+mod index;
 mod init;
 mod log;
 mod output;

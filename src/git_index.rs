@@ -1,0 +1,458 @@
+//! Splicing a few paths into git's index file without parsing the rest of it.
+//!
+//! libgit2 updates the index by reading every entry into a map, then writing and
+//! checksumming the whole file again: at 100,000 entries that is most of `wol log`'s
+//! time. Here the file is read as bytes, walked once for the entries' offsets (a few
+//! bytes per entry are looked at), and written back with the changed entries spliced in:
+//! a memory copy and one SHA-1 (none when `index.skipHash` is set).
+//!
+//! The result is the index git itself would write for `git add PATH` / `git rm --cached
+//! PATH`: the stat data of the file on disk, its blob id, the cache-tree extension
+//! invalidated along the changed paths (as `git add` does), other optional extensions
+//! (untracked cache, fsmonitor, end-of-index offsets) dropped — they are caches, and git
+//! rebuilds them. Anything this module does not fully understand — index versions other
+//! than 2 and 3, required extensions (split or sparse index), conflicted or flagged
+//! entries on the changed paths, a file where a folder is, SHA-256 repositories — is left
+//! to libgit2: [`splice`] then returns `Ok(false)` and has changed nothing.
+//!
+//! The file is replaced the way git replaces it: written in full to `index.lock`
+//! (created exclusively, so a concurrent git command and wol never both write) and renamed
+//! over `index`. A crash leaves either the old index or the new one.
+
+use std::borrow::Cow;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use git2::{ObjectType, Oid, Repository};
+use sha1::{Digest as _, Sha1};
+
+use crate::error::hinted;
+
+const HEADER: usize = 12;
+const HASH: usize = 20;
+/// Bytes of an entry before its flags: ten 32-bit stat fields and the object id.
+const FIXED: usize = 40 + HASH;
+
+/// What becomes of one path.
+enum Update {
+    /// Stage this entry (already encoded, flags and padding included).
+    Stage(Vec<u8>),
+    /// Drop the path from the index.
+    Unstage,
+}
+
+/// Bring the index in step with the work tree for `paths` (`/`-separated, relative to
+/// the work tree): a path whose file exists is staged with that file's content and stat
+/// data, a path without a file is removed. Returns `Ok(false)`, having changed nothing,
+/// when the index is one this module leaves to libgit2.
+pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(false);
+    };
+    let config = repo.config()?.snapshot()?;
+    let flag = |key: &str| config.get_bool(key).ok();
+    if config
+        .get_string("extensions.objectformat")
+        .is_ok_and(|f| !f.eq_ignore_ascii_case("sha1"))
+    {
+        return Ok(false);
+    }
+    let skip_hash = flag("index.skiphash")
+        .or_else(|| flag("feature.manyfiles"))
+        .unwrap_or(false);
+    let file_mode = flag("core.filemode").unwrap_or(true);
+
+    let index_path = repo.path().join("index");
+    let old = match fs::read(&index_path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", index_path.display())),
+    };
+    let index = match Parsed::new(&old) {
+        Ok(index) => index,
+        Err(Decline::Unknown) => return Ok(false),
+        Err(Decline::Required(signature)) => {
+            // libgit2 cannot read such an index either, so there is nothing to fall
+            // back to: say how to turn it into one both can read.
+            let dir = workdir.display();
+            return Err(hinted(
+                format!(
+                    "the git index of {dir} uses the required extension `{}` (a split or sparse index), which wol cannot update",
+                    String::from_utf8_lossy(&signature)
+                ),
+                format!(
+                    "run `git -C {dir} update-index --no-split-index` (and `git -C {dir} sparse-checkout disable` if you use one), then run the wol command again (entry files already written stay, and it commits them)"
+                ),
+            ));
+        }
+    };
+
+    let mut updates: Vec<(&str, Update)> = Vec::with_capacity(paths.len());
+    for &path in paths {
+        let found = index.find(path.as_bytes());
+        if !index.plain(found.clone()) || index.folder_conflict(path.as_bytes()) {
+            return Ok(false);
+        }
+        let update = match fs::symlink_metadata(workdir.join(path)) {
+            Ok(meta) if meta.is_file() => {
+                let content =
+                    fs::read(workdir.join(path)).with_context(|| format!("cannot read {path}"))?;
+                let oid = Oid::hash_object(ObjectType::Blob, &content)?;
+                let executable = if file_mode {
+                    meta.permissions().mode() & 0o111 != 0
+                } else {
+                    // Without core.fileMode git keeps the mode the index already has.
+                    found
+                        .clone()
+                        .next()
+                        .is_some_and(|i| index.mode(i) == 0o100755)
+                };
+                Update::Stage(encode(path, &meta, oid, executable))
+            }
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Update::Unstage,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {path}")),
+        };
+        updates.push((path, update));
+    }
+    updates.sort_by(|a, b| a.0.cmp(b.0));
+    updates.dedup_by(|a, b| a.0 == b.0);
+
+    // The new file as pieces: most of them borrowed from the old one, so the entries
+    // are copied once, straight into the lock file.
+    let mut pieces: Vec<Cow<[u8]>> = Vec::with_capacity(2 * updates.len() + 6);
+    let mut count = index.offsets.len();
+    let mut next = 0; // the first old entry not yet copied
+    for (path, update) in &updates {
+        let found = index.find(path.as_bytes());
+        pieces.push(Cow::Borrowed(
+            &old[index.start(next)..index.start(found.start)],
+        ));
+        count -= found.len();
+        if let Update::Stage(entry) = update {
+            pieces.push(Cow::Borrowed(entry));
+            count += 1;
+        }
+        next = found.end;
+    }
+    pieces.push(Cow::Borrowed(&old[index.start(next)..index.entries_end]));
+    let mut header = old[..HEADER].to_vec();
+    header[8..12].copy_from_slice(&(count as u32).to_be_bytes());
+    pieces.insert(0, Cow::Owned(header));
+
+    for ext in &index.extensions {
+        match &old[ext.clone()][..4] {
+            b"TREE" => {
+                let data = &old[ext.start + 8..ext.end];
+                let Some(tree) = invalidate_cache_tree(data, &updates) else {
+                    return Ok(false);
+                };
+                let mut head = b"TREE".to_vec();
+                head.extend_from_slice(&(tree.len() as u32).to_be_bytes());
+                pieces.push(Cow::Owned(head));
+                pieces.push(Cow::Owned(tree));
+            }
+            b"REUC" => pieces.push(Cow::Borrowed(&old[ext.clone()])),
+            _ => {} // an optional cache (checked in Parsed::new): git rebuilds it
+        }
+    }
+    let trailer = if skip_hash {
+        [0; HASH]
+    } else {
+        let mut hasher = Sha1::new();
+        for piece in &pieces {
+            hasher.update(piece);
+        }
+        hasher.finalize().into()
+    };
+    pieces.push(Cow::Owned(trailer.to_vec()));
+    replace(&index_path, &pieces)?;
+    Ok(true)
+}
+
+/// Why [`Parsed::new`] turned a file down.
+enum Decline {
+    /// A form this module does not handle (libgit2 may).
+    Unknown,
+    /// A required extension (git's split index `link`, sparse index `sdir`, …).
+    Required([u8; 4]),
+}
+
+/// The offsets of an index file's parts. Built only for a file this module understands.
+struct Parsed<'a> {
+    bytes: &'a [u8],
+    /// Where each entry starts, in file order (sorted by path, then stage).
+    offsets: Vec<usize>,
+    entries_end: usize,
+    /// Each extension's byte range, signature and size included.
+    extensions: Vec<std::ops::Range<usize>>,
+}
+
+impl<'a> Parsed<'a> {
+    fn new(bytes: &'a [u8]) -> Result<Parsed<'a>, Decline> {
+        Self::parse(bytes)?.ok_or(Decline::Unknown)
+    }
+
+    fn parse(bytes: &'a [u8]) -> Result<Option<Parsed<'a>>, Decline> {
+        if bytes.len() < HEADER + HASH || &bytes[..4] != b"DIRC" {
+            return Ok(None);
+        }
+        let (Some(version), Some(count)) = (be32(bytes, 4), be32(bytes, 8)) else {
+            return Ok(None);
+        };
+        if version != 2 && version != 3 {
+            return Ok(None);
+        }
+        let count = count as usize;
+        let end = bytes.len() - HASH;
+        let mut offsets = Vec::with_capacity(count);
+        let mut at = HEADER;
+        for _ in 0..count {
+            offsets.push(at);
+            match entry_len(bytes, at, version, end) {
+                Some(len) => at += len,
+                None => return Ok(None),
+            }
+        }
+        let entries_end = at;
+        let mut extensions = Vec::new();
+        while at < end {
+            let Some(size) = be32(bytes, at + 4) else {
+                return Ok(None);
+            };
+            let Some(stop) = at.checked_add(8 + size as usize).filter(|&s| s <= end) else {
+                return Ok(None);
+            };
+            let signature: [u8; 4] = bytes[at..at + 4].try_into().expect("four bytes");
+            // Git's rule: an extension whose signature starts with a capital letter is
+            // optional; any other must be understood (the split index's `link`, the
+            // sparse index's `sdir`) — and this module understands none of those.
+            if !signature[0].is_ascii_uppercase() {
+                return Err(Decline::Required(signature));
+            }
+            extensions.push(at..stop);
+            at = stop;
+        }
+        Ok((at == end).then_some(Parsed {
+            bytes,
+            offsets,
+            entries_end,
+            extensions,
+        }))
+    }
+
+    fn start(&self, i: usize) -> usize {
+        self.offsets.get(i).copied().unwrap_or(self.entries_end)
+    }
+
+    fn flags(&self, i: usize) -> u16 {
+        let at = self.offsets[i] + FIXED;
+        u16::from_be_bytes([self.bytes[at], self.bytes[at + 1]])
+    }
+
+    fn mode(&self, i: usize) -> u32 {
+        be32(self.bytes, self.offsets[i] + 24).unwrap_or(0)
+    }
+
+    fn name(&self, i: usize) -> &'a [u8] {
+        let at = self.offsets[i];
+        let flags = self.flags(i);
+        let start = at + FIXED + 2 + if flags & 0x4000 != 0 { 2 } else { 0 };
+        let len = (flags & 0xfff) as usize;
+        if len < 0xfff {
+            &self.bytes[start..start + len]
+        } else {
+            let rest = &self.bytes[start..];
+            &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())]
+        }
+    }
+
+    /// The first entry whose name is not less than `path`.
+    fn lower_bound(&self, path: &[u8]) -> usize {
+        let (mut lo, mut hi) = (0, self.offsets.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.name(mid) < path {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The entries (all stages) named `path`: an empty range at the insertion point when
+    /// there are none.
+    fn find(&self, path: &[u8]) -> std::ops::Range<usize> {
+        let lo = self.lower_bound(path);
+        let mut hi = lo;
+        while hi < self.offsets.len() && self.name(hi) == path {
+            hi += 1;
+        }
+        lo..hi
+    }
+
+    /// True when the entries in `range` are plain stage-0 entries with no flags (not
+    /// conflicted, not assume-valid, not skip-worktree or intent-to-add).
+    fn plain(&self, range: std::ops::Range<usize>) -> bool {
+        range.clone().count() <= 1 && range.into_iter().all(|i| self.flags(i) & 0xf000 == 0)
+    }
+
+    /// True when staging `path` would meet a file where a folder is needed (an entry
+    /// named like one of its parent folders) or a folder where the file goes (entries
+    /// under `path/`): git's "D/F conflict", left to libgit2.
+    fn folder_conflict(&self, path: &[u8]) -> bool {
+        let mut under = path.to_vec();
+        under.push(b'/');
+        let first = self.lower_bound(&under);
+        if first < self.offsets.len() && self.name(first).starts_with(&under) {
+            return true;
+        }
+        path.iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'/')
+            .any(|(n, _)| !self.find(&path[..n]).is_empty())
+    }
+}
+
+/// The length of the entry at `at`, padding included, or `None` when it runs past `end`.
+fn entry_len(bytes: &[u8], at: usize, version: u32, end: usize) -> Option<usize> {
+    let flags_at = at + FIXED;
+    if flags_at + 2 > end {
+        return None;
+    }
+    let flags = u16::from_be_bytes([bytes[flags_at], bytes[flags_at + 1]]);
+    let extended = flags & 0x4000 != 0;
+    if extended && version < 3 {
+        return None;
+    }
+    let name_at = flags_at + 2 + if extended { 2 } else { 0 };
+    let len = match (flags & 0xfff) as usize {
+        0xfff => bytes.get(name_at..end)?.iter().position(|&b| b == 0)?,
+        n => n,
+    };
+    // Entry, name and 1 to 8 NUL bytes, to a multiple of eight.
+    let size = (name_at - at + len + 8) & !7;
+    (at + size <= end && bytes[name_at + len] == 0).then_some(size)
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// An index entry (version 2 layout, which versions 3 share for unflagged entries) for
+/// `path` with the file's stat data, as git's `fill_stat_data` records it.
+fn encode(path: &str, meta: &fs::Metadata, oid: Oid, executable: bool) -> Vec<u8> {
+    let mode: u32 = if executable { 0o100755 } else { 0o100644 };
+    let fields = [
+        meta.ctime() as u32,
+        meta.ctime_nsec() as u32,
+        meta.mtime() as u32,
+        meta.mtime_nsec() as u32,
+        meta.dev() as u32,
+        meta.ino() as u32,
+        mode,
+        meta.uid(),
+        meta.gid(),
+        meta.size() as u32,
+    ];
+    let name = path.as_bytes();
+    let size = (FIXED + 2 + name.len() + 8) & !7;
+    let mut out = Vec::with_capacity(size);
+    for field in fields {
+        out.extend_from_slice(&field.to_be_bytes());
+    }
+    out.extend_from_slice(oid.as_bytes());
+    out.extend_from_slice(&(name.len().min(0xfff) as u16).to_be_bytes());
+    out.extend_from_slice(name);
+    out.resize(size, 0);
+    out
+}
+
+/// The cache-tree extension with every folder on the changed paths marked invalid (an
+/// entry count of -1 and no tree id), as `git add` leaves it. `None` when the data does
+/// not parse.
+fn invalidate_cache_tree(data: &[u8], updates: &[(&str, Update)]) -> Option<Vec<u8>> {
+    let folders: Vec<Vec<&[u8]>> = updates
+        .iter()
+        .map(|(path, _)| {
+            let parts: Vec<&[u8]> = path.as_bytes().split(|&b| b == b'/').collect();
+            parts[..parts.len() - 1].to_vec()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(data.len());
+    let mut at = 0;
+    let mut trail: Vec<&[u8]> = Vec::new();
+    copy_tree_node(data, &mut at, &mut trail, &folders, &mut out)?;
+    (at == data.len()).then_some(out)
+}
+
+/// Copy one cache-tree node and its subtrees from `data[*at..]`, invalidating it when it
+/// is a folder on one of the changed paths (`trail` is its path from the root).
+fn copy_tree_node<'d>(
+    data: &'d [u8],
+    at: &mut usize,
+    trail: &mut Vec<&'d [u8]>,
+    folders: &[Vec<&[u8]>],
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let rest = data.get(*at..)?;
+    let nul = rest.iter().position(|&b| b == 0)?;
+    let name = &rest[..nul];
+    let line_end = nul + 1 + rest[nul + 1..].iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&rest[nul + 1..line_end]).ok()?;
+    let (count, subtrees) = line.split_once(' ')?;
+    let count: i64 = count.parse().ok()?;
+    let subtrees: usize = subtrees.parse().ok()?;
+    *at += line_end + 1;
+    let mut oid = None;
+    if count >= 0 {
+        oid = Some(data.get(*at..*at + HASH)?);
+        *at += HASH;
+    }
+    let depth = trail.len();
+    if depth > 0 || !name.is_empty() {
+        trail.push(name);
+    }
+    let on_path = folders
+        .iter()
+        .any(|f| f.len() >= trail.len() && f[..trail.len()] == trail[..]);
+    out.extend_from_slice(name);
+    out.push(0);
+    match oid {
+        Some(oid) if !on_path => {
+            out.extend_from_slice(format!("{count} {subtrees}\n").as_bytes());
+            out.extend_from_slice(oid);
+        }
+        _ => out.extend_from_slice(format!("-1 {subtrees}\n").as_bytes()),
+    }
+    for _ in 0..subtrees {
+        copy_tree_node(data, at, trail, folders, out)?;
+    }
+    trail.truncate(depth);
+    Some(())
+}
+
+/// Write `pieces` to `<index>.lock` (created exclusively, as git does) and rename it over
+/// the index.
+fn replace(index: &Path, pieces: &[Cow<[u8]>]) -> Result<()> {
+    let lock = index.with_extension("lock");
+    let mut file: File = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&lock)
+        .with_context(|| format!("cannot create {}", lock.display()))?;
+    let written = pieces
+        .iter()
+        .try_for_each(|piece| file.write_all(piece))
+        .and_then(|()| file.flush());
+    drop(file);
+    if let Err(e) = written.and_then(|()| fs::rename(&lock, index)) {
+        let _ = fs::remove_file(&lock);
+        return Err(e).with_context(|| format!("cannot write {}", index.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The git index wol writes (spliced into the file, `src/git_index.rs`) is the one git
+//! itself would write: the same entries and stat data as git's own refresh of the same
+//! files, a cache tree that never claims a stale tree, a checksum git accepts; and the
+//! forms it does not splice (index v4, `index.skipHash`, a split index) are handled too.
+
+use std::fs;
+
+use crate::common::TestEnv;
+
+/// `git ls-files --stage --debug`: every entry with its stat data, flags and blob id.
+/// The device number is masked: git does not compare it (unless built with
+/// `USE_STDEV`), and libgit2, which wrote the index of `wol init`, records 0.
+fn ls_debug(env: &TestEnv) -> String {
+    let dev = regex::Regex::new(r"dev: \d+").unwrap();
+    dev.replace_all(&env.git(["ls-files", "--stage", "--debug"]), "dev: *")
+        .into_owned()
+}
+
+/// What git makes of the same files: the index rebuilt from HEAD and refreshed from the
+/// work tree by git itself.
+fn git_own_index(env: &TestEnv) -> String {
+    env.git(["read-tree", "HEAD"]);
+    env.git(["update-index", "-q", "--refresh"]);
+    ls_debug(env)
+}
+
+/// Asserts that the index wol left is entry for entry the one git would write, that
+/// git's own tree from it is HEAD's, and that git status, diff and fsck agree.
+#[track_caller]
+fn assert_index_as_git_writes_it(env: &TestEnv) {
+    let ours = ls_debug(env);
+    // The cache tree: a folder wol touched must not keep its old tree id, or git would
+    // write (and commit) a tree without wol's change.
+    assert_eq!(
+        env.git(["write-tree"]),
+        env.git(["rev-parse", "HEAD^{tree}"]),
+        "git write-tree from wol's index differs from HEAD's tree"
+    );
+    env.git(["diff", "--cached", "--quiet"]);
+    env.assert_consistent();
+    let theirs = git_own_index(env);
+    assert_eq!(ours, theirs, "wol's index differs from git's own");
+}
+
+/// A journal with entries in three months, its cache tree made fully valid by git.
+fn journal_with_months(env: &TestEnv) {
+    env.init_journal();
+    for (date, title) in [
+        ("2026-09-14 10:00", "September work"),
+        ("2026-10-02 09:30", "October work"),
+        ("2026-11-20 16:00", "November work"),
+    ] {
+        env.log(&["--date", date, title]);
+    }
+    // `git write-tree` fills in and saves the index's cache tree for every folder.
+    env.git(["write-tree"]);
+}
+
+#[test]
+fn log_edit_and_rm_leave_the_index_git_would_write() {
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    assert_index_as_git_writes_it(&env);
+
+    // A new entry in the newest month, one in an old month, one in a new month.
+    env.git(["write-tree"]);
+    let newest = env.log(&["Today's entry"]);
+    assert_index_as_git_writes_it(&env);
+    env.git(["write-tree"]);
+    env.log(&["--date", "2026-09-15 11:00", "Back-dated entry"]);
+    assert_index_as_git_writes_it(&env);
+    env.git(["write-tree"]);
+    env.log(&["--date", "2025-01-05 08:00", "A year ago"]);
+    assert_index_as_git_writes_it(&env);
+
+    // An edit rewrites the file (new blob, new stat data) in place.
+    env.git(["write-tree"]);
+    env.fake_editor(r#"printf '\nEdited body line\n' >> "$1""#);
+    let id = crate::common::stem(&newest);
+    env.wol_j().args(["edit", &id]).assert().success();
+    assert!(env.read(&newest).contains("Edited body line"));
+    assert_index_as_git_writes_it(&env);
+
+    // A removal drops exactly that entry.
+    env.git(["write-tree"]);
+    env.wol_j().args(["rm", &id, "--yes"]).assert().success();
+    assert!(!env.git(["ls-files"]).contains(&id));
+    assert_index_as_git_writes_it(&env);
+}
+
+#[test]
+fn an_index_of_version_4_is_updated_too() {
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    env.git(["update-index", "--index-version", "4"]);
+    env.log(&["Entry in a v4 index"]);
+    assert_index_as_git_writes_it(&env);
+}
+
+#[test]
+fn index_skip_hash_is_honoured() {
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    env.git(["config", "index.skipHash", "true"]);
+    env.log(&["Entry with skipHash"]);
+    let index = fs::read(env.journal.join(".git/index")).unwrap();
+    assert_eq!(
+        &index[index.len() - 20..],
+        &[0u8; 20],
+        "with index.skipHash the index's trailing hash is all zeros"
+    );
+    assert_index_as_git_writes_it(&env);
+}
+
+#[test]
+fn the_checksum_is_the_one_git_checks() {
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    env.log(&["Checked entry"]);
+    let index = fs::read(env.journal.join(".git/index")).unwrap();
+    assert_ne!(&index[index.len() - 20..], &[0u8; 20]);
+    // git verifies the trailing SHA-1 whenever it reads the index: fsck and status
+    // fail on a wrong one.
+    env.assert_consistent();
+    // libgit2 reads it back too: wol's own commands that open the index work.
+    env.wol_j().arg("doctor").assert().success();
+}
+
+#[test]
+fn a_split_index_is_refused_with_a_way_out_and_nothing_is_lost() {
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    env.git(["update-index", "--split-index"]);
+    let err = env.fails(&["log", "Entry in a split index"], "split or sparse index");
+    assert!(err.contains("update-index --no-split-index"), "{err}");
+    // The entry was written and stays; once the index is plain again, the next wol
+    // commits it.
+    assert!(
+        env.entry_files()
+            .iter()
+            .any(|p| p.to_string_lossy().contains("entry-in-a-split-index")),
+        "the entry file was lost"
+    );
+    env.git(["update-index", "--no-split-index"]);
+    env.log(&["After the split index"]);
+    let files = env.git(["ls-files"]);
+    assert!(files.contains("entry-in-a-split-index"), "{files}");
+    assert!(files.contains("after-the-split-index"), "{files}");
+    assert_index_as_git_writes_it(&env);
+}
