@@ -183,10 +183,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         let mut err = std::io::stderr().lock();
         for c in &blocking {
             for h in &c.hits {
-                let place = match h.line {
-                    0 => "its file name".to_string(),
-                    n => format!("line {n}"),
-                };
+                let place = h.place();
                 let _ = writeln!(
                     err,
                     "{}: {place} looks like a secret ({})",

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod attachments;
 mod audience;
 mod bad_input;
 mod concurrency;
