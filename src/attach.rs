@@ -167,7 +167,7 @@ pub fn dir_of(entry_rel: &str) -> String {
 }
 
 /// The Markdown that links `names` from an entry whose id is `id`: images shown, other
-/// files linked, one per line. The links are relative to the entry file, so they work
+/// files linked, a paragraph each. The links are relative to the entry file, so they work
 /// in a forge's Markdown view, a clone, and (the site copies the files beside the page)
 /// on the entry's page.
 pub fn links(id: &str, names: &[String]) -> String {
@@ -181,7 +181,8 @@ pub fn links(id: &str, names: &[String]) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join("\n")
+        // One paragraph each: an image on a line of its own, a file link under it.
+        .join("\n\n")
 }
 
 /// `body` with the attachment links added after its text, before the first `## ` section

@@ -152,7 +152,7 @@ fn log_attaches_files_beside_the_entry_in_the_same_commit() {
     );
     // Linked from the text, before the sections: the image shown, the other file linked.
     let text = env.read(&rel);
-    let links = format!("![Board-photo.JPG]({id}/Board-photo.JPG)\n[notes.md]({id}/notes.md)");
+    let links = format!("![Board-photo.JPG]({id}/Board-photo.JPG)\n\n[notes.md]({id}/notes.md)");
     assert!(text.contains(&links), "{text}");
     assert!(
         text.find(&links).unwrap() < text.find("## Learned").unwrap(),
@@ -219,7 +219,7 @@ fn log_attaches_files_beside_the_entry_in_the_same_commit() {
     let text = env.read(&again);
     assert!(
         text.contains(&format!(
-            "[notes.md]({id2}/notes.md)\n[notes-2.md]({id2}/notes-2.md)"
+            "[notes.md]({id2}/notes.md)\n\n[notes-2.md]({id2}/notes-2.md)"
         )),
         "{text}"
     );

@@ -11,6 +11,7 @@ mod common;
 mod attachments;
 mod audience;
 mod bad_input;
+mod browser;
 mod concurrency;
 mod conventions;
 mod crash;
