@@ -22,6 +22,7 @@ mod edit_rm;
 mod ergonomics;
 mod follow;
 mod followers;
+mod html_valid;
 mod import_export;
 mod init;
 mod log;
