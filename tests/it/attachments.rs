@@ -365,6 +365,15 @@ fn attachments_travel_with_their_entry_and_never_without_it() {
     );
     env.git(["add", "entries"]);
     env.git(["commit", "-qm", "orphan folder"]);
+    let dry = env.wol_j().args(["publish", "--dry-run"]).output().unwrap();
+    let dry = stdout(&dry);
+    assert!(
+        dry.contains(&format!(
+            "  + {}  Retro photos  (+1 attachment)",
+            crate::common::stem(&public)
+        )),
+        "{dry}"
+    );
     let out = env.wol_j().arg("publish").output().unwrap();
     assert!(
         out.status.success(),
@@ -533,4 +542,35 @@ fn the_secret_scan_reads_attachment_names_and_text() {
     );
     assert!(!err.contains("falcon"), "{err}");
     assert!(env.git_in(&bare, ["for-each-ref"]).is_empty());
+}
+
+#[test]
+fn exports_take_the_attachments_along() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let photo = outside(&env, "p.jpg", TINY_JPEG);
+    let rel = env.log(&["With a photo", "--attach", photo.to_str().unwrap()]);
+    let id = crate::common::stem(&rel);
+    let md = env.root.join("md");
+    env.wol_j()
+        .args(["export", "--format", "markdown"])
+        .arg(&md)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(md.join(format!("entries/2026/11/{id}/p.jpg"))).unwrap(),
+        TINY_JPEG
+    );
+    let html = env.root.join("html");
+    env.wol_j()
+        .args(["export", "--format", "html"])
+        .arg(&html)
+        .assert()
+        .success();
+    let page = fs::read_to_string(html.join(format!("entries/{id}.html"))).unwrap();
+    assert!(page.contains(&format!("<img src=\"{id}/p.jpg\"")), "{page}");
+    assert_eq!(
+        fs::read(html.join(format!("entries/{id}/p.jpg"))).unwrap(),
+        TINY_JPEG
+    );
 }
