@@ -284,8 +284,9 @@ fn trim_num(x: f64) -> String {
 /// except for photos, whose location and other camera metadata is taken out (JPEG: the
 /// EXIF and XMP `APP1` and the IPTC `APP13` segments, keeping only the orientation so a
 /// portrait photo stays upright; PNG and WebP: the EXIF chunk). The image data itself is
-/// copied, never re-encoded. `None` when a photo cannot be parsed: then it is not
-/// published, since its metadata could not be checked.
+/// copied, never re-encoded. `None` when a photo cannot be parsed, or is in a camera
+/// format wol cannot strip (HEIC, AVIF, TIFF, raw): then it is not published, since its
+/// metadata could not be checked.
 pub fn published_bytes(name: &str, content: &[u8]) -> Option<Vec<u8>> {
     use img_parts::{Bytes, ImageEXIF as _};
     if content.starts_with(&[0xFF, 0xD8]) {
@@ -308,6 +309,13 @@ pub fn published_bytes(name: &str, content: &[u8]) -> Option<Vec<u8>> {
     }
     if matches!(ext.as_str(), "jpg" | "jpeg") {
         // Called a JPEG but is none: nothing to strip, nothing that shows as a photo.
+        return None;
+    }
+    if matches!(
+        ext.as_str(),
+        "heic" | "heif" | "avif" | "tif" | "tiff" | "dng" | "cr2" | "nef" | "arw"
+    ) {
+        // Camera formats that carry EXIF (and so GPS) wol cannot take out: held back.
         return None;
     }
     Some(content.to_vec())
@@ -441,6 +449,17 @@ mod tests {
             "Did it.\n\n![a.png](x/a.png)\n\n## Learned\nA thing.\n"
         );
         assert_eq!(add_links("", "[a.pdf](x/a.pdf)"), "[a.pdf](x/a.pdf)\n");
+    }
+
+    #[test]
+    fn photos_whose_metadata_cannot_be_checked_are_held_back() {
+        assert_eq!(published_bytes("a.jpg", b"not a jpeg"), None);
+        assert_eq!(published_bytes("IMG_1.HEIC", b"....ftypheic"), None);
+        assert_eq!(published_bytes("scan.tiff", b"II*\0"), None);
+        assert_eq!(
+            published_bytes("notes.txt", b"plain").as_deref(),
+            Some(&b"plain"[..])
+        );
     }
 
     #[test]

@@ -249,7 +249,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
                 crate::error::warn(
                     format!(
-                        "{md_dir}/{name} looks like a photo but cannot be read as one, so it is not published (its location data could not be checked)"
+                        "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
                     ),
                     None,
                 );
