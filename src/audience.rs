@@ -45,9 +45,9 @@ impl std::fmt::Display for HeldBack {
             HeldBack::Secret { hits } => {
                 let hits: Vec<String> = hits
                     .iter()
-                    .map(|h| match h.line {
-                        0 => format!("file name: {}", h.rule),
-                        n => format!("line {n}: {}", h.rule),
+                    .map(|h| match (h.attachment, h.line) {
+                        (None, 0) => format!("file name: {}", h.rule),
+                        _ => format!("{}: {}", h.place(), h.rule),
                     })
                     .collect();
                 write!(f, "secret scan: {}", hits.join("; "))

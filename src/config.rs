@@ -46,6 +46,39 @@ pub struct JournalConfig {
     pub remote: RemoteConfig,
     /// People entries mention, by name.
     pub people: BTreeMap<String, PersonConfig>,
+    /// How `wol log` behaves.
+    pub log: LogConfig,
+}
+
+/// `[log]` in `wol.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// The largest file `wol log --attach` takes: `"10MB"`, `"500kB"`, `"2MiB"` or a
+    /// number of bytes. Default 10 MB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment_max: Option<SizeValue>,
+}
+
+/// A size in `wol.toml`: a number of bytes or a text such as `"10MB"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+impl LogConfig {
+    /// The attachment size limit in bytes (checked by [`JournalConfig::load`]).
+    pub fn attachment_max(&self) -> u64 {
+        match &self.attachment_max {
+            None => crate::attach::DEFAULT_MAX,
+            Some(SizeValue::Bytes(n)) => *n,
+            Some(SizeValue::Text(t)) => {
+                crate::attach::parse_size(t).unwrap_or(crate::attach::DEFAULT_MAX)
+            }
+        }
+    }
 }
 
 /// `[remote]` in `wol.toml`.
@@ -76,6 +109,7 @@ impl Default for JournalConfig {
             follow: BTreeMap::new(),
             remote: RemoteConfig::default(),
             people: BTreeMap::new(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -239,6 +273,17 @@ impl JournalConfig {
                     path.display()
                 ),
                 "the default is 30",
+            ));
+        }
+        let size_ok = match &self.log.attachment_max {
+            None => true,
+            Some(SizeValue::Bytes(n)) => *n > 0,
+            Some(SizeValue::Text(t)) => crate::attach::parse_size(t).is_some(),
+        };
+        if !size_ok {
+            return Err(hinted(
+                format!("{}: [log] attachment_max is not a size", path.display()),
+                "write it like \"10MB\", \"500kB\" or \"2MiB\" (the default is 10MB)",
             ));
         }
         if let Some(license) = &self.publish.license

@@ -1,6 +1,6 @@
 //! `wol doctor`'s checks: the journal (git state, lock, uncommitted and malformed entries,
 //! drafts, `wol.toml`), the user config, templates, partners (URL, reachability,
-//! credentials) and followed logs (pulled, `wol.json` readable). Each check says what it
+//! credentials, site address) and followed logs (pulled, `wol.json` readable). Each check says what it
 //! found and, when something is wrong, what to do.
 //!
 //! Doctor never changes anything and never prints a credential: it says only *which* kind
@@ -28,6 +28,8 @@ pub const REMOTE_TIMEOUT: Duration = Duration::from_secs(5);
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
+    /// All is well, and here is something worth doing (never a failure).
+    Hint,
     Warn,
     Fail,
 }
@@ -37,6 +39,7 @@ impl Status {
     pub fn label(self) -> &'static str {
         match self {
             Status::Ok => "ok",
+            Status::Hint => "hint",
             Status::Warn => "warn",
             Status::Fail => "FAIL",
         }
@@ -65,6 +68,14 @@ impl Check {
             message: message.into(),
             fix: None,
             details: Vec::new(),
+        }
+    }
+
+    fn hint(name: &str, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            status: Status::Hint,
+            fix: Some(fix.into()),
+            ..Check::ok(name, message)
         }
     }
 
@@ -558,7 +569,24 @@ fn partner_checks(root: &Path, name: &str, partner: &PartnerConfig) -> Vec<Check
         Some(path) => local_remote(&label, &path),
         None => network_remote(&label, &url, &partner.branch),
     };
-    vec![reach, credentials(name, kind)]
+    vec![reach, credentials(name, kind), site(name, partner)]
+}
+
+/// Where the partner serves `docs/`: with it, feeds and pages carry absolute links (what
+/// feed readers resolve best, and canonical and OpenGraph tags); without it, a hint.
+fn site(name: &str, partner: &PartnerConfig) -> Check {
+    let label = format!("partner {name} site");
+    match &partner.site {
+        Some(url) => Check::ok(&label, format!("pages served at {url}")),
+        None => Check::hint(
+            &label,
+            "no site address: feeds and pages link relatively",
+            format!(
+                "if the partner serves docs/ (GitHub or Codeberg Pages, any static host), set it so feed readers get absolute links: \
+                 site = \"https://…/\" under [partners.{name}] in wol.toml (or wol partner add {name} URL --site https://…/)"
+            ),
+        ),
+    }
 }
 
 fn local_remote(label: &str, path: &Path) -> Check {

@@ -1,6 +1,7 @@
 //! Exporting entries for backups and other tools: the selected entries as stored
 //! (Markdown, in the journal's `entries/YYYY/MM/` layout) or as a small static HTML site
-//! (one page per entry and an index; comrak with raw HTML omitted).
+//! (one page per entry and an index; comrak with raw HTML omitted). Attachments are
+//! copied beside the exported entries, so their links work there too.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,9 +25,30 @@ pub fn markdown_to_dir(
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         write_atomic(&out.join(&rel), &bytes)?;
-        written.push(rel);
+        written.push(rel.clone());
+        let dir = crate::attach::dir_of(&rel);
+        for name in copy_attachments(path, &out.join(&dir))? {
+            written.push(format!("{dir}/{name}"));
+        }
     }
     Ok(written)
+}
+
+/// Copy the attachments of the entry at `entry` (as stored: an export is the author's
+/// own copy) into `dir`, so the entry's relative links work there too. Returns their names.
+fn copy_attachments(entry: &Path, dir: &Path) -> Result<Vec<String>> {
+    let from = entry.with_extension("");
+    let names: Vec<String> = crate::attach::on_disk(entry)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for name in &names {
+        let src = from.join(name);
+        let bytes =
+            std::fs::read(&src).with_context(|| format!("cannot read {}", src.display()))?;
+        write_atomic(&dir.join(name), &bytes)?;
+    }
+    Ok(names)
 }
 
 /// The entry files as stored, one after the other (each ending with a newline).
@@ -53,6 +75,10 @@ pub fn html_to_dir(css: &str, entries: &[(PathBuf, Entry)], out: &Path) -> Resul
         let id = crate::entry::file_id(path);
         let rel = format!("entries/{id}.html");
         write_atomic(&out.join(&rel), entry_page(css, entry).as_bytes())?;
+        // The page links its attachments as `<id>/<file>`, beside it.
+        for name in copy_attachments(path, &out.join("entries").join(&id))? {
+            written.push(format!("entries/{id}/{name}"));
+        }
         let _ = writeln!(
             index,
             "<li><time datetime=\"{date}\">{day}</time> <a href=\"{rel}\">{title}</a> <span class=\"kind\">{kind}</span>{tags}</li>",

@@ -313,7 +313,8 @@ impl Journal {
         let stem = format!("{}-{}", date.format("%Y-%m-%d-%H%M"), slugify(title));
         let mut path = dir.join(format!("{stem}.md"));
         let mut n = 2;
-        while path.exists() || taken.contains(&path) {
+        // The folder of a removed entry's attachments is not reused either.
+        while path.exists() || taken.contains(&path) || path.with_extension("").exists() {
             path = dir.join(format!("{stem}-{n}.md"));
             n += 1;
         }

@@ -10,6 +10,7 @@
 //!    in-memory git tree and pushes it (`publish`); `follow` fetches other people's
 //!    published logs into `.wol/following/` and reads their `wol.json`.
 
+pub mod attach;
 pub mod audience;
 pub mod cli;
 pub mod cmd;

@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
         let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for check in &checks {
             let style = match check.status {
-                Status::Ok => crate::term::OK,
+                Status::Ok | Status::Hint => crate::term::OK,
                 Status::Warn => crate::term::WARN,
                 Status::Fail => crate::term::FAIL,
             };

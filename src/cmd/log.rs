@@ -21,11 +21,18 @@ use crate::templates;
 /// ($VISUAL, then $EDITOR) when there is no message and stdin is a terminal. The first
 /// line becomes the title unless --title is given. Prints the new entry's path.
 ///
+/// Attachments (--attach, repeatable) are stored beside the entry, in
+/// entries/YYYY/MM/<entry id>/, linked from its text (images shown, other files linked)
+/// and committed with it. They are published with their entry only, and location data
+/// is taken out of published photos. Each file may be at most 10 MB, or what
+/// `[log] attachment_max` in wol.toml says.
+///
 /// Examples:
 ///   wol log "Shipped the onboarding guide" -t onboarding --learned "Checklists beat long docs"
 ///   wol log -k help "Looking for someone who ran a Loomio vote for 200+ members"
 ///   wol log --date "yesterday 17:00" --private "Hard conversation with the board"
 ///   git log -1 --format=%B | wol log -k progress
+///   wol log "Whiteboard after the retro" --attach board.jpg --attach notes.pdf
 ///   wol log            # opens your editor on the entry template
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
@@ -85,6 +92,10 @@ pub struct LogArgs {
     /// Write the message in your editor even without a terminal
     #[arg(short, long)]
     pub edit: bool,
+
+    /// Attach a file (repeatable): stored beside the entry, linked from it, committed
+    #[arg(short = 'a', long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
 }
 
 /// Titles longer than this are cut; the full first line stays in the body.
@@ -110,6 +121,8 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     // fail before the editor opens.
     let sig = ctx.signature(&journal)?;
     let author = sig.name().unwrap_or_default().to_string();
+    // Attachments are checked before the editor opens and before anything is written.
+    let attachments = crate::attach::read(&args.attach, journal.config.log.attachment_max())?;
     let (text, draft) = message(ctx, &journal, &args, &kind, &author)?;
     let entry = if text.trim_start_matches('\u{feff}').starts_with("+++") {
         // A whole entry file (a kept draft, an exported entry): its front matter is the
@@ -125,7 +138,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     } else {
         build_entry(&journal, &args, kind, date, &text, author)
     };
-    let entry = entry.map_err(|e| match &draft {
+    let mut entry = entry.map_err(|e| match &draft {
         Some(d) => e.context(format!("your text is kept in {}", d.display())),
         None => e,
     })?;
@@ -139,19 +152,39 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         ));
     }
     let path = journal.new_entry_path(&date, &entry.meta.title, &Default::default());
-    let change = Change::Write {
-        path: journal.rel(&path),
-        content: entry.to_text().into_bytes(),
-    };
+    let rel = journal.rel(&path);
+    let mut changes = Vec::with_capacity(1 + attachments.len());
+    if !attachments.is_empty() {
+        let id = crate::entry::file_id(&path);
+        let names: Vec<String> = attachments.iter().map(|a| a.name.clone()).collect();
+        entry.body = crate::attach::add_links(&entry.body, &crate::attach::links(&id, &names));
+        let dir = crate::attach::dir_of(&rel);
+        for a in attachments {
+            changes.push(Change::Write {
+                path: format!("{dir}/{}", a.name),
+                content: a.content,
+            });
+        }
+    }
+    changes.insert(
+        0,
+        Change::Write {
+            path: rel,
+            content: entry.to_text().into_bytes(),
+        },
+    );
     let message = format!("log({}): {}", entry.meta.kind, entry.meta.title);
-    writer.commit(&[change], &message)?;
+    writer.commit(&changes, &message)?;
     if let Some(draft) = draft {
         let _ = std::fs::remove_file(draft);
     }
 
     let mut out = std::io::stdout().lock();
     if ctx.global.json {
-        serde_json::to_writer_pretty(&mut out, &EntryJson::new(&journal, &path, &entry))?;
+        serde_json::to_writer_pretty(
+            &mut out,
+            &EntryJson::new(&journal, &path, &entry).with_attachments(&journal, &path),
+        )?;
         writeln!(out)?;
     } else if !ctx.global.quiet {
         writeln!(out, "{}", path.display())?;

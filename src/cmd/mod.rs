@@ -305,6 +305,10 @@ pub struct EntryJson<'a> {
     pub author: &'a str,
     pub to: &'a [String],
     pub body: &'a str,
+    /// The entry's attachments (`entries/YYYY/MM/<id>/<name>`), where a command lists
+    /// them (`show`, `log`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 impl<'a> EntryJson<'a> {
@@ -320,7 +324,18 @@ impl<'a> EntryJson<'a> {
             author: &entry.meta.author,
             to: &entry.meta.to,
             body: &entry.body,
+            attachments: Vec::new(),
         }
+    }
+
+    /// The same, listing the attachments beside the entry file at `path`.
+    pub fn with_attachments(mut self, journal: &Journal, path: &std::path::Path) -> Self {
+        let dir = crate::attach::dir_of(&journal.rel(path));
+        self.attachments = crate::attach::on_disk(path)
+            .into_iter()
+            .map(|(name, _)| format!("{dir}/{name}"))
+            .collect();
+        self
     }
 }
 

@@ -66,6 +66,13 @@ struct ItemJson<'a> {
     name: NameJson<'a>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     allowed_secrets: &'a [publish::scan::Hit],
+    /// How many attachments go with the entry.
+    #[serde(skip_serializing_if = "is_zero")]
+    attachments: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -183,10 +190,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         let mut err = std::io::stderr().lock();
         for c in &blocking {
             for h in &c.hits {
-                let place = match h.line {
-                    0 => "its file name".to_string(),
-                    n => format!("line {n}"),
-                };
+                let place = h.place();
                 let _ = writeln!(
                     err,
                     "{}: {place} looks like a secret ({})",
@@ -361,6 +365,7 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
                             ItemJson {
                                 name: NameJson::of(c),
                                 allowed_secrets: &c.hits,
+                                attachments: c.attachments.len(),
                             }
                         })
                         .collect(),
@@ -398,11 +403,14 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
         )?;
         for &i in &p.include {
             let c = &plan.candidates[i];
-            let note = if c.hits.is_empty() {
-                String::new()
-            } else {
-                "  (secret scan overridden by --allow-entry)".to_string()
+            let mut note = match c.attachments.len() {
+                0 => String::new(),
+                1 => "  (+1 attachment)".to_string(),
+                n => format!("  (+{n} attachments)"),
             };
+            if !c.hits.is_empty() {
+                note.push_str("  (secret scan overridden by --allow-entry)");
+            }
             // Entry text, escaped before it reaches a terminal.
             writeln!(out, "  + {}{note}", term::sanitize(&c.label()))?;
         }

@@ -11,6 +11,7 @@ use crate::git::Change;
 
 /// Remove an entry, with a commit; `git log -p` still has its text
 ///
+/// The entry's attachments (entries/YYYY/MM/<id>/) are removed in the same commit.
 /// Asks for confirmation on a terminal; without one, --yes is required. With --json,
 /// prints {"status": "removed", "path", "commit"}.
 ///
@@ -54,8 +55,29 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
         Some(e) => format!("rm({}): {}", e.meta.kind, e.meta.title),
         None => format!("rm: {rel}"),
     };
-    let commit = writer.commit(&[Change::Remove { path: rel.clone() }], &message)?;
+    // Its attachments go with it: the committed ones (history keeps them); a file the
+    // user put in the folder and never committed is left alone.
+    let dir = crate::attach::dir_of(&rel);
+    let mut changes = vec![Change::Remove { path: rel.clone() }];
+    let attached = crate::git::tree_file_names(journal.repo()?, &dir)?;
+    changes.extend(attached.iter().map(|name| Change::Remove {
+        path: format!("{dir}/{name}"),
+    }));
+    let commit = writer.commit(&changes, &message)?;
+    let dir_abs = journal.root.join(&dir);
+    if dir_abs.is_dir() && std::fs::remove_dir(&dir_abs).is_err() {
+        ctx.notice(&format!(
+            "{dir}/ still holds files that were never committed; they were left there"
+        ));
+    }
     ctx.print_written(&WrittenJson::new("removed", rel.clone(), Some(commit)))?;
-    ctx.notice(&format!("removed {rel}"));
+    ctx.notice(&format!(
+        "removed {rel}{}",
+        match attached.len() {
+            0 => String::new(),
+            1 => " and its attachment".to_string(),
+            n => format!(" and its {n} attachments"),
+        }
+    ));
     Ok(())
 }

@@ -48,6 +48,9 @@ pub struct Candidate {
     pub allowed: bool,
     /// The id and title with secret-scan matches masked, when there were hits.
     pub redacted: Option<(String, String)>,
+    /// The committed files beside the entry (`entries/YYYY/MM/<id>/<name>`): name and
+    /// blob. They are published with the entry and never without it.
+    pub attachments: Vec<(String, Oid)>,
 }
 
 impl Candidate {
@@ -108,7 +111,7 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
     // What is published is what is committed: entries are read from HEAD's tree, not
     // the work tree, so an ignored file, a symlink, an uncommitted edit or a file a
     // concurrent `wol rm` is removing can never be published (or fail the publish).
-    let files = committed_entries(journal)?;
+    let (files, mut attachments) = committed_entries(journal)?;
     // Reading and parsing every entry is most of what an unchanged publish costs; the
     // blobs are independent, so split them over the cores (one repository handle each).
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -136,7 +139,12 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
     let mut malformed = Vec::new();
     for item in loaded {
         match item? {
-            Loaded::Entry(c, text) => good.push((*c, text)),
+            Loaded::Entry(mut c, text) => {
+                c.attachments = attachments
+                    .remove(&crate::attach::dir_of(&c.path))
+                    .unwrap_or_default();
+                good.push((*c, text))
+            }
             Loaded::Malformed(e) => malformed.push(e),
         }
     }
@@ -207,6 +215,26 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
                 hits.insert(0, hit);
             }
         }
+        // Attachments leave with the entry: their names always, the text of those that
+        // are text. They are named by number, since a name may hold the secret.
+        for (n, (name, oid)) in candidates[i].attachments.iter().enumerate() {
+            let found = scan::scan_text(name, &never).into_iter().map(|h| (0, h));
+            let text = attachment_text(journal.repo()?, *oid);
+            let inside = text
+                .iter()
+                .flat_map(|t| scan::scan_text(t, &never))
+                .map(|h| (h.line, h));
+            for (line, hit) in found.chain(inside) {
+                let hit = scan::Hit {
+                    line,
+                    attachment: Some(n + 1),
+                    ..hit
+                };
+                if !hits.contains(&hit) {
+                    hits.push(hit);
+                }
+            }
+        }
         if !hits.is_empty() {
             let c = &candidates[i];
             candidates[i].redacted = Some((
@@ -246,25 +274,41 @@ enum Loaded {
     Malformed(LoadError),
 }
 
-/// The entry files HEAD holds under `entries/`: regular files named `*.md`, with their
-/// blob ids. A symlink or submodule there is skipped with a warning.
-pub fn committed_entries(journal: &Journal) -> Result<Vec<(String, Oid)>> {
+/// Attachment folders by path (`entries/YYYY/MM/<id>`): each file's name and blob.
+pub type Attachments = std::collections::HashMap<String, Vec<(String, Oid)>>;
+
+/// The entry files HEAD holds under `entries/`: regular files named `*.md` directly in a
+/// month folder (`entries/YYYY/MM/`), with their blob ids; and the files in the folders
+/// beside them (`entries/YYYY/MM/<id>/`), which are attachments, never entries. A symlink
+/// or submodule is skipped with a warning.
+pub fn committed_entries(journal: &Journal) -> Result<(Vec<(String, Oid)>, Attachments)> {
     let repo = journal.repo()?;
+    let mut attachments = Attachments::new();
     let Ok(branch) = crate::git::head_branch(repo) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), attachments));
     };
     let Some(commit) = crate::git::branch_commit(repo, &branch)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), attachments));
     };
     let tree = commit.tree()?;
     let entries = match tree.get_name(crate::journal::ENTRIES_DIR) {
         Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id())?,
-        _ => return Ok(Vec::new()),
+        _ => return Ok((Vec::new(), attachments)),
     };
     let mut files = Vec::new();
     entries.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
         let name = e.name().unwrap_or("");
-        if e.kind() == Some(ObjectType::Tree) || !name.ends_with(".md") {
+        if e.kind() == Some(ObjectType::Tree) {
+            // Nothing below an attachment folder is published.
+            return if dir.matches('/').count() >= 3 {
+                git2::TreeWalkResult::Skip
+            } else {
+                git2::TreeWalkResult::Ok
+            };
+        }
+        // `YYYY/MM/` holds entries, `YYYY/MM/<id>/` an entry's attachments.
+        let depth = dir.matches('/').count();
+        if depth != 2 && depth != 3 || (depth == 2 && !name.ends_with(".md")) {
             return git2::TreeWalkResult::Ok;
         }
         let path = format!("{}/{dir}{name}", crate::journal::ENTRIES_DIR);
@@ -273,17 +317,33 @@ pub fn committed_entries(journal: &Journal) -> Result<Vec<(String, Oid)>> {
                 e.filemode(),
                 m if m == i32::from(git2::FileMode::Blob) || m == i32::from(git2::FileMode::BlobExecutable)
             );
-        if regular {
-            files.push((path, e.id()));
-        } else {
+        if !regular {
             crate::error::warn(
                 format!("{path} is not a regular file (a symlink?), so it is never published"),
                 None,
             );
+        } else if depth == 2 {
+            files.push((path, e.id()));
+        } else {
+            let folder = format!("{}/{}", crate::journal::ENTRIES_DIR, dir.trim_end_matches('/'));
+            attachments
+                .entry(folder)
+                .or_default()
+                .push((name.to_string(), e.id()));
         }
         git2::TreeWalkResult::Ok
     })?;
-    Ok(files)
+    Ok((files, attachments))
+}
+
+/// The text of an attachment for the secret scan: valid UTF-8 without NUL bytes, at most
+/// 1 MB; `None` for anything else (images, PDFs, archives).
+fn attachment_text(repo: &git2::Repository, oid: Oid) -> Option<String> {
+    let blob = repo.find_blob(oid).ok()?;
+    if blob.size() > 1_000_000 || blob.is_binary() {
+        return None;
+    }
+    String::from_utf8(blob.content().to_vec()).ok()
 }
 
 fn load_one(
@@ -307,6 +367,7 @@ fn load_one(
         }
     };
     let candidate = Candidate {
+        attachments: Vec::new(),
         allowed: false,
         redacted: None,
         hits: Vec::new(),

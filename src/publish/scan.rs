@@ -42,8 +42,26 @@ pub struct Rule {
 /// One finding: which rule matched on which line. Never the matched text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Hit {
+    /// The line of the entry file (or of the attachment), 1-based; 0 for a file name.
     pub line: usize,
     pub rule: String,
+    /// Set when the hit is in one of the entry's attachments: its number (1-based, in
+    /// name order). Attachments are named by number: the name may hold the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<usize>,
+}
+
+impl Hit {
+    /// Where the hit is, for people: `line 12`, `its file name`, `attachment 2, line 3`,
+    /// `the name of attachment 1`.
+    pub fn place(&self) -> String {
+        match (self.attachment, self.line) {
+            (None, 0) => "its file name".into(),
+            (None, n) => format!("line {n}"),
+            (Some(a), 0) => format!("the name of attachment {a}"),
+            (Some(a), n) => format!("attachment {a}, line {n}"),
+        }
+    }
 }
 
 /// A test run on each match of a built-in rule; the match counts only when it passes.
@@ -624,6 +642,7 @@ fn push(out: &mut Vec<Hit>, text: &str, start: usize, name: &str) {
     let hit = Hit {
         line: text[..start].bytes().filter(|&b| b == b'\n').count() + 1,
         rule: name.to_string(),
+        attachment: None,
     };
     if !out.contains(&hit) {
         out.push(hit);
@@ -868,6 +887,7 @@ mod tests {
         Hit {
             line,
             rule: rule.to_string(),
+            attachment: None,
         }
     }
 

@@ -238,6 +238,26 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         keys.push(key);
         root.insert(&view.md_path, blobs.markdown)?;
         root.insert(&format!("docs/{}", view.html_path), blobs.page)?;
+        // Attachments: beside the entry's Markdown (its links are relative to it) and
+        // beside its page, so images show on the site too.
+        let md_dir = crate::attach::dir_of(&view.md_path);
+        let page_dir = view
+            .html_path
+            .strip_suffix(".html")
+            .unwrap_or(&view.html_path);
+        for (name, oid) in &c.attachments {
+            let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
+                crate::error::warn(
+                    format!(
+                        "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
+                    ),
+                    None,
+                );
+                continue;
+            };
+            root.insert(&format!("{md_dir}/{name}"), blob)?;
+            root.insert(&format!("docs/{page_dir}/{name}"), blob)?;
+        }
     }
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
@@ -497,6 +517,39 @@ fn aggregate(
         },
     );
     Ok(oid)
+}
+
+/// The blob an attachment is published as ([`crate::attach::published_bytes`]: photos
+/// without their location data), from the cache when it was worked out before. `None`
+/// when it must not be published.
+fn published_attachment(
+    repo: &Repository,
+    cache: &mut Cache,
+    name: &str,
+    oid: Oid,
+) -> Result<Option<Oid>> {
+    let material = format!("wol-attachment-1\0{name}\0{oid}");
+    let key = Oid::hash_object(git2::ObjectType::Blob, material.as_bytes())?;
+    if let Some(hit) = cache.get(repo, key) {
+        return Ok(Some(hit.page));
+    }
+    let blob = repo.find_blob(oid)?;
+    let Some(bytes) = crate::attach::published_bytes(name, blob.content()) else {
+        return Ok(None);
+    };
+    let out = if bytes == blob.content() {
+        oid
+    } else {
+        repo.blob(&bytes)?
+    };
+    cache.put(
+        key,
+        Rendered {
+            markdown: out,
+            page: out,
+        },
+    );
+    Ok(Some(out))
 }
 
 /// Record `tree` as the partner's newest published commit, on top of the previous one.

@@ -45,6 +45,20 @@ impl FeedSpec<'_> {
     fn entry_id(&self, e: &EntryView) -> String {
         format!("urn:wol:{}:{}", self.journal_id, e.uid)
     }
+
+    /// The entry's HTML as this feed carries it: links to the entry's attachments
+    /// (`<id>/<file>`, relative to its page) made to work from where the feed is read.
+    fn content(&self, e: &EntryView) -> String {
+        let prefix = format!("=\"{}/", e.id);
+        if !e.body_html.contains(&prefix) {
+            return e.body_html.clone();
+        }
+        let page_dir = e.html_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let base = format!("{}{page_dir}/", self.pages);
+        e.body_html
+            .replace(&format!("src{prefix}"), &format!("src=\"{base}{}/", e.id))
+            .replace(&format!("href{prefix}"), &format!("href=\"{base}{}/", e.id))
+    }
 }
 
 /// The Atom feed of `entries` (newest first, `body_html` filled for those that should
@@ -118,7 +132,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                     })
                     .collect(),
                 content: (!e.body_html.is_empty()).then(|| Content {
-                    value: Some(e.body_html.clone()),
+                    value: Some(spec.content(e)),
                     content_type: Some("html".into()),
                     ..Content::default()
                 }),
@@ -147,8 +161,8 @@ struct JsonItem<'a> {
     id: String,
     url: String,
     title: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    content_html: &'a str,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    content_html: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     content_text: Option<&'a str>,
     date_published: &'a str,
@@ -179,7 +193,7 @@ pub fn json(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                 id: spec.entry_id(e),
                 url: format!("{}{}", spec.pages, e.html_path),
                 title: &e.title,
-                content_html: &e.body_html,
+                content_html: spec.content(e),
                 // JSON Feed requires content; an entry without its text gets its title.
                 content_text: e.body_html.is_empty().then_some(e.title.as_str()),
                 date_published: &e.datetime,

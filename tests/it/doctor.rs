@@ -223,6 +223,56 @@ fn a_reachable_partner_passes() {
 }
 
 #[test]
+fn doctor_suggests_a_site_address_for_a_partner_without_one() {
+    let env = healthy();
+    env.git_in(&env.root, ["init", "-q", "--bare", "-b", "main", "p.git"]);
+    let bare = env.root.join("p.git");
+    add_partner(&env, "plain", bare.to_str().unwrap());
+    let out = doctor(&env);
+    let text = stdout(&out);
+    // A hint, not a failure: the exit code stays 0.
+    assert!(out.status.success(), "{text}");
+    let hint = line(&text, "hint", "partner plain site");
+    assert!(hint.contains("no site address"), "{hint}");
+    assert!(
+        hint.contains("site = \"https://…/\" under [partners.plain]"),
+        "{hint}"
+    );
+    let json = env.json(&["doctor"], &[]);
+    assert_eq!(json["ok"], true);
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "partner plain site")
+        .unwrap();
+    assert_eq!(check["status"], "hint", "{check}");
+
+    // With an address, the check names it.
+    env.wol_j()
+        .args(["partner", "rm", "plain"])
+        .assert()
+        .success();
+    env.wol_j()
+        .args([
+            "partner",
+            "add",
+            "plain",
+            bare.to_str().unwrap(),
+            "--site",
+            "https://plain.example.org/log/",
+        ])
+        .assert()
+        .success();
+    let text = stdout(&doctor(&env));
+    assert!(
+        line(&text, "ok", "partner plain site")
+            .contains("pages served at https://plain.example.org/log/"),
+        "{text}"
+    );
+}
+
+#[test]
 fn an_unreachable_partner_fails() {
     let env = healthy();
     add_partner(

@@ -8,8 +8,10 @@
 
 mod common;
 
+mod attachments;
 mod audience;
 mod bad_input;
+mod browser;
 mod concurrency;
 mod conventions;
 mod crash;
@@ -20,6 +22,7 @@ mod edit_rm;
 mod ergonomics;
 mod follow;
 mod followers;
+mod html_valid;
 mod import_export;
 mod index;
 mod init;
