@@ -140,6 +140,7 @@ pub enum Command {
     Partner(cmd::partner::PartnerArgs),
     Follow(cmd::follow::FollowArgs),
     Pull(cmd::pull::PullArgs),
+    Sync(cmd::sync::SyncArgs),
     Feed(cmd::feed::FeedArgs),
     Doctor(cmd::doctor::DoctorArgs),
     Import(cmd::import::ImportArgs),
