@@ -279,6 +279,17 @@ fn run_clone(ctx: &Ctx, args: CloneArgs) -> Result<()> {
             ctx.cwd.join(name)
         }
     };
+    // A machine's first clone makes its key: the error that follows (the key is no
+    // recipient yet) names it and says how to let it in.
+    let identity = keys::identity_path()?;
+    if ctx.user.ssh_key.is_none() && !identity.exists() {
+        let (public, _) = keys::ensure_identity(&identity)?;
+        ctx.notice(&format!(
+            "created this machine's key {} (keep it secret and backed up); its public key: {}",
+            identity.display(),
+            public[0]
+        ));
+    }
     let cloned = sync::clone(&args.url, &args.branch, &dir, &ctx.user)?;
     ctx.print_json(&cloned)?;
     ctx.notice(&format!(

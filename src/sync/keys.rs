@@ -42,7 +42,7 @@ pub fn parse_recipient(key: &str) -> Result<Recipient> {
     if key.starts_with("age1") {
         return age::x25519::Recipient::from_str(key)
             .map(|r| Box::new(r) as Recipient)
-            .map_err(|e| bad_key(key, &e.to_string()));
+            .map_err(|e| bad_key(key, e));
     }
     if key.starts_with("ssh-ed25519 ") {
         return age::ssh::Recipient::from_str(key)
@@ -269,7 +269,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 pub fn from_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())

@@ -27,4 +27,5 @@ mod output;
 mod partner;
 mod publish;
 mod read;
+mod sync;
 mod trust;
