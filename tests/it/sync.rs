@@ -655,3 +655,41 @@ fn sync_and_log_at_once_lose_nothing() {
     a.consistent();
     b.consistent();
 }
+
+#[test]
+fn a_sync_killed_at_any_point_loses_nothing_and_leaks_nothing() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    let mut logged = Vec::new();
+    for round in 0..6u64 {
+        logged.push(a.log(&[&format!("Killed round {round} kiwi"), "--private"]));
+        logged.push(b.log(&[&format!("Other round {round}"), "--public"]));
+        b.ok(&["sync", "-q"]);
+        let mut child = a
+            .env
+            .wol_std()
+            .env("WOL_CONFIG_DIR", &a.config)
+            .arg("--journal")
+            .arg(&a.dir)
+            .args(["sync", "-q"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(15 * round));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(a.head(), b.head());
+    a.consistent();
+    b.consistent();
+    let files = b.git(&["ls-files", "entries"]);
+    for p in &logged {
+        assert!(files.contains(p.as_str()), "{p} lost:\n{files}");
+    }
+    // No entry twice.
+    assert_eq!(files.lines().filter(|f| f.contains("kiwi")).count(), 6, "{files}");
+    assert_no_leak(&env, &remote, &["kiwi", "killed round"]);
+}
