@@ -122,6 +122,7 @@ pub fn sync(
         }
         let remote_head = remote::fetch(repo, &url, &cfg.branch, REMOTE_REF)?;
         let mut sealer = Sealer::open(repo, &dir)?;
+        sealer.known_keys = cfg.recipients.clone();
         let remote_plain = match remote_head {
             Some(r) => {
                 if ids.is_none() {

@@ -63,6 +63,9 @@ pub struct Sealer<'r> {
     pending: Vec<String>,
     /// Things the person should know (a file sealed after it was plain).
     pub warnings: Vec<String>,
+    /// Recipients this machine knows (from `wol.toml`): error messages name them by key
+    /// rather than by fingerprint.
+    pub known_keys: Vec<String>,
 }
 
 /// The recipients files are sealed to, and their fingerprint.
@@ -96,6 +99,7 @@ impl<'r> Sealer<'r> {
             opened: HashMap::new(),
             pending: Vec::new(),
             warnings: Vec::new(),
+            known_keys: Vec::new(),
         };
         if let Ok(hex) = fs::read_to_string(dir.join(KEY_FILE)) {
             s.key = keys::from_hex(hex.trim());
@@ -554,7 +558,7 @@ impl<'r> Sealer<'r> {
     fn open_bytes(&self, blob: Oid, commit: &Commit<'_>, ids: &Identities) -> Result<Vec<u8>> {
         let sealed = self.repo.find_blob(blob)?;
         ids.decrypt(sealed.content()).map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => wrong_identity(commit, ids),
+            age::DecryptError::NoMatchingKeys => wrong_identity(commit, ids, &self.known_keys),
             other => hinted(
                 format!(
                     "cannot open a sealed file of commit {}: {other}",
@@ -567,13 +571,18 @@ impl<'r> Sealer<'r> {
 }
 
 /// The error for "none of this machine's keys opens it", naming both sides.
-fn wrong_identity(commit: &Commit<'_>, ids: &Identities) -> anyhow::Error {
+fn wrong_identity(commit: &Commit<'_>, ids: &Identities, known: &[String]) -> anyhow::Error {
     let sealed_for: Vec<String> = commit
         .message()
         .unwrap_or("")
         .lines()
         .filter_map(|l| l.strip_prefix("Sealed-For: "))
-        .map(String::from)
+        .map(
+            |fp| match known.iter().find(|k| key_fingerprint(k) == fp.trim()) {
+                Some(k) => format!("{} ({fp})", short_key(k)),
+                None => fp.to_string(),
+            },
+        )
         .collect();
     let mine: Vec<String> = ids
         .described

@@ -520,7 +520,10 @@ fn a_wrong_or_missing_key_is_named_and_nothing_is_written() {
     a.log(&["After removal", "--private"]);
     a.ok(&["sync"]);
     let before = b.head();
-    b.fails(&["sync"], "none of this machine's keys matches");
+    let err = b.fails(&["sync"], "none of this machine's keys matches");
+    // The recipients it could not match, by key where this machine knows them.
+    assert!(err.contains(&a.public_key()[..20]), "{err}");
+    assert!(err.contains("wol sync add-recipient"), "{err}");
     assert_eq!(b.head(), before);
     b.consistent();
     assert!(!b.git(&["ls-files"]).contains("after-removal"));
@@ -690,6 +693,10 @@ fn a_sync_killed_at_any_point_loses_nothing_and_leaks_nothing() {
         assert!(files.contains(p.as_str()), "{p} lost:\n{files}");
     }
     // No entry twice.
-    assert_eq!(files.lines().filter(|f| f.contains("kiwi")).count(), 6, "{files}");
+    assert_eq!(
+        files.lines().filter(|f| f.contains("kiwi")).count(),
+        6,
+        "{files}"
+    );
     assert_no_leak(&env, &remote, &["kiwi", "killed round"]);
 }
