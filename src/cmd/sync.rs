@@ -325,6 +325,15 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
             "add the new key first: wol sync add-recipient KEY",
         ));
     }
+    if !add
+        && keys::Identities::load(&ctx.user)
+            .is_ok_and(|ids| ids.public_keys().iter().any(|k| k.trim() == key))
+    {
+        return Err(hinted(
+            "that is this machine's own key: after removing it, this machine could not open what the others seal",
+            "remove it from another machine that stays a recipient",
+        ));
+    }
     let message = if add {
         "sync: add a recipient"
     } else {
