@@ -511,7 +511,10 @@ fn a_wrong_or_missing_key_is_named_and_nothing_is_written() {
     );
     assert!(!c.dir.exists());
 
-    a.fails(&["sync", "remove-recipient", &a.public_key()], "this machine's own key");
+    a.fails(
+        &["sync", "remove-recipient", &a.public_key()],
+        "this machine's own key",
+    );
     a.fails(&["sync", "add-recipient", "age1nope"], "not a public key");
     // b removed from the recipients: told honestly, and b can no longer open new files.
     let (_, said) = a.ok(&["sync", "remove-recipient", &b.public_key()]);
