@@ -127,6 +127,14 @@ impl Identities {
         Ok(ids)
     }
 
+    /// One age identity, for tests of the library.
+    pub fn from_x25519(id: age::x25519::Identity) -> Identities {
+        Identities {
+            described: vec![(id.to_public().to_string(), PathBuf::new())],
+            keys: vec![Box::new(id)],
+        }
+    }
+
     /// The public keys, for messages.
     pub fn public_keys(&self) -> Vec<String> {
         self.described.iter().map(|(k, _)| k.clone()).collect()

@@ -768,3 +768,117 @@ pub fn changed_files(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Sealing and unsealing against real temporary repositories: another repository
+    //! that fetched only the sealed commits derives the very same plain commits.
+
+    use super::*;
+
+    fn sig() -> git2::Signature<'static> {
+        git2::Signature::new(
+            "T",
+            "t@example.invalid",
+            &git2::Time::new(1_700_000_000, 60),
+        )
+        .unwrap()
+    }
+
+    fn commit(repo: &Repository, files: &[(&str, &str)], message: &str) -> Oid {
+        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let base = parent.as_ref().map(|c| c.tree().unwrap());
+        let mut edits = TreeEdits::new();
+        for (path, text) in files {
+            edits.insert(
+                path.to_string(),
+                Some((repo.blob(text.as_bytes()).unwrap(), 0o100644)),
+            );
+        }
+        let tree = git::edit_tree(repo, base.as_ref(), &edits)
+            .unwrap()
+            .unwrap();
+        let parents: Vec<&Commit> = parent.iter().collect();
+        repo.commit(
+            Some("HEAD"),
+            &sig(),
+            &sig(),
+            message,
+            &repo.find_tree(tree).unwrap(),
+            &parents,
+        )
+        .unwrap()
+    }
+
+    fn entry(title: &str, visibility: &str) -> String {
+        format!(
+            "+++\ntitle = {title:?}\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\n\
+             visibility = {visibility:?}\nauthor = \"T\"\n+++\n\nBody of {title}\n"
+        )
+    }
+
+    #[test]
+    fn another_repository_unseals_the_same_commits_and_sees_nothing_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Repository::init(dir.path().join("a")).unwrap();
+        let pub1 = entry("Open notes", "public");
+        let priv1 = entry("Hidden walrus", "private");
+        commit(&a, &[("wol.toml", "kinds = [\"progress\"]\n")], "init");
+        commit(
+            &a,
+            &[
+                ("entries/2026/11/2026-11-22-1432-open-notes.md", &pub1),
+                ("entries/2026/11/2026-11-22-1433-hidden-walrus.md", &priv1),
+            ],
+            "log(progress): Hidden walrus",
+        );
+        let head = a.head().unwrap().target().unwrap();
+        let id = age::x25519::Identity::generate();
+        let to = SealTo::new(&[id.to_public().to_string()]).unwrap();
+        let mut sealer = Sealer::open(&a, &dir.path().join("state-a")).unwrap();
+        let sealed = sealer.seal_history(head, None, &to).unwrap();
+        // Sealing again makes nothing new: the map knows it all.
+        assert_eq!(sealer.seal_history(head, None, &to).unwrap(), sealed);
+        a.reference("refs/sealed", sealed, true, "t").unwrap();
+
+        let sealed_tree = a.find_commit(sealed).unwrap().tree().unwrap();
+        let names: Vec<String> = all_files(&sealed_tree).unwrap().into_keys().collect();
+        assert!(names.contains(&"entries/2026/11/2026-11-22-1432-open-notes.md".to_string()));
+        assert!(names.iter().all(|n| !n.contains("walrus")), "{names:?}");
+        assert!(
+            !a.find_commit(sealed)
+                .unwrap()
+                .message()
+                .unwrap()
+                .contains("walrus")
+        );
+
+        let b = Repository::init_bare(dir.path().join("b")).unwrap();
+        b.remote_anonymous(dir.path().join("a").to_str().unwrap())
+            .unwrap()
+            .fetch(&["+refs/sealed:refs/sealed"], None, None)
+            .unwrap();
+        let ids = Identities::from_x25519(id);
+        let mut unsealer = Sealer::open(&b, &dir.path().join("state-b")).unwrap();
+        assert_eq!(unsealer.unseal_history(sealed, &ids).unwrap(), head);
+        let tree = b.find_commit(head).unwrap().tree().unwrap();
+        let walrus = tree
+            .get_path(Path::new(
+                "entries/2026/11/2026-11-22-1433-hidden-walrus.md",
+            ))
+            .unwrap();
+        assert_eq!(
+            b.find_blob(walrus.id()).unwrap().content(),
+            priv1.as_bytes()
+        );
+
+        // A stranger's key opens nothing, and says so.
+        let stranger = Identities::from_x25519(age::x25519::Identity::generate());
+        let mut other = Sealer::open(&b, &dir.path().join("state-c")).unwrap();
+        let err = other.unseal_history(sealed, &stranger).unwrap_err();
+        assert!(
+            err.to_string().contains("none of this machine's keys"),
+            "{err}"
+        );
+    }
+}
