@@ -262,6 +262,8 @@ def day_entries(day: dt.date, count: int, seed: int) -> list[tuple[str, bytes, i
         tags = sorted(set(rng.choices(TAGS, weights=TAG_WEIGHTS, k=rng.randint(1, 3))))
         v = rng.random()
         visibility = "public" if v < 0.85 else ("partners" if v < 0.95 else "private")
+        if PRIVATE_SHARE is not None:
+            visibility = "private" if v >= 1 - PRIVATE_SHARE else ("public" if v < 0.85 else "partners")
         to = rng.sample(PARTNERS, rng.randint(1, 2)) if visibility == "partners" and rng.random() < 0.6 else None
         when = dt.datetime(day.year, day.month, day.day, m // 60, m % 60, rng.randint(0, 59), tzinfo=tz)
         body = make_body(rng, kind)
@@ -316,6 +318,9 @@ def git_env() -> dict[str, str]:
     return env
 
 
+PRIVATE_SHARE: float | None = None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dir")
@@ -323,8 +328,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--history", choices=["single", "entry"], default="single",
                     help="one commit with all entries (default) or one commit per entry")
+    ap.add_argument("--private", type=float, default=None, metavar="SHARE",
+                    help="share of private entries (default: 5%%; bench/sync.sh uses 0.10)")
     ap.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args()
+    global PRIVATE_SHARE
+    PRIVATE_SHARE = a.private
     if a.n < 0:
         ap.error("N must be >= 0")
     root = os.path.abspath(a.dir)

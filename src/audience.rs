@@ -90,6 +90,13 @@ pub fn decide(entry: &Entry, name: &str, partner: &PartnerConfig) -> Result<(), 
     Ok(())
 }
 
+/// Whether the entry may ever leave the machine as plain text: public, or meant for
+/// partners (whichever). `wol sync` keeps such entries plain on its remote and seals
+/// everything else — private entries, and any file that is not an entry.
+pub fn shareable(entry: &Entry) -> bool {
+    entry.meta.visibility != Visibility::Private
+}
+
 /// True when [`decide`] lets the entry go to the partner.
 pub fn visible_to(entry: &Entry, name: &str, partner: &PartnerConfig) -> bool {
     decide(entry, name, partner).is_ok()

@@ -81,7 +81,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "WOL_CONFIG_DIR",
-        "A folder holding the user config as config.toml (WOL_CONFIG wins over it).",
+        "A folder holding the user config as config.toml (WOL_CONFIG wins over it) and wol sync's identity.txt.",
     ),
     (
         "WOL_AUTHOR",
@@ -140,6 +140,7 @@ pub enum Command {
     Partner(cmd::partner::PartnerArgs),
     Follow(cmd::follow::FollowArgs),
     Pull(cmd::pull::PullArgs),
+    Sync(cmd::sync::SyncArgs),
     Feed(cmd::feed::FeedArgs),
     Doctor(cmd::doctor::DoctorArgs),
     Import(cmd::import::ImportArgs),

@@ -48,6 +48,9 @@ pub struct JournalConfig {
     pub people: BTreeMap<String, PersonConfig>,
     /// How `wol log` behaves.
     pub log: LogConfig,
+    /// Where `wol sync` keeps the journal in step between machines (absent: not set up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncConfig>,
 }
 
 /// `[log]` in `wol.toml`.
@@ -81,6 +84,31 @@ impl LogConfig {
     }
 }
 
+
+/// `[sync]` in `wol.toml`: the private remote `wol sync` keeps the whole journal on, and
+/// the public keys its sealed files are encrypted to. Never holds a secret key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    pub url: String,
+    pub branch: String,
+    /// age (`age1…`) or `ssh-ed25519 …` public keys allowed to open sealed files.
+    pub recipients: Vec<String>,
+}
+
+/// The branch `wol sync` uses unless told otherwise.
+pub const DEFAULT_SYNC_BRANCH: &str = "wol-sync";
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            url: String::new(),
+            branch: DEFAULT_SYNC_BRANCH.into(),
+            recipients: Vec::new(),
+        }
+    }
+}
+
 /// `[remote]` in `wol.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -110,6 +138,7 @@ impl Default for JournalConfig {
             remote: RemoteConfig::default(),
             people: BTreeMap::new(),
             log: LogConfig::default(),
+            sync: None,
         }
     }
 }
@@ -313,6 +342,15 @@ impl JournalConfig {
                 .filter_map(|t| crate::entry::normalize_tag(t))
                 .collect();
         }
+        if let Some(sync) = &self.sync {
+            use crate::remote;
+            remote::validate_url(&sync.url).map_err(|e| at("sync.url".into(), e))?;
+            remote::validate_branch(&sync.branch).map_err(|e| at("sync.branch".into(), e))?;
+            for key in &sync.recipients {
+                crate::sync::keys::parse_recipient(key)
+                    .map_err(|e| at("sync.recipients".into(), e))?;
+            }
+        }
         for (name, f) in &self.follow {
             use crate::remote;
             remote::validate_name(name).map_err(|e| at(format!("follow.{name}"), e))?;
@@ -332,6 +370,9 @@ pub struct UserConfig {
     pub journal: Option<PathBuf>,
     /// Author of new entries in every journal that does not set one.
     pub author: Option<String>,
+    /// An `ssh-ed25519` private key that opens sealed files of synced journals (set by
+    /// `wol sync init --ssh-key`), besides `identity.txt` in the config dir.
+    pub ssh_key: Option<PathBuf>,
 }
 
 impl UserConfig {
@@ -347,6 +388,25 @@ impl UserConfig {
             return Some(PathBuf::from(dir).join("config.toml"));
         }
         dirs::config_dir().map(|d| d.join("wol").join("config.toml"))
+    }
+
+    /// The folder of wol's own files on this machine (the user config, `identity.txt`):
+    /// `$WOL_CONFIG_DIR`, else the folder of `$WOL_CONFIG`, else
+    /// `dirs::config_dir()/wol`.
+    pub fn dir() -> Option<PathBuf> {
+        let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        if let Some(dir) = set("WOL_CONFIG_DIR") {
+            return Some(PathBuf::from(dir));
+        }
+        if let Some(file) = set("WOL_CONFIG") {
+            return Some(
+                PathBuf::from(file)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            );
+        }
+        dirs::config_dir().map(|d| d.join("wol"))
     }
 
     /// Load the user config; a missing file is the empty config.
@@ -371,6 +431,7 @@ impl UserConfig {
         crate::diag::info(format_args!("user config {}", path.display()));
         let mut config: UserConfig = parse_toml(&text, &path)?;
         config.journal = config.journal.map(|p| expand_home(&p));
+        config.ssh_key = config.ssh_key.map(|p| expand_home(&p));
         Ok(config)
     }
 }

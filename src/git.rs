@@ -287,6 +287,73 @@ fn update_tree(
     Ok(Some(builder.write()?))
 }
 
+/// One edit of [`edit_tree`]: a `/`-separated path, and the blob and file mode it holds
+/// now (`None`: removed).
+pub type TreeEdits = std::collections::BTreeMap<String, Option<(Oid, i32)>>;
+
+/// Apply many path edits to `base` at once: each folder on the way is rewritten once,
+/// however many of its files change (what sealing and unsealing a whole tree need).
+/// Returns `None` when the resulting tree is empty.
+pub fn edit_tree(
+    repo: &Repository,
+    base: Option<&Tree<'_>>,
+    edits: &TreeEdits,
+) -> Result<Option<Oid>> {
+    let mut here: Vec<(&str, Option<(Oid, i32)>)> = Vec::new();
+    let mut below: std::collections::BTreeMap<&str, TreeEdits> = std::collections::BTreeMap::new();
+    for (path, edit) in edits {
+        match path.split_once('/') {
+            None => here.push((path, *edit)),
+            Some((dir, rest)) => {
+                below
+                    .entry(dir)
+                    .or_default()
+                    .insert(rest.to_string(), *edit);
+            }
+        }
+    }
+    let mut builder = repo.treebuilder(base)?;
+    for (name, edit) in here {
+        match edit {
+            Some((oid, mode)) => {
+                builder.insert(name, oid, mode)?;
+            }
+            None => {
+                if builder.get(name)?.is_some() {
+                    builder.remove(name)?;
+                }
+            }
+        }
+    }
+    for (dir, sub) in below {
+        let sub_base = match base.and_then(|t| t.get_name(dir)) {
+            Some(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
+                Some(repo.find_tree(entry.id())?)
+            }
+            _ => None,
+        };
+        match edit_tree(repo, sub_base.as_ref(), &sub)? {
+            Some(oid) => {
+                builder.insert(dir, oid, FileMode::Tree.into())?;
+            }
+            None => {
+                if builder.get(dir)?.is_some() {
+                    builder.remove(dir)?;
+                }
+            }
+        }
+    }
+    if builder.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(builder.write()?))
+}
+
+/// The id of the empty tree (written if needed).
+pub fn empty_tree_id(repo: &Repository) -> Result<Oid> {
+    empty_tree(repo)
+}
+
 /// Names of the blobs directly inside `dir` (a `/`-separated path) in HEAD's tree.
 pub fn tree_file_names(repo: &Repository, dir: &str) -> Result<Vec<String>> {
     let Ok(branch) = head_branch(repo) else {

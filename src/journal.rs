@@ -852,6 +852,96 @@ impl Writer<'_> {
     pub fn signature(&self) -> &Signature<'static> {
         &self.sig
     }
+
+    /// Move the journal's branch from the commit `from` to the commit `to` (made
+    /// elsewhere: `wol sync` brings them in), updating only the files that differ.
+    ///
+    /// A file the person changed and did not commit is never overwritten: the move is
+    /// refused, naming it. The files are written first (atomically, under an intent in
+    /// `.wol/pending/`), then the index, then the branch (compare-and-swap): a process
+    /// killed half-way leaves files the next writer commits, and loses nothing.
+    pub fn advance(&self, from: git2::Oid, to: git2::Oid) -> Result<Vec<String>> {
+        let journal = self.journal;
+        let repo = journal.repo()?;
+        let old = repo.find_commit(from)?.tree()?;
+        let new = repo.find_commit(to)?.tree()?;
+        let changed = crate::sync::seal::changed_files(repo, Some(&old), &new)?;
+        let mut changes = Vec::new();
+        for (path, file) in &changed {
+            let before = old.get_path(Path::new(path)).ok().map(|e| e.id());
+            let after = file.map(|(oid, _)| oid);
+            let now = match fs::read(journal.root.join(path)) {
+                Ok(bytes) => Some(git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)?),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e).with_context(|| format!("cannot read {path}")),
+            };
+            if now != before && now != after {
+                return Err(hinted(
+                    format!(
+                        "{path} has changes that are not committed, and wol sync would overwrite them"
+                    ),
+                    format!(
+                        "commit them (git -C {dir} commit {path}) or put the file back (git -C {dir} checkout -- {path}), then run wol sync again",
+                        dir = journal.root.display()
+                    ),
+                ));
+            }
+            journal.refuse_symlinked_folder(path)?;
+            changes.push(match file {
+                Some((oid, _)) => Change::Write {
+                    path: path.clone(),
+                    content: repo.find_blob(*oid)?.content().to_vec(),
+                },
+                None => Change::Remove { path: path.clone() },
+            });
+        }
+        let intent = journal.record_intent(&changes)?;
+        for change in &changes {
+            let abs = journal.root.join(change.path());
+            match change {
+                Change::Write { content, .. } => {
+                    write_atomic_via(&journal.state_dir().join("tmp"), &abs, content)?;
+                    // An executable bit travels too.
+                    if let Some(Some((_, mode))) = changed.get(change.path())
+                        && *mode == i32::from(git2::FileMode::BlobExecutable)
+                    {
+                        use std::os::unix::fs::PermissionsExt as _;
+                        let _ = fs::set_permissions(&abs, fs::Permissions::from_mode(0o755));
+                    }
+                }
+                Change::Remove { .. } => match fs::remove_file(&abs) {
+                    Ok(()) => remove_empty_parents(&journal.root, &abs),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot remove {}", abs.display()));
+                    }
+                },
+            }
+        }
+        git::sync_index(repo, changes.iter().map(Change::path))?;
+        let branch = git::head_branch(repo)?;
+        repo.reference_matching(
+            &branch,
+            to,
+            true,
+            from,
+            "wol sync: bring in the other machines' commits",
+        )
+        .with_context(|| format!("cannot move {branch} to the synced commit"))?;
+        let _ = fs::remove_file(intent);
+        Ok(changed.into_keys().collect())
+    }
+}
+
+/// Remove the folders between `file` and `root` that a removal left empty.
+fn remove_empty_parents(root: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) || fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 /// The file changed (or went away) while the user was editing it.

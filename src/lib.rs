@@ -34,6 +34,7 @@ pub mod journal;
 pub mod publish;
 pub mod remote;
 pub mod site;
+pub mod sync;
 pub mod templates;
 pub mod term;
 pub mod tls;

@@ -18,6 +18,7 @@ pub mod pull;
 pub mod rm;
 pub mod search;
 pub mod show;
+pub mod sync;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -88,6 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Publish(args) => publish::run(&ctx, args),
         Command::Follow(args) => follow::run(&ctx, args),
         Command::Pull(args) => pull::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
         Command::Feed(args) => feed::run(&ctx, args),
     };
     crate::diag::debug(format_args!(

@@ -2,7 +2,8 @@
 //! names and URLs ([`url`]), credentials ([`credentials`]), push, fetch, reachability,
 //! bounded timeouts, and typed errors that say what to do.
 //!
-//! Pushing never forces: the refspec has no `+`, so a branch only ever fast-forwards. A
+//! Pushing never forces (the one exception, [`push_replacing`], holds a lease on the
+//! branch): the refspec has no `+`, so a branch only ever fast-forwards. A
 //! rejection can come back two ways and both are checked: as an `Err` (`NotFastForward`
 //! when libgit2 refuses client-side), or as `Ok(())` from `push` with a status in
 //! `push_update_reference` (the server's hook or config refused).
@@ -187,6 +188,63 @@ pub fn push(
     branch: &str,
     progress: bool,
 ) -> Result<(), RemoteError> {
+    push_refspec(repo, label, url, local_ref, branch, progress, false)
+}
+
+/// Replace `branch` of `url` with `local_ref`, which need not descend from it, but only
+/// while the branch is still at `expected` (`None`: has no commit): a lease, so that a
+/// push someone made meanwhile is never thrown away unseen. `wol sync add-recipient`
+/// uses it to replace the sealed history with one sealed for the new recipients.
+///
+/// libgit2 has no atomic lease: the branch is read, then pushed with force. A push that
+/// lands between the two is overwritten on the remote (its maker still has its commits,
+/// and its next sync brings them back).
+pub fn push_replacing(
+    repo: &Repository,
+    label: &str,
+    url: &str,
+    local_ref: &str,
+    branch: &str,
+    expected: Option<git2::Oid>,
+) -> Result<(), RemoteError> {
+    check_url(url)?;
+    let mut remote = repo
+        .remote_anonymous(url)
+        .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
+    let tried = RefCell::new(credentials::Tried::default());
+    let config = repo.config().ok();
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(|u, user, allowed| {
+        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
+    });
+    let now = {
+        let conn = remote
+            .connect_auth(git2::Direction::Push, Some(callbacks), None)
+            .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
+        let heads = conn
+            .list()
+            .map_err(|e| RemoteError::from_git(e, url, "list the branches of"))?;
+        let name = format!("refs/heads/{branch}");
+        heads.iter().find(|h| h.name() == name).map(|h| h.oid())
+    };
+    if now != expected {
+        return Err(RemoteError::NonFastForward {
+            url: redact_url(url),
+            branch: branch.to_string(),
+        });
+    }
+    push_refspec(repo, label, url, local_ref, branch, false, true)
+}
+
+fn push_refspec(
+    repo: &Repository,
+    label: &str,
+    url: &str,
+    local_ref: &str,
+    branch: &str,
+    progress: bool,
+    force: bool,
+) -> Result<(), RemoteError> {
     check_url(url)?;
     if let Some(dir) = local_path(url) {
         remove_stale_packs(&dir);
@@ -227,7 +285,10 @@ pub fn push(
     }
     let mut opts = PushOptions::new();
     opts.remote_callbacks(callbacks);
-    let refspec = format!("{local_ref}:refs/heads/{branch}");
+    let refspec = format!(
+        "{}{local_ref}:refs/heads/{branch}",
+        if force { "+" } else { "" }
+    );
     let result = remote.push(&[refspec.as_str()], Some(&mut opts));
     if tty {
         eprint!("\r\x1b[K");

@@ -31,4 +31,5 @@ mod output;
 mod partner;
 mod publish;
 mod read;
+mod sync;
 mod trust;

@@ -1,0 +1,707 @@
+//! `wol sync`: journals on several "machines" (each its own journal and its own
+//! `WOL_CONFIG_DIR`, so its own key) kept in step through a bare repository and through
+//! `git daemon`; what the remote holds is read with the git CLI, object by object.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::common::{GitDaemon, TestEnv, stderr, stdout};
+
+/// One machine: a journal and a config dir of its own.
+struct Machine<'e> {
+    env: &'e TestEnv,
+    dir: PathBuf,
+    config: PathBuf,
+}
+
+impl<'e> Machine<'e> {
+    fn new(env: &'e TestEnv, name: &str) -> Self {
+        Machine {
+            env,
+            dir: env.root.join(name),
+            config: env.root.join(format!("config-{name}")),
+        }
+    }
+
+    /// `wol` with this machine's config dir, outside any journal.
+    fn bare_wol(&self) -> assert_cmd::Command {
+        let mut cmd = self.env.wol();
+        cmd.env("WOL_CONFIG_DIR", &self.config);
+        cmd
+    }
+
+    fn wol(&self) -> assert_cmd::Command {
+        let mut cmd = self.bare_wol();
+        cmd.arg("--journal").arg(&self.dir);
+        cmd
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let out = self.wol().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "wol {args:?} on {} failed:\n{}{}",
+            self.dir.display(),
+            stdout(&out),
+            stderr(&out)
+        );
+        (stdout(&out), stderr(&out))
+    }
+
+    #[track_caller]
+    fn fails(&self, args: &[&str], needle: &str) -> String {
+        let out = self.wol().args(args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "wol {args:?} should fail:\n{err}"
+        );
+        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+        err
+    }
+
+    #[track_caller]
+    fn log(&self, args: &[&str]) -> String {
+        let (out, _) = self.ok(&[&["log"], args].concat());
+        let path = PathBuf::from(out.trim());
+        path.strip_prefix(&self.dir).unwrap().display().to_string()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.env.git_in(&self.dir, args)
+    }
+
+    fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    fn public_key(&self) -> String {
+        let text = fs::read_to_string(self.config.join("identity.txt")).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("# public key: "))
+            .unwrap()
+            .to_string()
+    }
+
+    #[track_caller]
+    fn consistent(&self) {
+        let status = self.git(&["status", "--porcelain", "--untracked-files=all"]);
+        assert!(
+            status.is_empty(),
+            "{}: git status:\n{status}",
+            self.dir.display()
+        );
+    }
+}
+
+fn bare(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    env.git_in(dir, ["init", "-q", "--bare", "-b", "main", name]);
+    dir.join(name)
+}
+
+/// Machine `a` with a journal synced to `url`, and machine `b` cloned from it after
+/// `a` let `b`'s key in.
+fn two_machines<'e>(env: &'e TestEnv, url: &str) -> (Machine<'e>, Machine<'e>) {
+    let a = Machine::new(env, "a");
+    env.wol().arg("init").arg(&a.dir).assert().success();
+    a.ok(&["sync", "init", url]);
+    a.log(&["Opened the public repo", "--public"]);
+    a.ok(&["sync"]);
+    let b = Machine::new(env, "b");
+    // b's first clone makes its key and says it is no recipient yet.
+    let out = b
+        .bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&b.dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("add-recipient"), "{}", stderr(&out));
+    assert!(!b.dir.exists(), "a failed clone leaves nothing behind");
+    let key = b.public_key();
+    a.ok(&["sync", "add-recipient", &key]);
+    b.bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&b.dir)
+        .assert()
+        .success();
+    assert_eq!(a.head(), b.head());
+    (a, b)
+}
+
+/// Everything the remote stores, as text, lower-cased.
+fn remote_objects(env: &TestEnv, repo: &Path) -> String {
+    let out = env
+        .git_cmd_in(repo)
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).to_lowercase()
+}
+
+#[track_caller]
+fn assert_no_leak(env: &TestEnv, repo: &Path, markers: &[&str]) {
+    let all = remote_objects(env, repo);
+    assert!(!all.is_empty());
+    for m in markers {
+        assert!(
+            !all.contains(&m.to_lowercase()),
+            "the remote holds {m:?} in plain text"
+        );
+    }
+}
+
+#[test]
+fn journals_sync_in_every_order_and_end_identical() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let url = remote.to_str().unwrap();
+    let (a, b) = two_machines(&env, url);
+    let c = Machine::new(&env, "c");
+    let out = c
+        .bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&c.dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    a.ok(&["sync", "add-recipient", &c.public_key()]);
+    b.ok(&["sync"]);
+    c.bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&c.dir)
+        .assert()
+        .success();
+
+    let machines = [&a, &b, &c];
+    for (round, order) in [[0, 1, 2], [2, 1, 0], [1, 0, 2]].iter().enumerate() {
+        for (i, m) in machines.iter().enumerate() {
+            m.log(&[&format!("Round {round} public from {i}"), "--public"]);
+            m.log(&[&format!("Round {round} private from {i}"), "--private"]);
+        }
+        for &i in order {
+            machines[i].ok(&["sync"]);
+        }
+        // A second pass brings everyone up to date.
+        for &i in order {
+            machines[i].ok(&["sync"]);
+        }
+        let head = a.head();
+        for m in machines {
+            assert_eq!(m.head(), head, "round {round}: heads differ");
+            m.consistent();
+        }
+    }
+    // Nine rounds of entries on every machine, in plain text locally.
+    let files = c.git(&["ls-files", "entries"]);
+    assert_eq!(files.lines().count(), 1 + 3 * 3 * 2, "{files}");
+    assert!(files.contains("round-2-private-from-0"));
+    // An up-to-date sync says so and pushes nothing.
+    let before = env.git_in(&remote, ["rev-parse", "wol-sync"]);
+    let (_, err) = a.ok(&["sync"]);
+    assert_eq!(err.trim(), "sync: 0 in, 0 out");
+    assert_eq!(env.git_in(&remote, ["rev-parse", "wol-sync"]), before);
+    assert_no_leak(&env, &remote, &["private from", "private-from"]);
+}
+
+#[test]
+fn nothing_private_reaches_the_remote_through_edits_renames_removals_and_visibility_changes() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let url = remote.to_str().unwrap();
+    let a = Machine::new(&env, "a");
+    env.wol().arg("init").arg(&a.dir).assert().success();
+    a.ok(&["sync", "init", url]);
+    let private = a.log(&[
+        "Zanzibar merger talks",
+        "--private",
+        "--learned",
+        "The QUOKKA-CODEWORD budget",
+    ]);
+    a.log(&[
+        "Weeknotes about docs",
+        "--public",
+        "--learned",
+        "Plain and fine",
+    ]);
+    let turned = a.log(&["Borderline notes", "--public"]);
+    a.ok(&["digest", "--write", "--week", "this"]);
+    a.ok(&["sync"]);
+    let all = remote_objects(&env, &remote);
+    assert!(
+        all.contains("plain and fine"),
+        "public entries are plain on the remote"
+    );
+    assert!(all.contains("borderline notes"));
+
+    // An edit, a rename, a removal of private entries; a public entry made private with
+    // a new secret in it.
+    let path = a.dir.join(&private);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        text.replace("budget", "budget and the WOMBAT-LEDGER"),
+    )
+    .unwrap();
+    a.git(&["commit", "-qam", "edit"]);
+    let renamed = private.replace("zanzibar-merger-talks", "zanzibar-merger-closing");
+    a.git(&["mv", &private, &renamed]);
+    a.git(&["commit", "-qm", "rename"]);
+    let second = a.log(&["Okapi acquisition", "--private"]);
+    a.ok(&["sync"]);
+    a.ok(&["rm", "--yes", &second]);
+    let tpath = a.dir.join(&turned);
+    let text = fs::read_to_string(&tpath).unwrap();
+    fs::write(
+        &tpath,
+        text.replace("visibility = \"public\"", "visibility = \"private\"") + "\nNARWHAL-SECRET\n",
+    )
+    .unwrap();
+    a.git(&["commit", "-qam", "make it private"]);
+    let (_, err) = a.ok(&["sync"]);
+    assert!(
+        err.contains("earlier plain text stays in the sync remote's history"),
+        "{err}"
+    );
+
+    assert_no_leak(
+        &env,
+        &remote,
+        &[
+            "zanzibar",
+            "quokka-codeword",
+            "wombat-ledger",
+            "okapi",
+            "narwhal-secret",
+            "merger",
+            // The digest quotes private entries: sealed, as wol.toml is.
+            "default_visibility",
+        ],
+    );
+    // Sealed commits say nothing of what they hold.
+    let messages = env.git_in(&remote, ["log", "--format=%B", "wol-sync"]);
+    assert!(!messages.contains("log("), "{messages}");
+    assert!(
+        !messages.to_lowercase().contains("borderline"),
+        "{messages}"
+    );
+
+    // Another machine gets every byte back.
+    let b = Machine::new(&env, "b");
+    let _ = b
+        .bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&b.dir)
+        .output()
+        .unwrap();
+    a.ok(&["sync", "add-recipient", &b.public_key()]);
+    b.bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&b.dir)
+        .assert()
+        .success();
+    assert_eq!(a.head(), b.head());
+    assert!(
+        fs::read_to_string(b.dir.join(&renamed))
+            .unwrap()
+            .contains("WOMBAT-LEDGER")
+    );
+    assert!(!b.dir.join(&second).exists());
+    b.consistent();
+    // ... and after the re-seal, still nothing private on the remote.
+    assert_no_leak(
+        &env,
+        &remote,
+        &["zanzibar", "wombat-ledger", "narwhal-secret"],
+    );
+}
+
+#[test]
+fn through_git_daemon_with_dry_run_quiet_and_json() {
+    let env = TestEnv::new();
+    let base = env.root.join("srv");
+    let remote = bare(&env, &base, "journal.git");
+    let daemon = GitDaemon::start(&env, &base);
+    let url = daemon.url("journal.git");
+    let (a, b) = two_machines(&env, &url);
+
+    a.log(&["Secret sauce", "--private"]);
+    a.log(&["Open sauce", "--public"]);
+    let before = env.git_in(&remote, ["rev-parse", "wol-sync"]);
+    let (out, _) = a.ok(&["sync", "--dry-run"]);
+    assert!(out.contains("out  added    sealed  entries/"), "{out}");
+    assert!(out.contains("out  added    plain   entries/"), "{out}");
+    assert!(out.contains("sync --dry-run: 0 in, 2 out"), "{out}");
+    assert_eq!(
+        env.git_in(&remote, ["rev-parse", "wol-sync"]),
+        before,
+        "a dry run pushes nothing"
+    );
+
+    let (out, err) = a.ok(&["sync", "-q"]);
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+    let (out, _) = b.ok(&["sync", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "synced");
+    assert_eq!(v["in"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["out"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(a.head(), b.head());
+    assert_no_leak(&env, &remote, &["secret sauce", "secret-sauce"]);
+}
+
+#[test]
+fn one_new_entry_pushes_one_entrys_objects() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let a = Machine::new(&env, "a");
+    env.wol().arg("init").arg(&a.dir).assert().success();
+    a.ok(&["sync", "init", remote.to_str().unwrap()]);
+    for i in 0..20 {
+        a.log(&[&format!("Private {i}"), "--private"]);
+    }
+    a.ok(&["sync"]);
+    let count = |env: &TestEnv| {
+        env.git_in(
+            &remote,
+            ["cat-file", "--batch-all-objects", "--batch-check"],
+        )
+        .lines()
+        .count()
+    };
+    let before = count(&env);
+    // Losing the map costs nothing either: it is rebuilt from what was sealed.
+    fs::remove_dir_all(a.dir.join(".wol/sync")).unwrap();
+    a.log(&["One more private", "--private"]);
+    a.ok(&["sync"]);
+    let added = count(&env) - before;
+    // commit, its root tree, sealed/, the commit metadata, the one sealed file.
+    assert!(added <= 6, "one entry added {added} objects");
+}
+
+#[test]
+fn concurrent_edits_keep_both_sides() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    let shared = a.log(&["Shared notes", "--private"]);
+    let doomed = a.log(&["Doomed notes", "--public"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+
+    // The same entry changed on both, one removed on a and changed on b, and wol.toml
+    // changed on both.
+    for (m, word) in [(&a, "ALPHA-SIDE"), (&b, "BETA-SIDE")] {
+        let path = m.dir.join(&shared);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, text + &format!("\n{word}\n")).unwrap();
+        let toml = m.dir.join("wol.toml");
+        let text = fs::read_to_string(&toml).unwrap();
+        fs::write(
+            &toml,
+            text.replace(
+                "kinds = [",
+                &format!("kinds = [\"{}\", ", word.to_lowercase()),
+            ),
+        )
+        .unwrap();
+        m.git(&["commit", "-qam", "edit on one machine"]);
+    }
+    a.ok(&["rm", "--yes", &doomed]);
+    let path = b.dir.join(&doomed);
+    fs::write(&path, fs::read_to_string(&path).unwrap() + "\nKEPT-EDIT\n").unwrap();
+    b.git(&["commit", "-qam", "edit the doomed one"]);
+
+    a.ok(&["sync"]);
+    let (_, err) = b.ok(&["sync"]);
+    assert!(err.contains("conflict"), "{err}");
+    assert!(err.contains(".wol/conflicts/wol.toml."), "{err}");
+    assert!(err.contains("the change is kept"), "{err}");
+    a.ok(&["sync"]);
+    assert_eq!(a.head(), b.head());
+    a.consistent();
+    b.consistent();
+
+    // Both versions of the entry are entries of the journal.
+    let stem = shared.trim_end_matches(".md");
+    let files = a.git(&["ls-files", "entries"]);
+    let copies: Vec<&str> = files.lines().filter(|f| f.starts_with(stem)).collect();
+    assert_eq!(copies.len(), 2, "{files}");
+    let both: String = copies
+        .iter()
+        .map(|f| fs::read_to_string(a.dir.join(f)).unwrap())
+        .collect();
+    assert!(
+        both.contains("ALPHA-SIDE") && both.contains("BETA-SIDE"),
+        "{both}"
+    );
+    // The removed entry that was changed meanwhile stays, with the change.
+    assert!(
+        fs::read_to_string(a.dir.join(&doomed))
+            .unwrap()
+            .contains("KEPT-EDIT")
+    );
+    // wol.toml: b's version stays in b's merge; a's is kept aside on b.
+    let conflicts: Vec<_> = fs::read_dir(b.dir.join(".wol/conflicts"))
+        .unwrap()
+        .collect();
+    assert_eq!(conflicts.len(), 1);
+    let aside = fs::read_to_string(conflicts[0].as_ref().unwrap().path()).unwrap();
+    let kept = fs::read_to_string(b.dir.join("wol.toml")).unwrap();
+    assert!(
+        (aside.contains("alpha-side") && kept.contains("beta-side"))
+            || (aside.contains("beta-side") && kept.contains("alpha-side"))
+    );
+    // The journal still reads.
+    a.ok(&["list"]);
+}
+
+#[test]
+fn both_machines_create_the_same_entry_name() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    // Same clock, same title: the same file name on both machines.
+    let pa = a.log(&["Same title", "--private", "--learned", "from a"]);
+    let pb = b.log(&["Same title", "--private", "--learned", "from b"]);
+    assert_eq!(pa, pb);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(a.head(), b.head());
+    let texts: String = a
+        .git(&["ls-files", "entries"])
+        .lines()
+        .filter(|f| f.contains("same-title"))
+        .map(|f| fs::read_to_string(a.dir.join(f)).unwrap())
+        .collect();
+    assert!(
+        texts.contains("from a") && texts.contains("from b"),
+        "{texts}"
+    );
+}
+
+#[test]
+fn a_wrong_or_missing_key_is_named_and_nothing_is_written() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let url = remote.to_str().unwrap();
+    let (a, b) = two_machines(&env, url);
+    a.log(&["Top secret", "--private"]);
+    a.ok(&["sync"]);
+
+    // A stranger's key opens nothing: the error names its key and the recipients.
+    let c = Machine::new(&env, "c");
+    let out = c
+        .bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&c.dir)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("none of this machine's keys matches"), "{err}");
+    assert!(err.contains(&c.public_key()[..20]), "{err}");
+    assert!(
+        err.contains("Sealed-For") || err.contains("recipients"),
+        "{err}"
+    );
+    assert!(!c.dir.exists());
+
+    a.fails(
+        &["sync", "remove-recipient", &a.public_key()],
+        "this machine's own key",
+    );
+    a.fails(&["sync", "add-recipient", "age1nope"], "not a public key");
+    // b removed from the recipients: told honestly, and b can no longer open new files.
+    let (_, said) = a.ok(&["sync", "remove-recipient", &b.public_key()]);
+    assert!(
+        said.contains("stays readable with the removed key"),
+        "{said}"
+    );
+    a.log(&["After removal", "--private"]);
+    a.ok(&["sync"]);
+    let before = b.head();
+    let err = b.fails(&["sync"], "none of this machine's keys matches");
+    // The recipients it could not match, by key where this machine knows them.
+    assert!(err.contains(&a.public_key()[..20]), "{err}");
+    assert!(err.contains("wol sync add-recipient"), "{err}");
+    assert_eq!(b.head(), before);
+    b.consistent();
+    assert!(!b.git(&["ls-files"]).contains("after-removal"));
+
+    // No key at all.
+    let d = Machine::new(&env, "d");
+    fs::create_dir_all(&d.config).unwrap();
+    let out = d
+        .bare_wol()
+        .arg("--journal")
+        .arg(&a.dir)
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("no key to open sealed files"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn init_keeps_the_key_private_and_out_of_the_journal() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let a = Machine::new(&env, "a");
+    env.wol().arg("init").arg(&a.dir).assert().success();
+    a.ok(&["sync", "init", remote.to_str().unwrap()]);
+    let id = a.config.join("identity.txt");
+    assert_eq!(
+        fs::metadata(&id).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let secret = fs::read_to_string(&id).unwrap();
+    let secret = secret
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap();
+    let toml = fs::read_to_string(a.dir.join("wol.toml")).unwrap();
+    assert!(
+        toml.contains("[sync]") && toml.contains(&a.public_key()),
+        "{toml}"
+    );
+    assert!(!toml.contains(secret));
+    // A second init keeps the key and the recipients as they are.
+    a.ok(&["sync", "init", remote.to_str().unwrap()]);
+    let again = fs::read_to_string(a.dir.join("wol.toml")).unwrap();
+    assert_eq!(again.matches("age1").count(), 1);
+    assert!(fs::read_to_string(&id).unwrap().contains(secret));
+    a.consistent();
+    // Sync with no [sync] is an error that says how to set it up.
+    let b = Machine::new(&env, "b");
+    env.wol().arg("init").arg(&b.dir).assert().success();
+    b.fails(&["sync"], "not set up for sync");
+}
+
+#[test]
+fn an_ssh_ed25519_key_can_be_the_identity() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let key = env.root.join("id_ed25519");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key)
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("ssh-keygen is not installed; skipping");
+        return;
+    }
+    let a = Machine::new(&env, "a");
+    env.wol().arg("init").arg(&a.dir).assert().success();
+    a.ok(&[
+        "sync",
+        "init",
+        remote.to_str().unwrap(),
+        "--ssh-key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(!a.config.join("identity.txt").exists());
+    let toml = fs::read_to_string(a.dir.join("wol.toml")).unwrap();
+    assert!(toml.contains("ssh-ed25519 "), "{toml}");
+    a.log(&["Ssh sealed", "--private"]);
+    a.ok(&["sync"]);
+    // The same key on another "machine" opens it.
+    let b = Machine::new(&env, "b");
+    fs::create_dir_all(&b.config).unwrap();
+    fs::write(
+        b.config.join("config.toml"),
+        format!("ssh_key = {:?}\n", key.display().to_string()),
+    )
+    .unwrap();
+    b.bare_wol()
+        .args(["sync", "clone", remote.to_str().unwrap()])
+        .arg(&b.dir)
+        .assert()
+        .success();
+    assert_eq!(a.head(), b.head());
+    assert_no_leak(&env, &remote, &["ssh sealed", "ssh-sealed"]);
+}
+
+#[test]
+fn sync_and_log_at_once_lose_nothing() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    for i in 0..5 {
+        b.log(&[&format!("From b {i}"), "--private"]);
+    }
+    b.ok(&["sync"]);
+    let mut sync = a
+        .env
+        .wol_std()
+        .env("WOL_CONFIG_DIR", &a.config)
+        .arg("--journal")
+        .arg(&a.dir)
+        .args(["sync", "-q"])
+        .spawn()
+        .unwrap();
+    let mut logged = Vec::new();
+    for i in 0..5 {
+        logged.push(a.log(&[&format!("From a {i}"), "--private"]));
+    }
+    assert!(sync.wait().unwrap().success());
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    assert_eq!(a.head(), b.head());
+    let files = b.git(&["ls-files", "entries"]);
+    for p in logged {
+        assert!(files.contains(&p), "{p} missing on b:\n{files}");
+    }
+    a.consistent();
+    b.consistent();
+}
+
+#[test]
+fn a_sync_killed_at_any_point_loses_nothing_and_leaks_nothing() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    let mut logged = Vec::new();
+    for round in 0..6u64 {
+        logged.push(a.log(&[&format!("Killed round {round} kiwi"), "--private"]));
+        logged.push(b.log(&[&format!("Other round {round}"), "--public"]));
+        b.ok(&["sync", "-q"]);
+        let mut child = a
+            .env
+            .wol_std()
+            .env("WOL_CONFIG_DIR", &a.config)
+            .arg("--journal")
+            .arg(&a.dir)
+            .args(["sync", "-q"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(15 * round));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert_eq!(a.head(), b.head());
+    a.consistent();
+    b.consistent();
+    let files = b.git(&["ls-files", "entries"]);
+    for p in &logged {
+        assert!(files.contains(p.as_str()), "{p} lost:\n{files}");
+    }
+    // No entry twice.
+    assert_eq!(
+        files.lines().filter(|f| f.contains("kiwi")).count(),
+        6,
+        "{files}"
+    );
+    assert_no_leak(&env, &remote, &["kiwi", "killed round"]);
+}
