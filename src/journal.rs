@@ -219,11 +219,15 @@ impl Journal {
         // content: commit them too, so nothing is left untracked. Only regular files:
         // a symlink could bring in anything on the machine.
         let mut index = repo.index().context("cannot open the git index")?;
+        // New objects go to memory and from there to disk as one pack: one file
+        // instead of one per entry (creating 100,000 loose object files is most of
+        // what `git add` spends on such a folder).
+        let odb = repo.odb()?;
+        let objects = ObjectBatch::new(&repo, &odb)?;
         let mut skipped = Vec::new();
         let mut only_files = |path: &Path, _spec: &[u8]| -> i32 {
             match fs::symlink_metadata(root.join(path)) {
-                Ok(m) if m.is_file() => 0,
-                Ok(m) if m.is_dir() => 0,
+                Ok(m) if m.is_file() || m.is_dir() => 0,
                 Ok(_) => {
                     skipped.push(path.display().to_string());
                     1
@@ -238,6 +242,8 @@ impl Journal {
                 Some(&mut only_files),
             )
             .context("cannot add the journal's files to the git index")?;
+        skipped.sort();
+        skipped.dedup();
         for path in skipped {
             warn(
                 format!("{path} is not a regular file, so it is not part of the journal"),
@@ -250,19 +256,28 @@ impl Journal {
         if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
             return Ok(InitOutcome::AlreadyInitialized);
         }
-        index.write().context("cannot write the git index")?;
         let sig = crate::identity::signature(&commit_as, Some(&repo), now)?;
         let tree = repo.find_tree(tree)?;
         let parents: Vec<&git2::Commit> = parent.iter().collect();
-        repo.commit(
-            Some(&branch),
-            &sig,
-            &sig,
-            "wol: init journal",
-            &tree,
-            &parents,
-        )
-        .context("cannot create the commit")?;
+        let commit = repo
+            .commit(None, &sig, &sig, "wol: init journal", &tree, &parents)
+            .context("cannot create the commit")?;
+        // Every object on disk before anything points at them: a crash until here
+        // leaves the folder as it was.
+        objects.flush()?;
+        index.write().context("cannot write the git index")?;
+        match &parent {
+            Some(p) => {
+                repo.reference_matching(&branch, commit, true, p.id(), "commit: wol: init journal")
+            }
+            None => repo.reference(
+                &branch,
+                commit,
+                false,
+                "commit (initial): wol: init journal",
+            ),
+        }
+        .with_context(|| format!("cannot move {branch} to the new commit"))?;
         Ok(InitOutcome::Created)
     }
 
@@ -986,6 +1001,45 @@ pub fn write_atomic_via(tmp_dir: &Path, path: &Path, content: &[u8]) -> Result<(
 
 /// Sub-directories whose names are `digits` decimal digits, largest number first. A
 /// symlinked folder is not one of them: it would bring in files from outside the journal.
+/// New git objects kept in memory (libgit2's mempack backend, which takes every write
+/// to the repository's object database) until they are written to disk as one pack.
+struct ObjectBatch<'r> {
+    repo: &'r Repository,
+    odb: &'r git2::Odb<'r>,
+    mempack: git2::Mempack<'r>,
+}
+
+impl<'r> ObjectBatch<'r> {
+    fn new(repo: &'r Repository, odb: &'r git2::Odb<'r>) -> Result<ObjectBatch<'r>> {
+        Ok(ObjectBatch {
+            repo,
+            odb,
+            mempack: odb.add_new_mempack_backend(1000)?,
+        })
+    }
+
+    /// Write what is in memory to the repository as one pack (indexed, so git and
+    /// libgit2 read it at once), then empty the memory.
+    fn flush(&self) -> Result<()> {
+        let mut pack = git2::Buf::new();
+        self.mempack
+            .dump(self.repo, &mut pack)
+            .context("cannot pack the new git objects")?;
+        crate::diag::debug(format_args!("init: a pack of {} bytes", pack.len()));
+        // A pack with no objects is its 12-byte header and 20-byte checksum.
+        if pack.len() > 32 {
+            let mut writer = self.odb.packwriter()?;
+            io::Write::write_all(&mut writer, &pack)
+                .context("cannot write a pack to the git repository")?;
+            writer
+                .commit()
+                .context("cannot write a pack to the git repository")?;
+        }
+        self.mempack.reset()?;
+        Ok(())
+    }
+}
+
 fn numbered_dirs(dir: &Path, digits: usize) -> Vec<(u32, PathBuf)> {
     if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
         return Vec::new();
