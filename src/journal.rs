@@ -219,11 +219,15 @@ impl Journal {
         // content: commit them too, so nothing is left untracked. Only regular files:
         // a symlink could bring in anything on the machine.
         let mut index = repo.index().context("cannot open the git index")?;
-        // New objects go to memory and from there to disk as one pack: one file
-        // instead of one per entry (creating 100,000 loose object files is most of
-        // what `git add` spends on such a folder).
+        // New objects go to memory and from there to disk as one pack: a file instead
+        // of one per entry (creating 100,000 loose object files is most of what
+        // `git add` spends on such a folder). The cost is memory: the new files'
+        // content is held until the pack is written (about 2x their size).
         let odb = repo.odb()?;
-        let objects = ObjectBatch::new(&repo, &odb)?;
+        let head_tree = git::branch_commit(&repo, &git::head_branch(&repo)?)?
+            .map(|c| c.tree())
+            .transpose()?;
+        let mut objects = ObjectBatch::new(&repo, &odb, head_tree)?;
         let mut skipped = Vec::new();
         let mut only_files = |path: &Path, _spec: &[u8]| -> i32 {
             match fs::symlink_metadata(root.join(path)) {
@@ -243,6 +247,7 @@ impl Journal {
             )
             .context("cannot add the journal's files to the git index")?;
         skipped.sort();
+        skipped.dedup();
         skipped.dedup();
         for path in skipped {
             warn(
@@ -264,7 +269,7 @@ impl Journal {
             .context("cannot create the commit")?;
         // Every object on disk before anything points at them: a crash until here
         // leaves the folder as it was.
-        objects.flush()?;
+        objects.finish(&index, tree.id(), commit)?;
         index.write().context("cannot write the git index")?;
         match &parent {
             Some(p) => {
@@ -1002,34 +1007,106 @@ pub fn write_atomic_via(tmp_dir: &Path, path: &Path, content: &[u8]) -> Result<(
 /// Sub-directories whose names are `digits` decimal digits, largest number first. A
 /// symlinked folder is not one of them: it would bring in files from outside the journal.
 /// New git objects kept in memory (libgit2's mempack backend, which takes every write
-/// to the repository's object database) until they are written to disk as one pack.
+/// to the repository's object database) and written to disk as one pack. Only objects
+/// that are new — not in the tree of the branch's last commit — are packed, so a
+/// second `init` of a large folder writes nothing.
 struct ObjectBatch<'r> {
     repo: &'r Repository,
     odb: &'r git2::Odb<'r>,
     mempack: git2::Mempack<'r>,
+    head: Option<git2::Tree<'r>>,
+    packed: std::collections::HashSet<git2::Oid>,
 }
 
 impl<'r> ObjectBatch<'r> {
-    fn new(repo: &'r Repository, odb: &'r git2::Odb<'r>) -> Result<ObjectBatch<'r>> {
+    fn new(
+        repo: &'r Repository,
+        odb: &'r git2::Odb<'r>,
+        head: Option<git2::Tree<'r>>,
+    ) -> Result<ObjectBatch<'r>> {
         Ok(ObjectBatch {
             repo,
             odb,
             mempack: odb.add_new_mempack_backend(1000)?,
+            head,
+            packed: std::collections::HashSet::new(),
         })
     }
 
-    /// Write what is in memory to the repository as one pack (indexed, so git and
-    /// libgit2 read it at once), then empty the memory.
-    fn flush(&self) -> Result<()> {
-        let mut pack = git2::Buf::new();
-        self.mempack
-            .dump(self.repo, &mut pack)
-            .context("cannot pack the new git objects")?;
-        crate::diag::debug(format_args!("init: a pack of {} bytes", pack.len()));
-        // A pack with no objects is its 12-byte header and 20-byte checksum.
-        if pack.len() > 32 {
+    /// Pack the new blobs of `index`, the new trees of `tree`, and `commit`.
+    fn finish(&mut self, index: &git2::Index, tree: git2::Oid, commit: git2::Oid) -> Result<()> {
+        let mut pack = self.repo.packbuilder()?;
+        self.insert_new_blobs(&mut pack, index)?;
+        let head = self.head.as_ref().map(|t| t.id());
+        self.insert_new_trees(&mut pack, tree, head)?;
+        pack.insert_object(commit, None)?;
+        self.write(pack)
+    }
+
+    fn insert_new_blobs(
+        &mut self,
+        pack: &mut git2::PackBuilder<'_>,
+        index: &git2::Index,
+    ) -> Result<()> {
+        for entry in index.iter() {
+            if self.packed.contains(&entry.id) {
+                continue;
+            }
+            let path = String::from_utf8_lossy(&entry.path);
+            let in_head = self
+                .head
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(path.as_ref())).ok())
+                .is_some_and(|e| e.id() == entry.id);
+            if !in_head {
+                pack.insert_object(entry.id, None)?;
+                self.packed.insert(entry.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// `tree` and the subtrees that differ from `old` (the same folder in the last
+    /// commit), recursively.
+    fn insert_new_trees(
+        &mut self,
+        pack: &mut git2::PackBuilder<'_>,
+        tree: git2::Oid,
+        old: Option<git2::Oid>,
+    ) -> Result<()> {
+        if Some(tree) == old || !self.packed.insert(tree) {
+            return Ok(());
+        }
+        pack.insert_object(tree, None)?;
+        let new = self.repo.find_tree(tree)?;
+        let old = old.map(|o| self.repo.find_tree(o)).transpose()?;
+        for entry in new.iter() {
+            if entry.kind() != Some(git2::ObjectType::Tree) {
+                continue;
+            }
+            let before = old
+                .as_ref()
+                .and_then(|o| o.get_name_bytes(entry.name_bytes()))
+                .map(|e| e.id());
+            self.insert_new_trees(pack, entry.id(), before)?;
+        }
+        Ok(())
+    }
+
+    /// Write `pack` to the repository (indexed, so git and libgit2 read it at once),
+    /// then empty the memory.
+    fn write(&mut self, mut pack: git2::PackBuilder<'_>) -> Result<()> {
+        if pack.object_count() > 0 {
+            let mut buf = git2::Buf::new();
+            pack.write_buf(&mut buf)
+                .context("cannot pack the new git objects")?;
+            crate::diag::debug(format_args!(
+                "init: a pack of {} objects, {} bytes",
+                pack.object_count(),
+                buf.len()
+            ));
             let mut writer = self.odb.packwriter()?;
-            io::Write::write_all(&mut writer, &pack)
+            io::Write::write_all(&mut writer, &buf)
                 .context("cannot write a pack to the git repository")?;
             writer
                 .commit()

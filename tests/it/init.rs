@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::common::{TestEnv, stderr, stdout};
+use crate::common::{self, TestEnv, stderr, stdout};
 
 #[test]
 fn init_creates_repo_config_gitignore_and_one_commit() {
@@ -356,4 +356,61 @@ fn init_on_a_file_fails() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("error:"), "{}", stderr(&out));
     assert_eq!(fs::read_to_string(&env.journal).unwrap(), "not a dir");
+}
+
+/// `git count-objects -v` as (loose objects, objects in packs).
+fn object_counts(env: &TestEnv) -> (usize, usize) {
+    let text = env.git(["count-objects", "-v"]);
+    let field = |name: &str| -> usize {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+    };
+    (field("count:"), field("in-pack:"))
+}
+
+#[test]
+fn init_packs_a_folder_of_entries_and_a_second_init_packs_only_what_is_new() {
+    let env = TestEnv::new();
+    for day in 1..=28 {
+        let date = format!("2026-10-{day:02}T09:00:00+01:00");
+        let text = common::entry_text(
+            &format!("Entry {day}"),
+            &date,
+            "progress",
+            &["ops"],
+            "public",
+            "Ana",
+            "Body.\n",
+        );
+        env.write(
+            format!("entries/2026/10/2026-10-{day:02}-0900-entry-{day}.md"),
+            text,
+        );
+    }
+    env.init_journal();
+    env.assert_consistent();
+    let (loose, packed) = object_counts(&env);
+    assert_eq!(loose, 0, "wol init wrote loose objects");
+    // 28 entries, wol.toml, .gitignore; trees for the root, entries/, 2026/, 10/; a commit.
+    assert_eq!(packed, 28 + 2 + 4 + 1);
+    assert_eq!(env.git(["ls-files", "entries"]).lines().count(), 28);
+
+    // One file more: its blob, the four trees on its path and a commit — not the folder
+    // again.
+    let text = common::entry_text(
+        "Late",
+        "2026-10-29T09:00:00+01:00",
+        "progress",
+        &[],
+        "public",
+        "Ana",
+        "Late body.\n",
+    );
+    env.write("entries/2026/10/2026-10-29-0900-late.md", text);
+    env.init_journal();
+    env.assert_consistent();
+    assert_eq!(object_counts(&env), (0, packed + 1 + 4 + 1));
+    assert_eq!(env.commit_count(), 2);
 }
