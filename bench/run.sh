@@ -18,10 +18,11 @@
 #   add      bash lib/wol_log.sh  -> wol --journal J log "Bench entry N\n\n<body>"
 #            bash lib/git_floor.sh -> write the entry file, git add, git commit -q
 #            bash lib/noop.sh     -> the wrappers' own cost (bash start, counter)
-#   list     wol --journal J list -n 10                 (target <= 20 ms)
-#   search   wol --journal J search zanzibar  vs  rg -l zanzibar entries/   (<= 1.5x)
-#            wol --journal J search community vs  rg -l community entries/ (info only)
+#   list     wol --journal J list -n 10                 (target <= 10 ms)
+#   search   wol --journal J search zanzibar  vs  rg -l zanzibar entries/   (<= 0.5x; 0.2x at 100k)
+#            wol --journal J search community vs  rg -l community entries/ (the same)
 #   digest   wol --journal J digest --week 2026-W47     (flat across sizes)
+#   memory   each of the above once under /usr/bin/time -f %M (max RSS, target <= 100 MB)
 # Every `add` run commits a new entry; the journal is reset to the generated commit at
 # the start of the next harness run. Reading commands run before the adds.
 # A wol subcommand whose `--help` fails is skipped ("skipped: wol X not available").
@@ -169,6 +170,16 @@ for n in "${SIZES[@]}"; do
         skip "$R" digest "skipped: wol digest not available"
     fi
 
+    say "$n entries: peak memory"
+    if [[ -x /usr/bin/time && -n $WOL ]]; then
+        for args in "list -n 10" "search zanzibar" "search community" "digest --week 2026-W47" "log Peak-memory-entry"; do
+            # shellcheck disable=SC2086
+            kb=$( { /usr/bin/time -f '%M' "$WOL" --journal "$J" $args >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+            echo "wol $args $kb" >>"$R/rss.txt"
+        done
+        git -C "$J" reset -q --hard HEAD~1 # the peak-memory entry
+    fi
+
     say "$n entries: add one committed entry"
     msgflag=""
     if wol_has log && "$WOL" log --help 2>/dev/null | grep -qE -- '-m, --message'; then
@@ -206,3 +217,16 @@ done
 mkdir -p "$BENCH/results"
 python3 "$BENCH/report.py" --results "$RESULTS" --wol "${WOL:-}" --root "$ROOT" \
     --runs "$RUNS" --warmup "$WARMUP" --seed "$SEED" --out "$BENCH/results/latest.md" "${SIZES[@]}"
+
+# ---- the other rows of issue 12: init over an existing folder, one-entry publish ----
+# Skipped with SKIP_INIT=1 / SKIP_PUBLISH=1 (each takes minutes at 100k entries).
+if [[ ${SKIP_INIT:-0} != 1 && -n ${WOL:-} ]]; then
+    say "wol init over existing folders (bench/init.sh)"
+    WOL="$WOL" BENCH_WORK="$WORK" RUNS="${INIT_RUNS:-3}" "$BENCH/init.sh" "${SIZES[@]}" ||
+        echo "bench/run.sh: bench/init.sh failed" >&2
+fi
+if [[ ${SKIP_PUBLISH:-0} != 1 && -n ${WOL:-} ]]; then
+    say "one-entry publish (bench/publish.sh 10000)"
+    WOL="$WOL" BENCH_WORK="$WORK" "$BENCH/publish.sh" 10000 ||
+        echo "bench/run.sh: bench/publish.sh failed" >&2
+fi
