@@ -22,13 +22,13 @@ use crate::journal::Journal;
 
 /// One entry read from a source, not yet in the journal.
 #[derive(Debug, Clone)]
-pub struct Candidate {
+pub struct ImportedEntry {
     /// Where it came from: `jrnl #3` or a path relative to the imported folder.
     pub source: String,
     pub entry: Entry,
 }
 
-impl Candidate {
+impl ImportedEntry {
     /// The stable id (always set by the readers in this module).
     pub fn id(&self) -> &str {
         self.entry.meta.id.as_deref().unwrap_or_default()
@@ -110,7 +110,7 @@ struct JrnlEntry {
 /// Read a jrnl JSON export. jrnl writes local dates and times without an offset; they are
 /// read in the offset of `defaults.now`. Tags lose jrnl's `@`; a starred entry gets the
 /// tag `starred`; every entry is of kind `progress`.
-pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<Candidate>> {
+pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> {
     let export: JrnlExport = serde_json::from_str(json).map_err(|e| {
         hinted(
             format!("not a jrnl JSON export: {e}"),
@@ -151,7 +151,7 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<Candidate>> {
         if j.starred {
             push_tag(&mut tags, "starred");
         }
-        out.push(Candidate {
+        out.push(ImportedEntry {
             source,
             entry: Entry {
                 meta: Meta {
@@ -182,7 +182,7 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<Candidate>> {
 /// `+++` or YAML `---` with `title`, `date`, `tags`), else the first `# heading`, else the
 /// file name; the date from front matter, else the file's last commit when `dir` is in a
 /// git repository, else its modification time; kind `learning` (a TIL is a learning).
-pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Candidate>> {
+pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<ImportedEntry>> {
     if !dir.is_dir() {
         return Err(hinted(
             format!("{} is not a directory", dir.display()),
@@ -211,7 +211,7 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Candidat
         };
         let entry = note_to_entry(&text, &rel, defaults, fallback_date)
             .with_context(|| format!("cannot import {}", path.display()))?;
-        out.push(Candidate {
+        out.push(ImportedEntry {
             source: rel_str,
             entry,
         });
@@ -572,16 +572,16 @@ impl GitDates {
 
 /// What an import will do: the new entries with the paths they get, and those skipped.
 #[derive(Debug, Default)]
-pub struct Plan {
+pub struct ImportPlan {
     /// (path relative to the journal, entry).
-    pub new: Vec<(String, Candidate)>,
+    pub new: Vec<(String, ImportedEntry)>,
     /// Already in the journal (same id), or repeated in the source.
-    pub skipped: Vec<Candidate>,
+    pub skipped: Vec<ImportedEntry>,
 }
 
-/// Decide which candidates are new. Reads every entry once for its id: an import is rare
+/// Decide which imported entries are new. Reads every entry once for its id: an import is rare
 /// and must not duplicate, so O(n) is the right trade here.
-pub fn plan(journal: &Journal, candidates: Vec<Candidate>) -> Plan {
+pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
     let mut known: HashSet<String> = HashSet::new();
     for path in journal.entry_files(None) {
         if let Ok(entry) = journal.load(&path)
@@ -591,29 +591,26 @@ pub fn plan(journal: &Journal, candidates: Vec<Candidate>) -> Plan {
         }
     }
     let mut taken: HashSet<PathBuf> = HashSet::new();
-    let mut plan = Plan::default();
-    for candidate in candidates {
-        if !known.insert(candidate.id().to_string()) {
-            plan.skipped.push(candidate);
+    let mut plan = ImportPlan::default();
+    for item in imported {
+        if !known.insert(item.id().to_string()) {
+            plan.skipped.push(item);
             continue;
         }
         let path = {
-            let path = journal.new_entry_path(
-                &candidate.entry.meta.date,
-                &candidate.entry.meta.title,
-                &taken,
-            );
+            let path =
+                journal.new_entry_path(&item.entry.meta.date, &item.entry.meta.title, &taken);
             taken.insert(path.clone());
             path
         };
-        plan.new.push((journal.rel(&path), candidate));
+        plan.new.push((journal.rel(&path), item));
     }
     plan.new.sort_by_key(|(_, c)| c.entry.meta.date);
     plan
 }
 
 /// Write the planned entries and commit them in one commit.
-pub fn apply(writer: &crate::journal::Writer<'_>, plan: &Plan, message: &str) -> Result<()> {
+pub fn apply(writer: &crate::journal::Writer<'_>, plan: &ImportPlan, message: &str) -> Result<()> {
     if plan.new.is_empty() {
         return Ok(());
     }

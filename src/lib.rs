@@ -6,9 +6,10 @@
 //! 3. `entry` parses and writes entry files; `filter` selects them; `dates` reads dates;
 //! 4. `git` commits the changed paths with git2 and keeps the index in step;
 //! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can;
-//!    `publish` filters entries per partner (`visibility`), renders them (`site`) into an
-//!    in-memory git tree and pushes it (`publish`); `follow` fetches other people's
-//!    published logs into `.wol/following/` and reads their `wol.json`.
+//!    `publish` filters entries per partner (`audience`), renders them (`site`) into an
+//!    in-memory git tree and pushes it (`remote`); `follow` fetches other people's
+//!    published logs (`remote`) into `.wol/following/` and reads their `wol.json`;
+//!    `sync` keeps one journal on every machine through a sealed remote.
 
 pub mod attach;
 pub mod audience;

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Ctx, EntryJson};
 use crate::entry::Visibility;
-use crate::import::{self, Candidate, Defaults};
+use crate::import::{self, Defaults, ImportedEntry};
 use crate::term::sanitize;
 
 /// Import entries from jrnl or from a folder of Markdown notes
@@ -118,7 +118,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         visibility: common.visibility,
         kinds: journal.config.kinds.clone(),
     };
-    let candidates: Vec<Candidate> = match &args.source {
+    let imported: Vec<ImportedEntry> = match &args.source {
         Source::Jrnl(a) => {
             let text = if a.file.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin()).context("cannot read stdin")?
@@ -137,7 +137,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     } else {
         Some(journal.begin_write(ctx.signature(&journal)?, None)?)
     };
-    let plan = import::plan(&journal, candidates);
+    let plan = import::plan(&journal, imported);
     if let Some(writer) = &writer
         && !plan.new.is_empty()
     {

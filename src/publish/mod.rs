@@ -2,7 +2,7 @@
 //! *plan*), the secret scan, the published tree, its history on
 //! `refs/wol/published/<partner>`, and the push.
 //!
-//! The order is the safety argument: the plan is made from the visibility rule
+//! The order is the safety argument: the plan is made from the audience rule
 //! ([`crate::audience::decide`]) and the secret scan *before* any object is
 //! written; the published tree is then built only from the planned entries, with their
 //! front matter rewritten to the public fields, so nothing else can be reachable from

@@ -1,4 +1,4 @@
-//! Remote git, for every caller (publish, pull, doctor, and later sync): the rules for
+//! Remote git, for every caller (publish, pull, doctor, sync): the rules for
 //! names and URLs ([`url`]), credentials ([`credentials`]), push, fetch, reachability,
 //! bounded timeouts, and typed errors that say what to do.
 //!

@@ -529,12 +529,9 @@ fn the_secret_scan_reads_attachment_names_and_text() {
     let inside = outside(&env, "notes.txt", b"line one\nthe falcon lands\n");
     env.log(&["Named badly", "--attach", named.to_str().unwrap()]);
     env.log(&["Text inside", "--attach", inside.to_str().unwrap()]);
-    let out = env.wol_j().arg("publish").output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("the name of attachment 1 looks like a secret ([publish] never pattern #1)"),
-        "{err}"
+    let err = env.fails(
+        &["publish"],
+        "the name of attachment 1 looks like a secret ([publish] never pattern #1)",
     );
     assert!(
         err.contains("attachment 1, line 2 looks like a secret ([publish] never pattern #1)"),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{TestEnv, entry_text, stderr, stdout};
+use crate::common::{TestEnv, entry_text, fails_with, stderr, stdout};
 
 const GOOD_A: &str = "2026-11-02-0900-good-one";
 const GOOD_B: &str = "2026-11-09-0900-good-two";
@@ -311,16 +311,12 @@ fn journal_dir_that_is_not_a_journal() {
     let plain = env.root.join("plain");
     fs::create_dir_all(&plain).unwrap();
     for args in [&["list"][..], &["log", "hello"][..]] {
-        let out = env
-            .wol()
-            .arg("--journal")
-            .arg(&plain)
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let out = fails_with(
+            env.wol().arg("--journal").arg(&plain).args(args),
+            1,
+            "error:",
+        );
         let err = stderr(&out);
-        assert!(err.contains("error:"), "{err}");
         assert!(
             err.contains("wol init"),
             "the hint should say to run wol init:\n{err}"
@@ -334,24 +330,14 @@ fn journal_dir_that_is_not_a_journal() {
     );
 
     // Also through WOL_DIR.
-    let out = env
-        .wol()
-        .env("WOL_DIR", &plain)
-        .arg("list")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("wol init"), "{}", stderr(&out));
+    fails_with(env.wol().env("WOL_DIR", &plain).arg("list"), 1, "wol init");
 }
 
 #[test]
 fn journal_dir_with_wol_toml_but_no_git() {
     let env = TestEnv::new();
     env.write("wol.toml", "default_visibility = \"public\"\n");
-    let out = env.wol_j().args(["log", "hello"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("not a git repository"), "{err}");
+    let err = env.fails(&["log", "hello"], "not a git repository");
     assert!(err.contains("wol init"), "{err}");
     assert!(!env.journal.join(".git").exists());
     assert!(!env.journal.join("entries").exists());
@@ -365,17 +351,7 @@ fn detached_head_refuses_writes_but_reads_work() {
     env.git(["checkout", "-q", "--detach"]);
     let head = env.git(["rev-parse", "HEAD"]);
 
-    let out = env
-        .wol_j()
-        .args(["log", "While detached"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("git switch"),
-        "hint should say git switch:\n{}",
-        stderr(&out)
-    );
+    env.fails(&["log", "While detached"], "git switch");
     assert_eq!(env.git(["rev-parse", "HEAD"]), head);
     assert_eq!(
         env.entry_files(),
@@ -424,13 +400,7 @@ fn unknown_key_in_wol_toml_names_key_and_file() {
     toml.push_str("colour = \"red\"\n");
     env.write("wol.toml", toml);
     for args in [&["list"][..], &["log", "hello"][..]] {
-        let out = env.wol_j().args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert!(
-            err.contains("colour"),
-            "the error should name the key:\n{err}"
-        );
+        let err = env.fails(args, "colour");
         assert!(
             err.contains("wol.toml"),
             "the error should name the file:\n{err}"
@@ -444,13 +414,8 @@ fn unknown_key_in_user_config_names_key_and_file() {
     let env = TestEnv::new();
     env.init_journal();
     env.user_config("jurnal = \"/tmp/typo\"\n");
-    let out = env.wol_j().arg("list").output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("jurnal") && err.contains("config.toml"),
-        "{err}"
-    );
+    let err = env.fails(&["list"], "jurnal");
+    assert!(err.contains("config.toml"), "{err}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::process::{Command as StdCommand, Output};
 use clap::CommandFactory as _;
 use serde_json::Value;
 
-use crate::common::{TestEnv, stderr, stdout};
+use crate::common::{TestEnv, fails_with, stderr, stdout};
 
 fn installed(program: &str) -> bool {
     StdCommand::new("sh")
@@ -66,12 +66,13 @@ fn no_command_but_log_init_and_import_creates_the_default_journal() {
         &["export", "--format", "json", "-"],
     ];
     for args in runs {
-        let out = env.wol().args(*args).output().unwrap();
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(1), "wol {args:?}:\n{err}");
+        let err = stderr(&fails_with(
+            env.wol().args(*args),
+            1,
+            "error: there is no journal yet",
+        ));
         assert!(
-            err.contains("error: there is no journal yet")
-                && err.contains(default.join("journal").to_str().unwrap()),
+            err.contains(default.join("journal").to_str().unwrap()),
             "wol {args:?} should say there is no journal, and where it looked:\n{err}"
         );
         assert!(
@@ -108,13 +109,7 @@ fn a_journal_named_in_the_user_config_is_not_created_by_reading_either() {
     let env = TestEnv::new();
     let named = env.root.join("mine");
     env.user_config(&format!("journal = {:?}\n", named.to_str().unwrap()));
-    let out = env.wol().arg("list").output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("there is no journal yet"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(env.wol().arg("list"), 1, "there is no journal yet");
     assert!(!named.exists());
     env.wol().args(["log", "Now it exists"]).assert().success();
     assert!(named.join("wol.toml").is_file());
@@ -231,13 +226,15 @@ fn pull_prints_each_log_as_json() {
         .arg(&missing)
         .assert()
         .success();
-    let out = env.wol_j().args(["pull", "--json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = fails_with(
+        env.wol_j().args(["pull", "--json"]),
+        1,
+        "could not pull gone",
+    );
     let json = json_of(&out);
     assert_eq!(json[0]["name"], "gone", "{json}");
     assert_eq!(json[0]["status"], "failed", "{json}");
     assert!(json[0]["error"].is_string(), "{json}");
-    assert!(stderr(&out).contains("could not pull gone"));
 }
 
 // --- Help --------------------------------------------------------------------------
@@ -578,20 +575,13 @@ fn verbose_names_remotes_and_timings_but_never_a_credential() {
         .assert()
         .success();
     let token = "wol-test-token-1f2e3d4c5b6a";
-    let out = env
-        .wol_j()
-        .args(["-vv", "publish"])
-        .env("WOL_GIT_TOKEN", token)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains(&format!(
-            "remote: push refs/wol/published/gig to {url} (main)"
-        )),
-        "{err}"
-    );
+    let err = stderr(&fails_with(
+        env.wol_j()
+            .args(["-vv", "publish"])
+            .env("WOL_GIT_TOKEN", token),
+        1,
+        &format!("remote: push refs/wol/published/gig to {url} (main)"),
+    ));
     assert!(err.contains("publish: plan took"), "{err}");
     assert!(!err.contains(token), "the token was printed:\n{err}");
 
@@ -664,18 +654,13 @@ fn wol_config_and_wol_config_dir_move_the_user_config_and_doctor_names_it() {
     }
     // WOL_CONFIG wins over WOL_CONFIG_DIR, and a broken file is named.
     fs::write(&file, "jornal = 1\n").unwrap();
-    let out = env
-        .wol()
-        .arg("list")
-        .env("WOL_CONFIG", &file)
-        .env("WOL_CONFIG_DIR", &elsewhere)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(file.to_str().unwrap()),
-        "{}",
-        stderr(&out)
+    fails_with(
+        env.wol()
+            .arg("list")
+            .env("WOL_CONFIG", &file)
+            .env("WOL_CONFIG_DIR", &elsewhere),
+        1,
+        file.to_str().unwrap(),
     );
     // Without them, the XDG config is the one, as before.
     let out = env.wol().arg("list").output().unwrap();

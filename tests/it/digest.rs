@@ -5,7 +5,7 @@
 use std::fs;
 use std::process::{Command as StdCommand, Stdio};
 
-use crate::common::{TestEnv, stderr, stdout};
+use crate::common::{TestEnv, fails_with, stderr, stdout};
 
 /// "Now" for these tests: Monday after 2026-W47, so every W47 entry is in the past.
 const MONDAY: &str = "2026-11-23T08:00:00+01:00";
@@ -289,16 +289,10 @@ fn markdown_links_point_at_the_entry_files_from_the_digests_folder() {
 fn iso_week_53_and_weeks_that_straddle_new_year() {
     let env = TestEnv::new().with_now(Some("2027-01-10T12:00:00+01:00"));
     env.init_journal();
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2025-W53"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("2025-W53 does not exist"),
-        "{}",
-        stderr(&out)
+    let out = fails_with(
+        env.wol_j().args(["digest", "--week", "2025-W53"]),
+        1,
+        "2025-W53 does not exist",
     );
     assert!(stdout(&out).is_empty());
 
@@ -438,16 +432,11 @@ fn for_partner_leaves_out_what_the_partner_may_not_see() {
     assert_eq!(d["partner"], "gig");
     assert_eq!(d["counts"]["entries"], 7);
 
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--for", "nobody"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("unknown partner `nobody`"),
-        "{}",
-        stderr(&out)
+    let out = fails_with(
+        env.wol_j()
+            .args(["digest", "--week", "2026-W47", "--for", "nobody"]),
+        1,
+        "unknown partner `nobody`",
     );
     assert!(
         stderr(&out).contains("wol partner list"),
@@ -620,16 +609,9 @@ fn usage_errors() {
         .args(["digest", "--write", "--for", "gig"])
         .assert()
         .code(2);
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "next year"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("hint: use last, this, or an ISO week like 2026-W47"),
-        "{}",
-        stderr(&out)
+    env.fails(
+        &["digest", "--week", "next year"],
+        "hint: use last, this, or an ISO week like 2026-W47",
     );
     let out = env
         .wol_j()
@@ -712,13 +694,10 @@ fn cron_with_an_empty_environment() {
 fn publish_without_partners_is_refused_before_anything_is_written() {
     let env = week47();
     let before = env.commit_count();
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--publish"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("wol partner add"), "{}", stderr(&out));
+    env.fails(
+        &["digest", "--week", "2026-W47", "--publish"],
+        "wol partner add",
+    );
     assert_eq!(env.commit_count(), before);
     assert!(!env.journal.join("digests").exists());
 }
@@ -777,13 +756,10 @@ fn write_never_overwrites_a_digest_changed_by_hand() {
     env.write(rel, &edited);
     log_at(&env, "2026-11-21 10:00", &["A late entry"]);
     let before = env.commit_count();
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--write"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("not committed"), "{}", stderr(&out));
+    env.fails(
+        &["digest", "--week", "2026-W47", "--write"],
+        "not committed",
+    );
     assert_eq!(env.read(rel), edited);
     assert_eq!(env.commit_count(), before);
 }

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::common::{TestEnv, stdout};
+use crate::common::{TestEnv, fails_with, stdout};
 
 fn env() -> TestEnv {
     let env = TestEnv::new();
@@ -31,14 +31,13 @@ fn a_whole_entry_on_stdin_is_read_as_an_entry_never_as_body_text() {
     assert!(!text.contains("title = \"+++\""), "{text}");
     assert_eq!(text.matches("+++").count(), 2, "{text}");
     // A broken block is refused, not logged as text.
-    let out = env
-        .wol_j()
-        .args(["log", "-"])
-        .write_stdin("+++\ntitle = \"x\"\n+++\n\nbody\n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid entry"));
+    fails_with(
+        env.wol_j()
+            .args(["log", "-"])
+            .write_stdin("+++\ntitle = \"x\"\n+++\n\nbody\n"),
+        1,
+        "not a valid entry",
+    );
     env.assert_consistent();
 }
 
@@ -136,10 +135,7 @@ fn a_codename_in_the_file_name_blocks_publish_and_is_never_printed() {
 fn a_template_with_an_empty_title_line_keeps_its_sections() {
     let env = env();
     env.fake_editor("printf '\\n## Learned\\nChecklists beat long docs.\\n' > \"$1\"");
-    let out = env.wol_j().args(["log", "--edit"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no title"), "{err}");
+    env.fails(&["log", "--edit"], "no title");
     // Nothing committed, and the text is kept.
     assert!(env.entry_files().is_empty());
     let drafts = env.draft_files();

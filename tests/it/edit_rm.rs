@@ -69,9 +69,7 @@ fn edit_to_broken_front_matter_keeps_file_and_draft() {
     let text = env.read(&entry);
     env.fake_editor(r#"printf '+++\ntitle = "unterminated\n+++\n\nmy precious edit\n' > "$1""#);
 
-    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
+    let err = env.fails(&["edit", &stem(&entry)], ".wol/drafts/");
     assert_eq!(env.read(&entry), text, "the entry must stay as it was");
     assert_eq!(env.commit_count(), before);
     let draft = draft_path_in(&err, &env.journal)
@@ -114,13 +112,7 @@ fn edit_unknown_id_fails() {
 #[test]
 fn rm_without_yes_and_no_tty_refuses() {
     let (env, entry) = with_entry();
-    let out = env.wol_j().args(["rm", &stem(&entry)]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("--yes"),
-        "hint should say pass --yes:\n{}",
-        stderr(&out)
-    );
+    env.fails(&["rm", &stem(&entry)], "--yes");
     assert!(env.journal.join(&entry).is_file(), "the entry must be kept");
     assert_eq!(env.commit_count(), 2);
     env.git_status_clean();

@@ -5,7 +5,7 @@ use std::process::Command as StdCommand;
 
 use clap::CommandFactory as _;
 
-use crate::common::{TestEnv, stderr, stdout};
+use crate::common::{TestEnv, fails_with, stderr, stdout};
 
 /// Every (sub)command, depth first, with its full name (`wol import jrnl`).
 fn all_commands(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, clap::Command)>) {
@@ -295,12 +295,7 @@ fn data_goes_to_stdout_and_messages_to_stderr() {
         .unwrap();
     assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
     // Errors on stderr, exit 1.
-    let out = env
-        .wol_j()
-        .args(["show", "no-such-entry"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = fails_with(env.wol_j().args(["show", "no-such-entry"]), 1, "error: ");
     assert!(
         out.stdout.is_empty() && stderr(&out).starts_with("error: "),
         "{}",

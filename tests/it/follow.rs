@@ -156,13 +156,7 @@ fn follow_pull_and_feed_a_log_by_path() {
         feed_lines(&env, &["--from", "gig", "--tag", "meta"]).len(),
         1
     );
-    let out = env
-        .wol_j()
-        .args(["feed", "--from", "nobody"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("nobody"), "{}", stderr(&out));
+    env.fails(&["feed", "--from", "nobody"], "nobody");
 
     // JSON.
     let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
@@ -262,10 +256,7 @@ fn pull_over_git_daemon_survives_a_failing_log() {
     follow(&env, "gig", &daemon.url("gig.git"));
     follow(&env, "gone", "git://127.0.0.1:1/x");
 
-    let out = env.wol_j().arg("pull").output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("cannot pull gone"), "{err}");
+    let err = env.fails(&["pull"], "cannot pull gone");
     assert!(err.contains("127.0.0.1:1"), "{err}");
     assert!(err.contains("hint: "), "{err}");
     assert!(err.contains("gig: 3 new entries"), "{err}");
@@ -287,10 +278,8 @@ fn pull_over_git_daemon_survives_a_failing_log() {
         .args(["publish", "-q"])
         .assert()
         .success();
-    let out = env.wol_j().args(["pull", "-q"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(!stderr(&out).contains("gig:"), "quiet: {}", stderr(&out));
-    assert!(stderr(&out).contains("gone"), "{}", stderr(&out));
+    let err = env.fails(&["pull", "-q"], "gone");
+    assert!(!err.contains("gig:"), "quiet: {err}");
     assert_eq!(
         feed_lines(&env, &["-n", "1"]),
         ["2026-11-21  gig  Over the wire  #net"]
@@ -517,23 +506,9 @@ fn an_unreadable_wol_json_is_named_and_skipped() {
     follow(&env, "gig", bare.to_str().unwrap());
     follow(&env, "future", remotes.join("future.git").to_str().unwrap());
 
-    let out = env.wol_j().arg("pull").output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("cannot pull future"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("schema_version 99"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("gig: 3 new entries"),
-        "{}",
-        stderr(&out)
-    );
+    let err = env.fails(&["pull"], "cannot pull future");
+    assert!(err.contains("schema_version 99"), "{err}");
+    assert!(err.contains("gig: 3 new entries"), "{err}");
 
     let out = env.wol_j().arg("feed").output().unwrap();
     assert!(out.status.success());
@@ -574,10 +549,8 @@ fn follow_add_list_rm() {
             "branch",
         ),
     ] {
-        let out = env.wol_j().args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).contains("hunter2"));
+        let err = env.fails(args, needle);
+        assert!(!err.contains("hunter2"), "{args:?}: {err}");
     }
     env.wol_j().args(["follow"]).assert().code(2);
     let commits = env.commit_count();
@@ -593,9 +566,7 @@ fn follow_add_list_rm() {
         .success();
     follow(&env, "gig", "https://example.org/gig/log.git");
     assert_eq!(env.commit_count(), commits + 2);
-    let out = env.wol_j().args(["follow", "gig", "/x"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("already"), "{}", stderr(&out));
+    env.fails(&["follow", "gig", "/x"], "already");
 
     let list = stdout(&env.wol_j().args(["follow", "list"]).output().unwrap());
     assert_eq!(
@@ -620,8 +591,6 @@ fn follow_add_list_rm() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let out = env.wol_j().args(["pull", "nobody"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("nobody"), "{}", stderr(&out));
+    env.fails(&["pull", "nobody"], "nobody");
     env.git_status_clean();
 }

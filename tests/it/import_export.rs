@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, stderr, stdout};
+use crate::common::{TestEnv, fails_with, stderr, stdout};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in fs::read_dir(dir).unwrap() {
@@ -200,17 +200,12 @@ fn jrnl_from_stdin_and_a_bad_file() {
         .assert()
         .success();
     assert_eq!(env.entry_files().len(), 6);
-    let out = env
-        .wol_j()
-        .args(["import", "jrnl", "-"])
-        .write_stdin("{\"nope\": 1}")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("not a jrnl JSON export"),
-        "{}",
-        stderr(&out)
+    let out = fails_with(
+        env.wol_j()
+            .args(["import", "jrnl", "-"])
+            .write_stdin("{\"nope\": 1}"),
+        1,
+        "not a jrnl JSON export",
     );
     assert!(stderr(&out).contains("hint: create one with: jrnl --export json"));
 }
@@ -500,11 +495,5 @@ fn export_html_writes_an_index_and_a_page_per_entry_without_raw_html() {
         "raw HTML must be omitted:\n{page}"
     );
 
-    let out = env
-        .wol_j()
-        .args(["export", "--format", "html", "-"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("needs a folder"));
+    env.fails(&["export", "--format", "html", "-"], "needs a folder");
 }

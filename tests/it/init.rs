@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::common::{self, TestEnv, stderr, stdout};
+use crate::common::{self, TestEnv, fails_with, stderr, stdout};
 
 #[test]
 fn init_creates_repo_config_gitignore_and_one_commit() {
@@ -352,9 +352,7 @@ fn examples_journal_reads_cleanly() {
 fn init_on_a_file_fails() {
     let env = TestEnv::new();
     fs::write(&env.journal, "not a dir").unwrap();
-    let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("error:"), "{}", stderr(&out));
+    fails_with(env.wol().arg("init").arg(&env.journal), 1, "error:");
     assert_eq!(fs::read_to_string(&env.journal).unwrap(), "not a dir");
 }
 

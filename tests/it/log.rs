@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use crate::common::{AUTHOR, TestEnv, draft_path_in, stderr, stdout};
+use crate::common::{AUTHOR, TestEnv, draft_path_in, fails_with, stderr, stdout};
 
 fn env() -> TestEnv {
     let env = TestEnv::new();
@@ -514,22 +514,13 @@ fn slug_is_transliterated_and_bounded() {
 #[test]
 fn empty_message_writes_nothing() {
     let env = env();
-    let out = env.wol_j().args(["log", ""]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("error: empty entry"),
-        "{}",
-        stderr(&out)
-    );
+    env.fails(&["log", ""], "error: empty entry");
 
-    let out = env
-        .wol_j()
-        .args(["log", "-"])
-        .write_stdin("  \n\t\n \n")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("empty entry"), "{}", stderr(&out));
+    fails_with(
+        env.wol_j().args(["log", "-"]).write_stdin("  \n\t\n \n"),
+        1,
+        "empty entry",
+    );
 
     let out = env.wol_j().arg("log").write_stdin("").output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -586,9 +577,7 @@ fn editor_gets_the_draft_under_dot_wol_drafts() {
 fn untouched_template_aborts() {
     let env = env();
     env.fake_editor("exit 0");
-    let out = env.wol_j().args(["log", "-e"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("error:"), "{}", stderr(&out));
+    env.fails(&["log", "-e"], "error:");
     assert!(env.entry_files().is_empty());
     assert_eq!(env.commit_count(), 1);
     env.git_status_clean();
@@ -598,9 +587,7 @@ fn untouched_template_aborts() {
 fn failing_editor_keeps_the_draft_and_says_where() {
     let env = env();
     env.fake_editor(r#"printf 'Half written\n\nthoughts\n' > "$1"; exit 3"#);
-    let out = env.wol_j().args(["log", "-e"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
+    let err = env.fails(&["log", "-e"], ".wol/drafts/");
     let draft = draft_path_in(&err, &env.journal)
         .unwrap_or_else(|| panic!("stderr should name the draft under .wol/drafts/:\n{err}"));
     assert!(
@@ -780,9 +767,7 @@ fn relative_journal_flag_prints_an_absolute_path() {
 #[test]
 fn bad_wol_now_is_an_error_naming_it() {
     let env = env().with_now(Some("next tuesday-ish"));
-    let out = env.wol_j().args(["log", "x"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("WOL_NOW"), "{}", stderr(&out));
+    env.fails(&["log", "x"], "WOL_NOW");
     assert!(env.entry_files().is_empty());
 }
 

@@ -8,7 +8,7 @@ use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use crate::common::{TestEnv, entry_text, stderr, stdout};
+use crate::common::{TestEnv, entry_text, fails_with, stderr, stdout};
 
 /// A journal of 400 committed entries, each with a long title and a body holding
 /// "needle": every listing below is far larger than a pipe's 64 KiB buffer.
@@ -256,14 +256,11 @@ fn doctor_warnings_and_errors_escape_the_entry_text_they_quote() {
     assert!(stderr(&out).contains("bad-kind.md"), "{}", stderr(&out));
 
     // An error that quotes what was typed.
-    let out = env
-        .wol_j()
-        .args(["log", "--kind", "bad\x1b[2J\u{202e}", "Title"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_terminal_safe(&stderr(&out), "the error of wol log");
-    assert!(stderr(&out).contains("unknown kind"), "{}", stderr(&out));
+    let err = env.fails(
+        &["log", "--kind", "bad\x1b[2J\u{202e}", "Title"],
+        "unknown kind",
+    );
+    assert_terminal_safe(&err, "the error of wol log");
 }
 
 #[test]
@@ -334,22 +331,8 @@ fn a_clock_time_past_23_59_is_an_error_not_the_next_day() {
         "yesterday 24:00",
         "13pm",
     ] {
-        let out = env
-            .wol_j()
-            .args(["log", "--date", date, "Too late"])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "--date {date:?}: {}",
-            stdout(&out)
-        );
-        assert!(
-            stderr(&out).contains("not a time of day") && stderr(&out).contains("hint:"),
-            "{}",
-            stderr(&out)
-        );
+        let err = env.fails(&["log", "--date", date, "Too late"], "not a time of day");
+        assert!(err.contains("hint:"), "--date {date:?}: {err}");
     }
     assert!(env.entry_files().is_empty(), "{:?}", env.entry_files());
 
@@ -369,20 +352,19 @@ fn a_local_time_the_clocks_skip_is_an_error_and_a_repeated_one_is_the_first() {
     let env = TestEnv::new().with_now(None);
     env.init_journal();
     let log = |date: &str| {
-        env.wol_j()
-            .env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
-            .args(["log", "--date", date, "Clock change"])
-            .output()
-            .unwrap()
+        let mut cmd = env.wol_j();
+        cmd.env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+            .args(["log", "--date", date, "Clock change"]);
+        cmd
     };
-    let out = log("2026-03-29 02:30");
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&fails_with(
+        &mut log("2026-03-29 02:30"),
+        1,
+        "2026-03-29 02:30 does not exist",
+    ));
     assert!(
-        stderr(&out).contains("2026-03-29 02:30 does not exist")
-            && stderr(&out).contains("hint:")
-            && stderr(&out).contains("2026-03-29 03:30"),
-        "{}",
-        stderr(&out)
+        err.contains("hint:") && err.contains("2026-03-29 03:30"),
+        "{err}"
     );
     assert!(env.entry_files().is_empty(), "{:?}", env.entry_files());
 
@@ -392,7 +374,7 @@ fn a_local_time_the_clocks_skip_is_an_error_and_a_repeated_one_is_the_first() {
         // 02:30 happens twice on 25 October: the first, still in summer time.
         ("2026-10-25 02:30", "2026-10-25T02:30:00+02:00"),
     ] {
-        let out = log(typed);
+        let out = log(typed).output().unwrap();
         let rel = env.entry_path_from(&out);
         let text = env.read(&rel);
         assert!(

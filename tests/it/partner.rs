@@ -81,13 +81,7 @@ fn add_list_rm_keep_comments_and_commit() {
     assert!(!removed.contains("\n[partners.gig]\nurl"), "{removed}");
     env.assert_consistent();
 
-    let out = env.wol_j().args(["partner", "rm", "gig"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no partner `gig`"),
-        "{}",
-        stderr(&out)
-    );
+    env.fails(&["partner", "rm", "gig"], "no partner `gig`");
 }
 
 #[test]
@@ -118,15 +112,7 @@ fn bad_names_urls_and_credentials_are_refused_and_nothing_is_written() {
         (&["gig", "/srv/x.git", "--kind", "party"], "unknown kind"),
     ];
     for (args, expect) in cases {
-        let out = env
-            .wol_j()
-            .args(["partner", "add"])
-            .args(*args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        let err = stderr(&out);
-        assert!(err.contains(expect), "{args:?}: {err}");
+        let err = env.fails(&[&["partner", "add"], *args].concat(), expect);
         assert!(
             !err.contains("hunter2") && !err.contains("ghp_abc"),
             "credential echoed: {err}"
@@ -153,12 +139,6 @@ fn bad_names_urls_and_credentials_are_refused_and_nothing_is_written() {
         .args(["partner", "add", "gig", "/srv/x.git"])
         .assert()
         .success();
-    let out = env
-        .wol_j()
-        .args(["partner", "add", "gig", "/srv/y.git"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("exists already"));
+    env.fails(&["partner", "add", "gig", "/srv/y.git"], "exists already");
     env.assert_consistent();
 }

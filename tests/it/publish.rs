@@ -89,13 +89,9 @@ fn all_objects(env: &TestEnv, url: &str, name: &str) -> String {
     out
 }
 
-fn publish(env: &TestEnv, args: &[&str]) -> std::process::Output {
-    env.wol_j().arg("publish").args(args).output().unwrap()
-}
-
 #[track_caller]
 fn publish_ok(env: &TestEnv, args: &[&str]) -> std::process::Output {
-    let out = publish(env, args);
+    let out = env.wol_j().arg("publish").args(args).output().unwrap();
     assert!(
         out.status.success(),
         "wol publish {args:?} failed:\n{}",
@@ -659,9 +655,7 @@ fn the_secret_scan_blocks_and_allow_entry_overrides_one_entry() {
     let remote = bare(&env, "p.git");
     add_partner(&env, &["p", remote.to_str().unwrap()]);
 
-    let out = publish(&env, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let err = env.fails(&["publish"], "--allow-entry");
     for (i, (rule, token)) in tokens.iter().enumerate() {
         // Entry (date, id, title), line (body line 2 is file line 12) and rule are
         // named; the secret is not.
@@ -675,7 +669,6 @@ fn the_secret_scan_blocks_and_allow_entry_overrides_one_entry() {
         );
     }
     assert!(!err.contains("1101-private"), "{err}");
-    assert!(err.contains("--allow-entry"), "{err}");
     assert!(
         env.git_in(&remote, ["for-each-ref"]).is_empty(),
         "nothing may be pushed"
@@ -686,11 +679,11 @@ fn the_secret_scan_blocks_and_allow_entry_overrides_one_entry() {
     );
 
     // Allowing one entry unblocks exactly that one.
-    let out = publish(&env, &["--allow-entry", "2026-11-20-1003-secret-3"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let err = env.fails(
+        &["publish", "--allow-entry", "2026-11-20-1003-secret-3"],
+        "secret-4  Secret 4: line 12",
+    );
     assert!(!err.contains("secret-3  "), "{err}");
-    assert!(err.contains("secret-4  Secret 4: line 12"), "{err}");
 
     let mut args = Vec::new();
     for (n, _) in &entries[..tokens.len()] {
@@ -705,9 +698,10 @@ fn the_secret_scan_blocks_and_allow_entry_overrides_one_entry() {
     );
     assert_eq!(files.lines().count(), tokens.len() + 1, "{files}");
 
-    let out = publish(&env, &["--allow-entry", "no-such-entry"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no-such-entry"), "{}", stderr(&out));
+    env.fails(
+        &["publish", "--allow-entry", "no-such-entry"],
+        "no-such-entry",
+    );
 }
 
 fn hook(repo: &Path, name: &str, script: &str) {
@@ -733,10 +727,7 @@ fn a_declining_hook_fails_only_that_partner() {
     let daemon = GitDaemon::start(&env, &base);
     add_partner(&env, &["strict", &daemon.url("strict.git")]);
     add_partner(&env, &["open", &daemon.url("open.git")]);
-    let out = publish(&env, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains("strict: FAILED"), "{err}");
+    let err = env.fails(&["publish"], "strict: FAILED");
     assert!(err.contains("refused the push"), "{err}");
     assert!(err.contains("hint:"), "{err}");
     assert!(err.contains("open: published"), "{err}");
@@ -791,10 +782,7 @@ fn a_diverged_remote_is_not_overwritten() {
         .args(["log", "Another entry"])
         .assert()
         .success();
-    let out = publish(&env, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains("gig: FAILED"), "{err}");
+    let err = env.fails(&["publish"], "gig: FAILED");
     assert!(err.contains("not a fast-forward"), "{err}");
     assert_eq!(
         rev(&env, &remote, "main"),
@@ -812,12 +800,9 @@ fn an_unreachable_partner_does_not_stop_the_others() {
     // Port 1 on loopback: nothing listens, the connection is refused.
     add_partner(&env, &["down", "git://127.0.0.1:1/log.git"]);
     add_partner(&env, &["good", good.to_str().unwrap()]);
-    let out = publish(&env, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("down: FAILED: cannot reach git://127.0.0.1:1/log.git"),
-        "{err}"
+    let err = env.fails(
+        &["publish"],
+        "down: FAILED: cannot reach git://127.0.0.1:1/log.git",
     );
     assert!(err.contains("good: published, 12 entries"), "{err}");
     assert!(
@@ -835,9 +820,7 @@ fn an_unreachable_partner_does_not_stop_the_others() {
 fn publish_without_partners_says_how_to_add_one() {
     let env = TestEnv::new();
     env.init_journal();
-    let out = publish(&env, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("wol partner add"), "{}", stderr(&out));
+    env.fails(&["publish"], "wol partner add");
     let out = env.wol_j().args(["publish", "nobody"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }

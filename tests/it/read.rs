@@ -7,7 +7,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::common::{TestEnv, entry_text, ids, stderr, stdout, wait_for};
+use crate::common::{TestEnv, entry_text, fails_with, ids, stderr, stdout, wait_for};
 
 const GUIDE: &str = "2026-11-02-0900-wrote-the-onboarding-guide";
 const CLAP: &str = "2026-11-10-1000-learned-about-clap-derive";
@@ -288,26 +288,16 @@ fn show_by_id_prefix_and_path() {
 #[test]
 fn show_ambiguous_prefix_lists_candidates() {
     let env = seeded();
-    let out = env.wol_j().args(["show", "2026-11-2"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = fails_with(env.wol_j().args(["show", "2026-11-2"]), 1, TOML);
     let err = stderr(&out);
-    assert!(
-        err.contains(TOML) && err.contains(THANKS),
-        "candidates not listed:\n{err}"
-    );
+    assert!(err.contains(THANKS), "candidates not listed:\n{err}");
     assert_eq!(stdout(&out), "");
 }
 
 #[test]
 fn show_unknown_fails() {
     let env = seeded();
-    let out = env
-        .wol_j()
-        .args(["show", "no-such-entry"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("error:"), "{}", stderr(&out));
+    env.fails(&["show", "no-such-entry"], "error:");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{GitDaemon, TestEnv, stderr, stdout};
+use crate::common::{GitDaemon, TestEnv, fails_with, stderr, stdout};
 
 /// One machine: a journal and a config dir of its own.
 struct Machine<'e> {
@@ -51,15 +51,7 @@ impl<'e> Machine<'e> {
 
     #[track_caller]
     fn fails(&self, args: &[&str], needle: &str) -> String {
-        let out = self.wol().args(args).output().unwrap();
-        let err = stderr(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "wol {args:?} should fail:\n{err}"
-        );
-        assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
-        err
+        stderr(&fails_with(self.wol().args(args), 1, needle))
     }
 
     #[track_caller]
@@ -112,14 +104,11 @@ fn two_machines<'e>(env: &'e TestEnv, url: &str) -> (Machine<'e>, Machine<'e>) {
     a.ok(&["sync"]);
     let b = Machine::new(env, "b");
     // b's first clone makes its key and says it is no recipient yet.
-    let out = b
-        .bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&b.dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("add-recipient"), "{}", stderr(&out));
+    fails_with(
+        b.bare_wol().args(["sync", "clone", url]).arg(&b.dir),
+        1,
+        "add-recipient",
+    );
     assert!(!b.dir.exists(), "a failed clone leaves nothing behind");
     let key = b.public_key();
     a.ok(&["sync", "add-recipient", &key]);
@@ -495,15 +484,11 @@ fn a_wrong_or_missing_key_is_named_and_nothing_is_written() {
 
     // A stranger's key opens nothing: the error names its key and the recipients.
     let c = Machine::new(&env, "c");
-    let out = c
-        .bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&c.dir)
-        .output()
-        .unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("none of this machine's keys matches"), "{err}");
+    let err = stderr(&fails_with(
+        c.bare_wol().args(["sync", "clone", url]).arg(&c.dir),
+        1,
+        "none of this machine's keys matches",
+    ));
     assert!(err.contains(&c.public_key()[..20]), "{err}");
     assert!(
         err.contains("Sealed-For") || err.contains("recipients"),

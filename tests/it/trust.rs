@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::common::{GitDaemon, TestEnv, draft_path_in, stderr, stdout, stem, wait_for};
+use crate::common::{
+    GitDaemon, TestEnv, draft_path_in, fails_with, stderr, stdout, stem, wait_for,
+};
 
 /// Inside ISO week 2026-W47 (Monday 16 to Sunday 22 November 2026), like `NOW`.
 const DATE: &str = "2026-11-20T10:00:00+01:00";
@@ -480,8 +482,7 @@ fn symlinked_month_folder_is_neither_committed_nor_published() {
     assert!(!list.contains("foreign"), "{list}");
     // A log dated into that month must not write through the link.
     let before = env.commit_count();
-    let out = wol(
-        &env,
+    let err = env.fails(
         &[
             "log",
             "--public",
@@ -489,10 +490,10 @@ fn symlinked_month_folder_is_neither_committed_nor_published() {
             "2026-10-16 09:00",
             "October work",
         ],
+        "entries/2026/10",
     );
-    let err = assert_fails(&out, "wol log into a symlinked month folder");
     assert!(
-        err.contains("entries/2026/10") && err.contains("hint:"),
+        err.contains("hint:"),
         "name the symlinked folder and say what to do:\n{err}"
     );
     let listing: Vec<_> = fs::read_dir(&elsewhere)
@@ -545,13 +546,12 @@ fn partner_and_follow_add_refuse_urls_with_credentials_without_echoing_them() {
     let commits = env.commit_count();
     for (url, secret) in CREDENTIAL_URLS {
         for cmd in [["partner", "add"], ["follow", "add"]] {
-            let out = env.wol_j().args(cmd).args(["p", url]).output().unwrap();
-            let err = assert_fails(&out, &format!("wol {} {url}", cmd.join(" ")));
+            let out = fails_with(env.wol_j().args(cmd).args(["p", url]), 1, "hint:");
+            let err = stderr(&out);
             assert!(
                 !err.contains(secret) && !stdout(&out).contains(secret),
                 "the secret was echoed:\n{err}"
             );
-            assert!(err.contains("hint:"), "say what to do instead:\n{err}");
         }
     }
     assert_eq!(env.read("wol.toml"), config);
@@ -584,10 +584,10 @@ fn hand_written_credentials_in_wol_toml_fail_every_command_without_echoing_them(
             append_config(&env, &format!("[{section}.leaky]\nurl = {url:?}\n"));
             let commits = env.commit_count();
             for args in LOADING_COMMANDS {
-                let out = wol(&env, args);
-                let err = assert_fails(&out, &format!("wol {args:?} with {url} in [{section}]"));
+                let out = fails_with(env.wol_j().args(args), 1, "wol.toml");
+                let err = stderr(&out);
                 assert!(
-                    err.contains("wol.toml") && err.contains(key),
+                    err.contains(key),
                     "wol {args:?}: the error should name wol.toml and `{key}`:\n{err}"
                 );
                 assert!(
@@ -618,10 +618,9 @@ fn hand_written_bad_names_and_option_like_urls_are_refused_at_load() {
         env.init_journal();
         append_config(&env, toml);
         for args in [&["list"][..], &["publish"], &["pull"], &["log", "x"]] {
-            let out = wol(&env, args);
-            let err = assert_fails(&out, &format!("wol {args:?} with {toml:?}"));
+            let err = env.fails(args, "wol.toml");
             assert!(
-                err.contains("wol.toml") && err.contains(named),
+                err.contains(named),
                 "wol {args:?}: the error should name wol.toml and {named}:\n{err}"
             );
         }
@@ -689,9 +688,8 @@ fn assert_no_commit(env: &TestEnv, dir: &Path) {
 fn init_without_any_author_fails_with_a_user_name_hint() {
     let env = TestEnv::new().with_author(None);
     let dir = env.root.join("fresh");
-    let out = env.wol().arg("init").arg(&dir).output().unwrap();
-    let err = assert_fails(&out, "wol init without an author");
-    assert!(err.contains("hint:") && err.contains("user.name"), "{err}");
+    let err = stderr(&fails_with(env.wol().arg("init").arg(&dir), 1, "user.name"));
+    assert!(err.contains("hint:"), "{err}");
     assert_no_commit(&env, &dir);
     assert_no_anonymous(&env, &env.root);
 }
@@ -700,9 +698,8 @@ fn init_without_any_author_fails_with_a_user_name_hint() {
 fn log_on_a_fresh_machine_without_any_author_fails_with_a_user_name_hint() {
     let env = TestEnv::new().with_author(None);
     // No --journal: the default journal in the (empty) data dir.
-    let out = env.wol().args(["log", "x"]).output().unwrap();
-    let err = assert_fails(&out, "wol log on a fresh machine without an author");
-    assert!(err.contains("hint:") && err.contains("user.name"), "{err}");
+    let err = stderr(&fails_with(env.wol().args(["log", "x"]), 1, "user.name"));
+    assert!(err.contains("hint:"), "{err}");
     let default = env.xdg_data.join("wol").join("journal");
     assert_no_commit(&env, &default);
     assert_no_anonymous(&env, &env.root);
@@ -714,9 +711,8 @@ fn log_in_a_new_journal_without_commits_or_author_fails_with_a_user_name_hint() 
     fs::create_dir_all(&env.journal).unwrap();
     env.git(["init", "-q", "-b", "main"]);
     env.write("wol.toml", "default_visibility = \"public\"\n");
-    let out = env.wol_j().args(["log", "x"]).output().unwrap();
-    let err = assert_fails(&out, "wol --journal DIR log x without an author");
-    assert!(err.contains("hint:") && err.contains("user.name"), "{err}");
+    let err = env.fails(&["log", "x"], "user.name");
+    assert!(err.contains("hint:"), "{err}");
     assert_no_commit(&env, &env.journal);
     assert!(env.entry_files().is_empty(), "{:?}", env.entry_files());
     assert_no_anonymous(&env, &env.root);
@@ -776,9 +772,7 @@ fn shared_folder_of_another_journal_is_never_replaced() {
     boeb.init_journal();
     boeb.log(&["--public", "Boeb writes boebmark2222"]);
     add_partner(&boeb, "community", &url, &["--mode", "shared"]);
-    let out = wol(&boeb, &["publish"]);
-    let err = assert_fails(&out, "Böb's publish into Bob's folder");
-    assert!(err.contains("community"), "name the partner:\n{err}");
+    let err = boeb.fails(&["publish"], "community");
     assert!(
         err.contains("belongs to another journal"),
         "say whose folder it is:\n{err}"
@@ -986,14 +980,13 @@ fn a_live_git_index_lock_is_waited_for_and_never_deleted() {
     let head = refs(&env);
 
     let start = Instant::now();
-    let out = wol(&env, &["log", "Written while git works"]);
+    let err = env.fails(&["log", "Written while git works"], "index.lock");
     let took = start.elapsed();
-    let err = assert_fails(&out, "wol log under a live index.lock");
     assert!(
         took >= Duration::from_secs(8) && took < Duration::from_secs(30),
         "wol should wait about 10 s for the lock, took {took:?}"
     );
-    assert!(err.contains("hint:") && err.contains("index.lock"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
     assert!(lock.exists(), "a live lock was deleted");
     assert_eq!(refs(&env), head, "a commit was made under the lock");
 
@@ -1052,10 +1045,9 @@ fn assert_writers_refuse(env: &TestEnv, entry_id: &str, doing: &str) {
         &["rm", "--yes", entry_id],
         &["digest", "--write", "--week", WEEK],
     ] {
-        let out = wol(env, args);
-        let err = assert_fails(&out, &format!("wol {args:?} during {doing}"));
+        let err = env.fails(args, doing);
         assert!(
-            err.contains(doing) && err.contains("hint:"),
+            err.contains("hint:"),
             "wol {args:?}: say a {doing} is in progress and what to do:\n{err}"
         );
         assert_eq!(refs(env), before, "wol {args:?} committed during {doing}");
@@ -1257,9 +1249,8 @@ fn init_in_a_bare_repository_fails_and_creates_no_work_tree() {
     let env = TestEnv::new();
     env.git_in(&env.root, ["init", "-q", "--bare", "b.git"]);
     let bare_dir = env.root.join("b.git");
-    let out = env.wol().args(["init", "b.git"]).output().unwrap();
-    let err = assert_fails(&out, "wol init in a bare repository");
-    assert!(err.contains("bare") && err.contains("hint:"), "{err}");
+    let err = stderr(&fails_with(env.wol().args(["init", "b.git"]), 1, "bare"));
+    assert!(err.contains("hint:"), "{err}");
     assert!(
         !bare_dir.join(".git").exists(),
         "a .git inside the bare repo"
@@ -1275,9 +1266,8 @@ fn init_with_an_invalid_hand_written_wol_toml_fails_without_a_commit() {
     let fresh = env.root.join("fresh");
     fs::create_dir_all(&fresh).unwrap();
     fs::write(fresh.join("wol.toml"), "colour = \"red\"\n").unwrap();
-    let out = env.wol().arg("init").arg(&fresh).output().unwrap();
-    let err = assert_fails(&out, "wol init with an unknown key");
-    assert!(err.contains("colour") && err.contains("wol.toml"), "{err}");
+    let err = stderr(&fails_with(env.wol().arg("init").arg(&fresh), 1, "colour"));
+    assert!(err.contains("wol.toml"), "{err}");
     assert_no_commit(&env, &fresh);
     assert_eq!(
         fs::read_to_string(fresh.join("wol.toml")).unwrap(),
@@ -1310,9 +1300,7 @@ fn publish_to_a_missing_local_repository_names_it_and_hints_git_init_bare() {
     assert!(!Path::new("/nonexistent/path.git").exists());
     append_config(&env, "[partners.ghost]\nurl = \"/nonexistent/path.git\"");
     env.log(&["--public", "Nowhere to go"]);
-    let out = wol(&env, &["publish"]);
-    let err = assert_fails(&out, "wol publish to a missing repository");
-    assert!(err.contains("ghost"), "name the partner:\n{err}");
+    let err = env.fails(&["publish"], "ghost");
     assert!(
         err.contains("git init --bare"),
         "hint git init --bare:\n{err}"

@@ -342,21 +342,11 @@ impl TestEnv {
     }
 
     /// Runs `wol --journal <journal> ARGS`, asserts that it fails with exit code 1 and
-    /// that stderr contains `needle`; returns stderr.
+    /// that stderr contains `needle`; returns stderr. For any other run (another
+    /// journal, no `--journal`, stdin, extra env vars) see [`fails_with`].
     #[track_caller]
     pub fn fails(&self, args: &[&str], needle: &str) -> String {
-        let out = self.wol_j().args(args).output().expect("run wol");
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "wol {args:?} should fail:\n{err}"
-        );
-        assert!(
-            err.contains(needle),
-            "wol {args:?}: stderr lacks {needle:?}:\n{err}"
-        );
-        err
+        stderr(&fails_with(self.wol_j().args(args), 1, needle))
     }
 
     /// Makes `$EDITOR` a shell script with this body; the draft path is `$1`.
@@ -444,6 +434,28 @@ pub fn ids(value: &serde_json::Value) -> Vec<String> {
                 .to_owned()
         })
         .collect()
+}
+
+/// Runs `cmd` (a `wol` the test has set up itself: another journal, no `--journal`,
+/// stdin, extra env vars), asserts that it exits with `code` and that stderr contains
+/// `needle`; returns the whole output, for the checks on stdout that often follow.
+/// The common case, `wol --journal <journal> ARGS` and exit 1, is [`TestEnv::fails`].
+#[track_caller]
+pub fn fails_with(cmd: &mut Command, code: i32, needle: &str) -> Output {
+    let out = cmd.output().expect("run wol");
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "wol {args:?} should fail with exit {code}:\nstdout: {}\nstderr: {err}",
+        stdout(&out)
+    );
+    assert!(
+        err.contains(needle),
+        "wol {args:?}: stderr lacks {needle:?}:\n{err}"
+    );
+    out
 }
 
 /// stdout of a finished command as a String.
