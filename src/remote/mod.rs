@@ -211,12 +211,7 @@ pub fn push_replacing(
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
-    let tried = RefCell::new(credentials::Tried::default());
-    let config = repo.config().ok();
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(|u, user, allowed| {
-        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
-    });
+    let callbacks = with_credentials(repo.config().ok());
     let now = {
         let conn = remote
             .connect_auth(git2::Direction::Push, Some(callbacks), None)
@@ -258,13 +253,8 @@ fn push_refspec(
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "push to"))?;
-    let tried = RefCell::new(credentials::Tried::default());
-    let config = repo.config().ok();
     let rejected: RefCell<Option<String>> = RefCell::new(None);
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(|u, user, allowed| {
-        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
-    });
+    let mut callbacks = with_credentials(repo.config().ok());
     callbacks.push_update_reference(|_refname, status| {
         if let Some(msg) = status {
             *rejected.borrow_mut() = Some(msg.to_string());
@@ -338,12 +328,7 @@ pub fn fetch(
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
-    let tried = RefCell::new(credentials::Tried::default());
-    let config = repo.config().ok();
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(|u, user, allowed| {
-        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
-    });
+    let callbacks = with_credentials(repo.config().ok());
     let mut opts = git2::FetchOptions::new();
     opts.remote_callbacks(callbacks);
     opts.download_tags(git2::AutotagOption::None);
@@ -373,12 +358,7 @@ pub fn branches(url: &str) -> Result<Vec<String>, RemoteError> {
     ));
     let mut remote = git2::Remote::create_detached(url)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
-    let tried = RefCell::new(credentials::Tried::default());
-    let config = git2::Config::open_default().ok();
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(|u, user, allowed| {
-        credentials::next_credential(config.as_ref(), &mut tried.borrow_mut(), u, user, allowed)
-    });
+    let callbacks = with_credentials(git2::Config::open_default().ok());
     let conn = remote
         .connect_auth(git2::Direction::Fetch, Some(callbacks), None)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
@@ -389,6 +369,17 @@ pub fn branches(url: &str) -> Result<Vec<String>, RemoteError> {
         .iter()
         .filter_map(|h| h.name().strip_prefix("refs/heads/").map(String::from))
         .collect())
+}
+
+/// Callbacks that answer a server's requests for credentials in the order of
+/// [`credentials::next_credential`], giving up once each kind has been tried.
+fn with_credentials<'a>(config: Option<git2::Config>) -> RemoteCallbacks<'a> {
+    let mut tried = credentials::Tried::default();
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(move |u, user, allowed| {
+        credentials::next_credential(config.as_ref(), &mut tried, u, user, allowed)
+    });
+    callbacks
 }
 
 /// Remove the temporary pack files (`objects/pack/pack_git2_*`) that a libgit2 push or
