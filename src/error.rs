@@ -63,9 +63,24 @@ pub fn hint_of(err: &anyhow::Error) -> Option<String> {
         if let Some(u) = c.downcast_ref::<UserError>() {
             return u.hint.clone();
         }
-        c.downcast_ref::<crate::remote::RemoteError>()
-            .map(|r| r.hint())
+        if let Some(r) = c.downcast_ref::<crate::remote::RemoteError>() {
+            return Some(r.hint());
+        }
+        disk_full(c).then(|| {
+            "the disk is full: free some space, then run the command again (wol never commits half a change)".to_owned()
+        })
     })
+}
+
+/// True when `cause` is a write that failed for lack of space (an `io::Error`, or
+/// libgit2's report of one).
+fn disk_full(cause: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(e) = cause.downcast_ref::<io::Error>() {
+        return e.kind() == io::ErrorKind::StorageFull || e.raw_os_error() == Some(28);
+    }
+    cause
+        .downcast_ref::<git2::Error>()
+        .is_some_and(|e| e.message().contains("No space left on device"))
 }
 
 /// 2 for a usage error, else 1.

@@ -1311,3 +1311,66 @@ fn publish_to_a_missing_local_repository_names_it_and_hints_git_init_bare() {
     );
     assert!(!Path::new("/nonexistent").exists());
 }
+
+// ---- 20: a full disk ------------------------------------------------------------------
+
+/// `wol log` on a full disk (a 600 kB tmpfs filled up, mounted in a private user and mount
+/// namespace with `unshare`, so no privilege is needed): the error names what could not be
+/// written and says what to do; nothing is committed half-way; once there is space again,
+/// the next `wol log` works and leaves the repository clean.
+#[test]
+fn a_full_disk_is_named_with_a_hint_and_nothing_is_lost() {
+    let env = TestEnv::new();
+    let small = env.root.join("small");
+    fs::create_dir(&small).unwrap();
+    let journal = small.join("journal");
+    let out = env.root.join("out");
+    fs::create_dir(&out).unwrap();
+    let script = format!(
+        r#"set -e
+mount -t tmpfs -o size=600k tmpfs "{small}"
+"{wol}" init "{journal}" >/dev/null
+"{wol}" --journal "{journal}" log "First entry" >/dev/null
+dd if=/dev/zero of="{small}/fill" bs=1k count=2000 2>/dev/null || true
+set +e
+"{wol}" --journal "{journal}" log "Written on a full disk" 2>"{out}/err.txt"
+echo $? >"{out}/code.txt"
+git -C "{journal}" log --format=%s >"{out}/log-full.txt"
+set -e
+rm "{small}/fill"
+"{wol}" --journal "{journal}" log "After freeing space" >/dev/null
+git -C "{journal}" status --porcelain --untracked-files=all >"{out}/status.txt"
+git -C "{journal}" log --format=%s >"{out}/log.txt"
+git -C "{journal}" fsck --strict --no-progress >"{out}/fsck.txt" 2>&1
+"#,
+        small = small.display(),
+        journal = journal.display(),
+        out = out.display(),
+        wol = env!("CARGO_BIN_EXE_wol"),
+    );
+    let run = env
+        .sealed("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c", &script])
+        .output()
+        .expect("run unshare (util-linux)");
+    assert!(
+        run.status.success(),
+        "the full-disk script failed ({}):\n{}{}",
+        run.status,
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let read = |name: &str| fs::read_to_string(out.join(name)).unwrap();
+    assert_eq!(read("code.txt").trim(), "1");
+    let err = read("err.txt");
+    assert!(err.contains("error: cannot write"), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("hint: the disk is full"), "{err}");
+    assert!(!err.contains("no error"), "{err}");
+    assert!(!read("log-full.txt").contains("full disk"));
+    assert_eq!(read("status.txt"), "");
+    let log = read("log.txt");
+    assert!(log.contains("After freeing space"), "{log}");
+    assert!(log.contains("First entry"), "{log}");
+    assert_eq!(read("fsck.txt").trim(), "", "git fsck complains");
+}

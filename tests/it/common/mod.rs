@@ -104,6 +104,21 @@ impl TestEnv {
             .env("LANG", "C.UTF-8");
     }
 
+    /// Any program in the sealed world, with wol's clock and author set (for a shell
+    /// script that runs wol and git itself).
+    pub fn sealed(&self, program: impl AsRef<OsStr>) -> StdCommand {
+        let mut cmd = StdCommand::new(program);
+        self.seal(&mut cmd);
+        if let Some(now) = &self.now {
+            cmd.env("WOL_NOW", now);
+        }
+        if let Some(author) = &self.author {
+            cmd.env("WOL_AUTHOR", author);
+        }
+        cmd.current_dir(&self.root).stdin(Stdio::null());
+        cmd
+    }
+
     /// A `std::process::Command` for `wol` in the sealed world (for tests that
     /// need to spawn, pipe or kill it). stdin is `/dev/null`: no TTY.
     pub fn wol_std(&self) -> StdCommand {
