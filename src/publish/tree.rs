@@ -163,6 +163,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         .as_ref()
         .map(|t| json::updated_times(repo, t))
         .unwrap_or_default();
+    // The previous tree's files, read in one walk: looking each entry up by path would
+    // read (and inflate, and hash) its month's tree again for every entry.
+    let previous_blobs = previous
+        .as_ref()
+        .map(|t| blobs_under(t, "entries/"))
+        .unwrap_or_default();
     let mut views: Vec<EntryView> = entries
         .iter()
         .map(|c| EntryView::new(&c.entry, c.published_id(), &c.path))
@@ -223,10 +229,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         };
         // `updated`: unchanged published text keeps the time it had; changed text is new
         // as of now; an entry published for the first time is as old as its date.
-        let before = previous
-            .as_ref()
-            .and_then(|t| t.get_path(std::path::Path::new(&view.md_path)).ok())
-            .map(|e| e.id());
+        let before = previous_blobs.get(view.md_path.as_str()).copied();
         view.updated = match before {
             Some(b) if b == blobs.markdown => previous_updated
                 .get(&view.md_path)
@@ -471,6 +474,34 @@ fn feeds(
 
 /// A digest links its entries' Markdown files (`../../entries/YYYY/MM/x.md`, from
 /// `digests/YYYY/`); on its page in `docs/digests/` the same links go to their pages.
+/// Every file of `tree` whose path starts with `prefix`, by path.
+fn blobs_under(tree: &git2::Tree<'_>, prefix: &str) -> std::collections::HashMap<String, Oid> {
+    let mut found = std::collections::HashMap::new();
+    let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let Ok(name) = entry.name() else {
+            return git2::TreeWalkResult::Skip;
+        };
+        let path = format!("{dir}{name}");
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) => {
+                let folder = format!("{path}/");
+                if prefix.starts_with(&folder) || folder.starts_with(prefix) {
+                    git2::TreeWalkResult::Ok
+                } else {
+                    git2::TreeWalkResult::Skip
+                }
+            }
+            _ => {
+                if path.starts_with(prefix) {
+                    found.insert(path, entry.id());
+                }
+                git2::TreeWalkResult::Ok
+            }
+        }
+    });
+    found
+}
+
 fn digest_links_to_pages(html: &str) -> String {
     static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"href="\.\./\.\./entries/([^"]+)\.md""#).expect("a valid pattern")
