@@ -84,7 +84,6 @@ impl LogConfig {
     }
 }
 
-
 /// `[sync]` in `wol.toml`: the private remote `wol sync` keeps the whole journal on, and
 /// the public keys its sealed files are encrypted to. Never holds a secret key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use git2::{Repository, Signature};
 
+use crate::cache::EntryCache;
 use crate::config::{JournalConfig, UserConfig, default_journal_toml};
 use crate::entry::{Entry, ParseError, slugify};
 use crate::error::{hinted, warn};
@@ -335,6 +336,19 @@ impl Journal {
     ) -> impl Iterator<Item = PathBuf> + '_ {
         entry_files_in(&self.root, range)
     }
+
+    /// The month folders overlapping `range`, newest first (see [`month_dirs_in`]).
+    pub fn month_dirs(
+        &self,
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> impl Iterator<Item = (u32, u32, PathBuf)> + use<> {
+        month_dirs_in(&self.root, range)
+    }
+
+    /// The journal's entry cache in `.wol/cache/`.
+    pub fn entry_cache(&self) -> EntryCache<'_> {
+        EntryCache::new(&self.root, self.config.schema())
+    }
 }
 
 /// The journal lock of the journal at `root`.
@@ -352,7 +366,20 @@ pub fn entry_files_in(
     root: &Path,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> impl Iterator<Item = PathBuf> + use<> {
-    let months = numbered_dirs(&root.join(ENTRIES_DIR), 4)
+    month_dirs_in(root, range).flat_map(|(_, _, mdir)| {
+        month_file_names(&mdir)
+            .into_iter()
+            .map(move |name| mdir.join(name))
+    })
+}
+
+/// The month folders `entries/YYYY/MM` of the journal at `root` that overlap `range`
+/// (inclusive local dates), newest first, lazily, with their year and month.
+pub fn month_dirs_in(
+    root: &Path,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> impl Iterator<Item = (u32, u32, PathBuf)> + use<> {
+    numbered_dirs(&root.join(ENTRIES_DIR), 4)
         .into_iter()
         // Years outside the range are skipped without listing their months.
         .filter(move |&(year, _)| {
@@ -363,23 +390,24 @@ pub fn entry_files_in(
                 .into_iter()
                 .map(move |(month, mdir)| (year, month, mdir))
         })
-        .filter(move |&(year, month, _)| month_in_range(year as i32, month, range));
-    months.flat_map(|(_, _, mdir)| {
-        let mut files: Vec<PathBuf> = match fs::read_dir(&mdir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok())
-                // Only regular files are entries: a symlink could name anything on
-                // the machine, and a folder called `x.md` is not a file.
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "md"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        // Same folder: comparing file names is enough, and much cheaper than paths.
-        files.sort_unstable_by(|a, b| b.file_name().cmp(&a.file_name()));
-        files
-    })
+        .filter(move |&(year, month, _)| month_in_range(year as i32, month, range))
+}
+
+/// The names of the entry files in a month folder, newest (largest) first.
+pub fn month_file_names(mdir: &Path) -> Vec<std::ffi::OsString> {
+    let mut names: Vec<std::ffi::OsString> = match fs::read_dir(mdir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            // Only regular files are entries: a symlink could name anything on the
+            // machine, and a folder called `x.md` is not a file.
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.file_name())
+            .filter(|n| Path::new(n).extension().is_some_and(|x| x == "md"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort_unstable_by(|a, b| b.cmp(a));
+    names
 }
 
 impl Journal {
@@ -387,24 +415,27 @@ impl Journal {
     /// be read: the one walk → load → filter loop of the reading commands. With `limit`,
     /// the walk stops once it has that many and has finished the month folder it is in
     /// (files sort by creation minute within a month, but an entry may be dated out of
-    /// that order).
+    /// that order). Entries come through the [`EntryCache`], which reads and parses only
+    /// the files that changed since it last saw them.
     pub fn select(
         &self,
         filter: &crate::filter::Filter,
         limit: Option<usize>,
     ) -> (Vec<(PathBuf, Entry)>, Vec<LoadError>) {
+        let cache = self.entry_cache();
         let mut found = Vec::new();
         let mut bad = Vec::new();
-        let mut last_dir: Option<PathBuf> = None;
-        for path in self.entry_files(filter.range()) {
-            if limit.is_some_and(|n| found.len() >= n) && path.parent() != last_dir.as_deref() {
+        for (year, month, dir) in self.month_dirs(filter.range()) {
+            if limit.is_some_and(|n| found.len() >= n) {
                 break;
             }
-            last_dir = path.parent().map(Path::to_path_buf);
-            match self.load(&path) {
-                Ok(entry) if filter.matches(&entry) => found.push((path, entry)),
-                Ok(_) => {}
-                Err(e) => bad.push(e),
+            let month = cache.month(year, month, &dir);
+            for i in 0..month.len() {
+                match month.load(i) {
+                    Ok(entry) if filter.matches(&entry) => found.push((month.path(i), entry)),
+                    Ok(_) => {}
+                    Err(e) => bad.push(e),
+                }
             }
         }
         found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));

@@ -12,6 +12,7 @@
 
 pub mod attach;
 pub mod audience;
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod complete;
