@@ -351,6 +351,13 @@ impl Journal {
     }
 }
 
+/// An entry [`Journal::select`] found: decoded, or to be decoded if it makes the cut.
+enum Pick {
+    Entry(Box<(PathBuf, Entry)>),
+    /// The `i`th file of the `m`th month kept.
+    Later(usize, usize),
+}
+
 /// The journal lock of the journal at `root`.
 pub fn lock_path(root: &Path) -> PathBuf {
     root.join(STATE_DIR).join("lock")
@@ -395,19 +402,28 @@ pub fn month_dirs_in(
 
 /// The names of the entry files in a month folder, newest (largest) first.
 pub fn month_file_names(mdir: &Path) -> Vec<std::ffi::OsString> {
-    let mut names: Vec<std::ffi::OsString> = match fs::read_dir(mdir) {
+    month_entry_files(mdir)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The entry files in a month folder, newest (largest name) first, with their folder
+/// entries (whose `metadata()` is an `lstat` relative to the open folder).
+pub fn month_entry_files(mdir: &Path) -> Vec<(std::ffi::OsString, fs::DirEntry)> {
+    let mut files: Vec<(std::ffi::OsString, fs::DirEntry)> = match fs::read_dir(mdir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok())
             // Only regular files are entries: a symlink could name anything on the
             // machine, and a folder called `x.md` is not a file.
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.file_name())
-            .filter(|n| Path::new(n).extension().is_some_and(|x| x == "md"))
+            .map(|e| (e.file_name(), e))
+            .filter(|(n, _)| Path::new(n).extension().is_some_and(|x| x == "md"))
             .collect(),
         Err(_) => Vec::new(),
     };
-    names.sort_unstable_by(|a, b| b.cmp(a));
-    names
+    files.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    files
 }
 
 impl Journal {
@@ -423,7 +439,11 @@ impl Journal {
         limit: Option<usize>,
     ) -> (Vec<(PathBuf, Entry)>, Vec<LoadError>) {
         let cache = self.entry_cache();
-        let mut found = Vec::new();
+        // When the filter takes every entry and a limit keeps a few, only the dates are
+        // needed to rank them: the others are never decoded.
+        let by_date_only = limit.is_some() && filter.takes_everything();
+        let mut months = Vec::new();
+        let mut found: Vec<(DateTime<FixedOffset>, Pick)> = Vec::new();
         let mut bad = Vec::new();
         for (year, month, dir) in self.month_dirs(filter.range()) {
             if limit.is_some_and(|n| found.len() >= n) {
@@ -431,18 +451,38 @@ impl Journal {
             }
             let month = cache.month(year, month, &dir);
             for i in 0..month.len() {
+                if by_date_only && let Some(date) = month.date(i) {
+                    found.push((date, Pick::Later(months.len(), i)));
+                    continue;
+                }
                 match month.load(i) {
-                    Ok(entry) if filter.matches(&entry) => found.push((month.path(i), entry)),
+                    Ok(entry) if filter.matches(&entry) => found.push((
+                        entry.meta.date,
+                        Pick::Entry(Box::new((month.path(i), entry))),
+                    )),
                     Ok(_) => {}
                     Err(e) => bad.push(e),
                 }
             }
+            if by_date_only {
+                months.push(month);
+            }
         }
-        found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
+        found.sort_by_key(|(date, _)| std::cmp::Reverse(*date));
         if let Some(n) = limit {
             found.truncate(n);
         }
-        (found, bad)
+        let mut entries = Vec::with_capacity(found.len());
+        for (_, f) in found {
+            match f {
+                Pick::Entry(found) => entries.push(*found),
+                Pick::Later(m, i) => match months[m].load(i) {
+                    Ok(entry) => entries.push((months[m].path(i), entry)),
+                    Err(e) => bad.push(e),
+                },
+            }
+        }
+        (entries, bad)
     }
 
     /// Read and parse one entry file.

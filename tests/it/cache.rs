@@ -23,6 +23,7 @@ const COMMANDS: &[&[&str]] = &[
     &["list"],
     &["list", "--json"],
     &["list", "-n", "3"],
+    &["list", "-n", "16"],
     &["list", "-n", "1", "--kind", "learning"],
     &["list", "--tag", "loomio"],
     &["list", "--since", "2026-10-01", "--until", "2026-10-31"],
