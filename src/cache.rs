@@ -668,6 +668,139 @@ fn now_ns() -> i128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const KINDS: [&str; 3] = ["progress", "learning", "help"];
+
+    fn schema(kinds: &[String]) -> Schema<'_> {
+        Schema {
+            kinds,
+            default_visibility: Visibility::Partners,
+        }
+    }
+
+    /// Every record decodes to exactly what `Entry::parse` gives for its bytes — the
+    /// same entry with the same UTC offset, or the same error — fresh and from the file.
+    fn assert_round_trip(files: &[Vec<u8>]) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("entries/2026/11");
+        fs::create_dir_all(&dir).unwrap();
+        let mut names = Vec::new();
+        for (i, bytes) in files.iter().enumerate() {
+            let name = format!("2026-11-{:02}-0000-e.md", i + 1);
+            fs::write(dir.join(&name), bytes).unwrap();
+            names.push(name);
+        }
+        names.reverse();
+        let kinds: Vec<String> = KINDS.iter().map(|k| k.to_string()).collect();
+        let cache = EntryCache::new(tmp.path(), schema(&kinds));
+        for pass in ["fresh", "from the cache file"] {
+            let month = cache.month(2026, 11, &dir);
+            assert_eq!(month.len(), files.len());
+            for (i, name) in names.iter().enumerate() {
+                let bytes = fs::read(dir.join(name)).unwrap();
+                let want = Entry::parse(&bytes, &schema(&kinds));
+                let got = month.load(i).map_err(|e| e.error);
+                assert_eq!(got, want, "{pass}: {}", String::from_utf8_lossy(&bytes));
+                if let (Ok(got), Ok(want)) = (&got, &want) {
+                    assert_eq!(got.meta.date.offset(), want.meta.date.offset());
+                    assert_eq!(month.date(i).unwrap_or(want.meta.date), want.meta.date);
+                }
+                assert_eq!(month.bytes(i), Some(&bytes[..]));
+                assert_eq!(month.path(i), dir.join(name));
+            }
+        }
+    }
+
+    #[test]
+    fn records_decode_to_what_the_parser_gives() {
+        assert_round_trip(&[
+            b"+++\ntitle = \"A\"\ndate = 2026-11-01T10:00:00+01:00\nkind = \"help\"\n+++\n\nbody #tag\n".to_vec(),
+            b"+++\ntitle = \"No body\"\ndate = 2026-11-02T10:00:00.123456789-09:30\nkind = \"progress\"\nid = \"x\"\nto = [\"gig\"]\n+++\n".to_vec(),
+            b"\xef\xbb\xbf+++\r\ntitle = \"BOM\"\r\ndate = \"2026-11-03T10:00:00Z\"\r\nkind = \"learning\"\r\n+++\r\n\r\nx\r\n".to_vec(),
+            b"+++\ntitle = \"Extra\"\ndate = 2026-11-04T10:00:00+01:00\nkind = \"help\"\n[x]\ny = 1\n+++\n\nz\n".to_vec(),
+            b"+++\ntitle = \"Bad kind\"\ndate = 2026-11-05T10:00:00+01:00\nkind = \"nope\"\n+++\n".to_vec(),
+            b"not an entry at all \xff".to_vec(),
+            Vec::new(),
+        ]);
+    }
+
+    #[test]
+    fn another_schema_or_build_does_not_read_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("entries/2026/11");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("2026-11-01-0000-a.md"),
+            "+++\ntitle = \"A\"\ndate = 2026-11-01T10:00:00+01:00\nkind = \"help\"\n+++\n",
+        )
+        .unwrap();
+        let kinds: Vec<String> = KINDS.iter().map(|k| k.to_string()).collect();
+        let fewer: Vec<String> = vec!["progress".into()];
+        let a = EntryCache::new(tmp.path(), schema(&kinds));
+        assert!(a.month(2026, 11, &dir).load(0).is_ok());
+        let file = a.dir.join(format!("2026-11.v{FORMAT}"));
+        let written = fs::read(&file).unwrap();
+        assert!(a.index(written.clone()).is_some());
+        let b = EntryCache::new(tmp.path(), schema(&fewer));
+        assert!(b.index(written.clone()).is_none(), "another kinds list");
+        assert!(
+            b.month(2026, 11, &dir).load(0).is_err(),
+            "help is no kind now"
+        );
+        let mut other_build = written.clone();
+        other_build[MAGIC.len() + 4] ^= 1;
+        let len = other_build.len() - 8;
+        let sum = checksum(&other_build[..len]);
+        other_build[len..].copy_from_slice(&sum.to_le_bytes());
+        assert!(a.index(other_build).is_none(), "another fingerprint");
+        let mut other_format = written;
+        other_format[MAGIC.len()] ^= 1;
+        assert!(a.index(other_format).is_none(), "another format");
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 #@'\"\\\\\t]{0,20}",
+            "\\PC{0,12}",
+            Just("+++".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn random_entries_round_trip(
+            title in text(),
+            kind in prop_oneof![Just("progress"), Just("help"), Just("bogus")],
+            tags in proptest::collection::vec(text(), 0..4),
+            to in proptest::collection::vec("[a-z]{1,6}", 0..3),
+            id in proptest::option::of("[a-z0-9-]{1,10}"),
+            visibility in proptest::option::of(prop_oneof![Just("public"), Just("private"), Just("partners")]),
+            offset_min in -720i32..=840,
+            secs in 0i64..4_000_000_000,
+            body in text(),
+        ) {
+            let offset = FixedOffset::east_opt(offset_min * 60).unwrap();
+            let date = offset.timestamp_opt(secs, 0).unwrap();
+            let toml_str = |s: &str| toml::Value::String(s.to_string()).to_string();
+            let mut front = format!(
+                "title = {}\ndate = {}\nkind = {}\ntags = [{}]\nto = [{}]\n",
+                toml_str(&title),
+                date.to_rfc3339(),
+                toml_str(kind),
+                tags.iter().map(|t| toml_str(t)).collect::<Vec<_>>().join(", "),
+                to.iter().map(|t| toml_str(t)).collect::<Vec<_>>().join(", "),
+            );
+            if let Some(id) = id {
+                front.push_str(&format!("id = {}\n", toml_str(&id)));
+            }
+            if let Some(v) = visibility {
+                front.push_str(&format!("visibility = {}\n", toml_str(v)));
+            }
+            assert_round_trip(&[format!("+++\n{front}+++\n\n{body}").into_bytes()]);
+        }
+    }
 
     #[test]
     fn checksum_sees_every_byte() {
