@@ -5,7 +5,8 @@
 //! 2. `journal` finds and opens the journal (config layers in `config`), takes the lock;
 //! 3. `entry` parses and writes entry files; `filter` selects them; `dates` reads dates;
 //! 4. `git` commits the changed paths with git2 and keeps the index in step;
-//! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can;
+//! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can,
+//!    reading each month through the disposable entry `cache` in `.wol/cache/entries/`;
 //!    `publish` filters entries per partner (`visibility`), renders them (`site`) into an
 //!    in-memory git tree and pushes it (`publish`); `follow` fetches other people's
 //!    published logs into `.wol/following/` and reads their `wol.json`.
