@@ -553,12 +553,16 @@ impl Journal {
         }
         if matches.is_empty() && range.is_none() {
             // Maybe the stable `id` field of a renamed entry.
-            for path in self.entry_files(None) {
-                if self
-                    .load(&path)
-                    .is_ok_and(|e| e.meta.id.as_deref() == Some(query))
-                {
-                    return Ok(path);
+            let cache = self.entry_cache();
+            for (year, month, dir) in self.month_dirs(None) {
+                let month = cache.month(year, month, &dir);
+                for i in 0..month.len() {
+                    if month
+                        .load(i)
+                        .is_ok_and(|e| e.meta.id.as_deref() == Some(query))
+                    {
+                        return Ok(month.path(i));
+                    }
                 }
             }
         }

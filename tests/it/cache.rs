@@ -36,6 +36,7 @@ const COMMANDS: &[&[&str]] = &[
     &["search", "Edited"],
     &["show", "2026-11-22-1432-shipped-the-onboarding-guide"],
     &["show", "--json", "2026-10-03-0900-hand-made"],
+    &["show", "hand-1"],
     &["digest", "--week", "2026-W47"],
     &["digest", "--from", "2026-10-01", "--to", "2026-10-31"],
 ];
@@ -134,7 +135,8 @@ fn journal() -> TestEnv {
             "2026-10-03T09:00:00+02:00",
             "progress",
             "Written by hand about the onboarding guide. #loomio",
-        ),
+        )
+        .replace("author =", "id = \"hand-1\"\nauthor ="),
     );
     env.write(
         oct.join("2026-10-01-0800-out-of-order.md"),
