@@ -345,6 +345,20 @@ impl Journal {
         month_dirs_in(&self.root, range)
     }
 
+    /// Every entry file in the months overlapping `range`, newest first by file name,
+    /// with its entry as [`Journal::load`] reads it, through the [`EntryCache`]; lazily,
+    /// month by month.
+    pub fn entries(
+        &self,
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> impl Iterator<Item = (PathBuf, Result<Entry, LoadError>)> + '_ {
+        let cache = self.entry_cache();
+        self.month_dirs(range).flat_map(move |(year, month, dir)| {
+            let month = cache.month(year, month, &dir);
+            (0..month.len()).map(move |i| (month.path(i), month.load(i)))
+        })
+    }
+
     /// The journal's entry cache in `.wol/cache/`.
     pub fn entry_cache(&self) -> EntryCache<'_> {
         EntryCache::new(&self.root, self.config.schema())
