@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a committed wol journal with N entries, for benchmarks.
 
-    python3 bench/gen_journal.py DIR N [--seed S] [--history single|entry]
+    python3 bench/gen_journal.py DIR N [--seed S] [--history single|entry] [--newest-month M]
 
 DIR must not exist (or be empty). The journal has the layout of DESIGN.md:
 
@@ -12,6 +12,10 @@ day (8 on average), now and then one or two on a weekend, back as far as N needs
 (10,000 entries go back ~5 years, 100,000 ~48 years). Times are 08:00-19:30 local,
 Central European time (+01:00, +02:00 in summer). Bodies are 100-2000 bytes of
 Markdown, some with ## Learned / ## Next / ## Help wanted sections, @mentions and #tags.
+
+With --newest-month M, the newest month (2026-11, up to the 22nd) holds M entries,
+spread evenly over its days (a team journal, or a month folder `wol list -n 10` must
+read in full); the older months are generated as usual until the total is N.
 
 Search words: "zanzibar" is in ~1% of entries (nowhere else: not in titles, tags or
 vocabulary), "community" in ~40%.
@@ -191,7 +195,13 @@ def utc_offset_hours(day: dt.date) -> int:
     return 2 if r[0] <= day < r[1] else 1
 
 
+NEWEST_MONTH: int | None = None
+
+
 def entries_on(day: dt.date, seed: int) -> int:
+    if NEWEST_MONTH is not None and (day.year, day.month) == (END.year, END.month):
+        days = END.day
+        return NEWEST_MONTH // days + (1 if day.day - 1 < NEWEST_MONTH % days else 0)
     rng = random.Random(f"{seed}:count:{day.isoformat()}")
     if day == END:  # the journal always ends on END (a Sunday), as the example journal does
         return rng.randint(1, 2)
@@ -330,10 +340,15 @@ def main() -> int:
                     help="one commit with all entries (default) or one commit per entry")
     ap.add_argument("--private", type=float, default=None, metavar="SHARE",
                     help="share of private entries (default: 5%%; bench/sync.sh uses 0.10)")
+    ap.add_argument("--newest-month", type=int, default=None, metavar="M",
+                    help="entries in the newest month, 2026-11 (default: ~8 per working day)")
     ap.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args()
-    global PRIVATE_SHARE
+    global PRIVATE_SHARE, NEWEST_MONTH
     PRIVATE_SHARE = a.private
+    NEWEST_MONTH = a.newest_month
+    if NEWEST_MONTH is not None and not 0 <= NEWEST_MONTH <= END.day * 690:
+        ap.error(f"--newest-month must be between 0 and {END.day * 690}")
     if a.n < 0:
         ap.error("N must be >= 0")
     root = os.path.abspath(a.dir)

@@ -13,14 +13,19 @@
 #   SEED=1             journal generator seed
 #   WOL=path           use this wol binary and skip the cargo build
 #   BENCH_WORK=dir     where journals and raw results go (default: bench-work/)
+#   NEWEST=1000        entries in the newest month of the second `list` journal (0: skip)
 #
 # What is measured (hyperfine -N: no shell, median wall time of the whole process):
 #   add      bash lib/wol_log.sh  -> wol --journal J log "Bench entry N\n\n<body>"
 #            bash lib/git_floor.sh -> write the entry file, git add, git commit -q
 #            bash lib/noop.sh     -> the wrappers' own cost (bash start, counter)
 #   list     wol --journal J list -n 10                 (target <= 10 ms)
-#   search   wol --journal J search zanzibar  vs  rg -l zanzibar entries/   (<= 0.5x; 0.2x at 100k)
-#            wol --journal J search community vs  rg -l community entries/ (the same)
+#            the same on journal-N-m1000: 1,000 entries in the newest month (<= 10 ms)
+#   search   wol --journal J search zanzibar  vs  rg -l zanzibar entries/
+#            wol --journal J search community vs  rg -l community entries/
+#            (target <= 0.5x rg at 10k, <= 0.2x at 100k; warm entry cache in .wol/cache/)
+#            wol search zanzibar with the entry cache deleted before every run (info:
+#            the first run after a clone, an upgrade or `rm -r .wol/cache`)
 #   digest   wol --journal J digest --week 2026-W47     (flat across sizes)
 #   memory   each of the above once under /usr/bin/time -f %M (max RSS, target <= 100 MB)
 # Every `add` run commits a new entry; the journal is reset to the generated commit at
@@ -34,6 +39,7 @@ WORK="${BENCH_WORK:-$ROOT/bench-work}"
 RUNS="${RUNS:-20}"
 WARMUP="${WARMUP:-3}"
 SEED="${SEED:-1}"
+NEWEST="${NEWEST:-1000}"
 if [[ $# -gt 0 ]]; then SIZES=("$@"); else SIZES=(10000 100000); fi
 for n in "${SIZES[@]}"; do
     [[ $n =~ ^[0-9]+$ ]] || { echo "bench/run.sh: size must be a number: $n" >&2; exit 2; }
@@ -110,9 +116,11 @@ hf() {
 }
 
 # ---- journals ---------------------------------------------------------------------
-# prepare_journal N: bench-work/journal-N at its generated state; prints its path.
+# prepare_journal N [M]: bench-work/journal-N (journal-N-mM: M entries in the newest
+# month) at its generated state; prints its path.
 prepare_journal() {
-    local n=$1 j="$WORK/journal-$1" marker="$WORK/journal-$1.gen"
+    local n=$1 m=${2:-} name="journal-$1${2:+-m$2}"
+    local j="$WORK/$name" marker="$WORK/$name.gen"
     if [[ -d $j/.git && -f $marker ]] && read -r mn mseed msha <"$marker" &&
         [[ $mn == "$n" && $mseed == "$SEED" ]] &&
         git -C "$j" cat-file -e "$msha^{commit}" 2>/dev/null; then
@@ -123,7 +131,7 @@ prepare_journal() {
         say "generating $j ($n entries)"
         rm -rf "$j" "$marker"
         local t0=$SECONDS
-        python3 "$BENCH/gen_journal.py" "$j" "$n" --seed "$SEED" >&2
+        python3 "$BENCH/gen_journal.py" "$j" "$n" --seed "$SEED" ${m:+--newest-month "$m"} >&2
         echo "$n $SEED $(git -C "$j" rev-parse HEAD)" >"$marker"
         echo "generated in $((SECONDS - t0)) s" >&2
     fi
@@ -131,6 +139,10 @@ prepare_journal() {
         echo "bench/run.sh: $j is not clean" >&2
         exit 1
     fi
+    # wol's entry cache re-reads files changed less than 2 s before it saw them (they
+    # could change again unseen within the file system's timestamp granularity): let
+    # the files just written age, as they have in a journal people use.
+    sleep 2.1
     printf '%s\n' "$j"
 }
 
@@ -144,6 +156,11 @@ for n in "${SIZES[@]}"; do
 
     if wol_has list; then
         hf "$R" list -n "wol list -n 10" "$WOL --journal $J list -n 10"
+        if [[ $NEWEST -gt 0 && $n -ge $NEWEST ]]; then
+            JM="$(prepare_journal "$n" "$NEWEST")"
+            hf "$R" list-newest -n "wol list -n 10" "$WOL --journal $JM list -n 10"
+            echo "newest=$NEWEST" >"$R/list-newest.counts"
+        fi
     else
         skip "$R" list "skipped: wol list not available"
     fi
@@ -153,6 +170,10 @@ for n in "${SIZES[@]}"; do
             hf "$R" "search-$word" \
                 -n "wol search $word" "$WOL --journal $J search $word" \
                 -n "rg -l $word entries/" "rg -l $word entries/"
+            if [[ $word == zanzibar ]]; then
+                hf "$R" search-cold --prepare "rm -rf $J/.wol/cache" \
+                    -n "wol search $word, no cache" "$WOL --journal $J search $word"
+            fi
             # How many hits each side reports (a sanity check that both do the same job).
             {
                 echo "rg_files=$(rg -l "$word" entries/ | wc -l)"

@@ -395,8 +395,8 @@ pub fn build(
     on_error: &mut dyn FnMut(&LoadError),
 ) -> Digest {
     let mut entries: Vec<(PathBuf, Entry)> = Vec::new();
-    for path in journal.entry_files(Some((period.from, period.to))) {
-        match journal.load(&path) {
+    for (path, loaded) in journal.entries(Some((period.from, period.to))) {
+        match loaded {
             Ok(entry) if period.contains(entry.meta.date.date_naive()) && keep(&entry) => {
                 entries.push((path, entry));
             }
@@ -518,8 +518,8 @@ fn streak(
                 .unwrap_or(day);
             // Outside the period, unreadable files are left out silently: the period's
             // own files are the ones the warnings are about.
-            for path in journal.entry_files(Some((first, last))) {
-                if let Ok(e) = journal.load(&path) {
+            for (_, loaded) in journal.entries(Some((first, last))) {
+                if let Ok(e) = loaded {
                     let d = e.meta.date.date_naive();
                     if d < period.from && keep(&e) {
                         active.insert(d);

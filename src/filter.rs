@@ -31,6 +31,24 @@ impl Filter {
         ))
     }
 
+    /// True when every entry matches.
+    pub fn takes_everything(&self) -> bool {
+        let Filter {
+            since,
+            until,
+            kinds,
+            tags,
+            author,
+            visibility,
+        } = self;
+        since.is_none()
+            && until.is_none()
+            && kinds.is_empty()
+            && tags.is_empty()
+            && author.is_none()
+            && visibility.is_none()
+    }
+
     pub fn matches(&self, entry: &Entry) -> bool {
         let m = &entry.meta;
         let day = m.date.date_naive();

@@ -15,6 +15,7 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use git2::{Repository, Signature};
 
+use crate::cache::EntryCache;
 use crate::config::{JournalConfig, UserConfig, default_journal_toml};
 use crate::entry::{Entry, ParseError, slugify};
 use crate::error::{hinted, warn};
@@ -355,6 +356,40 @@ impl Journal {
     ) -> impl Iterator<Item = PathBuf> + '_ {
         entry_files_in(&self.root, range)
     }
+
+    /// The month folders overlapping `range`, newest first (see [`month_dirs_in`]).
+    pub fn month_dirs(
+        &self,
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> impl Iterator<Item = (u32, u32, PathBuf)> + use<> {
+        month_dirs_in(&self.root, range)
+    }
+
+    /// Every entry file in the months overlapping `range`, newest first by file name,
+    /// with its entry as [`Journal::load`] reads it, through the [`EntryCache`]; lazily,
+    /// month by month.
+    pub fn entries(
+        &self,
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> impl Iterator<Item = (PathBuf, Result<Entry, LoadError>)> + '_ {
+        let cache = self.entry_cache();
+        self.month_dirs(range).flat_map(move |(year, month, dir)| {
+            let month = cache.month(year, month, &dir);
+            (0..month.len()).map(move |i| (month.path(i), month.load(i)))
+        })
+    }
+
+    /// The journal's entry cache in `.wol/cache/`.
+    pub fn entry_cache(&self) -> EntryCache<'_> {
+        EntryCache::new(&self.root, self.config.schema())
+    }
+}
+
+/// An entry [`Journal::select`] found: decoded, or to be decoded if it makes the cut.
+enum Pick {
+    Entry(Box<(PathBuf, Entry)>),
+    /// The `i`th file of the `m`th month kept.
+    Later(usize, usize),
 }
 
 /// The journal lock of the journal at `root`.
@@ -372,7 +407,20 @@ pub fn entry_files_in(
     root: &Path,
     range: Option<(NaiveDate, NaiveDate)>,
 ) -> impl Iterator<Item = PathBuf> + use<> {
-    let months = numbered_dirs(&root.join(ENTRIES_DIR), 4)
+    month_dirs_in(root, range).flat_map(|(_, _, mdir)| {
+        month_file_names(&mdir)
+            .into_iter()
+            .map(move |name| mdir.join(name))
+    })
+}
+
+/// The month folders `entries/YYYY/MM` of the journal at `root` that overlap `range`
+/// (inclusive local dates), newest first, lazily, with their year and month.
+pub fn month_dirs_in(
+    root: &Path,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> impl Iterator<Item = (u32, u32, PathBuf)> + use<> {
+    numbered_dirs(&root.join(ENTRIES_DIR), 4)
         .into_iter()
         // Years outside the range are skipped without listing their months.
         .filter(move |&(year, _)| {
@@ -383,23 +431,33 @@ pub fn entry_files_in(
                 .into_iter()
                 .map(move |(month, mdir)| (year, month, mdir))
         })
-        .filter(move |&(year, month, _)| month_in_range(year as i32, month, range));
-    months.flat_map(|(_, _, mdir)| {
-        let mut files: Vec<PathBuf> = match fs::read_dir(&mdir) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok())
-                // Only regular files are entries: a symlink could name anything on
-                // the machine, and a folder called `x.md` is not a file.
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "md"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        // Same folder: comparing file names is enough, and much cheaper than paths.
-        files.sort_unstable_by(|a, b| b.file_name().cmp(&a.file_name()));
-        files
-    })
+        .filter(move |&(year, month, _)| month_in_range(year as i32, month, range))
+}
+
+/// The names of the entry files in a month folder, newest (largest) first.
+pub fn month_file_names(mdir: &Path) -> Vec<std::ffi::OsString> {
+    month_entry_files(mdir)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// The entry files in a month folder, newest (largest name) first, with their folder
+/// entries (whose `metadata()` is an `lstat` relative to the open folder).
+pub fn month_entry_files(mdir: &Path) -> Vec<(std::ffi::OsString, fs::DirEntry)> {
+    let mut files: Vec<(std::ffi::OsString, fs::DirEntry)> = match fs::read_dir(mdir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            // Only regular files are entries: a symlink could name anything on the
+            // machine, and a folder called `x.md` is not a file.
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| (e.file_name(), e))
+            .filter(|(n, _)| Path::new(n).extension().is_some_and(|x| x == "md"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    files
 }
 
 impl Journal {
@@ -407,31 +465,58 @@ impl Journal {
     /// be read: the one walk → load → filter loop of the reading commands. With `limit`,
     /// the walk stops once it has that many and has finished the month folder it is in
     /// (files sort by creation minute within a month, but an entry may be dated out of
-    /// that order).
+    /// that order). Entries come through the [`EntryCache`], which reads and parses only
+    /// the files that changed since it last saw them.
     pub fn select(
         &self,
         filter: &crate::filter::Filter,
         limit: Option<usize>,
     ) -> (Vec<(PathBuf, Entry)>, Vec<LoadError>) {
-        let mut found = Vec::new();
+        let cache = self.entry_cache();
+        // When the filter takes every entry and a limit keeps a few, only the dates are
+        // needed to rank them: the others are never decoded.
+        let by_date_only = limit.is_some() && filter.takes_everything();
+        let mut months = Vec::new();
+        let mut found: Vec<(DateTime<FixedOffset>, Pick)> = Vec::new();
         let mut bad = Vec::new();
-        let mut last_dir: Option<PathBuf> = None;
-        for path in self.entry_files(filter.range()) {
-            if limit.is_some_and(|n| found.len() >= n) && path.parent() != last_dir.as_deref() {
+        for (year, month, dir) in self.month_dirs(filter.range()) {
+            if limit.is_some_and(|n| found.len() >= n) {
                 break;
             }
-            last_dir = path.parent().map(Path::to_path_buf);
-            match self.load(&path) {
-                Ok(entry) if filter.matches(&entry) => found.push((path, entry)),
-                Ok(_) => {}
-                Err(e) => bad.push(e),
+            let month = cache.month(year, month, &dir);
+            for i in 0..month.len() {
+                if by_date_only && let Some(date) = month.date(i) {
+                    found.push((date, Pick::Later(months.len(), i)));
+                    continue;
+                }
+                match month.load(i) {
+                    Ok(entry) if filter.matches(&entry) => found.push((
+                        entry.meta.date,
+                        Pick::Entry(Box::new((month.path(i), entry))),
+                    )),
+                    Ok(_) => {}
+                    Err(e) => bad.push(e),
+                }
+            }
+            if by_date_only {
+                months.push(month);
             }
         }
-        found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
+        found.sort_by_key(|(date, _)| std::cmp::Reverse(*date));
         if let Some(n) = limit {
             found.truncate(n);
         }
-        (found, bad)
+        let mut entries = Vec::with_capacity(found.len());
+        for (_, f) in found {
+            match f {
+                Pick::Entry(found) => entries.push(*found),
+                Pick::Later(m, i) => match months[m].load(i) {
+                    Ok(entry) => entries.push((months[m].path(i), entry)),
+                    Err(e) => bad.push(e),
+                },
+            }
+        }
+        (entries, bad)
     }
 
     /// Read and parse one entry file.
@@ -502,12 +587,16 @@ impl Journal {
         }
         if matches.is_empty() && range.is_none() {
             // Maybe the stable `id` field of a renamed entry.
-            for path in self.entry_files(None) {
-                if self
-                    .load(&path)
-                    .is_ok_and(|e| e.meta.id.as_deref() == Some(query))
-                {
-                    return Ok(path);
+            let cache = self.entry_cache();
+            for (year, month, dir) in self.month_dirs(None) {
+                let month = cache.month(year, month, &dir);
+                for i in 0..month.len() {
+                    if month
+                        .load(i)
+                        .is_ok_and(|e| e.meta.id.as_deref() == Some(query))
+                    {
+                        return Ok(month.path(i));
+                    }
                 }
             }
         }

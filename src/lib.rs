@@ -5,7 +5,8 @@
 //! 2. `journal` finds and opens the journal (config layers in `config`), takes the lock;
 //! 3. `entry` parses and writes entry files; `filter` selects them; `dates` reads dates;
 //! 4. `git` commits the changed paths with git2 and keeps the index in step;
-//! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can;
+//! 5. reading commands walk `entries/YYYY/MM/` newest first and stop as soon as they can,
+//!    reading each month through the disposable entry `cache` in `.wol/cache/entries/`;
 //!    `publish` filters entries per partner (`audience`), renders them (`site`) into an
 //!    in-memory git tree and pushes it (`remote`); `follow` fetches other people's
 //!    published logs (`remote`) into `.wol/following/` and reads their `wol.json`;
@@ -13,6 +14,7 @@
 
 pub mod attach;
 pub mod audience;
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod complete;

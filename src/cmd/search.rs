@@ -1,13 +1,16 @@
-//! `wol search QUERY`: case-insensitive full text over entry files, read in parallel.
+//! `wol search QUERY`: case-insensitive full text over the entry files' bytes, from the
+//! entry cache, month folders on every core.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use clap::Args;
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::{Ctx, FilterArgs, print_entries, warn_malformed};
-use crate::entry::{Entry, ParseError, Schema};
+use crate::cache::EntryCache;
+use crate::entry::Entry;
 use crate::filter::Filter;
 use crate::journal::LoadError;
 
@@ -42,12 +45,12 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
     let re = RegexBuilder::new(&regex::escape(&query))
         .case_insensitive(true)
         .build()?;
-    let files: Vec<PathBuf> = journal.entry_files(filter.range()).collect();
+    let months: Vec<(u32, u32, PathBuf)> = journal.month_dirs(filter.range()).collect();
     let mut found = Vec::new();
-    for (path, parsed) in grep_files(&files, &re, &journal.config.schema(), &filter) {
-        match parsed {
-            Ok(entry) => found.push((path, entry)),
-            Err(error) => warn_malformed(&LoadError { path, error }),
+    for hit in grep_months(&journal.entry_cache(), &months, &re, &filter) {
+        match hit {
+            Ok(found_entry) => found.push(found_entry),
+            Err(e) => warn_malformed(&e),
         }
     }
     found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
@@ -62,34 +65,48 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
 }
 
 /// A matching file: its entry, or why it could not be parsed.
-type Hit = (PathBuf, Result<Entry, ParseError>);
+type Hit = Result<(PathBuf, Entry), LoadError>;
 
-/// The files whose bytes match `re`, read and parsed on every core; parsed entries are
-/// kept only when `filter` accepts them. Unreadable files do not match.
-fn grep_files(files: &[PathBuf], re: &Regex, schema: &Schema<'_>, filter: &Filter) -> Vec<Hit> {
+/// The entry files of `months` whose bytes match `re`, newest first by file name, the
+/// months taken by every core in turn from the entry cache (which reads only the files
+/// that changed); only matching entries are decoded, and kept when `filter` accepts
+/// them. Unreadable files do not match.
+fn grep_months(
+    cache: &EntryCache<'_>,
+    months: &[(u32, u32, PathBuf)],
+    re: &Regex,
+    filter: &Filter,
+) -> Vec<Hit> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut hits = Vec::new();
-                    for path in part {
-                        let Ok(bytes) = std::fs::read(path) else {
-                            continue;
+        .min(8)
+        .min(months.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut hits: Vec<(usize, Vec<Hit>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((year, month, dir)) = months.get(n) else {
+                            break;
                         };
-                        if !re.is_match(&bytes) {
-                            continue;
+                        let month = cache.month(*year, *month, dir);
+                        let mut hits = Vec::new();
+                        for i in 0..month.len() {
+                            if !month.bytes(i).is_some_and(|b| re.is_match(b)) {
+                                continue;
+                            }
+                            match month.load(i) {
+                                Ok(entry) if !filter.matches(&entry) => {}
+                                Ok(entry) => hits.push(Ok((month.path(i), entry))),
+                                Err(e) => hits.push(Err(e)),
+                            }
                         }
-                        match Entry::parse(&bytes, schema) {
-                            Ok(entry) if !filter.matches(&entry) => {}
-                            parsed => hits.push((path.clone(), parsed)),
-                        }
+                        out.push((n, hits));
                     }
-                    hits
+                    out
                 })
             })
             .collect();
@@ -97,5 +114,8 @@ fn grep_files(files: &[PathBuf], re: &Regex, schema: &Schema<'_>, filter: &Filte
             .into_iter()
             .flat_map(|w| w.join().unwrap_or_default())
             .collect()
-    })
+    });
+    // Back in walk order: warnings come out in it, and equally dated entries keep it.
+    hits.sort_unstable_by_key(|(n, _)| *n);
+    hits.into_iter().flat_map(|(_, h)| h).collect()
 }

@@ -12,6 +12,7 @@ mod attachments;
 mod audience;
 mod bad_input;
 mod browser;
+mod cache;
 mod concurrency;
 mod conventions;
 mod crash;

@@ -1,0 +1,816 @@
+//! The entry cache: a disposable copy of the entry files' bytes and parsed front matter
+//! in `.wol/cache/entries/`, one file per month folder, so that reading commands read one
+//! file per month instead of one per entry, and parse nothing they parsed before.
+//!
+//! It is never the source of truth (DESIGN.md, "Caches"). A cached entry is used only
+//! while its file's stat data — size, inode, and mtime and ctime to the nanosecond — is
+//! what it was when the cached bytes were read, the rule git trusts its index by. An
+//! edit in place, with the same size and the old mtime put back, still moves the ctime,
+//! which no program can set. A file whose ctime was less than [`RACY_MARGIN`] old when it
+//! was read is not trusted (git calls it "racily clean"): changed again within the file
+//! system's timestamp granularity, it could keep the very same stat data.
+//!
+//! The folder listing is read every time (new, removed and renamed files), and each
+//! file is `lstat`ed; what changed is read and parsed again and the month's cache file
+//! rewritten (a temp file, then a rename). A cache file that is missing, truncated,
+//! corrupt (checksum), written by another wol build or for another set of kinds is
+//! ignored and rewritten. Writing is best effort: a read-only or missing `.wol/` costs
+//! speed, never a result.
+
+use std::ffi::OsStr;
+use std::fs::{self, File};
+use std::io::{Read as _, Write as _};
+use std::ops::Range;
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use chrono::{DateTime, FixedOffset, TimeZone as _};
+
+use crate::entry::{Entry, Meta, ParseError, Schema, Visibility};
+use crate::journal::{LoadError, STATE_DIR};
+
+/// Where the month files live, under the journal root.
+pub const CACHE_DIR: &str = "cache/entries";
+
+/// The file format; part of each file name, so builds that disagree on it do not keep
+/// overwriting each other's files.
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"wol-ec\0\0";
+
+/// How old a file's ctime must be when it is read for its record to be trusted later:
+/// more than the coarsest timestamp granularity of the file systems wol runs on (2 s on
+/// FAT, 1 s on ext3 and some network file systems, a clock tick on the rest).
+pub const RACY_MARGIN_NS: i128 = 2_000_000_000;
+
+/// Record kinds.
+const PARSED: u8 = 0;
+/// Bytes only: parsed again on use (a malformed file, or front matter the record does
+/// not encode, such as keys wol does not know).
+const RAW: u8 = 1;
+/// The file could not be read; the record holds the error. Never trusted.
+const UNREADABLE: u8 = 2;
+
+const TRUSTED: u8 = 1;
+
+/// Everything the parsed records depend on besides the bytes: the format, the build
+/// (its version, and the source of the parser and of this module, so a developer's
+/// build with a changed parser does not trust an older one's records) and the schema.
+fn fingerprint(schema: &Schema<'_>) -> u64 {
+    let mut text = format!(
+        "{FORMAT}\0{}\0{SOURCE_HASH:x}\0{}\0",
+        crate::cli::VERSION,
+        schema.default_visibility.as_str()
+    );
+    for kind in schema.kinds {
+        text.push_str(kind);
+        text.push('\0');
+    }
+    checksum(text.as_bytes())
+}
+
+const SOURCE_HASH: u64 = fnv(include_bytes!("entry.rs")) ^ fnv(include_bytes!("cache.rs"));
+
+const fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h = (h ^ bytes[i] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    h
+}
+
+/// A fast 64-bit checksum (four independent lanes of 8 bytes), against truncated and
+/// damaged files; not against an adversary, who could as well edit the entries.
+fn checksum(data: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut lanes: [u64; 4] = [
+        0x243F_6A88_85A3_08D3,
+        0x1319_8A2E_0370_7344,
+        0xA409_3822_299F_31D0,
+        0x082E_FA98_EC4E_6C89,
+    ];
+    let mut chunks = data.chunks_exact(32);
+    for chunk in &mut chunks {
+        for (lane, word) in lanes.iter_mut().zip(chunk.chunks_exact(8)) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            *lane = (*lane ^ word).wrapping_mul(K).rotate_left(29);
+        }
+    }
+    let mut h = (data.len() as u64).wrapping_mul(K);
+    for lane in lanes {
+        h = (h ^ lane).wrapping_mul(K).rotate_left(31);
+    }
+    for &b in chunks.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(K).rotate_left(11);
+    }
+    h ^ (h >> 29)
+}
+
+/// A file's stat data, as the cache compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Key {
+    size: u64,
+    ino: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+    ctime: i64,
+    ctime_nsec: i64,
+}
+
+impl Key {
+    fn of(m: &fs::Metadata) -> Key {
+        Key {
+            size: m.size(),
+            ino: m.ino(),
+            mtime: m.mtime(),
+            mtime_nsec: m.mtime_nsec(),
+            ctime: m.ctime(),
+            ctime_nsec: m.ctime_nsec(),
+        }
+    }
+
+    fn ctime_ns(&self) -> i128 {
+        i128::from(self.ctime) * 1_000_000_000 + i128::from(self.ctime_nsec)
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        for v in [self.size, self.ino] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [self.mtime, self.mtime_nsec, self.ctime, self.ctime_nsec] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Option<Key> {
+        Some(Key {
+            size: r.u64()?,
+            ino: r.u64()?,
+            mtime: r.i64()?,
+            mtime_nsec: r.i64()?,
+            ctime: r.i64()?,
+            ctime_nsec: r.i64()?,
+        })
+    }
+}
+
+/// The entry cache of one journal.
+pub struct EntryCache<'j> {
+    dir: PathBuf,
+    schema: Schema<'j>,
+    fingerprint: u64,
+    /// Cleared at the first failed write: the rest of the run only reads.
+    writable: AtomicBool,
+    /// For `-vv`: entries taken from the cache, read from their files; files written.
+    reused: AtomicUsize,
+    read: AtomicUsize,
+    written: AtomicUsize,
+}
+
+impl Drop for EntryCache<'_> {
+    fn drop(&mut self) {
+        let (reused, read) = (self.reused.get_mut(), self.read.get_mut());
+        if *reused + *read > 0 {
+            crate::diag::debug(format_args!(
+                "entry cache: {reused} entries from the cache, {read} read from their files, {} month files written",
+                self.written.get_mut()
+            ));
+        }
+    }
+}
+
+impl<'j> EntryCache<'j> {
+    /// The cache of the journal at `root`, whose entries parse against `schema`.
+    pub fn new(root: &Path, schema: Schema<'j>) -> EntryCache<'j> {
+        EntryCache {
+            dir: root.join(STATE_DIR).join(CACHE_DIR),
+            fingerprint: fingerprint(&schema),
+            schema,
+            writable: AtomicBool::new(true),
+            reused: AtomicUsize::new(0),
+            read: AtomicUsize::new(0),
+            written: AtomicUsize::new(0),
+        }
+    }
+
+    /// The entry files of the month folder `dir` (`entries/YYYY/MM`), newest first by
+    /// file name, each with its bytes and parsed entry: from the cache where the file's
+    /// stat data still matches, read from the file where it does not. Only regular
+    /// `.md` files are entries, as in [`crate::journal::entry_files_in`].
+    pub fn month(&self, year: u32, month: u32, dir: &Path) -> Month<'j> {
+        let now = now_ns();
+        let files = list(dir);
+        let file = self.dir.join(format!("{year:04}-{month:02}.v{FORMAT}"));
+        let old = fs::read(&file).ok().and_then(|buf| self.index(buf));
+        let mut parts: Vec<Part> = Vec::with_capacity(files.len());
+        let mut j = 0;
+        let old_recs: &[Rec] = old.as_ref().map_or(&[], |o| &o.recs);
+        let old_buf: &[u8] = old.as_ref().map_or(&[], |o| &o.buf);
+        for (name, meta) in &files {
+            let name = name.as_bytes();
+            // Both lists are sorted newest (largest name) first.
+            while j < old_recs.len() && &old_buf[old_recs[j].name.clone()] > name {
+                j += 1;
+            }
+            let mut candidate = None;
+            if j < old_recs.len() && &old_buf[old_recs[j].name.clone()] == name {
+                candidate = Some(&old_recs[j]);
+                j += 1;
+            }
+            let path = dir.join(OsStr::from_bytes(name));
+            if let Some(rec) = candidate.filter(|r| r.trusted)
+                && meta
+                    .as_ref()
+                    .is_some_and(|m| m.is_file() && Key::of(m) == rec.key)
+            {
+                parts.push(Part::Old(rec.whole.clone()));
+                continue;
+            }
+            parts.push(Part::New(self.record(name, &path, now)));
+        }
+        let reused = parts.iter().filter(|p| matches!(p, Part::Old(_))).count();
+        self.reused.fetch_add(reused, Ordering::Relaxed);
+        self.read.fetch_add(parts.len() - reused, Ordering::Relaxed);
+        let unchanged = old.as_ref().is_some_and(|o| {
+            o.recs.len() == parts.len()
+                && parts
+                    .iter()
+                    .zip(&o.recs)
+                    .all(|(p, r)| matches!(p, Part::Old(w) if *w == r.whole))
+        });
+        let (buf, recs) = match old {
+            Some(o) if unchanged => (o.buf, o.recs),
+            old => {
+                let old_buf = old.map(|o| o.buf).unwrap_or_default();
+                let mut buf = Vec::with_capacity(old_buf.len().max(4096));
+                buf.extend_from_slice(MAGIC);
+                buf.extend_from_slice(&FORMAT.to_le_bytes());
+                buf.extend_from_slice(&self.fingerprint.to_le_bytes());
+                buf.extend_from_slice(&(parts.len() as u32).to_le_bytes());
+                for part in &parts {
+                    match part {
+                        Part::Old(range) => buf.extend_from_slice(&old_buf[range.clone()]),
+                        Part::New(bytes) => buf.extend_from_slice(bytes),
+                    }
+                }
+                let sum = checksum(&buf);
+                buf.extend_from_slice(&sum.to_le_bytes());
+                if buf != old_buf {
+                    self.write(&file, &buf);
+                }
+                match self.index(buf) {
+                    Some(o) => (o.buf, o.recs),
+                    // Cannot happen: the buffer was just built by the same code.
+                    None => (Vec::new(), Vec::new()),
+                }
+            }
+        };
+        Month {
+            dir: dir.to_path_buf(),
+            buf,
+            recs,
+            schema: self.schema,
+        }
+    }
+
+    /// Read `path` and encode its record: `u32` length, flags, name, stat data, kind,
+    /// then the kind's fields.
+    fn record(&self, name: &[u8], path: &Path, now: i128) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&0u32.to_le_bytes());
+        let read = File::open(path).and_then(|mut f| {
+            let meta = f.metadata()?;
+            let mut bytes = Vec::with_capacity(meta.len() as usize);
+            f.read_to_end(&mut bytes)?;
+            Ok((Key::of(&meta), bytes))
+        });
+        let (key, result) = match read {
+            Ok((key, bytes)) => (key, Ok(bytes)),
+            Err(e) => (Key::default(), Err(format!("cannot read: {e}"))),
+        };
+        let trusted = result.is_ok() && key.ctime_ns() < now - RACY_MARGIN_NS;
+        out.push(if trusted { TRUSTED } else { 0 });
+        put_bytes16(&mut out, name);
+        key.write(&mut out);
+        match result {
+            Err(message) => {
+                out.push(UNREADABLE);
+                put_bytes32(&mut out, message.as_bytes());
+            }
+            Ok(bytes) => match Entry::parse(&bytes, &self.schema) {
+                Ok(entry) if encodable(&entry, &bytes) => {
+                    out.push(PARSED);
+                    put_bytes32(&mut out, &bytes);
+                    encode_entry(&mut out, &entry, bytes.len());
+                }
+                _ => {
+                    out.push(RAW);
+                    put_bytes32(&mut out, &bytes);
+                }
+            },
+        }
+        let len = (out.len() - 4) as u32;
+        out[..4].copy_from_slice(&len.to_le_bytes());
+        out
+    }
+
+    /// Check a cache file and find its records; `None` for anything but a whole file
+    /// written for this build and schema.
+    fn index(&self, buf: Vec<u8>) -> Option<Indexed> {
+        let header = MAGIC.len() + 4 + 8 + 4;
+        if buf.len() < header + 8 || &buf[..MAGIC.len()] != MAGIC {
+            return None;
+        }
+        let body = buf.len() - 8;
+        let sum = u64::from_le_bytes(buf[body..].try_into().ok()?);
+        let mut r = Reader {
+            buf: &buf[..body],
+            pos: MAGIC.len(),
+        };
+        if r.u32()? != FORMAT || r.u64()? != self.fingerprint {
+            return None;
+        }
+        if checksum(&buf[..body]) != sum {
+            return None;
+        }
+        let count = r.u32()? as usize;
+        let mut recs = Vec::with_capacity(count);
+        let mut last: Option<Range<usize>> = None;
+        for _ in 0..count {
+            let start = r.pos;
+            let len = r.u32()? as usize;
+            let end = start.checked_add(4 + len).filter(|&e| e <= body)?;
+            let mut rr = Reader {
+                buf: &buf[..end],
+                pos: r.pos,
+            };
+            let trusted = rr.u8()? & TRUSTED != 0;
+            let name = rr.bytes16()?;
+            // Names strictly descending, as the folder is walked.
+            if last.is_some_and(|l| buf[l] <= buf[name.clone()]) {
+                return None;
+            }
+            last = Some(name.clone());
+            let key = Key::read(&mut rr)?;
+            let kind = rr.u8()?;
+            let data = rr.bytes32()?;
+            if !matches!(kind, PARSED | RAW | UNREADABLE) {
+                return None;
+            }
+            recs.push(Rec {
+                whole: start..end,
+                name,
+                trusted: trusted && kind != UNREADABLE,
+                key,
+                kind,
+                data,
+                meta: rr.pos,
+            });
+            r.pos = end;
+        }
+        (r.pos == body).then_some(Indexed { buf, recs })
+    }
+
+    fn write(&self, file: &Path, buf: &[u8]) {
+        if !self.writable.load(Ordering::Relaxed) {
+            return;
+        }
+        let written = fs::create_dir_all(&self.dir).and_then(|()| {
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".tmp-")
+                .tempfile_in(&self.dir)?;
+            tmp.write_all(buf)?;
+            tmp.persist(file).map_err(|e| e.error)?;
+            Ok(())
+        });
+        if written.is_ok() {
+            self.written.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Err(e) = written {
+            self.writable.store(false, Ordering::Relaxed);
+            crate::diag::info(format_args!(
+                "entry cache not written ({}): {e}",
+                self.dir.display()
+            ));
+        }
+    }
+}
+
+/// The entry files of a month folder, newest (largest name) first, with their stat data
+/// (`lstat` relative to the open folder: no path walk per file). Two threads per folder
+/// made a month of 1,000 files slower, not faster (measured): the lookups are cheap and
+/// a thread is not.
+fn list(dir: &Path) -> Vec<(std::ffi::OsString, Option<fs::Metadata>)> {
+    crate::journal::month_entry_files(dir)
+        .into_iter()
+        .map(|(name, e)| (name, e.metadata().ok()))
+        .collect()
+}
+
+/// A part of a month file being rebuilt: a record of the old file, or a new one.
+enum Part {
+    Old(Range<usize>),
+    New(Vec<u8>),
+}
+
+/// A checked cache file and its records.
+struct Indexed {
+    buf: Vec<u8>,
+    recs: Vec<Rec>,
+}
+
+/// Where a record's fields are in its month buffer.
+#[derive(Debug, Clone)]
+struct Rec {
+    whole: Range<usize>,
+    name: Range<usize>,
+    trusted: bool,
+    key: Key,
+    kind: u8,
+    /// The file's bytes (the error message for an unreadable file).
+    data: Range<usize>,
+    /// Where the parsed fields of a [`PARSED`] record start.
+    meta: usize,
+}
+
+/// One month folder's entry files, newest first by file name (see [`EntryCache::month`]).
+pub struct Month<'j> {
+    dir: PathBuf,
+    buf: Vec<u8>,
+    recs: Vec<Rec>,
+    schema: Schema<'j>,
+}
+
+impl Month<'_> {
+    /// How many entry files the folder holds.
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// The path of the `i`th file.
+    pub fn path(&self, i: usize) -> PathBuf {
+        self.dir
+            .join(OsStr::from_bytes(&self.buf[self.recs[i].name.clone()]))
+    }
+
+    /// The bytes of the `i`th file, `None` when it could not be read.
+    pub fn bytes(&self, i: usize) -> Option<&[u8]> {
+        let rec = &self.recs[i];
+        (rec.kind != UNREADABLE).then(|| &self.buf[rec.data.clone()])
+    }
+
+    /// The date of the `i`th entry, when the record holds it parsed (cheaper than
+    /// [`Month::load`]); `None`: load it to know.
+    pub fn date(&self, i: usize) -> Option<DateTime<FixedOffset>> {
+        let rec = &self.recs[i];
+        if rec.kind != PARSED {
+            return None;
+        }
+        let mut r = Reader {
+            buf: &self.buf,
+            pos: rec.meta,
+        };
+        r.u32()?;
+        decode_date(&mut r)
+    }
+
+    /// The `i`th entry, as [`crate::journal::Journal::load`] would read it.
+    pub fn load(&self, i: usize) -> Result<Entry, LoadError> {
+        let rec = &self.recs[i];
+        let data = &self.buf[rec.data.clone()];
+        let parsed = match rec.kind {
+            UNREADABLE => Err(ParseError {
+                line: 1,
+                message: String::from_utf8_lossy(data).into_owned(),
+            }),
+            PARSED => match decode_entry(&self.buf, rec.meta, data) {
+                Some(entry) => Ok(entry),
+                None => Entry::parse(data, &self.schema),
+            },
+            _ => Entry::parse(data, &self.schema),
+        };
+        parsed.map_err(|error| LoadError {
+            path: self.path(i),
+            error,
+        })
+    }
+}
+
+/// Whether the record's fields give back exactly this entry: the body is the end of the
+/// file, and nothing is in the front matter the record has no field for.
+fn encodable(entry: &Entry, bytes: &[u8]) -> bool {
+    entry.meta.extra.is_empty()
+        && bytes.ends_with(entry.body.as_bytes())
+        && entry.meta.date.timestamp_subsec_nanos() < 1_000_000_000
+}
+
+fn encode_entry(out: &mut Vec<u8>, entry: &Entry, len: usize) {
+    let m = &entry.meta;
+    out.extend_from_slice(&((len - entry.body.len()) as u32).to_le_bytes());
+    out.extend_from_slice(&m.date.timestamp().to_le_bytes());
+    out.extend_from_slice(&m.date.timestamp_subsec_nanos().to_le_bytes());
+    out.extend_from_slice(&m.date.offset().local_minus_utc().to_le_bytes());
+    for s in [&m.title, &m.kind, &m.author] {
+        put_bytes32(out, s.as_bytes());
+    }
+    out.push(match m.visibility {
+        Visibility::Public => 0,
+        Visibility::Partners => 1,
+        Visibility::Private => 2,
+    });
+    for list in [&m.tags, &m.to] {
+        out.extend_from_slice(&(list.len() as u32).to_le_bytes());
+        for s in list {
+            put_bytes32(out, s.as_bytes());
+        }
+    }
+    match &m.id {
+        None => out.push(0),
+        Some(id) => {
+            out.push(1);
+            put_bytes32(out, id.as_bytes());
+        }
+    }
+}
+
+fn decode_entry(buf: &[u8], at: usize, bytes: &[u8]) -> Option<Entry> {
+    let mut r = Reader { buf, pos: at };
+    let body_start = r.u32()? as usize;
+    let date = decode_date(&mut r)?;
+    let title = r.string()?;
+    let kind = r.string()?;
+    let author = r.string()?;
+    let visibility = match r.u8()? {
+        0 => Visibility::Public,
+        1 => Visibility::Partners,
+        2 => Visibility::Private,
+        _ => return None,
+    };
+    let mut lists = [Vec::new(), Vec::new()];
+    for list in &mut lists {
+        let n = r.u32()? as usize;
+        list.reserve(n.min(1024));
+        for _ in 0..n {
+            list.push(r.string()?);
+        }
+    }
+    let [tags, to] = lists;
+    let id = match r.u8()? {
+        0 => None,
+        1 => Some(r.string()?),
+        _ => return None,
+    };
+    let body = std::str::from_utf8(bytes.get(body_start..)?).ok()?;
+    Some(Entry {
+        meta: Meta {
+            title,
+            date,
+            kind,
+            tags,
+            visibility,
+            author,
+            to,
+            id,
+            extra: toml::Table::new(),
+        },
+        body: body.to_string(),
+    })
+}
+
+fn decode_date(r: &mut Reader<'_>) -> Option<DateTime<FixedOffset>> {
+    let secs = r.i64()?;
+    let nanos = r.u32()?;
+    let offset = FixedOffset::east_opt(r.i32()?)?;
+    offset.timestamp_opt(secs, nanos).single()
+}
+
+fn put_bytes16(out: &mut Vec<u8>, bytes: &[u8]) {
+    // File names are at most 255 bytes on the file systems wol runs on.
+    let len = bytes.len().min(usize::from(u16::MAX));
+    out.extend_from_slice(&(len as u16).to_le_bytes());
+    out.extend_from_slice(&bytes[..len]);
+}
+
+fn put_bytes32(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Bounds-checked little-endian reads; `None` past the end.
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<Range<usize>> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len())?;
+        let range = self.pos..end;
+        self.pos = end;
+        Some(range)
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let range = self.take(N)?;
+        self.buf[range].try_into().ok()
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.array::<1>()?[0])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.array()?))
+    }
+
+    fn i32(&mut self) -> Option<i32> {
+        Some(i32::from_le_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.array()?))
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.array()?))
+    }
+
+    fn bytes16(&mut self) -> Option<Range<usize>> {
+        let len = u16::from_le_bytes(self.array()?);
+        self.take(usize::from(len))
+    }
+
+    fn bytes32(&mut self) -> Option<Range<usize>> {
+        let len = self.u32()? as usize;
+        self.take(len)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let range = self.bytes32()?;
+        std::str::from_utf8(&self.buf[range]).ok().map(String::from)
+    }
+}
+
+fn now_ns() -> i128 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KINDS: [&str; 3] = ["progress", "learning", "help"];
+
+    fn schema(kinds: &[String]) -> Schema<'_> {
+        Schema {
+            kinds,
+            default_visibility: Visibility::Partners,
+        }
+    }
+
+    /// Every record decodes to exactly what `Entry::parse` gives for its bytes — the
+    /// same entry with the same UTC offset, or the same error — fresh and from the file.
+    fn assert_round_trip(files: &[Vec<u8>]) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("entries/2026/11");
+        fs::create_dir_all(&dir).unwrap();
+        let mut names = Vec::new();
+        for (i, bytes) in files.iter().enumerate() {
+            let name = format!("2026-11-{:02}-0000-e.md", i + 1);
+            fs::write(dir.join(&name), bytes).unwrap();
+            names.push(name);
+        }
+        names.reverse();
+        let kinds: Vec<String> = KINDS.iter().map(|k| k.to_string()).collect();
+        let cache = EntryCache::new(tmp.path(), schema(&kinds));
+        for pass in ["fresh", "from the cache file"] {
+            let month = cache.month(2026, 11, &dir);
+            assert_eq!(month.len(), files.len());
+            for (i, name) in names.iter().enumerate() {
+                let bytes = fs::read(dir.join(name)).unwrap();
+                let want = Entry::parse(&bytes, &schema(&kinds));
+                let got = month.load(i).map_err(|e| e.error);
+                assert_eq!(got, want, "{pass}: {}", String::from_utf8_lossy(&bytes));
+                if let (Ok(got), Ok(want)) = (&got, &want) {
+                    assert_eq!(got.meta.date.offset(), want.meta.date.offset());
+                    assert_eq!(month.date(i).unwrap_or(want.meta.date), want.meta.date);
+                }
+                assert_eq!(month.bytes(i), Some(&bytes[..]));
+                assert_eq!(month.path(i), dir.join(name));
+            }
+        }
+    }
+
+    #[test]
+    fn records_decode_to_what_the_parser_gives() {
+        assert_round_trip(&[
+            b"+++\ntitle = \"A\"\ndate = 2026-11-01T10:00:00+01:00\nkind = \"help\"\n+++\n\nbody #tag\n".to_vec(),
+            b"+++\ntitle = \"No body\"\ndate = 2026-11-02T10:00:00.123456789-09:30\nkind = \"progress\"\nid = \"x\"\nto = [\"gig\"]\n+++\n".to_vec(),
+            b"\xef\xbb\xbf+++\r\ntitle = \"BOM\"\r\ndate = \"2026-11-03T10:00:00Z\"\r\nkind = \"learning\"\r\n+++\r\n\r\nx\r\n".to_vec(),
+            b"+++\ntitle = \"Extra\"\ndate = 2026-11-04T10:00:00+01:00\nkind = \"help\"\n[x]\ny = 1\n+++\n\nz\n".to_vec(),
+            b"+++\ntitle = \"Bad kind\"\ndate = 2026-11-05T10:00:00+01:00\nkind = \"nope\"\n+++\n".to_vec(),
+            b"not an entry at all \xff".to_vec(),
+            Vec::new(),
+        ]);
+    }
+
+    #[test]
+    fn another_schema_or_build_does_not_read_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("entries/2026/11");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("2026-11-01-0000-a.md"),
+            "+++\ntitle = \"A\"\ndate = 2026-11-01T10:00:00+01:00\nkind = \"help\"\n+++\n",
+        )
+        .unwrap();
+        let kinds: Vec<String> = KINDS.iter().map(|k| k.to_string()).collect();
+        let fewer: Vec<String> = vec!["progress".into()];
+        let a = EntryCache::new(tmp.path(), schema(&kinds));
+        assert!(a.month(2026, 11, &dir).load(0).is_ok());
+        let file = a.dir.join(format!("2026-11.v{FORMAT}"));
+        let written = fs::read(&file).unwrap();
+        assert!(a.index(written.clone()).is_some());
+        let b = EntryCache::new(tmp.path(), schema(&fewer));
+        assert!(b.index(written.clone()).is_none(), "another kinds list");
+        assert!(
+            b.month(2026, 11, &dir).load(0).is_err(),
+            "help is no kind now"
+        );
+        let mut other_build = written.clone();
+        other_build[MAGIC.len() + 4] ^= 1;
+        let len = other_build.len() - 8;
+        let sum = checksum(&other_build[..len]);
+        other_build[len..].copy_from_slice(&sum.to_le_bytes());
+        assert!(a.index(other_build).is_none(), "another fingerprint");
+        let mut other_format = written;
+        other_format[MAGIC.len()] ^= 1;
+        assert!(a.index(other_format).is_none(), "another format");
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 #@'\"\\\\\t]{0,20}",
+            "\\PC{0,12}",
+            Just("+++".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn random_entries_round_trip(
+            title in text(),
+            kind in prop_oneof![Just("progress"), Just("help"), Just("bogus")],
+            tags in proptest::collection::vec(text(), 0..4),
+            to in proptest::collection::vec("[a-z]{1,6}", 0..3),
+            id in proptest::option::of("[a-z0-9-]{1,10}"),
+            visibility in proptest::option::of(prop_oneof![Just("public"), Just("private"), Just("partners")]),
+            offset_min in -720i32..=840,
+            secs in 0i64..4_000_000_000,
+            body in text(),
+        ) {
+            let offset = FixedOffset::east_opt(offset_min * 60).unwrap();
+            let date = offset.timestamp_opt(secs, 0).unwrap();
+            let toml_str = |s: &str| toml::Value::String(s.to_string()).to_string();
+            let mut front = format!(
+                "title = {}\ndate = {}\nkind = {}\ntags = [{}]\nto = [{}]\n",
+                toml_str(&title),
+                date.to_rfc3339(),
+                toml_str(kind),
+                tags.iter().map(|t| toml_str(t)).collect::<Vec<_>>().join(", "),
+                to.iter().map(|t| toml_str(t)).collect::<Vec<_>>().join(", "),
+            );
+            if let Some(id) = id {
+                front.push_str(&format!("id = {}\n", toml_str(&id)));
+            }
+            if let Some(v) = visibility {
+                front.push_str(&format!("visibility = {}\n", toml_str(v)));
+            }
+            assert_round_trip(&[format!("+++\n{front}+++\n\n{body}").into_bytes()]);
+        }
+    }
+
+    #[test]
+    fn checksum_sees_every_byte() {
+        let data: Vec<u8> = (0..200u8).collect();
+        let base = checksum(&data);
+        for i in 0..data.len() {
+            let mut d = data.clone();
+            d[i] ^= 0x10;
+            assert_ne!(checksum(&d), base, "byte {i}");
+        }
+        assert_ne!(checksum(&data[..199]), base);
+    }
+}
