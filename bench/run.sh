@@ -195,7 +195,8 @@ for n in "${SIZES[@]}"; do
     if [[ -x /usr/bin/time && -n $WOL ]]; then
         for args in "list -n 10" "search zanzibar" "search community" "digest --week 2026-W47" "log Peak-memory-entry"; do
             # shellcheck disable=SC2086
-            kb=$( { /usr/bin/time -f '%M' "$WOL" --journal "$J" $args >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+            /usr/bin/time -f '%M' -o "$R/rss.tmp" "$WOL" --journal "$J" $args >/dev/null 2>&1 || true
+            kb=$(tail -1 "$R/rss.tmp")
             echo "wol $args $kb" >>"$R/rss.txt"
         done
         git -C "$J" reset -q --hard HEAD~1 # the peak-memory entry

@@ -275,3 +275,70 @@ fn two_journals_that_follow_each_other_see_each_others_asks_and_credit() {
         "Someone who has run a Loomio vote for 200+ members."
     );
 }
+
+/// What feedparser (the Python library behind many feed readers) makes of every feed in
+/// a clone of `bare`: see `tests/it/scripts/feedcheck.py`.
+fn feedparser_check(env: &TestEnv, bare: &Path, clone_name: &str) -> serde_json::Value {
+    let clone = env.root.join(clone_name);
+    env.git_in(
+        &env.root,
+        [
+            "clone",
+            "-q",
+            bare.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/scripts/feedcheck.py");
+    let out = env
+        .sealed("python3")
+        .arg(&script)
+        .arg(&clone)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "feedcheck.py failed (is feedparser installed? .ci/test installs it):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::Value::from_str(&stdout(&out)).expect("feedcheck.py prints JSON")
+}
+
+/// Two people, same partner name, same titles, same minute: feedparser reads every feed
+/// of both published logs without a complaint, every entry link (relative, no `site` set)
+/// resolves to a page in the clone, and no entry id of one log is an id of the other.
+#[test]
+fn feedparser_reads_every_feed_links_resolve_and_ids_are_unique_across_journals() {
+    let mut all_ids = Vec::new();
+    for (name, author) in [("one", "Ann Lee"), ("two", "Bo Berg")] {
+        let (env, bare) = publisher(name, author);
+        env.log(&["Shared title", "-t", "docs", "-k", "learning"]);
+        env.log(&["Asking for review", "-t", "docs", "-k", "help"]);
+        env.log(&["Same minute, other words", "-t", "ops"]);
+        env.wol_j().arg("publish").assert().success();
+        let report = feedparser_check(&env, &bare, "clone");
+        let problems = report["problems"].as_array().unwrap();
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+        // Root and docs/ feeds (Atom and JSON), tag feeds for docs and ops, kind feeds.
+        assert!(report["feeds"].as_u64().unwrap() >= 8, "{report}");
+        assert!(report["entries"].as_u64().unwrap() >= 3 * 4, "{report}");
+        let ids: Vec<String> = report["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            ids.len(),
+            3,
+            "{name}: one id per entry across all feeds: {ids:?}"
+        );
+        all_ids.push(ids);
+    }
+    for id in &all_ids[0] {
+        assert!(
+            !all_ids[1].contains(id),
+            "two journals publish the entry id {id}"
+        );
+    }
+}
