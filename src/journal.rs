@@ -1186,20 +1186,15 @@ impl<'r> ObjectBatch<'r> {
     /// then empty the memory.
     fn write(&mut self, mut pack: git2::PackBuilder<'_>) -> Result<()> {
         if pack.object_count() > 0 {
-            let mut buf = git2::Buf::new();
-            pack.write_buf(&mut buf)
-                .context("cannot pack the new git objects")?;
             crate::diag::debug(format_args!(
-                "init: a pack of {} objects, {} bytes",
-                pack.object_count(),
-                buf.len()
+                "init: a pack of {} objects",
+                pack.object_count()
             ));
-            let mut writer = self.odb.packwriter()?;
-            io::Write::write_all(&mut writer, &buf)
+            // Straight to objects/pack (pack, then its index), not through a buffer:
+            // the pack is not held in memory a second time.
+            pack.write(&self.repo.path().join("objects").join("pack"), 0)
                 .context("cannot write a pack to the git repository")?;
-            writer
-                .commit()
-                .context("cannot write a pack to the git repository")?;
+            self.odb.refresh()?;
         }
         self.mempack.reset()?;
         Ok(())
