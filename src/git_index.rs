@@ -66,6 +66,9 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
     let file_mode = flag("core.filemode").unwrap_or(true);
 
     let index_path = repo.path().join("index");
+    // The lock first, then the read: a git command that rewrites the index meanwhile
+    // either finishes before (and its index is the one read) or waits for this one.
+    let mut lock = Lock::take(&index_path)?;
     let old = match fs::read(&index_path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -169,7 +172,7 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
         hasher.finalize().into()
     };
     pieces.push(Cow::Owned(trailer.to_vec()));
-    replace(&index_path, &pieces)?;
+    lock.commit(&pieces)?;
     Ok(true)
 }
 
@@ -436,23 +439,54 @@ fn copy_tree_node<'d>(
     Some(())
 }
 
-/// Write `pieces` to `<index>.lock` (created exclusively, as git does) and rename it over
-/// the index.
-fn replace(index: &Path, pieces: &[Cow<[u8]>]) -> Result<()> {
-    let lock = index.with_extension("lock");
-    let mut file: File = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&lock)
-        .with_context(|| format!("cannot create {}", lock.display()))?;
-    let written = pieces
-        .iter()
-        .try_for_each(|piece| file.write_all(piece))
-        .and_then(|()| file.flush());
-    drop(file);
-    if let Err(e) = written.and_then(|()| fs::rename(&lock, index)) {
-        let _ = fs::remove_file(&lock);
-        return Err(e).with_context(|| format!("cannot write {}", index.display()));
+/// `index.lock`, created exclusively (as git creates it), removed again unless
+/// [`Lock::commit`] renames it over the index. Returning `Ok(false)` drops it.
+struct Lock {
+    path: std::path::PathBuf,
+    index: std::path::PathBuf,
+    file: Option<File>,
+    /// Renamed over the index: the lock file is gone, and a lock file at `path` now
+    /// belongs to someone else.
+    committed: bool,
+}
+
+impl Lock {
+    fn take(index: &Path) -> Result<Lock> {
+        let path = index.with_extension("lock");
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Lock {
+            path,
+            index: index.to_path_buf(),
+            file: Some(file),
+            committed: false,
+        })
     }
-    Ok(())
+
+    /// Write `pieces` to the lock file and rename it over the index.
+    fn commit(&mut self, pieces: &[Cow<[u8]>]) -> Result<()> {
+        let mut file = self.file.take().expect("a lock is committed once");
+        let written = pieces
+            .iter()
+            .try_for_each(|piece| file.write_all(piece))
+            .and_then(|()| file.flush());
+        drop(file);
+        written
+            .and_then(|()| fs::rename(&self.path, &self.index))
+            .with_context(|| format!("cannot write {}", self.index.display()))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Not committed (declined, or the write failed): the index stays as it was.
+        if !self.committed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
 }
