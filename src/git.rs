@@ -147,7 +147,7 @@ const LIVE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 ///
 /// Whether a process holds it is read from `/proc/*/fd` (git keeps the lock file open
 /// until it commits it). Where there is no `/proc`, a lock is never taken for dead.
-fn clear_stale_lock(path: &Path) -> Result<()> {
+pub fn clear_stale_lock(path: &Path) -> Result<()> {
     let start = std::time::Instant::now();
     loop {
         if !path.exists() {

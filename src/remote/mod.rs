@@ -139,10 +139,14 @@ impl RemoteError {
         {
             return RemoteError::NoRepository { url };
         }
-        if matches!(
-            e.class(),
-            ErrorClass::Net | ErrorClass::Os | ErrorClass::Ssh | ErrorClass::Http
-        ) {
+        // A lock file in the way is a local matter (a git command running, or one that
+        // died), not the network's.
+        if e.code() != ErrorCode::Locked
+            && matches!(
+                e.class(),
+                ErrorClass::Net | ErrorClass::Os | ErrorClass::Ssh | ErrorClass::Http
+            )
+        {
             return RemoteError::Unreachable { url, message };
         }
         RemoteError::Other {

@@ -691,3 +691,28 @@ fn a_sync_killed_at_any_point_loses_nothing_and_leaks_nothing() {
     );
     assert_no_leak(&env, &remote, &["kiwi", "killed round"]);
 }
+
+/// A sync killed while libgit2 held one of its ref locks leaves `refs/wol/sync/*.lock`
+/// behind (seen in the kill -9 test): the next sync removes such a lock, which no live
+/// process holds, says so, and syncs.
+#[test]
+fn a_ref_lock_left_by_a_killed_sync_is_removed_by_the_next() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    b.log(&["From b", "--public"]);
+    b.ok(&["sync"]);
+    a.log(&["From a", "--private"]);
+    let locks = a.dir.join(".git/refs/wol/sync");
+    fs::create_dir_all(&locks).unwrap();
+    for name in ["remote.lock", "outgoing.lock"] {
+        fs::write(locks.join(name), "").unwrap();
+    }
+    let (_, err) = a.ok(&["sync"]);
+    assert!(err.contains("remote.lock, a git lock left behind"), "{err}");
+    assert!(!locks.join("remote.lock").exists());
+    assert!(!locks.join("outgoing.lock").exists());
+    b.ok(&["sync"]);
+    assert_eq!(a.head(), b.head());
+    a.consistent();
+}
