@@ -716,3 +716,66 @@ fn a_ref_lock_left_by_a_killed_sync_is_removed_by_the_next() {
     assert_eq!(a.head(), b.head());
     a.consistent();
 }
+
+/// The remote moves between a sync's fetch and its push (another machine synced in
+/// between): the push is refused as non-fast-forward, and the sync fetches again, merges
+/// and pushes, losing neither side. The race is made exact with git daemon's access hook,
+/// which runs before the daemon serves each request: before the first push it moves the
+/// remote branch to a commit machine `b` synced earlier (and that was then rolled back).
+#[test]
+fn a_push_that_loses_a_race_is_retried_after_a_fresh_fetch() {
+    let env = TestEnv::new();
+    let base = env.root.join("srv");
+    let remote = bare(&env, &base, "journal.git");
+    let hook = env.root.join("access-hook.sh");
+    let marker = env.root.join("raced");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n\
+             # git daemon: $1 is the service, $2 the repository.\n\
+             if [ \"$1\" = receive-pack ] && [ -e \"{armed}\" ] && [ ! -e \"{marker}\" ]; then\n\
+             \x20 touch \"{marker}\"\n\
+             \x20 git -C \"$2\" update-ref refs/heads/wol-sync refs/keep/b\n\
+             fi\n\
+             exit 0\n",
+            armed = env.root.join("armed").display(),
+            marker = marker.display(),
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let daemon = GitDaemon::start_with(&env, &base, &[format!("--access-hook={}", hook.display())]);
+    let url = daemon.url("journal.git");
+    let (a, b) = two_machines(&env, &url);
+
+    // b syncs an entry; the remote is then rolled back, its commit kept aside for the hook.
+    let before = env.git_in(&remote, ["rev-parse", "wol-sync"]);
+    let raced = b.log(&["Raced in by b", "--public"]);
+    b.ok(&["sync"]);
+    env.git_in(&remote, ["update-ref", "refs/keep/b", "wol-sync"]);
+    env.git_in(
+        &remote,
+        ["update-ref", "refs/heads/wol-sync", before.trim()],
+    );
+
+    // a fetches the rolled-back remote, then its push meets b's commit.
+    let mine = a.log(&["Logged on a", "--private"]);
+    fs::write(env.root.join("armed"), "").unwrap();
+    let (_, err) = a.ok(&["-v", "sync"]);
+    assert!(marker.exists(), "the access hook never moved the remote");
+    assert!(err.contains("fetching again (attempt 2)"), "{err}");
+
+    // Both sides are on the remote; b gets a's entry; nothing is lost.
+    b.ok(&["sync"]);
+    assert_eq!(a.head(), b.head());
+    for files in [
+        a.git(&["ls-files", "entries"]),
+        b.git(&["ls-files", "entries"]),
+    ] {
+        assert!(files.contains(&raced), "{raced} missing:\n{files}");
+        assert!(files.contains(&mine), "{mine} missing:\n{files}");
+    }
+    a.consistent();
+    b.consistent();
+}

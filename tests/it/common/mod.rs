@@ -582,6 +582,11 @@ impl GitDaemon {
     /// Starts the daemon serving `base` and waits (≤ 10 s) until it accepts
     /// connections.
     pub fn start(env: &TestEnv, base: &Path) -> GitDaemon {
+        Self::start_with(env, base, &[])
+    }
+
+    /// [`GitDaemon::start`] with more `git daemon` arguments (an `--access-hook=…`).
+    pub fn start_with(env: &TestEnv, base: &Path, more: &[String]) -> GitDaemon {
         let exec_path = env.git_in(&env.root, ["--exec-path"]);
         let daemon = Path::new(exec_path.trim()).join("git-daemon");
         // A free port: bind to port 0, note it, let it go.
@@ -601,6 +606,7 @@ impl GitDaemon {
             ])
             .arg(format!("--port={port}"))
             .arg(format!("--base-path={}", base.display()))
+            .args(more)
             .current_dir(base)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
