@@ -883,6 +883,20 @@ impl Journal {
                 let _ = fs::remove_file(e.path());
             }
         }
+        // The entry cache's temp files: reading commands write them without the lock, so
+        // only those older than any write could take are a killed process's leftovers.
+        let stale = std::time::Duration::from_secs(600);
+        if let Ok(rd) = fs::read_dir(self.state_dir().join(crate::cache::CACHE_DIR)) {
+            for e in rd.filter_map(|e| e.ok()) {
+                let old = e
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > stale));
+                if old && e.file_name().to_string_lossy().starts_with(".tmp-") {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
     }
 
     /// The id of the blob HEAD holds at `rel` (a `/`-separated path), if any.

@@ -489,3 +489,30 @@ fn random_changes_behind_the_caches_back() {
         assert_same(&env, &format!("step {step}: {what} {}", stem(&pick)));
     }
 }
+
+/// A process killed while writing a cache file leaves a `.tmp-*` file: the next write
+/// (which holds the journal lock) removes those older than ten minutes, and leaves a
+/// fresh one, which a reading command running now may still be writing.
+#[test]
+fn temp_files_a_killed_process_left_in_the_cache_are_removed() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["First entry"]);
+    env.wol_j().arg("list").assert().success();
+    let dir = cache_dir(&env).join("entries");
+    fs::create_dir_all(&dir).unwrap();
+    let old = dir.join(".tmp-killed");
+    let fresh = dir.join(".tmp-writing");
+    fs::write(&old, "half a cache file").unwrap();
+    fs::write(&fresh, "a cache file being written").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    env.log(&["Second entry"]);
+    assert!(!old.exists(), "a stale cache temp file stayed");
+    assert!(fresh.exists(), "a fresh cache temp file was removed");
+    env.assert_consistent();
+}
