@@ -887,12 +887,16 @@ impl Journal {
         // only those older than any write could take are a killed process's leftovers.
         let stale = std::time::Duration::from_secs(600);
         if let Ok(rd) = fs::read_dir(self.state_dir().join(crate::cache::CACHE_DIR)) {
-            for e in rd.filter_map(|e| e.ok()) {
+            // By name first: only a leftover costs a stat (this runs on every write).
+            let temps = rd
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().as_encoded_bytes().starts_with(b".tmp-"));
+            for e in temps {
                 let old = e
                     .metadata()
                     .and_then(|m| m.modified())
                     .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > stale));
-                if old && e.file_name().to_string_lossy().starts_with(".tmp-") {
+                if old {
                     let _ = fs::remove_file(e.path());
                 }
             }

@@ -153,26 +153,20 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     }
     let path = journal.new_entry_path(&date, &entry.meta.title, &Default::default());
     let rel = journal.rel(&path);
-    let mut changes = Vec::with_capacity(1 + attachments.len());
     if !attachments.is_empty() {
         let id = crate::entry::file_id(&path);
         let names: Vec<String> = attachments.iter().map(|a| a.name.clone()).collect();
         entry.body = crate::attach::add_links(&entry.body, &crate::attach::links(&id, &names));
-        let dir = crate::attach::dir_of(&rel);
-        for a in attachments {
-            changes.push(Change::Write {
-                path: format!("{dir}/{}", a.name),
-                content: a.content,
-            });
-        }
     }
-    changes.insert(
-        0,
-        Change::Write {
-            path: rel,
-            content: entry.to_text().into_bytes(),
-        },
-    );
+    let dir = crate::attach::dir_of(&rel);
+    let mut changes = vec![Change::Write {
+        content: entry.to_text().into_bytes(),
+        path: rel,
+    }];
+    changes.extend(attachments.into_iter().map(|a| Change::Write {
+        path: format!("{dir}/{}", a.name),
+        content: a.content,
+    }));
     let message = format!("log({}): {}", entry.meta.kind, entry.meta.title);
     writer.commit(&changes, &message)?;
     if let Some(draft) = draft {

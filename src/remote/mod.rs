@@ -215,17 +215,8 @@ pub fn push_replacing(
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
-    let callbacks = with_credentials(repo.config().ok());
-    let now = {
-        let conn = remote
-            .connect_auth(git2::Direction::Push, Some(callbacks), None)
-            .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
-        let heads = conn
-            .list()
-            .map_err(|e| RemoteError::from_git(e, url, "list the branches of"))?;
-        let name = format!("refs/heads/{branch}");
-        heads.iter().find(|h| h.name() == name).map(|h| h.oid())
-    };
+    let heads = list_heads(&mut remote, git2::Direction::Push, repo.config().ok(), url)?;
+    let now = heads.get(branch).copied();
     if now != expected {
         return Err(RemoteError::NonFastForward {
             url: redact_url(url),
@@ -362,16 +353,34 @@ pub fn branches(url: &str) -> Result<Vec<String>, RemoteError> {
     ));
     let mut remote = git2::Remote::create_detached(url)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
-    let callbacks = with_credentials(git2::Config::open_default().ok());
+    let heads = list_heads(
+        &mut remote,
+        git2::Direction::Fetch,
+        git2::Config::open_default().ok(),
+        url,
+    )?;
+    Ok(heads.into_keys().collect())
+}
+
+/// Connect `remote` (at `url`) and read its branches and the commits they point at.
+fn list_heads(
+    remote: &mut git2::Remote<'_>,
+    direction: git2::Direction,
+    config: Option<git2::Config>,
+    url: &str,
+) -> Result<std::collections::BTreeMap<String, git2::Oid>, RemoteError> {
     let conn = remote
-        .connect_auth(git2::Direction::Fetch, Some(callbacks), None)
+        .connect_auth(direction, Some(with_credentials(config)), None)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
     let heads = conn
         .list()
         .map_err(|e| RemoteError::from_git(e, url, "list the branches of"))?;
     Ok(heads
         .iter()
-        .filter_map(|h| h.name().strip_prefix("refs/heads/").map(String::from))
+        .filter_map(|h| {
+            let name = h.name().strip_prefix("refs/heads/")?;
+            Some((name.to_owned(), h.oid()))
+        })
         .collect())
 }
 
