@@ -121,7 +121,7 @@ impl Identities {
                     "this machine has no key to open sealed files ({} does not exist)",
                     path.display()
                 ),
-                "run wol sync init URL (it creates one), or copy this machine's identity.txt back from a backup",
+                "if the key is elsewhere (cron and containers often run without your HOME), point WOL_CONFIG_DIR at its folder; else run wol sync init URL (it creates one), or copy this machine's identity.txt back from a backup",
             ));
         }
         Ok(ids)
