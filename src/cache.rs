@@ -196,6 +196,11 @@ impl<'j> EntryCache<'j> {
         }
     }
 
+    /// Read the cache but write nothing (a dry run).
+    pub fn read_only(&self) {
+        self.writable.store(false, Ordering::Relaxed);
+    }
+
     /// The entry files of the month folder `dir` (`entries/YYYY/MM`), newest first by
     /// file name, each with its bytes and parsed entry: from the cache where the file's
     /// stat data still matches, read from the file where it does not. Only regular
@@ -458,6 +463,14 @@ impl Month<'_> {
     pub fn path(&self, i: usize) -> PathBuf {
         self.dir
             .join(OsStr::from_bytes(&self.buf[self.recs[i].name.clone()]))
+    }
+
+    /// The index of the file called `name`, if the folder holds it.
+    pub fn find(&self, name: &[u8]) -> Option<usize> {
+        // Records are sorted by name, largest first.
+        self.recs
+            .binary_search_by(|r| name.cmp(&self.buf[r.name.clone()]))
+            .ok()
     }
 
     /// The bytes of the `i`th file, `None` when it could not be read.

@@ -30,6 +30,23 @@ impl Change {
     }
 }
 
+/// The git blob id of `bytes`, hashed with the CPU's SHA-1 instructions where it has
+/// them (libgit2's collision-detecting SHA-1 is several times slower). For bytes wol
+/// reads itself and compares with an id it got from git, and for cache keys.
+pub fn blob_id(bytes: &[u8]) -> Oid {
+    object_id(git2::ObjectType::Blob, bytes)
+}
+
+/// The id git gives an object of `kind` holding `bytes` (see [`blob_id`]).
+pub fn object_id(kind: git2::ObjectType, bytes: &[u8]) -> Oid {
+    use sha1::{Digest as _, Sha1};
+    let mut hasher = Sha1::new();
+    hasher.update(format!("{} {}\0", kind.str(), bytes.len()));
+    hasher.update(bytes);
+    let hash: [u8; 20] = hasher.finalize().into();
+    Oid::from_bytes(&hash).unwrap_or(Oid::ZERO_SHA1)
+}
+
 /// The branch HEAD points at (`refs/heads/…`), even when it has no commit yet.
 /// A detached HEAD is refused: committing there would strand the entry.
 pub fn head_branch(repo: &Repository) -> Result<String> {

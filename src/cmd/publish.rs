@@ -146,7 +146,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         args.partners.clone()
     };
     let t0 = std::time::Instant::now();
-    let plan = publish::plan(&journal, &selected, &args.allow)?;
+    let plan = publish::plan(&journal, &selected, &args.allow, !args.dry_run)?;
     crate::diag::debug(format_args!("publish: plan took {:?}", t0.elapsed()));
     for bad in &plan.malformed {
         eprintln!("warning: {bad} (not published)");

@@ -8,11 +8,11 @@
 //! database. The file is disposable: delete it and the next publish renders everything
 //! again (the blobs come out identical, so the published tree does not change).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use git2::{ObjectType, Oid, Repository};
+use git2::{Oid, Repository};
 
 use crate::journal::Journal;
 
@@ -28,6 +28,9 @@ pub struct Cache {
     path: PathBuf,
     map: HashMap<Oid, Rendered>,
     dirty: bool,
+    /// Blobs known to be in the object database (the previous published tree's), which
+    /// need no look-up.
+    known: HashSet<Oid>,
 }
 
 impl Cache {
@@ -55,18 +58,28 @@ impl Cache {
             path,
             map,
             dirty: false,
+            known: HashSet::new(),
         }
     }
 
     /// The cache key of an entry at `path` with content `blob` under `render_key`.
-    pub fn key(path: &str, blob: Oid, render_key: &str) -> Result<Oid> {
+    pub fn key(path: &str, blob: Oid, render_key: &str) -> Oid {
         let text = format!("wol-render\0{path}\0{blob}\0{render_key}");
-        Ok(Oid::hash_object(ObjectType::Blob, text.as_bytes())?)
+        crate::git::blob_id(text.as_bytes())
+    }
+
+    /// Take these blobs as being in the object database: they are in a tree that is.
+    pub fn know(&mut self, blobs: impl IntoIterator<Item = Oid>) {
+        self.known.extend(blobs);
     }
 
     /// A cached rendering whose blobs still exist.
     pub fn get(&self, repo: &Repository, key: Oid) -> Option<Rendered> {
         let hit = *self.map.get(&key)?;
+        let known = |oid| self.known.contains(&oid);
+        if known(hit.markdown) && known(hit.page) {
+            return Some(hit);
+        }
         let odb = repo.odb().ok()?;
         (odb.exists(hit.markdown) && odb.exists(hit.page)).then_some(hit)
     }

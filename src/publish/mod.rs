@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod scan;
+pub mod scanned;
 pub mod shared;
 pub mod tree;
 
@@ -105,36 +106,29 @@ impl Plan {
 
 /// Read every entry and decide, for each selected partner, what goes and what is held
 /// back. `allow` are ids (`--allow-entry`) whose secret-scan hits are overridden; an id
-/// that matches no entry is an error, so a typo never silently allows nothing.
-pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<Plan> {
+/// that matches no entry is an error, so a typo never silently allows nothing. With
+/// `write_caches` false (a dry run) nothing is written, not even to `.wol/cache/`.
+pub fn plan(
+    journal: &Journal,
+    selected: &[String],
+    allow: &[String],
+    write_caches: bool,
+) -> Result<Plan> {
     let never = scan::compile_never(&journal.config.publish.never)?;
     // What is published is what is committed: entries are read from HEAD's tree, not
     // the work tree, so an ignored file, a symlink, an uncommitted edit or a file a
     // concurrent `wol rm` is removing can never be published (or fail the publish).
+    let t0 = std::time::Instant::now();
     let (files, mut attachments) = committed_entries(journal)?;
-    // Reading and parsing every entry is most of what an unchanged publish costs; the
-    // blobs are independent, so split them over the cores (one repository handle each).
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk = files.len().div_ceil(threads).max(1);
-    let (root, schema) = (journal.root.as_path(), journal.config.schema());
-    let loaded: Vec<Result<Loaded>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || match git2::Repository::open(root) {
-                    Ok(repo) => part
-                        .iter()
-                        .map(|(path, oid)| load_one(&repo, &schema, path, *oid))
-                        .collect::<Vec<_>>(),
-                    Err(e) => vec![Err(anyhow::Error::from(e))],
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("an entry reader thread panicked"))
-            .collect()
-    });
+    crate::diag::debug(format_args!(
+        "publish: committed entries listed after {:?}",
+        t0.elapsed()
+    ));
+    let loaded = load_committed(journal, &files, write_caches);
+    crate::diag::debug(format_args!(
+        "publish: entries read after {:?}",
+        t0.elapsed()
+    ));
     let mut good = Vec::with_capacity(loaded.len());
     let mut malformed = Vec::new();
     for item in loaded {
@@ -199,14 +193,32 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
         });
     }
 
+    crate::diag::debug(format_args!(
+        "publish: audiences decided after {:?}",
+        t0.elapsed()
+    ));
     // Scan exactly what would leave: entries some selected partner would receive.
     let outgoing: BTreeSet<usize> = partners
         .iter()
         .flat_map(|p| p.include.iter().copied())
         .collect();
+    // Texts scanned clean by an earlier publish (same patterns, same wol) are not
+    // scanned again; the rest is scanned on every core.
+    let mut scanned = scanned::Scanned::load(journal, &journal.config.publish.never);
+    let to_scan: Vec<usize> = outgoing
+        .iter()
+        .copied()
+        .filter(|&i| !scanned.clean(candidates[i].blob))
+        .collect();
+    let mut text_hits = scan_texts(&to_scan, &texts, &never).into_iter();
     for i in outgoing {
-        let text = String::from_utf8_lossy(&texts[i]);
-        let mut hits = scan::scan_text(&text, &never);
+        let mut hits = Vec::new();
+        if to_scan.binary_search(&i).is_ok() {
+            hits = text_hits.next().unwrap_or_default();
+            if hits.is_empty() {
+                scanned.found_clean(candidates[i].blob);
+            }
+        }
         // The file name is published too (paths, URLs, feed ids): a codename in an old
         // slug leaks as surely as one in the text. Line 0 stands for the file name.
         for mut hit in scan::scan_text(&candidates[i].path, &never) {
@@ -244,6 +256,9 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
         }
         candidates[i].hits = hits;
     }
+    if write_caches {
+        scanned.save();
+    }
     for p in &mut partners {
         let mut include = Vec::with_capacity(p.include.len());
         for &i in &p.include {
@@ -265,6 +280,29 @@ pub fn plan(journal: &Journal, selected: &[String], allow: &[String]) -> Result<
         candidates,
         malformed,
         partners,
+    })
+}
+
+/// The secret-scan hits of `texts[i]` for each `i` of `which`, in that order, the texts
+/// shared out over the cores.
+fn scan_texts(which: &[usize], texts: &[Vec<u8>], never: &[scan::Rule]) -> Vec<Vec<scan::Hit>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = which.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = which
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&i| scan::scan_text(&String::from_utf8_lossy(&texts[i]), never))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a secret-scan thread panicked"))
+            .collect()
     })
 }
 
@@ -346,6 +384,106 @@ fn attachment_text(repo: &git2::Repository, oid: Oid) -> Option<String> {
     String::from_utf8(blob.content().to_vec()).ok()
 }
 
+/// Read and parse the committed entry files `files` (in that order), the month folders
+/// shared out over the cores. A file the entry cache holds — the work-tree file,
+/// unchanged since the cache read it — is taken from there when its bytes hash to the
+/// committed blob id: the same bytes, so the same entry, without inflating the blob or
+/// parsing it again. Any other file (edited or removed in the work tree since the
+/// commit, a folder that is not `YYYY/MM`) is read from git.
+fn load_committed(
+    journal: &Journal,
+    files: &[(String, Oid)],
+    write_caches: bool,
+) -> Vec<Result<Loaded>> {
+    // Consecutive files of one folder: the tree walk gives them in order.
+    let mut months: Vec<std::ops::Range<usize>> = Vec::new();
+    for (n, (path, _)) in files.iter().enumerate() {
+        match months.last_mut() {
+            Some(r) if same_folder(&files[r.start].0, path) => r.end = n + 1,
+            _ => months.push(n..n + 1),
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(months.len().max(1));
+    let (root, schema) = (journal.root.as_path(), journal.config.schema());
+    let cache = journal.entry_cache();
+    if !write_caches {
+        cache.read_only();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Result<Loaded>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut repo = None;
+                    let mut out = Vec::new();
+                    loop {
+                        let m = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(range) = months.get(m) else { break };
+                        let part = &files[range.clone()];
+                        let month = month_numbers(&part[0].0).map(|(year, month)| {
+                            let folder = part[0].0.rsplit_once('/').map_or("", |(d, _)| d);
+                            let dir = root.join(folder);
+                            cache.month(year, month, &dir)
+                        });
+                        let loaded = part
+                            .iter()
+                            .map(|(rel, oid)| {
+                                let cached = month.as_ref().and_then(|month| {
+                                    let name = rel.rsplit('/').next()?;
+                                    let i = month.find(name.as_bytes())?;
+                                    let bytes = month.bytes(i)?;
+                                    (crate::git::blob_id(bytes) == *oid)
+                                        .then(|| (month.load(i), bytes.to_vec()))
+                                });
+                                match cached {
+                                    Some((entry, bytes)) => Ok(loaded(rel, *oid, entry, bytes)),
+                                    None => {
+                                        if repo.is_none() {
+                                            repo = Some(git2::Repository::open(root)?);
+                                        }
+                                        let Some(repo) = repo.as_ref() else {
+                                            unreachable!("opened just above")
+                                        };
+                                        load_one(repo, &schema, rel, *oid)
+                                    }
+                                }
+                            })
+                            .collect();
+                        out.push((m, loaded));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("an entry reader thread panicked"))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(m, _)| *m);
+    done.into_iter().flat_map(|(_, l)| l).collect()
+}
+
+/// Whether two entry paths are in the same folder.
+fn same_folder(a: &str, b: &str) -> bool {
+    a.rsplit_once('/').map(|(d, _)| d) == b.rsplit_once('/').map(|(d, _)| d)
+}
+
+/// The year and month of an entry path `entries/YYYY/MM/…`, when its folders are named
+/// as wol names them (the entry cache keeps one file per such month).
+fn month_numbers(rel: &str) -> Option<(u32, u32)> {
+    let mut parts = rel.split('/').skip(1);
+    let (y, m) = (parts.next()?, parts.next()?);
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2)) {
+        return None;
+    }
+    Some((y.parse().ok()?, m.parse().ok()?))
+}
+
 fn load_one(
     repo: &git2::Repository,
     schema: &crate::entry::Schema<'_>,
@@ -356,14 +494,24 @@ fn load_one(
         .find_blob(oid)
         .with_context(|| format!("cannot read {rel} from the journal's history"))?;
     let bytes = blob.content().to_vec();
+    let parsed = Entry::parse(&bytes, schema).map_err(|error| LoadError {
+        path: Path::new(rel).to_path_buf(),
+        error,
+    });
+    Ok(loaded(rel, oid, parsed, bytes))
+}
+
+/// The entry file `rel` (blob `oid`), parsed (or why not) from `bytes`.
+fn loaded(rel: &str, oid: Oid, parsed: Result<Entry, LoadError>, bytes: Vec<u8>) -> Loaded {
     let path = Path::new(rel);
-    let entry = match Entry::parse(&bytes, schema) {
+    let entry = match parsed {
         Ok(entry) => entry,
-        Err(error) => {
-            return Ok(Loaded::Malformed(LoadError {
+        Err(e) => {
+            // Named by its path in the journal, wherever it was read from.
+            return Loaded::Malformed(LoadError {
                 path: path.to_path_buf(),
-                error,
-            }));
+                error: e.error,
+            });
         }
     };
     let candidate = Candidate {
@@ -376,7 +524,7 @@ fn load_one(
         id: crate::entry::file_id(path),
         entry,
     };
-    Ok(Loaded::Entry(Box::new(candidate), bytes))
+    Loaded::Entry(Box::new(candidate), bytes)
 }
 
 /// What publishing to one partner did.

@@ -6,12 +6,12 @@
 //! key stay at home. Each entry's Markdown and page blobs come from the render cache
 //! when the entry, its path and the templates are unchanged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result, anyhow};
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
-use git2::{ErrorCode, FileMode, Oid, Repository, Signature};
+use git2::{ErrorCode, Oid, Repository, Signature};
 
 use super::cache::{Cache, Rendered};
 use super::{Candidate, PartnerPlan, published_ref};
@@ -55,15 +55,35 @@ impl Dir {
         Ok(())
     }
 
-    fn write(&self, repo: &Repository) -> Result<Oid> {
-        let mut builder = repo.treebuilder(None)?;
+    /// Write the tree (and the trees below it) and return its id. A tree in `known`
+    /// (the previous published tree's) is in the object database already: its id is
+    /// worked out, not written, so an unchanged month costs a hash and no look-up.
+    fn write(&self, repo: &Repository, known: &HashSet<Oid>) -> Result<Oid> {
+        let mut items = Vec::with_capacity(self.0.len());
         for (name, node) in &self.0 {
-            match node {
-                Node::Blob(oid) => builder.insert(name, *oid, FileMode::Blob.into())?,
-                Node::Dir(d) => builder.insert(name, d.write(repo)?, FileMode::Tree.into())?,
-            };
+            if name.eq_ignore_ascii_case(".git") || name.contains('\0') {
+                return Err(anyhow!("unsafe name {name:?} in the published tree"));
+            }
+            items.push(match node {
+                Node::Blob(oid) => (name.clone(), "100644", *oid),
+                Node::Dir(d) => (format!("{name}/"), "40000", d.write(repo, known)?),
+            });
         }
-        Ok(builder.write()?)
+        // git sorts a folder as if its name ended in `/`.
+        items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut content = Vec::with_capacity(items.len() * 48);
+        for (key, mode, oid) in &items {
+            content.extend_from_slice(mode.as_bytes());
+            content.push(b' ');
+            content.extend_from_slice(key.strip_suffix('/').unwrap_or(key).as_bytes());
+            content.push(0);
+            content.extend_from_slice(oid.as_bytes());
+        }
+        let id = crate::git::object_id(git2::ObjectType::Tree, &content);
+        if known.contains(&id) {
+            return Ok(id);
+        }
+        Ok(repo.odb()?.write(git2::ObjectType::Tree, &content)?)
     }
 }
 
@@ -154,6 +174,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         previous,
         now,
     } = inputs;
+    let t0 = std::time::Instant::now();
     let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
     // Every blob put in the tree was either just written or checked by the cache (which
     // looks it up in the object database), so libgit2 need not look each one up again.
@@ -165,14 +186,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         .unwrap_or_default();
     // The previous tree's files, read in one walk: looking each entry up by path would
     // read (and inflate, and hash) its month's tree again for every entry.
-    let previous_blobs = previous
-        .as_ref()
-        .map(|t| blobs_under(t, "entries/"))
-        .unwrap_or_default();
-    let mut views: Vec<EntryView> = entries
-        .iter()
-        .map(|c| EntryView::new(&c.entry, c.published_id(), &c.path))
-        .collect();
+    let (previous_blobs, previous_trees) = previous.as_ref().map(files_of).unwrap_or_default();
+    cache.know(previous_blobs.values().copied());
+    let mut views = entry_views(&entries);
     // Each page links the entries before and after it (older, newer).
     for n in 0..views.len() {
         let link = |v: &EntryView| site::Neighbour {
@@ -200,7 +216,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             &c.path,
             c.blob,
             &format!("{}\0{neighbours}", site.render_key),
-        )?;
+        );
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
@@ -262,6 +278,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             root.insert(&format!("docs/{page_dir}/{name}"), blob)?;
         }
     }
+    crate::diag::debug(format_args!(
+        "publish: entry pages after {:?}",
+        t0.elapsed()
+    ));
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
     let digest_paths: Vec<String> = digests.iter().map(|(p, _)| p.clone()).collect();
@@ -351,8 +371,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     for (path, oid) in put_oid {
         root.insert(&path, oid)?;
     }
+    crate::diag::debug(format_args!(
+        "publish: indexes, feeds and lists after {:?}",
+        t0.elapsed()
+    ));
     Ok(Built {
-        tree: root.write(repo)?,
+        tree: root.write(repo, &previous_trees)?,
         entries: entries.len(),
         rendered,
         reused,
@@ -474,32 +498,47 @@ fn feeds(
 
 /// A digest links its entries' Markdown files (`../../entries/YYYY/MM/x.md`, from
 /// `digests/YYYY/`); on its page in `docs/digests/` the same links go to their pages.
-/// Every file of `tree` whose path starts with `prefix`, by path.
-fn blobs_under(tree: &git2::Tree<'_>, prefix: &str) -> std::collections::HashMap<String, Oid> {
-    let mut found = std::collections::HashMap::new();
+/// The views of `entries`, in order, worked out on every core.
+fn entry_views(entries: &[&Candidate]) -> Vec<EntryView> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = entries.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|c| EntryView::new(&c.entry, c.published_id(), &c.path))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("an entry view thread panicked"))
+            .collect()
+    })
+}
+
+/// Every file of `tree`, by path, and the ids of the trees below it.
+fn files_of(tree: &git2::Tree<'_>) -> (HashMap<String, Oid>, HashSet<Oid>) {
+    let (mut files, mut trees) = (HashMap::new(), HashSet::new());
+    trees.insert(tree.id());
     let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-        let Ok(name) = entry.name() else {
-            return git2::TreeWalkResult::Skip;
-        };
-        let path = format!("{dir}{name}");
         match entry.kind() {
+            Some(git2::ObjectType::Blob) => {
+                if let Ok(name) = entry.name() {
+                    files.insert(format!("{dir}{name}"), entry.id());
+                }
+            }
             Some(git2::ObjectType::Tree) => {
-                let folder = format!("{path}/");
-                if prefix.starts_with(&folder) || folder.starts_with(prefix) {
-                    git2::TreeWalkResult::Ok
-                } else {
-                    git2::TreeWalkResult::Skip
-                }
+                trees.insert(entry.id());
             }
-            _ => {
-                if path.starts_with(prefix) {
-                    found.insert(path, entry.id());
-                }
-                git2::TreeWalkResult::Ok
-            }
+            _ => {}
         }
+        git2::TreeWalkResult::Ok
     });
-    found
+    (files, trees)
 }
 
 fn digest_links_to_pages(html: &str) -> String {
@@ -535,7 +574,7 @@ fn aggregate(
     for k in entry_keys {
         material.extend_from_slice(k.as_bytes());
     }
-    let key = Oid::hash_object(git2::ObjectType::Blob, &material)?;
+    let key = crate::git::blob_id(&material);
     if let Some(hit) = cache.get(repo, key) {
         return Ok(hit.page);
     }
@@ -560,7 +599,7 @@ fn published_attachment(
     oid: Oid,
 ) -> Result<Option<Oid>> {
     let material = format!("wol-attachment-1\0{name}\0{oid}");
-    let key = Oid::hash_object(git2::ObjectType::Blob, material.as_bytes())?;
+    let key = crate::git::blob_id(material.as_bytes());
     if let Some(hit) = cache.get(repo, key) {
         return Ok(Some(hit.page));
     }

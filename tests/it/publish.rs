@@ -953,3 +953,67 @@ fn shared_mode_writes_only_the_members_own_logs() {
     );
     env.assert_consistent();
 }
+
+#[test]
+fn a_text_scanned_clean_is_scanned_again_when_the_patterns_change() {
+    let env = TestEnv::new();
+    env.init_journal();
+    add_entries(
+        &env,
+        &[
+            (
+                "2026-11-20-1000-kickoff",
+                entry("Kickoff", DATE, "public", &[], &[], "Project Falcon starts"),
+            ),
+            (
+                "2026-11-20-1001-token",
+                entry(
+                    "Token",
+                    DATE,
+                    "public",
+                    &[],
+                    &[],
+                    &format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"),
+                ),
+            ),
+        ],
+    );
+    let remote = bare(&env, "p.git");
+    add_partner(&env, &["p", remote.to_str().unwrap()]);
+    let kickoff = "2026-11-20-1000-kickoff";
+    let token = "2026-11-20-1001-token";
+    let allow_token = ["--allow-entry", token];
+
+    // Clean texts are remembered; a text with a hit is scanned (and reported) every time.
+    publish_ok(&env, &allow_token);
+    assert!(env.journal.join(".wol/cache/scan-clean.v1").is_file());
+    let err = env.fails(&["publish"], "--allow-entry");
+    assert!(err.contains(token) && err.contains("GitHub token"), "{err}");
+    assert!(!err.contains(kickoff), "{err}");
+
+    // A new pattern matches a text scanned clean before: it blocks now.
+    let toml = env
+        .read("wol.toml")
+        .replace("never = []", "never = [\"(?i)falcon\"]");
+    env.write("wol.toml", toml);
+    let err = env.fails(&["publish", "--allow-entry", token], "--allow-entry");
+    assert!(
+        err.contains(kickoff) && err.contains("[publish] never pattern #1"),
+        "{err}"
+    );
+    let err = env.fails(&["publish", "--allow-entry", token], "--allow-entry");
+    assert!(err.contains(kickoff), "blocked again: {err}");
+    // And the cache is only a cache: without it, the same verdicts.
+    fs::remove_dir_all(env.journal.join(".wol/cache")).unwrap();
+    let err = env.fails(&["publish"], "--allow-entry");
+    assert!(err.contains(kickoff) && err.contains(token), "{err}");
+
+    // The pattern goes: the entry goes.
+    let toml = env
+        .read("wol.toml")
+        .replace("never = [\"(?i)falcon\"]", "never = []");
+    env.write("wol.toml", toml);
+    publish_ok(&env, &allow_token);
+    let published = env.git_in(&remote, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(published.contains(kickoff), "{published}");
+}
