@@ -436,18 +436,26 @@ static MENTION_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `#tags` written in the body (not in code blocks, not headings, not `#123`).
 pub fn body_tags(body: &str) -> Vec<String> {
-    collect_unique(body, &TAG_RE)
+    collect_unique(body, &TAG_RE, b'#')
 }
 
 /// `@mentions` written in the body (not e-mail addresses, not in code blocks).
 pub fn mentions(body: &str) -> Vec<String> {
-    collect_unique(body, &MENTION_RE)
+    collect_unique(body, &MENTION_RE, b'@')
 }
 
-fn collect_unique(body: &str, re: &Regex) -> Vec<String> {
+/// The first captures of `re`'s matches in the prose lines of `body`, each once
+/// (case-insensitively); every match holds `marker`, so other lines are not searched.
+fn collect_unique(body: &str, re: &Regex, marker: u8) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
+    if !body.as_bytes().contains(&marker) {
+        return out;
+    }
     for line in prose_lines(body) {
+        if !line.as_bytes().contains(&marker) {
+            continue;
+        }
         for cap in re.captures_iter(line) {
             let word = cap[1].to_string();
             if seen.insert(word.to_lowercase()) {

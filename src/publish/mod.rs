@@ -124,7 +124,12 @@ pub fn plan(
         "publish: committed entries listed after {:?}",
         t0.elapsed()
     ));
-    let loaded = load_committed(journal, &files, write_caches);
+    // Texts scanned clean by an earlier publish (same patterns, same wol) are not
+    // scanned again, so their bytes need not be kept once parsed.
+    let mut scanned = scanned::Scanned::load(journal, &journal.config.publish.never);
+    let loaded = load_committed(journal, &files, write_caches, |blob| {
+        !scanned.was_clean(blob)
+    });
     crate::diag::debug(format_args!(
         "publish: entries read after {:?}",
         t0.elapsed()
@@ -202,9 +207,7 @@ pub fn plan(
         .iter()
         .flat_map(|p| p.include.iter().copied())
         .collect();
-    // Texts scanned clean by an earlier publish (same patterns, same wol) are not
-    // scanned again; the rest is scanned on every core.
-    let mut scanned = scanned::Scanned::load(journal, &journal.config.publish.never);
+    // The texts not scanned clean before are scanned on every core.
     let to_scan: Vec<usize> = outgoing
         .iter()
         .copied()
@@ -394,6 +397,7 @@ fn load_committed(
     journal: &Journal,
     files: &[(String, Oid)],
     write_caches: bool,
+    keep_text: impl Fn(Oid) -> bool + Sync,
 ) -> Vec<Result<Loaded>> {
     // Consecutive files of one folder: the tree walk gives them in order.
     let mut months: Vec<std::ops::Range<usize>> = Vec::new();
@@ -435,11 +439,17 @@ fn load_committed(
                                     let name = rel.rsplit('/').next()?;
                                     let i = month.find(name.as_bytes())?;
                                     let bytes = month.bytes(i)?;
-                                    (crate::git::blob_id(bytes) == *oid)
-                                        .then(|| (month.load(i), bytes.to_vec()))
+                                    (crate::git::blob_id(bytes) == *oid).then(|| {
+                                        let text = if keep_text(*oid) {
+                                            bytes.to_vec()
+                                        } else {
+                                            Vec::new()
+                                        };
+                                        (month.load(i), text)
+                                    })
                                 });
                                 match cached {
-                                    Some((entry, bytes)) => Ok(loaded(rel, *oid, entry, bytes)),
+                                    Some((entry, text)) => Ok(loaded(rel, *oid, entry, text)),
                                     None => {
                                         if repo.is_none() {
                                             repo = Some(git2::Repository::open(root)?);
@@ -447,7 +457,7 @@ fn load_committed(
                                         let Some(repo) = repo.as_ref() else {
                                             unreachable!("opened just above")
                                         };
-                                        load_one(repo, &schema, rel, *oid)
+                                        load_one(repo, &schema, rel, *oid, &keep_text)
                                     }
                                 }
                             })
@@ -489,19 +499,26 @@ fn load_one(
     schema: &crate::entry::Schema<'_>,
     rel: &str,
     oid: Oid,
+    keep_text: impl Fn(Oid) -> bool,
 ) -> Result<Loaded> {
     let blob = repo
         .find_blob(oid)
         .with_context(|| format!("cannot read {rel} from the journal's history"))?;
-    let bytes = blob.content().to_vec();
-    let parsed = Entry::parse(&bytes, schema).map_err(|error| LoadError {
+    let bytes = blob.content();
+    let parsed = Entry::parse(bytes, schema).map_err(|error| LoadError {
         path: Path::new(rel).to_path_buf(),
         error,
     });
-    Ok(loaded(rel, oid, parsed, bytes))
+    let text = if keep_text(oid) {
+        bytes.to_vec()
+    } else {
+        Vec::new()
+    };
+    Ok(loaded(rel, oid, parsed, text))
 }
 
-/// The entry file `rel` (blob `oid`), parsed (or why not) from `bytes`.
+/// The entry file `rel` (blob `oid`), parsed (or why not), with its bytes when they are
+/// still to be scanned (empty when they were scanned clean before).
 fn loaded(rel: &str, oid: Oid, parsed: Result<Entry, LoadError>, bytes: Vec<u8>) -> Loaded {
     let path = Path::new(rel);
     let entry = match parsed {

@@ -68,6 +68,12 @@ impl Scanned {
         }
     }
 
+    /// Whether the text with blob id `blob` was scanned clean before, without
+    /// remembering it (see [`Scanned::clean`]).
+    pub fn was_clean(&self, blob: Oid) -> bool {
+        self.before.contains(&blob)
+    }
+
     /// Whether the text with blob id `blob` was scanned clean before. It is remembered
     /// for the next publish too.
     pub fn clean(&mut self, blob: Oid) -> bool {

@@ -73,6 +73,7 @@ impl EntryView {
             .map(|p| format!("{p}.html"))
             .unwrap_or_else(|| format!("{md_path}.html"));
         let part = |h: &str| entry.section(h).map(|t| plain_excerpt(&t, PART_MAX));
+        let datetime = entry.meta.date.to_rfc3339();
         EntryView {
             id: id.to_string(),
             uid: entry
@@ -80,7 +81,7 @@ impl EntryView {
                 .id
                 .as_deref()
                 .map_or_else(|| id.to_string(), stable_uid),
-            updated: entry.meta.date.to_rfc3339(),
+            updated: datetime.clone(),
             learned: part("Learned"),
             next: part("Next"),
             help_wanted: part("Help wanted"),
@@ -89,7 +90,7 @@ impl EntryView {
             next_entry: None,
             title: entry.meta.title.clone(),
             day: entry.meta.date.format("%Y-%m-%d").to_string(),
-            datetime: entry.meta.date.to_rfc3339(),
+            datetime,
             kind: entry.meta.kind.clone(),
             tags: entry.all_tags().into_iter().map(tag_ref).collect(),
             author: entry.meta.author.clone(),
