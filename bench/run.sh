@@ -19,6 +19,7 @@
 #   add      bash lib/wol_log.sh  -> wol --journal J log "Bench entry N\n\n<body>"
 #            bash lib/git_floor.sh -> write the entry file, git add, git commit -q
 #            bash lib/noop.sh     -> the wrappers' own cost (bash start, counter)
+#            wol log again with index.skipHash=true (info: the index without its SHA-1)
 #   list     wol --journal J list -n 10                 (target <= 10 ms)
 #            the same on journal-N-m1000: 1,000 entries in the newest month (<= 10 ms)
 #   search   wol --journal J search zanzibar  vs  rg -l zanzibar entries/
@@ -231,6 +232,14 @@ for n in "${SIZES[@]}"; do
     echo "before=$before after=$after expected=$expected" >"$R/add.check"
     if [[ $after -ne $expected && -f $R/add.json ]]; then
         echo "WARNING: $after entries committed after the add benchmark, expected $expected" >&2
+    fi
+    # The same with index.skipHash (git >= 2.40, or feature.manyFiles): the index is
+    # then written without its SHA-1 trailer, which wol honours but does not switch on.
+    if wol_has log; then
+        git -C "$J" config index.skipHash true
+        hf "$R" add-skiphash -n "wol log" "bash $BENCH/lib/wol_log.sh $WOL $J $WORK/counter-wol $BENCH/lib/body.txt $msgflag"
+        git -C "$J" config --unset index.skipHash
+        git -C "$J" update-index --refresh -q >/dev/null || true
     fi
     cd "$ROOT"
 done
