@@ -653,3 +653,62 @@ pub fn commit(
         .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
     Ok(Some(oid))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tree ids worked out by hand are git's: folders sort as if their names ended
+    /// in `/` (`a.b` before `a/`, `a-b` before `a.b`), and a known tree is not written.
+    #[test]
+    fn trees_are_written_as_git_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let blob = repo.blob(b"x\n").unwrap();
+        let other = repo.blob(b"y\n").unwrap();
+        let mut root = Dir::default();
+        for path in ["a/b", "a.b", "a-b", "a0", "b/a/c", "b/a.c", "A", "_"] {
+            root.insert(path, blob).unwrap();
+        }
+        root.insert("a/c", other).unwrap();
+        let ours = root.write(&repo, &HashSet::new()).unwrap();
+
+        // The same tree through libgit2's tree builder.
+        let mut sub_a = repo.treebuilder(None).unwrap();
+        sub_a.insert("b", blob, 0o100644).unwrap();
+        sub_a.insert("c", other, 0o100644).unwrap();
+        let sub_a = sub_a.write().unwrap();
+        let mut sub_ba = repo.treebuilder(None).unwrap();
+        sub_ba.insert("c", blob, 0o100644).unwrap();
+        let sub_ba = sub_ba.write().unwrap();
+        let mut sub_b = repo.treebuilder(None).unwrap();
+        sub_b.insert("a", sub_ba, 0o040000).unwrap();
+        sub_b.insert("a.c", blob, 0o100644).unwrap();
+        let sub_b = sub_b.write().unwrap();
+        let mut top = repo.treebuilder(None).unwrap();
+        for name in ["a.b", "a-b", "a0", "A", "_"] {
+            top.insert(name, blob, 0o100644).unwrap();
+        }
+        top.insert("a", sub_a, 0o040000).unwrap();
+        top.insert("b", sub_b, 0o040000).unwrap();
+        assert_eq!(ours, top.write().unwrap());
+        assert!(repo.find_tree(ours).is_ok());
+
+        // A tree known to exist is not written again (here it is not there: unwritten).
+        let mut fresh = Dir::default();
+        fresh.insert("z", other).unwrap();
+        let mut content = b"100644 z\0".to_vec();
+        content.extend_from_slice(other.as_bytes());
+        let id = crate::git::object_id(git2::ObjectType::Tree, &content);
+        let known: HashSet<Oid> = [id].into_iter().collect();
+        assert_eq!(fresh.write(&repo, &known).unwrap(), id);
+        assert!(!repo.odb().unwrap().exists(id), "a known tree was written");
+        assert_eq!(fresh.write(&repo, &HashSet::new()).unwrap(), id);
+        assert!(repo.odb().unwrap().exists(id));
+        assert!(root.insert(".git/x", blob).is_ok());
+        assert!(
+            root.write(&repo, &HashSet::new()).is_err(),
+            ".git is refused"
+        );
+    }
+}
