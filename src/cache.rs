@@ -505,6 +505,11 @@ impl Month<'_> {
         self.recs.is_empty()
     }
 
+    /// The bytes it holds: its files' and their parsed records.
+    pub fn size(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The path of the `i`th file.
     pub fn path(&self, i: usize) -> PathBuf {
         self.dir.join(OsStr::from_bytes(self.name(i)))

@@ -20,7 +20,9 @@
 //! again from its folder, and each entry is found there by its file name: one that is
 //! gone or no longer matches the filter is left out, one that no longer parses is
 //! reported, so nothing printed is a mix of two versions of a file. When the cache cannot
-//! be written at all, the months with selected entries are kept in memory instead.
+//! be written at all, the months with selected entries are kept in memory instead, up to
+//! [`KEEP_BYTES`]; the others are read from their folders again (every file: twice the
+//! time of a run that, without a cache, already reads every file).
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
@@ -40,6 +42,9 @@ use crate::filter::Filter;
 /// 10,206 with every date shuffled across the journal (1.25 s instead of 1.0 s), where a
 /// 1 MB window takes 36,891 (1.9 s) and a 16 MB one peaks at 47 MB instead of 26.
 const WINDOW_BYTES: usize = 4 << 20;
+
+/// How many bytes of months the first pass keeps when their cache files cannot be written.
+const KEEP_BYTES: usize = 16 << 20;
 
 /// The entries [`Journal::select_all`] selected, ready to be taken one by one in order
 /// ([`Selection::for_each`]).
@@ -68,15 +73,19 @@ struct Pick {
     name: u64,
 }
 
-/// A month of the first pass: where its records are on disk, or the month itself.
+/// A month of the first pass, as the second one finds it again.
 enum Source<'j> {
+    /// Where its records are on disk.
     Saved {
         year: u32,
         month: u32,
         dir: PathBuf,
         saved: Saved,
     },
+    /// Not on disk (the cache could not be written): the month itself.
     Kept(Month<'j>),
+    /// Not on disk, and [`KEEP_BYTES`] spent: only its folder.
+    Folder { year: u32, month: u32, dir: PathBuf },
 }
 
 impl Journal {
@@ -86,8 +95,18 @@ impl Journal {
     ///
     /// Unlike `select`, it never holds more than one month and a window of entries:
     /// memory stays at a few MB for any number of entries.
-    pub fn select_all(&self, filter: &Filter, mut bad: impl FnMut(LoadError)) -> Selection<'_> {
+    pub fn select_all(&self, filter: &Filter, bad: impl FnMut(LoadError)) -> Selection<'_> {
+        self.select_all_keeping(filter, bad, KEEP_BYTES)
+    }
+
+    fn select_all_keeping(
+        &self,
+        filter: &Filter,
+        mut bad: impl FnMut(LoadError),
+        keep_bytes: usize,
+    ) -> Selection<'_> {
         let cache = self.entry_cache();
+        let mut kept = 0;
         let cheap = filter.only_date_and_kind();
         let mut months = Vec::new();
         let mut picks = Vec::new();
@@ -135,7 +154,11 @@ impl Journal {
                         dir,
                         saved,
                     },
-                    None => Source::Kept(m),
+                    None if kept + m.size() <= keep_bytes => {
+                        kept += m.size();
+                        Source::Kept(m)
+                    }
+                    None => Source::Folder { year, month, dir },
                 });
             }
         }
@@ -246,7 +269,7 @@ impl<'j> Selection<'j> {
     }
 
     /// The `at`th month again: kept, read back from its cache file, or (when that file
-    /// changed) from its folder as it is now.
+    /// changed, or there is none) from its folder as it is now.
     fn open(&self, at: u32) -> Open<'_, 'j> {
         let (month, fresh) = match &self.months[at as usize] {
             Source::Kept(m) => (Held::Kept(m), false),
@@ -259,6 +282,9 @@ impl<'j> Selection<'j> {
                 Some(m) => (Held::Read(m), false),
                 None => (Held::Read(self.cache.month(*year, *month, dir)), true),
             },
+            Source::Folder { year, month, dir } => {
+                (Held::Read(self.cache.month(*year, *month, dir)), true)
+            }
         };
         Open {
             at,
@@ -439,8 +465,18 @@ mod tests {
     /// What `select_all` then `for_each` hand on with a window of `window` bytes: the
     /// entries, the first pass's bad files, the second pass's.
     fn take_all(j: &Journal, filter: &Filter, window: usize, between: impl FnOnce()) -> Taken {
+        take_all_keeping(j, filter, window, KEEP_BYTES, between)
+    }
+
+    fn take_all_keeping(
+        j: &Journal,
+        filter: &Filter,
+        window: usize,
+        keep: usize,
+        between: impl FnOnce(),
+    ) -> Taken {
         let mut first = Vec::new();
-        let mut selection = j.select_all(filter, |e| first.push(e.to_string()));
+        let mut selection = j.select_all_keeping(filter, |e| first.push(e.to_string()), keep);
         selection.window = window;
         between();
         let (mut entries, mut second) = (Vec::new(), Vec::new());
@@ -473,9 +509,10 @@ mod tests {
             for filter in filters() {
                 let (want, bad) = j.select(&filter, None);
                 let bad: Vec<String> = bad.iter().map(ToString::to_string).collect();
-                for window in [1, 150, 400, WINDOW_BYTES] {
-                    let (got, first, second) = take_all(&j, &filter, window, || {});
-                    let at = format!("{pass}, {filter:?}, window {window}");
+                // Without a cache file, months are kept up to a size, read again beyond.
+                for (window, keep) in [(1, 0), (150, 700), (400, 0), (WINDOW_BYTES, KEEP_BYTES)] {
+                    let (got, first, second) = take_all_keeping(&j, &filter, window, keep, || {});
+                    let at = format!("{pass}, {filter:?}, window {window}, keep {keep}");
                     assert_eq!(titles(&got), titles(&want), "{at}");
                     assert_eq!(got, want, "{at}");
                     assert_eq!(first, bad, "{at}");
@@ -562,6 +599,37 @@ mod tests {
             // Back to the seeded files for the next window.
             fs::remove_file(root.join("entries/2026/10/2026-10-31-0900-z.md")).unwrap();
             seeded(root);
+        }
+    }
+
+    /// When the cache cannot be written, the months are kept up to a size and read from
+    /// their folders beyond it; either way the entries are those of `select`.
+    #[test]
+    fn without_a_cache_file_months_are_kept_up_to_a_size() {
+        let tmp = tempfile::tempdir().unwrap();
+        let j = seeded(tmp.path());
+        fs::create_dir_all(tmp.path().join(".wol")).unwrap();
+        fs::write(tmp.path().join(".wol/cache"), "a file").unwrap();
+        let newest = j
+            .entry_cache()
+            .month(2026, 11, &tmp.path().join("entries/2026/11"))
+            .size();
+        let (want, _) = j.select(&Filter::default(), None);
+        for (keep, kept) in [(0, 0), (newest, 1), (KEEP_BYTES, 3)] {
+            let selection = j.select_all_keeping(&Filter::default(), |_| {}, keep);
+            let sources: Vec<bool> = selection
+                .months
+                .iter()
+                .map(|m| match m {
+                    Source::Kept(_) => true,
+                    Source::Folder { .. } => false,
+                    Source::Saved { .. } => panic!("no cache file was written"),
+                })
+                .collect();
+            assert_eq!(sources.len(), 3);
+            assert_eq!(sources.iter().filter(|k| **k).count(), kept, "keep {keep}");
+            let (got, _, _) = take_all_keeping(&j, &Filter::default(), 1, keep, || {});
+            assert_eq!(got, want, "keep {keep}");
         }
     }
 
