@@ -246,8 +246,8 @@ impl<'j> EntryCache<'j> {
                     .zip(&o.recs)
                     .all(|(p, r)| matches!(p, Part::Old(w) if *w == r.whole))
         });
-        let (buf, recs) = match old {
-            Some(o) if unchanged => (o.buf, o.recs),
+        let (buf, recs, on_disk) = match old {
+            Some(o) if unchanged => (o.buf, o.recs, true),
             old => {
                 let old_buf = old.map(|o| o.buf).unwrap_or_default();
                 let mut buf = Vec::with_capacity(old_buf.len().max(4096));
@@ -263,22 +263,42 @@ impl<'j> EntryCache<'j> {
                 }
                 let sum = checksum(&buf);
                 buf.extend_from_slice(&sum.to_le_bytes());
-                if buf != old_buf {
-                    self.write(&file, &buf);
-                }
+                let on_disk = buf == old_buf || self.write(&file, &buf);
                 match self.index(buf) {
-                    Some(o) => (o.buf, o.recs),
+                    Some(o) => (o.buf, o.recs, on_disk),
                     // Cannot happen: the buffer was just built by the same code.
-                    None => (Vec::new(), Vec::new()),
+                    None => (Vec::new(), Vec::new(), false),
                 }
             }
         };
+        let saved = on_disk.then(|| Saved::of(file, &buf));
         Month {
             dir: dir.to_path_buf(),
             buf,
             recs,
             schema: self.schema,
+            saved,
         }
+    }
+
+    /// The month [`EntryCache::month`] gave when it returned `saved` (see
+    /// [`Month::saved`]), read back from its cache file alone: no folder listing, no
+    /// `lstat`, no entry file. `None` when the file is no longer that very buffer (another
+    /// wol rewrote it since, or it is gone): then ask [`EntryCache::month`] again, for the
+    /// folder as it is now.
+    pub fn reopen(&self, dir: &Path, saved: &Saved) -> Option<Month<'j>> {
+        let buf = fs::read(&saved.file).ok()?;
+        if Saved::of(saved.file.clone(), &buf) != *saved {
+            return None;
+        }
+        let Indexed { buf, recs } = self.index(buf)?;
+        Some(Month {
+            dir: dir.to_path_buf(),
+            buf,
+            recs,
+            schema: self.schema,
+            saved: Some(saved.clone()),
+        })
     }
 
     /// Read `path` and encode its record: `u32` length, flags, name, stat data, kind,
@@ -379,9 +399,10 @@ impl<'j> EntryCache<'j> {
         (r.pos == body).then_some(Indexed { buf, recs })
     }
 
-    fn write(&self, file: &Path, buf: &[u8]) {
+    /// Replace `file` with `buf`; true when it did.
+    fn write(&self, file: &Path, buf: &[u8]) -> bool {
         if !self.writable.load(Ordering::Relaxed) {
-            return;
+            return false;
         }
         let written = fs::create_dir_all(&self.dir).and_then(|()| {
             let mut tmp = tempfile::Builder::new()
@@ -391,15 +412,19 @@ impl<'j> EntryCache<'j> {
             tmp.persist(file).map_err(|e| e.error)?;
             Ok(())
         });
-        if written.is_ok() {
-            self.written.fetch_add(1, Ordering::Relaxed);
-        }
-        if let Err(e) = written {
-            self.writable.store(false, Ordering::Relaxed);
-            crate::diag::info(format_args!(
-                "entry cache not written ({}): {e}",
-                self.dir.display()
-            ));
+        match written {
+            Ok(()) => {
+                self.written.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(e) => {
+                self.writable.store(false, Ordering::Relaxed);
+                crate::diag::info(format_args!(
+                    "entry cache not written ({}): {e}",
+                    self.dir.display()
+                ));
+                false
+            }
         }
     }
 }
@@ -447,6 +472,32 @@ pub struct Month<'j> {
     buf: Vec<u8>,
     recs: Vec<Rec>,
     schema: Schema<'j>,
+    saved: Option<Saved>,
+}
+
+/// Where a [`Month`]'s buffer is on disk, byte for byte: its cache file, the length and
+/// the checksum (the file's last 8 bytes). A few dozen bytes instead of the month, for a
+/// reader that lets go of the month and comes back for some of its entries
+/// ([`EntryCache::reopen`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    file: PathBuf,
+    len: usize,
+    sum: [u8; 8],
+}
+
+impl Saved {
+    fn of(file: PathBuf, buf: &[u8]) -> Saved {
+        let mut sum = [0; 8];
+        if let Some(tail) = buf.len().checked_sub(8).map(|at| &buf[at..]) {
+            sum.copy_from_slice(tail);
+        }
+        Saved {
+            file,
+            len: buf.len(),
+            sum,
+        }
+    }
 }
 
 impl Month<'_> {
@@ -459,10 +510,26 @@ impl Month<'_> {
         self.recs.is_empty()
     }
 
+    /// The bytes it holds: its files' and their parsed records.
+    pub fn size(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The path of the `i`th file.
     pub fn path(&self, i: usize) -> PathBuf {
-        self.dir
-            .join(OsStr::from_bytes(&self.buf[self.recs[i].name.clone()]))
+        self.dir.join(OsStr::from_bytes(self.name(i)))
+    }
+
+    /// The file name of the `i`th file.
+    pub fn name(&self, i: usize) -> &[u8] {
+        &self.buf[self.recs[i].name.clone()]
+    }
+
+    /// Where this month's records are on disk, when they are there exactly as this
+    /// month holds them (not when the cache could not be written): the key to
+    /// [`EntryCache::reopen`].
+    pub fn saved(&self) -> Option<&Saved> {
+        self.saved.as_ref()
     }
 
     /// The index of the file called `name`, if the folder holds it.
@@ -492,6 +559,25 @@ impl Month<'_> {
         };
         r.u32()?;
         decode_date(&mut r)
+    }
+
+    /// The date and kind of the `i`th entry, when the record holds them parsed (a file
+    /// that parses: [`Month::load`] would give an entry with these); `None`: load it to
+    /// know.
+    pub fn date_and_kind(&self, i: usize) -> Option<(DateTime<FixedOffset>, &str)> {
+        let rec = &self.recs[i];
+        if rec.kind != PARSED {
+            return None;
+        }
+        let mut r = Reader {
+            buf: &self.buf,
+            pos: rec.meta,
+        };
+        r.u32()?;
+        let date = decode_date(&mut r)?;
+        r.bytes32()?;
+        let kind = r.bytes32()?;
+        Some((date, std::str::from_utf8(&self.buf[kind]).ok()?))
     }
 
     /// The `i`th entry, as [`crate::journal::Journal::load`] would read it.
@@ -718,11 +804,70 @@ mod tests {
                 if let (Ok(got), Ok(want)) = (&got, &want) {
                     assert_eq!(got.meta.date.offset(), want.meta.date.offset());
                     assert_eq!(month.date(i).unwrap_or(want.meta.date), want.meta.date);
+                    let (date, kind) = month
+                        .date_and_kind(i)
+                        .unwrap_or((want.meta.date, &want.meta.kind));
+                    assert_eq!((date, kind), (want.meta.date, &*want.meta.kind));
+                    assert_eq!(date.offset(), want.meta.date.offset());
                 }
                 assert_eq!(month.bytes(i), Some(&bytes[..]));
                 assert_eq!(month.path(i), dir.join(name));
             }
+            // Read back from the cache file alone, the month holds the same records.
+            let saved = month.saved().expect("the cache file was written");
+            let again = cache
+                .reopen(&dir, saved)
+                .expect("the cache file is unchanged");
+            assert_eq!(again.len(), month.len());
+            for i in 0..month.len() {
+                assert_eq!(again.name(i), month.name(i));
+                assert_eq!(again.bytes(i), month.bytes(i));
+                assert_eq!(
+                    again.load(i).map_err(|e| e.error),
+                    month.load(i).map_err(|e| e.error)
+                );
+            }
         }
+    }
+
+    #[test]
+    fn a_month_is_reopened_only_from_the_very_file_it_was_saved_as() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("entries/2026/11");
+        fs::create_dir_all(&dir).unwrap();
+        let entry = |day: u32| {
+            format!(
+                "+++\ntitle = \"A\"\ndate = 2026-11-{day:02}T10:00:00+01:00\nkind = \"help\"\n+++\n"
+            )
+        };
+        fs::write(dir.join("2026-11-01-0000-a.md"), entry(1)).unwrap();
+        let kinds: Vec<String> = KINDS.iter().map(|k| k.to_string()).collect();
+        let cache = EntryCache::new(tmp.path(), schema(&kinds));
+        let first = cache.month(2026, 11, &dir);
+        let saved = first.saved().expect("written").clone();
+        assert!(cache.reopen(&dir, &saved).is_some());
+        // Another run sees a new file and rewrites the cache file: the first month's
+        // records are gone from disk.
+        fs::write(dir.join("2026-11-02-0000-b.md"), entry(2)).unwrap();
+        let second = cache.month(2026, 11, &dir);
+        assert_eq!(second.len(), 2);
+        assert!(cache.reopen(&dir, &saved).is_none(), "a rewritten file");
+        let saved = second.saved().expect("written").clone();
+        assert_eq!(cache.reopen(&dir, &saved).map(|m| m.len()), Some(2));
+        // Damaged in place, same length: the checksum no longer matches.
+        let file = cache.dir.join(format!("2026-11.v{FORMAT}"));
+        let mut bytes = fs::read(&file).unwrap();
+        bytes[MAGIC.len() + 20] ^= 1;
+        fs::write(&file, bytes).unwrap();
+        assert!(cache.reopen(&dir, &saved).is_none(), "a damaged file");
+        fs::remove_file(&file).unwrap();
+        assert!(cache.reopen(&dir, &saved).is_none(), "no file");
+        // A cache that cannot be written leaves nothing to reopen.
+        fs::remove_dir_all(tmp.path().join(STATE_DIR)).unwrap();
+        fs::write(tmp.path().join(STATE_DIR), "a file").unwrap();
+        let unsaved = EntryCache::new(tmp.path(), schema(&kinds)).month(2026, 11, &dir);
+        assert_eq!(unsaved.len(), 2);
+        assert!(unsaved.saved().is_none());
     }
 
     #[test]

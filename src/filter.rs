@@ -1,6 +1,6 @@
 //! Which entries a reading command wants: a date range, kinds, tags, author, visibility.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::entry::{Entry, Visibility};
 
@@ -49,12 +49,32 @@ impl Filter {
             && visibility.is_none()
     }
 
-    pub fn matches(&self, entry: &Entry) -> bool {
-        let m = &entry.meta;
-        let day = m.date.date_naive();
+    /// True when the date and the kind are all the filter looks at: an entry's
+    /// [`Filter::matches_date_and_kind`] is then its [`Filter::matches`].
+    pub fn only_date_and_kind(&self) -> bool {
+        // Destructured, so that a new field has to be placed on one side or the other.
+        let Filter {
+            since: _,
+            until: _,
+            kinds: _,
+            tags,
+            author,
+            visibility,
+        } = self;
+        tags.is_empty() && author.is_none() && visibility.is_none()
+    }
+
+    /// The part of [`Filter::matches`] that looks at the entry's date and kind.
+    pub fn matches_date_and_kind(&self, date: &DateTime<FixedOffset>, kind: &str) -> bool {
+        let day = date.date_naive();
         self.since.is_none_or(|s| day >= s)
             && self.until.is_none_or(|u| day <= u)
-            && (self.kinds.is_empty() || self.kinds.contains(&m.kind))
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind))
+    }
+
+    pub fn matches(&self, entry: &Entry) -> bool {
+        let m = &entry.meta;
+        self.matches_date_and_kind(&m.date, &m.kind)
             && (self.tags.is_empty() || self.tags.iter().any(|t| entry.has_tag(t)))
             && self
                 .author

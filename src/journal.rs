@@ -15,6 +15,10 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use git2::{Repository, Signature};
 
+mod selection;
+
+pub use selection::Selection;
+
 use crate::cache::EntryCache;
 use crate::config::{JournalConfig, UserConfig, default_journal_toml};
 use crate::entry::{Entry, ParseError, slugify};
@@ -466,7 +470,8 @@ impl Journal {
     /// the walk stops once it has that many and has finished the month folder it is in
     /// (files sort by creation minute within a month, but an entry may be dated out of
     /// that order). Entries come through the [`EntryCache`], which reads and parses only
-    /// the files that changed since it last saw them.
+    /// the files that changed since it last saw them. All of them at once cost memory in
+    /// proportion to the journal: [`Journal::select_all`] hands them on one by one instead.
     pub fn select(
         &self,
         filter: &crate::filter::Filter,

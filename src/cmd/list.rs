@@ -1,9 +1,10 @@
-//! `wol list`: entries newest first, reading only as many month folders as it needs.
+//! `wol list`: entries newest first, reading only as many month folders as it needs, and
+//! printing every entry of a large journal without holding them all.
 
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, FilterArgs, print_entries, warn_malformed};
+use super::{Ctx, EntryPrinter, FilterArgs, print_entries, warn_malformed};
 
 /// List entries, newest first
 ///
@@ -25,7 +26,18 @@ pub struct ListArgs {
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let journal = ctx.journal()?;
     let filter = args.filter.to_filter(ctx)?;
-    let (found, bad) = journal.select(&filter, args.limit);
-    bad.iter().for_each(warn_malformed);
-    print_entries(ctx, &journal, &found)
+    if args.limit.is_some() {
+        // A few entries: `select` stops early and decodes only those it keeps.
+        let (found, bad) = journal.select(&filter, args.limit);
+        bad.iter().for_each(warn_malformed);
+        return print_entries(ctx, &journal, &found);
+    }
+    // Every entry: printed as they are decoded, a window at a time, never all held.
+    let selection = journal.select_all(&filter, |e| warn_malformed(&e));
+    let mut printer = EntryPrinter::new(ctx, &journal, selection.kinds());
+    selection.for_each(
+        |e| warn_malformed(&e),
+        |path, entry| printer.print(&path, &entry),
+    )?;
+    printer.finish()
 }

@@ -348,47 +348,150 @@ pub fn stem(path: &std::path::Path) -> String {
 
 /// Print entries as lines (`id  kind  title  #tags`) or, with `--json`, as a JSON array.
 pub fn print_entries(ctx: &Ctx, journal: &Journal, entries: &[(PathBuf, Entry)]) -> Result<()> {
-    use crate::term::{self, sanitize};
-    if ctx.global.json {
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        let items: Vec<EntryJson> = entries
-            .iter()
-            .map(|(p, e)| EntryJson::new(journal, p, e))
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &items)?;
-        writeln!(out)?;
-        out.flush()?;
-    } else {
-        let mut out = io::BufWriter::new(ctx.stdout());
-        // Titles, tags and kinds are entry text: escaped, so none can drive the terminal.
-        let width = entries
-            .iter()
-            .map(|(_, e)| sanitize(&e.meta.kind).len())
+    let kinds = entries.iter().map(|(_, e)| e.meta.kind.as_str());
+    let mut printer = EntryPrinter::new(ctx, journal, kinds);
+    for (path, entry) in entries {
+        printer.print(path, entry)?;
+    }
+    printer.finish()
+}
+
+/// Prints entries one at a time as [`print_entries`] does, for a caller that never holds
+/// them all: the kind column's width comes first, from the kinds of the entries to come.
+/// Call [`EntryPrinter::finish`] at the end (it closes the JSON array).
+pub struct EntryPrinter<'a> {
+    journal: &'a Journal,
+    out: Out,
+    /// The widest kind, as printed.
+    width: usize,
+}
+
+enum Out {
+    Json(JsonArray<io::BufWriter<io::StdoutLock<'static>>>),
+    Text(io::BufWriter<anstream::AutoStream<io::StdoutLock<'static>>>),
+}
+
+impl<'a> EntryPrinter<'a> {
+    /// A printer for entries whose kinds are among `kinds`.
+    pub fn new<'k>(
+        ctx: &Ctx,
+        journal: &'a Journal,
+        kinds: impl IntoIterator<Item = &'k str>,
+    ) -> Self {
+        let out = if ctx.global.json {
+            Out::Json(JsonArray::new(io::BufWriter::new(io::stdout().lock())))
+        } else {
+            Out::Text(io::BufWriter::new(ctx.stdout()))
+        };
+        let width = kinds
+            .into_iter()
+            .map(|k| crate::term::sanitize(k).len())
             .max()
             .unwrap_or(0);
-        for (path, entry) in entries {
-            let id = sanitize(&stem(path)).into_owned();
-            let (kind, title) = (sanitize(&entry.meta.kind), sanitize(&entry.meta.title));
-            let tags: Vec<String> = entry
-                .all_tags()
-                .iter()
-                .map(|t| format!("#{}", sanitize(t)))
-                .collect();
-            let tags = if tags.is_empty() {
-                String::new()
-            } else {
-                format!("  {}", tags.join(" "))
-            };
-            let (dim, kind_style, bold, tag_style) =
-                (term::ID, term::KIND, term::TITLE, term::TAGS);
-            writeln!(
-                out,
-                "{dim}{id}{dim:#}  {kind_style}{kind:width$}{kind_style:#}  {bold}{title}{bold:#}{tag_style}{tags}{tag_style:#}",
-            )?;
+        EntryPrinter {
+            journal,
+            out,
+            width,
         }
-        out.flush()?;
     }
-    Ok(())
+
+    /// Print the entry at `path`.
+    pub fn print(&mut self, path: &std::path::Path, entry: &Entry) -> Result<()> {
+        use crate::term::{self, sanitize};
+        match &mut self.out {
+            Out::Json(array) => array.push(&EntryJson::new(self.journal, path, entry))?,
+            Out::Text(out) => {
+                // Titles, tags and kinds are entry text: escaped, so none can drive the
+                // terminal.
+                let id = sanitize(&stem(path)).into_owned();
+                let (kind, title) = (sanitize(&entry.meta.kind), sanitize(&entry.meta.title));
+                let tags: Vec<String> = entry
+                    .all_tags()
+                    .iter()
+                    .map(|t| format!("#{}", sanitize(t)))
+                    .collect();
+                let tags = if tags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", tags.join(" "))
+                };
+                let (dim, kind_style, bold, tag_style) =
+                    (term::ID, term::KIND, term::TITLE, term::TAGS);
+                let width = self.width;
+                writeln!(
+                    out,
+                    "{dim}{id}{dim:#}  {kind_style}{kind:width$}{kind_style:#}  {bold}{title}{bold:#}{tag_style}{tags}{tag_style:#}",
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// End the output (the JSON array's `]`) and flush it.
+    pub fn finish(self) -> Result<()> {
+        match self.out {
+            Out::Json(array) => {
+                let mut out = array.finish()?;
+                writeln!(out)?;
+                out.flush()?;
+            }
+            Out::Text(mut out) => out.flush()?,
+        }
+        Ok(())
+    }
+}
+
+/// A JSON array written one element at a time, byte for byte as
+/// `serde_json::to_writer_pretty` writes the whole array: `[`, each element on its own
+/// lines indented one level, `]` (`[]` when empty).
+struct JsonArray<W: Write> {
+    out: W,
+    len: usize,
+}
+
+impl<W: Write> JsonArray<W> {
+    fn new(out: W) -> Self {
+        JsonArray { out, len: 0 }
+    }
+
+    /// Write the next element.
+    fn push(&mut self, item: &impl Serialize) -> Result<()> {
+        self.out
+            .write_all(if self.len == 0 { b"[\n  " } else { b",\n  " })?;
+        serde_json::to_writer_pretty(Indented(&mut self.out), item)?;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Close the array; gives back the writer (not flushed).
+    fn finish(mut self) -> io::Result<W> {
+        self.out
+            .write_all(if self.len == 0 { b"[]" } else { b"\n]" })?;
+        Ok(self.out)
+    }
+}
+
+/// Writes through, indenting every line but the first by two spaces: a pretty-printed
+/// JSON value placed one level deep. JSON text has no raw newline inside a string, so
+/// every newline is one the pretty printer put between tokens.
+struct Indented<W>(W);
+
+impl<W: Write> Write for Indented<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut lines = buf.split(|&b| b == b'\n');
+        if let Some(first) = lines.next() {
+            self.0.write_all(first)?;
+        }
+        for line in lines {
+            self.0.write_all(b"\n  ")?;
+            self.0.write_all(line)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Report a malformed entry on stderr; reading commands then go on without it.
@@ -399,4 +502,47 @@ pub fn warn_malformed(err: &journal::LoadError) {
         "warning: {} (skipped)",
         crate::term::sanitize_text(&err.to_string())
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Item {
+        name: &'static str,
+        tags: Vec<&'static str>,
+        nested: Vec<Vec<u8>>,
+        empty: Vec<u8>,
+        map: std::collections::BTreeMap<&'static str, Option<u8>>,
+    }
+
+    fn item(n: u8) -> Item {
+        Item {
+            name: "a \"quoted\"\nline\tand \u{1b} and \\n",
+            tags: vec!["x"; usize::from(n)],
+            nested: vec![vec![n, n + 1], vec![]],
+            empty: vec![],
+            map: [("k", Some(n)), ("none", None)].into_iter().collect(),
+        }
+    }
+
+    /// Element by element, the array is what `to_writer_pretty` writes for it whole.
+    #[test]
+    fn json_array_is_written_as_serde_json_writes_it() {
+        for len in 0..4 {
+            let items: Vec<Item> = (0..len).map(item).collect();
+            let mut array = JsonArray::new(Vec::new());
+            for item in &items {
+                array.push(item).unwrap();
+            }
+            let streamed = array.finish().unwrap();
+            let whole = serde_json::to_vec_pretty(&items).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{len} elements"
+            );
+        }
+    }
 }

@@ -27,6 +27,7 @@ mod html_valid;
 mod import_export;
 mod index;
 mod init;
+mod list;
 mod log;
 mod output;
 mod partner;
