@@ -28,7 +28,8 @@
 #            wol search zanzibar with the entry cache deleted before every run (info:
 #            the first run after a clone, an upgrade or `rm -r .wol/cache`)
 #   digest   wol --journal J digest --week 2026-W47     (flat across sizes)
-#   memory   each of the above once under /usr/bin/time -f %M (max RSS, target <= 100 MB)
+#   memory   each of the above once under /usr/bin/time -f %M (max RSS, target <= 100 MB),
+#            and `wol list` without -n (every entry printed)
 # Every `add` run commits a new entry; the journal is reset to the generated commit at
 # the start of the next harness run. Reading commands run before the adds.
 # A wol subcommand whose `--help` fails is skipped ("skipped: wol X not available").
@@ -194,7 +195,7 @@ for n in "${SIZES[@]}"; do
 
     say "$n entries: peak memory"
     if [[ -x /usr/bin/time && -n $WOL ]]; then
-        for args in "list -n 10" "search zanzibar" "search community" "digest --week 2026-W47" "log Peak-memory-entry"; do
+        for args in "list -n 10" "list" "search zanzibar" "search community" "digest --week 2026-W47" "log Peak-memory-entry"; do
             # shellcheck disable=SC2086
             /usr/bin/time -f '%M' -o "$R/rss.tmp" "$WOL" --journal "$J" $args >/dev/null 2>&1 || true
             kb=$(tail -1 "$R/rss.tmp")

@@ -549,16 +549,7 @@ impl Month<'_> {
     /// The date of the `i`th entry, when the record holds it parsed (cheaper than
     /// [`Month::load`]); `None`: load it to know.
     pub fn date(&self, i: usize) -> Option<DateTime<FixedOffset>> {
-        let rec = &self.recs[i];
-        if rec.kind != PARSED {
-            return None;
-        }
-        let mut r = Reader {
-            buf: &self.buf,
-            pos: rec.meta,
-        };
-        r.u32()?;
-        decode_date(&mut r)
+        self.date_and_kind(i).map(|(date, _)| date)
     }
 
     /// The date and kind of the `i`th entry, when the record holds them parsed (a file

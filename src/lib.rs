@@ -34,6 +34,7 @@ pub mod git_index;
 pub mod identity;
 pub mod import;
 pub mod journal;
+pub mod par;
 pub mod publish;
 pub mod remote;
 pub mod site;

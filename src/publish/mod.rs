@@ -213,7 +213,10 @@ pub fn plan(
         .copied()
         .filter(|&i| !scanned.clean(candidates[i].blob))
         .collect();
-    let mut text_hits = scan_texts(&to_scan, &texts, &never).into_iter();
+    let mut text_hits = crate::par::map(&to_scan, |&i| {
+        scan::scan_text(&String::from_utf8_lossy(&texts[i]), &never)
+    })
+    .into_iter();
     for i in outgoing {
         let mut hits = Vec::new();
         if to_scan.binary_search(&i).is_ok() {
@@ -283,29 +286,6 @@ pub fn plan(
         candidates,
         malformed,
         partners,
-    })
-}
-
-/// The secret-scan hits of `texts[i]` for each `i` of `which`, in that order, the texts
-/// shared out over the cores.
-fn scan_texts(which: &[usize], texts: &[Vec<u8>], never: &[scan::Rule]) -> Vec<Vec<scan::Hit>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk = which.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = which
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&i| scan::scan_text(&String::from_utf8_lossy(&texts[i]), never))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a secret-scan thread panicked"))
-            .collect()
     })
 }
 

@@ -188,7 +188,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     // read (and inflate, and hash) its month's tree again for every entry.
     let (previous_blobs, previous_trees) = previous.as_ref().map(files_of).unwrap_or_default();
     cache.know(previous_blobs.values().copied());
-    let mut views = entry_views(&entries);
+    let mut views = crate::par::map(&entries, |c| {
+        EntryView::new(&c.entry, c.published_id(), &c.path)
+    });
     // Each page links the entries before and after it (older, newer).
     for n in 0..views.len() {
         let link = |v: &EntryView| site::Neighbour {
@@ -496,30 +498,6 @@ fn feeds(
     out
 }
 
-/// A digest links its entries' Markdown files (`../../entries/YYYY/MM/x.md`, from
-/// `digests/YYYY/`); on its page in `docs/digests/` the same links go to their pages.
-/// The views of `entries`, in order, worked out on every core.
-fn entry_views(entries: &[&Candidate]) -> Vec<EntryView> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk = entries.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|c| EntryView::new(&c.entry, c.published_id(), &c.path))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("an entry view thread panicked"))
-            .collect()
-    })
-}
-
 /// Every file of `tree`, by path, and the ids of the trees below it.
 fn files_of(tree: &git2::Tree<'_>) -> (HashMap<String, Oid>, HashSet<Oid>) {
     let (mut files, mut trees) = (HashMap::new(), HashSet::new());
@@ -541,6 +519,8 @@ fn files_of(tree: &git2::Tree<'_>) -> (HashMap<String, Oid>, HashSet<Oid>) {
     (files, trees)
 }
 
+/// A digest links its entries' Markdown files (`../../entries/YYYY/MM/x.md`, from
+/// `digests/YYYY/`); on its page in `docs/digests/` the same links go to their pages.
 fn digest_links_to_pages(html: &str) -> String {
     static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"href="\.\./\.\./entries/([^"]+)\.md""#).expect("a valid pattern")
