@@ -2,8 +2,8 @@
 //! ids, partner and followed-log names, kinds and tags of the journal wol would use.
 //!
 //! A completer runs on every Tab, so each is quick and only reads: the journal is found
-//! the way [`journal::locate`] finds it (`WOL_DIR`, the enclosing journal, the user
-//! config's, the default) and is never created, opened through git or locked. Anything
+//! the way [`journal::locate`] finds it (`--journal` on the line being completed,
+//! `WOL_DIR`, the enclosing journal, the user config's, the default) and is never created, opened through git or locked. Anything
 //! that cannot be read completes to nothing.
 
 use std::collections::BTreeSet;
@@ -20,13 +20,35 @@ pub const TAG_ENTRIES: usize = 300;
 
 /// The root of the journal a command run here would use, if it exists.
 fn root() -> Option<PathBuf> {
-    let named = std::env::var_os("WOL_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
+    let named = journal_flag().or_else(|| {
+        std::env::var_os("WOL_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
     let cwd = std::env::current_dir().ok()?;
     let user = UserConfig::load().unwrap_or_default();
     let (root, _) = journal::locate(named.as_deref(), &cwd, &user).ok()?;
     root.join(journal::CONFIG_FILE).is_file().then_some(root)
+}
+
+/// The `--journal DIR` (or `--journal=DIR`) of the command line being completed: the
+/// words after the `--` that the shell's completion script passes. The last one wins,
+/// as it does when the command runs, and over `WOL_DIR`.
+fn journal_flag() -> Option<PathBuf> {
+    let words: Vec<std::ffi::OsString> = std::env::args_os()
+        .skip_while(|a| a != "--")
+        .skip(1)
+        .collect();
+    let mut found = None;
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
+        if word == "--journal" {
+            found = words.next().map(PathBuf::from);
+        } else if let Some(dir) = word.to_str().and_then(|w| w.strip_prefix("--journal=")) {
+            found = Some(PathBuf::from(dir));
+        }
+    }
+    found.filter(|dir| !dir.as_os_str().is_empty())
 }
 
 /// The journal's `wol.toml`, as far as it parses.

@@ -736,6 +736,29 @@ fn completion_offers_entry_ids_names_kinds_and_tags() {
         .output()
         .unwrap();
     assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
+    // So does --journal on the line being completed, in both spellings, over WOL_DIR.
+    let journal = env.journal.to_str().unwrap();
+    let equals = format!("--journal={journal}");
+    let elsewhere = env.root.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    for words in [
+        vec!["wol", "--journal", journal, "show", "2026-11"],
+        vec!["wol", "show", &equals, "2026-11"],
+    ] {
+        let mut ids = complete(&env, "bash", &elsewhere, &words);
+        ids.sort();
+        assert_eq!(ids, both, "{words:?}");
+    }
+    let out = env
+        .wol()
+        .current_dir(&elsewhere)
+        .env("WOL_DIR", &elsewhere)
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "4")
+        .args(["--", "wol", "--journal", journal, "edit", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
 }
 
 #[test]
