@@ -224,19 +224,36 @@ impl Journal {
         // content: commit them too, so nothing is left untracked. Only regular files:
         // a symlink could bring in anything on the machine.
         let mut index = repo.index().context("cannot open the git index")?;
-        // New objects go to memory and from there to disk as one pack: a file instead
+        // New objects go to memory and from there to disk as packs: a few files instead
         // of one per entry (creating 100,000 loose object files is most of what
-        // `git add` spends on such a folder). The cost is memory: the new files'
-        // content is held until the pack is written (about 2x their size).
+        // `git add` spends on such a folder). Memory stays bounded: whenever the files
+        // added since the last pack reach [`init_batch_bytes`], their blobs are packed
+        // and let go of, while `add_all` goes on.
         let odb = repo.odb()?;
         let head_tree = git::branch_commit(&repo, &git::head_branch(&repo)?)?
             .map(|c| c.tree())
             .transpose()?;
         let mut objects = ObjectBatch::new(&repo, &odb, head_tree)?;
+        let batch_bytes = init_batch_bytes();
+        let mut pending = 0u64;
+        let mut flush_error = None;
         let mut skipped = Vec::new();
+        // Called before each new or changed file is added: every file before it has its
+        // blob written and its index entry in place.
         let mut only_files = |path: &Path, _spec: &[u8]| -> i32 {
             match fs::symlink_metadata(root.join(path)) {
-                Ok(m) if m.is_file() || m.is_dir() => 0,
+                Ok(m) if m.is_file() => {
+                    if pending >= batch_bytes {
+                        pending = 0;
+                        if let Err(e) = objects.flush() {
+                            flush_error = Some(e);
+                            return -1;
+                        }
+                    }
+                    pending += m.len();
+                    0
+                }
+                Ok(m) if m.is_dir() => 0,
                 Ok(_) => {
                     skipped.push(path.display().to_string());
                     1
@@ -244,13 +261,15 @@ impl Journal {
                 Err(_) => 0,
             }
         };
-        index
-            .add_all(
-                [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"],
-                git2::IndexAddOption::DEFAULT,
-                Some(&mut only_files),
-            )
-            .context("cannot add the journal's files to the git index")?;
+        let added = index.add_all(
+            [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"],
+            git2::IndexAddOption::DEFAULT,
+            Some(&mut only_files),
+        );
+        if let Some(e) = flush_error {
+            return Err(e);
+        }
+        added.context("cannot add the journal's files to the git index")?;
         skipped.sort();
         skipped.dedup();
         skipped.dedup();
@@ -260,7 +279,7 @@ impl Journal {
                 None,
             );
         }
-        let tree = index.write_tree().context("cannot write the tree")?;
+        let tree = write_tree_of(&odb, &index).context("cannot write the tree")?;
         let branch = git::head_branch(&repo)?;
         let parent = git::branch_commit(&repo, &branch)?;
         if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
@@ -1127,7 +1146,19 @@ struct ObjectBatch<'r> {
     odb: &'r git2::Odb<'r>,
     mempack: git2::Mempack<'r>,
     head: Option<git2::Tree<'r>>,
+    /// Objects packed already, or blobs found in the last commit (on disk already).
     packed: std::collections::HashSet<git2::Oid>,
+}
+
+/// How many bytes of new files `wol init` adds before it packs their blobs and lets go
+/// of them: memory against the number of packs. `WOL_INIT_BATCH_BYTES` overrides it
+/// (the tests use a small value to see several packs written).
+fn init_batch_bytes() -> u64 {
+    std::env::var("WOL_INIT_BATCH_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(16 << 20)
 }
 
 impl<'r> ObjectBatch<'r> {
@@ -1143,6 +1174,16 @@ impl<'r> ObjectBatch<'r> {
             head,
             packed: std::collections::HashSet::new(),
         })
+    }
+
+    /// Pack the new blobs in the repository's index so far (the one `add_all` is
+    /// filling) and free the memory they took. Every object in memory is such a blob:
+    /// `add_all` writes nothing else.
+    fn flush(&mut self) -> Result<()> {
+        let index = self.repo.index()?;
+        let mut pack = self.repo.packbuilder()?;
+        self.insert_new_blobs(&mut pack, &index)?;
+        self.write(pack)
     }
 
     /// Pack the new blobs of `index`, the new trees of `tree`, and `commit`.
@@ -1161,7 +1202,7 @@ impl<'r> ObjectBatch<'r> {
         index: &git2::Index,
     ) -> Result<()> {
         for entry in index.iter() {
-            if self.packed.contains(&entry.id) {
+            if !self.packed.insert(entry.id) {
                 continue;
             }
             let path = String::from_utf8_lossy(&entry.path);
@@ -1172,7 +1213,6 @@ impl<'r> ObjectBatch<'r> {
                 .is_some_and(|e| e.id() == entry.id);
             if !in_head {
                 pack.insert_object(entry.id, None)?;
-                self.packed.insert(entry.id);
             }
         }
         Ok(())
@@ -1222,6 +1262,59 @@ impl<'r> ObjectBatch<'r> {
         self.mempack.reset()?;
         Ok(())
     }
+}
+
+/// The tree of `index`'s entries, written to the object database: what
+/// `Index::write_tree` gives, built in one pass over the sorted entries, holding only the
+/// folders on the current path (libgit2 keeps a tree builder for every folder and reads
+/// every tree back: tens of MB at 100,000 entries). The index's order is git's tree
+/// order (a folder sorts as its name and `/`), so each entry is appended as it comes.
+fn write_tree_of(odb: &git2::Odb<'_>, index: &git2::Index) -> Result<git2::Oid> {
+    // The open folders, the root first: name and the tree entries so far.
+    let mut open: Vec<(Vec<u8>, Vec<u8>)> = vec![(Vec::new(), Vec::new())];
+    fn append(content: &mut Vec<u8>, mode: u32, name: &[u8], id: git2::Oid) {
+        content.extend_from_slice(format!("{mode:o} ").as_bytes());
+        content.extend_from_slice(name);
+        content.push(0);
+        content.extend_from_slice(id.as_bytes());
+    }
+    fn close(odb: &git2::Odb<'_>, open: &mut Vec<(Vec<u8>, Vec<u8>)>) -> Result<()> {
+        if let Some((name, content)) = open.pop() {
+            let id = odb.write(git2::ObjectType::Tree, &content)?;
+            if let Some((_, parent)) = open.last_mut() {
+                append(parent, 0o40000, &name, id);
+            }
+        }
+        Ok(())
+    }
+    for entry in index.iter() {
+        if (entry.flags >> 12) & 3 != 0 {
+            return Err(anyhow::anyhow!(
+                "{} is in conflict in the git index: resolve it first (git status)",
+                String::from_utf8_lossy(&entry.path)
+            ));
+        }
+        let mut parts: Vec<&[u8]> = entry.path.split(|&b| b == b'/').collect();
+        let name = parts.pop().unwrap_or_default();
+        let mut same = 0;
+        while same < parts.len() && same + 1 < open.len() && open[same + 1].0 == parts[same] {
+            same += 1;
+        }
+        while open.len() > same + 1 {
+            close(odb, &mut open)?;
+        }
+        for part in &parts[same..] {
+            open.push((part.to_vec(), Vec::new()));
+        }
+        if let Some((_, content)) = open.last_mut() {
+            append(content, entry.mode, name, entry.id);
+        }
+    }
+    while open.len() > 1 {
+        close(odb, &mut open)?;
+    }
+    let root = open.pop().map(|(_, content)| content).unwrap_or_default();
+    Ok(odb.write(git2::ObjectType::Tree, &root)?)
 }
 
 fn numbered_dirs(dir: &Path, digits: usize) -> Vec<(u32, PathBuf)> {

@@ -371,6 +371,38 @@ fn object_counts(env: &TestEnv) -> (usize, usize) {
 #[test]
 fn init_packs_a_folder_of_entries_and_a_second_init_packs_only_what_is_new() {
     let env = TestEnv::new();
+    init_twice_and_count(&env, None);
+    assert_eq!(pack_count(&env), 2, "one pack per init");
+}
+
+/// With a small batch, `wol init` packs the blobs added so far while it adds the rest
+/// (the memory bound of a large folder): several packs, the very same objects, no
+/// duplicates, nothing lost.
+#[test]
+fn init_packs_in_batches_and_loses_nothing() {
+    let env = TestEnv::new();
+    init_twice_and_count(&env, Some("600"));
+    assert!(pack_count(&env) > 4, "{} packs", pack_count(&env));
+    // Every entry reads back from the packs.
+    for day in [1, 14, 28] {
+        let path = format!("HEAD:entries/2026/10/2026-10-{day:02}-0900-entry-{day}.md");
+        assert!(
+            env.git(["cat-file", "-p", &path])
+                .contains(&format!("Entry {day}"))
+        );
+    }
+}
+
+fn pack_count(env: &TestEnv) -> usize {
+    env.git(["count-objects", "-v"])
+        .lines()
+        .find_map(|l| l.strip_prefix("packs:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("packs: in git count-objects -v")
+}
+
+/// Init over 28 entries, then again with one more, with `WOL_INIT_BATCH_BYTES` = `batch`.
+fn init_twice_and_count(env: &TestEnv, batch: Option<&str>) {
     for day in 1..=28 {
         let date = format!("2026-10-{day:02}T09:00:00+01:00");
         let text = common::entry_text(
@@ -387,9 +419,21 @@ fn init_packs_a_folder_of_entries_and_a_second_init_packs_only_what_is_new() {
             text,
         );
     }
-    env.init_journal();
+    let init = || {
+        let mut cmd = env.wol();
+        if let Some(bytes) = batch {
+            cmd.env("WOL_INIT_BATCH_BYTES", bytes);
+        }
+        cmd.arg("init").arg(&env.journal).assert().success();
+    };
+    init();
     env.assert_consistent();
-    let (loose, packed) = object_counts(&env);
+    // The tree wol wrote is the one git computes from the same index.
+    assert_eq!(
+        env.git(["write-tree"]).trim(),
+        env.git(["rev-parse", "HEAD^{tree}"]).trim()
+    );
+    let (loose, packed) = object_counts(env);
     assert_eq!(loose, 0, "wol init wrote loose objects");
     // 28 entries, wol.toml, .gitignore; trees for the root, entries/, 2026/, 10/; a commit.
     assert_eq!(packed, 28 + 2 + 4 + 1);
@@ -407,8 +451,8 @@ fn init_packs_a_folder_of_entries_and_a_second_init_packs_only_what_is_new() {
         "Late body.\n",
     );
     env.write("entries/2026/10/2026-10-29-0900-late.md", text);
-    env.init_journal();
+    init();
     env.assert_consistent();
-    assert_eq!(object_counts(&env), (0, packed + 1 + 4 + 1));
+    assert_eq!(object_counts(env), (0, packed + 1 + 4 + 1));
     assert_eq!(env.commit_count(), 2);
 }
