@@ -13,7 +13,7 @@ use std::time::Duration;
 use git2::Repository;
 use serde::Serialize;
 
-use crate::config::{FollowConfig, JournalConfig, PartnerConfig, UserConfig};
+use crate::config::{FollowConfig, JournalConfig, PartnerConfig, SyncConfig, UserConfig};
 use crate::digest;
 use crate::follow;
 use crate::journal::{self, Found, Journal};
@@ -171,6 +171,9 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
     if let Some(config) = &config {
         for (name, partner) in &config.partners {
             checks.extend(partner_checks(root, name, partner));
+        }
+        if let Some(sync) = &config.sync {
+            checks.extend(sync_checks(root, sync));
         }
         if !config.follow.is_empty()
             && let Ok(journal) = Journal::open(root)
@@ -570,6 +573,91 @@ fn partner_checks(root: &Path, name: &str, partner: &PartnerConfig) -> Vec<Check
         None => network_remote(&label, &url, &partner.branch),
     };
     vec![reach, credentials(name, kind), site(name, partner)]
+}
+
+/// The journal syncs (`[sync]` in wol.toml): the remote answers, and this machine has a
+/// key that is one of the journal's recipients, so it can open what the others seal.
+fn sync_checks(root: &Path, sync: &SyncConfig) -> Vec<Check> {
+    let reach = match remote::validate_url(&sync.url) {
+        Ok(_) => {
+            let url = remote::resolve_url(&sync.url, root);
+            match remote::local_path(&url) {
+                Some(path) => local_remote("sync", &path),
+                None => network_remote("sync", &url, &sync.branch),
+            }
+        }
+        Err(e) => Check::fail(
+            "sync",
+            format!("{e:#}"),
+            crate::error::hint_of(&e)
+                .unwrap_or_else(|| "set a valid url under [sync] in wol.toml".into()),
+        ),
+    };
+    vec![reach, sync_key(sync)]
+}
+
+fn sync_key(sync: &SyncConfig) -> Check {
+    use std::os::unix::fs::PermissionsExt as _;
+    let label = "sync key";
+    let user = UserConfig::load().unwrap_or_default();
+    let ids = match crate::sync::keys::Identities::load(&user) {
+        Ok(ids) => ids,
+        Err(e) => {
+            return Check::fail(
+                label,
+                format!("{e:#}"),
+                crate::error::hint_of(&e).unwrap_or_default(),
+            );
+        }
+    };
+    // An age key is one word, an ssh key its type and base64 (a comment may follow).
+    let same = |a: &str, b: &str| {
+        a.split_whitespace()
+            .take(2)
+            .eq(b.split_whitespace().take(2))
+    };
+    let Some((key, file)) = ids
+        .described
+        .iter()
+        .find(|(key, _)| sync.recipients.iter().any(|r| same(r, key)))
+    else {
+        let mine: Vec<&str> = ids.described.iter().map(|(k, _)| k.as_str()).collect();
+        return Check::fail(
+            label,
+            format!(
+                "none of this machine's keys ({}) is a recipient of this journal: it cannot open what the others seal",
+                mine.join(", ")
+            ),
+            format!(
+                "on a machine that syncs this journal, run: wol sync add-recipient {}",
+                mine.first().copied().unwrap_or("KEY")
+            ),
+        );
+    };
+    let shown = if key.len() > 24 {
+        format!("{}…", &key[..20])
+    } else {
+        key.clone()
+    };
+    if let Ok(meta) = fs::metadata(file)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        return Check::warn(
+            label,
+            format!(
+                "{} can be read by other users of this machine",
+                file.display()
+            ),
+            format!("chmod 600 {}", file.display()),
+        );
+    }
+    Check::ok(
+        label,
+        format!(
+            "this machine's key {shown} ({}) is a recipient",
+            file.display()
+        ),
+    )
 }
 
 /// Where the partner serves `docs/`: with it, feeds and pages carry absolute links (what

@@ -350,3 +350,65 @@ fn a_directory_without_a_journal_fails() {
     fs::create_dir_all(&env.journal).unwrap();
     assert_fails(&env, "journal", "not a wol journal");
 }
+
+#[test]
+fn sync_checks_the_remote_this_machines_key_and_that_it_is_a_recipient() {
+    let env = healthy();
+    let remote = env.root.join("sync.git");
+    env.git_in(&env.root, ["init", "-q", "--bare", "sync.git"]);
+    env.wol_j()
+        .args(["sync", "init", remote.to_str().unwrap()])
+        .assert()
+        .success();
+    let out = doctor(&env);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(
+        line(&text, "ok", "sync").contains("bare repository"),
+        "{text}"
+    );
+    assert!(
+        line(&text, "ok", "sync key").contains("is a recipient"),
+        "{text}"
+    );
+
+    // The key file readable by others: a warning that says how to fix it.
+    let identity = env.xdg_config.join("wol/identity.txt");
+    let mode = |m| {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(&identity, fs::Permissions::from_mode(m)).unwrap();
+    };
+    mode(0o644);
+    let text = stdout(&doctor(&env));
+    assert!(
+        line(&text, "warn", "sync key").contains("chmod 600"),
+        "{text}"
+    );
+    mode(0o600);
+
+    // This machine's key is not among the recipients.
+    let toml = env.read("wol.toml");
+    let stranger = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    let start = toml.find("recipients = [").expect("recipients in wol.toml");
+    let end = start + toml[start..].find(']').unwrap() + 1;
+    env.write(
+        "wol.toml",
+        format!(
+            "{}recipients = [\"{stranger}\"]{}",
+            &toml[..start],
+            &toml[end..]
+        ),
+    );
+    let text = assert_fails(&env, "sync key", "is a recipient of this journal");
+    assert!(
+        line(&text, "FAIL", "sync key").contains("wol sync add-recipient age1"),
+        "{text}"
+    );
+    env.write("wol.toml", &toml);
+
+    // No key at all, and the remote gone.
+    fs::remove_file(&identity).unwrap();
+    assert_fails(&env, "sync key", "no key to open sealed files");
+    fs::remove_dir_all(&remote).unwrap();
+    assert_fails(&env, "sync", "no bare git repository");
+}
