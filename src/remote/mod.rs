@@ -164,22 +164,30 @@ pub fn timeout() -> Duration {
     *TIMEOUT.get().unwrap_or(&DEFAULT_TIMEOUT)
 }
 
-/// Set libgit2's connect timeout and its read/write timeout for server connections.
-/// Called once, before the first remote operation; later calls keep the first value
-/// (libgit2's options are process-wide).
+/// Set the connect timeout and the read/write timeout for server connections. Only
+/// recorded here: libgit2 gets them before the first connection ([`apply_timeouts`]), so
+/// a command that never connects never starts libgit2 (and OpenSSL) for it. Later calls
+/// keep the first value (libgit2's options are process-wide).
 pub fn set_timeouts(limit: Duration) {
-    if TIMEOUT.set(limit).is_err() {
-        return;
-    }
-    let ms = i32::try_from(limit.as_millis()).unwrap_or(i32::MAX).max(1);
-    // SAFETY: these write two C globals of libgit2 without synchronisation; the
-    // OnceLock above makes this run once, and wol starts remote operations (and any
-    // threads that use git2) only after it.
-    #[allow(unsafe_code)]
-    unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
-    }
+    let _ = TIMEOUT.set(limit);
+}
+
+/// Give libgit2 the timeouts, once, before the first connection.
+fn apply_timeouts() {
+    static APPLIED: std::sync::Once = std::sync::Once::new();
+    APPLIED.call_once(|| {
+        let ms = i32::try_from(timeout().as_millis())
+            .unwrap_or(i32::MAX)
+            .max(1);
+        // SAFETY: these write two C globals of libgit2 without synchronisation. The Once
+        // makes this run once, and every connection is opened after it (each remote
+        // operation calls this first, and waits here while another thread runs it).
+        #[allow(unsafe_code)]
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+        }
+    });
 }
 
 /// Push `local_ref` to `branch` of `url`. `label` names the partner in progress output,
@@ -419,7 +427,9 @@ pub fn remove_stale_packs(git_dir: &std::path::Path) {
     }
 }
 
+/// Check `url` before a remote operation, and give libgit2 its timeouts.
 fn check_url(url: &str) -> Result<(), RemoteError> {
+    apply_timeouts();
     validate_url(url)
         .map(|_| ())
         .map_err(|e| RemoteError::BadUrl {
