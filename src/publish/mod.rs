@@ -370,9 +370,9 @@ fn attachment_text(repo: &git2::Repository, oid: Oid) -> Option<String> {
 /// Read and parse the committed entry files `files` (in that order), the month folders
 /// shared out over the cores. A file the entry cache holds — the work-tree file,
 /// unchanged since the cache read it — is taken from there when its bytes hash to the
-/// committed blob id: the same bytes, so the same entry, without inflating the blob or
-/// parsing it again. Any other file (edited or removed in the work tree since the
-/// commit, a folder that is not `YYYY/MM`) is read from git.
+/// committed blob id: the same bytes, without inflating the blob. Any other file
+/// (edited or removed in the work tree since the commit, a folder that is not
+/// `YYYY/MM`) is read from git. Every file is parsed here, from those bytes.
 fn load_committed(
     journal: &Journal,
     files: &[(String, Oid)],
@@ -416,30 +416,26 @@ fn load_committed(
                             .iter()
                             .map(|(rel, oid)| {
                                 let cached = month.as_ref().and_then(|month| {
-                                    let name = rel.rsplit('/').next()?;
-                                    let i = month.find(name.as_bytes())?;
-                                    let bytes = month.bytes(i)?;
-                                    (crate::git::blob_id(bytes) == *oid).then(|| {
-                                        let text = if keep_text(*oid) {
-                                            bytes.to_vec()
-                                        } else {
-                                            Vec::new()
-                                        };
-                                        (month.load(i), text)
-                                    })
+                                    let i = month.find(rel.rsplit('/').next()?.as_bytes())?;
+                                    month
+                                        .bytes(i)
+                                        .filter(|bytes| crate::git::blob_id(bytes) == *oid)
                                 });
-                                match cached {
-                                    Some((entry, text)) => Ok(loaded(rel, *oid, entry, text)),
+                                let blob;
+                                let bytes = match cached {
+                                    Some(bytes) => bytes,
                                     None => {
-                                        if repo.is_none() {
-                                            repo = Some(git2::Repository::open(root)?);
-                                        }
-                                        let Some(repo) = repo.as_ref() else {
-                                            unreachable!("opened just above")
+                                        let repo = match &mut repo {
+                                            Some(repo) => repo,
+                                            None => repo.insert(git2::Repository::open(root)?),
                                         };
-                                        load_one(repo, &schema, rel, *oid, &keep_text)
+                                        blob = repo.find_blob(*oid).with_context(|| {
+                                            format!("cannot read {rel} from the journal's history")
+                                        })?;
+                                        blob.content()
                                     }
-                                }
+                                };
+                                Ok(loaded(rel, *oid, bytes, &schema, &keep_text))
                             })
                             .collect();
                         out.push((m, loaded));
@@ -474,40 +470,24 @@ fn month_numbers(rel: &str) -> Option<(u32, u32)> {
     Some((y.parse().ok()?, m.parse().ok()?))
 }
 
-fn load_one(
-    repo: &git2::Repository,
-    schema: &crate::entry::Schema<'_>,
+/// The entry file `rel` (blob `oid`) parsed from `bytes`, which are the committed blob's
+/// (read from git, or from the entry cache and checked against the blob id). The cache's
+/// own parse is not used: what decides who gets an entry is parsed from bytes proven to be
+/// the committed ones. The bytes are kept when they are still to be scanned.
+fn loaded(
     rel: &str,
     oid: Oid,
+    bytes: &[u8],
+    schema: &crate::entry::Schema<'_>,
     keep_text: impl Fn(Oid) -> bool,
-) -> Result<Loaded> {
-    let blob = repo
-        .find_blob(oid)
-        .with_context(|| format!("cannot read {rel} from the journal's history"))?;
-    let bytes = blob.content();
-    let parsed = Entry::parse(bytes, schema).map_err(|error| LoadError {
-        path: Path::new(rel).to_path_buf(),
-        error,
-    });
-    let text = if keep_text(oid) {
-        bytes.to_vec()
-    } else {
-        Vec::new()
-    };
-    Ok(loaded(rel, oid, parsed, text))
-}
-
-/// The entry file `rel` (blob `oid`), parsed (or why not), with its bytes when they are
-/// still to be scanned (empty when they were scanned clean before).
-fn loaded(rel: &str, oid: Oid, parsed: Result<Entry, LoadError>, bytes: Vec<u8>) -> Loaded {
+) -> Loaded {
     let path = Path::new(rel);
-    let entry = match parsed {
+    let entry = match Entry::parse(bytes, schema) {
         Ok(entry) => entry,
-        Err(e) => {
-            // Named by its path in the journal, wherever it was read from.
+        Err(error) => {
             return Loaded::Malformed(LoadError {
                 path: path.to_path_buf(),
-                error: e.error,
+                error,
             });
         }
     };
@@ -521,7 +501,12 @@ fn loaded(rel: &str, oid: Oid, parsed: Result<Entry, LoadError>, bytes: Vec<u8>)
         id: crate::entry::file_id(path),
         entry,
     };
-    Loaded::Entry(Box::new(candidate), bytes)
+    let text = if keep_text(oid) {
+        bytes.to_vec()
+    } else {
+        Vec::new()
+    };
+    Loaded::Entry(Box::new(candidate), text)
 }
 
 /// What publishing to one partner did.
