@@ -327,7 +327,13 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
         author,
         to,
         id,
-        extra: table,
+        // An emptied map keeps its node (about 600 bytes): with 100,000 entries held
+        // at once (publish) that was 60 MB for nothing.
+        extra: if table.is_empty() {
+            toml::Table::new()
+        } else {
+            table
+        },
     })
 }
 
