@@ -191,21 +191,22 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let mut views = crate::par::map(&entries, |c| {
         EntryView::new(&c.entry, c.published_id(), &c.path)
     });
-    // Each page links the entries before and after it (older, newer).
-    for n in 0..views.len() {
-        let link = |v: &EntryView| site::Neighbour {
-            title: v.title.clone(),
-            html_path: v.html_path.clone(),
-        };
-        views[n].prev = views.get(n + 1).map(link);
-        views[n].next_entry = n.checked_sub(1).map(|m| link(&views[m]));
-    }
     let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
-    for (n, (c, view)) in entries.iter().zip(views.iter_mut()).enumerate() {
+    for (n, c) in entries.iter().enumerate() {
         let needs_html = n < feed::FEED_LIMIT;
-        // A page shows its neighbours' titles: they are part of what it depends on.
-        let neighbours = [&view.prev, &view.next_entry]
+        // Each page links the entries before and after it (older, newer), and shows
+        // their titles: they are part of what it depends on. Only the page being
+        // rendered holds the links, not all 100,000 views at once.
+        let link = |m: Option<usize>| {
+            m.and_then(|m| views.get(m))
+                .map(|v: &EntryView| site::Neighbour {
+                    title: v.title.clone(),
+                    html_path: v.html_path.clone(),
+                })
+        };
+        let (prev, next_entry) = (link(Some(n + 1)), link(n.checked_sub(1)));
+        let neighbours = [&prev, &next_entry]
             .iter()
             .map(|nb| {
                 nb.as_ref().map_or(String::new(), |nb| {
@@ -214,6 +215,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             })
             .collect::<Vec<_>>()
             .join("\0");
+        let view = &mut views[n];
         let key = Cache::key(
             &c.path,
             c.blob,
@@ -231,7 +233,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 rendered += 1;
                 view.body_html = site.body_html(&c.entry.body, Some(&view.root()));
                 let md = published_markdown(&c.entry);
+                (view.prev, view.next_entry) = (prev, next_entry);
                 let page = site.entry_page(view)?;
+                (view.prev, view.next_entry) = (None, None);
                 // Feeds are read from elsewhere: tag links only where absolute.
                 view.body_html = site.body_html(&c.entry.body, site.info.url.as_deref());
                 let hit = Rendered {
