@@ -48,6 +48,20 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     escape_where(text, |c, _| is_unsafe(c))
 }
 
+/// Tags as `#a #b`, each [`sanitize`]d, after `lead` (`"  "` to set them off from what
+/// comes before); empty when there are none.
+pub fn hashtags<'a>(lead: &str, tags: impl IntoIterator<Item = &'a str>) -> String {
+    let tags: Vec<String> = tags
+        .into_iter()
+        .map(|t| format!("#{}", sanitize(t)))
+        .collect();
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!("{lead}{}", tags.join(" "))
+    }
+}
+
 /// Multi-line text (an entry file, a rendered digest): like [`sanitize`], but `\n`, `\t`
 /// and a `\r` right before `\n` (CRLF line ends) are kept, as they only lay out lines.
 pub fn sanitize_text(text: &str) -> Cow<'_, str> {

@@ -128,16 +128,13 @@ fn print_asks(ctx: &Ctx, asks: &[follow::Ask]) -> Result<()> {
         return Ok(());
     }
     for a in asks {
-        let tags: Vec<String> = a
-            .matching_tags
-            .iter()
-            .map(|t| format!("#{}", sanitize(t)))
-            .collect();
-        let why = if tags.is_empty() {
-            String::new()
-        } else {
-            format!("  (you learned about {})", tags.join(" "))
-        };
+        let mut why = crate::term::hashtags(
+            "  (you learned about ",
+            a.matching_tags.iter().map(String::as_str),
+        );
+        if !why.is_empty() {
+            why.push(')');
+        }
         let url = a
             .item
             .url

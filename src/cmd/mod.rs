@@ -405,16 +405,7 @@ impl<'a> EntryPrinter<'a> {
                 // terminal.
                 let id = sanitize(&stem(path)).into_owned();
                 let (kind, title) = (sanitize(&entry.meta.kind), sanitize(&entry.meta.title));
-                let tags: Vec<String> = entry
-                    .all_tags()
-                    .iter()
-                    .map(|t| format!("#{}", sanitize(t)))
-                    .collect();
-                let tags = if tags.is_empty() {
-                    String::new()
-                } else {
-                    format!("  {}", tags.join(" "))
-                };
+                let tags = term::hashtags("  ", entry.all_tags().iter().map(String::as_str));
                 let (dim, kind_style, bold, tag_style) =
                     (term::ID, term::KIND, term::TITLE, term::TAGS);
                 let width = self.width;
