@@ -351,43 +351,54 @@ impl Digest {
     }
 }
 
-/// The periods the journal has written digests for (`digests/YYYY/*.md`), oldest first.
-pub fn written_periods(journal: &Journal) -> Vec<Period> {
-    let mut periods = Vec::new();
-    let Ok(years) = std::fs::read_dir(journal.root.join(DIGESTS_DIR)) else {
-        return periods;
-    };
-    for year in years.filter_map(|e| e.ok()) {
-        let Ok(files) = std::fs::read_dir(year.path()) else {
-            continue;
-        };
-        for file in files.filter_map(|e| e.ok()) {
-            let name = file.file_name();
-            if let Some(period) = name.to_str().and_then(Period::from_file_name) {
-                // Only a file where `--write` would put it counts.
-                if period.file_path()
-                    == format!(
-                        "{DIGESTS_DIR}/{}/{}",
-                        year.file_name().to_string_lossy(),
-                        name.to_string_lossy()
-                    )
-                {
-                    periods.push(period);
-                }
+/// The entries a digest is made of.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// The journal's entry files, as `wol digest` reads them.
+    Journal,
+    /// Exactly these entries, by path relative to the journal, newest first: what
+    /// publish has read from the commit and decided a partner receives. Nothing else
+    /// (an ignored or uncommitted file, an entry held back) can get into such a digest.
+    Given(&'a [(&'a str, &'a Entry)]),
+}
+
+impl<'a> Source<'a> {
+    /// The entries dated `from` to `to` (the journal: those of the month folders that
+    /// overlap it; the caller checks each date).
+    fn entries<'s>(
+        self,
+        journal: &'s Journal,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Box<dyn Iterator<Item = (PathBuf, Result<Entry, LoadError>)> + 's>
+    where
+        'a: 's,
+    {
+        match self {
+            Source::Journal => Box::new(journal.entries(Some((from, to)))),
+            Source::Given(given) => {
+                // Newest first: the range is one run of the list.
+                let day = |e: &Entry| e.meta.date.date_naive();
+                let start = given.partition_point(|(_, e)| day(e) > to);
+                let end = given.partition_point(|(_, e)| day(e) >= from);
+                Box::new(
+                    given[start..end.max(start)]
+                        .iter()
+                        .map(|(rel, e)| (journal.root.join(rel), Ok((*e).clone()))),
+                )
             }
         }
     }
-    periods.sort_by_key(|p| (p.from, p.to));
-    periods
 }
 
-/// Build the digest of `period` from the journal's entries that `keep` accepts.
+/// Build the digest of `period` from the entries of `source` that `keep` accepts.
 ///
 /// `today` anchors the streak of a period that has not ended yet. `partner` is only
 /// recorded in the model. Malformed entry files in the period are passed to `on_error`
 /// and left out.
 pub fn build(
     journal: &Journal,
+    source: Source<'_>,
     period: &Period,
     today: NaiveDate,
     partner: Option<&str>,
@@ -395,7 +406,7 @@ pub fn build(
     on_error: &mut dyn FnMut(&LoadError),
 ) -> Digest {
     let mut entries: Vec<(PathBuf, Entry)> = Vec::new();
-    for (path, loaded) in journal.entries(Some((period.from, period.to))) {
+    for (path, loaded) in source.entries(journal, period.from, period.to) {
         match loaded {
             Ok(entry) if period.contains(entry.meta.date.date_naive()) && keep(&entry) => {
                 entries.push((path, entry));
@@ -413,7 +424,7 @@ pub fn build(
     let counts = Counts {
         entries: entries.len(),
         active_days: active.len(),
-        streak: streak(journal, period, today, active, keep),
+        streak: streak(journal, source, period, today, active, keep),
     };
 
     let mut digest = Digest {
@@ -499,6 +510,7 @@ pub fn build(
 /// period's active days; earlier months are read only while the streak reaches them.
 fn streak(
     journal: &Journal,
+    source: Source<'_>,
     period: &Period,
     today: NaiveDate,
     mut active: BTreeSet<NaiveDate>,
@@ -518,7 +530,7 @@ fn streak(
                 .unwrap_or(day);
             // Outside the period, unreadable files are left out silently: the period's
             // own files are the ones the warnings are about.
-            for (_, loaded) in journal.entries(Some((first, last))) {
+            for (_, loaded) in source.entries(journal, first, last) {
                 if let Ok(e) = loaded {
                     let d = e.meta.date.date_naive();
                     if d < period.from && keep(&e) {

@@ -506,7 +506,15 @@ fn render_sample(journal: &Journal, name: &str, source: &str) -> Result<(), Stri
         let today = chrono::Local::now().date_naive();
         let from = today - chrono::Days::new(27);
         let period = digest::Period::range(from, today).map_err(|e| format!("{e:#}"))?;
-        let sample = digest::build(journal, &period, today, None, &|_| true, &mut |_| {});
+        let sample = digest::build(
+            journal,
+            digest::Source::Journal,
+            &period,
+            today,
+            None,
+            &|_| true,
+            &mut |_| {},
+        );
         return digest::render_template(journal, &sample, name)
             .map(drop)
             .map_err(|e| match e.downcast_ref::<minijinja::Error>() {

@@ -112,6 +112,7 @@ pub fn run(ctx: &Ctx, args: DigestArgs) -> Result<()> {
     if !args.write && !args.publish {
         let mut digest = digest::build(
             &journal,
+            digest::Source::Journal,
             &period,
             today,
             partner.as_ref().map(|(n, _)| *n),
@@ -176,7 +177,15 @@ fn write(
             writer.recovered
         ));
     }
-    let mut digest = digest::build(journal, period, today, None, keep, warn);
+    let mut digest = digest::build(
+        journal,
+        digest::Source::Journal,
+        period,
+        today,
+        None,
+        keep,
+        warn,
+    );
     add_followed(ctx, journal, &mut digest);
     if digest.is_empty() {
         ctx.notice(&format!(

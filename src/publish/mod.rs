@@ -556,7 +556,12 @@ pub fn publish_partner(
     use crate::config::PartnerMode;
     use crate::remote::{self, RemoteError};
     let repo = cx.journal.repo()?;
-    let digests = tree::digest_files(cx.journal, &partner.name, &partner.config, cx.today)?;
+    let given: Vec<(&str, &Entry)> = partner
+        .include
+        .iter()
+        .map(|&i| (plan.candidates[i].path.as_str(), &plan.candidates[i].entry))
+        .collect();
+    let digests = tree::digest_files(cx.journal, &given, &partner.name, cx.today)?;
     let site = cx.site.for_partner(partner.config.site.as_deref())?;
     let shared = partner.config.mode == PartnerMode::Shared;
     let local_ref = published_ref(&partner.name);

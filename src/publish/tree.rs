@@ -15,7 +15,6 @@ use git2::{ErrorCode, Oid, Repository, Signature};
 
 use super::cache::{Cache, Rendered};
 use super::{Candidate, PartnerPlan, published_ref};
-use crate::config::PartnerConfig;
 use crate::digest;
 use crate::entry::Entry;
 use crate::journal::Journal;
@@ -111,20 +110,29 @@ pub fn published_markdown(entry: &Entry) -> String {
     out
 }
 
-/// Digest files for the partner's tree: for every period the journal has a digest of
-/// (`digests/YYYY/…`), that digest rebuilt from what the partner may see — never the
-/// journal's own digest file, which summarises private entries too.
+/// Digest files for the partner's tree: for every period the journal has committed a
+/// digest of (`digests/YYYY/…` in HEAD), that digest rebuilt from `given`, the entries
+/// the partner receives (read from the commit and cleared by the secret scan, newest
+/// first) — never the journal's own digest file, which summarises private entries too,
+/// and never the work tree, where ignored and uncommitted files live.
 pub fn digest_files(
     journal: &Journal,
+    given: &[(&str, &Entry)],
     name: &str,
-    partner: &PartnerConfig,
     today: NaiveDate,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let keep = |entry: &Entry| crate::audience::visible_to(entry, name, partner);
     let mut files = Vec::new();
-    for period in digest::written_periods(journal) {
-        // Malformed entries are reported by the plan already.
-        let built = digest::build(journal, &period, today, Some(name), &keep, &mut |_| {});
+    for period in committed_periods(journal)? {
+        let source = digest::Source::Given(given);
+        let built = digest::build(
+            journal,
+            source,
+            &period,
+            today,
+            Some(name),
+            &|_| true,
+            &mut |_| {},
+        );
         if built.is_empty() {
             continue;
         }
@@ -132,6 +140,40 @@ pub fn digest_files(
         files.push((period.file_path(), text.into_bytes()));
     }
     Ok(files)
+}
+
+/// The periods HEAD has a digest of, at the path `wol digest --write` gives it, oldest
+/// first.
+fn committed_periods(journal: &Journal) -> Result<Vec<digest::Period>> {
+    let repo = journal.repo()?;
+    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+        return Ok(Vec::new());
+    };
+    let Ok(digests) = tree
+        .get_path(std::path::Path::new(digest::DIGESTS_DIR))
+        .and_then(|e| repo.find_tree(e.id()))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut periods = Vec::new();
+    for year in digests.iter() {
+        let (Some(year_name), Ok(files)) = (year.name().ok(), repo.find_tree(year.id())) else {
+            continue;
+        };
+        for file in files.iter() {
+            let Some(period) = file.name().ok().and_then(digest::Period::from_file_name) else {
+                continue;
+            };
+            let name = file.name().unwrap_or_default();
+            if file.kind() == Some(git2::ObjectType::Blob)
+                && period.file_path() == format!("{}/{year_name}/{name}", digest::DIGESTS_DIR)
+            {
+                periods.push(period);
+            }
+        }
+    }
+    periods.sort_by_key(|p| (p.from, p.to));
+    Ok(periods)
 }
 
 /// What building one tree did.

@@ -743,6 +743,60 @@ fn publish_writes_commits_and_pushes_a_digest_rebuilt_for_the_partner() {
 }
 
 #[test]
+fn a_published_digest_holds_only_committed_entries_the_partner_receives() {
+    let env = week47();
+    let remote = env.root.join("gig.git");
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    let out = env
+        .wol_j()
+        .args(["partner", "add", "gig", remote.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--write", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // An ignored entry file and an uncommitted one, both public by default, dated in
+    // the digest's week: neither is committed, so neither may reach the partner.
+    env.write(".gitignore", "entries/**/*.local.md\n");
+    env.git(["add", ".gitignore"]);
+    env.git(["commit", "-q", "-m", "ignore local notes"]);
+    let entry = |title: &str, body: &str| {
+        format!(
+            "+++\ntitle = \"{title}\"\ndate = 2026-11-18T11:00:00+01:00\nkind = \"progress\"\n+++\n\n{body}\n"
+        )
+    };
+    env.write(
+        "entries/2026/11/2026-11-18-1100-scratch.local.md",
+        entry("Scratch IGNORED-MARKER-1", "IGNORED-MARKER-1 notes"),
+    );
+    env.write(
+        "entries/2026/11/2026-11-18-1200-draft.md",
+        entry("Draft UNCOMMITTED-MARKER-2", "UNCOMMITTED-MARKER-2 notes"),
+    );
+    let out = env.wol_j().args(["publish", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let published = env.git_in(&remote, ["show", "main:digests/2026/2026-W47.md"]);
+    assert!(
+        published.contains("Shipped the onboarding guide"),
+        "{published}"
+    );
+    let page = env.git_in(&remote, ["show", "main:docs/digests/2026-W47.html"]);
+    assert!(page.contains("Shipped the onboarding guide"), "{page}");
+    let everything = env.git_in(&remote, ["log", "-p", "--all"]);
+    for marker in ["IGNORED-MARKER-1", "UNCOMMITTED-MARKER-2", "PRIVATE-MARKER-7f3a"] {
+        assert!(!everything.contains(marker), "{marker} was published");
+    }
+}
+
+#[test]
 fn write_never_overwrites_a_digest_changed_by_hand() {
     let env = week47();
     let out = env
