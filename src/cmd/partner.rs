@@ -41,7 +41,8 @@ pub enum PartnerAction {
     /// List partners
     #[command(after_help = "Examples:\n  wol partner list\n  wol partner list --json")]
     List,
-    /// Remove a partner (committed; its local published history is kept)
+    /// Remove a partner (committed; its local published history is kept, and never pushed
+    /// to a new remote branch)
     #[command(after_help = "Examples:\n  wol partner rm board")]
     Rm {
         /// The partner's name

@@ -632,19 +632,34 @@ pub fn publish_partner(
         }
     }
     let new = tree::commit(repo, &partner.name, built.tree, cx.sig, built.entries)?;
-    outcome.commit = Some(repo.refname_to_id(&local_ref)?);
     if new.is_none() {
         outcome.status = Status::Unchanged;
     }
     // Push even when unchanged: a push that failed last time is retried, and an
     // up-to-date remote costs one round trip.
-    remote::push(
-        repo,
-        &partner.name,
-        &url,
-        &local_ref,
-        &partner.config.branch,
-        cx.progress,
-    )?;
+    type Push = fn(&git2::Repository, &str, &str, &str, &str, bool) -> Result<(), RemoteError>;
+    let push = |how: Push| {
+        how(
+            repo,
+            &partner.name,
+            &url,
+            &local_ref,
+            &partner.config.branch,
+            cx.progress,
+        )
+    };
+    match push(remote::push_without_history) {
+        Err(RemoteError::NewBranch { .. }) => {
+            // The branch is new there: a new remote, one emptied, or a partner added
+            // again under a name published before. It gets what is published now as
+            // one commit, never the history made for elsewhere, which may hold
+            // entries since made private or held back.
+            tree::restart(repo, &partner.name, cx.sig, built.entries)?;
+            outcome.status = Status::Pushed;
+            push(remote::push)?;
+        }
+        pushed => pushed?,
+    }
+    outcome.commit = Some(repo.refname_to_id(&local_ref)?);
     Ok(outcome)
 }

@@ -680,6 +680,26 @@ pub fn commit(
     Ok(Some(oid))
 }
 
+/// Replace `partner`'s published history with one commit of its latest tree (for a
+/// remote branch that does not exist yet: see [`crate::remote::push_without_history`]).
+pub fn restart(
+    repo: &Repository,
+    partner: &str,
+    sig: &Signature<'_>,
+    entries: usize,
+) -> Result<Oid> {
+    let name = published_ref(partner);
+    let tip = repo.find_reference(&name)?.peel_to_commit()?;
+    let message = format!(
+        "wol publish: {entries} entr{}",
+        if entries == 1 { "y" } else { "ies" }
+    );
+    let oid = repo.commit(None, sig, sig, &message, &tip.tree()?, &[])?;
+    repo.reference_matching(&name, oid, true, tip.id(), "wol publish: new remote branch")
+        .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
+    Ok(oid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

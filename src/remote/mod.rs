@@ -36,6 +36,8 @@ pub enum RemoteError {
     #[error("{url} has commits on {branch} that wol did not publish (not a fast-forward)")]
     NonFastForward { url: String, branch: String },
     /// The server (a hook or its settings) declined the push.
+    #[error("{branch} does not exist on {url} yet, and the commit has earlier history")]
+    NewBranch { url: String, branch: String },
     #[error("{url} refused the push to {branch}: {status}")]
     Rejected {
         url: String,
@@ -80,6 +82,9 @@ impl RemoteError {
                  Look at them (git fetch {url} {branch}), then remove them from the remote, or publish \
                  to another branch: wol partner rm NAME && wol partner add NAME URL --branch BRANCH"
             ),
+            RemoteError::NewBranch { .. } => {
+                "wol starts a new branch with one commit; run the command again".into()
+            }
             RemoteError::Rejected { url, .. } => format!(
                 "the server (a hook or its settings) declined it; ask the maintainers of {url} why, then {WHAT_NEXT}"
             ),
@@ -200,7 +205,47 @@ pub fn push(
     branch: &str,
     progress: bool,
 ) -> Result<(), RemoteError> {
-    push_refspec(repo, label, url, local_ref, branch, progress, false)
+    push_refspec(
+        repo,
+        label,
+        url,
+        local_ref,
+        branch,
+        progress,
+        Mode::FastForward,
+    )
+}
+
+/// Like [`push`], but refuses with [`RemoteError::NewBranch`], before anything is sent,
+/// when `branch` does not exist on `url` and the commit of `local_ref` has parents: a
+/// new remote (or one emptied, or a partner added again under an old name) must never
+/// receive history made for another remote, or entries since held back.
+pub fn push_without_history(
+    repo: &Repository,
+    label: &str,
+    url: &str,
+    local_ref: &str,
+    branch: &str,
+    progress: bool,
+) -> Result<(), RemoteError> {
+    push_refspec(
+        repo,
+        label,
+        url,
+        local_ref,
+        branch,
+        progress,
+        Mode::NoHistoryToNewBranch,
+    )
+}
+
+/// How [`push_refspec`] updates the remote branch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    FastForward,
+    /// Fast-forward, and a commit with parents never starts a branch.
+    NoHistoryToNewBranch,
+    Force,
 }
 
 /// Replace `branch` of `url` with `local_ref`, which need not descend from it, but only
@@ -231,7 +276,7 @@ pub fn push_replacing(
             branch: branch.to_string(),
         });
     }
-    push_refspec(repo, label, url, local_ref, branch, false, true)
+    push_refspec(repo, label, url, local_ref, branch, false, Mode::Force)
 }
 
 fn push_refspec(
@@ -241,7 +286,7 @@ fn push_refspec(
     local_ref: &str,
     branch: &str,
     progress: bool,
-    force: bool,
+    mode: Mode,
 ) -> Result<(), RemoteError> {
     check_url(url)?;
     if let Some(dir) = local_path(url) {
@@ -257,6 +302,11 @@ fn push_refspec(
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "push to"))?;
     let rejected: RefCell<Option<String>> = RefCell::new(None);
+    let new_branch = std::cell::Cell::new(false);
+    let has_parents = repo
+        .refname_to_id(local_ref)
+        .and_then(|id| repo.find_commit(id))
+        .map_or(true, |c| c.parent_count() > 0);
     let mut callbacks = with_credentials(repo.config().ok());
     callbacks.push_update_reference(|_refname, status| {
         if let Some(msg) = status {
@@ -264,6 +314,18 @@ fn push_refspec(
         }
         Ok(())
     });
+    let new_branch_ref = &new_branch;
+    if mode == Mode::NoHistoryToNewBranch {
+        // Called once the server has said where its branches are, before any object
+        // is packed or sent; `src` is the branch's commit there (zero: no branch).
+        callbacks.push_negotiation(move |updates| {
+            if has_parents && updates.iter().any(|u| u.src().is_zero()) {
+                new_branch_ref.set(true);
+                return Err(git2::Error::from_str("the branch is new on the remote"));
+            }
+            Ok(())
+        });
+    }
     let tty = progress && std::io::stderr().is_terminal();
     if tty {
         callbacks.push_transfer_progress(move |current, total, bytes| {
@@ -280,7 +342,7 @@ fn push_refspec(
     opts.remote_callbacks(callbacks);
     let refspec = format!(
         "{}{local_ref}:refs/heads/{branch}",
-        if force { "+" } else { "" }
+        if mode == Mode::Force { "+" } else { "" }
     );
     let result = remote.push(&[refspec.as_str()], Some(&mut opts));
     if tty {
@@ -295,6 +357,12 @@ fn push_refspec(
         url: shown.clone(),
         branch: branch.to_string(),
     };
+    if new_branch.get() {
+        return Err(RemoteError::NewBranch {
+            url: shown,
+            branch: branch.to_string(),
+        });
+    }
     match result {
         Ok(()) => match rejected.into_inner() {
             None => Ok(()),

@@ -791,7 +791,11 @@ fn a_published_digest_holds_only_committed_entries_the_partner_receives() {
     let page = env.git_in(&remote, ["show", "main:docs/digests/2026-W47.html"]);
     assert!(page.contains("Shipped the onboarding guide"), "{page}");
     let everything = env.git_in(&remote, ["log", "-p", "--all"]);
-    for marker in ["IGNORED-MARKER-1", "UNCOMMITTED-MARKER-2", "PRIVATE-MARKER-7f3a"] {
+    for marker in [
+        "IGNORED-MARKER-1",
+        "UNCOMMITTED-MARKER-2",
+        "PRIVATE-MARKER-7f3a",
+    ] {
         assert!(!everything.contains(marker), "{marker} was published");
     }
 }

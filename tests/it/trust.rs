@@ -1374,3 +1374,76 @@ git -C "{journal}" fsck --strict --no-progress >"{out}/fsck.txt" 2>&1
     assert!(log.contains("First entry"), "{log}");
     assert_eq!(read("fsck.txt").trim(), "", "git fsck complains");
 }
+
+// ---------------------------------------------------------------------------------------
+// A new remote branch gets no old history
+// ---------------------------------------------------------------------------------------
+
+/// A partner's published history was made for one remote. A remote branch that does not
+/// exist yet — a partner added again under an old name, a URL changed in wol.toml, a
+/// repository emptied to take something down — gets only what is published now, as one
+/// commit: never entries since made private or no longer chosen.
+#[test]
+fn a_new_remote_branch_never_receives_history_published_elsewhere() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let old = bare(&env, "old.git");
+    bare(&env, "new.git");
+    bare(&env, "moved.git");
+    let daemon = GitDaemon::start(&env, &env.root.join("remotes"));
+    add_partner(&env, "gig", &daemon.url("old.git"), &[]);
+    env.log(&["-t", "board", "Board talk BOARD-MARKER-1"]);
+    let salary = env.log(&["Salary numbers SALARY-MARKER-2"]);
+    env.log(&["-t", "rust", "Rust notes"]);
+    assert_ok(&wol(&env, &["publish", "-q"]), "first publish");
+    assert!(all_objects(&env, &old).contains("SALARY-MARKER-2"));
+
+    let salary = env.journal.join(salary);
+    let text = fs::read_to_string(&salary).unwrap();
+    fs::write(
+        &salary,
+        text.replace("visibility = \"public\"", "visibility = \"private\""),
+    )
+    .unwrap();
+    commit_all(&env, "salary is private");
+    assert_ok(&wol(&env, &["partner", "rm", "gig", "-q"]), "partner rm");
+    add_partner(&env, "gig", &daemon.url("new.git"), &["--tag", "rust"]);
+    let republish = |what: &str| {
+        assert_ok(&wol(&env, &["publish", "-q"]), what);
+    };
+    let only_now = |name: &str, commits: &str| {
+        let remote = env.root.join("remotes").join(name);
+        let objects = all_objects(&env, &remote);
+        for marker in ["BOARD-MARKER-1", "SALARY-MARKER-2"] {
+            assert!(!objects.contains(marker), "{marker} reached {name}");
+        }
+        assert!(
+            objects.contains("Rust notes"),
+            "{name} lacks what is published now"
+        );
+        let count = env.git_in(&remote, ["rev-list", "--count", "main"]);
+        assert_eq!(count.trim(), commits, "commits on {name}");
+    };
+    republish("publish to the partner added again");
+    only_now("new.git", "1");
+
+    // The next publish there continues that history as usual.
+    env.log(&["-t", "rust", "More Rust notes"]);
+    republish("second publish to the new remote");
+    only_now("new.git", "2");
+
+    // The URL changed by hand in wol.toml, nothing else.
+    let config = env.read("wol.toml").replace("new.git", "moved.git");
+    env.write("wol.toml", config);
+    commit_all(&env, "move the partner");
+    republish("publish after the URL changed");
+    only_now("moved.git", "1");
+
+    // The repository emptied and made again, with nothing to publish that is new.
+    let moved = env.root.join("remotes").join("moved.git");
+    fs::remove_dir_all(&moved).unwrap();
+    bare(&env, "moved.git");
+    republish("publish to the emptied remote");
+    only_now("moved.git", "1");
+    env.assert_consistent();
+}
