@@ -157,21 +157,35 @@ pub fn plan(
     });
     let (mut candidates, texts): (Vec<Candidate>, Vec<Vec<u8>>) = good.into_iter().unzip();
 
-    let mut unknown_allow: BTreeSet<&String> = allow.iter().collect();
-    for c in &mut candidates {
-        let named = allow.iter().find(|a| {
-            **a == c.id || **a == c.path || Some(a.as_str()) == c.entry.meta.id.as_deref()
-        });
-        if let Some(a) = named {
-            c.allowed = true;
-            unknown_allow.remove(a);
+    // Each `--allow-entry` must name exactly one entry: an `id` in the front matter that
+    // a copied entry shares must not wave through the copy's secrets too.
+    for a in allow {
+        let named: Vec<usize> = (0..candidates.len())
+            .filter(|&i| {
+                let c = &candidates[i];
+                *a == c.id || *a == c.path || Some(a.as_str()) == c.entry.meta.id.as_deref()
+            })
+            .collect();
+        match named[..] {
+            [i] => candidates[i].allowed = true,
+            [] => {
+                return Err(hinted(
+                    format!("--allow-entry {a}: no entry has that id"),
+                    "give the entry's id as `wol list` prints it (the file name without .md)",
+                ));
+            }
+            _ => {
+                let files: Vec<&str> = named.iter().map(|&i| candidates[i].path.as_str()).collect();
+                return Err(hinted(
+                    format!(
+                        "--allow-entry {a}: {} entries have that id ({})",
+                        named.len(),
+                        files.join(", ")
+                    ),
+                    "name the one you mean by its file name without .md, as `wol list` prints it",
+                ));
+            }
         }
-    }
-    if let Some(a) = unknown_allow.into_iter().next() {
-        return Err(hinted(
-            format!("--allow-entry {a}: no entry has that id"),
-            "give the entry's id as `wol list` prints it (the file name without .md)",
-        ));
     }
 
     let mut partners = Vec::new();

@@ -704,6 +704,64 @@ fn the_secret_scan_blocks_and_allow_entry_overrides_one_entry() {
     );
 }
 
+/// A front-matter `id` two entries share (a copied entry, an import) names neither:
+/// allowing one must not wave the other's secret through.
+#[test]
+fn allow_entry_names_exactly_one_entry() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let toml = env
+        .read("wol.toml")
+        .replace("never = []", "never = [\"INTERNAL-ONLY\"]");
+    env.write("wol.toml", toml);
+    // `entry` gives titles of one length the same `id`.
+    add_entries(
+        &env,
+        &[
+            (
+                "2026-11-20-1000-a",
+                entry(
+                    "A",
+                    DATE,
+                    "public",
+                    &[],
+                    &[],
+                    "INTERNAL-ONLY, but harmless here",
+                ),
+            ),
+            (
+                "2026-11-20-1001-b",
+                entry("B", DATE, "public", &[], &[], "INTERNAL-ONLY COPY-MARKER-4"),
+            ),
+        ],
+    );
+    let remote = bare(&env, "p.git");
+    add_partner(&env, &["p", remote.to_str().unwrap()]);
+    let err = env.fails(
+        &["publish", "--allow-entry", "local-id-1"],
+        "--allow-entry local-id-1: 2 entries have that id",
+    );
+    assert!(err.contains("2026-11-20-1001-b.md"), "{err}");
+    assert!(
+        env.git_in(&remote, ["for-each-ref"]).is_empty(),
+        "nothing may be pushed"
+    );
+    // By its file id, one entry is allowed; the other still blocks.
+    env.fails(
+        &["publish", "--allow-entry", "2026-11-20-1000-a"],
+        "2026-11-20-1001-b  B: line",
+    );
+    publish_ok(
+        &env,
+        &[
+            "--allow-entry",
+            "2026-11-20-1000-a",
+            "--allow-entry",
+            "2026-11-20-1001-b",
+        ],
+    );
+}
+
 fn hook(repo: &Path, name: &str, script: &str) {
     let path = repo.join("hooks").join(name);
     let mut f = fs::File::create(&path).unwrap();
