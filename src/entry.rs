@@ -318,6 +318,17 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
         .filter_map(|t| normalize_tag(t))
         .collect();
     let to = take_list("to")?;
+    // TOML puts every key after a `[table]` line into that table. `visibility` or `to`
+    // written there would be silently ignored, and the entry shared more widely than
+    // its author wrote: such a file is refused (and so never published) instead.
+    if let Some((key, table)) = misplaced_audience(&table) {
+        return Err(field_err(
+            key,
+            format!(
+                "`{key}` is inside the table `[{table}]`, where wol does not read it (TOML puts every key after a `[table]` line into that table); move it above the first `[…]` line"
+            ),
+        ));
+    }
     Ok(Meta {
         title,
         date,
@@ -335,6 +346,30 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
             table
         },
     })
+}
+
+/// A `visibility` or `to` key nested in a table of the front matter, with that table's
+/// dotted name.
+fn misplaced_audience(table: &toml::Table) -> Option<(&'static str, String)> {
+    for (name, value) in table {
+        let inner: Vec<&toml::Table> = match value {
+            toml::Value::Table(t) => vec![t],
+            toml::Value::Array(items) => items.iter().filter_map(|v| v.as_table()).collect(),
+            _ => continue,
+        };
+        for t in inner {
+            if let Some(key) = ["visibility", "to"]
+                .into_iter()
+                .find(|k| t.contains_key(*k))
+            {
+                return Some((key, name.clone()));
+            }
+            if let Some((key, deeper)) = misplaced_audience(t) {
+                return Some((key, format!("{name}.{deeper}")));
+            }
+        }
+    }
+    None
 }
 
 fn parse_date(value: &toml::Value) -> Result<DateTime<FixedOffset>, String> {
@@ -588,6 +623,42 @@ mod tests {
         let mut bytes = SAMPLE.as_bytes().to_vec();
         bytes.extend_from_slice(b"\xff\xfe\n");
         assert_eq!(Entry::parse(&bytes, &schema(&k)).unwrap_err().line, 20);
+    }
+
+    #[test]
+    fn an_audience_key_inside_a_table_is_refused_not_ignored() {
+        let k = kinds();
+        let without = SAMPLE.replace("visibility = \"public\"\n", "");
+        for (tail, key, table) in [
+            (
+                "[source]\nurl = \"x\"\nvisibility = \"private\"\n",
+                "visibility",
+                "source",
+            ),
+            ("[a.b]\nto = [\"gig\"]\n", "to", "a.b"),
+            (
+                "[[links]]\nvisibility = \"private\"\n",
+                "visibility",
+                "links",
+            ),
+        ] {
+            let text = without.replacen("+++\n\n", &format!("{tail}+++\n\n"), 1);
+            let err = Entry::parse(text.as_bytes(), &schema(&k)).unwrap_err();
+            assert!(
+                err.message
+                    .contains(&format!("`{key}` is inside the table `[{table}]`")),
+                "{err}"
+            );
+            assert_eq!(
+                text.lines().nth(err.line - 1).unwrap().split(' ').next(),
+                Some(key)
+            );
+        }
+        // Other keys in a table are the author's own, kept as they are.
+        let kept = SAMPLE.replacen("+++\n\n", "[source]\ntitle = \"A book\"\n+++\n\n", 1);
+        let e = Entry::parse(kept.as_bytes(), &schema(&k)).unwrap();
+        assert_eq!(e.meta.visibility, Visibility::Public);
+        assert!(e.to_text().contains("[source]\ntitle = \"A book\""));
     }
 
     #[test]
