@@ -281,34 +281,51 @@ fn trim_num(x: f64) -> String {
 }
 
 /// What to publish for an attachment named `name` holding `content`: the same bytes,
-/// except for photos, whose location and other camera metadata is taken out (JPEG: the
-/// EXIF and XMP `APP1` and the IPTC `APP13` segments, keeping only the orientation so a
-/// portrait photo stays upright; PNG and WebP: the EXIF chunk). The image data itself is
-/// copied, never re-encoded. `None` when a photo cannot be parsed, or is in a camera
-/// format wol cannot strip (HEIC, AVIF, TIFF, raw): then it is not published, since its
-/// metadata could not be checked.
+/// except for photos, of which only what shows the image is kept, so their location and
+/// every other camera, editor or sharing note stays home:
+///
+/// - JPEG: the start and end markers, JFIF/JFXX (`APP0`), the ICC profile (`APP2`
+///   `ICC_PROFILE`), Adobe's colour transform (`APP14`), the tables (DQT, DHT, DAC, DRI,
+///   DNL, DHP, EXP), the frame headers (SOFn) and the scans; the orientation is kept in an
+///   EXIF `APP1` of its own, so a portrait photo stays upright. Gone: the rest of the EXIF
+///   and XMP (`APP1`), MPF and FlashPix (`APP2`), `APP3`–`APP13`, `APP15`, comments, and
+///   everything after the first image's end (where phones store further images, each with
+///   its own EXIF).
+/// - PNG: the critical chunks (IHDR, PLTE, IDAT, IEND), the display chunks (tRNS, gAMA,
+///   cHRM, sRGB, iCCP, sBIT, bKGD, pHYs, cICP, mDCV, cLLI) and the animation chunks (acTL,
+///   fcTL, fdAT). Gone: text (tEXt, zTXt, iTXt, which holds XMP), eXIf, tIME, any other
+///   chunk, and anything after IEND.
+/// - WebP: VP8, VP8L, VP8X (its EXIF and XMP flags cleared), ALPH, ANIM, ANMF (with only
+///   its ALPH, VP8 and VP8L inside) and ICCP. Gone: EXIF, XMP, any other chunk, and
+///   anything after the RIFF container.
+/// - GIF: the header, the screen descriptor, the colour tables, the images, their graphic
+///   control extensions and the looping extension (`NETSCAPE2.0` or `ANIMEXTS1.0`).
+///   Gone: comments, plain-text extensions, other application extensions (XMP), and
+///   anything after the trailer.
+///
+/// Photos are recognised by their first bytes, whatever their name. The image data is
+/// copied, never re-encoded; a photo cut short between two blocks gets its end marker
+/// back. `None`, and so not published, when what a photo carries cannot be checked: a
+/// block runs past its end or is not one its format has; when a file named as a photo
+/// (`.jpg`, `.png`, `.webp`, `.gif`) is none of them; and for camera formats wol cannot
+/// strip (HEIC, AVIF, TIFF, raw).
 pub fn published_bytes(name: &str, content: &[u8]) -> Option<Vec<u8>> {
-    use img_parts::{Bytes, ImageEXIF as _};
-    if content.starts_with(&[0xFF, 0xD8]) {
-        return strip_jpeg(content);
+    if content.starts_with(&[0xFF, SOI]) {
+        return shown_jpeg(content);
+    }
+    if content.starts_with(PNG_SIGNATURE) {
+        return shown_png(content);
+    }
+    if content.len() >= 12 && content.starts_with(b"RIFF") && &content[8..12] == b"WEBP" {
+        return shown_webp(content);
+    }
+    if content.starts_with(b"GIF87a") || content.starts_with(b"GIF89a") {
+        return shown_gif(content);
     }
     let ext = split_ext(name).1.to_ascii_lowercase();
-    let is_png = content.starts_with(b"\x89PNG\r\n\x1a\n");
-    let is_webp = content.len() > 12 && &content[..4] == b"RIFF" && &content[8..12] == b"WEBP";
-    if is_png || is_webp {
-        let mut image = img_parts::DynImage::from_bytes(Bytes::copy_from_slice(content))
-            .ok()
-            .flatten()?;
-        if image.exif().is_none() {
-            return Some(content.to_vec());
-        }
-        image.set_exif(None);
-        let mut out = Vec::with_capacity(content.len());
-        image.encoder().write_to(&mut out).ok()?;
-        return Some(out);
-    }
-    if matches!(ext.as_str(), "jpg" | "jpeg") {
-        // Called a JPEG but is none: nothing to strip, nothing that shows as a photo.
+    if matches!(ext.as_str(), "jpg" | "jpeg" | "png" | "webp" | "gif") {
+        // Called a photo but is none of the formats wol reads: nothing it could check, and
+        // a browser that sniffs the bytes might still show it.
         return None;
     }
     if matches!(
@@ -321,44 +338,306 @@ pub fn published_bytes(name: &str, content: &[u8]) -> Option<Vec<u8>> {
     Some(content.to_vec())
 }
 
+const SOI: u8 = 0xD8;
+const EOI: u8 = 0xD9;
+const SOS: u8 = 0xDA;
+const APP0: u8 = 0xE0;
 const APP1: u8 = 0xE1;
-const APP13: u8 = 0xED;
 
-fn strip_jpeg(content: &[u8]) -> Option<Vec<u8>> {
-    use img_parts::Bytes;
-    use img_parts::jpeg::{Jpeg, JpegSegment};
-    let mut jpeg = Jpeg::from_bytes(Bytes::copy_from_slice(content)).ok()?;
-    let orientation = jpeg
-        .segments()
-        .iter()
-        .filter(|s| s.marker() == APP1)
-        .find_map(|s| exif_orientation(s.contents()));
-    let has_metadata = jpeg
-        .segments()
-        .iter()
-        .any(|s| matches!(s.marker(), APP1 | APP13));
-    if !has_metadata {
-        return Some(content.to_vec());
+/// A JPEG with only the segments that show it ([`published_bytes`] lists them), up to the
+/// end of its first image. `None` when a segment runs past the end, or no scan comes
+/// before it.
+fn shown_jpeg(content: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(content.len());
+    out.extend_from_slice(&[0xFF, SOI]);
+    let mut orientation = None;
+    // Where the orientation goes: after SOI and JFIF, where cameras put their EXIF.
+    let mut exif_at = None;
+    let mut scanned = false;
+    let mut at = 2;
+    loop {
+        // Stray bytes before a marker are skipped, as decoders do; so are fill bytes.
+        while content.get(at).is_some_and(|&b| b != 0xFF) {
+            at += 1;
+        }
+        while content.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&marker) = content.get(at) else {
+            // Cut short after a scan: decoders show what came, and all of it was read.
+            if scanned {
+                break;
+            }
+            return None;
+        };
+        at += 1;
+        match marker {
+            EOI if scanned => break,
+            EOI => return None,
+            // Standalone markers (TEM, a restart outside a scan) carry nothing; `FF 00`
+            // outside a scan is a stray byte.
+            0x00 | 0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let len = usize::from(u16::from_be_bytes(
+            content.get(at..at + 2)?.try_into().ok()?,
+        ));
+        if len < 2 {
+            return None;
+        }
+        let segment = content.get(at..at + len)?;
+        let payload = &segment[2..];
+        at += segment.len();
+        if marker == APP1 && orientation.is_none() {
+            orientation = exif_orientation(payload);
+        }
+        if !jpeg_shows(marker, payload) {
+            continue;
+        }
+        if marker != APP0 {
+            exif_at.get_or_insert(out.len());
+        }
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(segment);
+        if marker == SOS {
+            // The entropy-coded data runs to the next marker that is neither a stuffed
+            // 0xFF (`FF 00`) nor a restart (`FF D0`–`FF D7`).
+            let start = at;
+            loop {
+                let rest = &content[at..];
+                at += rest.iter().position(|&b| b == 0xFF).unwrap_or(rest.len());
+                match content.get(at + 1) {
+                    Some(0x00 | 0xD0..=0xD7) => at += 2,
+                    _ => break,
+                }
+            }
+            out.extend_from_slice(&content[start..at]);
+            scanned = true;
+        }
     }
-    let segments = jpeg.segments_mut();
-    let at = segments
-        .iter()
-        .position(|s| s.marker() == APP1)
-        .unwrap_or_else(|| {
-            // After APP0 (JFIF), where EXIF would sit.
-            usize::from(segments.first().is_some_and(|s| s.marker() == 0xE0))
-        });
-    segments.retain(|s| !matches!(s.marker(), APP1 | APP13));
+    out.extend_from_slice(&[0xFF, EOI]);
     if let Some(o) = orientation.filter(|&o| o != 1) {
-        let at = at.min(segments.len());
-        segments.insert(
-            at,
-            JpegSegment::new_with_contents(APP1, Bytes::from(orientation_exif(o))),
-        );
+        let exif = orientation_exif(o);
+        let mut segment = vec![0xFF, APP1];
+        segment.extend_from_slice(&u16::try_from(exif.len() + 2).ok()?.to_be_bytes());
+        segment.extend_from_slice(&exif);
+        let at = exif_at.unwrap_or(2);
+        out.splice(at..at, segment);
+    }
+    Some(out)
+}
+
+/// Whether a JPEG segment is needed to show the image. The orientation (in `APP1`) is
+/// taken out of its EXIF and written back alone.
+fn jpeg_shows(marker: u8, payload: &[u8]) -> bool {
+    match marker {
+        APP0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+        // The colour profile, in chunks; not MPF (further images) or FlashPix.
+        0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+        // Adobe's: says whether the colours are YCbCr or RGB (CMYK or YCCK).
+        0xEE => payload.starts_with(b"Adobe"),
+        // SOF0–SOF15, with DHT (C4) and DAC (CC) among them; C8 is reserved.
+        0xC0..=0xCF => marker != 0xC8,
+        // DQT, DNL, DRI, DHP, EXP.
+        0xDB..=0xDF => true,
+        SOS => true,
+        _ => false,
+    }
+}
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+const PNG_IEND: &[u8] = b"\0\0\0\0IEND\xae\x42\x60\x82";
+
+/// PNG chunks needed to show the image: critical, colour and transparency, animation.
+const PNG_SHOWS: [&[u8; 4]; 18] = [
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
+    b"bKGD", b"pHYs", b"cICP", b"mDCV", b"cLLI", b"acTL", b"fcTL", b"fdAT",
+];
+
+/// A PNG with only the chunks that show it, up to IEND. `None` when it does not start
+/// with IHDR or a chunk runs past the end. Chunks are copied whole, so their CRCs stay
+/// right.
+fn shown_png(content: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(content.len());
+    out.extend_from_slice(PNG_SIGNATURE);
+    let mut at = PNG_SIGNATURE.len();
+    loop {
+        if at == content.len() && at > PNG_SIGNATURE.len() {
+            // Cut short between chunks: all of it was read; decoders show it.
+            out.extend_from_slice(PNG_IEND);
+            return Some(out);
+        }
+        let len = u32::from_be_bytes(content.get(at..at + 4)?.try_into().ok()?) as usize;
+        let kind: &[u8; 4] = content.get(at + 4..at + 8)?.try_into().ok()?;
+        let chunk = content.get(at..at.checked_add(12)?.checked_add(len)?)?;
+        if (at == PNG_SIGNATURE.len()) != (kind == b"IHDR") {
+            return None;
+        }
+        if PNG_SHOWS.contains(&kind) {
+            out.extend_from_slice(chunk);
+        }
+        if kind == b"IEND" {
+            return Some(out);
+        }
+        at += chunk.len();
+    }
+}
+
+/// The VP8X flags that announce EXIF and XMP chunks.
+const VP8X_EXIF: u8 = 0x08;
+const VP8X_XMP: u8 = 0x04;
+
+/// A WebP with only the chunks that show it, in a RIFF container sized for them. `None`
+/// when a chunk runs past the container, or the first chunk is not an image header.
+fn shown_webp(content: &[u8]) -> Option<Vec<u8>> {
+    let size = u32::from_le_bytes(content.get(4..8)?.try_into().ok()?) as usize;
+    let chunks = riff_chunks(content.get(12..size.checked_add(8)?)?)?;
+    if !matches!(chunks.first(), Some((b"VP8 " | b"VP8L" | b"VP8X", _))) {
+        return None;
     }
     let mut out = Vec::with_capacity(content.len());
-    jpeg.encoder().write_to(&mut out).ok()?;
+    out.extend_from_slice(b"RIFF\0\0\0\0WEBP");
+    for (kind, data) in chunks {
+        match kind {
+            b"VP8X" => {
+                let mut header = data.to_vec();
+                *header.first_mut()? &= !(VP8X_EXIF | VP8X_XMP);
+                push_riff_chunk(&mut out, kind, &header);
+            }
+            b"ANMF" => {
+                // A frame: its position and timing, then its image (and maybe other chunks).
+                let (header, frame) = (data.get(..16)?, &data[16..]);
+                let mut shown = header.to_vec();
+                for (kind, data) in riff_chunks(frame)? {
+                    if matches!(kind, b"ALPH" | b"VP8 " | b"VP8L") {
+                        push_riff_chunk(&mut shown, kind, data);
+                    }
+                }
+                push_riff_chunk(&mut out, kind, &shown);
+            }
+            b"VP8 " | b"VP8L" | b"ALPH" | b"ANIM" | b"ICCP" => {
+                push_riff_chunk(&mut out, kind, data)
+            }
+            _ => {}
+        }
+    }
+    let size = u32::try_from(out.len() - 8).ok()?;
+    out[4..8].copy_from_slice(&size.to_le_bytes());
     Some(out)
+}
+
+/// The chunks of a RIFF body: four-letter kind and data (without the pad byte that
+/// follows odd-sized data). `None` when one runs past the end.
+fn riff_chunks(mut body: &[u8]) -> Option<Vec<(&[u8; 4], &[u8])>> {
+    let mut chunks = Vec::new();
+    while !body.is_empty() {
+        let kind: &[u8; 4] = body.get(..4)?.try_into().ok()?;
+        let len = u32::from_le_bytes(body.get(4..8)?.try_into().ok()?) as usize;
+        let data = body.get(8..8 + len)?;
+        chunks.push((kind, data));
+        // The last chunk's pad byte is sometimes left out.
+        body = body.get(8 + len + len % 2..).unwrap_or_default();
+    }
+    Some(chunks)
+}
+
+fn push_riff_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(kind);
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(data);
+    if data.len() % 2 == 1 {
+        out.push(0);
+    }
+}
+
+/// A GIF with only what shows it, up to the trailer. `None` when a block runs past the
+/// end, or is not one GIF has.
+fn shown_gif(content: &[u8]) -> Option<Vec<u8>> {
+    // Header (6), logical screen descriptor (7), global colour table.
+    let mut at = 13 + gif_colour_table_len(*content.get(10)?);
+    let mut out = Vec::with_capacity(content.len());
+    out.extend_from_slice(content.get(..at)?);
+    loop {
+        let Some(&block) = content.get(at) else {
+            // Cut short between blocks: all of it was read; decoders show it.
+            out.push(0x3B);
+            return Some(out);
+        };
+        match block {
+            // An image: descriptor (10), local colour table, LZW code size, data.
+            0x2C => {
+                let data = at + 10 + gif_colour_table_len(*content.get(at + 9)?) + 1;
+                let end = gif_blocks_end(content, data)?;
+                out.extend_from_slice(&content[at..end]);
+                at = end;
+            }
+            0x21 => {
+                let label = *content.get(at + 1)?;
+                let end = gif_blocks_end(content, at + 2)?;
+                let first = content.get(at + 2..end)?;
+                let first = first.get(1..1 + usize::from(first[0])).unwrap_or_default();
+                match label {
+                    // Graphic control: delay, disposal, transparent colour (4 bytes).
+                    0xF9 if first.len() == 4 => {
+                        out.extend_from_slice(&[0x21, 0xF9, 4]);
+                        out.extend_from_slice(first);
+                        out.push(0);
+                    }
+                    // Application: only the looping one, with only its loop count.
+                    0xFF if first == b"NETSCAPE2.0" || first == b"ANIMEXTS1.0" => {
+                        let loops =
+                            gif_blocks(content, at + 2)?.find(|b| b.len() == 3 && b[0] == 1);
+                        if let Some(loops) = loops {
+                            out.extend_from_slice(&[0x21, 0xFF, 11]);
+                            out.extend_from_slice(first);
+                            out.push(3);
+                            out.extend_from_slice(loops);
+                            out.push(0);
+                        }
+                    }
+                    _ => {}
+                }
+                at = end;
+            }
+            0x3B => {
+                out.push(0x3B);
+                return Some(out);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The size of the colour table a GIF's packed field announces.
+fn gif_colour_table_len(packed: u8) -> usize {
+    if packed & 0x80 == 0 {
+        0
+    } else {
+        3 << ((packed & 7) + 1)
+    }
+}
+
+/// Where the data sub-blocks starting at `at` end (after their empty terminator).
+fn gif_blocks_end(content: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        let len = usize::from(*content.get(at)?);
+        at += 1 + len;
+        if len == 0 {
+            return (at <= content.len()).then_some(at);
+        }
+    }
+}
+
+/// The data sub-blocks starting at `at`, up to their terminator.
+fn gif_blocks(content: &[u8], at: usize) -> Option<impl Iterator<Item = &[u8]>> {
+    gif_blocks_end(content, at)?;
+    let mut at = at;
+    Some(std::iter::from_fn(move || {
+        let len = usize::from(content[at]);
+        let block = content.get(at + 1..at + 1 + len).filter(|_| len > 0)?;
+        at += 1 + len;
+        Some(block)
+    }))
 }
 
 /// The orientation tag (0x0112) of IFD0 in an `APP1` segment holding EXIF.
@@ -454,6 +733,22 @@ mod tests {
     #[test]
     fn photos_whose_metadata_cannot_be_checked_are_held_back() {
         assert_eq!(published_bytes("a.jpg", b"not a jpeg"), None);
+        assert_eq!(published_bytes("a.png", b"not a png"), None);
+        // Cut short inside a block: what it held cannot be checked.
+        assert_eq!(published_bytes("a.jpg", &TINY_JPEG[..100]), None);
+        let png = [PNG_SIGNATURE, &png_chunk(b"IHDR", &[0; 13])].concat();
+        assert_eq!(published_bytes("a.png", &png[..png.len() - 1]), None);
+        let mut webp = riff(&[webp_chunk(b"VP8L", VP8L_1X1)]);
+        webp[4] += 2;
+        assert_eq!(published_bytes("a.webp", &webp), None);
+        let gif = tiny_gif(&[]);
+        assert_eq!(published_bytes("a.gif", &gif[..gif.len() - 3]), None);
+        // Cut short between blocks: all of it was read, and it gets its end back.
+        let jpeg = &TINY_JPEG[..TINY_JPEG.len() - 2];
+        assert_eq!(published_bytes("a.jpg", jpeg).as_deref(), Some(TINY_JPEG));
+        let ended = [&png[..], &png_chunk(b"IEND", b"")].concat();
+        assert_eq!(published_bytes("a.png", &png), Some(ended));
+        assert_eq!(published_bytes("a.gif", &gif[..gif.len() - 1]), Some(gif));
         assert_eq!(published_bytes("IMG_1.HEIC", b"....ftypheic"), None);
         assert_eq!(published_bytes("scan.tiff", b"II*\0"), None);
         assert_eq!(
@@ -466,5 +761,390 @@ mod tests {
     fn orientation_survives_and_nothing_else() {
         let exif = orientation_exif(6);
         assert_eq!(exif_orientation(&exif), Some(6));
+    }
+    /// A real 16×16 JPEG (JFIF, an ICC profile, no EXIF), made by Chromium's encoder.
+    const TINY_JPEG: &[u8] = include_bytes!("../tests/fixtures/attachments/tiny.jpg");
+
+    fn contains(haystack: &[u8], needle: &str) -> bool {
+        haystack
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+    }
+
+    /// Each place metadata hid in is marked with a `LEAK-…` text; none may be published.
+    fn assert_gone(published: &[u8], places: &[&str]) {
+        let leaked: Vec<&&str> = places.iter().filter(|p| contains(published, p)).collect();
+        assert!(leaked.is_empty(), "published: {leaked:?}");
+    }
+
+    /// EXIF (without the `Exif\0\0` prefix) whose IFD0 holds `orientation` and an image
+    /// description, `note`: what a camera writes beside the GPS IFD.
+    fn tiff_with(orientation: u16, note: &str) -> Vec<u8> {
+        let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+        tiff.extend_from_slice(&2u16.to_be_bytes());
+        tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+        tiff.extend_from_slice(&orientation.to_be_bytes());
+        tiff.extend_from_slice(&[0, 0]);
+        tiff.extend_from_slice(&[0x01, 0x0E, 0, 2]);
+        tiff.extend_from_slice(&(note.len() as u32 + 1).to_be_bytes());
+        tiff.extend_from_slice(&38u32.to_be_bytes());
+        tiff.extend_from_slice(&0u32.to_be_bytes());
+        tiff.extend_from_slice(note.as_bytes());
+        tiff.push(0);
+        tiff
+    }
+
+    fn exif_with(orientation: u16, note: &str) -> Vec<u8> {
+        [&b"Exif\0\0"[..], &tiff_with(orientation, note)].concat()
+    }
+
+    fn xmp(place: &str) -> String {
+        format!(
+            "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF><rdf:Description \
+             exif:GPSLatitude=\"48,12.29N\" photoshop:City=\"{place}\"/></rdf:RDF></x:xmpmeta>"
+        )
+    }
+
+    fn jpeg_segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![0xFF, marker];
+        out.extend_from_slice(&(payload.len() as u16 + 2).to_be_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// The segments of a JPEG as (marker, payload), checking that it is one: SOI first,
+    /// each segment within the file, each scan running to a marker, EOI last.
+    fn jpeg_segments(jpeg: &[u8]) -> Vec<(u8, &[u8])> {
+        assert_eq!(jpeg[..2], [0xFF, SOI], "no SOI");
+        let mut segments = Vec::new();
+        let mut at = 2;
+        loop {
+            assert_eq!(jpeg[at], 0xFF, "no marker at {at}");
+            let marker = jpeg[at + 1];
+            if marker == EOI {
+                assert_eq!(at + 2, jpeg.len(), "bytes after EOI");
+                return segments;
+            }
+            let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+            segments.push((marker, &jpeg[at + 4..at + 2 + len]));
+            at += 2 + len;
+            if marker == SOS {
+                while jpeg[at] != 0xFF || matches!(jpeg[at + 1], 0x00 | 0xD0..=0xD7) {
+                    at += 1;
+                }
+            }
+        }
+    }
+
+    /// From the start of scan on: the compressed image.
+    fn scan_data(jpeg: &[u8]) -> &[u8] {
+        &jpeg[jpeg.windows(2).position(|w| w == [0xFF, SOS]).unwrap()..]
+    }
+
+    #[test]
+    fn jpegs_keep_only_what_shows_them() {
+        // After SOI and JFIF, where cameras put their segments.
+        let app0_end = 4 + usize::from(u16::from_be_bytes([TINY_JPEG[4], TINY_JPEG[5]]));
+        let mut photo = TINY_JPEG[..app0_end].to_vec();
+        photo.extend(jpeg_segment(APP1, &exif_with(6, "LEAK-EXIF")));
+        let xmp = format!("http://ns.adobe.com/xap/1.0/\0{}", xmp("LEAK-XMP"));
+        photo.extend(jpeg_segment(APP1, xmp.as_bytes()));
+        photo.extend(jpeg_segment(0xE2, b"MPF\0MM\0\x2a LEAK-MPF"));
+        photo.extend(jpeg_segment(0xE2, b"FPXR\0LEAK-FLASHPIX"));
+        photo.extend(jpeg_segment(0xED, b"Photoshop 3.0\08BIMLEAK-IPTC"));
+        photo.extend(jpeg_segment(0xEF, b"LEAK-APP15"));
+        photo.extend(jpeg_segment(0xFE, b"LEAK-COMMENT"));
+        let adobe = jpeg_segment(0xEE, b"Adobe\0\x64\0\0\0\0\x01");
+        photo.extend(&adobe);
+        photo.extend_from_slice(&TINY_JPEG[app0_end..]);
+        // A second image after the first, as MPF stores them, with an EXIF of its own.
+        photo.extend_from_slice(&TINY_JPEG[..2]);
+        photo.extend(jpeg_segment(APP1, &exif_with(1, "LEAK-SECOND-IMAGE")));
+        photo.extend_from_slice(&TINY_JPEG[2..]);
+
+        let published = published_bytes("IMG_0042.JPG", &photo).unwrap();
+        assert_gone(
+            &published,
+            &[
+                "LEAK-EXIF",
+                "LEAK-XMP",
+                "LEAK-MPF",
+                "LEAK-FLASHPIX",
+                "LEAK-IPTC",
+                "LEAK-APP15",
+                "LEAK-COMMENT",
+                "LEAK-SECOND-IMAGE",
+            ],
+        );
+        let segments = jpeg_segments(&published);
+        let markers: Vec<u8> = segments.iter().map(|s| s.0).collect();
+        assert_eq!(
+            markers,
+            [
+                APP0, APP1, 0xEE, 0xE2, 0xDB, 0xDB, 0xC0, 0xC4, 0xC4, 0xC4, 0xC4, SOS
+            ]
+        );
+        // Kept: the orientation alone, the ICC profile, Adobe's colour transform, and the
+        // compressed image as it was.
+        assert_eq!(segments[1].1, orientation_exif(6));
+        assert_eq!(exif_orientation(segments[1].1), Some(6));
+        assert_eq!(segments[2].1, &adobe[4..]);
+        assert!(segments[3].1.starts_with(b"ICC_PROFILE\0"));
+        assert_eq!(scan_data(&published), scan_data(TINY_JPEG));
+        // A JPEG with nothing to take out is published as it is.
+        assert_eq!(
+            published_bytes("a.jpg", TINY_JPEG).as_deref(),
+            Some(TINY_JPEG)
+        );
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc32(&out[4..]).to_be_bytes());
+        out
+    }
+
+    /// The chunks of a PNG, checking that it is one: the signature, IHDR first, each chunk
+    /// within the file and with a right CRC, IEND last.
+    fn png_chunks(png: &[u8]) -> Vec<Vec<u8>> {
+        assert!(png.starts_with(PNG_SIGNATURE), "no signature");
+        let mut chunks = Vec::new();
+        let mut at = PNG_SIGNATURE.len();
+        while at < png.len() {
+            let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+            let chunk = &png[at..at + 12 + len];
+            let crc = u32::from_be_bytes(chunk[8 + len..].try_into().unwrap());
+            assert_eq!(crc, crc32(&chunk[4..8 + len]), "a wrong CRC at {at}");
+            chunks.push(chunk.to_vec());
+            at += chunk.len();
+        }
+        assert_eq!(&chunks[0][4..8], b"IHDR");
+        assert_eq!(&chunks.last().unwrap()[4..8], b"IEND", "IEND not last");
+        chunks
+    }
+
+    #[test]
+    fn pngs_keep_only_what_shows_them() {
+        // 1×1, 8 bits, a palette of one transparent black.
+        let kept = [
+            png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 3, 0, 0, 0]),
+            png_chunk(b"iCCP", b"a profile\0\0\x78\x01\x03\0\0\0\0\x01"),
+            png_chunk(b"PLTE", &[0, 0, 0]),
+            png_chunk(b"tRNS", &[0]),
+            // Filter 0, index 0; zlib, one stored block.
+            png_chunk(
+                b"IDAT",
+                b"\x78\x01\x01\x02\x00\xfd\xff\x00\x00\x00\x02\x00\x01",
+            ),
+            png_chunk(b"IEND", b""),
+        ];
+        let xmp = format!("XML:com.adobe.xmp\0\0\0\0\0{}", xmp("LEAK-XMP"));
+        let photo = [
+            PNG_SIGNATURE,
+            &kept[0],
+            &kept[1],
+            &png_chunk(b"tEXt", b"Comment\0LEAK-TEXT"),
+            &png_chunk(b"zTXt", b"LEAK-ZTXT\0\0\x78\x01"),
+            &png_chunk(b"iTXt", xmp.as_bytes()),
+            &png_chunk(b"eXIf", &tiff_with(6, "LEAK-EXIF")),
+            &png_chunk(b"tIME", &[7, 234, 11, 22, 18, 0, 0]),
+            &kept[2],
+            &kept[3],
+            &png_chunk(b"prVt", b"LEAK-PRIVATE"),
+            &kept[4],
+            &kept[5],
+            // After the end: where appended data hides.
+            &png_chunk(b"tEXt", b"Comment\0LEAK-AFTER-END"),
+        ]
+        .concat();
+
+        let published = published_bytes("map.png", &photo).unwrap();
+        assert_gone(
+            &published,
+            &[
+                "LEAK-TEXT",
+                "LEAK-ZTXT",
+                "LEAK-XMP",
+                "LEAK-EXIF",
+                "LEAK-PRIVATE",
+                "LEAK-AFTER-END",
+            ],
+        );
+        // IHDR, iCCP, PLTE, tRNS, IDAT, IEND: each as it was, CRC and all.
+        assert_eq!(png_chunks(&published), kept);
+        let plain = [PNG_SIGNATURE, &kept.concat()].concat();
+        assert_eq!(published_bytes("p.png", &plain), Some(plain));
+    }
+
+    /// The lossless bitstream of a 1×1 WebP.
+    const VP8L_1X1: &[u8] = b"\x2f\0\0\0\x10\x07\x10\x11\x11\x88\x88\xfe\x07";
+
+    fn webp_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_riff_chunk(&mut out, kind, data);
+        out
+    }
+
+    fn riff(chunks: &[Vec<u8>]) -> Vec<u8> {
+        let body = chunks.concat();
+        let mut out = b"RIFF".to_vec();
+        out.extend_from_slice(&(body.len() as u32 + 4).to_le_bytes());
+        out.extend_from_slice(b"WEBP");
+        out.extend(body);
+        out
+    }
+
+    /// The chunks of a WebP, checking that it is one: the RIFF size is the file's, and
+    /// the chunks fill it exactly.
+    fn webp_chunks(webp: &[u8]) -> Vec<([u8; 4], Vec<u8>)> {
+        assert!(webp.starts_with(b"RIFF") && &webp[8..12] == b"WEBP");
+        let size = u32::from_le_bytes(webp[4..8].try_into().unwrap()) as usize;
+        assert_eq!(size + 8, webp.len(), "the RIFF size is wrong");
+        let mut chunks = Vec::new();
+        let mut at = 12;
+        while at < webp.len() {
+            let len = u32::from_le_bytes(webp[at + 4..at + 8].try_into().unwrap()) as usize;
+            let kind = webp[at..at + 4].try_into().unwrap();
+            chunks.push((kind, webp[at + 8..at + 8 + len].to_vec()));
+            at += 8 + len + len % 2;
+        }
+        assert_eq!(at, webp.len(), "a chunk runs past the file");
+        chunks
+    }
+
+    #[test]
+    fn webps_keep_only_what_shows_them() {
+        // Flags: ICC profile, EXIF, XMP; a 1×1 canvas.
+        let header = [0x20 | VP8X_EXIF | VP8X_XMP, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let photo = [
+            riff(&[
+                webp_chunk(b"VP8X", &header),
+                webp_chunk(b"ICCP", b"a profile"),
+                webp_chunk(b"VP8L", VP8L_1X1),
+                webp_chunk(b"EXIF", &tiff_with(6, "LEAK-EXIF")),
+                webp_chunk(b"XMP ", xmp("LEAK-XMP").as_bytes()),
+                webp_chunk(b"prVt", b"LEAK-PRIVATE"),
+            ]),
+            b"LEAK-AFTER-END".to_vec(),
+        ]
+        .concat();
+
+        let published = published_bytes("walk.webp", &photo).unwrap();
+        assert_gone(
+            &published,
+            &["LEAK-EXIF", "LEAK-XMP", "LEAK-PRIVATE", "LEAK-AFTER-END"],
+        );
+        let chunks = webp_chunks(&published);
+        let kinds: Vec<&[u8; 4]> = chunks.iter().map(|c| &c.0).collect();
+        assert_eq!(kinds, [b"VP8X", b"ICCP", b"VP8L"]);
+        // No EXIF or XMP announced any more; the ICC profile still is, and kept.
+        assert_eq!(chunks[0].1, [0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(chunks[1].1, b"a profile");
+        assert_eq!(chunks[2].1, VP8L_1X1);
+    }
+
+    #[test]
+    fn animated_webps_keep_their_frames_and_nothing_else() {
+        let header = [0x02 | VP8X_XMP, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        // Position (0, 0), size 1×1, 100 ms, then the frame's image.
+        let frame_header = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0];
+        let frame = [
+            frame_header.to_vec(),
+            webp_chunk(b"VP8L", VP8L_1X1),
+            webp_chunk(b"prVt", b"LEAK-IN-FRAME"),
+        ]
+        .concat();
+        let anim = [255, 255, 255, 255, 0, 0];
+        let photo = riff(&[
+            webp_chunk(b"VP8X", &header),
+            webp_chunk(b"ANIM", &anim),
+            webp_chunk(b"ANMF", &frame),
+            webp_chunk(b"XMP ", xmp("LEAK-XMP").as_bytes()),
+        ]);
+
+        let published = published_bytes("loop.webp", &photo).unwrap();
+        assert_gone(&published, &["LEAK-IN-FRAME", "LEAK-XMP"]);
+        let chunks = webp_chunks(&published);
+        let kinds: Vec<&[u8; 4]> = chunks.iter().map(|c| &c.0).collect();
+        assert_eq!(kinds, [b"VP8X", b"ANIM", b"ANMF"]);
+        assert_eq!(chunks[0].1[0], 0x02, "still animated, XMP not announced");
+        assert_eq!(chunks[1].1, anim);
+        let shown = [frame_header.to_vec(), webp_chunk(b"VP8L", VP8L_1X1)].concat();
+        assert_eq!(chunks[2].1, shown);
+    }
+
+    /// `data` as GIF sub-blocks, with their terminator.
+    fn gif_sub_blocks(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for block in data.chunks(255) {
+            out.push(block.len() as u8);
+            out.extend_from_slice(block);
+        }
+        out.push(0);
+        out
+    }
+
+    /// A 1×1 GIF89a with a two-colour table and `extensions` before its image.
+    fn tiny_gif(extensions: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff".to_vec();
+        out.extend(extensions.concat());
+        out.extend_from_slice(b"\x2c\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\0\x3b");
+        out
+    }
+
+    #[test]
+    fn gifs_keep_only_what_shows_them() {
+        let looping = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\0\0\0".to_vec();
+        // Transparent colour 0.
+        let control = b"\x21\xf9\x04\x01\0\0\0\0".to_vec();
+        let comment = [&b"\x21\xfe"[..], &gif_sub_blocks(b"LEAK-COMMENT")].concat();
+        let xmp = [
+            &b"\x21\xff\x0bXMP DataXMP"[..],
+            &gif_sub_blocks(xmp("LEAK-XMP").as_bytes()),
+        ]
+        .concat();
+        let text = [
+            &b"\x21\x01\x0c"[..],
+            &[0; 12],
+            &gif_sub_blocks(b"LEAK-PLAIN-TEXT"),
+        ]
+        .concat();
+        let photo = [
+            tiny_gif(&[looping.clone(), comment, xmp, text, control.clone()]),
+            b"LEAK-AFTER-END".to_vec(),
+        ]
+        .concat();
+
+        let published = published_bytes("loop.gif", &photo).unwrap();
+        assert_gone(
+            &published,
+            &[
+                "LEAK-COMMENT",
+                "LEAK-XMP",
+                "LEAK-PLAIN-TEXT",
+                "LEAK-AFTER-END",
+            ],
+        );
+        // The image with its loop and transparency, and the trailer last.
+        assert_eq!(published, tiny_gif(&[looping, control]));
+        let plain = tiny_gif(&[]);
+        assert_eq!(published_bytes("p.gif", &plain), Some(plain));
     }
 }

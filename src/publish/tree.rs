@@ -316,7 +316,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
                 crate::error::warn(
                     format!(
-                        "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
+                        "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, PNG, WebP or GIF, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
                     ),
                     None,
                 );
@@ -624,7 +624,9 @@ fn published_attachment(
     name: &str,
     oid: Oid,
 ) -> Result<Option<Oid>> {
-    let material = format!("wol-attachment-1\0{name}\0{oid}");
+    // The version changes with what is taken out, so a photo published before is
+    // stripped again rather than taken from the cache.
+    let material = format!("wol-attachment-2\0{name}\0{oid}");
     let key = crate::git::blob_id(material.as_bytes());
     if let Some(hit) = cache.get(repo, key) {
         return Ok(Some(hit.page));

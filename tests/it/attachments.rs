@@ -13,9 +13,11 @@ const TINY_JPEG: &[u8] = include_bytes!("../fixtures/attachments/tiny.jpg");
 /// What GPS data in a photo could give away; none of it may be published.
 const PLACE: &str = "SECRET-GARDEN-48.2082N";
 
-/// `TINY_JPEG` with what a phone camera adds: an EXIF `APP1` whose IFD0 has the
-/// orientation (6: rotate 90°) and a GPS IFD (latitude ref, latitude, and a map datum
-/// text holding [`PLACE`]), and an XMP `APP1` repeating the location.
+/// `TINY_JPEG` with what a phone camera and photo apps add: an EXIF `APP1` whose IFD0 has
+/// the orientation (6: rotate 90°) and a GPS IFD (latitude ref, latitude, and a map datum
+/// text holding [`PLACE`]), an XMP `APP1`, an IPTC `APP13` and a comment repeating the
+/// location, and after the image's end a second image (as MPF stores them) with an EXIF
+/// of its own.
 fn photo_with_location() -> Vec<u8> {
     // TIFF, big-endian. IFD0 at 8: 2 entries (orientation, GPS pointer).
     let mut tiff: Vec<u8> = b"MM\0\x2a\0\0\0\x08".to_vec();
@@ -46,8 +48,8 @@ fn photo_with_location() -> Vec<u8> {
     let xmp = format!(
         "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF><rdf:Description exif:GPSLatitude=\"48,12.29N\" photoshop:City=\"{PLACE}\"/></rdf:RDF></x:xmpmeta>"
     );
-    let segment = |payload: &[u8]| {
-        let mut s = vec![0xFF, 0xE1];
+    let segment = |marker: u8, payload: &[u8]| {
+        let mut s = vec![0xFF, marker];
         s.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
         s.extend_from_slice(payload);
         s
@@ -55,9 +57,107 @@ fn photo_with_location() -> Vec<u8> {
     // After SOI and APP0 (JFIF, 2 + 18 bytes), where cameras put them.
     let app0_end = 2 + 2 + u16::from_be_bytes([TINY_JPEG[4], TINY_JPEG[5]]) as usize;
     let mut out = TINY_JPEG[..app0_end].to_vec();
-    out.extend(segment(&exif));
-    out.extend(segment(xmp.as_bytes()));
+    out.extend(segment(0xE1, &exif));
+    out.extend(segment(0xE1, xmp.as_bytes()));
+    out.extend(segment(
+        0xED,
+        format!("Photoshop 3.0\08BIM {PLACE}").as_bytes(),
+    ));
+    out.extend(segment(0xFE, PLACE.as_bytes()));
     out.extend_from_slice(&TINY_JPEG[app0_end..]);
+    out.extend_from_slice(&TINY_JPEG[..2]);
+    out.extend(segment(0xE1, &exif));
+    out.extend_from_slice(&TINY_JPEG[2..]);
+    out
+}
+
+/// XMP holding [`PLACE`], as photo apps write it into PNG, WebP and GIF files.
+fn xmp_with_location() -> String {
+    format!(
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF><rdf:Description \
+         exif:GPSLatitude=\"48,12.29N\" photoshop:City=\"{PLACE}\"/></rdf:RDF></x:xmpmeta>"
+    )
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A 1×1 PNG with [`PLACE`] in XMP (`iTXt`), `tEXt` and `zTXt` chunks and after IEND.
+fn png_with_location() -> Vec<u8> {
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&crc32(&c[4..]).to_be_bytes());
+        c
+    };
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+    let xmp = format!("XML:com.adobe.xmp\0\0\0\0\0{}", xmp_with_location());
+    out.extend(chunk(b"iTXt", xmp.as_bytes()));
+    out.extend(chunk(b"tEXt", format!("Location\0{PLACE}").as_bytes()));
+    out.extend(chunk(b"zTXt", format!("{PLACE}\0\0\x78\x01").as_bytes()));
+    // A grey pixel: filter 0, value 0; zlib, one stored block.
+    out.extend(chunk(
+        b"IDAT",
+        b"\x78\x01\x01\x02\x00\xfd\xff\x00\x00\x00\x02\x00\x01",
+    ));
+    out.extend(chunk(b"IEND", b""));
+    out.extend(chunk(b"tEXt", format!("Location\0{PLACE}").as_bytes()));
+    out
+}
+
+/// A 1×1 lossless WebP with [`PLACE`] in EXIF and XMP chunks, announced in its VP8X.
+fn webp_with_location() -> Vec<u8> {
+    let mut body = b"WEBP".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        body.extend_from_slice(kind);
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            body.push(0);
+        }
+    };
+    chunk(b"VP8X", &[0x08 | 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    chunk(b"VP8L", b"\x2f\0\0\0\x10\x07\x10\x11\x11\x88\x88\xfe\x07");
+    chunk(b"EXIF", format!("MM\0\x2a{PLACE}").as_bytes());
+    chunk(b"XMP ", xmp_with_location().as_bytes());
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+/// A 1×1 looping GIF with [`PLACE`] in a comment and in an XMP application extension.
+fn gif_with_location() -> Vec<u8> {
+    let sub_blocks = |data: &[u8]| {
+        let mut out = Vec::new();
+        for block in data.chunks(255) {
+            out.push(block.len() as u8);
+            out.extend_from_slice(block);
+        }
+        out.push(0);
+        out
+    };
+    let mut out = b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff".to_vec();
+    out.extend_from_slice(b"\x21\xff\x0bNETSCAPE2.0\x03\x01\0\0\0");
+    out.extend_from_slice(b"\x21\xfe");
+    out.extend(sub_blocks(PLACE.as_bytes()));
+    out.extend_from_slice(b"\x21\xff\x0bXMP DataXMP");
+    out.extend(sub_blocks(xmp_with_location().as_bytes()));
+    out.extend_from_slice(b"\x2c\0\0\0\0\x01\0\x01\0\0\x02\x02\x44\x01\0\x3b");
     out
 }
 
@@ -465,7 +565,14 @@ fn published_photos_lose_their_location_but_keep_their_pixels_and_orientation() 
     let original = photo_with_location();
     assert!(contains(&original, PLACE.as_bytes()));
     let photo = outside(&env, "IMG_0042.jpeg", &original);
-    let rel = env.log(&["Garden visit", "--attach", photo.to_str().unwrap()]);
+    let png = outside(&env, "map.png", &png_with_location());
+    let webp = outside(&env, "pond.webp", &webp_with_location());
+    let gif = outside(&env, "bees.gif", &gif_with_location());
+    let mut log = vec!["Garden visit"];
+    for file in [&photo, &png, &webp, &gif] {
+        log.extend(["--attach", file.to_str().unwrap()]);
+    }
+    let rel = env.log(&log);
     let id = crate::common::stem(&rel);
     env.wol_j().arg("publish").assert().success();
 
@@ -493,8 +600,9 @@ fn published_photos_lose_their_location_but_keep_their_pixels_and_orientation() 
             !contains(&published, b"http://ns.adobe.com/xap"),
             "{path} has XMP"
         );
-        // The compressed image is copied as it was, not re-encoded; the ICC profile stays.
-        assert_eq!(scan_data(&published), scan_data(&original));
+        // The compressed image is copied as it was, not re-encoded, and ends the file (the
+        // second image is gone); the ICC profile stays.
+        assert_eq!(scan_data(&published), scan_data(TINY_JPEG));
         assert!(contains(&published, b"ICC_PROFILE"));
         // The orientation stays, so a portrait photo stays upright.
         assert!(
@@ -502,6 +610,37 @@ fn published_photos_lose_their_location_but_keep_their_pixels_and_orientation() 
             "{path} lost its orientation"
         );
     }
+    // The other formats are published too, still whole, without the place.
+    for dir in ["entries", "docs"] {
+        let png = published_blob(&env, &bare, &format!("{dir}/2026/11/{id}/map.png"));
+        assert!(
+            png.ends_with(b"\0\0\0\0IEND\xae\x42\x60\x82"),
+            "{dir}: map.png"
+        );
+        let webp = published_blob(&env, &bare, &format!("{dir}/2026/11/{id}/pond.webp"));
+        assert_eq!(
+            webp[4..8],
+            (webp.len() as u32 - 8).to_le_bytes(),
+            "{dir}: pond.webp"
+        );
+        assert_eq!(webp[20], 0, "{dir}: pond.webp still announces EXIF or XMP");
+        let gif = published_blob(&env, &bare, &format!("{dir}/2026/11/{id}/bees.gif"));
+        assert!(
+            contains(&gif, b"NETSCAPE2.0") && gif.ends_with(b"\0\x3b"),
+            "{dir}: bees.gif"
+        );
+        for (name, published) in [("map.png", png), ("pond.webp", webp), ("bees.gif", gif)] {
+            assert!(
+                !contains(&published, PLACE.as_bytes()),
+                "{dir}: {name} has the place"
+            );
+            assert!(
+                !contains(&published, b"GPSLatitude"),
+                "{dir}: {name} has XMP GPS"
+            );
+        }
+    }
+    // Nothing anyone who clones the partner's repository can read holds the place.
     assert!(!contains(&every_object(&env, &bare), PLACE.as_bytes()));
 
     // A photo without metadata is published byte for byte.
