@@ -284,13 +284,13 @@ fn trim_num(x: f64) -> String {
 /// except for photos, of which only what shows the image is kept, so their location and
 /// every other camera, editor or sharing note stays home:
 ///
-/// - JPEG: the start and end markers, JFIF/JFXX (`APP0`), the ICC profile (`APP2`
+/// - JPEG: the start and end markers, JFIF (`APP0`), the ICC profile (`APP2`
 ///   `ICC_PROFILE`), Adobe's colour transform (`APP14`), the tables (DQT, DHT, DAC, DRI,
 ///   DNL, DHP, EXP), the frame headers (SOFn) and the scans; the orientation is kept in an
-///   EXIF `APP1` of its own, so a portrait photo stays upright. Gone: the rest of the EXIF
-///   and XMP (`APP1`), MPF and FlashPix (`APP2`), `APP3`–`APP13`, `APP15`, comments, and
-///   everything after the first image's end (where phones store further images, each with
-///   its own EXIF).
+///   EXIF `APP1` of its own, so a portrait photo stays upright. Gone: JFXX thumbnails
+///   (`APP0`), the rest of the EXIF and XMP (`APP1`), MPF and FlashPix (`APP2`),
+///   `APP3`–`APP13`, `APP15`, comments, and everything after the first image's end (where
+///   phones store further images, each with its own EXIF).
 /// - PNG: the critical chunks (IHDR, PLTE, IDAT, IEND), the display chunks (tRNS, gAMA,
 ///   cHRM, sRGB, iCCP, sBIT, bKGD, pHYs, cICP, mDCV, cLLI) and the animation chunks (acTL,
 ///   fcTL, fdAT). Gone: text (tEXt, zTXt, iTXt, which holds XMP), eXIf, tIME, any other
@@ -431,7 +431,8 @@ fn shown_jpeg(content: &[u8]) -> Option<Vec<u8>> {
 /// taken out of its EXIF and written back alone.
 fn jpeg_shows(marker: u8, payload: &[u8]) -> bool {
     match marker {
-        APP0 => payload.starts_with(b"JFIF\0") || payload.starts_with(b"JFXX\0"),
+        // JFIF; not JFXX, whose thumbnail may be a JPEG with an EXIF of its own.
+        APP0 => payload.starts_with(b"JFIF\0"),
         // The colour profile, in chunks; not MPF (further images) or FlashPix.
         0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
         // Adobe's: says whether the colours are YCbCr or RGB (CMYK or YCCK).
@@ -846,6 +847,7 @@ mod tests {
         // After SOI and JFIF, where cameras put their segments.
         let app0_end = 4 + usize::from(u16::from_be_bytes([TINY_JPEG[4], TINY_JPEG[5]]));
         let mut photo = TINY_JPEG[..app0_end].to_vec();
+        photo.extend(jpeg_segment(APP0, b"JFXX\0\x10LEAK-THUMBNAIL"));
         photo.extend(jpeg_segment(APP1, &exif_with(6, "LEAK-EXIF")));
         let xmp = format!("http://ns.adobe.com/xap/1.0/\0{}", xmp("LEAK-XMP"));
         photo.extend(jpeg_segment(APP1, xmp.as_bytes()));
@@ -866,6 +868,7 @@ mod tests {
         assert_gone(
             &published,
             &[
+                "LEAK-THUMBNAIL",
                 "LEAK-EXIF",
                 "LEAK-XMP",
                 "LEAK-MPF",
