@@ -377,10 +377,14 @@ impl<'a> Source<'a> {
         match self {
             Source::Journal => Box::new(journal.entries(Some((from, to)))),
             Source::Given(given) => {
-                // Newest first: the range is one run of the list.
-                let day = |e: &Entry| e.meta.date.date_naive();
-                let start = given.partition_point(|(_, e)| day(e) > to);
-                let end = given.partition_point(|(_, e)| day(e) >= from);
+                // Newest first by instant, so their UTC days fall: the run of the list
+                // whose UTC day is within a day of the range holds every entry whose own
+                // (local) day is in it, whatever its offset. The caller checks each date.
+                let day = |e: &Entry| e.meta.date.naive_utc().date();
+                let after = to.checked_add_days(Days::new(1)).unwrap_or(to);
+                let before = from.checked_sub_days(Days::new(1)).unwrap_or(from);
+                let start = given.partition_point(|(_, e)| day(e) > after);
+                let end = given.partition_point(|(_, e)| day(e) >= before);
                 Box::new(
                     given[start..end.max(start)]
                         .iter()

@@ -800,6 +800,65 @@ fn a_published_digest_holds_only_committed_entries_the_partner_receives() {
     }
 }
 
+/// A digest takes an entry by the day its author lived it (its own offset), while
+/// entries are ordered by instant: around a week's edge the two orders differ.
+#[test]
+fn a_published_digest_takes_entries_by_their_own_day_whatever_the_offset() {
+    let env = week47();
+    let remote = env.root.join("gig.git");
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    let out = env
+        .wol_j()
+        .args(["partner", "add", "gig", remote.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Sunday 22 late in Honolulu (Monday 09:30 UTC), and Monday 23 early in Kiribati
+    // (Sunday 10:30 UTC): newest first by instant, Honolulu comes before Kiribati.
+    for (name, title, date) in [
+        (
+            "2026-11-22-2330-honolulu",
+            "Late in Honolulu",
+            "2026-11-22T23:30:00-10:00",
+        ),
+        (
+            "2026-11-23-0030-kiribati",
+            "Early in Kiribati",
+            "2026-11-23T00:30:00+14:00",
+        ),
+    ] {
+        env.write(
+            format!("entries/2026/11/{name}.md"),
+            format!(
+                "+++\ntitle = \"{title}\"\ndate = {date}\nkind = \"progress\"\n+++\n\n{title}.\n"
+            ),
+        );
+    }
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "two entries at the week's edge"]);
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--write", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let local = env.read("digests/2026/2026-W47.md");
+    assert!(local.contains("Late in Honolulu"), "{local}");
+    assert!(!local.contains("Early in Kiribati"), "{local}");
+    let out = env.wol_j().args(["publish", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let published = env.git_in(&remote, ["show", "main:digests/2026/2026-W47.md"]);
+    assert!(published.contains("Late in Honolulu"), "{published}");
+    assert!(
+        published.contains("Shipped the onboarding guide"),
+        "{published}"
+    );
+    assert!(!published.contains("Early in Kiribati"), "{published}");
+}
+
 #[test]
 fn write_never_overwrites_a_digest_changed_by_hand() {
     let env = week47();
