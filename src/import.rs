@@ -196,8 +196,17 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
     let mut out = Vec::with_capacity(files.len());
     for rel in files {
         let path = dir.join(&rel);
-        let text = fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {} (is it UTF-8 text?)", path.display()))?;
+        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let Ok(text) = String::from_utf8(bytes) else {
+            // One file in another encoding (or binary) must not stop the rest.
+            crate::error::warn(
+                format!("{} is not imported: it is not UTF-8 text", path.display()),
+                Some(
+                    "convert it (for example: iconv -f latin1 -t utf-8) and import again; what is already imported is skipped",
+                ),
+            );
+            continue;
+        };
         let rel_str = rel_string(&rel);
         let fallback_date = || -> Result<DateTime<FixedOffset>> {
             if let Some(date) = git_dates.get(&rel) {
@@ -235,8 +244,23 @@ fn walk_notes(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             continue;
         }
         let path = e.path();
-        if path.is_dir() {
+        let kind = e
+            .file_type()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if kind.is_symlink() {
+            // Only what is in the folder is imported: a link may point anywhere (a cloned
+            // notes repository could link ~/.netrc), so it is never followed.
+            crate::error::warn(
+                format!("{} is not imported: it is a symbolic link", path.display()),
+                Some("copy the file it points to into the folder if you mean to import it"),
+            );
+            continue;
+        }
+        if kind.is_dir() {
             walk_notes(root, &path, out)?;
+            continue;
+        }
+        if !kind.is_file() {
             continue;
         }
         let is_md = path

@@ -293,6 +293,44 @@ fn a_til_folder_imports_with_topics_as_tags() {
     assert_eq!(env.commit_count(), count);
 }
 
+/// Only the folder's own regular UTF-8 files are notes: a link out of it (a cloned notes
+/// repository could carry one to ~/.netrc) is never followed, and one file in another
+/// encoding is left out with a warning instead of stopping the import.
+#[test]
+fn a_til_folder_import_skips_links_and_files_that_are_not_utf8() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let dir = til_copy(&env);
+    let outside = env.root.join("outside");
+    fs::create_dir_all(outside.join("topic")).unwrap();
+    fs::write(outside.join("secret.txt"), "OUTSIDE-MARKER-1\n").unwrap();
+    fs::write(outside.join("topic/note.md"), "# OUTSIDE-MARKER-2\n").unwrap();
+    std::os::unix::fs::symlink("../../outside/secret.txt", dir.join("rust/lifetimes.md")).unwrap();
+    std::os::unix::fs::symlink(outside.join("topic"), dir.join("linked")).unwrap();
+    fs::write(dir.join("shell/latin1.md"), b"# Caf\xe9 notes\n").unwrap();
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for skipped in [
+        "lifetimes.md is not imported: it is a symbolic link",
+        "linked is not imported: it is a symbolic link",
+        "latin1.md is not imported: it is not UTF-8 text",
+    ] {
+        assert!(err.contains(skipped), "{skipped:?} missing in:\n{err}");
+    }
+    assert_eq!(env.head_subject(), "import: 4 entries from markdown");
+    let all = entries(&env);
+    assert_eq!(all.len(), 4, "{all:#?}");
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(!text.contains("OUTSIDE-MARKER"), "{text}");
+    env.assert_consistent();
+}
+
 #[test]
 fn a_til_folder_in_git_takes_dates_from_the_last_commit() {
     let env = TestEnv::new();
