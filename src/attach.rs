@@ -157,6 +157,32 @@ pub fn is_image(name: &str) -> bool {
     )
 }
 
+/// Whether a browser runs scripts in a file of this name when a web server hands it out:
+/// SVG, HTML, XML (and XSLT), JavaScript, Flash. Such an attachment is published beside
+/// its entry's Markdown, where forges show it inert, but not on the site (`docs/`), where
+/// it would run with the site's own address.
+pub fn runs_scripts(name: &str) -> bool {
+    let ext = split_ext(name).1.to_ascii_lowercase();
+    matches!(
+        ext.as_str(),
+        "svg"
+            | "svgz"
+            | "html"
+            | "htm"
+            | "shtml"
+            | "xhtml"
+            | "xht"
+            | "mht"
+            | "mhtml"
+            | "xml"
+            | "xsl"
+            | "xslt"
+            | "js"
+            | "mjs"
+            | "swf"
+    )
+}
+
 /// The folder of an entry's attachments, relative like `entry_rel`
 /// (`entries/YYYY/MM/<id>.md` → `entries/YYYY/MM/<id>`).
 pub fn dir_of(entry_rel: &str) -> String {

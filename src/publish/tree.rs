@@ -323,6 +323,15 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 continue;
             };
             root.insert(&format!("{md_dir}/{name}"), blob)?;
+            if crate::attach::runs_scripts(name) {
+                crate::error::warn(
+                    format!(
+                        "{md_dir}/{name} is published beside the entry but not on its site: a browser would run the scripts an SVG, HTML or XML file can hold, with the site's address"
+                    ),
+                    Some("for the site, attach the picture as PNG or JPEG"),
+                );
+                continue;
+            }
             root.insert(&format!("docs/{page_dir}/{name}"), blob)?;
         }
     }

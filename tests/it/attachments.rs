@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{TestEnv, stdout};
+use crate::common::{TestEnv, stderr, stdout};
 
 /// A real 16×16 JPEG (JFIF, an ICC profile, no EXIF), made by Chromium's encoder.
 const TINY_JPEG: &[u8] = include_bytes!("../fixtures/attachments/tiny.jpg");
@@ -652,6 +652,60 @@ fn published_photos_lose_their_location_but_keep_their_pixels_and_orientation() 
         published_blob(&env, &bare, &format!("docs/2026/11/{id}/plain.jpg")),
         TINY_JPEG
     );
+}
+
+/// An SVG or HTML attachment can hold scripts; served from the site, they would run with
+/// the site's address. They go beside the entry's Markdown, never into `docs/`.
+#[test]
+fn files_that_run_scripts_stay_off_the_site() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let bare = with_partner(&env, "pub");
+    let svg = outside(
+        &env,
+        "diagram.SVG",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(2)</script></svg>\n",
+    );
+    let html = outside(&env, "slides.html", b"<script>alert(3)</script>\n");
+    let photo = outside(&env, "board.jpg", TINY_JPEG);
+    let path = env.log(&[
+        "Slides and a diagram",
+        "--attach",
+        svg.to_str().unwrap(),
+        "--attach",
+        html.to_str().unwrap(),
+        "--attach",
+        photo.to_str().unwrap(),
+    ]);
+    let id = path.file_stem().unwrap().to_str().unwrap().to_string();
+    let out = env.wol_j().args(["publish"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for name in ["diagram.SVG", "slides.html"] {
+        assert!(
+            err.contains(&format!(
+                "{id}/{name} is published beside the entry but not on its site"
+            )),
+            "{name}: {err}"
+        );
+    }
+    let files = published_files(&env, &bare);
+    let month = "2026/11";
+    for name in ["diagram.SVG", "slides.html", "board.jpg"] {
+        assert!(
+            files.contains(&format!("entries/{month}/{id}/{name}")),
+            "{files:#?}"
+        );
+    }
+    assert!(
+        files.contains(&format!("docs/{month}/{id}/board.jpg")),
+        "{files:#?}"
+    );
+    let on_site: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("docs/") && (f.ends_with(".SVG") || f.ends_with("slides.html")))
+        .collect();
+    assert!(on_site.is_empty(), "{on_site:#?}");
 }
 
 #[test]
