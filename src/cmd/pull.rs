@@ -11,7 +11,8 @@ use crate::follow::{self, Pulled};
 /// Fetch the logs you follow, so that wol feed and wol digest show what partners shared
 ///
 /// Each log's branch is fetched into .wol/following/NAME.git: local state, git-ignored,
-/// apart from your journal's repository (nothing of theirs ever enters it). One log that
+/// apart from your journal's repository: nothing of theirs enters it, except what a
+/// digest you write with `wol digest --write` quotes (their titles and asks). One log that
 /// fails does not stop the others; the exit code is 1 when any failed, with the reason
 /// and what to do. Prints one line per log (nothing with -q); safe to run from cron.
 /// With --json, prints [{"name", "status": "updated", "up_to_date" or "failed", "new",
