@@ -24,14 +24,34 @@ pub fn markdown_to_dir(
         let rel = journal.rel(path);
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        write_atomic(&out.join(&rel), &bytes)?;
+        write_atomic(&inside(out, &rel)?, &bytes)?;
         written.push(rel.clone());
         let dir = crate::attach::dir_of(&rel);
-        for name in copy_attachments(path, &out.join(&dir))? {
+        for name in copy_attachments(path, &inside(out, &dir)?)? {
             written.push(format!("{dir}/{name}"));
         }
     }
     Ok(written)
+}
+
+/// `out` joined with `rel` (`/`-separated), once nothing on the way below `out` is a
+/// symbolic link: `--force` replaces files in the folder, and must not write wherever a
+/// link inside it points.
+fn inside(out: &Path, rel: &str) -> Result<PathBuf> {
+    let mut path = out.to_path_buf();
+    for part in rel.split('/') {
+        path.push(part);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(crate::error::hinted(
+                format!(
+                    "{} is a symbolic link, and wol export does not write through links inside the folder",
+                    path.display()
+                ),
+                "remove the link, or export into another folder",
+            ));
+        }
+    }
+    Ok(out.join(rel))
 }
 
 /// Copy the attachments of the entry at `entry` (as stored: an export is the author's
@@ -74,9 +94,9 @@ pub fn html_to_dir(css: &str, entries: &[(PathBuf, Entry)], out: &Path) -> Resul
     for (path, entry) in entries {
         let id = crate::entry::file_id(path);
         let rel = format!("entries/{id}.html");
-        write_atomic(&out.join(&rel), entry_page(css, entry).as_bytes())?;
+        write_atomic(&inside(out, &rel)?, entry_page(css, entry).as_bytes())?;
         // The page links its attachments as `<id>/<file>`, beside it.
-        for name in copy_attachments(path, &out.join("entries").join(&id))? {
+        for name in copy_attachments(path, &inside(out, &format!("entries/{id}"))?)? {
             written.push(format!("entries/{id}/{name}"));
         }
         let _ = writeln!(

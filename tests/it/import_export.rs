@@ -435,6 +435,36 @@ fn export_markdown_then_import_gives_the_same_entries() {
     assert_eq!(essentials(&fresh), original);
 }
 
+/// `--force` replaces files in the folder; it never writes through a link inside it.
+#[test]
+fn export_never_writes_through_a_link_inside_the_folder() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["An entry"]);
+    let out_dir = env.root.join("out");
+    let elsewhere = env.root.join("elsewhere");
+    fs::create_dir_all(&out_dir).unwrap();
+    fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out_dir.join("entries")).unwrap();
+    for format in ["markdown", "html"] {
+        let out = env
+            .wol_j()
+            .args(["export", "--format", format, "--force"])
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("entries is a symbolic link"),
+            "{format}: {}",
+            stderr(&out)
+        );
+        let mut found = Vec::new();
+        walk(&elsewhere, &mut found);
+        assert!(found.is_empty(), "{format} wrote {found:?}");
+    }
+}
+
 #[test]
 fn export_json_and_markdown_to_stdout() {
     let env = TestEnv::new();
