@@ -348,9 +348,17 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
     })
 }
 
-/// A `visibility` or `to` key nested in a table of the front matter, with that table's
-/// dotted name.
+/// A `visibility` or `to` key nested in a table of the front matter, in wol's form (a
+/// visibility word; a list), with that table's dotted name. A key of the author's own
+/// (`[trip] to = "Berlin"`) is left alone.
 fn misplaced_audience(table: &toml::Table) -> Option<(&'static str, String)> {
+    let audience_like = |t: &toml::Table, key: &str| match (key, t.get(key)) {
+        ("visibility", Some(toml::Value::String(v))) => {
+            Visibility::parse(&v.trim().to_ascii_lowercase()).is_some()
+        }
+        ("to", Some(toml::Value::Array(_))) => true,
+        _ => false,
+    };
     for (name, value) in table {
         let inner: Vec<&toml::Table> = match value {
             toml::Value::Table(t) => vec![t],
@@ -360,7 +368,7 @@ fn misplaced_audience(table: &toml::Table) -> Option<(&'static str, String)> {
         for t in inner {
             if let Some(key) = ["visibility", "to"]
                 .into_iter()
-                .find(|k| t.contains_key(*k))
+                .find(|k| audience_like(t, k))
             {
                 return Some((key, name.clone()));
             }
@@ -637,7 +645,7 @@ mod tests {
             ),
             ("[a.b]\nto = [\"gig\"]\n", "to", "a.b"),
             (
-                "[[links]]\nvisibility = \"private\"\n",
+                "[[links]]\nvisibility = \" Private\"\n",
                 "visibility",
                 "links",
             ),
@@ -655,10 +663,15 @@ mod tests {
             );
         }
         // Other keys in a table are the author's own, kept as they are.
-        let kept = SAMPLE.replacen("+++\n\n", "[source]\ntitle = \"A book\"\n+++\n\n", 1);
+        let kept = SAMPLE.replacen(
+            "+++\n\n",
+            "[source]\ntitle = \"A book\"\n[trip]\nto = \"Berlin\"\nvisibility = \"foggy\"\n+++\n\n",
+            1,
+        );
         let e = Entry::parse(kept.as_bytes(), &schema(&k)).unwrap();
         assert_eq!(e.meta.visibility, Visibility::Public);
         assert!(e.to_text().contains("[source]\ntitle = \"A book\""));
+        assert!(e.to_text().contains("to = \"Berlin\""));
     }
 
     #[test]

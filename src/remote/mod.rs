@@ -35,9 +35,11 @@ pub enum RemoteError {
     /// The remote branch has commits we do not have: never forced.
     #[error("{url} has commits on {branch} that wol did not publish (not a fast-forward)")]
     NonFastForward { url: String, branch: String },
-    /// The server (a hook or its settings) declined the push.
+    /// The branch does not exist on the remote and the commit has parents (see
+    /// [`push_without_history`]): nothing was sent.
     #[error("{branch} does not exist on {url} yet, and the commit has earlier history")]
     NewBranch { url: String, branch: String },
+    /// The server (a hook or its settings) declined the push.
     #[error("{url} refused the push to {branch}: {status}")]
     Rejected {
         url: String,
