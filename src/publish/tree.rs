@@ -680,11 +680,7 @@ pub fn commit(
     }
     let tree_obj = repo.find_tree(tree)?;
     let parents: Vec<&git2::Commit> = parent.iter().collect();
-    let message = format!(
-        "wol publish: {entries} entr{}",
-        if entries == 1 { "y" } else { "ies" }
-    );
-    let oid = repo.commit(None, sig, sig, &message, &tree_obj, &parents)?;
+    let oid = repo.commit(None, sig, sig, &message(entries), &tree_obj, &parents)?;
     let old = parent.as_ref().map_or(Oid::ZERO_SHA1, |p| p.id());
     repo.reference_matching(&name, oid, true, old, "wol publish")
         .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
@@ -701,14 +697,18 @@ pub fn restart(
 ) -> Result<Oid> {
     let name = published_ref(partner);
     let tip = repo.find_reference(&name)?.peel_to_commit()?;
-    let message = format!(
-        "wol publish: {entries} entr{}",
-        if entries == 1 { "y" } else { "ies" }
-    );
-    let oid = repo.commit(None, sig, sig, &message, &tip.tree()?, &[])?;
+    let oid = repo.commit(None, sig, sig, &message(entries), &tip.tree()?, &[])?;
     repo.reference_matching(&name, oid, true, tip.id(), "wol publish: new remote branch")
         .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
     Ok(oid)
+}
+
+/// The message of a published commit.
+fn message(entries: usize) -> String {
+    format!(
+        "wol publish: {entries} entr{}",
+        if entries == 1 { "y" } else { "ies" }
+    )
 }
 
 #[cfg(test)]
