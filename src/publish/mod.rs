@@ -568,7 +568,7 @@ pub fn publish_partner(
     cache: &mut cache::Cache,
 ) -> Result<Outcome> {
     use crate::config::PartnerMode;
-    use crate::remote::{self, RemoteError};
+    use crate::remote::{self, PushMode, RemoteError};
     let repo = cx.journal.repo()?;
     let given: Vec<(&str, &Entry)> = partner
         .include
@@ -614,6 +614,17 @@ pub fn publish_partner(
         reused: built.reused,
     };
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
+    let push = |mode| {
+        remote::push(
+            repo,
+            &partner.name,
+            &url,
+            &local_ref,
+            &partner.config.branch,
+            cx.progress,
+            mode,
+        )
+    };
     if shared {
         let message = format!("wol publish: {} ({} entries)", cx.author, built.entries);
         let mut attempt = 0;
@@ -631,14 +642,7 @@ pub fn publish_partner(
                 outcome.status = Status::Unchanged;
                 return Ok(outcome);
             }
-            match remote::push(
-                repo,
-                &partner.name,
-                &url,
-                &local_ref,
-                &partner.config.branch,
-                cx.progress,
-            ) {
+            match push(PushMode::FastForward) {
                 Err(RemoteError::NonFastForward { .. }) if attempt < 3 => continue,
                 Err(e) => return Err(e.into()),
                 Ok(()) => return Ok(outcome),
@@ -651,18 +655,7 @@ pub fn publish_partner(
     }
     // Push even when unchanged: a push that failed last time is retried, and an
     // up-to-date remote costs one round trip.
-    type Push = fn(&git2::Repository, &str, &str, &str, &str, bool) -> Result<(), RemoteError>;
-    let push = |how: Push| {
-        how(
-            repo,
-            &partner.name,
-            &url,
-            &local_ref,
-            &partner.config.branch,
-            cx.progress,
-        )
-    };
-    match push(remote::push_without_history) {
+    match push(PushMode::NoHistoryToNewBranch) {
         Err(RemoteError::NewBranch { .. }) => {
             // The branch is new there: a new remote, one emptied, or a partner added
             // again under a name published before. It gets what is published now as
@@ -670,7 +663,7 @@ pub fn publish_partner(
             // entries since made private or held back.
             tree::restart(repo, &partner.name, cx.sig, built.entries)?;
             outcome.status = Status::Pushed;
-            push(remote::push)?;
+            push(PushMode::FastForward)?;
         }
         pushed => pushed?,
     }

@@ -688,7 +688,7 @@ pub fn commit(
 }
 
 /// Replace `partner`'s published history with one commit of its latest tree (for a
-/// remote branch that does not exist yet: see [`crate::remote::push_without_history`]).
+/// remote branch that does not exist yet: see [`crate::remote::PushMode::NoHistoryToNewBranch`]).
 pub fn restart(
     repo: &Repository,
     partner: &str,

@@ -36,7 +36,7 @@ pub enum RemoteError {
     #[error("{url} has commits on {branch} that wol did not publish (not a fast-forward)")]
     NonFastForward { url: String, branch: String },
     /// The branch does not exist on the remote and the commit has parents (see
-    /// [`push_without_history`]): nothing was sent.
+    /// [`PushMode::NoHistoryToNewBranch`]): nothing was sent.
     #[error("{branch} does not exist on {url} yet, and the commit has earlier history")]
     NewBranch { url: String, branch: String },
     /// The server (a hook or its settings) declined the push.
@@ -197,8 +197,8 @@ fn apply_timeouts() {
     });
 }
 
-/// Push `local_ref` to `branch` of `url`. `label` names the partner in progress output,
-/// shown on stderr when `progress` and stderr is a terminal.
+/// Push `local_ref` to `branch` of `url`, as `mode` says. `label` names the partner in
+/// progress output, shown on stderr when `progress` and stderr is a terminal.
 pub fn push(
     repo: &Repository,
     label: &str,
@@ -206,6 +206,7 @@ pub fn push(
     local_ref: &str,
     branch: &str,
     progress: bool,
+    mode: PushMode,
 ) -> Result<(), RemoteError> {
     push_refspec(
         repo,
@@ -214,39 +215,27 @@ pub fn push(
         local_ref,
         branch,
         progress,
-        Mode::FastForward,
+        Mode::Push(mode),
     )
 }
 
-/// Like [`push`], but refuses with [`RemoteError::NewBranch`], before anything is sent,
-/// when `branch` does not exist on `url` and the commit of `local_ref` has parents: a
-/// new remote (or one emptied, or a partner added again under an old name) must never
-/// receive history made for another remote, or entries since held back.
-pub fn push_without_history(
-    repo: &Repository,
-    label: &str,
-    url: &str,
-    local_ref: &str,
-    branch: &str,
-    progress: bool,
-) -> Result<(), RemoteError> {
-    push_refspec(
-        repo,
-        label,
-        url,
-        local_ref,
-        branch,
-        progress,
-        Mode::NoHistoryToNewBranch,
-    )
+/// How [`push`] may move the remote branch. It never forces.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PushMode {
+    /// Fast-forward it, or start it.
+    FastForward,
+    /// Fast-forward it; start it only with a commit that has no parents. Otherwise
+    /// refuse with [`RemoteError::NewBranch`] before anything is sent: a new remote (or
+    /// one emptied, or a partner added again under an old name) must never receive
+    /// history made for another remote, or entries since held back.
+    NoHistoryToNewBranch,
 }
 
 /// How [`push_refspec`] updates the remote branch.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    FastForward,
-    /// Fast-forward, and a commit with parents never starts a branch.
-    NoHistoryToNewBranch,
+    Push(PushMode),
+    /// Replace it (only [`push_replacing`], after its check).
     Force,
 }
 
@@ -317,7 +306,7 @@ fn push_refspec(
         Ok(())
     });
     let new_branch_ref = &new_branch;
-    if mode == Mode::NoHistoryToNewBranch {
+    if mode == Mode::Push(PushMode::NoHistoryToNewBranch) {
         // Called once the server has said where its branches are, before any object
         // is packed or sent; `src` is the branch's commit there (zero: no branch).
         callbacks.push_negotiation(move |updates| {

@@ -221,7 +221,15 @@ pub fn sync(
         let pushed = if opts.reseal {
             remote::push_replacing(repo, "sync", &url, OUTGOING_REF, &cfg.branch, remote_head)
         } else {
-            remote::push(repo, "sync", &url, OUTGOING_REF, &cfg.branch, opts.progress)
+            remote::push(
+                repo,
+                "sync",
+                &url,
+                OUTGOING_REF,
+                &cfg.branch,
+                opts.progress,
+                remote::PushMode::FastForward,
+            )
         };
         match pushed {
             Ok(()) => {

@@ -702,9 +702,8 @@ fn publish_without_partners_is_refused_before_anything_is_written() {
     assert!(!env.journal.join("digests").exists());
 }
 
-#[test]
-fn publish_writes_commits_and_pushes_a_digest_rebuilt_for_the_partner() {
-    let env = week47();
+/// A bare repository `gig.git` beside the journal, added as the partner `gig`.
+fn with_gig(env: &TestEnv) -> std::path::PathBuf {
     let remote = env.root.join("gig.git");
     env.git_in(
         &env.root,
@@ -712,10 +711,17 @@ fn publish_writes_commits_and_pushes_a_digest_rebuilt_for_the_partner() {
     );
     let out = env
         .wol_j()
-        .args(["partner", "add", "gig", remote.to_str().unwrap()])
+        .args(["partner", "add", "gig", remote.to_str().unwrap(), "-q"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    remote
+}
+
+#[test]
+fn publish_writes_commits_and_pushes_a_digest_rebuilt_for_the_partner() {
+    let env = week47();
+    let remote = with_gig(&env);
     let before = env.commit_count();
 
     let out = env
@@ -745,17 +751,7 @@ fn publish_writes_commits_and_pushes_a_digest_rebuilt_for_the_partner() {
 #[test]
 fn a_published_digest_holds_only_committed_entries_the_partner_receives() {
     let env = week47();
-    let remote = env.root.join("gig.git");
-    env.git_in(
-        &env.root,
-        ["init", "-q", "--bare", remote.to_str().unwrap()],
-    );
-    let out = env
-        .wol_j()
-        .args(["partner", "add", "gig", remote.to_str().unwrap(), "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let remote = with_gig(&env);
     let out = env
         .wol_j()
         .args(["digest", "--week", "2026-W47", "--write", "-q"])
@@ -805,17 +801,7 @@ fn a_published_digest_holds_only_committed_entries_the_partner_receives() {
 #[test]
 fn a_published_digest_takes_entries_by_their_own_day_whatever_the_offset() {
     let env = week47();
-    let remote = env.root.join("gig.git");
-    env.git_in(
-        &env.root,
-        ["init", "-q", "--bare", remote.to_str().unwrap()],
-    );
-    let out = env
-        .wol_j()
-        .args(["partner", "add", "gig", remote.to_str().unwrap(), "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let remote = with_gig(&env);
     // Sunday 22 late in Honolulu (Monday 09:30 UTC), and Monday 23 early in Kiribati
     // (Sunday 10:30 UTC): newest first by instant, Honolulu comes before Kiribati.
     for (name, title, date) in [
