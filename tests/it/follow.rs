@@ -461,50 +461,41 @@ fn doctor_warns_on_a_log_never_pulled() {
     assert!(c["message"].as_str().unwrap().contains("3 entries"), "{c}");
 }
 
+/// A log written by hand rather than by `wol publish`: `write` fills a work tree, which
+/// is committed and pushed to `<root>/remotes/<name>.git`, returned.
+fn crafted_log(env: &TestEnv, name: &str, write: impl FnOnce(&Path)) -> PathBuf {
+    let remotes = env.root.join("remotes");
+    fs::create_dir_all(&remotes).unwrap();
+    let bare = remotes.join(format!("{name}.git"));
+    env.git_in(
+        &remotes,
+        ["init", "-q", "--bare", "-b", "main", &format!("{name}.git")],
+    );
+    let work = env.root.join(format!("{name}-work"));
+    fs::create_dir_all(&work).unwrap();
+    env.git_in(&work, ["init", "-q", "-b", "main"]);
+    write(&work);
+    env.git_in(&work, ["add", "-A"]);
+    env.git_in(&work, ["commit", "-q", "-m", name]);
+    env.git_in(&work, ["push", "-q", bare.to_str().unwrap(), "main"]);
+    bare
+}
+
 /// A log whose `wol.json` is from a future wol: reported by name and skipped.
 #[test]
 fn an_unreadable_wol_json_is_named_and_skipped() {
     let env = TestEnv::new();
     let (_gig, bare) = partner_log(&env);
-    let remotes = env.root.join("remotes");
-    env.git_in(
-        &remotes,
-        ["init", "-q", "--bare", "-b", "main", "future.git"],
-    );
-    let work = env.root.join("future-work");
-    fs::create_dir_all(&work).unwrap();
-    env.git_in(&work, ["init", "-q", "-b", "main"]);
-    fs::write(
-        work.join("wol.json"),
-        "{\"schema_version\": 99, \"title\": \"x\", \"entries\": {}}\n",
-    )
-    .unwrap();
-    env.git_in(&work, ["add", "wol.json"]);
-    env.git_in(
-        &work,
-        [
-            "-c",
-            "user.name=x",
-            "-c",
-            "user.email=x@x",
-            "commit",
-            "-q",
-            "-m",
-            "future",
-        ],
-    );
-    env.git_in(
-        &work,
-        [
-            "push",
-            "-q",
-            remotes.join("future.git").to_str().unwrap(),
-            "main",
-        ],
-    );
+    let future = crafted_log(&env, "future", |work| {
+        fs::write(
+            work.join("wol.json"),
+            "{\"schema_version\": 99, \"title\": \"x\", \"entries\": {}}\n",
+        )
+        .unwrap();
+    });
     main_journal(&env);
     follow(&env, "gig", bare.to_str().unwrap());
-    follow(&env, "future", remotes.join("future.git").to_str().unwrap());
+    follow(&env, "future", future.to_str().unwrap());
 
     let err = env.fails(&["pull"], "cannot pull future");
     assert!(err.contains("schema_version 99"), "{err}");
