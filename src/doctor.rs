@@ -200,14 +200,27 @@ fn follow_check(journal: &Journal, name: &str, followed: &FollowConfig) -> Check
         );
     }
     match follow::read(journal, name, followed) {
-        Ok(items) => Check::ok(
-            &label,
-            format!(
-                "pulled; {} {} in its wol.json",
-                items.len(),
-                if items.len() == 1 { "entry" } else { "entries" }
-            ),
-        ),
+        Ok(log) => {
+            if let Some(e) = log.left_out.first() {
+                return Check::warn(&label, e.to_string(), e.hint());
+            }
+            let n = log.items.len();
+            let dropped = match log.dropped {
+                0 => String::new(),
+                d => format!(
+                    " (the newest of {}: wol reads at most {} of a log)",
+                    n + d,
+                    follow::MAX_ENTRIES
+                ),
+            };
+            Check::ok(
+                &label,
+                format!(
+                    "pulled; {n} {} in its wol.json{dropped}",
+                    if n == 1 { "entry" } else { "entries" }
+                ),
+            )
+        }
         Err(e) => Check::warn(&label, e.to_string(), e.hint()),
     }
 }

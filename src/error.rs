@@ -3,7 +3,8 @@
 //!
 //! Domain code returns `anyhow::Error`s; where the fix is known it wraps the failure in a
 //! [`UserError`] carrying a hint (remote operations carry a typed
-//! [`RemoteError`](crate::remote::RemoteError) whose hint is part of its kind).
+//! [`RemoteError`](crate::remote::RemoteError) whose hint is part of its kind, as does a
+//! followed log's [`ReadError`](crate::follow::ReadError)).
 //! [`report`] prints `error: …`, each `caused by: …` and the hint; [`exit_code`] maps the
 //! kind to 1 (failure) or 2 (usage). Warnings have one shape too: [`warn`].
 
@@ -64,6 +65,9 @@ pub fn hint_of(err: &anyhow::Error) -> Option<String> {
             return u.hint.clone();
         }
         if let Some(r) = c.downcast_ref::<crate::remote::RemoteError>() {
+            return Some(r.hint());
+        }
+        if let Some(r) = c.downcast_ref::<crate::follow::ReadError>() {
             return Some(r.hint());
         }
         disk_full(c).then(|| {

@@ -8,14 +8,22 @@
 //! and "Related work" sections, and `wol doctor`.
 //!
 //! A log published in `shared` mode (a community repository) has no `wol.json` at its
-//! root but one per member under `logs/<member>/`; those are read too.
+//! root but one per member under `logs/<member>/`; those are read too, and a member whose
+//! index cannot be read is left out alone.
+//!
+//! Someone else's log is not trusted to be small: an index larger than
+//! [`MAX_INDEX_BYTES`] is refused by its size before it is loaded, and at most
+//! [`MAX_ENTRIES`] entries, the newest, are kept of a log.
 
-use std::collections::BTreeSet;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::fmt;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use git2::{ErrorCode, ObjectType, Oid, Repository};
+use git2::{ErrorCode, ObjectType, Oid, Repository, TreeEntry};
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use toml_edit::{Table, value};
 
@@ -30,6 +38,21 @@ use crate::site::json::SCHEMA_VERSION;
 pub const FOLLOWING_DIR: &str = "following";
 /// The index every published log carries at its root.
 pub const INDEX_FILE: &str = "wol.json";
+
+/// The largest `wol.json` read from a followed log, checked against the blob's size in
+/// the object database before its content is loaded. `wol publish` writes about 310
+/// bytes an entry, so a real 100,000-entry log's index is ~31 MB: 64 MiB leaves room
+/// for twice that, or for long sections. Without a bound, a few MB fetched (gigabytes of
+/// whitespace compress to almost nothing) cost every `wol feed` and `wol digest`
+/// gigabytes of memory.
+pub const MAX_INDEX_BYTES: u64 = 64 << 20;
+
+/// The most entries kept of one followed log (of each index as it is parsed, and of a
+/// shared log's members together): the newest. The feed and the digest look back weeks,
+/// not years, and 20,000 entries is over a decade of one busy person (five a day) or a
+/// year of a 20-member community, while holding them costs tens of MB rather than the
+/// gigabyte that 200,000 tiny entries took in `wol digest`.
+pub const MAX_ENTRIES: usize = 20_000;
 
 /// The bare repository holding the fetched copy of log `name`.
 pub fn mirror_path(journal: &Journal, name: &str) -> PathBuf {
@@ -74,13 +97,76 @@ impl FeedItem {
     }
 }
 
-/// `wol.json` as published by `wol publish` (see `site::json`). Fields added later
-/// within the same schema version are ignored.
+/// `wol.json` as published by `wol publish` (see `site::json`), with its `N` newest
+/// entries. Fields added later within the same schema version are ignored.
 #[derive(Deserialize)]
-struct Index {
+struct Index<const N: usize> {
     schema_version: u32,
-    entries: Vec<IndexEntry>,
+    entries: Newest<N>,
 }
+
+/// The newest `N` of a list of entries, kept while the list is read (never more than
+/// `N + 1` held at once), and how many the list had.
+struct Newest<const N: usize> {
+    entries: Vec<IndexEntry>,
+    total: usize,
+}
+
+impl<'de, const N: usize> Deserialize<'de> for Newest<N> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<const N: usize>;
+        impl<'de, const N: usize> Visitor<'de> for Entries<N> {
+            type Value = Newest<N>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of entries")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Newest<N>, A::Error> {
+                let mut kept = BinaryHeap::new();
+                let mut total = 0;
+                while let Some(entry) = seq.next_element()? {
+                    total += 1;
+                    kept.push(Oldest(entry));
+                    if kept.len() > N {
+                        kept.pop();
+                    }
+                }
+                Ok(Newest {
+                    entries: kept.into_iter().map(|o| o.0).collect(),
+                    total,
+                })
+            }
+        }
+        deserializer.deserialize_seq(Entries::<N>)
+    }
+}
+
+/// An entry ordered so that the greatest is the one to drop first: the oldest, and of
+/// the same instant the last by path (the feed's order, reversed).
+struct Oldest(IndexEntry);
+
+impl Ord for Oldest {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .0
+            .date
+            .cmp(&self.0.date)
+            .then_with(|| self.0.path.cmp(&other.0.path))
+    }
+}
+
+impl PartialOrd for Oldest {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Oldest {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Oldest {}
 
 #[derive(Deserialize)]
 struct IndexEntry {
@@ -104,15 +190,48 @@ struct IndexEntry {
     mentions: Vec<String>,
 }
 
-/// Why a followed log cannot be read.
+/// Why a followed log, or part of it, cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// No fetched copy yet.
     #[error("{0} has never been pulled")]
     NeverPulled(String),
-    /// The fetched copy or its `wol.json` is unusable.
+    /// The fetched copy is unusable, or is no log published by wol.
     #[error("{name}: {reason}")]
     Unreadable { name: String, reason: String },
+    /// Its `wol.json` cannot be used; for a shared log, one `member`'s, and only that
+    /// member is left out.
+    #[error("{name}: {error}")]
+    Index {
+        name: String,
+        member: Option<String>,
+        error: IndexError,
+    },
+}
+
+/// Why one `wol.json` of a followed log is not read.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// Larger than [`MAX_INDEX_BYTES`]: refused unread.
+    #[error(
+        "{path} is {}, more than the {} wol reads from a followed log",
+        mib(*size),
+        mib(MAX_INDEX_BYTES)
+    )]
+    TooLarge { path: String, size: u64 },
+    /// Not a file, not UTF-8, not JSON, or not a schema this wol reads.
+    #[error("{path} cannot be read: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+/// `bytes` in MiB, as the size limit is stated.
+fn mib(bytes: u64) -> String {
+    let mib = bytes as f64 / f64::from(1 << 20);
+    if bytes.is_multiple_of(1 << 20) {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.1} MiB")
+    }
 }
 
 impl ReadError {
@@ -120,19 +239,46 @@ impl ReadError {
     pub fn hint(&self) -> String {
         match self {
             ReadError::NeverPulled(name) => format!("fetch it with: wol pull {name}"),
-            ReadError::Unreadable { name, .. } => format!(
+            ReadError::Unreadable { name, .. }
+            | ReadError::Index {
+                name,
+                member: None,
+                error: IndexError::Invalid { .. },
+            } => format!(
                 "it is skipped until it is fixed; ask {name}'s maintainers to publish again with a current wol, then: wol pull {name}"
+            ),
+            ReadError::Index {
+                name,
+                member: None,
+                error: IndexError::TooLarge { .. },
+            } => format!(
+                "it is skipped until it is smaller; ask {name}'s maintainers to publish fewer or shorter entries, or stop following it: wol follow rm {name}"
+            ),
+            ReadError::Index {
+                name,
+                member: Some(member),
+                ..
+            } => format!(
+                "only {member}'s entries are left out; ask {name}'s maintainers to have {member} publish again (with a current wol, at most {}), then: wol pull {name}",
+                mib(MAX_INDEX_BYTES)
             ),
         }
     }
 }
 
-/// The entries of the fetched copy of log `name`, newest first.
-pub fn read(
-    journal: &Journal,
-    name: &str,
-    config: &FollowConfig,
-) -> Result<Vec<FeedItem>, ReadError> {
+/// A followed log as read from its fetched copy.
+#[derive(Debug, Default)]
+pub struct Log {
+    /// Its entries, newest first: at most [`MAX_ENTRIES`].
+    pub items: Vec<FeedItem>,
+    /// How many older entries were left out to keep within [`MAX_ENTRIES`].
+    pub dropped: usize,
+    /// The members of a shared log that were left out, and why; the others were read.
+    pub left_out: Vec<ReadError>,
+}
+
+/// Log `name` as last fetched.
+pub fn read(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Log, ReadError> {
     let unreadable = |reason: String| ReadError::Unreadable {
         name: name.to_string(),
         reason,
@@ -152,16 +298,11 @@ pub fn read(
         }
         Err(e) => return Err(unreadable(e.message().to_string())),
     };
-    let mut items = read_commit(&repo, head).map_err(|e| unreadable(format!("{e:#}")))?;
-    for item in &mut items {
-        item.partner = name.to_string();
-    }
-    sort_newest_first(&mut items);
-    Ok(items)
+    read_commit(&repo, head, name)
 }
 
 /// The entries of every followed log (`names`, or all when empty), merged newest first,
-/// and the logs that could not be read.
+/// and what could not be read: whole logs, and members left out of shared ones.
 pub fn read_all(journal: &Journal, names: &[String]) -> (Vec<FeedItem>, Vec<ReadError>) {
     let mut items = Vec::new();
     let mut problems = Vec::new();
@@ -170,7 +311,10 @@ pub fn read_all(journal: &Journal, names: &[String]) -> (Vec<FeedItem>, Vec<Read
             continue;
         }
         match read(journal, name, config) {
-            Ok(mut log) => items.append(&mut log),
+            Ok(mut log) => {
+                items.append(&mut log.items);
+                problems.append(&mut log.left_out);
+            }
             Err(e) => problems.push(e),
         }
     }
@@ -187,53 +331,130 @@ fn sort_newest_first(items: &mut [FeedItem]) {
     });
 }
 
-/// Parse the `wol.json` at the root of `commit`, or, for a community repository, every
-/// `logs/<member>/wol.json` (their paths then start with `logs/<member>/`).
-fn read_commit(repo: &Repository, commit: Oid) -> Result<Vec<FeedItem>> {
-    let tree = repo.find_commit(commit)?.tree()?;
-    if let Some(entry) = tree.get_name(INDEX_FILE) {
-        return parse_index(&blob_text(repo, entry.id(), INDEX_FILE)?)
-            .with_context(|| format!("{INDEX_FILE} cannot be read"));
-    }
-    let logs = match tree.get_name(LOGS) {
-        Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id())?,
-        _ => anyhow::bail!(
-            "the branch has no {INDEX_FILE}: it does not look like a log published by wol"
-        ),
+/// Log `name` as of `commit`: the `wol.json` at its root, or, for a community
+/// repository, every `logs/<member>/wol.json` (their paths then start with
+/// `logs/<member>/`), leaving out a member whose index cannot be read.
+fn read_commit(repo: &Repository, commit: Oid, name: &str) -> Result<Log, ReadError> {
+    let unreadable = |reason: String| ReadError::Unreadable {
+        name: name.to_string(),
+        reason,
     };
-    let mut items = Vec::new();
-    for member in logs.iter() {
-        let Ok(member_name) = member.name() else {
-            continue;
+    let git = |e: git2::Error| unreadable(e.message().to_string());
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(git)?;
+    let mut log = Log::default();
+    if let Some(entry) = tree.get_name(INDEX_FILE) {
+        let (items, total) =
+            read_index(repo, &entry, INDEX_FILE).map_err(|error| ReadError::Index {
+                name: name.to_string(),
+                member: None,
+                error,
+            })?;
+        log.dropped = total - items.len();
+        log.items = items;
+    } else {
+        let logs = match tree.get_name(LOGS) {
+            Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id()).map_err(git)?,
+            _ => {
+                return Err(unreadable(format!(
+                    "the branch has no {INDEX_FILE}: it does not look like a log published by wol"
+                )));
+            }
         };
-        if member.kind() != Some(ObjectType::Tree) {
-            continue;
+        for member in logs.iter() {
+            let Ok(member_name) = member.name() else {
+                continue;
+            };
+            if member.kind() != Some(ObjectType::Tree) {
+                continue;
+            }
+            let sub = repo.find_tree(member.id()).map_err(git)?;
+            let Some(index) = sub.get_name(INDEX_FILE) else {
+                continue;
+            };
+            // Member names are someone else's text too.
+            let member_name = printable(member_name);
+            let path = format!("{LOGS}/{member_name}/{INDEX_FILE}");
+            let (mut items, total) = match read_index(repo, &index, &path) {
+                Ok(read) => read,
+                Err(error) => {
+                    log.left_out.push(ReadError::Index {
+                        name: name.to_string(),
+                        member: Some(member_name),
+                        error,
+                    });
+                    continue;
+                }
+            };
+            log.dropped += total - items.len();
+            for item in &mut items {
+                item.path = format!("{LOGS}/{member_name}/{}", item.path);
+            }
+            log.items.append(&mut items);
+            // Many members could add up to any number: trim now and then, not each time.
+            if log.items.len() > 2 * MAX_ENTRIES {
+                keep_newest(&mut log);
+            }
         }
-        let sub = repo.find_tree(member.id())?;
-        let Some(index) = sub.get_name(INDEX_FILE) else {
-            continue;
-        };
-        let shown = format!("{LOGS}/{member_name}/{INDEX_FILE}");
-        let mut member_items = parse_index(&blob_text(repo, index.id(), &shown)?)
-            .with_context(|| format!("{shown} cannot be read"))?;
-        for item in &mut member_items {
-            item.path = format!("{LOGS}/{member_name}/{}", item.path);
-        }
-        items.append(&mut member_items);
     }
-    Ok(items)
+    for item in &mut log.items {
+        item.partner = name.to_string();
+    }
+    keep_newest(&mut log);
+    Ok(log)
 }
 
-fn blob_text(repo: &Repository, id: Oid, shown: &str) -> Result<String> {
+/// Sort the log newest first and keep [`MAX_ENTRIES`] of it.
+fn keep_newest(log: &mut Log) {
+    sort_newest_first(&mut log.items);
+    if log.items.len() > MAX_ENTRIES {
+        log.dropped += log.items.len() - MAX_ENTRIES;
+        log.items.truncate(MAX_ENTRIES);
+    }
+}
+
+/// The newest [`MAX_ENTRIES`] entries of the index `entry` (shown as `path`) and how
+/// many it has. Its size is checked before its content is loaded.
+fn read_index(
+    repo: &Repository,
+    entry: &TreeEntry,
+    path: &str,
+) -> Result<(Vec<FeedItem>, usize), IndexError> {
+    let invalid = |reason: String| IndexError::Invalid {
+        path: path.to_string(),
+        reason,
+    };
+    // A link's blob is its target's name: not the index, even where it points to one.
+    if entry.filemode() == i32::from(git2::FileMode::Link) {
+        return Err(invalid("it is a symbolic link, not a file".into()));
+    }
+    if entry.kind() != Some(ObjectType::Blob) {
+        return Err(invalid("it is not a file".into()));
+    }
+    let (size, _) = repo
+        .odb()
+        .and_then(|odb| odb.read_header(entry.id()))
+        .map_err(|e| invalid(e.message().to_string()))?;
+    let size = size as u64;
+    if size > MAX_INDEX_BYTES {
+        return Err(IndexError::TooLarge {
+            path: path.to_string(),
+            size,
+        });
+    }
     let blob = repo
-        .find_blob(id)
-        .with_context(|| format!("{shown} is not a file"))?;
-    String::from_utf8(blob.content().to_vec()).with_context(|| format!("{shown} is not UTF-8"))
+        .find_blob(entry.id())
+        .map_err(|e| invalid(e.message().to_string()))?;
+    let text = std::str::from_utf8(blob.content()).map_err(|_| invalid("not UTF-8".into()))?;
+    parse_index::<MAX_ENTRIES>(text).map_err(|e| invalid(printable(&format!("{e:#}"))))
 }
 
-/// Parse the text of a `wol.json`; the schema version is checked before anything else,
-/// so a newer layout is reported as such rather than as a confusing field error.
-fn parse_index(text: &str) -> Result<Vec<FeedItem>> {
+/// Parse the text of a `wol.json` into its newest `N` entries, and say how many it has;
+/// the schema version is checked before anything else, so a newer layout is reported as
+/// such rather than as a confusing field error.
+fn parse_index<const N: usize>(text: &str) -> Result<(Vec<FeedItem>, usize)> {
     #[derive(Deserialize)]
     struct Version {
         schema_version: Option<u32>,
@@ -247,9 +468,10 @@ fn parse_index(text: &str) -> Result<Vec<FeedItem>> {
         ),
         None => anyhow::bail!("no schema_version"),
     }
-    let index: Index = serde_json::from_str(text)?;
+    let index: Index<N> = serde_json::from_str(text)?;
     debug_assert!(index.schema_version <= SCHEMA_VERSION);
-    Ok(index
+    let items = index
+        .entries
         .entries
         .into_iter()
         .map(|e| FeedItem {
@@ -270,7 +492,8 @@ fn parse_index(text: &str) -> Result<Vec<FeedItem>> {
             next: e.next.map(|t| printable(&t)),
             mentions: e.mentions.iter().map(|m| printable(m)).collect(),
         })
-        .collect())
+        .collect();
+    Ok((items, index.entries.total))
 }
 
 /// An open request for help in a followed log, ranked for you.
@@ -372,12 +595,12 @@ fn branch_ref(branch: &str) -> String {
 }
 
 /// What one pull did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pulled {
-    /// The remote branch did not move.
-    UpToDate { entries: usize },
-    /// The branch moved; `new` entries were not in the copy before.
-    Updated { new: usize, entries: usize },
+#[derive(Debug)]
+pub struct Pulled {
+    /// Entries that were not in the copy before; `None` when the branch did not move.
+    pub new: Option<usize>,
+    /// The log as it reads now, with what was left out of it.
+    pub log: Log,
 }
 
 /// Fetch log `name` into its bare repository and say what changed. Errors name the
@@ -414,19 +637,26 @@ pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pull
     })?;
     // `git log` in the copy shows the followed branch.
     repo.set_head(&local_ref)?;
-    let now = read_commit(&repo, after).context("fetched, but the log cannot be read")?;
+    let log = read_commit(&repo, after, name)
+        .map_err(|e| anyhow::Error::new(e).context("fetched, but the log cannot be read"))?;
     if before == Some(after) {
-        return Ok(Pulled::UpToDate { entries: now.len() });
+        return Ok(Pulled { new: None, log });
     }
     let known: BTreeSet<String> = before
-        .and_then(|b| read_commit(&repo, b).ok())
+        .and_then(|b| read_commit(&repo, b, name).ok())
         .unwrap_or_default()
+        .items
         .into_iter()
         .map(|i| i.path)
         .collect();
-    Ok(Pulled::Updated {
-        new: now.iter().filter(|i| !known.contains(&i.path)).count(),
-        entries: now.len(),
+    Ok(Pulled {
+        new: Some(
+            log.items
+                .iter()
+                .filter(|i| !known.contains(&i.path))
+                .count(),
+        ),
+        log,
     })
 }
 
@@ -478,16 +708,19 @@ mod tests {
     fn the_index_publish_writes_parses() {
         let text = "{\"schema_version\": 1,\n\"title\": \"GIG\",\n\"entries\": [\n\
             {\"path\":\"entries/2026/11/a.md\",\"title\":\"A \\u003cb\\u003e\",\"date\":\"2026-11-22T14:32:05+01:00\",\"kind\":\"progress\",\"tags\":[\"docs\"],\"author\":\"T\"}\n]}\n";
-        let items = parse_index(text).unwrap();
+        let items = parse_index::<MAX_ENTRIES>(text).unwrap().0;
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].title, "A <b>");
         let escape = text.replace("A \\u003cb\\u003e", "A\\u001b[31m red");
-        assert_eq!(parse_index(&escape).unwrap()[0].title, "A[31m red");
+        assert_eq!(
+            parse_index::<MAX_ENTRIES>(&escape).unwrap().0[0].title,
+            "A[31m red"
+        );
         assert_eq!(items[0].day().to_string(), "2026-11-22");
         assert!(
             format!(
                 "{:#}",
-                parse_index("{\"schema_version\": 3, \"entries\": 3}").unwrap_err()
+                parse_index::<MAX_ENTRIES>("{\"schema_version\": 3, \"entries\": 3}").unwrap_err()
             )
             .contains("schema_version 3")
         );
@@ -496,12 +729,42 @@ mod tests {
                   {\"path\":\"entries/2026/11/a.md\",\"title\":\"A\",\"date\":\"2026-11-22T14:32:05+01:00\",\
                   \"updated\":\"2026-11-22T14:32:05+01:00\",\"kind\":\"help\",\"tags\":[],\"author\":\"B\",\
                   \"help_wanted\":\"A Loomio vote\",\"mentions\":[\"ann\"],\"url\":\"javascript:x\"}]}";
-        let items = parse_index(v2).unwrap();
+        let items = parse_index::<MAX_ENTRIES>(v2).unwrap().0;
         assert_eq!(items[0].help_wanted.as_deref(), Some("A Loomio vote"));
         assert_eq!(items[0].mentions, ["ann"]);
         assert_eq!(items[0].url, None);
-        assert!(parse_index("{\"schema_version\": 1}").is_err());
-        assert!(parse_index("not json").is_err());
+        assert!(parse_index::<MAX_ENTRIES>("{\"schema_version\": 1}").is_err());
+        assert!(parse_index::<MAX_ENTRIES>("not json").is_err());
+    }
+
+    #[test]
+    fn an_index_keeps_its_newest_entries_as_it_is_read() {
+        let entry = |path: &str, date: &str| {
+            format!(
+                "{{\"path\":\"{path}\",\"title\":\"{path}\",\"date\":\"{date}\",\"kind\":\"progress\"}}"
+            )
+        };
+        let text = format!(
+            "{{\"schema_version\": 2, \"entries\": [{}]}}",
+            [
+                entry("old", "2026-11-01T10:00:00+01:00"),
+                entry("b", "2026-11-20T10:00:00+01:00"),
+                // The same instant as `b`, written in another offset: after it by path.
+                entry("c", "2026-11-20T09:00:00+00:00"),
+                entry("new", "2026-11-21T10:00:00+01:00"),
+                entry("older", "2026-10-01T10:00:00+01:00"),
+            ]
+            .join(",")
+        );
+        let (items, total) = parse_index::<2>(&text).unwrap();
+        assert_eq!(total, 5);
+        let mut paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
+        paths.sort();
+        assert_eq!(paths, ["b", "new"]);
+        let (items, total) = parse_index::<3>(&text).unwrap();
+        assert_eq!((items.len(), total), (3, 5));
+        let (items, total) = parse_index::<MAX_ENTRIES>(&text).unwrap();
+        assert_eq!((items.len(), total), (5, 5));
     }
 
     #[test]

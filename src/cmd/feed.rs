@@ -16,7 +16,9 @@ use crate::term::{ID, KIND, TAGS, TITLE, sanitize};
 /// Reads each log's wol.json as last fetched by wol pull (no network). One line per
 /// entry: its date, the log's name, the title and tags; --json prints objects with
 /// partner, title, date, kind, tags, author and path (inside the partner's log). Logs
-/// never pulled or whose wol.json cannot be read are named on stderr and skipped.
+/// never pulled or whose wol.json cannot be read are named on stderr and skipped; in a
+/// shared log, only the member whose wol.json cannot be read is. A wol.json over 64 MiB
+/// is refused unread, and of a log only the newest 20000 entries are read.
 ///
 /// --asks lists the help requests of the last weeks (`help` entries and `## Help wanted`
 /// sections), the ones whose tags you have learned most about first: asks you could

@@ -165,10 +165,12 @@ fn run_list(ctx: &Ctx) -> Result<()> {
                 url: remote::redact_url(&f.url),
                 branch: &f.branch,
                 pulled: !matches!(read, Err(ReadError::NeverPulled(_))),
-                entries: read.as_ref().ok().map(Vec::len),
+                entries: read.as_ref().ok().map(|log| log.items.len()),
                 problem: match &read {
-                    Err(e @ ReadError::Unreadable { .. }) => Some(e.to_string()),
-                    _ => None,
+                    Err(ReadError::NeverPulled(_)) => None,
+                    Err(e) => Some(e.to_string()),
+                    // A shared log read without some of its members.
+                    Ok(log) => log.left_out.first().map(ReadError::to_string),
                 },
             }
         })
@@ -185,7 +187,11 @@ fn run_list(ctx: &Ctx) -> Result<()> {
     }
     for f in items {
         let state = match (f.entries, &f.problem) {
-            (Some(n), _) => format!("{n} {}", if n == 1 { "entry" } else { "entries" }),
+            (Some(n), None) => format!("{n} {}", if n == 1 { "entry" } else { "entries" }),
+            (Some(n), Some(_)) => format!(
+                "{n} {}, some members left out (see wol doctor)",
+                if n == 1 { "entry" } else { "entries" }
+            ),
             (None, Some(_)) => "unreadable (see wol doctor)".to_string(),
             (None, None) => "never pulled".to_string(),
         };

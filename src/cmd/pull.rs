@@ -5,8 +5,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::error::{hinted, report};
-use crate::follow::{self, Pulled};
+use crate::error::{hinted, report, warn};
+use crate::follow::{self, Log, MAX_ENTRIES, Pulled};
+use crate::term::sanitize_text;
 
 /// Fetch the logs you follow, so that wol feed and wol digest show what partners shared
 ///
@@ -14,9 +15,11 @@ use crate::follow::{self, Pulled};
 /// apart from your journal's repository: nothing of theirs enters it, except what a
 /// digest you write with `wol digest --write` quotes (their titles and asks). One log that
 /// fails does not stop the others; the exit code is 1 when any failed, with the reason
-/// and what to do. Prints one line per log (nothing with -q); safe to run from cron.
-/// With --json, prints [{"name", "status": "updated", "up_to_date" or "failed", "new",
-/// "entries", "error"}] on stdout.
+/// and what to do. A member of a shared log whose wol.json cannot be read is left out
+/// with a warning, and the rest of that log is pulled. A wol.json over 64 MiB is refused
+/// unread; of a log, the newest 20000 entries are read. Prints one line per log (nothing
+/// with -q); safe to run from cron. With --json, prints [{"name", "status": "updated",
+/// "up_to_date" or "failed", "new", "entries", "dropped", "warnings", "error"}] on stdout.
 ///
 /// Examples:
 ///   wol pull
@@ -37,8 +40,12 @@ struct PulledJson<'a> {
     status: &'static str,
     /// Entries new since the last pull.
     new: usize,
-    /// Entries in the log's wol.json.
+    /// Entries read from the log.
     entries: Option<usize>,
+    /// Older entries not read (beyond the newest `MAX_ENTRIES`).
+    dropped: usize,
+    /// Members of a shared log left out, and why.
+    warnings: Vec<String>,
     error: Option<String>,
 }
 
@@ -69,21 +76,34 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
             status: "failed",
             new: 0,
             entries: None,
+            dropped: 0,
+            warnings: Vec::new(),
             error: None,
         };
         match follow::pull(&journal, name, config) {
-            Ok(Pulled::UpToDate { entries }) => {
-                (result.status, result.entries) = ("up_to_date", Some(entries));
-                ctx.notice(&format!("{name}: up to date ({})", plural(entries)));
-            }
-            Ok(Pulled::Updated { new, entries }) => {
-                (result.status, result.new, result.entries) = ("updated", new, Some(entries));
-                let new = match new {
-                    0 => "no new entries".to_string(),
-                    1 => "1 new entry".to_string(),
-                    n => format!("{n} new entries"),
-                };
-                ctx.notice(&format!("{name}: {new} ({} in all)", plural(entries)));
+            Ok(Pulled { new, log }) => {
+                result.entries = Some(log.items.len());
+                result.dropped = log.dropped;
+                match new {
+                    None => {
+                        result.status = "up_to_date";
+                        ctx.notice(&format!("{name}: up to date ({})", counted(&log, "")));
+                    }
+                    Some(new) => {
+                        (result.status, result.new) = ("updated", new);
+                        let new = match new {
+                            0 => "no new entries".to_string(),
+                            1 => "1 new entry".to_string(),
+                            n => format!("{n} new entries"),
+                        };
+                        ctx.notice(&format!("{name}: {new} ({})", counted(&log, " in all")));
+                    }
+                }
+                // Not a failure: the rest of the log was pulled.
+                for problem in &log.left_out {
+                    warn(sanitize_text(&problem.to_string()), Some(&problem.hint()));
+                    result.warnings.push(problem.to_string());
+                }
             }
             Err(e) => {
                 let e = e.context(format!("cannot pull {name}"));
@@ -105,6 +125,19 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
             failed.join(" ")
         ),
     ))
+}
+
+/// How many entries were read (`3 entries`, then `in_all`), and how many older ones were
+/// not.
+fn counted(log: &Log, in_all: &str) -> String {
+    let read = log.items.len();
+    if log.dropped == 0 {
+        return format!("{}{in_all}", plural(read));
+    }
+    format!(
+        "{read} entries read of {}, the newest: wol reads at most {MAX_ENTRIES} of a log",
+        read + log.dropped
+    )
 }
 
 fn plural(n: usize) -> String {

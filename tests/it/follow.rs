@@ -461,50 +461,52 @@ fn doctor_warns_on_a_log_never_pulled() {
     assert!(c["message"].as_str().unwrap().contains("3 entries"), "{c}");
 }
 
+/// A log written by hand rather than by `wol publish`: `write` fills a work tree, which
+/// is committed and pushed to `<root>/remotes/<name>.git`, returned.
+fn crafted_log(env: &TestEnv, name: &str, write: impl FnOnce(&Path)) -> PathBuf {
+    let remotes = env.root.join("remotes");
+    fs::create_dir_all(&remotes).unwrap();
+    let bare = remotes.join(format!("{name}.git"));
+    env.git_in(
+        &remotes,
+        ["init", "-q", "--bare", "-b", "main", &format!("{name}.git")],
+    );
+    let work = env.root.join(format!("{name}-work"));
+    fs::create_dir_all(&work).unwrap();
+    env.git_in(&work, ["init", "-q", "-b", "main"]);
+    write(&work);
+    env.git_in(&work, ["add", "-A"]);
+    env.git_in(&work, ["commit", "-q", "-m", name]);
+    env.git_in(&work, ["push", "-q", bare.to_str().unwrap(), "main"]);
+    bare
+}
+
+/// A `wol.json` (schema 2) with one entry per `(path, title, date)`.
+fn index_json(entries: &[(&str, &str, &str)]) -> String {
+    let entries: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(path, title, date)| {
+            serde_json::json!({"path": path, "title": title, "date": date, "kind": "progress"})
+        })
+        .collect();
+    serde_json::json!({"schema_version": 2, "title": "x", "entries": entries}).to_string()
+}
+
 /// A log whose `wol.json` is from a future wol: reported by name and skipped.
 #[test]
 fn an_unreadable_wol_json_is_named_and_skipped() {
     let env = TestEnv::new();
     let (_gig, bare) = partner_log(&env);
-    let remotes = env.root.join("remotes");
-    env.git_in(
-        &remotes,
-        ["init", "-q", "--bare", "-b", "main", "future.git"],
-    );
-    let work = env.root.join("future-work");
-    fs::create_dir_all(&work).unwrap();
-    env.git_in(&work, ["init", "-q", "-b", "main"]);
-    fs::write(
-        work.join("wol.json"),
-        "{\"schema_version\": 99, \"title\": \"x\", \"entries\": {}}\n",
-    )
-    .unwrap();
-    env.git_in(&work, ["add", "wol.json"]);
-    env.git_in(
-        &work,
-        [
-            "-c",
-            "user.name=x",
-            "-c",
-            "user.email=x@x",
-            "commit",
-            "-q",
-            "-m",
-            "future",
-        ],
-    );
-    env.git_in(
-        &work,
-        [
-            "push",
-            "-q",
-            remotes.join("future.git").to_str().unwrap(),
-            "main",
-        ],
-    );
+    let future = crafted_log(&env, "future", |work| {
+        fs::write(
+            work.join("wol.json"),
+            "{\"schema_version\": 99, \"title\": \"x\", \"entries\": {}}\n",
+        )
+        .unwrap();
+    });
     main_journal(&env);
     follow(&env, "gig", bare.to_str().unwrap());
-    follow(&env, "future", remotes.join("future.git").to_str().unwrap());
+    follow(&env, "future", future.to_str().unwrap());
 
     let err = env.fails(&["pull"], "cannot pull future");
     assert!(err.contains("schema_version 99"), "{err}");
@@ -527,6 +529,187 @@ fn an_unreadable_wol_json_is_named_and_skipped() {
         list.contains("future  ") && list.contains("unreadable"),
         "{list}"
     );
+}
+
+/// A `wol.json` over the size limit (here 65 MiB, almost all whitespace: a few hundred KB
+/// in git) is refused by its size, unread, naming the log, the size and the limit; the
+/// other logs still show.
+#[test]
+fn a_wol_json_over_the_size_limit_is_refused_unread() {
+    let env = TestEnv::new();
+    let (_gig, bare) = partner_log(&env);
+    let size = wol::follow::MAX_INDEX_BYTES + (1 << 20);
+    let big = crafted_log(&env, "big", |work| {
+        let head = index_json(&[("entries/a.md", "BIG-ENTRY", "2026-11-20T10:00:00+01:00")]);
+        let head = head.strip_suffix('}').unwrap();
+        let mut text = String::with_capacity(size as usize);
+        text.push_str(head);
+        text.extend(std::iter::repeat_n(' ', size as usize - head.len() - 1));
+        text.push('}');
+        fs::write(work.join("wol.json"), text).unwrap();
+    });
+    main_journal(&env);
+    follow(&env, "gig", bare.to_str().unwrap());
+    follow(&env, "big", big.to_str().unwrap());
+    let too_large = "big: wol.json is 65 MiB, more than the 64 MiB wol reads from a followed log";
+
+    let err = env.fails(&["pull"], "cannot pull big");
+    assert!(err.contains(too_large), "{err}");
+    assert!(
+        err.contains("hint: ") && err.contains("wol follow rm big"),
+        "{err}"
+    );
+    assert!(err.contains("gig: 3 new entries"), "{err}");
+
+    let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3, "{json}");
+    assert!(!stdout(&out).contains("BIG-ENTRY"));
+    assert!(
+        stderr(&out).contains(&format!("warning: {too_large}"))
+            && stderr(&out).contains("wol follow rm big"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "this"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(too_large), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("**gig**: Loomio vote notes"),
+        "{}",
+        stdout(&out)
+    );
+    let list = stdout(&env.wol_j().args(["follow", "list"]).output().unwrap());
+    assert!(
+        list.contains("big  ") && list.contains("unreadable"),
+        "{list}"
+    );
+}
+
+/// Of a log with more entries than wol keeps, the newest are read, and pull says so.
+#[test]
+fn only_the_newest_entries_of_a_huge_log_are_read() {
+    let env = TestEnv::new();
+    let max = wol::follow::MAX_ENTRIES;
+    let start: chrono::DateTime<chrono::FixedOffset> = "2020-01-01T00:00:00+00:00".parse().unwrap();
+    // One entry a minute, the oldest first; five more than are kept.
+    let entries: Vec<(String, String)> = (0..max + 5)
+        .map(|i| {
+            let date = start + chrono::Duration::minutes(i as i64);
+            (format!("entries/{i}.md"), date.to_rfc3339())
+        })
+        .collect();
+    let huge = crafted_log(&env, "huge", |work| {
+        let entries: Vec<(&str, &str, &str)> = entries
+            .iter()
+            .map(|(path, date)| (path.as_str(), "t", date.as_str()))
+            .collect();
+        fs::write(work.join("wol.json"), index_json(&entries)).unwrap();
+    });
+    env.init_journal();
+    follow(&env, "huge", huge.to_str().unwrap());
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "huge: {max} new entries ({max} entries read of {}, the newest",
+            max + 5
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), max);
+    assert_eq!(items[0]["path"], format!("entries/{}.md", max + 4));
+    assert_eq!(items[max - 1]["path"], "entries/5.md");
+}
+
+/// In a shared community repository, a member whose `wol.json` is not JSON, or is a
+/// symbolic link (even to a good index), is left out alone: the other members still
+/// show, and pull succeeds with a warning.
+#[test]
+fn one_broken_member_of_a_shared_log_is_left_out_alone() {
+    let env = TestEnv::new();
+    let community = crafted_log(&env, "community", |work| {
+        for member in ["alice", "bob", "mallory", "eve"] {
+            fs::create_dir_all(work.join("logs").join(member)).unwrap();
+        }
+        for (member, title, date) in [
+            ("alice", "ALICE entry", "2026-11-20T10:00:00+01:00"),
+            ("bob", "BOB entry", "2026-11-19T10:00:00+01:00"),
+        ] {
+            fs::write(
+                work.join(format!("logs/{member}/wol.json")),
+                index_json(&[("entries/2026/11/a.md", title, date)]),
+            )
+            .unwrap();
+        }
+        fs::write(work.join("logs/mallory/wol.json"), "not json\n").unwrap();
+        std::os::unix::fs::symlink("../alice/wol.json", work.join("logs/eve/wol.json")).unwrap();
+    });
+    main_journal(&env);
+    follow(&env, "community", community.to_str().unwrap());
+    let mallory = "community: logs/mallory/wol.json cannot be read: not valid JSON";
+    let eve = "community: logs/eve/wol.json cannot be read: it is a symbolic link, not a file";
+
+    let out = env.wol_j().args(["pull", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("warning: {mallory}")) && err.contains(&format!("warning: {eve}")),
+        "{err}"
+    );
+    assert!(err.contains("only mallory's entries are left out"), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["status"], "updated", "{json}");
+    assert_eq!(json[0]["entries"], 2, "{json}");
+    assert_eq!(json[0]["warnings"].as_array().unwrap().len(), 2, "{json}");
+
+    let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(mallory) && stderr(&out).contains(eve),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown: Vec<(&str, &str)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["title"].as_str().unwrap(), i["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("ALICE entry", "logs/alice/entries/2026/11/a.md"),
+            ("BOB entry", "logs/bob/entries/2026/11/a.md"),
+        ]
+    );
+
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "this"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(mallory), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(
+        md.contains("**community**: ALICE entry") && md.contains("**community**: BOB entry"),
+        "{md}"
+    );
+    let list = stdout(&env.wol_j().args(["follow", "list"]).output().unwrap());
+    assert!(list.contains("2 entries, some members left out"), "{list}");
 }
 
 #[test]
