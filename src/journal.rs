@@ -1260,8 +1260,9 @@ impl<'r> ObjectBatch<'r> {
                 pack.object_count()
             ));
             // Straight to objects/pack (pack, then its index), not through a buffer:
-            // the pack is not held in memory a second time.
-            pack.write(&self.repo.path().join("objects").join("pack"), 0)
+            // the pack is not held in memory a second time. In the common git dir: a
+            // linked worktree's own dir (`.git/worktrees/NAME`) has no object store.
+            pack.write(&self.repo.commondir().join("objects").join("pack"), 0)
                 .context("cannot write a pack to the git repository")?;
             self.odb.refresh()?;
         }

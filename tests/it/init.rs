@@ -456,3 +456,60 @@ fn init_twice_and_count(env: &TestEnv, batch: Option<&str>) {
     assert_eq!(object_counts(env), (0, packed + 1 + 4 + 1));
     assert_eq!(env.commit_count(), 2);
 }
+
+/// In a linked git worktree (`.git` is a file; the objects live in the main repository's
+/// git dir) init commits as in any repository, and the journal works from there on.
+#[test]
+fn init_in_a_linked_worktree_commits_into_the_common_object_store() {
+    let env = TestEnv::new();
+    let main = env.root.join("main");
+    fs::create_dir_all(&main).unwrap();
+    env.git_in(&main, ["init", "-q", "-b", "main"]);
+    env.git_in(&main, ["commit", "-q", "--allow-empty", "-m", "root"]);
+    let journal = env.journal.to_str().unwrap();
+    env.git_in(&main, ["worktree", "add", "-q", "-b", "notes", journal]);
+    assert!(env.journal.join(".git").is_file(), "not a linked worktree");
+    env.write(
+        "entries/2026/10/2026-10-01-0900-old.md",
+        common::entry_text(
+            "Old",
+            "2026-10-01T09:00:00+01:00",
+            "progress",
+            &[],
+            "public",
+            "Ana",
+            "Body.\n",
+        ),
+    );
+
+    env.init_journal();
+    env.assert_consistent();
+    assert_eq!(env.head_subject(), "wol: init journal");
+    assert_eq!(
+        env.head_files(),
+        vec![
+            ".gitignore",
+            "entries/2026/10/2026-10-01-0900-old.md",
+            "wol.toml"
+        ]
+    );
+    // The branch and its objects are the main repository's.
+    assert_eq!(
+        env.git_in(&main, ["log", "-1", "--format=%s", "notes"])
+            .trim(),
+        "wol: init journal"
+    );
+    env.git_in(&main, ["cat-file", "-e", "notes:wol.toml"]);
+
+    let again = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already initialized"),
+        "{}",
+        stderr(&again)
+    );
+    env.log(&["In a worktree"]);
+    env.assert_consistent();
+    assert_eq!(env.commit_count(), 3);
+}
+
