@@ -268,7 +268,7 @@ impl Journal {
             }
         };
         let added = index.add_all(
-            [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"],
+            INIT_PATHS,
             git2::IndexAddOption::DEFAULT,
             Some(&mut only_files),
         );
@@ -285,9 +285,15 @@ impl Journal {
                 None,
             );
         }
-        let tree = write_tree_of(&odb, &index).context("cannot write the tree")?;
         let branch = git::head_branch(&repo)?;
         let parent = git::branch_commit(&repo, &branch)?;
+        // The commit holds what init adds and, everywhere else, the last commit's tree:
+        // whatever else the user had staged stays staged, and out of wol's commit.
+        let others = match &parent {
+            Some(p) => outside_init_paths(&repo, &p.tree()?)?,
+            None => Vec::new(),
+        };
+        let tree = write_tree_of(&odb, &index, others).context("cannot write the tree")?;
         if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
             return Ok(InitOutcome::AlreadyInitialized);
         }
@@ -1208,7 +1214,8 @@ impl<'r> ObjectBatch<'r> {
         index: &git2::Index,
     ) -> Result<()> {
         for entry in index.iter() {
-            if !self.packed.insert(entry.id) {
+            // Blobs staged by the user are on disk already, and not in init's commit.
+            if !in_init_paths(&entry.path) || !self.packed.insert(entry.id) {
                 continue;
             }
             let path = String::from_utf8_lossy(&entry.path);
@@ -1271,12 +1278,58 @@ impl<'r> ObjectBatch<'r> {
     }
 }
 
-/// The tree of `index`'s entries, written to the object database: what
-/// `Index::write_tree` gives, built in one pass over the sorted entries, holding only the
-/// folders on the current path (libgit2 keeps a tree builder for every folder and reads
-/// every tree back: tens of MB at 100,000 entries). The index's order is git's tree
-/// order (a folder sorts as its name and `/`), so each entry is appended as it comes.
-fn write_tree_of(odb: &git2::Odb<'_>, index: &git2::Index) -> Result<git2::Oid> {
+/// What `wol init` adds and commits: its own files and the journal's folders.
+const INIT_PATHS: [&str; 4] = [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"];
+
+/// Whether `path` (relative, `/`-separated) is one of [`INIT_PATHS`] or inside one.
+fn in_init_paths(path: &[u8]) -> bool {
+    INIT_PATHS.iter().any(|p| {
+        path.strip_prefix(p.as_bytes())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
+    })
+}
+
+/// The files of `tree` outside [`INIT_PATHS`] (path, mode, id), in git's order: what
+/// `wol init` commits there, whatever the index says.
+fn outside_init_paths(
+    repo: &Repository,
+    tree: &git2::Tree<'_>,
+) -> Result<Vec<(Vec<u8>, u32, git2::Oid)>> {
+    let mut files = Vec::new();
+    for entry in tree.iter() {
+        let name = entry.name_bytes();
+        if in_init_paths(name) {
+            continue;
+        }
+        let mode = entry.filemode() as u32;
+        if entry.kind() != Some(git2::ObjectType::Tree) {
+            files.push((name.to_vec(), mode, entry.id()));
+            continue;
+        }
+        let prefix = [name, b"/"].concat();
+        repo.find_tree(entry.id())?
+            .walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+                if e.kind() != Some(git2::ObjectType::Tree) {
+                    let path = [prefix.as_slice(), dir.as_bytes(), e.name_bytes()].concat();
+                    files.push((path, e.filemode() as u32, e.id()));
+                }
+                git2::TreeWalkResult::Ok
+            })?;
+    }
+    Ok(files)
+}
+
+/// The tree of `index`'s entries inside [`INIT_PATHS`] and of `others` (sorted; none
+/// inside them), written to the object database: what `Index::write_tree` gives, built
+/// in one pass over the sorted entries, holding only the folders on the current path
+/// (libgit2 keeps a tree builder for every folder and reads every tree back: tens of MB
+/// at 100,000 entries). The index's order is git's tree order (a folder sorts as its
+/// name and `/`), so each entry is appended as it comes.
+fn write_tree_of(
+    odb: &git2::Odb<'_>,
+    index: &git2::Index,
+    others: Vec<(Vec<u8>, u32, git2::Oid)>,
+) -> Result<git2::Oid> {
     // The open folders, the root first: name and the tree entries so far.
     let mut open: Vec<(Vec<u8>, Vec<u8>)> = vec![(Vec::new(), Vec::new())];
     fn append(content: &mut Vec<u8>, mode: u32, name: &[u8], id: git2::Oid) {
@@ -1294,14 +1347,8 @@ fn write_tree_of(odb: &git2::Odb<'_>, index: &git2::Index) -> Result<git2::Oid> 
         }
         Ok(())
     }
-    for entry in index.iter() {
-        if (entry.flags >> 12) & 3 != 0 {
-            return Err(anyhow::anyhow!(
-                "{} is in conflict in the git index: resolve it first (git status)",
-                String::from_utf8_lossy(&entry.path)
-            ));
-        }
-        let mut parts: Vec<&[u8]> = entry.path.split(|&b| b == b'/').collect();
+    let mut add = |path: &[u8], mode: u32, id: git2::Oid| -> Result<()> {
+        let mut parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
         let name = parts.pop().unwrap_or_default();
         let mut same = 0;
         while same < parts.len() && same + 1 < open.len() && open[same + 1].0 == parts[same] {
@@ -1314,8 +1361,28 @@ fn write_tree_of(odb: &git2::Odb<'_>, index: &git2::Index) -> Result<git2::Oid> 
             open.push((part.to_vec(), Vec::new()));
         }
         if let Some((_, content)) = open.last_mut() {
-            append(content, entry.mode, name, entry.id);
+            append(content, mode, name, id);
         }
+        Ok(())
+    };
+    let mut others = others.into_iter().peekable();
+    for entry in index.iter() {
+        if (entry.flags >> 12) & 3 != 0 {
+            return Err(anyhow::anyhow!(
+                "{} is in conflict in the git index: resolve it first (git status)",
+                String::from_utf8_lossy(&entry.path)
+            ));
+        }
+        if !in_init_paths(&entry.path) {
+            continue;
+        }
+        while let Some((path, mode, id)) = others.next_if(|o| o.0 < entry.path) {
+            add(&path, mode, id)?;
+        }
+        add(&entry.path, entry.mode, entry.id)?;
+    }
+    for (path, mode, id) in others {
+        add(&path, mode, id)?;
     }
     while open.len() > 1 {
         close(odb, &mut open)?;

@@ -513,3 +513,71 @@ fn init_in_a_linked_worktree_commits_into_the_common_object_store() {
     assert_eq!(env.commit_count(), 3);
 }
 
+/// Over an existing repository, init's commit holds only what init adds: what the user
+/// had staged (a new file, a change, a removal, in the root and in a folder) stays
+/// staged, exactly as it was, and out of wol's commit.
+#[test]
+fn init_leaves_what_the_user_staged_staged_and_uncommitted() {
+    let env = TestEnv::new();
+    fs::create_dir_all(&env.journal).unwrap();
+    env.git(["init", "-q", "-b", "main"]);
+    env.write("README.md", "my notes\n");
+    env.write("old.txt", "to be removed\n");
+    env.write("notes/sub/a.txt", "a\n");
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "user commit"]);
+    env.write("README.md", "my notes, half edited\n");
+    env.write("draft-config.txt", "half-done work, not ready\n");
+    env.write("notes/sub/b.txt", "b\n");
+    env.git(["add", "README.md", "draft-config.txt", "notes/sub/b.txt"]);
+    env.git(["rm", "-q", "--cached", "old.txt"]);
+    env.write(
+        "entries/2026/10/2026-10-01-0900-old.md",
+        common::entry_text(
+            "Old",
+            "2026-10-01T09:00:00+01:00",
+            "progress",
+            &[],
+            "public",
+            "Ana",
+            "Body.\n",
+        ),
+    );
+    let staged = env.git(["diff", "--cached"]);
+    let status = env.git_status();
+
+    env.init_journal();
+
+    assert_eq!(env.commit_count(), 2);
+    assert_eq!(
+        env.head_files(),
+        vec![
+            ".gitignore",
+            "README.md",
+            "entries/2026/10/2026-10-01-0900-old.md",
+            "notes/sub/a.txt",
+            "old.txt",
+            "wol.toml"
+        ]
+    );
+    assert_eq!(env.git(["show", "HEAD:README.md"]), "my notes\n");
+    assert_eq!(
+        env.git(["diff", "--cached"]),
+        staged,
+        "the staged changes changed"
+    );
+    // The same lines, less the files init committed.
+    let now = env.git_status();
+    let now: Vec<&str> = now.lines().collect();
+    let before: Vec<&str> = status
+        .lines()
+        .filter(|l| !l.starts_with("?? entries/"))
+        .collect();
+    assert_eq!(now, before);
+    env.git_fsck_clean();
+
+    // A second init finds nothing to do, and the staged changes are still there.
+    env.init_journal();
+    assert_eq!(env.commit_count(), 2);
+    assert_eq!(env.git(["diff", "--cached"]), staged);
+}
