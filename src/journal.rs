@@ -20,8 +20,8 @@ mod selection;
 pub use selection::Selection;
 
 use crate::cache::EntryCache;
-use crate::config::{JournalConfig, UserConfig, default_journal_toml};
-use crate::entry::{Entry, ParseError, slugify};
+use crate::config::{JournalConfig, UserConfig, journal_toml};
+use crate::entry::{Entry, ParseError, Visibility, slugify};
 use crate::error::{hinted, warn};
 use crate::git::{self, Change};
 
@@ -110,6 +110,18 @@ pub enum InitOutcome {
     AlreadyInitialized,
 }
 
+/// Entries `init` adopted (found in the folder, not yet committed) that have no
+/// `visibility` key, so they take the journal's `default_visibility`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WithoutVisibility {
+    pub count: usize,
+    /// The `default_visibility` they take.
+    pub visibility: Visibility,
+    /// Whether init wrote `default_visibility = "private"` into a new `wol.toml` for
+    /// them (else the journal's own `wol.toml` decides).
+    pub made_private: bool,
+}
+
 impl Journal {
     /// Open an existing journal at `root`.
     pub fn open(root: &Path) -> Result<Journal> {
@@ -154,7 +166,13 @@ impl Journal {
     /// (with a new journal id and the author `author` finds), `.gitignore` with `.wol/`,
     /// and a commit of those and of any entries and digests already in the folder that
     /// git does not ignore. Never overwrites a user's file; an existing `wol.toml` is
-    /// validated before anything is committed, and given an `id` if it has none.
+    /// validated before anything is committed, and given an `id` if it has none. Files
+    /// the user staged elsewhere stay staged, out of the commit.
+    ///
+    /// Adopted entries without a `visibility` key are counted (the second value): they
+    /// take `default_visibility`. If init writes a new `wol.toml` for them, it writes
+    /// `default_visibility = "private"` (as `wol import` makes such entries private), so
+    /// an old diary never reaches a partner by surprise; an empty folder gets "public".
     ///
     /// The files are added in one pass through the index (one index write, one tree
     /// write), so a folder of 100,000 entries takes seconds, and a second `init` only
@@ -168,7 +186,7 @@ impl Journal {
         root: &Path,
         authors: impl Fn(&Repository, Option<&str>) -> (Option<String>, Result<String>),
         now: &DateTime<FixedOffset>,
-    ) -> Result<InitOutcome> {
+    ) -> Result<(InitOutcome, Option<WithoutVisibility>)> {
         if let Ok(repo) = Repository::open(root)
             && repo.is_bare()
         {
@@ -194,17 +212,14 @@ impl Journal {
         let mut writes: Vec<(PathBuf, String)> = Vec::new();
         // A config with a mistake in it is reported before anything is committed; a
         // user's own wol.toml is never rewritten (publish adds the id if it is missing).
-        let journal_author = if config_path.exists() {
-            JournalConfig::load(&config_path)?.author
+        let existing_config = if config_path.exists() {
+            Some(JournalConfig::load(&config_path)?)
         } else {
             None
         };
+        let journal_author = existing_config.as_ref().and_then(|c| c.author.clone());
         let (record, commit_as) = authors(&repo, journal_author.as_deref());
         let commit_as = commit_as?;
-        if !config_path.exists() {
-            let text = default_journal_toml(&crate::identity::new_journal_id(), record.as_deref());
-            writes.push((config_path.clone(), text));
-        }
         let gitignore = root.join(".gitignore");
         let existing = match fs::read_to_string(&gitignore) {
             Ok(text) => text,
@@ -244,11 +259,15 @@ impl Journal {
         let mut pending = 0u64;
         let mut flush_error = None;
         let mut skipped = Vec::new();
+        let mut adopted = Vec::new();
         // Called before each new or changed file is added: every file before it has its
         // blob written and its index entry in place.
         let mut only_files = |path: &Path, _spec: &[u8]| -> i32 {
             match fs::symlink_metadata(root.join(path)) {
                 Ok(m) if m.is_file() => {
+                    if is_entry_path(path) {
+                        adopted.push(root.join(path));
+                    }
                     if pending >= batch_bytes {
                         pending = 0;
                         if let Err(e) = objects.flush() {
@@ -285,6 +304,48 @@ impl Journal {
                 None,
             );
         }
+        // Which visibility entries without one take: asked only when it is not private,
+        // of the entries being adopted (none on a second init). The new wol.toml is
+        // written once that is known, so no public default is ever on disk for them.
+        let default = existing_config
+            .as_ref()
+            .map_or(Visibility::Public, |c| c.default_visibility);
+        let count = if default == Visibility::Private {
+            0
+        } else {
+            crate::par::map(&adopted, |path| {
+                fs::read_to_string(path)
+                    .ok()
+                    .and_then(|text| crate::entry::sets_visibility(&text))
+                    == Some(false)
+            })
+            .into_iter()
+            .filter(|&without| without)
+            .count()
+        };
+        let without_visibility = (count > 0).then(|| {
+            let made_private = existing_config.is_none();
+            WithoutVisibility {
+                count,
+                visibility: if made_private {
+                    Visibility::Private
+                } else {
+                    default
+                },
+                made_private,
+            }
+        });
+        if existing_config.is_none() {
+            let visibility = without_visibility.map_or(Visibility::Public, |w| w.visibility);
+            let id = crate::identity::new_journal_id();
+            write_atomic(
+                &config_path,
+                journal_toml(&id, record.as_deref(), visibility).as_bytes(),
+            )?;
+            index
+                .add_path(Path::new(CONFIG_FILE))
+                .with_context(|| format!("cannot add {CONFIG_FILE} to the git index"))?;
+        }
         let branch = git::head_branch(&repo)?;
         let parent = git::branch_commit(&repo, &branch)?;
         // The commit holds what init adds and, everywhere else, the last commit's tree:
@@ -295,7 +356,7 @@ impl Journal {
         };
         let tree = write_tree_of(&odb, &index, others).context("cannot write the tree")?;
         if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
-            return Ok(InitOutcome::AlreadyInitialized);
+            return Ok((InitOutcome::AlreadyInitialized, without_visibility));
         }
         let sig = crate::identity::signature(&commit_as, Some(&repo), now)?;
         let tree = repo.find_tree(tree)?;
@@ -319,7 +380,7 @@ impl Journal {
             ),
         }
         .with_context(|| format!("cannot move {branch} to the new commit"))?;
-        Ok(InitOutcome::Created)
+        Ok((InitOutcome::Created, without_visibility))
     }
 
     pub fn entries_dir(&self) -> PathBuf {
@@ -1280,6 +1341,15 @@ impl<'r> ObjectBatch<'r> {
 
 /// What `wol init` adds and commits: its own files and the journal's folders.
 const INIT_PATHS: [&str; 4] = [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"];
+
+/// Whether `path` (relative to the journal) is where an entry lives:
+/// `entries/YYYY/MM/NAME.md` (not an attachment in an entry's folder).
+fn is_entry_path(path: &Path) -> bool {
+    let parts: Vec<_> = path.components().collect();
+    parts.len() == 4
+        && parts[0].as_os_str() == ENTRIES_DIR
+        && path.extension().is_some_and(|e| e == "md")
+}
 
 /// Whether `path` (relative, `/`-separated) is one of [`INIT_PATHS`] or inside one.
 fn in_init_paths(path: &[u8]) -> bool {
