@@ -588,11 +588,17 @@ fn string_array(items: &[String]) -> Array {
 
 /// The text `wol init` writes: every default visible, the optional keys commented.
 pub fn default_journal_toml(id: &str, author: Option<&str>) -> String {
+    journal_toml(id, author, Visibility::Public)
+}
+
+/// [`default_journal_toml`] with `default_visibility` set to `visibility`.
+pub fn journal_toml(id: &str, author: Option<&str>, visibility: Visibility) -> String {
     let kinds: Vec<String> = DEFAULT_KINDS.iter().map(|k| format!("{k:?}")).collect();
     let author = match author {
         Some(a) => format!("author = {}", toml_edit::value(a).to_string().trim()),
         None => "# author = \"Your Name\"".to_string(),
     };
+    let visibility = visibility.as_str();
     format!(
         r#"# wol journal config. Documented in wol's README; `wol doctor` checks it.
 
@@ -605,7 +611,7 @@ id = "{id}"
 
 # Visibility of new entries: "public" (every partner), "partners" (partners named in
 # `to`, or all), "private" (never published). Override per entry with --private etc.
-default_visibility = "public"
+default_visibility = "{visibility}"
 
 # The kinds an entry may have (`wol log -k KIND`).
 kinds = [{kinds}]

@@ -229,6 +229,14 @@ fn split_front_matter(text: &str) -> Result<(&str, &str), ParseError> {
     ))
 }
 
+/// Whether the front matter of an entry's `text` sets `visibility`; `None` when `text`
+/// has no front matter (not an entry at all). A line scan, not a parse: `wol init` asks
+/// it of every entry it adopts.
+pub fn sets_visibility(text: &str) -> Option<bool> {
+    let (front, _) = split_front_matter(text).ok()?;
+    Some(key_line(front, "visibility") > 1)
+}
+
 /// The 1-based file line of the front-matter line that sets `key` (line 1 is the `+++`).
 fn key_line(front: &str, key: &str) -> usize {
     front

@@ -118,7 +118,9 @@ pub fn commit_changes(
     // order would leave `git status` showing the new file as deleted.
     sync_index(repo, changes.iter().map(Change::path))?;
 
-    clear_stale_lock(&repo.path().join(format!("{branch}.lock")))?;
+    // Branches live in the common git dir: a linked worktree's own dir holds only its
+    // HEAD and index.
+    clear_stale_lock(&repo.commondir().join(format!("{branch}.lock")))?;
     let reflog = format!("commit: {}", message.lines().next().unwrap_or(""));
     // A compare-and-swap on the branch: if someone else moved it since we read it, fail
     // rather than drop their commit.

@@ -20,8 +20,8 @@ mod selection;
 pub use selection::Selection;
 
 use crate::cache::EntryCache;
-use crate::config::{JournalConfig, UserConfig, default_journal_toml};
-use crate::entry::{Entry, ParseError, slugify};
+use crate::config::{JournalConfig, UserConfig, journal_toml};
+use crate::entry::{Entry, ParseError, Visibility, slugify};
 use crate::error::{hinted, warn};
 use crate::git::{self, Change};
 
@@ -110,6 +110,18 @@ pub enum InitOutcome {
     AlreadyInitialized,
 }
 
+/// Entries `init` adopted (found in the folder, not yet committed) that have no
+/// `visibility` key, so they take the journal's `default_visibility`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WithoutVisibility {
+    pub count: usize,
+    /// The `default_visibility` they take.
+    pub visibility: Visibility,
+    /// Whether init wrote `default_visibility = "private"` into a new `wol.toml` for
+    /// them (else the journal's own `wol.toml` decides).
+    pub made_private: bool,
+}
+
 impl Journal {
     /// Open an existing journal at `root`.
     pub fn open(root: &Path) -> Result<Journal> {
@@ -154,7 +166,13 @@ impl Journal {
     /// (with a new journal id and the author `author` finds), `.gitignore` with `.wol/`,
     /// and a commit of those and of any entries and digests already in the folder that
     /// git does not ignore. Never overwrites a user's file; an existing `wol.toml` is
-    /// validated before anything is committed, and given an `id` if it has none.
+    /// validated before anything is committed, and given an `id` if it has none. Files
+    /// the user staged elsewhere stay staged, out of the commit.
+    ///
+    /// Adopted entries without a `visibility` key are counted (the second value): they
+    /// take `default_visibility`. If init writes a new `wol.toml` for them, it writes
+    /// `default_visibility = "private"` (as `wol import` makes such entries private), so
+    /// an old diary never reaches a partner by surprise; an empty folder gets "public".
     ///
     /// The files are added in one pass through the index (one index write, one tree
     /// write), so a folder of 100,000 entries takes seconds, and a second `init` only
@@ -168,7 +186,7 @@ impl Journal {
         root: &Path,
         authors: impl Fn(&Repository, Option<&str>) -> (Option<String>, Result<String>),
         now: &DateTime<FixedOffset>,
-    ) -> Result<InitOutcome> {
+    ) -> Result<(InitOutcome, Option<WithoutVisibility>)> {
         if let Ok(repo) = Repository::open(root)
             && repo.is_bare()
         {
@@ -194,17 +212,14 @@ impl Journal {
         let mut writes: Vec<(PathBuf, String)> = Vec::new();
         // A config with a mistake in it is reported before anything is committed; a
         // user's own wol.toml is never rewritten (publish adds the id if it is missing).
-        let journal_author = if config_path.exists() {
-            JournalConfig::load(&config_path)?.author
+        let existing_config = if config_path.exists() {
+            Some(JournalConfig::load(&config_path)?)
         } else {
             None
         };
+        let journal_author = existing_config.as_ref().and_then(|c| c.author.clone());
         let (record, commit_as) = authors(&repo, journal_author.as_deref());
         let commit_as = commit_as?;
-        if !config_path.exists() {
-            let text = default_journal_toml(&crate::identity::new_journal_id(), record.as_deref());
-            writes.push((config_path.clone(), text));
-        }
         let gitignore = root.join(".gitignore");
         let existing = match fs::read_to_string(&gitignore) {
             Ok(text) => text,
@@ -244,11 +259,15 @@ impl Journal {
         let mut pending = 0u64;
         let mut flush_error = None;
         let mut skipped = Vec::new();
+        let mut adopted = Vec::new();
         // Called before each new or changed file is added: every file before it has its
         // blob written and its index entry in place.
         let mut only_files = |path: &Path, _spec: &[u8]| -> i32 {
             match fs::symlink_metadata(root.join(path)) {
                 Ok(m) if m.is_file() => {
+                    if is_entry_path(path) {
+                        adopted.push(root.join(path));
+                    }
                     if pending >= batch_bytes {
                         pending = 0;
                         if let Err(e) = objects.flush() {
@@ -268,7 +287,7 @@ impl Journal {
             }
         };
         let added = index.add_all(
-            [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"],
+            INIT_PATHS,
             git2::IndexAddOption::DEFAULT,
             Some(&mut only_files),
         );
@@ -285,11 +304,59 @@ impl Journal {
                 None,
             );
         }
-        let tree = write_tree_of(&odb, &index).context("cannot write the tree")?;
+        // Which visibility entries without one take: asked only when it is not private,
+        // of the entries being adopted (none on a second init). The new wol.toml is
+        // written once that is known, so no public default is ever on disk for them.
+        let default = existing_config
+            .as_ref()
+            .map_or(Visibility::Public, |c| c.default_visibility);
+        let count = if default == Visibility::Private {
+            0
+        } else {
+            crate::par::map(&adopted, |path| {
+                fs::read_to_string(path)
+                    .ok()
+                    .and_then(|text| crate::entry::sets_visibility(&text))
+                    == Some(false)
+            })
+            .into_iter()
+            .filter(|&without| without)
+            .count()
+        };
+        let without_visibility = (count > 0).then(|| {
+            let made_private = existing_config.is_none();
+            WithoutVisibility {
+                count,
+                visibility: if made_private {
+                    Visibility::Private
+                } else {
+                    default
+                },
+                made_private,
+            }
+        });
+        if existing_config.is_none() {
+            let visibility = without_visibility.map_or(Visibility::Public, |w| w.visibility);
+            let id = crate::identity::new_journal_id();
+            write_atomic(
+                &config_path,
+                journal_toml(&id, record.as_deref(), visibility).as_bytes(),
+            )?;
+            index
+                .add_path(Path::new(CONFIG_FILE))
+                .with_context(|| format!("cannot add {CONFIG_FILE} to the git index"))?;
+        }
         let branch = git::head_branch(&repo)?;
         let parent = git::branch_commit(&repo, &branch)?;
+        // The commit holds what init adds and, everywhere else, the last commit's tree:
+        // whatever else the user had staged stays staged, and out of wol's commit.
+        let others = match &parent {
+            Some(p) => outside_init_paths(&repo, &p.tree()?)?,
+            None => Vec::new(),
+        };
+        let tree = write_tree_of(&odb, &index, others).context("cannot write the tree")?;
         if parent.as_ref().is_some_and(|c| c.tree_id() == tree) {
-            return Ok(InitOutcome::AlreadyInitialized);
+            return Ok((InitOutcome::AlreadyInitialized, without_visibility));
         }
         let sig = crate::identity::signature(&commit_as, Some(&repo), now)?;
         let tree = repo.find_tree(tree)?;
@@ -313,7 +380,7 @@ impl Journal {
             ),
         }
         .with_context(|| format!("cannot move {branch} to the new commit"))?;
-        Ok(InitOutcome::Created)
+        Ok((InitOutcome::Created, without_visibility))
     }
 
     pub fn entries_dir(&self) -> PathBuf {
@@ -1208,7 +1275,8 @@ impl<'r> ObjectBatch<'r> {
         index: &git2::Index,
     ) -> Result<()> {
         for entry in index.iter() {
-            if !self.packed.insert(entry.id) {
+            // Blobs staged by the user are on disk already, and not in init's commit.
+            if !in_init_paths(&entry.path) || !self.packed.insert(entry.id) {
                 continue;
             }
             let path = String::from_utf8_lossy(&entry.path);
@@ -1260,8 +1328,9 @@ impl<'r> ObjectBatch<'r> {
                 pack.object_count()
             ));
             // Straight to objects/pack (pack, then its index), not through a buffer:
-            // the pack is not held in memory a second time.
-            pack.write(&self.repo.path().join("objects").join("pack"), 0)
+            // the pack is not held in memory a second time. In the common git dir: a
+            // linked worktree's own dir (`.git/worktrees/NAME`) has no object store.
+            pack.write(&self.repo.commondir().join("objects").join("pack"), 0)
                 .context("cannot write a pack to the git repository")?;
             self.odb.refresh()?;
         }
@@ -1270,12 +1339,67 @@ impl<'r> ObjectBatch<'r> {
     }
 }
 
-/// The tree of `index`'s entries, written to the object database: what
-/// `Index::write_tree` gives, built in one pass over the sorted entries, holding only the
-/// folders on the current path (libgit2 keeps a tree builder for every folder and reads
-/// every tree back: tens of MB at 100,000 entries). The index's order is git's tree
-/// order (a folder sorts as its name and `/`), so each entry is appended as it comes.
-fn write_tree_of(odb: &git2::Odb<'_>, index: &git2::Index) -> Result<git2::Oid> {
+/// What `wol init` adds and commits: its own files and the journal's folders.
+const INIT_PATHS: [&str; 4] = [CONFIG_FILE, ".gitignore", ENTRIES_DIR, "digests"];
+
+/// Whether `path` (relative to the journal) is where an entry lives:
+/// `entries/YYYY/MM/NAME.md` (not an attachment in an entry's folder).
+fn is_entry_path(path: &Path) -> bool {
+    let parts: Vec<_> = path.components().collect();
+    parts.len() == 4
+        && parts[0].as_os_str() == ENTRIES_DIR
+        && path.extension().is_some_and(|e| e == "md")
+}
+
+/// Whether `path` (relative, `/`-separated) is one of [`INIT_PATHS`] or inside one.
+fn in_init_paths(path: &[u8]) -> bool {
+    INIT_PATHS.iter().any(|p| {
+        path.strip_prefix(p.as_bytes())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
+    })
+}
+
+/// The files of `tree` outside [`INIT_PATHS`] (path, mode, id), in git's order: what
+/// `wol init` commits there, whatever the index says.
+fn outside_init_paths(
+    repo: &Repository,
+    tree: &git2::Tree<'_>,
+) -> Result<Vec<(Vec<u8>, u32, git2::Oid)>> {
+    let mut files = Vec::new();
+    for entry in tree.iter() {
+        let name = entry.name_bytes();
+        if in_init_paths(name) {
+            continue;
+        }
+        let mode = entry.filemode() as u32;
+        if entry.kind() != Some(git2::ObjectType::Tree) {
+            files.push((name.to_vec(), mode, entry.id()));
+            continue;
+        }
+        let prefix = [name, b"/"].concat();
+        repo.find_tree(entry.id())?
+            .walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+                if e.kind() != Some(git2::ObjectType::Tree) {
+                    let path = [prefix.as_slice(), dir.as_bytes(), e.name_bytes()].concat();
+                    files.push((path, e.filemode() as u32, e.id()));
+                }
+                git2::TreeWalkResult::Ok
+            })?;
+    }
+    Ok(files)
+}
+
+/// The tree of `index`'s entries inside [`INIT_PATHS`] and of `others` (sorted; none
+/// inside them), written to the object database: what `Index::write_tree` gives, built
+/// in one pass over the sorted entries, holding only the folders on the current path
+/// (libgit2 keeps a tree builder for every folder and reads every tree back: tens of MB
+/// at 100,000 entries). The index's order is git's tree order (a folder sorts as its
+/// name and `/`), so each entry is appended as it comes.
+fn write_tree_of(
+    odb: &git2::Odb<'_>,
+    index: &git2::Index,
+    others: Vec<(Vec<u8>, u32, git2::Oid)>,
+) -> Result<git2::Oid> {
     // The open folders, the root first: name and the tree entries so far.
     let mut open: Vec<(Vec<u8>, Vec<u8>)> = vec![(Vec::new(), Vec::new())];
     fn append(content: &mut Vec<u8>, mode: u32, name: &[u8], id: git2::Oid) {
@@ -1293,14 +1417,8 @@ fn write_tree_of(odb: &git2::Odb<'_>, index: &git2::Index) -> Result<git2::Oid> 
         }
         Ok(())
     }
-    for entry in index.iter() {
-        if (entry.flags >> 12) & 3 != 0 {
-            return Err(anyhow::anyhow!(
-                "{} is in conflict in the git index: resolve it first (git status)",
-                String::from_utf8_lossy(&entry.path)
-            ));
-        }
-        let mut parts: Vec<&[u8]> = entry.path.split(|&b| b == b'/').collect();
+    let mut add = |path: &[u8], mode: u32, id: git2::Oid| -> Result<()> {
+        let mut parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
         let name = parts.pop().unwrap_or_default();
         let mut same = 0;
         while same < parts.len() && same + 1 < open.len() && open[same + 1].0 == parts[same] {
@@ -1313,8 +1431,28 @@ fn write_tree_of(odb: &git2::Odb<'_>, index: &git2::Index) -> Result<git2::Oid> 
             open.push((part.to_vec(), Vec::new()));
         }
         if let Some((_, content)) = open.last_mut() {
-            append(content, entry.mode, name, entry.id);
+            append(content, mode, name, id);
         }
+        Ok(())
+    };
+    let mut others = others.into_iter().peekable();
+    for entry in index.iter() {
+        if (entry.flags >> 12) & 3 != 0 {
+            return Err(anyhow::anyhow!(
+                "{} is in conflict in the git index: resolve it first (git status)",
+                String::from_utf8_lossy(&entry.path)
+            ));
+        }
+        if !in_init_paths(&entry.path) {
+            continue;
+        }
+        while let Some((path, mode, id)) = others.next_if(|o| o.0 < entry.path) {
+            add(&path, mode, id)?;
+        }
+        add(&entry.path, entry.mode, entry.id)?;
+    }
+    for (path, mode, id) in others {
+        add(&path, mode, id)?;
     }
     while open.len() > 1 {
         close(odb, &mut open)?;

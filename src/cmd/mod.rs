@@ -127,12 +127,15 @@ impl Ctx {
         if matches!(found, Found::Default | Found::UserConfig)
             && !root.join(journal::CONFIG_FILE).exists()
         {
-            Journal::init(
+            let (_, without_visibility) = Journal::init(
                 &root,
                 |repo, j| self.authors_for_init(repo, j, None),
                 &self.now,
             )?;
             self.notice(&format!("wol: created a new journal at {}", root.display()));
+            if let Some(w) = without_visibility {
+                init::report_without_visibility(self, &w);
+            }
         }
         Journal::open(&root)
     }

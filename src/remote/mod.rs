@@ -283,7 +283,7 @@ fn push_refspec(
     if let Some(dir) = local_path(url) {
         remove_stale_packs(&dir);
     }
-    remove_stale_packs(repo.path());
+    remove_stale_packs(repo.commondir());
     let shown = redact_url(url);
     crate::diag::info(format_args!(
         "remote: push {local_ref} to {shown} ({branch})"
@@ -381,7 +381,7 @@ pub fn fetch(
     local_ref: &str,
 ) -> Result<Option<git2::Oid>, RemoteError> {
     check_url(url)?;
-    remove_stale_packs(repo.path());
+    remove_stale_packs(repo.commondir());
     crate::diag::info(format_args!(
         "remote: fetch {branch} from {} into {local_ref}",
         redact_url(url)

@@ -456,3 +456,253 @@ fn init_twice_and_count(env: &TestEnv, batch: Option<&str>) {
     assert_eq!(object_counts(env), (0, packed + 1 + 4 + 1));
     assert_eq!(env.commit_count(), 2);
 }
+
+/// In a linked git worktree (`.git` is a file; the objects live in the main repository's
+/// git dir) init commits as in any repository, and the journal works from there on.
+#[test]
+fn init_in_a_linked_worktree_commits_into_the_common_object_store() {
+    let env = TestEnv::new();
+    let main = env.root.join("main");
+    fs::create_dir_all(&main).unwrap();
+    env.git_in(&main, ["init", "-q", "-b", "main"]);
+    env.git_in(&main, ["commit", "-q", "--allow-empty", "-m", "root"]);
+    let journal = env.journal.to_str().unwrap();
+    env.git_in(&main, ["worktree", "add", "-q", "-b", "notes", journal]);
+    assert!(env.journal.join(".git").is_file(), "not a linked worktree");
+    env.write(
+        "entries/2026/10/2026-10-01-0900-old.md",
+        common::entry_text(
+            "Old",
+            "2026-10-01T09:00:00+01:00",
+            "progress",
+            &[],
+            "public",
+            "Ana",
+            "Body.\n",
+        ),
+    );
+
+    env.init_journal();
+    env.assert_consistent();
+    assert_eq!(env.head_subject(), "wol: init journal");
+    assert_eq!(
+        env.head_files(),
+        vec![
+            ".gitignore",
+            "entries/2026/10/2026-10-01-0900-old.md",
+            "wol.toml"
+        ]
+    );
+    // The branch and its objects are the main repository's.
+    assert_eq!(
+        env.git_in(&main, ["log", "-1", "--format=%s", "notes"])
+            .trim(),
+        "wol: init journal"
+    );
+    env.git_in(&main, ["cat-file", "-e", "notes:wol.toml"]);
+
+    let again = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already initialized"),
+        "{}",
+        stderr(&again)
+    );
+    env.log(&["In a worktree"]);
+    env.assert_consistent();
+    assert_eq!(env.commit_count(), 3);
+}
+
+/// Over an existing repository, init's commit holds only what init adds: what the user
+/// had staged (a new file, a change, a removal, in the root and in a folder) stays
+/// staged, exactly as it was, and out of wol's commit.
+#[test]
+fn init_leaves_what_the_user_staged_staged_and_uncommitted() {
+    let env = TestEnv::new();
+    fs::create_dir_all(&env.journal).unwrap();
+    env.git(["init", "-q", "-b", "main"]);
+    env.write("README.md", "my notes\n");
+    env.write("old.txt", "to be removed\n");
+    env.write("notes/sub/a.txt", "a\n");
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "user commit"]);
+    env.write("README.md", "my notes, half edited\n");
+    env.write("draft-config.txt", "half-done work, not ready\n");
+    env.write("notes/sub/b.txt", "b\n");
+    env.git(["add", "README.md", "draft-config.txt", "notes/sub/b.txt"]);
+    env.git(["rm", "-q", "--cached", "old.txt"]);
+    env.write(
+        "entries/2026/10/2026-10-01-0900-old.md",
+        common::entry_text(
+            "Old",
+            "2026-10-01T09:00:00+01:00",
+            "progress",
+            &[],
+            "public",
+            "Ana",
+            "Body.\n",
+        ),
+    );
+    let staged = env.git(["diff", "--cached"]);
+    let status = env.git_status();
+
+    env.init_journal();
+
+    assert_eq!(env.commit_count(), 2);
+    assert_eq!(
+        env.head_files(),
+        vec![
+            ".gitignore",
+            "README.md",
+            "entries/2026/10/2026-10-01-0900-old.md",
+            "notes/sub/a.txt",
+            "old.txt",
+            "wol.toml"
+        ]
+    );
+    assert_eq!(env.git(["show", "HEAD:README.md"]), "my notes\n");
+    assert_eq!(
+        env.git(["diff", "--cached"]),
+        staged,
+        "the staged changes changed"
+    );
+    // The same lines, less the files init committed.
+    let now = env.git_status();
+    let now: Vec<&str> = now.lines().collect();
+    let before: Vec<&str> = status
+        .lines()
+        .filter(|l| !l.starts_with("?? entries/"))
+        .collect();
+    assert_eq!(now, before);
+    env.git_fsck_clean();
+
+    // A second init finds nothing to do, and the staged changes are still there.
+    env.init_journal();
+    assert_eq!(env.commit_count(), 2);
+    assert_eq!(env.git(["diff", "--cached"]), staged);
+}
+
+/// An entry file as a hand-made or copied journal has it: no `visibility` key.
+fn entry_without_visibility(env: &TestEnv, day: u32, title: &str) {
+    env.write(
+        format!("entries/2026/10/2026-10-{day:02}-0900-old-{day}.md"),
+        format!(
+            "+++\ntitle = \"{title}\"\ndate = 2026-10-{day:02}T09:00:00+01:00\nkind = \"progress\"\n+++\n\n{title}\n"
+        ),
+    );
+}
+
+/// Adopting entries without `visibility` into a new journal: init says so, and the new
+/// wol.toml makes them (and new entries) private, so an old diary never reaches a
+/// partner by surprise. An entry that names its visibility keeps it.
+#[test]
+fn init_adopting_entries_without_visibility_writes_a_private_default() {
+    let env = TestEnv::new();
+    entry_without_visibility(&env, 1, "Therapy notes");
+    entry_without_visibility(&env, 2, "More notes");
+    env.write(
+        "entries/2026/10/2026-10-03-0900-shared.md",
+        common::entry_text(
+            "Shared",
+            "2026-10-03T09:00:00+01:00",
+            "progress",
+            &[],
+            "public",
+            "Ana",
+            "Body.\n",
+        ),
+    );
+    let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for needle in [
+        "2 entries already here have no `visibility`",
+        "default_visibility = \"private\"",
+        "wol publish --dry-run",
+    ] {
+        assert!(err.contains(needle), "no {needle:?} in:\n{err}");
+    }
+    let toml = env.read("wol.toml");
+    assert!(
+        toml.lines()
+            .any(|l| l.trim() == r#"default_visibility = "private""#),
+        "{toml}"
+    );
+    env.assert_consistent();
+    assert_eq!(env.git(["show", "HEAD:wol.toml"]), toml);
+    let list = env.json(&["list"], &[]);
+    let visibility = |title: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["title"] == title)
+            .map(|e| e["visibility"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(visibility("Therapy notes").as_deref(), Some("private"));
+    assert_eq!(visibility("Shared").as_deref(), Some("public"));
+
+    // Nothing adopted the second time: nothing to say.
+    let again = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert!(!stderr(&again).contains("visibility"), "{}", stderr(&again));
+}
+
+/// A folder whose entries all name their visibility, and an empty one, keep the public
+/// default init always wrote; nothing is said about visibility.
+#[test]
+fn init_keeps_the_public_default_when_every_adopted_entry_names_its_visibility() {
+    let env = TestEnv::new();
+    env.write(
+        "entries/2026/10/2026-10-03-0900-shared.md",
+        common::entry_text(
+            "Shared",
+            "2026-10-03T09:00:00+01:00",
+            "progress",
+            &[],
+            "private",
+            "Ana",
+            "Body.\n",
+        ),
+    );
+    let out = env.wol().arg("init").arg(&env.journal).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("visibility"), "{}", stderr(&out));
+    assert!(
+        env.read("wol.toml")
+            .contains(r#"default_visibility = "public""#)
+    );
+}
+
+/// With the journal's own wol.toml saying "public", adopted entries without `visibility`
+/// will be published: init warns (even with -q), says how to keep them private, and
+/// leaves the user's wol.toml alone.
+#[test]
+fn init_warns_that_adopted_entries_without_visibility_will_be_published() {
+    let env = TestEnv::new();
+    env.write(
+        "wol.toml",
+        "author = \"Ana\"\ndefault_visibility = \"public\"\n",
+    );
+    entry_without_visibility(&env, 1, "Therapy notes");
+    let out = env
+        .wol()
+        .args(["-q", "init"])
+        .arg(&env.journal)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for needle in [
+        "warning: 1 adopted entry has no `visibility`",
+        "default_visibility = \"public\"",
+        "sends it to every partner",
+        "visibility = \"private\" in it, or default_visibility = \"private\" in wol.toml",
+        "wol publish --dry-run",
+    ] {
+        assert!(err.contains(needle), "no {needle:?} in:\n{err}");
+    }
+    assert_eq!(
+        env.read("wol.toml"),
+        "author = \"Ana\"\ndefault_visibility = \"public\"\n"
+    );
+    env.assert_consistent();
+}
