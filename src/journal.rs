@@ -371,6 +371,41 @@ impl Journal {
         path
     }
 
+    /// The files of the entry at `rel` (its `.md` and the files in its attachment folder)
+    /// whose content HEAD does not have: changed, or never committed. Removing or moving
+    /// them would lose that content, since no commit holds it. Files git ignores are not
+    /// counted: they can never be committed, and are left where they are.
+    pub fn uncommitted_files(&self, rel: &str) -> Result<Vec<String>> {
+        let mut candidates = vec![rel.to_string()];
+        let dir = crate::attach::dir_of(rel);
+        if let Ok(rd) = fs::read_dir(self.root.join(&dir)) {
+            let mut names: Vec<String> = rd
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            candidates.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
+        }
+        let mut changed = Vec::new();
+        for path in candidates {
+            let abs = self.root.join(&path);
+            let content = match fs::read(&abs) {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", abs.display())),
+            };
+            if self.repo()?.is_path_ignored(Path::new(&path))? {
+                continue;
+            }
+            let oid = git2::Oid::hash_object(git2::ObjectType::Blob, &content)?;
+            if self.head_blob(&path)? != Some(oid) {
+                changed.push(path);
+            }
+        }
+        Ok(changed)
+    }
+
     pub fn month_dir(&self, year: i32, month: u32) -> PathBuf {
         self.entries_dir()
             .join(format!("{year:04}"))

@@ -189,3 +189,62 @@ fn rm_and_edit_refuse_files_outside_the_journal() {
     assert_eq!(env.commit_count(), before);
     env.git_status_clean();
 }
+
+/// An entry with a text attachment, and the attachment's path.
+fn with_attachment(env: &TestEnv) -> (std::path::PathBuf, String) {
+    let file = env.root.join("notes.txt");
+    fs::write(&file, "v1\n").unwrap();
+    let entry = env.log(&[
+        "--title",
+        "Workshop",
+        "--attach",
+        file.to_str().unwrap(),
+        "Body.",
+    ]);
+    let att = format!("{}/notes.txt", entry.with_extension("").display());
+    (entry, att)
+}
+
+#[test]
+fn rm_refuses_an_entry_or_attachment_with_uncommitted_changes() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let (entry, att) = with_attachment(&env);
+    let id = stem(&entry);
+    let before = env.commit_count();
+
+    // A hand change to the entry.
+    let committed = env.read(&entry);
+    env.write(&entry, format!("{committed}\nPrecious words.\n"));
+    let err = env.fails(&["rm", &id, "--yes"], "no commit holds");
+    assert!(err.contains(&entry.display().to_string()), "{err}");
+    assert!(err.contains("git -C"), "{err}");
+    assert!(env.read(&entry).contains("Precious words."));
+    assert!(env.journal.join(&att).is_file());
+    assert_eq!(env.commit_count(), before);
+    env.write(&entry, &committed);
+
+    // A hand change to the attachment.
+    env.write(&att, "v2, never committed\n");
+    let err = env.fails(&["rm", &id, "--yes"], "no commit holds");
+    assert!(err.contains(&att), "{err}");
+    let listed = err.split("changes:").nth(1).unwrap_or_default();
+    assert!(!listed.lines().next().unwrap().contains(".md"), "{err}");
+    assert_eq!(env.read(&att), "v2, never committed\n");
+    assert!(env.journal.join(&entry).is_file());
+    // A new file in the attachment folder.
+    let new = format!("{}/new.txt", entry.with_extension("").display());
+    env.write(&new, "new\n");
+    let err = env.fails(&["rm", &id, "--yes"], "no commit holds");
+    assert!(err.contains(&new), "{err}");
+    assert_eq!(env.commit_count(), before);
+
+    // Committed, they are removed, and history keeps them.
+    env.git(["add", "-A"]);
+    env.git(["commit", "-qm", "keep"]);
+    env.wol_j().args(["rm", &id, "--yes"]).assert().success();
+    assert!(env.entry_files().is_empty());
+    assert!(!env.journal.join(entry.with_extension("")).exists());
+    assert!(env.git(["log", "-p"]).contains("v2, never committed"));
+    env.assert_consistent();
+}
