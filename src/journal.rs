@@ -626,7 +626,28 @@ impl Journal {
                 .canonicalize()?
                 .strip_prefix(entries.as_ref().expect("checked above"))?
                 .to_path_buf();
-            return Ok(self.entries_dir().join(rel));
+            let path = self.entries_dir().join(rel);
+            // A file in an entry's attachment folder (`<id>/name` beside `<id>.md`).
+            if let Some(owner) = path.parent().map(|d| {
+                let mut md = d.as_os_str().to_os_string();
+                md.push(".md");
+                PathBuf::from(md)
+            }) && owner.is_file()
+            {
+                let id = crate::entry::file_id(&owner);
+                let rel = self.rel(&path);
+                return Err(hinted(
+                    format!("{rel} is an attachment of the entry {id}, not an entry"),
+                    format!(
+                        "its entry is wol show {id}. wol has no command to remove one attachment: \
+                         delete it and commit (git -C {root} rm {rel} && git -C {root} commit -m \"remove {rel}\"), \
+                         then take its link out with wol edit {id}; or remove the entry and all its \
+                         attachments with wol rm {id}",
+                        root = self.root.display(),
+                    ),
+                ));
+            }
+            return Ok(path);
         }
         let query = query.strip_suffix(".md").unwrap_or(query);
         // A prefix that names a month (YYYY-MM…) only needs that month's folder.

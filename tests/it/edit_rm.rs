@@ -248,3 +248,18 @@ fn rm_refuses_an_entry_or_attachment_with_uncommitted_changes() {
     assert!(env.git(["log", "-p"]).contains("v2, never committed"));
     env.assert_consistent();
 }
+
+#[test]
+fn rm_of_an_attachment_path_names_its_entry() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let (entry, att) = with_attachment(&env);
+    let before = env.commit_count();
+    let err = env.fails(&["rm", &att, "--yes"], "is an attachment of the entry");
+    assert!(err.contains(&stem(&entry)), "{err}");
+    assert!(err.contains(&format!("wol rm {}", stem(&entry))), "{err}");
+    assert!(!err.contains("ODB"), "{err}");
+    assert!(env.journal.join(&att).is_file());
+    assert_eq!(env.commit_count(), before);
+    env.git_status_clean();
+}
