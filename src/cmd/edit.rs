@@ -15,8 +15,9 @@ use crate::journal;
 /// The editor works on a copy under .wol/drafts/; the entry is replaced only when the
 /// edited text is a valid entry, so a mistake never damages it.
 ///
-/// When the entry changed while you were editing it (another `wol edit`, a `wol rm`),
-/// nothing is overwritten: your text is kept as a draft, and --resume takes it up again.
+/// When the entry changed while you were editing it (another `wol edit`), nothing is
+/// overwritten: your text is kept as a draft, and --resume takes it up again. When it
+/// was removed (`wol rm`), `wol log - < DRAFT` logs your text as an entry again.
 /// With --json, prints {"status": "updated" or "unchanged", "path", "commit"}.
 ///
 /// Examples:
@@ -37,6 +38,15 @@ pub struct EditArgs {
 /// A refused commit keeps the user's text: say where, and how to bring it back.
 fn keep_draft(err: anyhow::Error, draft: &std::path::Path) -> anyhow::Error {
     match err.downcast_ref::<journal::Conflict>() {
+        // Nothing to resume: the entry is gone (its old text is in history).
+        Some(conflict) if conflict.removed => hinted(
+            format!("{conflict}; your version was not written"),
+            format!(
+                "your text is kept in {draft}: to keep it as an entry again, log it with: \
+                 wol log - < {draft} (its title, date, visibility and tags are kept)",
+                draft = draft.display(),
+            ),
+        ),
         Some(conflict) => hinted(
             format!("{conflict}; your version was not written"),
             format!(

@@ -263,3 +263,38 @@ fn rm_of_an_attachment_path_names_its_entry() {
     assert_eq!(env.commit_count(), before);
     env.git_status_clean();
 }
+
+#[test]
+fn an_edit_that_loses_to_rm_says_how_to_log_the_text_again() {
+    let (env, entry) = with_entry();
+    let id = stem(&entry);
+    // The entry is removed (as a concurrent `wol rm` would) while the editor is open.
+    env.fake_editor(&format!(
+        "git -C {journal:?} -c user.name=O -c user.email=o@x rm -q {entry:?} && \
+         git -C {journal:?} -c user.name=O -c user.email=o@x commit -qm gone && \
+         sed -i 's/old body/MY EDIT/' \"$1\"",
+        journal = env.journal,
+        entry = entry,
+    ));
+    let err = env.fails(&["edit", &id], "removed by another command");
+    assert!(!err.contains("--resume"), "{err}");
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("the error should name the draft:\n{err}"));
+    assert!(
+        err.contains(&format!("wol log - < {}", draft.display())),
+        "{err}"
+    );
+    // And that command works.
+    let out = env
+        .wol_std()
+        .args(["--journal"])
+        .arg(&env.journal)
+        .args(["log", "-"])
+        .stdin(fs::File::open(&draft).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = env.entry_files();
+    assert_eq!(files.len(), 1);
+    assert!(env.read(&files[0]).contains("MY EDIT"));
+}
