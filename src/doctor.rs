@@ -158,7 +158,7 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
     }
     checks.push(drafts(root));
     let fallback = JournalConfig::default();
-    checks.push(entries(
+    checks.extend(entries(
         root,
         &config.as_ref().unwrap_or(&fallback).schema(),
     ));
@@ -412,32 +412,61 @@ fn drafts(root: &Path) -> Check {
     .with_details(names)
 }
 
-/// Every entry file parses. Reads them all: doctor may be O(n).
-fn entries(root: &Path, schema: &crate::entry::Schema<'_>) -> Check {
+/// Every entry file parses, and sits in the month folder and under the name its date
+/// gives it. Reads them all: doctor may be O(n).
+fn entries(root: &Path, schema: &crate::entry::Schema<'_>) -> Vec<Check> {
     // The files every reading command reads, found the way they find them.
     let mut files: Vec<PathBuf> = journal::entry_files_in(root, None).collect();
     files.sort();
     let mut bad = Vec::new();
+    let mut misplaced = Vec::new();
     for path in &files {
         let rel = path.strip_prefix(root).unwrap_or(path);
         match fs::read(path) {
-            Ok(bytes) => {
-                if let Err(e) = crate::entry::Entry::parse(&bytes, schema) {
-                    bad.push(format!("{}:{}: {}", rel.display(), e.line, e.message));
+            Ok(bytes) => match crate::entry::Entry::parse(&bytes, schema) {
+                Ok(entry) if !journal::placed_for(root, path, &entry.meta.date) => {
+                    misplaced.push(format!(
+                        "{} is dated {}",
+                        rel.display(),
+                        entry.meta.date.format("%Y-%m-%d %H:%M")
+                    ));
                 }
-            }
+                Ok(_) => {}
+                Err(e) => bad.push(format!("{}:{}: {}", rel.display(), e.line, e.message)),
+            },
             Err(e) => bad.push(format!("{}:1: cannot read: {e}", rel.display())),
         }
     }
-    if bad.is_empty() {
-        return Check::ok("entries", format!("{} entry file(s) parse", files.len()));
-    }
-    Check::fail(
-        "entries",
-        format!("{} of {} entries are malformed", bad.len(), files.len()),
-        "fix each file at the line shown (wol edit ID, or any editor)",
-    )
-    .with_details(bad)
+    let parse = if bad.is_empty() {
+        Check::ok("entries", format!("{} entry file(s) parse", files.len()))
+    } else {
+        Check::fail(
+            "entries",
+            format!("{} of {} entries are malformed", bad.len(), files.len()),
+            "fix each file at the line shown (wol edit ID, or any editor)",
+        )
+        .with_details(bad)
+    };
+    // `list --on/--since/--until` and the digest find entries by month folder and name.
+    let placed = if misplaced.is_empty() {
+        Check::ok(
+            "dates",
+            "every entry is in the folder and under the name of its date",
+        )
+    } else {
+        Check::warn(
+            "dates",
+            format!(
+                "{} entry file(s) are not in the folder or under the name of their date, so \
+                 date filters and digests miss them",
+                misplaced.len()
+            ),
+            "run wol edit ID for each and save: wol moves it to where its date belongs \
+             (or fix the date if the file name is right)",
+        )
+        .with_details(misplaced)
+    };
+    vec![parse, placed]
 }
 
 /// The built-in templates and the journal's overrides compile and render.

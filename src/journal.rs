@@ -438,6 +438,114 @@ impl Journal {
         path
     }
 
+    /// True when the entry file at `path` sits where an entry dated `date` belongs: in
+    /// that date's month folder, its name starting with the local date and minute
+    /// (`YYYY-MM-DD-HHMM-`), as [`Journal::new_entry_path`] names it. Reading commands
+    /// find entries by month folder and file name, so one that is not is missed.
+    pub fn placed_for(&self, path: &Path, date: &DateTime<FixedOffset>) -> bool {
+        placed_for(&self.root, path, date)
+    }
+
+    /// The files of the entry at `rel` (its `.md` and the files in its attachment folder)
+    /// whose content HEAD does not have: changed, or never committed. Removing or moving
+    /// them would lose that content, since no commit holds it. Files git ignores are not
+    /// counted: they can never be committed, and are left where they are.
+    pub fn uncommitted_files(&self, rel: &str) -> Result<Vec<String>> {
+        let mut candidates = vec![rel.to_string()];
+        let dir = crate::attach::dir_of(rel);
+        if let Ok(rd) = fs::read_dir(self.root.join(&dir)) {
+            let mut names: Vec<String> = rd
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            candidates.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
+        }
+        let mut changed = Vec::new();
+        for path in candidates {
+            let abs = self.root.join(&path);
+            let content = match fs::read(&abs) {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", abs.display())),
+            };
+            if self.repo()?.is_path_ignored(Path::new(&path))? {
+                continue;
+            }
+            let oid = git2::Oid::hash_object(git2::ObjectType::Blob, &content)?;
+            if self.head_blob(&path)? != Some(oid) {
+                changed.push(path);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// The changes that move the entry at `from` to `to` (both relative), its new text
+    /// being `entry`, with its attachment folder: in one commit, nothing is left behind.
+    /// The entry keeps its old file id as its stable `id` (unless it has one), so
+    /// `wol show OLD-ID` and links by id still find it, and the links to its own
+    /// attachments (`<id>/name`, as [`crate::attach::links`] writes them) follow the folder.
+    /// Fails, changing nothing, when an attachment has changes no commit holds: the
+    /// caller commits what is on disk, and those must not be swept in unasked.
+    pub fn move_entry(&self, from: &str, to: &str, entry: &mut Entry) -> Result<Vec<Change>> {
+        let from_dir = crate::attach::dir_of(from);
+        let to_dir = crate::attach::dir_of(to);
+        let unsaved: Vec<String> = self
+            .uncommitted_files(from)?
+            .into_iter()
+            .filter(|p| p != from)
+            .collect();
+        if !unsaved.is_empty() {
+            return Err(hinted(
+                format!(
+                    "the new date moves {from} to {to}, but its attachments have changes no \
+                     commit holds: {}",
+                    unsaved.join(", ")
+                ),
+                format!(
+                    "commit them (git -C {root} add -- {from_dir} && git -C {root} commit -m \"attachments\") \
+                     or undo them",
+                    root = self.root.display(),
+                ),
+            ));
+        }
+        let old_id = crate::entry::file_id(Path::new(from));
+        let new_id = crate::entry::file_id(Path::new(to));
+        if entry.meta.id.is_none() {
+            entry.meta.id = Some(old_id.clone());
+        }
+        for (old, new) in [
+            (format!("]({old_id}/"), format!("]({new_id}/")),
+            (format!("]: {old_id}/"), format!("]: {new_id}/")),
+        ] {
+            entry.body = entry.body.replace(&old, &new);
+        }
+        let mut changes = vec![
+            Change::Write {
+                path: to.to_string(),
+                content: entry.to_text().into_bytes(),
+            },
+            Change::Remove {
+                path: from.to_string(),
+            },
+        ];
+        for name in git::tree_file_names(self.repo()?, &from_dir)? {
+            let old = format!("{from_dir}/{name}");
+            match fs::read(self.root.join(&old)) {
+                Ok(content) => changes.push(Change::Write {
+                    path: format!("{to_dir}/{name}"),
+                    content,
+                }),
+                // Deleted by hand: it stays deleted.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("cannot read {old}")),
+            }
+            changes.push(Change::Remove { path: old });
+        }
+        Ok(changes)
+    }
+
     pub fn month_dir(&self, year: i32, month: u32) -> PathBuf {
         self.entries_dir()
             .join(format!("{year:04}"))
@@ -658,7 +766,28 @@ impl Journal {
                 .canonicalize()?
                 .strip_prefix(entries.as_ref().expect("checked above"))?
                 .to_path_buf();
-            return Ok(self.entries_dir().join(rel));
+            let path = self.entries_dir().join(rel);
+            // A file in an entry's attachment folder (`<id>/name` beside `<id>.md`).
+            if let Some(owner) = path.parent().map(|d| {
+                let mut md = d.as_os_str().to_os_string();
+                md.push(".md");
+                PathBuf::from(md)
+            }) && owner.is_file()
+            {
+                let id = crate::entry::file_id(&owner);
+                let rel = self.rel(&path);
+                return Err(hinted(
+                    format!("{rel} is an attachment of the entry {id}, not an entry"),
+                    format!(
+                        "its entry is wol show {id}. wol has no command to remove one attachment: \
+                         delete it and commit (git -C {root} rm {rel} && git -C {root} commit -m \"remove {rel}\"), \
+                         then take its link out with wol edit {id}; or remove the entry and all its \
+                         attachments with wol rm {id}",
+                        root = self.root.display(),
+                    ),
+                ));
+            }
+            return Ok(path);
         }
         let query = query.strip_suffix(".md").unwrap_or(query);
         // A prefix that names a month (YYYY-MM…) only needs that month's folder.
@@ -682,8 +811,9 @@ impl Journal {
                 matches.push(path);
             }
         }
-        if matches.is_empty() && range.is_none() {
-            // Maybe the stable `id` field of a renamed entry.
+        if matches.is_empty() {
+            // Maybe the stable `id` field of a renamed entry (a moved entry's id names its
+            // old date, so it is looked for in every month).
             let cache = self.entry_cache();
             for (year, month, dir) in self.month_dirs(None) {
                 let month = cache.month(year, month, &dir);
@@ -1155,6 +1285,21 @@ impl Writer<'_> {
         let _ = fs::remove_file(intent);
         Ok(changed.into_keys().collect())
     }
+}
+
+/// [`Journal::placed_for`] for the journal at `root` (`wol doctor` asks it of a journal
+/// whose config may not load).
+pub fn placed_for(root: &Path, path: &Path, date: &DateTime<FixedOffset>) -> bool {
+    let prefix = format!("{}-", date.format("%Y-%m-%d-%H%M"));
+    let month = root
+        .join(ENTRIES_DIR)
+        .join(format!("{:04}", date.year()))
+        .join(format!("{:02}", date.month()));
+    let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    path.parent().is_some_and(|dir| rel(dir) == rel(&month))
+        && path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
 }
 
 /// Remove the folders between `file` and `root` that a removal left empty.

@@ -15,8 +15,12 @@ use crate::journal;
 /// The editor works on a copy under .wol/drafts/; the entry is replaced only when the
 /// edited text is a valid entry, so a mistake never damages it.
 ///
-/// When the entry changed while you were editing it (another `wol edit`, a `wol rm`),
-/// nothing is overwritten: your text is kept as a draft, and --resume takes it up again.
+/// A changed date moves the file (and its attachments) to the month folder and name
+/// of that date, in the same commit; its old id still finds it.
+///
+/// When the entry changed while you were editing it (another `wol edit`), nothing is
+/// overwritten: your text is kept as a draft, and --resume takes it up again. When it
+/// was removed (`wol rm`), `wol log - < DRAFT` logs your text as an entry again.
 /// With --json, prints {"status": "updated" or "unchanged", "path", "commit"}.
 ///
 /// Examples:
@@ -37,6 +41,15 @@ pub struct EditArgs {
 /// A refused commit keeps the user's text: say where, and how to bring it back.
 fn keep_draft(err: anyhow::Error, draft: &std::path::Path) -> anyhow::Error {
     match err.downcast_ref::<journal::Conflict>() {
+        // Nothing to resume: the entry is gone (its old text is in history).
+        Some(conflict) if conflict.removed => hinted(
+            format!("{conflict}; your version was not written"),
+            format!(
+                "your text is kept in {draft}: to keep it as an entry again, log it with: \
+                 wol log - < {draft} (its title, date, visibility and tags are kept)",
+                draft = draft.display(),
+            ),
+        ),
         Some(conflict) => hinted(
             format!("{conflict}; your version was not written"),
             format!(
@@ -87,13 +100,19 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     editor::edit(&draft)?;
     let after =
         std::fs::read(&draft).with_context(|| format!("cannot read {}", draft.display()))?;
-    if after == before {
+    // Saved unchanged, an entry whose date does not match its file name is still moved.
+    let placed = || {
+        journal
+            .load(&path)
+            .map_or(true, |e| journal.placed_for(&path, &e.meta.date))
+    };
+    if after == before && placed() {
         let _ = std::fs::remove_file(&draft);
         ctx.print_written(&WrittenJson::new("unchanged", journal.rel(&path), None))?;
         ctx.notice("no changes");
         return Ok(());
     }
-    let entry = Entry::parse(&after, &journal.config.schema()).map_err(|e| {
+    let mut entry = Entry::parse(&after, &journal.config.schema()).map_err(|e| {
         hinted(
             format!("the edited entry is not valid: line {}: {}", e.line, e.message),
             format!(
@@ -104,17 +123,45 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     })?;
     let writer = journal.begin_write(ctx.signature(&journal)?, path.parent())?;
     let rel = journal.rel(&path);
-    let change = Change::Write {
-        path: rel.clone(),
-        content: after,
+    // A new date the file's folder and name do not match moves it where `wol log` would
+    // put an entry of that date: reading commands find entries by month and name.
+    let (changes, written) = if journal.placed_for(&path, &entry.meta.date) {
+        let change = Change::Write {
+            path: rel.clone(),
+            content: after,
+        };
+        (vec![change], rel.clone())
+    } else {
+        let to = journal.rel(&journal.new_entry_path(
+            &entry.meta.date,
+            &entry.meta.title,
+            &Default::default(),
+        ));
+        let changes = journal.move_entry(&rel, &to, &mut entry).map_err(|e| {
+            let hint = crate::error::hint_of(&e).unwrap_or_default();
+            hinted(
+                format!("{e}"),
+                format!(
+                    "{hint}; your text is kept in {}, and wol edit {id} --resume takes it up again",
+                    draft.display()
+                ),
+            )
+        })?;
+        (changes, to)
     };
     let message = format!("edit({}): {}", entry.meta.kind, entry.meta.title);
     let opened = git2::Oid::hash_object(git2::ObjectType::Blob, &before)?;
     let commit = writer
-        .commit_if_unchanged(&rel, Some(opened), &[change], &message)
+        .commit_if_unchanged(&rel, Some(opened), &changes, &message)
         .map_err(|e| keep_draft(e, &draft))?;
     let _ = std::fs::remove_file(&draft);
-    ctx.print_written(&WrittenJson::new("updated", rel, Some(commit)))?;
-    ctx.notice(&format!("updated {}", journal.rel(&path)));
+    ctx.print_written(&WrittenJson::new("updated", written.clone(), Some(commit)))?;
+    if written == rel {
+        ctx.notice(&format!("updated {rel}"));
+    } else {
+        // The emptied attachment folder goes too (a file git ignores keeps it).
+        let _ = std::fs::remove_dir(journal.root.join(crate::attach::dir_of(&rel)));
+        ctx.notice(&format!("updated {rel}, moved to {written} (its new date)"));
+    }
     Ok(())
 }

@@ -12,6 +12,8 @@ use crate::git::Change;
 /// Remove an entry, with a commit; `git log -p` still has its text
 ///
 /// The entry's attachments (entries/YYYY/MM/<id>/) are removed in the same commit.
+/// An entry or attachment with changes no commit holds (edited, or new) is not removed:
+/// commit or undo those changes first, so that history keeps everything removed.
 /// Asks for confirmation on a terminal; without one, --yes is required. With --json,
 /// prints {"status": "removed", "path", "commit"}.
 ///
@@ -51,12 +53,29 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
         }
     }
     let writer = journal.begin_write(ctx.signature(&journal)?, path.parent())?;
+    // `git log -p` keeps only what was committed: a change no commit holds would be lost.
+    let unsaved = journal.uncommitted_files(&rel)?;
+    if !unsaved.is_empty() {
+        let root = journal.root.display();
+        return Err(hinted(
+            format!(
+                "not removing {rel}: these files have changes no commit holds, so removing \
+                 them would lose those changes: {}",
+                unsaved.join(", ")
+            ),
+            format!(
+                "see the changes with git -C {root} status -- {paths} and git -C {root} diff -- {paths}; \
+                 to keep them, commit them first (git -C {root} add -- {paths} && git -C {root} commit -m \"keep\"), \
+                 or undo them; then run wol rm again",
+                paths = unsaved.join(" "),
+            ),
+        ));
+    }
     let message = match &entry {
         Some(e) => format!("rm({}): {}", e.meta.kind, e.meta.title),
         None => format!("rm: {rel}"),
     };
-    // Its attachments go with it: the committed ones (history keeps them); a file the
-    // user put in the folder and never committed is left alone.
+    // Its attachments go with it (history keeps them); a file git ignores is left alone.
     let dir = crate::attach::dir_of(&rel);
     let mut changes = vec![Change::Remove { path: rel.clone() }];
     let attached = crate::git::tree_file_names(journal.repo()?, &dir)?;
@@ -67,7 +86,7 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
     let dir_abs = journal.root.join(&dir);
     if dir_abs.is_dir() && std::fs::remove_dir(&dir_abs).is_err() {
         ctx.notice(&format!(
-            "{dir}/ still holds files that were never committed; they were left there"
+            "{dir}/ still holds files git ignores; they were left there"
         ));
     }
     ctx.print_written(&WrittenJson::new("removed", rel.clone(), Some(commit)))?;

@@ -189,3 +189,263 @@ fn rm_and_edit_refuse_files_outside_the_journal() {
     assert_eq!(env.commit_count(), before);
     env.git_status_clean();
 }
+
+/// An entry with a text attachment, and the attachment's path.
+fn with_attachment(env: &TestEnv) -> (std::path::PathBuf, String) {
+    let file = env.root.join("notes.txt");
+    fs::write(&file, "v1\n").unwrap();
+    let entry = env.log(&[
+        "--title",
+        "Workshop",
+        "--attach",
+        file.to_str().unwrap(),
+        "Body.",
+    ]);
+    let att = format!("{}/notes.txt", entry.with_extension("").display());
+    (entry, att)
+}
+
+#[test]
+fn edit_that_moves_the_date_to_another_month_moves_the_file_and_its_attachments() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let (entry, att) = with_attachment(&env);
+    let old_id = stem(&entry);
+    assert!(env.read(&entry).contains(&format!("]({old_id}/notes.txt)")));
+    let before = env.commit_count();
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
+
+    let out = env.wol_j().args(["edit", &old_id]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = "entries/2026/10/2026-10-15-1000-workshop.md";
+    assert!(
+        stderr(&out).contains(&format!("moved to {new}")),
+        "{}",
+        stderr(&out)
+    );
+
+    // One commit moves the entry and its attachment; nothing is left behind.
+    assert_eq!(env.commit_count(), before + 1);
+    assert_eq!(
+        env.entry_files(),
+        vec![
+            std::path::PathBuf::from("entries/2026/10/2026-10-15-1000-workshop/notes.txt"),
+            std::path::PathBuf::from(new),
+        ],
+        "the old files must be gone"
+    );
+    assert!(!env.journal.join(&entry).exists());
+    assert!(!env.journal.join(entry.with_extension("")).exists());
+    assert!(!env.journal.join(&att).exists());
+    assert_eq!(
+        env.read("entries/2026/10/2026-10-15-1000-workshop/notes.txt"),
+        "v1\n"
+    );
+    let mut files = env.head_files();
+    files.retain(|f| f.starts_with("entries/"));
+    files.sort();
+    assert_eq!(
+        files,
+        vec![
+            new.to_string(),
+            "entries/2026/10/2026-10-15-1000-workshop/notes.txt".to_string()
+        ]
+    );
+    // The stable id keeps the old name, and the link follows the folder.
+    let text = env.read(new);
+    assert!(text.contains(&format!("id = \"{old_id}\"\n")), "{text}");
+    assert!(
+        text.contains("[notes.txt](2026-10-15-1000-workshop/notes.txt)"),
+        "{text}"
+    );
+    assert!(text.contains("date = 2026-10-15T10:00:00+02:00"), "{text}");
+
+    // The reading commands that pick month folders by date find it.
+    assert_eq!(
+        env.list_ids(&["--on", "2026-10-15"]),
+        vec!["2026-10-15-1000-workshop"]
+    );
+    assert_eq!(
+        env.list_ids(&["--since", "2026-10-01", "--until", "2026-10-31"]),
+        vec!["2026-10-15-1000-workshop"]
+    );
+    assert!(env.list_ids(&["--on", "2026-11-22"]).is_empty());
+    let digest = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W42"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&digest.stdout).contains("Workshop"),
+        "{}",
+        String::from_utf8_lossy(&digest.stdout)
+    );
+    // The old id still finds it.
+    let shown = env.wol_j().args(["show", &old_id]).output().unwrap();
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("Workshop"));
+    env.wol_j().arg("doctor").assert().success();
+    env.assert_consistent();
+}
+
+#[test]
+fn edit_that_keeps_the_minute_keeps_the_file() {
+    let (env, entry) = with_entry();
+    // Another second of the same minute: the name still fits.
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-11-22T14:32:59+01:00/' "$1""#);
+    env.wol_j().args(["edit", &stem(&entry)]).assert().success();
+    assert_eq!(env.entry_files(), vec![entry.clone()]);
+    assert!(!env.read(&entry).contains("id = "));
+    env.assert_consistent();
+}
+
+#[test]
+fn doctor_names_an_entry_whose_date_does_not_match_its_file_and_edit_moves_it() {
+    let (env, entry) = with_entry();
+    // A hand edit of the date, committed with git.
+    let text = env.read(&entry).replace(
+        "date = 2026-11-22T14:32:05+01:00",
+        "date = 2026-12-01T09:00:00+01:00",
+    );
+    env.write(&entry, text);
+    env.git(["commit", "-qam", "by hand"]);
+    let out = env.wol_j().arg("doctor").output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("warn  dates "))
+        .unwrap_or_else(|| panic!("no warn dates line:\n{report}"));
+    assert!(line.contains("wol edit"), "{line}");
+    assert!(
+        report.contains(&format!("{} is dated 2026-12-01 09:00", entry.display())),
+        "{report}"
+    );
+
+    // Saved unchanged, the edit still moves it.
+    env.fake_editor("exit 0");
+    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        env.entry_files(),
+        vec![std::path::PathBuf::from(
+            "entries/2026/12/2026-12-01-0900-edit-me.md"
+        )]
+    );
+    let report =
+        String::from_utf8_lossy(&env.wol_j().arg("doctor").output().unwrap().stdout).into_owned();
+    assert!(report.contains("ok    dates "), "{report}");
+    env.assert_consistent();
+}
+
+#[test]
+fn rm_refuses_an_entry_or_attachment_with_uncommitted_changes() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let (entry, att) = with_attachment(&env);
+    let id = stem(&entry);
+    let before = env.commit_count();
+
+    // A hand change to the entry.
+    let committed = env.read(&entry);
+    env.write(&entry, format!("{committed}\nPrecious words.\n"));
+    let err = env.fails(&["rm", &id, "--yes"], "no commit holds");
+    assert!(err.contains(&entry.display().to_string()), "{err}");
+    assert!(err.contains("git -C"), "{err}");
+    assert!(env.read(&entry).contains("Precious words."));
+    assert!(env.journal.join(&att).is_file());
+    assert_eq!(env.commit_count(), before);
+    env.write(&entry, &committed);
+
+    // A hand change to the attachment.
+    env.write(&att, "v2, never committed\n");
+    let err = env.fails(&["rm", &id, "--yes"], "no commit holds");
+    assert!(err.contains(&att), "{err}");
+    let listed = err.split("changes:").nth(1).unwrap_or_default();
+    assert!(!listed.lines().next().unwrap().contains(".md"), "{err}");
+    assert_eq!(env.read(&att), "v2, never committed\n");
+    assert!(env.journal.join(&entry).is_file());
+    // A new file in the attachment folder.
+    let new = format!("{}/new.txt", entry.with_extension("").display());
+    env.write(&new, "new\n");
+    let err = env.fails(&["rm", &id, "--yes"], "no commit holds");
+    assert!(err.contains(&new), "{err}");
+    assert_eq!(env.commit_count(), before);
+
+    // Committed, they are removed, and history keeps them.
+    env.git(["add", "-A"]);
+    env.git(["commit", "-qm", "keep"]);
+    env.wol_j().args(["rm", &id, "--yes"]).assert().success();
+    assert!(env.entry_files().is_empty());
+    assert!(!env.journal.join(entry.with_extension("")).exists());
+    assert!(env.git(["log", "-p"]).contains("v2, never committed"));
+    env.assert_consistent();
+}
+
+#[test]
+fn rm_of_an_attachment_path_names_its_entry() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let (entry, att) = with_attachment(&env);
+    let before = env.commit_count();
+    let err = env.fails(&["rm", &att, "--yes"], "is an attachment of the entry");
+    assert!(err.contains(&stem(&entry)), "{err}");
+    assert!(err.contains(&format!("wol rm {}", stem(&entry))), "{err}");
+    assert!(!err.contains("ODB"), "{err}");
+    assert!(env.journal.join(&att).is_file());
+    assert_eq!(env.commit_count(), before);
+    env.git_status_clean();
+}
+
+#[test]
+fn an_edit_that_loses_to_rm_says_how_to_log_the_text_again() {
+    let (env, entry) = with_entry();
+    let id = stem(&entry);
+    // The entry is removed (as a concurrent `wol rm` would) while the editor is open.
+    env.fake_editor(&format!(
+        "git -C {journal:?} -c user.name=O -c user.email=o@x rm -q {entry:?} && \
+         git -C {journal:?} -c user.name=O -c user.email=o@x commit -qm gone && \
+         sed -i 's/old body/MY EDIT/' \"$1\"",
+        journal = env.journal,
+        entry = entry,
+    ));
+    let err = env.fails(&["edit", &id], "removed by another command");
+    assert!(!err.contains("--resume"), "{err}");
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("the error should name the draft:\n{err}"));
+    assert!(
+        err.contains(&format!("wol log - < {}", draft.display())),
+        "{err}"
+    );
+    // And that command works.
+    let out = env
+        .wol_std()
+        .args(["--journal"])
+        .arg(&env.journal)
+        .args(["log", "-"])
+        .stdin(fs::File::open(&draft).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = env.entry_files();
+    assert_eq!(files.len(), 1);
+    assert!(env.read(&files[0]).contains("MY EDIT"));
+}
+
+#[test]
+fn edit_that_would_move_an_uncommitted_attachment_changes_nothing_and_keeps_the_draft() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let (entry, att) = with_attachment(&env);
+    env.write(&att, "v2, never committed\n");
+    let before = env.commit_count();
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
+    let err = env.fails(&["edit", &stem(&entry)], "no commit holds");
+    assert!(err.contains(&att), "{err}");
+    assert!(draft_path_in(&err, &env.journal).is_some(), "{err}");
+    assert_eq!(env.commit_count(), before);
+    assert_eq!(env.read(&att), "v2, never committed\n");
+    assert!(
+        env.read(&entry)
+            .contains("date = 2026-11-22T14:32:05+01:00")
+    );
+}
