@@ -81,8 +81,9 @@ pub struct LogArgs {
     #[arg(long, group = "visibility")]
     pub public: bool,
 
-    /// Audience: a partner's name (repeatable)
-    #[arg(long = "to", value_name = "PARTNER")]
+    /// Audience: a partner's name (repeatable). The entry goes to the partners named
+    /// (it is for partners, not public), unless it is private
+    #[arg(long = "to", value_name = "PARTNER", conflicts_with = "public")]
     pub to: Vec<String>,
 
     /// When it happened: "yesterday 17:00", "last friday", "2026-11-20 09:00", RFC 3339
@@ -142,6 +143,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         Some(d) => e.context(format!("your text is kept in {}", d.display())),
         None => e,
     })?;
+    check_audience(&journal, &entry, &args);
 
     let month = journal.month_dir(date.year(), date.month());
     let writer = journal.begin_write(sig, Some(&month))?;
@@ -216,13 +218,7 @@ fn from_entry_text(
     if let Some(date) = date {
         m.date = date;
     }
-    if args.private {
-        m.visibility = Visibility::Private;
-    } else if args.partners {
-        m.visibility = Visibility::Partners;
-    } else if args.public {
-        m.visibility = Visibility::Public;
-    }
+    m.visibility = visibility(args, m.visibility);
     for tag in &args.tags {
         check_tag(tag)?;
         if let Some(tag) = crate::entry::normalize_tag(tag)
@@ -235,6 +231,50 @@ fn from_entry_text(
     // A fresh entry: the old file's stable id belongs to the old file.
     m.id = None;
     Ok(entry)
+}
+
+/// The entry's visibility: the flag given, else `otherwise` (the journal's default, or
+/// the front matter of an entry given whole). `--to` names an audience, so it makes a
+/// shareable entry one for partners (public would go to every partner, whatever `to`
+/// says); a private one stays private.
+fn visibility(args: &LogArgs, otherwise: Visibility) -> Visibility {
+    if args.private {
+        Visibility::Private
+    } else if args.partners {
+        Visibility::Partners
+    } else if args.public {
+        Visibility::Public
+    } else if !args.to.is_empty() && otherwise != Visibility::Private {
+        Visibility::Partners
+    } else {
+        otherwise
+    }
+}
+
+/// Warn about `--to` names that are no partner of this journal (the entry is then held
+/// back from them: a typo must not pass unseen), and about `--to` on a private entry.
+fn check_audience(journal: &Journal, entry: &Entry, args: &LogArgs) {
+    for name in &args.to {
+        let known = journal
+            .config
+            .partners
+            .keys()
+            .any(|p| crate::audience::addressed(std::slice::from_ref(name), p));
+        if !known {
+            crate::error::warn(
+                format!("--to {name}: this journal has no partner `{name}`"),
+                Some(
+                    "see them with: wol partner list (the entry goes to no partner its `to` does not name)",
+                ),
+            );
+        }
+    }
+    if !args.to.is_empty() && entry.meta.visibility == Visibility::Private {
+        crate::error::warn(
+            "the entry is private, so --to shares it with nobody",
+            Some("pass --partners to share it with the partners named"),
+        );
+    }
 }
 
 fn default_kind(journal: &Journal) -> String {
@@ -367,15 +407,7 @@ fn build_entry(
             tags.push(tag);
         }
     }
-    let visibility = if args.private {
-        Visibility::Private
-    } else if args.partners {
-        Visibility::Partners
-    } else if args.public {
-        Visibility::Public
-    } else {
-        journal.config.default_visibility
-    };
+    let visibility = visibility(args, journal.config.default_visibility);
     Ok(Entry {
         meta: Meta {
             title,

@@ -334,6 +334,61 @@ fn to_is_repeatable() {
     );
 }
 
+/// `--to` names an audience: the entry is for the partners named, never public (which
+/// would go to every partner whatever `to` says); a name that is no partner is a warning
+/// (the entry then goes to nobody), and a private entry stays private.
+#[test]
+fn to_makes_an_entry_for_the_partners_named() {
+    let env = env();
+    let remote = env.root.join("gig.git");
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    env.wol_j()
+        .args(["partner", "add", "gig", remote.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
+    let entry = env.log(&["--to", "gig", "Only for gig"]);
+    let json = shown(&env, &entry);
+    assert_eq!(
+        json["visibility"], "partners",
+        "default_visibility is public"
+    );
+    assert_eq!(strings(&json["to"]), vec!["gig"]);
+
+    let out = env
+        .wol_j()
+        .args(["log", "--to", "gihg", "A typo"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--to gihg: this journal has no partner `gihg`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env
+        .wol_j()
+        .args(["log", "--private", "--to", "gig", "Private after all"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the entry is private"),
+        "{}",
+        stderr(&out)
+    );
+    let private = env.entry_path_from(&out);
+    assert_eq!(shown(&env, &private)["visibility"], "private");
+    // Public and an audience contradict each other.
+    env.wol_j()
+        .args(["log", "--public", "--to", "gig", "Which one"])
+        .assert()
+        .code(2);
+    env.assert_consistent();
+}
+
 #[test]
 fn natural_date_relative_to_wol_now() {
     let env = env();
