@@ -124,7 +124,14 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let author = sig.name().unwrap_or_default().to_string();
     // Attachments are checked before the editor opens and before anything is written.
     let attachments = crate::attach::read(&args.attach, journal.config.log.attachment_max())?;
-    let (text, draft) = message(ctx, &journal, &args, &kind, &author)?;
+    // A draft the editor leaves behind is kept as a whole entry (front matter from the
+    // flags), so `wol log - < DRAFT` brings it back as private as it was meant.
+    let as_entry = |text: &str| {
+        build_entry(&journal, &args, kind.clone(), date, text, author.clone())
+            .ok()
+            .map(|e| e.to_text())
+    };
+    let (text, draft) = message(ctx, &journal, &args, &kind, &author, &as_entry)?;
     let entry = if text.trim_start_matches('\u{feff}').starts_with("+++") {
         // A whole entry file (a kept draft, an exported entry): its front matter is the
         // entry's, never body text — taking it as text once published a private entry
@@ -170,7 +177,28 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         content: a.content,
     }));
     let message = format!("log({}): {}", entry.meta.kind, entry.meta.title);
-    writer.commit(&changes, &message)?;
+    if let Err(e) = writer.commit(&changes, &message) {
+        // Nothing was written (the commit's files are put back), so a retry makes no
+        // duplicate; the entry, whatever its source (stdin is gone), is kept as a draft.
+        let draft = match draft {
+            Some(draft) => draft,
+            None => journal.drafts_dir()?.join(format!(
+                "{}-{}.md",
+                ctx.now.format("%Y%m%d-%H%M%S"),
+                std::process::id()
+            )),
+        };
+        journal::write_atomic(&draft, entry.to_text().as_bytes())?;
+        let again = if args.attach.is_empty() {
+            String::new()
+        } else {
+            " (with --attach again for its files)".to_string()
+        };
+        return Err(e.context(format!(
+            "nothing was committed; your entry is kept in {d}: add it with `wol log - < {d}`{again}",
+            d = draft.display()
+        )));
+    }
     if let Some(draft) = draft {
         let _ = std::fs::remove_file(draft);
     }
@@ -286,13 +314,16 @@ fn default_kind(journal: &Journal) -> String {
     }
 }
 
-/// The message text, and the draft file it came from when the editor was used.
+/// The message text, and the draft file it came from when the editor was used. When the
+/// editor fails, the draft is rewritten as `as_entry` makes it of what was written (when
+/// it can), and kept.
 fn message(
     ctx: &Ctx,
     journal: &Journal,
     args: &LogArgs,
     kind: &str,
     author: &str,
+    as_entry: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, Option<PathBuf>)> {
     let stdin = std::io::stdin();
     let from_stdin = args.message == ["-"]
@@ -324,11 +355,18 @@ fn message(
         std::process::id()
     ));
     journal::write_atomic(&draft, template.as_bytes())?;
-    editor::edit(&draft)?;
+    let edited = editor::edit(&draft);
     let written = std::fs::read_to_string(&draft)
         .with_context(|| format!("cannot read the draft {}", draft.display()))?;
-    let cleaned = editor::clean(&written);
-    if cleaned.is_empty() || cleaned == editor::clean(&template) {
+    if let Err(e) = edited {
+        let cleaned = editor::clean(&written, &template);
+        if let Some(entry) = as_entry(&cleaned).filter(|_| !cleaned.is_empty()) {
+            let _ = journal::write_atomic(&draft, entry.as_bytes());
+        }
+        return Err(e);
+    }
+    let cleaned = editor::clean(&written, &template);
+    if cleaned.is_empty() || cleaned == editor::clean(&template, &template) {
         let _ = std::fs::remove_file(&draft);
         return Err(user("empty entry, nothing written"));
     }

@@ -656,6 +656,75 @@ fn failing_editor_keeps_the_draft_and_says_where() {
     env.git_status_clean();
 }
 
+/// Only the template's own comments go: an HTML comment the person typed is their text.
+#[test]
+fn the_editor_keeps_the_comments_the_person_wrote() {
+    let env = env();
+    env.fake_editor(
+        r#"{ printf 'Launch banner\n\n<!-- KEEP-1 note to self -->\n```html\n<!-- KEEP-2 -->\n```\n'; cat "$1"; } > "$1.n" && mv "$1.n" "$1""#,
+    );
+    let out = env.wol_j().args(["log", "-e"]).output().unwrap();
+    let entry = env.entry_path_from(&out);
+    let text = env.read(&entry);
+    assert!(text.contains("<!-- KEEP-1 note to self -->"), "{text}");
+    assert!(text.contains("<!-- KEEP-2 -->"), "{text}");
+    assert!(!text.contains("First line: the title"), "{text}");
+    assert!(!text.contains("## Learned"), "{text}");
+}
+
+/// The draft a failed editor leaves is the whole entry, flags included, so bringing it
+/// back with `wol log - < DRAFT` keeps it private (and its kind and tags).
+#[test]
+fn a_failed_editors_draft_comes_back_as_private_as_it_was_meant() {
+    let env = env();
+    env.fake_editor(
+        r#"{ printf 'Board decision\n\nWe let Sam go.\n'; cat "$1"; } > "$1.n"; mv "$1.n" "$1"; exit 3"#,
+    );
+    let err = env.fails(
+        &["log", "-e", "--private", "-k", "decision", "-t", "board"],
+        ".wol/drafts/",
+    );
+    let draft = draft_path_in(&err, &env.journal).expect("the draft is named");
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(fs::read(&draft).unwrap())
+        .output()
+        .unwrap();
+    let entry = env.entry_path_from(&out);
+    let json = shown(&env, &entry);
+    assert_eq!(json["visibility"], "private");
+    assert_eq!(json["kind"], "decision");
+    assert_eq!(strings(&json["tags"]), vec!["board"]);
+    let text = env.read(&entry);
+    assert!(text.contains("We let Sam go."), "{text}");
+    assert!(
+        !text.contains("<!--") && !text.contains("## Learned"),
+        "{text}"
+    );
+}
+
+/// Control characters in a message (a NUL git cannot store, a terminal escape `git log`
+/// would replay) are written as escapes in the commit message; the entry is saved.
+#[test]
+fn control_characters_never_reach_the_commit_message_raw() {
+    let env = env();
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(&b"Red \x1b[31malert\x00 here\n\nbody\n"[..])
+        .output()
+        .unwrap();
+    env.entry_path_from(&out);
+    let subject = env.head_subject();
+    assert!(
+        !subject.contains('\u{1b}') && !subject.contains('\0'),
+        "{subject:?}"
+    );
+    assert!(subject.contains("\\u{1b}[31malert"), "{subject:?}");
+    env.assert_consistent();
+}
+
 #[test]
 fn journal_template_overrides_the_builtin() {
     let env = env();
