@@ -36,16 +36,27 @@ pub fn edit(path: &Path) -> Result<()> {
 
 static COMMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->\n?").unwrap());
 
-/// Remove `<!-- … -->` comments and `## Section` headings with nothing under them, and
-/// trim. What is left is what the person wrote.
-pub fn clean(text: &str) -> String {
-    let text = COMMENT.replace_all(text, "");
+/// What the person wrote in a draft opened on `template`: the template's own `<!-- … -->`
+/// comments and its `## Section` headings left with nothing under them are removed, and
+/// the rest is trimmed. A comment or an empty heading the person typed is their text, and
+/// stays.
+pub fn clean(text: &str, template: &str) -> String {
+    let mut text = text.to_string();
+    for comment in COMMENT.find_iter(template) {
+        let comment = comment.as_str().trim_end_matches('\n');
+        if let Some(at) = text.find(comment) {
+            let end = at + comment.len();
+            let end = end + usize::from(text[end..].starts_with('\n'));
+            text.replace_range(at..end, "");
+        }
+    }
+    let headings: Vec<&str> = template.lines().filter(|l| l.starts_with("## ")).collect();
     let lines: Vec<&str> = text.lines().collect();
     let mut out: Vec<&str> = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        if line.starts_with("## ") {
+        if headings.contains(&line) {
             let next = lines[i + 1..]
                 .iter()
                 .position(|l| l.starts_with("## ") || l.starts_with("# "))
@@ -70,9 +81,17 @@ mod tests {
     use super::clean;
 
     #[test]
-    fn clean_drops_comments_and_empty_sections() {
+    fn clean_drops_the_templates_comments_and_empty_sections_only() {
+        let template = "<!-- title first -->\n\n## Learned\n\n## Next\n\n## Help wanted\n";
         let t = "<!-- title first -->\nDid a thing\n\n## Learned\n\n## Next\nmore\n\n## Help wanted\n\n";
-        assert_eq!(clean(t), "Did a thing\n\n## Next\nmore\n");
-        assert_eq!(clean("<!-- x -->\n\n## Learned\n\n## Next\n"), "");
+        assert_eq!(clean(t, template), "Did a thing\n\n## Next\nmore\n");
+        assert_eq!(clean(template, template), "");
+        // The person's own comments and headings are their words.
+        let own =
+            "Title\n\n<!-- keep me -->\n```html\n<!-- in code -->\n```\n\n## Mine\n\n## Learned\n";
+        assert_eq!(
+            clean(&format!("<!-- title first -->\n{own}"), template),
+            "Title\n\n<!-- keep me -->\n```html\n<!-- in code -->\n```\n\n## Mine\n"
+        );
     }
 }

@@ -83,6 +83,37 @@ pub fn commit_changes(
     message: &str,
     sig: &Signature<'_>,
 ) -> Result<Oid> {
+    // Control characters (a NUL git cannot store, a terminal escape `git log` would
+    // replay) are written as their escapes; newlines and tabs stay.
+    let message = crate::term::sanitize_text(message);
+    // Someone who commits by hand meanwhile moves the branch: build on their commit
+    // and try again, a few times, rather than fail a command that did nothing wrong.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match commit_once(repo, changes, &message, sig) {
+            Err(e) if attempt < 8 && is_moved(&e) => {
+                std::thread::sleep(std::time::Duration::from_millis(10 * attempt));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether `e` is a branch that moved between reading and updating it, or that a git
+/// command had locked for its own update at that moment.
+fn is_moved(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<git2::Error>())
+        .any(|g| matches!(g.code(), ErrorCode::Modified | ErrorCode::Locked))
+}
+
+fn commit_once(
+    repo: &Repository,
+    changes: &[Change],
+    message: &str,
+    sig: &Signature<'_>,
+) -> Result<Oid> {
     let branch = head_branch(repo)?;
     let parent = branch_commit(repo, &branch)?;
     let mut tree = match &parent {
@@ -130,6 +161,22 @@ pub fn commit_changes(
     };
     moved.with_context(|| format!("cannot move {branch} to the new commit"))?;
     Ok(oid)
+}
+
+/// Whether the index stages, for any of `paths`, something other than HEAD has (or
+/// cannot be read, which counts as differing).
+pub fn index_differs_from_head<'p>(
+    repo: &Repository,
+    paths: impl IntoIterator<Item = &'p str>,
+) -> bool {
+    let (Ok(index), Ok(head)) = (repo.index(), repo.head().and_then(|h| h.peel_to_tree())) else {
+        return true;
+    };
+    paths.into_iter().any(|rel| {
+        let staged = index.get_path(Path::new(rel), 0).map(|e| e.id);
+        let committed = head.get_path(Path::new(rel)).ok().map(|e| e.id());
+        staged != committed
+    })
 }
 
 /// Make the index agree with the work tree for `paths`: stage each file that exists,

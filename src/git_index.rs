@@ -453,11 +453,20 @@ struct Lock {
 impl Lock {
     fn take(index: &Path) -> Result<Lock> {
         let path = index.with_extension("lock");
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
+        let mut attempt = 0;
+        let file = loop {
+            attempt += 1;
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                // A git command took it since the caller looked: wait for it as for
+                // any live lock (a dead one is removed), then try again.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 5 => {
+                    crate::git::clear_stale_lock(&path)?;
+                }
+                opened => {
+                    break opened.with_context(|| format!("cannot create {}", path.display()))?;
+                }
+            }
+        };
         Ok(Lock {
             path,
             index: index.to_path_buf(),

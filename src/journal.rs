@@ -865,6 +865,12 @@ impl Journal {
             self.refuse_symlinked_folder(change.path())?;
         }
         let intent = self.record_intent(changes)?;
+        // What each path held, to put back if the commit fails: a command that fails
+        // leaves the journal as it found it, and a retry makes no duplicate.
+        let before: Vec<Option<Vec<u8>>> = changes
+            .iter()
+            .map(|c| fs::read(self.root.join(c.path())).ok())
+            .collect();
         for change in changes {
             let abs = self.root.join(change.path());
             match change {
@@ -880,9 +886,47 @@ impl Journal {
                 },
             }
         }
-        let oid = git::commit_changes(self.repo()?, changes, message, sig)?;
+        let oid = match git::commit_changes(self.repo()?, changes, message, sig) {
+            Ok(oid) => oid,
+            Err(e) => {
+                // The intent stays when the index could not follow: the next writer
+                // sets it right, as after a crash.
+                if self.put_back(changes, &before) {
+                    let _ = fs::remove_file(intent);
+                }
+                return Err(e);
+            }
+        };
         let _ = fs::remove_file(intent);
         Ok(oid)
+    }
+
+    /// Undo the work-tree side of changes whose commit failed: each path gets back what
+    /// it held (`None`: no file, and no folder left empty), then the index follows.
+    /// Returns whether all of it was put back.
+    fn put_back(&self, changes: &[Change], before: &[Option<Vec<u8>>]) -> bool {
+        let mut all = true;
+        for (change, old) in changes.iter().zip(before) {
+            let abs = self.root.join(change.path());
+            all &= match old {
+                Some(bytes) => write_atomic_via(&self.state_dir().join("tmp"), &abs, bytes).is_ok(),
+                None => match fs::remove_file(&abs) {
+                    Ok(()) => {
+                        if let Some(dir) = abs.parent() {
+                            let _ = fs::remove_dir(dir);
+                        }
+                        true
+                    }
+                    Err(e) => e.kind() == io::ErrorKind::NotFound,
+                },
+            };
+        }
+        // The index only needs to follow if the failed commit got as far as staging
+        // (waiting again for a lock that made it fail would double the wait).
+        all && self.repo().is_ok_and(|repo| {
+            !git::index_differs_from_head(repo, changes.iter().map(Change::path))
+                || git::sync_index(repo, changes.iter().map(Change::path)).is_ok()
+        })
     }
 
     fn record_intent(&self, changes: &[Change]) -> Result<PathBuf> {

@@ -81,8 +81,9 @@ pub struct LogArgs {
     #[arg(long, group = "visibility")]
     pub public: bool,
 
-    /// Audience: a partner's name (repeatable)
-    #[arg(long = "to", value_name = "PARTNER")]
+    /// Audience: a partner's name (repeatable). The entry goes to the partners named
+    /// (it is for partners, not public), unless it is private
+    #[arg(long = "to", value_name = "PARTNER", conflicts_with = "public")]
     pub to: Vec<String>,
 
     /// When it happened: "yesterday 17:00", "last friday", "2026-11-20 09:00", RFC 3339
@@ -123,7 +124,14 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let author = sig.name().unwrap_or_default().to_string();
     // Attachments are checked before the editor opens and before anything is written.
     let attachments = crate::attach::read(&args.attach, journal.config.log.attachment_max())?;
-    let (text, draft) = message(ctx, &journal, &args, &kind, &author)?;
+    // A draft the editor leaves behind is kept as a whole entry (front matter from the
+    // flags), so `wol log - < DRAFT` brings it back as private as it was meant.
+    let as_entry = |text: &str| {
+        build_entry(&journal, &args, kind.clone(), date, text, author.clone())
+            .ok()
+            .map(|e| e.to_text())
+    };
+    let (text, draft) = message(ctx, &journal, &args, &kind, &author, &as_entry)?;
     let entry = if text.trim_start_matches('\u{feff}').starts_with("+++") {
         // A whole entry file (a kept draft, an exported entry): its front matter is the
         // entry's, never body text — taking it as text once published a private entry
@@ -142,6 +150,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         Some(d) => e.context(format!("your text is kept in {}", d.display())),
         None => e,
     })?;
+    check_audience(&journal, &entry, &args);
 
     let month = journal.month_dir(date.year(), date.month());
     let writer = journal.begin_write(sig, Some(&month))?;
@@ -168,7 +177,28 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         content: a.content,
     }));
     let message = format!("log({}): {}", entry.meta.kind, entry.meta.title);
-    writer.commit(&changes, &message)?;
+    if let Err(e) = writer.commit(&changes, &message) {
+        // Nothing was written (the commit's files are put back), so a retry makes no
+        // duplicate; the entry, whatever its source (stdin is gone), is kept as a draft.
+        let draft = match draft {
+            Some(draft) => draft,
+            None => journal.drafts_dir()?.join(format!(
+                "{}-{}.md",
+                ctx.now.format("%Y%m%d-%H%M%S"),
+                std::process::id()
+            )),
+        };
+        journal::write_atomic(&draft, entry.to_text().as_bytes())?;
+        let again = if args.attach.is_empty() {
+            String::new()
+        } else {
+            " (with --attach again for its files)".to_string()
+        };
+        return Err(e.context(format!(
+            "nothing was committed; your entry is kept in {d}: add it with `wol log - < {d}`{again}",
+            d = draft.display()
+        )));
+    }
     if let Some(draft) = draft {
         let _ = std::fs::remove_file(draft);
     }
@@ -216,13 +246,7 @@ fn from_entry_text(
     if let Some(date) = date {
         m.date = date;
     }
-    if args.private {
-        m.visibility = Visibility::Private;
-    } else if args.partners {
-        m.visibility = Visibility::Partners;
-    } else if args.public {
-        m.visibility = Visibility::Public;
-    }
+    m.visibility = visibility(args, m.visibility);
     for tag in &args.tags {
         check_tag(tag)?;
         if let Some(tag) = crate::entry::normalize_tag(tag)
@@ -237,6 +261,50 @@ fn from_entry_text(
     Ok(entry)
 }
 
+/// The entry's visibility: the flag given, else `otherwise` (the journal's default, or
+/// the front matter of an entry given whole). `--to` names an audience, so it makes a
+/// shareable entry one for partners (public would go to every partner, whatever `to`
+/// says); a private one stays private.
+fn visibility(args: &LogArgs, otherwise: Visibility) -> Visibility {
+    if args.private {
+        Visibility::Private
+    } else if args.partners {
+        Visibility::Partners
+    } else if args.public {
+        Visibility::Public
+    } else if !args.to.is_empty() && otherwise != Visibility::Private {
+        Visibility::Partners
+    } else {
+        otherwise
+    }
+}
+
+/// Warn about `--to` names that are no partner of this journal (the entry is then held
+/// back from them: a typo must not pass unseen), and about `--to` on a private entry.
+fn check_audience(journal: &Journal, entry: &Entry, args: &LogArgs) {
+    for name in &args.to {
+        let known = journal
+            .config
+            .partners
+            .keys()
+            .any(|p| crate::audience::addressed(std::slice::from_ref(name), p));
+        if !known {
+            crate::error::warn(
+                format!("--to {name}: this journal has no partner `{name}`"),
+                Some(
+                    "see them with: wol partner list (the entry goes to no partner its `to` does not name)",
+                ),
+            );
+        }
+    }
+    if !args.to.is_empty() && entry.meta.visibility == Visibility::Private {
+        crate::error::warn(
+            "the entry is private, so --to shares it with nobody",
+            Some("pass --partners to share it with the partners named"),
+        );
+    }
+}
+
 fn default_kind(journal: &Journal) -> String {
     let kinds = &journal.config.kinds;
     if kinds.iter().any(|k| k == "progress") {
@@ -246,13 +314,16 @@ fn default_kind(journal: &Journal) -> String {
     }
 }
 
-/// The message text, and the draft file it came from when the editor was used.
+/// The message text, and the draft file it came from when the editor was used. When the
+/// editor fails, the draft is rewritten as `as_entry` makes it of what was written (when
+/// it can), and kept.
 fn message(
     ctx: &Ctx,
     journal: &Journal,
     args: &LogArgs,
     kind: &str,
     author: &str,
+    as_entry: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, Option<PathBuf>)> {
     let stdin = std::io::stdin();
     let from_stdin = args.message == ["-"]
@@ -284,11 +355,18 @@ fn message(
         std::process::id()
     ));
     journal::write_atomic(&draft, template.as_bytes())?;
-    editor::edit(&draft)?;
+    let edited = editor::edit(&draft);
     let written = std::fs::read_to_string(&draft)
         .with_context(|| format!("cannot read the draft {}", draft.display()))?;
-    let cleaned = editor::clean(&written);
-    if cleaned.is_empty() || cleaned == editor::clean(&template) {
+    if let Err(e) = edited {
+        let cleaned = editor::clean(&written, &template);
+        if let Some(entry) = as_entry(&cleaned).filter(|_| !cleaned.is_empty()) {
+            let _ = journal::write_atomic(&draft, entry.as_bytes());
+        }
+        return Err(e);
+    }
+    let cleaned = editor::clean(&written, &template);
+    if cleaned.is_empty() || cleaned == editor::clean(&template, &template) {
         let _ = std::fs::remove_file(&draft);
         return Err(user("empty entry, nothing written"));
     }
@@ -367,15 +445,7 @@ fn build_entry(
             tags.push(tag);
         }
     }
-    let visibility = if args.private {
-        Visibility::Private
-    } else if args.partners {
-        Visibility::Partners
-    } else if args.public {
-        Visibility::Public
-    } else {
-        journal.config.default_visibility
-    };
+    let visibility = visibility(args, journal.config.default_visibility);
     Ok(Entry {
         meta: Meta {
             title,

@@ -334,6 +334,61 @@ fn to_is_repeatable() {
     );
 }
 
+/// `--to` names an audience: the entry is for the partners named, never public (which
+/// would go to every partner whatever `to` says); a name that is no partner is a warning
+/// (the entry then goes to nobody), and a private entry stays private.
+#[test]
+fn to_makes_an_entry_for_the_partners_named() {
+    let env = env();
+    let remote = env.root.join("gig.git");
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    env.wol_j()
+        .args(["partner", "add", "gig", remote.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
+    let entry = env.log(&["--to", "gig", "Only for gig"]);
+    let json = shown(&env, &entry);
+    assert_eq!(
+        json["visibility"], "partners",
+        "default_visibility is public"
+    );
+    assert_eq!(strings(&json["to"]), vec!["gig"]);
+
+    let out = env
+        .wol_j()
+        .args(["log", "--to", "gihg", "A typo"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--to gihg: this journal has no partner `gihg`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env
+        .wol_j()
+        .args(["log", "--private", "--to", "gig", "Private after all"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the entry is private"),
+        "{}",
+        stderr(&out)
+    );
+    let private = env.entry_path_from(&out);
+    assert_eq!(shown(&env, &private)["visibility"], "private");
+    // Public and an audience contradict each other.
+    env.wol_j()
+        .args(["log", "--public", "--to", "gig", "Which one"])
+        .assert()
+        .code(2);
+    env.assert_consistent();
+}
+
 #[test]
 fn natural_date_relative_to_wol_now() {
     let env = env();
@@ -599,6 +654,75 @@ fn failing_editor_keeps_the_draft_and_says_where() {
     assert!(env.entry_files().is_empty());
     assert_eq!(env.commit_count(), 1);
     env.git_status_clean();
+}
+
+/// Only the template's own comments go: an HTML comment the person typed is their text.
+#[test]
+fn the_editor_keeps_the_comments_the_person_wrote() {
+    let env = env();
+    env.fake_editor(
+        r#"{ printf 'Launch banner\n\n<!-- KEEP-1 note to self -->\n```html\n<!-- KEEP-2 -->\n```\n'; cat "$1"; } > "$1.n" && mv "$1.n" "$1""#,
+    );
+    let out = env.wol_j().args(["log", "-e"]).output().unwrap();
+    let entry = env.entry_path_from(&out);
+    let text = env.read(&entry);
+    assert!(text.contains("<!-- KEEP-1 note to self -->"), "{text}");
+    assert!(text.contains("<!-- KEEP-2 -->"), "{text}");
+    assert!(!text.contains("First line: the title"), "{text}");
+    assert!(!text.contains("## Learned"), "{text}");
+}
+
+/// The draft a failed editor leaves is the whole entry, flags included, so bringing it
+/// back with `wol log - < DRAFT` keeps it private (and its kind and tags).
+#[test]
+fn a_failed_editors_draft_comes_back_as_private_as_it_was_meant() {
+    let env = env();
+    env.fake_editor(
+        r#"{ printf 'Board decision\n\nWe let Sam go.\n'; cat "$1"; } > "$1.n"; mv "$1.n" "$1"; exit 3"#,
+    );
+    let err = env.fails(
+        &["log", "-e", "--private", "-k", "decision", "-t", "board"],
+        ".wol/drafts/",
+    );
+    let draft = draft_path_in(&err, &env.journal).expect("the draft is named");
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(fs::read(&draft).unwrap())
+        .output()
+        .unwrap();
+    let entry = env.entry_path_from(&out);
+    let json = shown(&env, &entry);
+    assert_eq!(json["visibility"], "private");
+    assert_eq!(json["kind"], "decision");
+    assert_eq!(strings(&json["tags"]), vec!["board"]);
+    let text = env.read(&entry);
+    assert!(text.contains("We let Sam go."), "{text}");
+    assert!(
+        !text.contains("<!--") && !text.contains("## Learned"),
+        "{text}"
+    );
+}
+
+/// Control characters in a message (a NUL git cannot store, a terminal escape `git log`
+/// would replay) are written as escapes in the commit message; the entry is saved.
+#[test]
+fn control_characters_never_reach_the_commit_message_raw() {
+    let env = env();
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(&b"Red \x1b[31malert\x00 here\n\nbody\n"[..])
+        .output()
+        .unwrap();
+    env.entry_path_from(&out);
+    let subject = env.head_subject();
+    assert!(
+        !subject.contains('\u{1b}') && !subject.contains('\0'),
+        "{subject:?}"
+    );
+    assert!(subject.contains("\\u{1b}[31malert"), "{subject:?}");
+    env.assert_consistent();
 }
 
 #[test]

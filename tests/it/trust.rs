@@ -989,15 +989,31 @@ fn a_live_git_index_lock_is_waited_for_and_never_deleted() {
     assert!(err.contains("hint:"), "{err}");
     assert!(lock.exists(), "a live lock was deleted");
     assert_eq!(refs(&env), head, "a commit was made under the lock");
+    // Nothing is left half-done: no entry file, and the entry itself kept as a draft.
+    assert!(env.entry_files().is_empty(), "{:?}", env.entry_files());
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("the error should name the draft:\n{err}"));
+    assert!(err.contains("wol log - <"), "{err}");
 
     holder.0.kill().unwrap();
     holder.0.wait().unwrap();
-    // Now the lock is stale: the next write removes it, and nothing was lost.
-    let out = wol(&env, &["log", "After git finished"]);
-    assert_ok(&out, "wol log after the lock holder died");
+    // Now the lock is stale: the next write removes it, and the draft comes back once.
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(fs::read(&draft).unwrap())
+        .output()
+        .unwrap();
+    assert_ok(&out, "wol log - < draft after the lock holder died");
     assert!(!lock.exists());
+    let out = wol(&env, &["log", "After git finished"]);
+    assert_ok(&out, "wol log after that");
     let files = ls_files(&env);
-    assert!(files.contains("written-while-git-works"), "{files}");
+    assert_eq!(
+        files.matches("written-while-git-works").count(),
+        1,
+        "{files}"
+    );
     assert!(files.contains("after-git-finished"), "{files}");
     env.assert_consistent();
 }
