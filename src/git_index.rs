@@ -87,7 +87,7 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
                     String::from_utf8_lossy(&signature)
                 ),
                 format!(
-                    "run `git -C {dir} update-index --no-split-index` (and `git -C {dir} sparse-checkout disable` if you use one), then run the wol command again (entry files already written stay, and it commits them)"
+                    "run `git -C {dir} update-index --no-split-index` (and `git -C {dir} sparse-checkout disable` if you use one), then run the wol command again"
                 ),
             ));
         }

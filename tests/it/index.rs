@@ -5,7 +5,7 @@
 
 use std::fs;
 
-use crate::common::TestEnv;
+use crate::common::{TestEnv, draft_path_in};
 
 /// `git ls-files --stage --debug`: every entry with its stat data, flags and blob id.
 /// The device number is masked: git does not compare it (unless built with
@@ -133,15 +133,23 @@ fn a_split_index_is_refused_with_a_way_out_and_nothing_is_lost() {
     env.git(["update-index", "--split-index"]);
     let err = env.fails(&["log", "Entry in a split index"], "split or sparse index");
     assert!(err.contains("update-index --no-split-index"), "{err}");
-    // The entry was written and stays; once the index is plain again, the next wol
-    // commits it.
+    // Nothing half-done is left, and the entry is kept as a draft; once the index is
+    // plain again, the draft comes back.
     assert!(
-        env.entry_files()
+        !env.entry_files()
             .iter()
             .any(|p| p.to_string_lossy().contains("entry-in-a-split-index")),
-        "the entry file was lost"
+        "a half-done entry file was left"
     );
+    let draft = draft_path_in(&err, &env.journal).expect("the error names the draft");
     env.git(["update-index", "--no-split-index"]);
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(fs::read(&draft).unwrap())
+        .output()
+        .unwrap();
+    env.entry_path_from(&out);
     env.log(&["After the split index"]);
     let files = env.git(["ls-files"]);
     assert!(files.contains("entry-in-a-split-index"), "{files}");
