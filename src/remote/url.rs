@@ -204,9 +204,34 @@ pub fn redact_url(url: &str) -> String {
             if !plain_ssh_user {
                 return format!("{scheme}://***@{host}{path}{query}");
             }
+            return format!("{base}{query}");
         }
     }
-    format!("{base}{query}")
+    // Not `scheme://user@host` (a typo like `https:/u:t@host`, `file:///u:t@…`, or
+    // `user@host:path`): any `user:password@`, or a user that looks like a token, is
+    // hidden wherever it stands.
+    let mut out = String::with_capacity(base.len());
+    for (n, part) in base.split('/').enumerate() {
+        if n > 0 {
+            out.push('/');
+        }
+        match part.rsplit_once('@') {
+            Some((user, rest)) if user.contains(':') || looks_like_token(user) => {
+                let scheme = user.split_once(':').map(|(s, _)| s).filter(|s| {
+                    n == 0 && !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic())
+                });
+                match scheme {
+                    // `https:u:t@host`: the scheme stays.
+                    Some(s) if user.matches(':').count() > 1 => {
+                        out.push_str(&format!("{s}:***@{rest}"))
+                    }
+                    _ => out.push_str(&format!("***@{rest}")),
+                }
+            }
+            _ => out.push_str(part),
+        }
+    }
+    format!("{out}{query}")
 }
 
 /// Check a branch name (`refs/heads/NAME` must be a valid ref).
@@ -294,6 +319,21 @@ mod tests {
             "https://***@h/x.git?***"
         );
         assert_eq!(redact_url("ssh://git@h/x.git"), "ssh://git@h/x.git");
+        // Typos and other shapes hide the secret too.
+        for (url, shown) in [
+            ("https:/u:TOKEN@h/x.git", "https:/***@h/x.git"),
+            ("file:///u:TOKEN@h/x.git", "file:///***@h/x.git"),
+            ("https:u:TOKEN@h/x.git", "https:***@h/x.git"),
+            ("u:TOKEN@h:team/x.git", "***@h:team/x.git"),
+            (
+                "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8@h:x.git",
+                "***@h:x.git",
+            ),
+            ("git@github.com:team/x.git", "git@github.com:team/x.git"),
+            ("/srv/git/x.git", "/srv/git/x.git"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
     }
 
     #[test]
