@@ -5,7 +5,7 @@ use clap::Args;
 
 use super::{Ctx, WrittenJson};
 use crate::editor;
-use crate::entry::Entry;
+use crate::entry::{Entry, Visibility};
 use crate::error::hinted;
 use crate::git::Change;
 use crate::journal;
@@ -155,6 +155,16 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         .commit_if_unchanged(&rel, Some(opened), &changes, &message)
         .map_err(|e| keep_draft(e, &draft))?;
     let _ = std::fs::remove_file(&draft);
+    let was = Entry::parse(&before, &journal.config.schema()).map(|e| e.meta.visibility);
+    if was == Ok(Visibility::Private) && entry.meta.visibility != Visibility::Private {
+        crate::error::warn(
+            format!(
+                "{written} was private and is now {}: the next wol publish shares it",
+                entry.meta.visibility.as_str()
+            ),
+            Some("see what would go with: wol publish --dry-run"),
+        );
+    }
     ctx.print_written(&WrittenJson::new("updated", written.clone(), Some(commit)))?;
     if written == rel {
         ctx.notice(&format!("updated {rel}"));

@@ -132,7 +132,9 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
             .map(|e| e.to_text())
     };
     let (text, draft) = message(ctx, &journal, &args, &kind, &author, &as_entry)?;
-    let entry = if text.trim_start_matches('\u{feff}').starts_with("+++") {
+    // A byte-order mark is no part of the title; CRLF line ends are stored as LF.
+    let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let entry = if text.starts_with("+++") {
         // A whole entry file (a kept draft, an exported entry): its front matter is the
         // entry's, never body text — taking it as text once published a private entry
         // as a new public one.
@@ -401,7 +403,13 @@ fn build_entry(
                     "write the title on the first line, above the sections (or pass --title)",
                 ));
             }
-            let first = first.trim().trim_start_matches('#').trim();
+            // A Markdown heading's `#`s go (`# Title`); a `#` that is part of the title
+            // stays (`#1 priority`).
+            let first = first.trim();
+            let first = match first.trim_start_matches('#') {
+                rest if rest.is_empty() || rest.starts_with(char::is_whitespace) => rest.trim(),
+                _ => first,
+            };
             if first.chars().count() > TITLE_MAX {
                 (shorten(first), text.to_string())
             } else {

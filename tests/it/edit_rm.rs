@@ -449,3 +449,24 @@ fn edit_that_would_move_an_uncommitted_attachment_changes_nothing_and_keeps_the_
             .contains("date = 2026-11-22T14:32:05+01:00")
     );
 }
+
+/// Making a private entry shareable in the editor is allowed, and said aloud.
+#[test]
+fn an_edit_that_makes_a_private_entry_shareable_says_so() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["--private", "Salary talk"]);
+    env.fake_editor(r#"sed -i 's/^visibility = "private"/visibility = "public"/' "$1""#);
+    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("was private and is now public: the next wol publish shares it"),
+        "{}",
+        stderr(&out)
+    );
+    // Another edit of the now public entry says nothing of the kind.
+    env.fake_editor(r#"sed -i 's/^title = .*/title = "Salary talk, done"/' "$1""#);
+    let out = env.wol_j().args(["edit", &stem(&entry)]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("was private"), "{}", stderr(&out));
+}

@@ -220,6 +220,24 @@ fn tags_repeatable_and_hashtags_in_the_body() {
     env.assert_consistent();
 }
 
+/// A `#` that is part of the title stays (only a Markdown heading's go); a byte-order
+/// mark is no part of it; CRLF line ends are stored as LF.
+#[test]
+fn titles_keep_their_own_hash_and_lose_a_bom() {
+    let env = env();
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin("\u{feff}#1 priority: fix the build\r\nline a\r\nline b\r\n")
+        .output()
+        .unwrap();
+    let entry = env.entry_path_from(&out);
+    let json = shown(&env, &entry);
+    assert_eq!(json["title"], "#1 priority: fix the build");
+    assert_eq!(json["body"], "line a\nline b\n");
+    env.assert_consistent();
+}
+
 #[test]
 fn title_flag_keeps_the_whole_message_as_body() {
     let env = env();
