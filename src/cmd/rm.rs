@@ -36,6 +36,8 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
     let path = journal.find(&args.id)?;
     let entry = journal.load(&path).ok();
     let rel = journal.rel(&path);
+    // Before the question: a `y` must not be asked for what will be refused.
+    refuse_unsaved(&journal, &rel)?;
     if !args.yes {
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
@@ -53,24 +55,8 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
         }
     }
     let writer = journal.begin_write(ctx.signature(&journal)?, path.parent())?;
-    // `git log -p` keeps only what was committed: a change no commit holds would be lost.
-    let unsaved = journal.uncommitted_files(&rel)?;
-    if !unsaved.is_empty() {
-        let root = journal.root.display();
-        return Err(hinted(
-            format!(
-                "not removing {rel}: these files have changes no commit holds, so removing \
-                 them would lose those changes: {}",
-                unsaved.join(", ")
-            ),
-            format!(
-                "see the changes with git -C {root} status -- {paths} and git -C {root} diff -- {paths}; \
-                 to keep them, commit them first (git -C {root} add -- {paths} && git -C {root} commit -m \"keep\"), \
-                 or undo them; then run wol rm again",
-                paths = unsaved.join(" "),
-            ),
-        ));
-    }
+    // Again under the lock: a change made since the question would be lost too.
+    refuse_unsaved(&journal, &rel)?;
     let message = match &entry {
         Some(e) => format!("rm({}): {}", e.meta.kind, e.meta.title),
         None => format!("rm: {rel}"),
@@ -98,5 +84,29 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
             n => format!(" and its {n} attachments"),
         }
     ));
+    Ok(())
+}
+
+/// Refuse to remove the entry at `rel` while it or its attachments have changes no commit
+/// holds.
+fn refuse_unsaved(journal: &crate::journal::Journal, rel: &str) -> Result<()> {
+    // `git log -p` keeps only what was committed: a change no commit holds would be lost.
+    let unsaved = journal.uncommitted_files(rel)?;
+    if !unsaved.is_empty() {
+        let root = journal.root.display();
+        return Err(hinted(
+            format!(
+                "not removing {rel}: these files have changes no commit holds, so removing \
+                 them would lose those changes: {}",
+                unsaved.join(", ")
+            ),
+            format!(
+                "see the changes with git -C {root} status -- {paths} and git -C {root} diff -- {paths}; \
+                 to keep them, commit them first (git -C {root} add -- {paths} && git -C {root} commit -m \"keep\"), \
+                 or undo them; then run wol rm again",
+                paths = unsaved.join(" "),
+            ),
+        ));
+    }
     Ok(())
 }

@@ -470,3 +470,23 @@ fn an_edit_that_makes_a_private_entry_shareable_says_so() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("was private"), "{}", stderr(&out));
 }
+
+/// The refusal comes before the question: nobody is asked to say `y` to a removal that
+/// will not happen.
+#[test]
+fn rm_refuses_unsaved_changes_before_asking() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["Interview notes"]);
+    let text = env.read(&entry);
+    env.write(&entry, format!("{text}An unsaved line.\n"));
+    let out = env.wol_j().args(["rm", &stem(&entry)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("changes no commit holds"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("confirmation"), "{}", stderr(&out));
+    assert!(env.read(&entry).contains("An unsaved line."));
+}
