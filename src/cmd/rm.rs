@@ -36,9 +36,9 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
     let path = journal.find(&args.id)?;
     let entry = journal.load(&path).ok();
     let rel = journal.rel(&path);
-    // Before the question: a `y` must not be asked for what will be refused.
-    refuse_unsaved(&journal, &rel)?;
     if !args.yes {
+        // Before the question: a `y` must not be asked for what will be refused.
+        refuse_unsaved(&journal, &rel)?;
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
             return Err(hinted(
