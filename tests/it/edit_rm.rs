@@ -417,15 +417,7 @@ fn an_edit_that_loses_to_rm_says_how_to_log_the_text_again() {
         "{err}"
     );
     // And that command works.
-    let out = env
-        .wol_std()
-        .args(["--journal"])
-        .arg(&env.journal)
-        .args(["log", "-"])
-        .stdin(fs::File::open(&draft).unwrap())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    env.log_file(&draft);
     let files = env.entry_files();
     assert_eq!(files.len(), 1);
     assert!(env.read(&files[0]).contains("MY EDIT"));

@@ -143,13 +143,7 @@ fn a_split_index_is_refused_with_a_way_out_and_nothing_is_lost() {
     );
     let draft = draft_path_in(&err, &env.journal).expect("the error names the draft");
     env.git(["update-index", "--no-split-index"]);
-    let out = env
-        .wol_j()
-        .args(["log", "-"])
-        .write_stdin(fs::read(&draft).unwrap())
-        .output()
-        .unwrap();
-    env.entry_path_from(&out);
+    env.log_file(&draft);
     env.log(&["After the split index"]);
     let files = env.git(["ls-files"]);
     assert!(files.contains("entry-in-a-split-index"), "{files}");

@@ -703,13 +703,7 @@ fn a_failed_editors_draft_comes_back_as_private_as_it_was_meant() {
         ".wol/drafts/",
     );
     let draft = draft_path_in(&err, &env.journal).expect("the draft is named");
-    let out = env
-        .wol_j()
-        .args(["log", "-"])
-        .write_stdin(fs::read(&draft).unwrap())
-        .output()
-        .unwrap();
-    let entry = env.entry_path_from(&out);
+    let entry = env.log_file(&draft);
     let json = shown(&env, &entry);
     assert_eq!(json["visibility"], "private");
     assert_eq!(json["kind"], "decision");

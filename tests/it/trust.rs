@@ -998,13 +998,7 @@ fn a_live_git_index_lock_is_waited_for_and_never_deleted() {
     holder.0.kill().unwrap();
     holder.0.wait().unwrap();
     // Now the lock is stale: the next write removes it, and the draft comes back once.
-    let out = env
-        .wol_j()
-        .args(["log", "-"])
-        .write_stdin(fs::read(&draft).unwrap())
-        .output()
-        .unwrap();
-    assert_ok(&out, "wol log - < draft after the lock holder died");
+    env.log_file(&draft);
     assert!(!lock.exists());
     let out = wol(&env, &["log", "After git finished"]);
     assert_ok(&out, "wol log after that");

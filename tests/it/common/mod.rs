@@ -173,6 +173,19 @@ impl TestEnv {
         self.entry_path_from(&out)
     }
 
+    /// `wol log - < FILE` (how a kept draft is added again), asserting success; returns
+    /// the entry's path relative to the journal.
+    #[track_caller]
+    pub fn log_file(&self, file: &Path) -> PathBuf {
+        let out = self
+            .wol_j()
+            .args(["log", "-"])
+            .write_stdin(std::fs::read(file).expect("read the draft"))
+            .output()
+            .expect("run wol log -");
+        self.entry_path_from(&out)
+    }
+
     /// The entry path printed by a successful `wol log`, relative to the journal.
     #[track_caller]
     pub fn entry_path_from(&self, out: &Output) -> PathBuf {
