@@ -29,9 +29,11 @@ pub struct TagRef {
 pub struct EntryView {
     /// The published id: the file stem.
     pub id: String,
-    /// The stable id feeds use: derived from the entry's `id` key when it has one (so a
-    /// renamed file keeps it; the key itself stays home, like the rest of the local front
-    /// matter), else the file stem.
+    /// The stable id feeds use: the file stem, or, when the entry has an `id` key (so a
+    /// renamed file keeps it), that key: as it is when it is a name wol gave an entry file
+    /// (`wol edit` keeps the old stem there when a new date moves the file, and followers
+    /// already know the entry by it), else a hash of it (the key itself stays home, like
+    /// the rest of the local front matter).
     pub uid: String,
     /// RFC 3339: when the published text last changed (the entry's date until then).
     pub updated: String,
@@ -80,7 +82,7 @@ impl EntryView {
                 .meta
                 .id
                 .as_deref()
-                .map_or_else(|| id.to_string(), stable_uid),
+                .map_or_else(|| id.to_string(), uid_of_key),
             updated: datetime.clone(),
             learned: part("Learned"),
             next: part("Next"),
@@ -106,6 +108,32 @@ impl EntryView {
     pub fn root(&self) -> String {
         "../".repeat(self.html_path.matches('/').count())
     }
+}
+
+/// The feed id of an entry whose `id` key is `key` (see [`EntryView::uid`]).
+fn uid_of_key(key: &str) -> String {
+    if is_entry_stem(key) {
+        key.to_string()
+    } else {
+        stable_uid(key)
+    }
+}
+
+/// True for a file stem as wol names entries: `YYYY-MM-DD-HHMM-` and a slug (lower-case
+/// ASCII letters, digits and `-`, with a `-N` suffix on a clash).
+fn is_entry_stem(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    b.len() > 16
+        && b.len() <= 16 + crate::entry::SLUG_MAX + 8
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..15)
+        && [4, 7, 10, 15].iter().all(|&i| b[i] == b'-')
+        && b[16..]
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 /// A published stand-in for a local `id` key: `id-` and 16 hex digits of its hash.
@@ -333,5 +361,24 @@ mod tests {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
         assert!(html.contains("href=\"https://example.org\""), "{html}");
+    }
+
+    #[test]
+    fn only_names_wol_gives_entry_files_go_out_as_they_are() {
+        for stem in ["2026-11-22-1432-workshop-notes", "2026-01-05-0900-a-2"] {
+            assert_eq!(uid_of_key(stem), stem);
+        }
+        for key in [
+            "md-0123abcd",
+            "Secret Name",
+            "2026-11-22-1432-",
+            "2026-11-22-1432_x",
+            "2026-11-22-1432-Upper",
+            "2026-11-22-143-short",
+            "x026-11-22-1432-a",
+            "2026-11-22-1432-a/b",
+        ] {
+            assert!(uid_of_key(key).starts_with("id-"), "{key}");
+        }
     }
 }

@@ -146,6 +146,64 @@ fn updated_follows_the_published_text_and_published_never_moves() {
 }
 
 #[test]
+fn an_entry_whose_new_date_moves_its_file_keeps_its_feed_id() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["Workshop notes"]);
+    env.wol_j().arg("publish").assert().success();
+    let before = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    let old_id = before.entries()[0].id().to_string();
+    assert!(
+        old_id.ends_with(":2026-11-22-1432-workshop-notes"),
+        "{old_id}"
+    );
+
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
+    env.wol_j()
+        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-24T10:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    let after = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    assert_eq!(after.entries().len(), 1);
+    let moved = &after.entries()[0];
+    assert!(
+        moved.links()[0]
+            .href()
+            .contains("2026/10/2026-10-15-1000-workshop-notes.html"),
+        "{:?}",
+        moved.links()
+    );
+    assert_eq!(
+        moved.id(),
+        old_id,
+        "followers know the entry by its first id"
+    );
+
+    // An `id` key that is not a name wol gives files stays home: a hash goes out.
+    let text = env
+        .read("entries/2026/10/2026-10-15-1000-workshop-notes.md")
+        .replace(
+            "id = \"2026-11-22-1432-workshop-notes\"",
+            "id = \"Secret Name\"",
+        );
+    env.write("entries/2026/10/2026-10-15-1000-workshop-notes.md", text);
+    env.git(["commit", "-qam", "own id"]);
+    env.wol_j().arg("publish").assert().success();
+    let feed = show(&env, &bare, "feed.xml");
+    assert!(!feed.contains("Secret Name"), "{feed}");
+    let own = atom_syndication::Feed::from_str(&feed).unwrap();
+    assert!(
+        own.entries()[0].id().contains(":id-"),
+        "{}",
+        own.entries()[0].id()
+    );
+}
+
+#[test]
 fn a_licence_goes_everywhere_it_is_published() {
     let (env, bare) = publisher("a", "Ann Lee");
     let toml = env
