@@ -258,28 +258,64 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .collect::<Vec<_>>()
             .join("\0");
         let view = &mut views[n];
+        // Attachments: beside the entry's Markdown (its links are relative to it) and
+        // beside its page, so images show on the site too; the page's links to those the
+        // site does not carry are made inert, so they are part of what it depends on.
+        let md_dir = crate::attach::dir_of(&view.md_path);
+        let mut attached = Vec::with_capacity(c.attachments.len());
+        let mut off_site: Vec<&str> = Vec::new();
+        for (name, oid) in &c.attachments {
+            let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
+                crate::error::warn(
+                    format!(
+                        "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, PNG, WebP or GIF, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
+                    ),
+                    None,
+                );
+                off_site.push(name);
+                continue;
+            };
+            let on_site = !crate::attach::runs_scripts(name);
+            if !on_site {
+                crate::error::warn(
+                    format!(
+                        "{md_dir}/{name} is published beside the entry but not on its site: a browser would run the scripts an SVG, HTML or XML file can hold, with the site's address"
+                    ),
+                    Some("for the site, attach the picture as PNG or JPEG"),
+                );
+                off_site.push(name);
+            }
+            attached.push((name, blob, on_site));
+        }
         let key = Cache::key(
             &c.path,
             c.blob,
-            &format!("{}\0{neighbours}", site.render_key),
+            &if off_site.is_empty() {
+                format!("{}\0{neighbours}", site.render_key)
+            } else {
+                format!("{}\0{neighbours}\0{}", site.render_key, off_site.join("\0"))
+            },
         );
+        let body_html = |docs: Option<&str>| {
+            site.entry_body_html(&c.entry.body, docs, c.published_id(), &off_site)
+        };
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
                 if needs_html {
-                    view.body_html = site.body_html(&c.entry.body, site.info.url.as_deref());
+                    view.body_html = body_html(site.info.url.as_deref());
                 }
                 hit
             }
             None => {
                 rendered += 1;
-                view.body_html = site.body_html(&c.entry.body, Some(&view.root()));
+                view.body_html = body_html(Some(&view.root()));
                 let md = published_markdown(&c.entry);
                 (view.prev, view.next_entry) = (prev, next_entry);
                 let page = site.entry_page(view)?;
                 (view.prev, view.next_entry) = (None, None);
                 // Feeds are read from elsewhere: tag links only where absolute.
-                view.body_html = site.body_html(&c.entry.body, site.info.url.as_deref());
+                view.body_html = body_html(site.info.url.as_deref());
                 let hit = Rendered {
                     markdown: repo.blob(md.as_bytes())?,
                     page: repo.blob(page.as_bytes())?,
@@ -305,34 +341,15 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         keys.push(key);
         root.insert(&view.md_path, blobs.markdown)?;
         root.insert(&format!("docs/{}", view.html_path), blobs.page)?;
-        // Attachments: beside the entry's Markdown (its links are relative to it) and
-        // beside its page, so images show on the site too.
-        let md_dir = crate::attach::dir_of(&view.md_path);
         let page_dir = view
             .html_path
             .strip_suffix(".html")
             .unwrap_or(&view.html_path);
-        for (name, oid) in &c.attachments {
-            let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
-                crate::error::warn(
-                    format!(
-                        "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, PNG, WebP or GIF, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
-                    ),
-                    None,
-                );
-                continue;
-            };
+        for (name, blob, on_site) in attached {
             root.insert(&format!("{md_dir}/{name}"), blob)?;
-            if crate::attach::runs_scripts(name) {
-                crate::error::warn(
-                    format!(
-                        "{md_dir}/{name} is published beside the entry but not on its site: a browser would run the scripts an SVG, HTML or XML file can hold, with the site's address"
-                    ),
-                    Some("for the site, attach the picture as PNG or JPEG"),
-                );
-                continue;
+            if on_site {
+                root.insert(&format!("docs/{page_dir}/{name}"), blob)?;
             }
-            root.insert(&format!("docs/{page_dir}/{name}"), blob)?;
         }
     }
     crate::diag::debug(format_args!(

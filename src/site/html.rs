@@ -160,6 +160,24 @@ impl Site {
         super::link_words(&super::markdown_to_html(markdown), docs, &self.info.handles)
     }
 
+    /// [`Site::body_html`] of the entry published as `id`, whose attachments `off_site`
+    /// the site does not carry: links to those are made inert (see
+    /// [`super::unlink_attachments`]), so no page or feed points at a missing file.
+    pub fn entry_body_html(
+        &self,
+        markdown: &str,
+        docs: Option<&str>,
+        id: &str,
+        off_site: &[&str],
+    ) -> String {
+        let html = self.body_html(markdown, docs);
+        if off_site.is_empty() {
+            html
+        } else {
+            super::unlink_attachments(&html, id, off_site)
+        }
+    }
+
     /// The page of one entry (`entry.body_html` must be filled).
     pub fn entry_page(&self, entry: &EntryView) -> Result<String> {
         self.render(

@@ -234,6 +234,44 @@ pub fn markdown_to_html(markdown: &str) -> String {
     comrak::markdown_to_html(markdown, &options)
 }
 
+/// Rendered HTML whose images and links to the attachments `names` of the entry
+/// published as `id` (`src="<id>/<name>"`, `href="<id>/<name>"`) are made inert: an
+/// image becomes its alt text, a link keeps its text and loses its address. For files
+/// the site does not carry (an SVG, a photo wol could not clean), which would otherwise
+/// be broken images and links.
+pub fn unlink_attachments(html: &str, id: &str, names: &[&str]) -> String {
+    let targets: Vec<String> = names.iter().map(|n| format!("\"{id}/{n}\"")).collect();
+    let points_off_site = |tag: &str, attr: &str| {
+        targets
+            .iter()
+            .any(|t| tag.contains(&format!(" {attr}={t}")))
+    };
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find('>') else { break };
+        let tag = &rest[..=end];
+        if tag.starts_with("<img ") && points_off_site(tag, "src") {
+            let alt = tag
+                .split_once(" alt=\"")
+                .and_then(|(_, a)| a.split_once('"'))
+                .map_or("", |(a, _)| a);
+            out.push_str("<em>");
+            out.push_str(if alt.is_empty() { "(image)" } else { alt });
+            out.push_str("</em>");
+        } else if tag.starts_with("<a ") && points_off_site(tag, "href") {
+            out.push_str("<a>");
+        } else {
+            out.push_str(tag);
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Link `#tags` (to `<docs>tags/<slug>.html`, when `docs` is given) and `@mentions`
 /// whose handle is in `handles` in rendered HTML. Only text is touched: nothing inside a
 /// tag's markup, a link, `<code>` or `<pre>`.
@@ -380,5 +418,22 @@ mod tests {
         ] {
             assert!(uid_of_key(key).starts_with("id-"), "{key}");
         }
+    }
+
+    #[test]
+    fn links_to_attachments_off_the_site_are_made_inert() {
+        let md = "![A \"map\" & more](2026-x/map.svg) [the map](2026-x/map.svg) \
+                  ![ok](2026-x/ok.png) [other](2026-y/map.svg) ![](2026-x/raw.heic)\n";
+        let html = unlink_attachments(&markdown_to_html(md), "2026-x", &["map.svg", "raw.heic"]);
+        assert!(!html.contains("2026-x/map.svg"), "{html}");
+        assert!(!html.contains("raw.heic"), "{html}");
+        assert!(
+            html.contains("<em>A &quot;map&quot; &amp; more</em>"),
+            "{html}"
+        );
+        assert!(html.contains("<a>the map</a>"), "{html}");
+        assert!(html.contains("<em>(image)</em>"), "{html}");
+        assert!(html.contains("src=\"2026-x/ok.png\""), "{html}");
+        assert!(html.contains("href=\"2026-y/map.svg\""), "{html}");
     }
 }

@@ -706,6 +706,32 @@ fn files_that_run_scripts_stay_off_the_site() {
         .filter(|f| f.starts_with("docs/") && (f.ends_with(".SVG") || f.ends_with("slides.html")))
         .collect();
     assert!(on_site.is_empty(), "{on_site:#?}");
+    // The page and the feed point at no file the site lacks; the photo still shows.
+    let entry_md = String::from_utf8(published_blob(
+        &env,
+        &bare,
+        &format!("entries/{month}/{id}.md"),
+    ))
+    .unwrap();
+    assert!(
+        entry_md.contains(&format!("{id}/diagram.SVG")),
+        "the Markdown links it: {entry_md}"
+    );
+    for file in [format!("docs/{month}/{id}.html"), "feed.xml".to_string()] {
+        let text = String::from_utf8(published_blob(&env, &bare, &file)).unwrap();
+        for name in ["diagram.SVG", "slides.html"] {
+            assert!(!text.contains(&format!("{id}/{name}")), "{file}: {text}");
+        }
+        assert!(text.contains(&format!("{id}/board.jpg")), "{file}: {text}");
+    }
+    // The inert link is the file's name, as text.
+    let page = String::from_utf8(published_blob(
+        &env,
+        &bare,
+        &format!("docs/{month}/{id}.html"),
+    ))
+    .unwrap();
+    assert!(page.contains("diagram.SVG"), "{page}");
 }
 
 #[test]
