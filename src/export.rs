@@ -2,36 +2,100 @@
 //! (Markdown, in the journal's `entries/YYYY/MM/` layout) or as a small static HTML site
 //! (one page per entry and an index; comrak with raw HTML omitted). Attachments are
 //! copied beside the exported entries, so their links work there too.
+//!
+//! Each format is a sink the entries are given to one at a time, so an export of any
+//! size holds one entry (and the list of written names), never the journal.
 
 use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use tempfile::NamedTempFile;
 
 use crate::entry::Entry;
 use crate::journal::{Journal, write_atomic};
 use crate::site;
 
-/// Copy the entry files as stored into `out`, keeping their paths relative to the journal.
-/// Returns the written paths relative to `out`.
-pub fn markdown_to_dir(
-    journal: &Journal,
-    entries: &[(PathBuf, Entry)],
-    out: &Path,
-) -> Result<Vec<String>> {
-    let mut written = Vec::with_capacity(entries.len());
-    for (path, _) in entries {
-        let rel = journal.rel(path);
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        write_atomic(&inside(out, &rel)?, &bytes)?;
-        written.push(rel.clone());
-        let dir = crate::attach::dir_of(&rel);
-        for name in copy_attachments(path, &inside(out, &dir)?)? {
-            written.push(format!("{dir}/{name}"));
+/// A file written through a temp file beside it and renamed into place when complete
+/// (as [`write_atomic`], for content made a piece at a time).
+pub struct AtomicFile {
+    path: PathBuf,
+    out: BufWriter<NamedTempFile>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".wol-tmp-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            out: BufWriter::new(tmp),
+        })
+    }
+
+    /// Flush, sync and rename into place.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        let tmp = self
+            .out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|tmp| tmp.as_file().sync_data().map(|()| tmp))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        tmp.persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The entry files as stored, with their attachments, into a folder, keeping their paths
+/// relative to the journal.
+pub struct MarkdownDir<'a> {
+    journal: &'a Journal,
+    out: &'a Path,
+    /// The written paths, relative to `out`.
+    pub written: Vec<String>,
+}
+
+impl<'a> MarkdownDir<'a> {
+    pub fn new(journal: &'a Journal, out: &'a Path) -> Self {
+        MarkdownDir {
+            journal,
+            out,
+            written: Vec::new(),
         }
     }
-    Ok(written)
+
+    /// Copy the entry at `path`.
+    pub fn add(&mut self, path: &Path) -> Result<()> {
+        let rel = self.journal.rel(path);
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        write_atomic(&inside(self.out, &rel)?, &bytes)?;
+        self.written.push(rel.clone());
+        let dir = crate::attach::dir_of(&rel);
+        for name in copy_attachments(path, &inside(self.out, &dir)?)? {
+            self.written.push(format!("{dir}/{name}"));
+        }
+        Ok(())
+    }
 }
 
 /// `out` joined with `rel` (`/`-separated), once nothing on the way below `out` is a
@@ -71,36 +135,54 @@ fn copy_attachments(entry: &Path, dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// The entry files as stored, one after the other (each ending with a newline).
-pub fn markdown_concatenated(entries: &[(PathBuf, Entry)]) -> Result<Vec<u8>> {
-    let mut all = Vec::new();
-    for (path, _) in entries {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        all.extend_from_slice(&bytes);
-        if !bytes.ends_with(b"\n") {
-            all.push(b'\n');
-        }
+/// Write the entry file at `path` as stored to `out`, ending with a newline: the
+/// Markdown export to stdout is the entries one after the other.
+pub fn markdown_to(out: &mut impl Write, path: &Path) -> Result<()> {
+    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    out.write_all(&bytes)?;
+    if !bytes.ends_with(b"\n") {
+        out.write_all(b"\n")?;
     }
-    Ok(all)
+    Ok(())
 }
 
-/// Write `index.html` and `entries/<id>.html` for each entry into `out`. Returns the
-/// written paths relative to `out`.
-pub fn html_to_dir(css: &str, entries: &[(PathBuf, Entry)], out: &Path) -> Result<Vec<String>> {
-    let mut written = Vec::with_capacity(entries.len() + 1);
-    let mut index = String::new();
-    index.push_str("<ul class=\"entries\">\n");
-    for (path, entry) in entries {
+/// `index.html` and `entries/<id>.html` for each entry, in a folder.
+pub struct HtmlDir<'a> {
+    css: &'a str,
+    out: &'a Path,
+    /// The index's list, one line per entry.
+    index: String,
+    /// The written paths, relative to `out`.
+    pub written: Vec<String>,
+}
+
+impl<'a> HtmlDir<'a> {
+    pub fn new(css: &'a str, out: &'a Path) -> Self {
+        HtmlDir {
+            css,
+            out,
+            index: "<ul class=\"entries\">\n".to_string(),
+            written: Vec::new(),
+        }
+    }
+
+    /// Write the page of the entry at `path`, with its attachments beside it.
+    pub fn add(&mut self, path: &Path, entry: &Entry) -> Result<()> {
         let id = crate::entry::file_id(path);
         let rel = format!("entries/{id}.html");
-        write_atomic(&inside(out, &rel)?, entry_page(css, entry).as_bytes())?;
+        write_atomic(
+            &inside(self.out, &rel)?,
+            entry_page(self.css, entry).as_bytes(),
+        )?;
         // The page links its attachments as `<id>/<file>`, beside it.
-        for name in copy_attachments(path, &inside(out, &format!("entries/{id}"))?)? {
-            written.push(format!("entries/{id}/{name}"));
+        for name in copy_attachments(path, &inside(self.out, &format!("entries/{id}"))?)? {
+            self.written.push(format!("entries/{id}/{name}"));
         }
         let _ = writeln!(
-            index,
+            self.index,
             "<li><time datetime=\"{date}\">{day}</time> <a href=\"{rel}\">{title}</a> <span class=\"kind\">{kind}</span>{tags}</li>",
             date = entry.meta.date.to_rfc3339(),
             day = entry.meta.date.format("%Y-%m-%d"),
@@ -108,18 +190,26 @@ pub fn html_to_dir(css: &str, entries: &[(PathBuf, Entry)], out: &Path) -> Resul
             kind = site::escape_html(&entry.meta.kind),
             tags = tags_html(entry),
         );
-        written.push(rel);
+        self.written.push(rel);
+        Ok(())
     }
-    index.push_str("</ul>\n");
-    write_atomic(
-        &out.join("index.html"),
-        site::html::standalone_page(css, "Journal", &format!("<h1>Journal</h1>\n{index}"))
-            .as_bytes(),
-    )?;
-    written.push("index.html".into());
-    Ok(written)
-}
 
+    /// Write `index.html`; gives back the written paths.
+    pub fn finish(mut self) -> Result<Vec<String>> {
+        self.index.push_str("</ul>\n");
+        write_atomic(
+            &self.out.join("index.html"),
+            site::html::standalone_page(
+                self.css,
+                "Journal",
+                &format!("<h1>Journal</h1>\n{}", self.index),
+            )
+            .as_bytes(),
+        )?;
+        self.written.push("index.html".into());
+        Ok(self.written)
+    }
+}
 fn entry_page(css: &str, entry: &Entry) -> String {
     let m = &entry.meta;
     let body = site::markdown_to_html(&entry.body);

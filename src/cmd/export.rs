@@ -1,16 +1,16 @@
 //! `wol export`: the selected entries as JSON, Markdown or HTML, into a folder or stdout.
 
-use std::io::Write as _;
-use std::path::PathBuf;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Ctx, EntryJson, FilterArgs, warn_malformed};
+use super::{Ctx, EntryJson, FilterArgs, JsonArray, warn_malformed};
+use crate::entry::Entry;
 use crate::error::hinted;
 use crate::export;
-use crate::journal::write_atomic;
 
 /// Export entries as JSON, Markdown or HTML, for backups and other tools
 ///
@@ -63,67 +63,82 @@ struct Report {
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let journal = ctx.journal()?;
     let filter = args.filter.to_filter(ctx)?;
-    let (entries, bad) = journal.select(&filter, None);
-    for e in &bad {
-        warn_malformed(e);
-    }
     let to_stdout = args.out.as_os_str() == "-";
-    let json_items = || -> Vec<EntryJson> {
-        entries
-            .iter()
-            .map(|(p, e)| EntryJson::new(&journal, p, e))
-            .collect()
+    if to_stdout && args.format == Format::Html {
+        return Err(hinted(
+            "an HTML export is several files and needs a folder",
+            "give a folder: wol export --format html DIR",
+        ));
+    }
+    let dir = ctx.cwd.join(&args.out);
+    if !to_stdout {
+        // Nothing lost: an export never overwrites files it did not write, unless told to.
+        let occupied = std::fs::read_dir(&dir).is_ok_and(|mut rd| rd.next().is_some());
+        if occupied && !args.force {
+            return Err(hinted(
+                format!("{} is not empty; not writing into it", dir.display()),
+                "export into a new or empty folder, or pass --force to replace files of the same name",
+            ));
+        }
+    }
+
+    // The entries are given to the format one at a time, newest first, as `wol list`
+    // prints them: an export of any size never holds the journal.
+    let selection = journal.select_all(&filter, |e| warn_malformed(&e));
+    let mut count = 0;
+    let each = |sink: &mut dyn FnMut(&Path, &Entry) -> Result<()>| {
+        selection.for_each(
+            |e| warn_malformed(&e),
+            |path, entry| {
+                count += 1;
+                sink(&path, &entry)
+            },
+        )
     };
     if to_stdout {
-        let mut out = std::io::stdout().lock();
+        let mut out = io::BufWriter::new(io::stdout().lock());
         match args.format {
             Format::Json => {
-                serde_json::to_writer_pretty(&mut out, &json_items())?;
+                let mut array = JsonArray::new(&mut out);
+                each(&mut |path, entry| array.push(&EntryJson::new(&journal, path, entry)))?;
+                array.finish()?;
                 writeln!(out)?;
             }
-            Format::Markdown => out.write_all(&export::markdown_concatenated(&entries)?)?,
-            Format::Html => {
-                return Err(hinted(
-                    "an HTML export is several files and needs a folder",
-                    "give a folder: wol export --format html DIR",
-                ));
-            }
+            Format::Markdown => each(&mut |path, _| export::markdown_to(&mut out, path))?,
+            Format::Html => unreachable!("refused above"),
         }
         out.flush()?;
         return Ok(());
     }
 
-    let dir = ctx.cwd.join(&args.out);
-    // Nothing lost: an export never overwrites files it did not write, unless told to.
-    let occupied = std::fs::read_dir(&dir).is_ok_and(|mut rd| rd.next().is_some());
-    if occupied && !args.force {
-        return Err(hinted(
-            format!("{} is not empty; not writing into it", dir.display()),
-            "export into a new or empty folder, or pass --force to replace files of the same name",
-        ));
-    }
     let (name, files) = match args.format {
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(&json_items())?;
-            text.push('\n');
-            write_atomic(&dir.join("entries.json"), text.as_bytes())?;
+            let mut file = export::AtomicFile::create(&dir.join("entries.json"))?;
+            let mut array = JsonArray::new(&mut file);
+            each(&mut |path, entry| array.push(&EntryJson::new(&journal, path, entry)))?;
+            array.finish()?;
+            writeln!(file)?;
+            file.commit()?;
             ("json", vec!["entries.json".to_string()])
         }
-        Format::Markdown => (
-            "markdown",
-            export::markdown_to_dir(&journal, &entries, &dir)?,
-        ),
-        Format::Html => (
-            "html",
-            export::html_to_dir(&crate::site::html::stylesheet(&journal)?, &entries, &dir)?,
-        ),
+        Format::Markdown => {
+            let mut sink = export::MarkdownDir::new(&journal, &dir);
+            each(&mut |path, _| sink.add(path))?;
+            ("markdown", sink.written)
+        }
+        Format::Html => {
+            let css = crate::site::html::stylesheet(&journal)?;
+            let mut sink = export::HtmlDir::new(&css, &dir);
+            each(&mut |path, entry| sink.add(path, entry))?;
+            ("html", sink.finish()?)
+        }
     };
     if ctx.global.json {
-        let mut out = std::io::stdout().lock();
+        let mut out = io::stdout().lock();
         let report = Report {
             format: name,
             dir: dir.display().to_string(),
-            entries: entries.len(),
+            entries: count,
             files,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -131,8 +146,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
         out.flush()?;
     }
     ctx.notice(&format!(
-        "exported {} entries as {name} to {}",
-        entries.len(),
+        "exported {count} entries as {name} to {}",
         dir.display()
     ));
     Ok(())

@@ -438,18 +438,18 @@ impl<'a> EntryPrinter<'a> {
 /// A JSON array written one element at a time, byte for byte as
 /// `serde_json::to_writer_pretty` writes the whole array: `[`, each element on its own
 /// lines indented one level, `]` (`[]` when empty).
-struct JsonArray<W: Write> {
+pub struct JsonArray<W: Write> {
     out: W,
     len: usize,
 }
 
 impl<W: Write> JsonArray<W> {
-    fn new(out: W) -> Self {
+    pub fn new(out: W) -> Self {
         JsonArray { out, len: 0 }
     }
 
     /// Write the next element.
-    fn push(&mut self, item: &impl Serialize) -> Result<()> {
+    pub fn push(&mut self, item: &impl Serialize) -> Result<()> {
         self.out
             .write_all(if self.len == 0 { b"[\n  " } else { b",\n  " })?;
         serde_json::to_writer_pretty(Indented(&mut self.out), item)?;
@@ -458,7 +458,7 @@ impl<W: Write> JsonArray<W> {
     }
 
     /// Close the array; gives back the writer (not flushed).
-    fn finish(mut self) -> io::Result<W> {
+    pub fn finish(mut self) -> io::Result<W> {
         self.out
             .write_all(if self.len == 0 { b"[]" } else { b"\n]" })?;
         Ok(self.out)
