@@ -319,9 +319,24 @@ pub type Attachments = std::collections::HashMap<String, Vec<(String, Oid)>>;
 pub fn committed_entries(journal: &Journal) -> Result<(Vec<(String, Oid)>, Attachments)> {
     let repo = journal.repo()?;
     let mut attachments = Attachments::new();
-    let Ok(branch) = crate::git::head_branch(repo) else {
-        return Ok((Vec::new(), attachments));
-    };
+    // A detached HEAD (a rebase, a bisect, an old commit checked out) says nothing
+    // about which branch holds the entries: publishing "no branch" as "no entries" would
+    // empty every partner's log.
+    let branch = crate::git::head_branch(repo).map_err(|_| {
+        let dir = journal.root.display();
+        crate::error::hinted(
+            format!(
+                "HEAD of {dir} is detached (a rebase or bisect under way, or an old commit \
+                 checked out), so wol cannot tell which branch holds your entries; nothing was \
+                 published"
+            ),
+            format!(
+                "finish the rebase or bisect (git -C {dir} rebase --continue, git -C {dir} \
+                 bisect reset) or check out your branch (git -C {dir} switch main), then publish \
+                 again"
+            ),
+        )
+    })?;
     let Some(commit) = crate::git::branch_commit(repo, &branch)? else {
         return Ok((Vec::new(), attachments));
     };

@@ -1100,6 +1100,27 @@ fn writers_refuse_to_commit_during_a_rebase() {
     assert!(env.journal.join(".git/rebase-merge").is_dir());
 }
 
+/// A detached HEAD (a rebase, a bisect) holds no branch: publish must not take that for
+/// "no entries" and empty the partner's log.
+#[test]
+fn publish_on_a_detached_head_refuses_and_the_partner_keeps_its_log() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["--public", "First entry"]);
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    env.wol_j().arg("publish").assert().success();
+    let before = env.git_in(&partner, ["rev-parse", "main"]);
+
+    env.git(["checkout", "-q", "--detach"]);
+    for args in [&["publish"][..], &["publish", "--dry-run"]] {
+        let err = env.fails(args, "is detached");
+        assert!(err.contains("nothing was published"), "{args:?}: {err}");
+    }
+    env.fails(&["digest", "--publish"], "is detached");
+    assert_eq!(env.git_in(&partner, ["rev-parse", "main"]), before);
+}
+
 // ---------------------------------------------------------------------------------------
 // 13. Work-tree oddities do not break publish
 // ---------------------------------------------------------------------------------------
