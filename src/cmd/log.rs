@@ -153,6 +153,8 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         None => e,
     })?;
     check_audience(&journal, &entry, &args);
+    // The entry is filed where its own date belongs (a whole entry file brings its date).
+    let date = entry.meta.date;
 
     let month = journal.month_dir(date.year(), date.month());
     let writer = journal.begin_write(sig, Some(&month))?;

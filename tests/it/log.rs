@@ -1008,3 +1008,51 @@ fn without_wol_now_dates_take_the_local_zone_with_its_dst_offset() {
         env.read(&summer)
     );
 }
+
+/// A whole entry file on stdin (a kept draft, an exported entry) is filed where its own
+/// date belongs, so date filters, digests and `doctor` agree with it.
+#[test]
+fn a_whole_entry_on_stdin_is_filed_under_its_own_date() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(
+            "+++\ntitle = \"October workshop\"\ndate = 2026-10-15T10:00:00+02:00\nkind = \"progress\"\n+++\n\nNotes from the workshop.\n",
+        )
+        .output()
+        .unwrap();
+    let path = env.entry_path_from(&out);
+    assert_eq!(
+        path,
+        std::path::PathBuf::from("entries/2026/10/2026-10-15-1000-october-workshop.md")
+    );
+    let on_day = env.json(&["list", "--on", "2026-10-15"], &[]);
+    assert_eq!(on_day.as_array().unwrap().len(), 1, "{on_day}");
+    assert_eq!(on_day[0]["title"], "October workshop");
+    let doctor = env.wol_j().arg("doctor").output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&doctor.stdout).contains("does not match")
+            && !String::from_utf8_lossy(&doctor.stderr).contains("does not match"),
+        "{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
+    // --date still wins over the file's own date, and files it there.
+    let out = env
+        .wol_j()
+        .args(["log", "-", "--date", "2026-09-01 09:00"])
+        .write_stdin(
+            "+++\ntitle = \"Moved on purpose\"\ndate = 2026-10-15T10:00:00+02:00\nkind = \"progress\"\n+++\n\nText.\n",
+        )
+        .output()
+        .unwrap();
+    let path = env.entry_path_from(&out);
+    assert!(
+        path.to_str()
+            .unwrap()
+            .starts_with("entries/2026/09/2026-09-01-0900-"),
+        "{}",
+        path.display()
+    );
+}
