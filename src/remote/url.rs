@@ -234,9 +234,13 @@ pub fn redact_url(url: &str) -> String {
     format!("{out}{query}")
 }
 
-/// Check a branch name (`refs/heads/NAME` must be a valid ref).
+/// Check a branch name as `git check-ref-format --branch` does: `refs/heads/NAME` must
+/// be a valid ref, and the name neither starts with `-` nor is `HEAD`.
 pub fn validate_branch(branch: &str) -> Result<()> {
-    if !branch.starts_with('-') && git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+    if !branch.starts_with('-')
+        && branch != "HEAD"
+        && git2::Reference::is_valid_name(&format!("refs/heads/{branch}"))
+    {
         Ok(())
     } else {
         Err(hinted(
@@ -269,6 +273,16 @@ pub fn local_path(url: &str) -> Option<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn branch_names_are_checked_as_git_checks_them() {
+        for ok in ["main", "gh-pages", "log/ann", "v1.2"] {
+            assert!(validate_branch(ok).is_ok(), "{ok}");
+        }
+        for bad in ["HEAD", "-x", "a..b", "a b", "x.lock", "", "a~1", "@{x}"] {
+            assert!(validate_branch(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn urls_are_classified_and_credentials_refused() {
