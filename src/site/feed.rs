@@ -140,7 +140,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
             }
         })
         .collect();
-    let mut text = feed.to_string();
+    let mut text = super::valid_chars(feed.to_string());
     text.push('\n');
     text
 }

@@ -157,7 +157,11 @@ impl Site {
     /// linked to their tag pages (when `docs` — the way from where the HTML is read to
     /// `docs/` — is known) and `@mentions` of known partners and people to them.
     pub fn body_html(&self, markdown: &str, docs: Option<&str>) -> String {
-        super::link_words(&super::markdown_to_html(markdown), docs, &self.info.handles)
+        super::valid_chars(super::link_words(
+            &super::markdown_to_html(markdown),
+            docs,
+            &self.info.handles,
+        ))
     }
 
     /// [`Site::body_html`] of the entry published as `id`, whose attachments `off_site`
@@ -244,6 +248,7 @@ impl Site {
         self.env
             .get_template(name)?
             .render(ctx)
+            .map(super::valid_chars)
             .with_context(|| format!("cannot render templates/{name}"))
     }
 }
@@ -277,14 +282,14 @@ fn handles(config: &crate::config::JournalConfig) -> std::collections::BTreeMap<
 pub fn standalone_page(css: &str, title: &str, main: &str) -> String {
     // `</style` cannot occur in the stylesheet wol ships; a journal's own could carry it.
     let css = css.replace("</", "<\\/");
-    format!(
+    super::valid_chars(format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<style>\n{css}</style>\n</head>\n<body>\n\
          <main>\n{main}</main>\n<footer class=\"site\">Worked out loud with wol</footer>\n\
          </body>\n</html>\n",
         title = super::escape_html(title),
-    )
+    ))
 }
 
 /// The journal's site stylesheet (its override, or the built-in one).

@@ -234,6 +234,25 @@ pub fn markdown_to_html(markdown: &str) -> String {
     comrak::markdown_to_html(markdown, &options)
 }
 
+/// `text` without the characters XML 1.0 forbids and HTML calls parse errors: C0
+/// controls but tab, line feed and carriage return; DEL and the C1 controls; the
+/// noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF). Entries can hold them (colour codes
+/// pasted from a terminal, a NUL from a pipe), and one of them makes a feed reader
+/// reject the whole feed. Every page and feed wol writes passes through here.
+pub fn valid_chars(text: String) -> String {
+    fn forbidden(c: char) -> bool {
+        let n = c as u32;
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || (0xFDD0..=0xFDEF).contains(&n)
+            || n & 0xFFFE == 0xFFFE
+    }
+    if text.chars().any(forbidden) {
+        text.chars().filter(|&c| !forbidden(c)).collect()
+    } else {
+        text
+    }
+}
+
 /// Rendered HTML whose images and links to the attachments `names` of the entry
 /// published as `id` (`src="<id>/<name>"`, `href="<id>/<name>"`) are made inert: an
 /// image becomes its alt text, a link keeps its text and loses its address. For files
@@ -435,5 +454,13 @@ mod tests {
         assert!(html.contains("<em>(image)</em>"), "{html}");
         assert!(html.contains("src=\"2026-x/ok.png\""), "{html}");
         assert!(html.contains("href=\"2026-y/map.svg\""), "{html}");
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        let text = "a\u{1b}[31mred\u{1b}[0m\u{0}\u{7f}\u{85}\u{fdd0}\u{fffe}\u{1ffff}\tok\r\n é 😀";
+        assert_eq!(valid_chars(text.to_string()), "a[31mred[0m\tok\r\n é 😀");
+        let clean = "nothing to drop".to_string();
+        assert_eq!(valid_chars(clean.clone()), clean);
     }
 }

@@ -362,6 +362,54 @@ fn feedparser_check(env: &TestEnv, bare: &Path, clone_name: &str) -> serde_json:
     serde_json::Value::from_str(&stdout(&out)).expect("feedcheck.py prints JSON")
 }
 
+/// Colour codes pasted from a terminal, a NUL from a pipe, C1 controls and
+/// noncharacters: XML forbids them, and one makes a feed reader reject the whole feed.
+/// They stay in the journal and in the published Markdown, and no feed or page has them.
+#[test]
+fn control_characters_in_entries_never_break_a_feed_or_a_page() {
+    let (env, bare) = publisher("ctl", "Ann Lee");
+    env.wol_j()
+        .args(["log", "-", "-t", "logs"])
+        .write_stdin("Build log\n\n\u{1b}[31merror\u{1b}[0m: tests failed \u{7f}\u{85}\u{fdd0}\n")
+        .assert()
+        .success();
+    let nul = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(
+            "+++\ntitle = \"nul\\u0000byte \\u001b[1mbold\"\ndate = 2026-11-22T10:00:00+01:00\nkind = \"progress\"\ntags = [\"logs\"]\n+++\n\nText \u{1}with \u{8}controls.\n",
+        )
+        .output()
+        .unwrap();
+    env.entry_path_from(&nul);
+    env.wol_j().arg("publish").assert().success();
+
+    let report = feedparser_check(&env, &bare, "clone");
+    // (Kind feeds of kinds nobody used yet are empty, and say so.)
+    let problems: Vec<&serde_json::Value> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !p.as_str().unwrap().ends_with(": no entries"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(report["entries"].as_u64().unwrap() >= 2 * 4, "{report}");
+    let forbidden = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || ('\u{fdd0}'..='\u{fdef}').contains(&c)
+    };
+    for f in files(&env, &bare)
+        .iter()
+        .filter(|f| f.ends_with(".html") || f.ends_with(".xml"))
+    {
+        let text = show(&env, &bare, f);
+        assert!(!text.chars().any(forbidden), "{f}: {text:?}");
+    }
+    let feed = show(&env, &bare, "feed.xml");
+    assert!(feed.contains("[31merror[0m: tests failed"), "{feed}");
+    assert!(feed.contains("nulbyte [1mbold"), "{feed}");
+}
+
 /// Two people, same partner name, same titles, same minute: feedparser reads every feed
 /// of both published logs without a complaint, every entry link (relative, no `site` set)
 /// resolves to a page in the clone, and no entry id of one log is an id of the other.
