@@ -25,8 +25,11 @@ const LATEST: usize = 20;
 ///
 /// A folder is only ever replaced by the journal that made it: when `logs/<slug>/wol.json`
 /// names another journal id (two members whose names give the same slug, "Bob Brown"
-/// and "Böb Brown"), publishing fails with a hint instead. A folder from a wol that wrote
-/// no id yet is taken as ours.
+/// and "Böb Brown"), or the folder holds no `wol.json` wol can read (someone's own
+/// files), publishing fails with a hint instead. A folder from a wol that wrote no id
+/// yet is taken as ours. Folders under other names that carry this journal's id (it
+/// published under an earlier name or `slug`) are removed: what they hold is no longer
+/// what this journal publishes, and may include entries made private since.
 pub fn compose(
     repo: &Repository,
     base: Option<Oid>,
@@ -42,18 +45,47 @@ pub fn compose(
         Some(e) if e.kind() == Some(ObjectType::Tree) => Some(repo.find_tree(e.id())?),
         _ => None,
     };
-    if let Some(owner) = logs_base
+    let choose = "choose your own folder with `slug = \"your-name\"` under [publish] in wol.toml";
+    match logs_base
         .as_ref()
-        .and_then(|logs| folder_owner(repo, logs, slug))
-        && owner != journal_id
+        .map(|logs| folder_owner(repo, logs, slug))
     {
-        return Err(crate::error::hinted(
-            format!("{LOGS}/{slug}/ in the community repository belongs to another journal"),
-            "someone whose name gives the same folder name publishes there; choose your own \
-             folder with `slug = \"your-name\"` under [publish] in wol.toml",
-        ));
+        None | Some(Owner::Nobody | Owner::WolWithoutId) => {}
+        Some(Owner::Journal(id)) if id == journal_id => {}
+        Some(Owner::Journal(_)) => {
+            return Err(crate::error::hinted(
+                format!("{LOGS}/{slug}/ in the community repository belongs to another journal"),
+                format!("someone whose name gives the same folder name publishes there; {choose}"),
+            ));
+        }
+        Some(Owner::NotWol) => {
+            return Err(crate::error::hinted(
+                format!(
+                    "{LOGS}/{slug}/ in the community repository holds files wol did not publish \
+                     (no wol.json it can read); nothing was replaced"
+                ),
+                format!("ask the community who keeps that folder, or {choose}"),
+            ));
+        }
     }
     let mut logs = repo.treebuilder(logs_base.as_ref())?;
+    if let Some(base) = &logs_base {
+        for folder in base.iter() {
+            let Ok(name) = folder.name() else { continue };
+            if name != slug
+                && matches!(folder_owner(repo, base, name), Owner::Journal(id) if id == journal_id)
+            {
+                logs.remove(name)?;
+                crate::error::warn(
+                    format!(
+                        "removed {LOGS}/{name}/ from the community repository: this journal \
+                         published there before, and now publishes to {LOGS}/{slug}/"
+                    ),
+                    None,
+                );
+            }
+        }
+    }
     logs.insert(slug, own, FileMode::Tree.into())?;
     let logs = repo.find_tree(logs.write()?)?;
     let readme = community_readme(repo, &logs)?;
@@ -89,19 +121,38 @@ pub fn commit(
 }
 
 /// The journal id recorded in `logs/<slug>/wol.json`, when there is one.
-fn folder_owner(repo: &Repository, logs: &Tree<'_>, slug: &str) -> Option<String> {
+/// Whose `logs/<slug>/` is.
+enum Owner {
+    /// No such folder.
+    Nobody,
+    /// A wol that wrote no journal id yet.
+    WolWithoutId,
+    Journal(String),
+    /// A file, or a folder without a `wol.json` wol can read: someone's own files.
+    NotWol,
+}
+
+fn folder_owner(repo: &Repository, logs: &Tree<'_>, slug: &str) -> Owner {
     #[derive(Deserialize)]
-    struct Owner {
+    struct Index {
         journal_id: Option<String>,
     }
-    let entry = logs
-        .get_path(std::path::Path::new(&format!("{slug}/wol.json")))
-        .ok()?;
-    let blob = repo.find_blob(entry.id()).ok()?;
-    serde_json::from_slice::<Owner>(blob.content())
-        .ok()?
-        .journal_id
-        .filter(|id| !id.is_empty())
+    let Some(folder) = logs.get_name(slug) else {
+        return Owner::Nobody;
+    };
+    let index = (folder.kind() == Some(ObjectType::Tree))
+        .then(|| repo.find_tree(folder.id()).ok())
+        .flatten()
+        .and_then(|t| t.get_name("wol.json").map(|e| e.id()))
+        .and_then(|id| repo.find_blob(id).ok())
+        .and_then(|blob| serde_json::from_slice::<Index>(blob.content()).ok());
+    match index {
+        None => Owner::NotWol,
+        Some(Index {
+            journal_id: Some(id),
+        }) if !id.is_empty() => Owner::Journal(id),
+        Some(_) => Owner::WolWithoutId,
+    }
 }
 
 #[derive(Deserialize)]

@@ -818,6 +818,116 @@ fn shared_folder_of_another_journal_is_never_replaced() {
     assert_ne!(a, b);
 }
 
+/// A folder someone keeps by hand (no `wol.json`) is not wol's to replace.
+#[test]
+fn shared_folder_wol_did_not_make_is_never_replaced() {
+    let bob = TestEnv::new().with_author(Some("Bob Brown"));
+    bob.init_journal();
+    let community = bare(&bob, "community.git");
+    let hand = bob.root.join("hand");
+    bob.git_in(
+        &bob.root,
+        [
+            "clone",
+            "-q",
+            community.to_str().unwrap(),
+            hand.to_str().unwrap(),
+        ],
+    );
+    fs::create_dir_all(hand.join("logs/bob-brown")).unwrap();
+    fs::write(
+        hand.join("logs/bob-brown/notes.md"),
+        "Kept by hand handmark4444\n",
+    )
+    .unwrap();
+    bob.git_in(&hand, ["add", "-A"]);
+    bob.git_in(
+        &hand,
+        [
+            "-c",
+            "user.name=h",
+            "-c",
+            "user.email=h@x",
+            "commit",
+            "-qm",
+            "hand",
+        ],
+    );
+    bob.git_in(&hand, ["push", "-q", "origin", "HEAD:main"]);
+    let before = bob.git_in(&community, ["rev-parse", "main"]);
+
+    bob.log(&["--public", "Bob writes bobmark1111"]);
+    add_partner(
+        &bob,
+        "community",
+        community.to_str().unwrap(),
+        &["--mode", "shared"],
+    );
+    let err = bob.fails(&["publish"], "holds files wol did not publish");
+    assert!(err.contains("slug"), "{err}");
+    assert_eq!(bob.git_in(&community, ["rev-parse", "main"]), before);
+    assert!(show(&bob, &community, "main:logs/bob-brown/notes.md").contains("handmark4444"));
+}
+
+/// A journal that publishes under a new folder name (a new author name, a `slug`)
+/// takes its old folder down: it would go on showing entries made private since.
+#[test]
+fn shared_folder_under_an_earlier_name_is_taken_down() {
+    let ann = TestEnv::new().with_author(Some("Ann Bee"));
+    ann.init_journal();
+    let community = bare(&ann, "community.git");
+    let kept = ann.log(&["--public", "Stays public keptmark5555"]);
+    let secret = ann.log(&["--public", "Goes private laterprivate6666"]);
+    add_partner(
+        &ann,
+        "community",
+        community.to_str().unwrap(),
+        &["--mode", "shared"],
+    );
+    assert_ok(&wol(&ann, &["publish"]), "first publish");
+    assert!(show(&ann, &community, "main:logs/ann-bee/wol.json").contains("laterprivate6666"));
+    // Someone else's folder stays whatever happens.
+    let carol = TestEnv::new().with_author(Some("Carol Cee"));
+    carol.init_journal();
+    carol.log(&["--public", "Carol writes carolmark7777"]);
+    add_partner(
+        &carol,
+        "community",
+        community.to_str().unwrap(),
+        &["--mode", "shared"],
+    );
+    assert_ok(&wol(&carol, &["publish"]), "Carol's publish");
+
+    let text = ann
+        .read(&secret)
+        .replace("visibility = \"public\"", "visibility = \"private\"");
+    ann.write(&secret, text);
+    ann.git(["commit", "-qam", "private now"]);
+    edit_config(&ann, |t| {
+        t.replace("[publish]\n", "[publish]\nslug = \"ann-b\"\n")
+    });
+    let out = wol(&ann, &["publish"]);
+    assert_ok(&out, "publish under the new name");
+    assert!(
+        stderr(&out).contains("removed logs/ann-bee/"),
+        "{}",
+        stderr(&out)
+    );
+    let tree = ann.git_in(&community, ["ls-tree", "--name-only", "main:logs"]);
+    assert_eq!(tree, "ann-b\ncarol-cee\n");
+    let head = ann.git_in(&community, ["ls-tree", "-r", "main"]);
+    let blobs: String = head
+        .lines()
+        .map(|l| show(&ann, &community, l.split_whitespace().nth(2).unwrap()))
+        .collect();
+    assert!(
+        !blobs.contains("laterprivate6666"),
+        "the head still shows it"
+    );
+    assert!(blobs.contains("keptmark5555") && blobs.contains("carolmark7777"));
+    let _ = kept;
+}
+
 #[test]
 fn feed_ids_of_two_journals_with_same_partner_name_differ() {
     let mut feeds = Vec::new();
