@@ -14,6 +14,7 @@
 
 pub mod credentials;
 pub mod url;
+pub mod watchdog;
 
 use std::cell::RefCell;
 use std::io::{IsTerminal as _, Write as _};
@@ -55,6 +56,10 @@ pub enum RemoteError {
     /// Connecting or waiting for an answer took longer than the timeout.
     #[error("{url} did not answer within {secs} s")]
     Timeout { url: String, secs: u64 },
+    /// The operation started but stopped moving (a server that sends a byte now and
+    /// then passes every per-read timeout): given up, see [`watchdog`].
+    #[error("{url} did not answer in time: nothing moved for {secs} s")]
+    Stalled { url: String, secs: u64 },
     /// The network or the server could not be reached.
     #[error("cannot reach {url}: {message}")]
     Unreachable { url: String, message: String },
@@ -102,6 +107,10 @@ impl RemoteError {
             RemoteError::Timeout { .. } => format!(
                 "check that the server is up and the URL is right (wol partner list); the limit is \
                  [remote] timeout in wol.toml (seconds); {WHAT_NEXT}"
+            ),
+            RemoteError::Stalled { .. } => format!(
+                "the server stalled or the link is very slow; try again later. For a slow \
+                 link raise [remote] timeout in wol.toml (seconds); {WHAT_NEXT}"
             ),
             RemoteError::Unreachable { .. } => {
                 format!("check the URL (wol partner list) and your network; {WHAT_NEXT}")
@@ -256,10 +265,20 @@ pub fn push_replacing(
     expected: Option<git2::Oid>,
 ) -> Result<(), RemoteError> {
     check_url(url)?;
-    let mut remote = repo
-        .remote_anonymous(url)
-        .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
-    let heads = list_heads(&mut remote, git2::Direction::Push, repo.config().ok(), url)?;
+    let git_dir = repo.path().to_path_buf();
+    let heads = watched(url, move |url, watch| {
+        let repo = open(&git_dir, url)?;
+        let mut remote = repo
+            .remote_anonymous(url)
+            .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
+        list_heads(
+            &mut remote,
+            git2::Direction::Push,
+            repo.config().ok(),
+            url,
+            watch,
+        )
+    })?;
     let now = heads.get(branch).copied();
     if now != expected {
         return Err(RemoteError::NonFastForward {
@@ -289,6 +308,38 @@ fn push_refspec(
         "remote: push {local_ref} to {shown} ({branch})"
     ));
     let started = std::time::Instant::now();
+    let (git_dir, label, local_ref, branch) = (
+        repo.path().to_path_buf(),
+        label.to_string(),
+        local_ref.to_string(),
+        branch.to_string(),
+    );
+    let result = watched(url, move |url, watch| {
+        let repo = open(&git_dir, url)?;
+        push_now(
+            &repo, &label, url, &local_ref, &branch, progress, mode, watch,
+        )
+    });
+    crate::diag::debug(format_args!(
+        "remote: push to {shown} took {:?}",
+        started.elapsed()
+    ));
+    result
+}
+
+/// [`push_refspec`]'s push itself, on the thread [`watched`] runs it on.
+#[allow(clippy::too_many_arguments)]
+fn push_now(
+    repo: &Repository,
+    label: &str,
+    url: &str,
+    local_ref: &str,
+    branch: &str,
+    progress: bool,
+    mode: Mode,
+    watch: &watchdog::Watch,
+) -> Result<(), RemoteError> {
+    let shown = redact_url(url);
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|e| RemoteError::from_git(e, url, "push to"))?;
@@ -298,7 +349,7 @@ fn push_refspec(
         .refname_to_id(local_ref)
         .and_then(|id| repo.find_commit(id))
         .map_or(true, |c| c.parent_count() > 0);
-    let mut callbacks = with_credentials(repo.config().ok());
+    let mut callbacks = with_credentials(repo.config().ok(), watch);
     callbacks.push_update_reference(|_refname, status| {
         if let Some(msg) = status {
             *rejected.borrow_mut() = Some(msg.to_string());
@@ -306,20 +357,28 @@ fn push_refspec(
         Ok(())
     });
     let new_branch_ref = &new_branch;
-    if mode == Mode::Push(PushMode::NoHistoryToNewBranch) {
-        // Called once the server has said where its branches are, before any object
-        // is packed or sent; `src` is the branch's commit there (zero: no branch).
-        callbacks.push_negotiation(move |updates| {
-            if has_parents && updates.iter().any(|u| u.src().is_zero()) {
-                new_branch_ref.set(true);
-                return Err(git2::Error::from_str("the branch is new on the remote"));
-            }
-            Ok(())
-        });
-    }
+    // Called once the server has said where its branches are, before any object is
+    // packed or sent; `src` is the branch's commit there (zero: no branch).
+    callbacks.push_negotiation(move |updates| {
+        if watch.cancelled() {
+            return Err(git2::Error::from_str("given up: the remote stalled"));
+        }
+        if mode == Mode::Push(PushMode::NoHistoryToNewBranch)
+            && has_parents
+            && updates.iter().any(|u| u.src().is_zero())
+        {
+            new_branch_ref.set(true);
+            return Err(git2::Error::from_str("the branch is new on the remote"));
+        }
+        Ok(())
+    });
     let tty = progress && std::io::stderr().is_terminal();
-    if tty {
-        callbacks.push_transfer_progress(move |current, total, bytes| {
+    callbacks.push_transfer_progress(move |current, total, bytes| {
+        watch.bytes(bytes);
+        if current == total {
+            watch.sent_all();
+        }
+        if tty {
             let mut err = std::io::stderr().lock();
             let _ = write!(
                 err,
@@ -327,8 +386,8 @@ fn push_refspec(
                 bytes / 1024
             );
             let _ = err.flush();
-        });
-    }
+        }
+    });
     let mut opts = PushOptions::new();
     opts.remote_callbacks(callbacks);
     let refspec = format!(
@@ -340,10 +399,6 @@ fn push_refspec(
         eprint!("\r\x1b[K");
     }
     drop(opts);
-    crate::diag::debug(format_args!(
-        "remote: push to {shown} took {:?}",
-        started.elapsed()
-    ));
     let nff = || RemoteError::NonFastForward {
         url: shown.clone(),
         branch: branch.to_string(),
@@ -371,6 +426,35 @@ fn push_refspec(
     }
 }
 
+/// Run `op` (a remote operation on `url`, given the URL and the [`watchdog::Watch`] its
+/// callbacks report progress to) on a thread of its own, waiting for it only while it
+/// keeps moving: a stalled operation fails with [`RemoteError::Stalled`], and the caller
+/// goes on.
+fn watched<T: Send + 'static>(
+    url: &str,
+    op: impl FnOnce(&str, &watchdog::Watch) -> Result<T, RemoteError> + Send + 'static,
+) -> Result<T, RemoteError> {
+    apply_timeouts();
+    let owned = url.to_string();
+    match watchdog::run(timeout(), move |watch| op(&owned, watch)) {
+        Ok(Some(result)) => result,
+        Ok(None) => Err(RemoteError::Other {
+            doing: "talk to",
+            url: redact_url(url),
+            message: "the remote operation stopped unexpectedly".into(),
+        }),
+        Err(stalled) => Err(RemoteError::Stalled {
+            url: redact_url(url),
+            secs: stalled.secs,
+        }),
+    }
+}
+
+/// A handle of its own on the repository at `git_dir`, for an operation's thread.
+fn open(git_dir: &std::path::Path, url: &str) -> Result<Repository, RemoteError> {
+    Repository::open(git_dir).map_err(|e| RemoteError::from_git(e, url, "open the repository for"))
+}
+
 /// Fetch `branch` of `url` into `local_ref` (forced: the local ref mirrors the remote)
 /// and return its commit, or `None` when the remote has no such branch (and the caller
 /// removed `local_ref` before: a failed fetch leaves it as it was).
@@ -387,17 +471,23 @@ pub fn fetch(
         redact_url(url)
     ));
     let started = std::time::Instant::now();
-    let mut remote = repo
-        .remote_anonymous(url)
-        .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
-    let callbacks = with_credentials(repo.config().ok());
-    let mut opts = git2::FetchOptions::new();
-    opts.remote_callbacks(callbacks);
-    opts.download_tags(git2::AutotagOption::None);
+    let git_dir = repo.path().to_path_buf();
     let refspec = format!("+refs/heads/{branch}:{local_ref}");
-    remote
-        .fetch(&[refspec.as_str()], Some(&mut opts), None)
-        .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
+    watched(url, move |url, watch| {
+        let repo = open(&git_dir, url)?;
+        let mut remote = repo
+            .remote_anonymous(url)
+            .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
+        let mut callbacks = with_credentials(repo.config().ok(), watch);
+        // Stopped before the local ref moves, once the caller gave up.
+        callbacks.update_tips(|_, _, _| !watch.cancelled());
+        let mut opts = git2::FetchOptions::new();
+        opts.remote_callbacks(callbacks);
+        opts.download_tags(git2::AutotagOption::None);
+        remote
+            .fetch(&[refspec.as_str()], Some(&mut opts), None)
+            .map_err(|e| RemoteError::from_git(e, url, "fetch from"))
+    })?;
     crate::diag::debug(format_args!(
         "remote: fetch from {} took {:?}",
         redact_url(url),
@@ -418,14 +508,17 @@ pub fn branches(url: &str) -> Result<Vec<String>, RemoteError> {
         "remote: list the branches of {}",
         redact_url(url)
     ));
-    let mut remote = git2::Remote::create_detached(url)
-        .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
-    let heads = list_heads(
-        &mut remote,
-        git2::Direction::Fetch,
-        git2::Config::open_default().ok(),
-        url,
-    )?;
+    let heads = watched(url, |url, watch| {
+        let mut remote = git2::Remote::create_detached(url)
+            .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
+        list_heads(
+            &mut remote,
+            git2::Direction::Fetch,
+            git2::Config::open_default().ok(),
+            url,
+            watch,
+        )
+    })?;
     Ok(heads.into_keys().collect())
 }
 
@@ -435,9 +528,10 @@ fn list_heads(
     direction: git2::Direction,
     config: Option<git2::Config>,
     url: &str,
+    watch: &watchdog::Watch,
 ) -> Result<std::collections::BTreeMap<String, git2::Oid>, RemoteError> {
     let conn = remote
-        .connect_auth(direction, Some(with_credentials(config)), None)
+        .connect_auth(direction, Some(with_credentials(config, watch)), None)
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
     let heads = conn
         .list()
@@ -453,11 +547,29 @@ fn list_heads(
 
 /// Callbacks that answer a server's requests for credentials in the order of
 /// [`credentials::next_credential`], giving up once each kind has been tried.
-fn with_credentials<'a>(config: Option<git2::Config>) -> RemoteCallbacks<'a> {
+/// They also tell `watch` what moves: bytes received, then the local indexing of what
+/// was received; wol's own packing; the server's messages (see [`watchdog`]). Once the
+/// caller has given up, the transfer is stopped at the next of them.
+fn with_credentials<'a>(
+    config: Option<git2::Config>,
+    watch: &'a watchdog::Watch,
+) -> RemoteCallbacks<'a> {
     let mut tried = credentials::Tried::default();
     let mut callbacks = RemoteCallbacks::new();
     callbacks.credentials(move |u, user, allowed| {
         credentials::next_credential(config.as_ref(), &mut tried, u, user, allowed)
+    });
+    callbacks.transfer_progress(move |p| {
+        watch.bytes(p.received_bytes());
+        if p.total_objects() > 0 && p.received_objects() == p.total_objects() {
+            watch.working();
+        }
+        !watch.cancelled()
+    });
+    callbacks.pack_progress(move |_, _, _| watch.working());
+    callbacks.sideband_progress(move |_| {
+        watch.server_talked();
+        !watch.cancelled()
     });
     callbacks
 }

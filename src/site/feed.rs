@@ -110,7 +110,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                 updated,
                 published: Some(published),
                 links: vec![Link {
-                    href: format!("{}{}", spec.pages, e.html_path),
+                    href: format!("{}{}", spec.pages, super::readme::link(&e.html_path)),
                     rel: "alternate".into(),
                     mime_type: Some("text/html".into()),
                     ..Link::default()
@@ -191,7 +191,7 @@ pub fn json(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
             .iter()
             .map(|e| JsonItem {
                 id: spec.entry_id(e),
-                url: format!("{}{}", spec.pages, e.html_path),
+                url: format!("{}{}", spec.pages, super::readme::link(&e.html_path)),
                 title: &e.title,
                 content_html: spec.content(e),
                 // JSON Feed requires content; an entry without its text gets its title.

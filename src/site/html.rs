@@ -32,7 +32,7 @@ pub const INDEX_LATEST: usize = 100;
 pub const STYLESHEET: &str = "site/style.css";
 /// Bump when wol changes what it renders in a way the templates do not show (comrak
 /// options, view fields), so cached pages are not reused across that change.
-const FORMAT_VERSION: &str = "wol-site-2";
+const FORMAT_VERSION: &str = "wol-site-3";
 
 /// Site-wide values every page gets.
 #[derive(Debug, Clone, Serialize)]

@@ -73,7 +73,10 @@ pub fn render(info: &SiteInfo, entries: &[EntryView]) -> String {
             kind: &e.kind,
             tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
             author: &e.author,
-            url: info.url.as_ref().map(|u| format!("{u}{}", e.html_path)),
+            url: info
+                .url
+                .as_ref()
+                .map(|u| format!("{u}{}", super::readme::link(&e.html_path))),
             learned: e.learned.as_deref(),
             next: e.next.as_deref(),
             help_wanted: e.help_wanted.as_deref(),

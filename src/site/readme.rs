@@ -112,12 +112,16 @@ pub fn render(
     out
 }
 
-/// A relative path as a Markdown link target: characters that would end or break the
-/// link (spaces, parentheses, angle brackets) are percent-encoded.
+/// A relative path as a link target (Markdown, HTML, feeds): characters that would end
+/// or break the link (spaces, parentheses, angle brackets, quotes) or change what it
+/// points at (`#` starts a fragment, `?` a query, `%` an escape) are percent-encoded.
 pub fn link(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         match c {
+            '%' => out.push_str("%25"),
+            '#' => out.push_str("%23"),
+            '?' => out.push_str("%3F"),
             ' ' => out.push_str("%20"),
             '(' => out.push_str("%28"),
             ')' => out.push_str("%29"),
@@ -164,5 +168,9 @@ mod tests {
             "a \\[b\\](c) &lt;x&gt; &amp; \\*y\\*"
         );
         assert_eq!(link("entries/a b(1).md"), "entries/a%20b%281%29.md");
+        assert_eq!(
+            link("2026/11/C# tips?100%.html"),
+            "2026/11/C%23%20tips%3F100%25.html"
+        );
     }
 }

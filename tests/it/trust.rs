@@ -246,6 +246,64 @@ impl Drop for SilentServer {
     }
 }
 
+/// A `git://` server that reads the request, announces a long line and then sends it a
+/// byte every 300 ms: every single read succeeds, so only a bound on the operation as a
+/// whole ends it.
+struct DrippingServer {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DrippingServer {
+    fn start() -> DrippingServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut clients: Vec<TcpStream> = Vec::new();
+            let mut last = Instant::now();
+            while !flag.load(Ordering::Relaxed) {
+                if let Ok((mut socket, _)) = listener.accept() {
+                    use std::io::{Read as _, Write as _};
+                    socket.set_nonblocking(false).unwrap();
+                    socket
+                        .set_read_timeout(Some(Duration::from_secs(2)))
+                        .unwrap();
+                    let _ = socket.read(&mut [0; 4096]);
+                    let _ = socket.write_all(b"fff0");
+                    clients.push(socket);
+                }
+                if last.elapsed() >= Duration::from_millis(300) {
+                    last = Instant::now();
+                    clients.retain_mut(|c| std::io::Write::write_all(c, b"a").is_ok());
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        DrippingServer {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("git://127.0.0.1:{}/x.git", self.port)
+    }
+}
+
+impl Drop for DrippingServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. An entry without `visibility` takes the journal's default_visibility
 // ---------------------------------------------------------------------------------------
@@ -1334,6 +1392,61 @@ fn publish_gives_up_on_a_silent_server_and_still_publishes_to_the_others() {
         all_objects(&env, &healthy).contains("timeoutmark8f8f"),
         "the healthy partner was not published:\n{err}"
     );
+    env.git_status_clean();
+}
+
+/// A server that keeps every read alive with a byte now and then, but moves nothing:
+/// publish, pull and doctor give up on it in bounded time, and the others still go.
+#[test]
+fn a_server_that_drips_is_given_up_and_the_others_still_go() {
+    let env = TestEnv::new();
+    env.init_journal();
+    append_config(&env, "[remote]\ntimeout = 1");
+    env.log(&["--public", "Drip test dripmark9a9a"]);
+    let drip = DrippingServer::start();
+    add_partner(&env, "alpha", &drip.url(), &[]);
+    let healthy = bare(&env, "beta.git");
+    add_partner(&env, "beta", healthy.to_str().unwrap(), &[]);
+    assert_ok(
+        &wol(&env, &["follow", "add", "slow", &drip.url()]),
+        "wol follow add",
+    );
+
+    for (args, healthy_went) in [
+        (&["publish"][..], "published"),
+        (&["pull"], ""),
+        (&["doctor"], ""),
+    ] {
+        let start = Instant::now();
+        let child = env
+            .wol_std()
+            .arg("--journal")
+            .arg(&env.journal)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = wait_output(
+            child,
+            Duration::from_secs(60),
+            "wol against a dripping server",
+        );
+        let took = start.elapsed();
+        let err = assert_fails(&out, "wol against a dripping server");
+        assert!(took < Duration::from_secs(25), "{args:?} took {took:?}");
+        let all = format!("{err}{}", stdout(&out));
+        assert!(
+            all.contains("did not answer in time") && all.contains("nothing moved for 1 s"),
+            "{args:?}: say it stalled:\n{all}"
+        );
+        if !healthy_went.is_empty() {
+            assert!(
+                all_objects(&env, &healthy).contains("dripmark9a9a"),
+                "the healthy partner was not published:\n{all}"
+            );
+        }
+    }
     env.git_status_clean();
 }
 
