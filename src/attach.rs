@@ -211,6 +211,31 @@ pub fn links(id: &str, names: &[String]) -> String {
         .join("\n\n")
 }
 
+/// `body` with its Markdown links and images pointing at the attachments `names` of the
+/// entry `id` (`[text](<id>/<name>)`, `![alt](<id>/<name>)`) replaced by their text: for
+/// attachments that are not published, whose links would be broken where the entry is.
+pub fn unlink(body: &str, id: &str, names: &[&str]) -> String {
+    let mut out = body.to_string();
+    for name in names {
+        let target = format!("]({id}/{name})");
+        while let Some(end) = out.find(&target) {
+            // The link text starts at the last `[` before it on its line.
+            let line_start = out[..end].rfind('\n').map_or(0, |i| i + 1);
+            let Some(open) = out[line_start..end].rfind('[').map(|i| line_start + i) else {
+                break;
+            };
+            let start = if out[..open].ends_with('!') {
+                open - 1
+            } else {
+                open
+            };
+            let text = out[open + 1..end].to_string();
+            out.replace_range(start..end + target.len(), &text);
+        }
+    }
+    out
+}
+
 /// `body` with the attachment links added after its text, before the first `## ` section
 /// (so they stay out of `## Learned`, `## Next` and `## Help wanted`).
 pub fn add_links(body: &str, links: &str) -> String {
@@ -717,6 +742,16 @@ fn orientation_exif(orientation: u16) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn links_to_withheld_attachments_become_their_text() {
+        let body = "See ![board.heic](e1/board.heic) and [the raw](e1/board.heic).\n\n\
+                    ![ok.png](e1/ok.png) [other](e2/board.heic)\n";
+        assert_eq!(
+            super::unlink(body, "e1", &["board.heic"]),
+            "See board.heic and the raw.\n\n![ok.png](e1/ok.png) [other](e2/board.heic)\n"
+        );
+    }
+
     use super::*;
 
     #[test]

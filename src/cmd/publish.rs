@@ -69,6 +69,9 @@ struct ItemJson<'a> {
     /// How many attachments go with the entry.
     #[serde(skip_serializing_if = "is_zero")]
     attachments: usize,
+    /// Its attachments that stay home: photos wol cannot clean.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments_held_back: Vec<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -181,7 +184,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         }
     }
     if args.dry_run {
-        return print_plan(ctx, &plan);
+        return print_plan(ctx, journal.repo()?, &plan);
     }
     let blocking = plan.blocking();
     if !blocking.is_empty() {
@@ -342,8 +345,10 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
+fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
     use crate::term;
+    // Photos wol cannot clean are held back when the entry goes; the plan says so.
+    let withheld = |c: &publish::Candidate| publish::withheld_attachments(repo, &c.attachments);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let blocked = !plan.blocking().is_empty();
     if ctx.global.json {
@@ -362,10 +367,12 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
                         .iter()
                         .map(|&i| {
                             let c = &plan.candidates[i];
+                            let held = withheld(c);
                             ItemJson {
                                 name: NameJson::of(c),
                                 allowed_secrets: &c.hits,
-                                attachments: c.attachments.len(),
+                                attachments: c.attachments.len() - held.len(),
+                                attachments_held_back: held,
                             }
                         })
                         .collect(),
@@ -403,11 +410,18 @@ fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
         )?;
         for &i in &p.include {
             let c = &plan.candidates[i];
-            let mut note = match c.attachments.len() {
+            let held = withheld(c);
+            let mut note = match c.attachments.len() - held.len() {
                 0 => String::new(),
                 1 => "  (+1 attachment)".to_string(),
                 n => format!("  (+{n} attachments)"),
             };
+            if !held.is_empty() {
+                note.push_str(&format!(
+                    "  (held back, a photo whose location data wol cannot check or remove: {})",
+                    held.join(", ")
+                ));
+            }
             if !c.hits.is_empty() {
                 note.push_str("  (secret scan overridden by --allow-entry)");
             }

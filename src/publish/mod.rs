@@ -312,6 +312,20 @@ enum Loaded {
 /// Attachment folders by path (`entries/YYYY/MM/<id>`): each file's name and blob.
 pub type Attachments = std::collections::HashMap<String, Vec<(String, Oid)>>;
 
+/// The names of `attachments` (an entry's) that publish holds back: photos whose
+/// location data wol cannot check or remove (see [`crate::attach::published_bytes`]).
+pub fn withheld_attachments(repo: &git2::Repository, attachments: &[(String, Oid)]) -> Vec<String> {
+    attachments
+        .iter()
+        .filter(|(name, oid)| {
+            repo.find_blob(*oid).map_or(true, |b| {
+                crate::attach::published_bytes(name, b.content()).is_none()
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
 /// The entry files HEAD holds under `entries/`: regular files named `*.md` directly in a
 /// month folder (`entries/YYYY/MM/`), with their blob ids; and the files in the folders
 /// beside them (`entries/YYYY/MM/<id>/`), which are attachments, never entries. A symlink

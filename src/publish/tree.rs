@@ -264,8 +264,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         let md_dir = crate::attach::dir_of(&view.md_path);
         let mut attached = Vec::with_capacity(c.attachments.len());
         let mut off_site: Vec<&str> = Vec::new();
+        let mut withheld: Vec<&str> = Vec::new();
         for (name, oid) in &c.attachments {
             let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
+                withheld.push(name);
                 crate::error::warn(
                     format!(
                         "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, PNG, WebP or GIF, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
@@ -310,7 +312,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             None => {
                 rendered += 1;
                 view.body_html = body_html(Some(&view.root()));
-                let md = published_markdown(&c.entry);
+                let mut md = published_markdown(&c.entry);
+                if !withheld.is_empty() {
+                    md = crate::attach::unlink(&md, c.published_id(), &withheld);
+                }
                 (view.prev, view.next_entry) = (prev, next_entry);
                 let page = site.entry_page(view)?;
                 (view.prev, view.next_entry) = (None, None);

@@ -790,3 +790,54 @@ fn exports_take_the_attachments_along() {
         TINY_JPEG
     );
 }
+
+/// A photo wol cannot clean stays home. The plan says so before anything goes, and the
+/// published entry does not link the missing file.
+#[test]
+fn a_photo_wol_cannot_clean_is_held_back_in_the_plan_and_unlinked() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let bare = with_partner(&env, "pub");
+    // Not a JPEG at all: its metadata cannot be checked.
+    let broken = outside(&env, "holiday.jpg", &[0x5a; 3000]);
+    let photo = outside(&env, "board.jpg", TINY_JPEG);
+    let path = env.log(&[
+        "Trip report",
+        "--attach",
+        broken.to_str().unwrap(),
+        "--attach",
+        photo.to_str().unwrap(),
+    ]);
+    let id = path.file_stem().unwrap().to_str().unwrap().to_string();
+
+    let dry = env.json(&["publish", "--dry-run"], &[]);
+    let item = &dry["partners"][0]["publish"][0];
+    assert_eq!(item["attachments"], 1, "{dry}");
+    assert_eq!(item["attachments_held_back"][0], "holiday.jpg", "{dry}");
+    let text = env.wol_j().args(["publish", "--dry-run"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains("(+1 attachment)")
+            && text.contains("held back")
+            && text.contains("holiday.jpg"),
+        "{text}"
+    );
+
+    env.wol_j().arg("publish").assert().success();
+    let files = published_files(&env, &bare);
+    assert!(
+        !files.iter().any(|f| f.ends_with("holiday.jpg")),
+        "{files:#?}"
+    );
+    let md = String::from_utf8(published_blob(
+        &env,
+        &bare,
+        &format!("entries/2026/11/{id}.md"),
+    ))
+    .unwrap();
+    assert!(!md.contains(&format!("{id}/holiday.jpg")), "{md}");
+    assert!(md.contains("holiday.jpg"), "the name stays, as text: {md}");
+    assert!(md.contains(&format!("]({id}/board.jpg)")), "{md}");
+    // The journal's own entry keeps its links.
+    assert!(env.read(&path).contains(&format!("]({id}/holiday.jpg)")));
+}
