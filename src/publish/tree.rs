@@ -257,6 +257,20 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             })
             .collect::<Vec<_>>()
             .join("\0");
+        // (Counted again only where the view may have been cut short.)
+        if views[n].tags.len() == site::MAX_PUBLISHED_TAGS
+            && let tag_count = c.entry.all_tags().len()
+            && tag_count > site::MAX_PUBLISHED_TAGS
+        {
+            crate::error::warn(
+                format!(
+                    "{} has {tag_count} tags; its page and the feeds carry the first {}, and only those get tag pages",
+                    c.path,
+                    site::MAX_PUBLISHED_TAGS
+                ),
+                None,
+            );
+        }
         let view = &mut views[n];
         // Attachments: beside the entry's Markdown (its links are relative to it) and
         // beside its page, so images show on the site too; the page's links to those the

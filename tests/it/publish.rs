@@ -1075,3 +1075,39 @@ fn a_text_scanned_clean_is_scanned_again_when_the_patterns_change() {
     let published = env.git_in(&remote, ["ls-tree", "-r", "--name-only", "main"]);
     assert!(published.contains(kickoff), "{published}");
 }
+
+/// Each tag gets a page and a feed that show the entry with all its tags: an entry with
+/// thousands of tags would publish a tree that grows with their square. The site and
+/// feeds carry the first 64; the published Markdown keeps them all.
+#[test]
+fn an_entry_with_very_many_tags_gets_a_bounded_site() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let tags: Vec<String> = (0..300).map(|i| format!("t{i:03}")).collect();
+    let mut args = vec!["Many tags".to_string()];
+    for t in &tags {
+        args.extend(["-t".to_string(), t.clone()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let path = env.log(&args);
+    let partner = bare(&env, "many.git");
+    add_partner(&env, &["many", partner.to_str().unwrap()]);
+    let out = publish_ok(&env, &[]);
+    assert!(
+        stderr(&out).contains("has 300 tags; its page and the feeds carry the first 64"),
+        "{}",
+        stderr(&out)
+    );
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    let tag_pages = files
+        .lines()
+        .filter(|f| f.starts_with("docs/tags/") && f.ends_with(".html"))
+        .count();
+    assert_eq!(tag_pages, 64, "{files}");
+    let id = path.file_stem().unwrap().to_str().unwrap();
+    let md = env.git_in(&partner, ["show", &format!("main:entries/2026/11/{id}.md")]);
+    assert!(
+        md.contains("\"t299\""),
+        "the Markdown keeps every tag: {md}"
+    );
+}
