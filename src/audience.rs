@@ -29,6 +29,10 @@ pub enum HeldBack {
     KindFilter { kinds: Vec<String> },
     /// The secret scan found something (and `--allow-entry` did not name it).
     Secret { hits: Vec<scan::Hit> },
+    /// `wol sync` found the entry changed on two machines and kept both versions (the
+    /// other is `with`): neither goes out until the person merges them, since one may be
+    /// the text withdrawn or made private on the other machine.
+    Conflict { with: String },
 }
 
 impl std::fmt::Display for HeldBack {
@@ -52,6 +56,10 @@ impl std::fmt::Display for HeldBack {
                     .collect();
                 write!(f, "secret scan: {}", hits.join("; "))
             }
+            HeldBack::Conflict { with } => write!(
+                f,
+                "sync conflict with {with}: merge the two versions into one (and remove the other file) to publish it"
+            ),
         }
     }
 }

@@ -126,7 +126,7 @@ fn run_sync(ctx: &Ctx, dry_run: bool, reseal: bool, done: Option<&str>) -> Resul
     for copy in &report.conflict_copies {
         warn(
             format!(
-                "an entry was changed on this machine and on another: the other version is the entry {copy}"
+                "an entry was changed on this machine and on another: the other version is the entry {copy}; neither is published until they are merged"
             ),
             Some(
                 "merge the two by hand (wol edit), then remove the copy (wol rm) and run wol sync",

@@ -188,6 +188,7 @@ pub fn plan(
         }
     }
 
+    let conflicts = sync_conflicts(&candidates);
     let mut partners = Vec::new();
     for name in selected {
         let config = journal.config.partners.get(name).cloned().ok_or_else(|| {
@@ -199,7 +200,11 @@ pub fn plan(
         let mut include = Vec::new();
         let mut held = Vec::new();
         for (i, c) in candidates.iter().enumerate() {
-            match audience::decide(&c.entry, name, &config) {
+            let decided = match conflicts.get(&i) {
+                Some(with) => Err(audience::HeldBack::Conflict { with: with.clone() }),
+                None => audience::decide(&c.entry, name, &config),
+            };
+            match decided {
                 Ok(()) => include.push(i),
                 Err(reason) => held.push((i, reason)),
             }
@@ -301,6 +306,36 @@ pub fn plan(
         malformed,
         partners,
     })
+}
+
+/// The entries `wol sync` left in conflict: each conflict copy
+/// (`<stem>.conflict-<8 hex>.md`, see `sync::merge`) and the entry it is a copy of, with
+/// the path of the other one.
+fn sync_conflicts(candidates: &[Candidate]) -> std::collections::HashMap<usize, String> {
+    let by_path: std::collections::HashMap<&str, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.path.as_str(), i))
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let Some((stem, hash)) = c
+            .path
+            .strip_suffix(".md")
+            .and_then(|p| p.rsplit_once(".conflict-"))
+        else {
+            continue;
+        };
+        if hash.len() != 8 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let original = format!("{stem}.md");
+        out.insert(i, original.clone());
+        if let Some(&o) = by_path.get(original.as_str()) {
+            out.insert(o, c.path.clone());
+        }
+    }
+    out
 }
 
 /// One entry file, read.

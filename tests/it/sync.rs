@@ -448,6 +448,76 @@ fn concurrent_edits_keep_both_sides() {
     a.ok(&["list"]);
 }
 
+/// One machine withdraws a name and makes the entry private; the other fixes a typo on
+/// the same line. Both versions are kept, and neither may be published until the person
+/// merges them: the other machine's version is public and still holds the name.
+#[test]
+fn an_entry_in_conflict_is_never_published_until_merged() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    let entry = a.log(&[
+        "--public",
+        "--title",
+        "Client meeting",
+        "Met WITHDRAWN-CLIENT-4d4d about the rollout",
+    ]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let path = a.dir.join(&entry);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        text.replace("visibility = \"public\"", "visibility = \"private\"")
+            .replace("WITHDRAWN-CLIENT-4d4d", "a client"),
+    )
+    .unwrap();
+    a.git(&["commit", "-qam", "withdraw the name"]);
+    let path = b.dir.join(&entry);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("the rollout", "the roll-out")).unwrap();
+    b.git(&["commit", "-qam", "typo"]);
+    a.ok(&["sync"]);
+    let (_, err) = b.ok(&["sync"]);
+    assert!(
+        err.contains("neither is published until they are merged"),
+        "{err}"
+    );
+    a.ok(&["sync"]);
+
+    let partner = bare(&env, &env.root.join("srv"), "partner.git");
+    a.ok(&["partner", "add", "pub", partner.to_str().unwrap()]);
+    let dry = a.wol().args(["publish", "--dry-run"]).output().unwrap();
+    let dry = stdout(&dry);
+    assert!(dry.contains("sync conflict with"), "{dry}");
+    a.ok(&["publish"]);
+    assert_no_leak(&env, &partner, &["withdrawn-client-4d4d"]);
+
+    // Merged by hand (the copy removed): the entry goes by its own visibility again.
+    let stem = entry.trim_end_matches(".md");
+    let files = a.git(&["ls-files", "entries"]);
+    let copy = files
+        .lines()
+        .find(|f| f.starts_with(stem) && f.contains(".conflict-"))
+        .expect("a conflict copy")
+        .to_string();
+    let copy_id = copy.rsplit('/').next().unwrap().trim_end_matches(".md");
+    a.ok(&["rm", "--yes", copy_id]);
+    let kept = fs::read_to_string(a.dir.join(&entry)).unwrap();
+    let public = if kept.contains("visibility = \"public\"") {
+        1
+    } else {
+        0
+    };
+    let (out, _) = a.ok(&["--json", "publish", "--dry-run"]);
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        plan["partners"][0]["publish"].as_array().unwrap().len(),
+        1 + public,
+        "{plan}"
+    );
+}
+
 #[test]
 fn both_machines_create_the_same_entry_name() {
     let env = TestEnv::new();
