@@ -99,6 +99,30 @@ pub struct LogArgs {
     pub attach: Vec<PathBuf>,
 }
 
+/// Whether the message comes from stdin: `wol log -`, or no message and no terminal.
+fn reads_stdin(args: &LogArgs) -> bool {
+    args.message == ["-"]
+        || (args.message.is_empty()
+            && args.message_opt.is_none()
+            && !args.edit
+            && !std::io::stdin().is_terminal())
+}
+
+/// Keep text read from stdin that could not become an entry, as a draft.
+fn keep_stdin(ctx: &Ctx, journal: &Journal, text: &str) -> Result<PathBuf> {
+    keep_stdin_bytes(ctx, journal, text.as_bytes())
+}
+
+fn keep_stdin_bytes(ctx: &Ctx, journal: &Journal, bytes: &[u8]) -> Result<PathBuf> {
+    let draft = journal.drafts_dir()?.join(format!(
+        "{}-{}.md",
+        ctx.now.format("%Y%m%d-%H%M%S"),
+        std::process::id()
+    ));
+    journal::write_atomic(&draft, bytes)?;
+    Ok(draft)
+}
+
 /// Titles longer than this are cut; the full first line stays in the body.
 const TITLE_MAX: usize = 120;
 
@@ -113,6 +137,10 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
                 journal.config.kinds.join(", ")
             ),
         ));
+    }
+    // Everything the flags say is checked before the text is read or typed.
+    for tag in &args.tags {
+        check_tag(tag)?;
     }
     let date = match &args.date {
         Some(text) => crate::dates::parse(text, &ctx.now)?,
@@ -131,6 +159,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
             .ok()
             .map(|e| e.to_text())
     };
+    let from_stdin = reads_stdin(&args);
     let (text, draft) = message(ctx, &journal, &args, &kind, &author, &as_entry)?;
     // A byte-order mark is no part of the title; CRLF line ends are stored as LF.
     let text = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
@@ -150,6 +179,14 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     };
     let mut entry = entry.map_err(|e| match &draft {
         Some(d) => e.context(format!("your text is kept in {}", d.display())),
+        // Text from stdin exists nowhere else: it is kept as a draft too.
+        None if from_stdin => match keep_stdin(ctx, &journal, &text) {
+            Ok(d) => e.context(format!(
+                "nothing was written; your text is kept in {d}: fix it there, then `wol log - < {d}`",
+                d = d.display()
+            )),
+            Err(_) => e,
+        },
         None => e,
     })?;
     check_audience(&journal, &entry, &args);
@@ -330,20 +367,26 @@ fn message(
     as_entry: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, Option<PathBuf>)> {
     let stdin = std::io::stdin();
-    let from_stdin = args.message == ["-"]
-        || (args.message.is_empty()
-            && args.message_opt.is_none()
-            && !args.edit
-            && !stdin.is_terminal());
-    if from_stdin {
+    if reads_stdin(args) {
         let mut bytes = Vec::new();
         stdin
             .lock()
             .read_to_end(&mut bytes)
             .context("cannot read stdin")?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| user("the message on stdin is not valid UTF-8 text"))?;
-        return Ok((text, None));
+        return match String::from_utf8(bytes) {
+            Ok(text) => Ok((text, None)),
+            Err(e) => {
+                let kept = keep_stdin_bytes(ctx, journal, e.as_bytes());
+                let mut err = user("the message on stdin is not valid UTF-8 text");
+                if let Ok(d) = kept {
+                    err = err.context(format!(
+                        "nothing was written; the bytes are kept in {}",
+                        d.display()
+                    ));
+                }
+                Err(err)
+            }
+        };
     }
     if let Some(text) = &args.message_opt {
         return Ok((text.clone(), None));

@@ -1056,3 +1056,55 @@ fn a_whole_entry_on_stdin_is_filed_under_its_own_date() {
         path.display()
     );
 }
+
+/// Text read from stdin exists nowhere else: when it cannot become an entry, it is kept
+/// as a draft and the error says where. Bad flags are refused before anything is read.
+#[test]
+fn text_from_stdin_that_cannot_become_an_entry_is_kept() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin("## Learned\nthat headings are not titles UNIQUE-7e7e\n")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let kept = err
+        .split("your text is kept in ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_else(|| panic!("say where the text is: {err}"));
+    let text = std::fs::read_to_string(kept).unwrap();
+    assert!(text.contains("UNIQUE-7e7e"), "{text}");
+
+    // Bytes that are not UTF-8 are kept as they came.
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin(b"caf\xe9 notes BYTES-8f8f\n".to_vec())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let kept = err
+        .split("the bytes are kept in ")
+        .nth(1)
+        .map(|rest| rest.lines().next().unwrap().trim())
+        .unwrap_or_else(|| panic!("say where the bytes are: {err}"));
+    assert_eq!(std::fs::read(kept).unwrap(), b"caf\xe9 notes BYTES-8f8f\n");
+
+    // A bad tag is refused before stdin is read (and before an editor would open).
+    let out = env
+        .wol_j()
+        .args(["log", "-", "-t", "open source"])
+        .write_stdin("Some text\n")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("is not a valid tag"), "{err}");
+    assert!(!err.contains("kept in"), "{err}");
+    assert_eq!(env.commit_count(), 1, "nothing committed");
+}
