@@ -6,7 +6,7 @@
 //! already has), and an import skips ids the journal already holds: importing the same
 //! source twice adds nothing. The whole import is one commit.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,9 @@ pub struct ImportedEntry {
     /// Where it came from: `jrnl #3` or a path relative to the imported folder.
     pub source: String,
     pub entry: Entry,
+    /// The id an older wol gave the same note (a hash of its path alone): a note
+    /// imported before is recognised by it, with the same title and date.
+    pub legacy_id: Option<String>,
 }
 
 impl ImportedEntry {
@@ -152,6 +155,7 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
             push_tag(&mut tags, "starred");
         }
         out.push(ImportedEntry {
+            legacy_id: None,
             source,
             entry: Entry {
                 meta: Meta {
@@ -221,6 +225,7 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
         let entry = note_to_entry(&text, &rel, defaults, fallback_date)
             .with_context(|| format!("cannot import {}", path.display()))?;
         out.push(ImportedEntry {
+            legacy_id: Some(format!("md-{}", short_hash(&rel_str))),
             source: rel_str,
             entry,
         });
@@ -315,8 +320,12 @@ fn note_to_entry(
     fallback_date: impl FnOnce() -> Result<DateTime<FixedOffset>>,
 ) -> Result<Entry> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let path_id = format!("md-{}", short_hash(&rel_string(rel)));
-    // Already a wol entry (e.g. from `wol export --format markdown`): keep it whole.
+    // The note's path and its text: the same note imported again has the same id, and a
+    // note at the same path in another folder is another note.
+    let path_id = format!("md-{}", short_hash(&format!("{}\0{text}", rel_string(rel))));
+    // Already a wol entry (e.g. from `wol export --format markdown`): keep it whole. Its
+    // file name is its id (as `wol edit` keeps it when an entry moves), so an entry
+    // exported from this journal and imported back is recognised.
     if let Ok(mut entry) = Entry::parse(
         text.as_bytes(),
         &crate::entry::Schema {
@@ -325,7 +334,7 @@ fn note_to_entry(
         },
     ) {
         if entry.meta.id.is_none() {
-            entry.meta.id = Some(path_id);
+            entry.meta.id = Some(crate::entry::file_id(rel));
         }
         return Ok(entry);
     }
@@ -606,21 +615,37 @@ pub struct ImportPlan {
 /// Decide which imported entries are new. Reads every entry once for its id: an import is rare
 /// and must not duplicate, so O(n) is the right trade here.
 pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
-    let mut known: HashSet<String> = HashSet::new();
+    // Every entry by its `id` key and by its file name, with its title and date.
+    let mut known: HashMap<String, (String, DateTime<FixedOffset>)> = HashMap::new();
     for path in journal.entry_files(None) {
-        if let Ok(entry) = journal.load(&path)
-            && let Some(id) = entry.meta.id
-        {
-            known.insert(id);
+        if let Ok(entry) = journal.load(&path) {
+            let seen = (entry.meta.title.clone(), entry.meta.date);
+            known.insert(crate::entry::file_id(&path), seen.clone());
+            if let Some(id) = entry.meta.id {
+                known.insert(id, seen);
+            }
         }
     }
     let mut taken: HashSet<PathBuf> = HashSet::new();
     let mut plan = ImportPlan::default();
     for item in imported {
-        if !known.insert(item.id().to_string()) {
+        let same = |(title, date): &(String, DateTime<FixedOffset>)| {
+            *title == item.entry.meta.title && *date == item.entry.meta.date
+        };
+        let seen = known.contains_key(item.id())
+            || item
+                .legacy_id
+                .as_ref()
+                .and_then(|l| known.get(l))
+                .is_some_and(same);
+        if seen {
             plan.skipped.push(item);
             continue;
         }
+        known.insert(
+            item.id().to_string(),
+            (item.entry.meta.title.clone(), item.entry.meta.date),
+        );
         let path = {
             let path =
                 journal.new_entry_path(&item.entry.meta.date, &item.entry.meta.title, &taken);

@@ -433,6 +433,115 @@ fn export_markdown_then_import_gives_the_same_entries() {
     assert!(out.status.success(), "{}", stderr(&out));
     fresh.assert_consistent();
     assert_eq!(essentials(&fresh), original);
+
+    // Restored into the journal it came from: every entry is known, nothing doubles.
+    let commits = env.commit_count();
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(essentials(&env), original, "{}", stderr(&out));
+    assert_eq!(env.commit_count(), commits);
+}
+
+/// Notes are known by their path and their text: a second folder with a note at the same
+/// path but other words is imported; the very same note again is not.
+#[test]
+fn notes_at_the_same_path_in_two_folders_are_two_notes() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let work = env.root.join("work-notes");
+    let home = env.root.join("home-notes");
+    for (dir, text) in [
+        (&work, "# Closures\n\nWork: capture by reference.\n"),
+        (&home, "# Closures\n\nHome: move semantics.\n"),
+    ] {
+        fs::create_dir_all(dir.join("rust")).unwrap();
+        fs::write(dir.join("rust/closures.md"), text).unwrap();
+        fs::write(
+            dir.join("rust/same.md"),
+            "# Same note\n\nIdentical in both.\n",
+        )
+        .unwrap();
+    }
+    let import = |dir: &Path| {
+        let out = env
+            .wol_j()
+            .args(["import", "markdown"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    import(&work);
+    import(&home);
+    import(&home);
+    let all = entries(&env);
+    let bodies: Vec<&str> = all.iter().map(|e| e["body"].as_str().unwrap()).collect();
+    assert_eq!(all.len(), 3, "{bodies:#?}");
+    assert!(bodies.iter().any(|b| b.contains("Work: capture")));
+    assert!(bodies.iter().any(|b| b.contains("Home: move")));
+}
+
+/// A note an older wol imported (its id a hash of the path alone) is still recognised,
+/// by that id with the same title and date.
+#[test]
+fn a_note_imported_by_an_older_wol_is_not_imported_again() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let notes = env.root.join("notes");
+    fs::create_dir_all(notes.join("rust")).unwrap();
+    fs::write(
+        notes.join("rust/closures.md"),
+        "---\ntitle: Closures\ndate: 2026-10-01\n---\nBody.\n",
+    )
+    .unwrap();
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Make it look as an older wol wrote it: `md-` and the path's hash.
+    let hash = {
+        let mut child = std::process::Command::new("git")
+            .args(["hash-object", "--stdin"])
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"rust/closures.md")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap()[..12].to_string()
+    };
+    let file = env.entry_files().into_iter().next().unwrap();
+    let text = env.read(&file);
+    let start = text.find("id = \"md-").unwrap();
+    let end = start + text[start..].find('\n').unwrap();
+    let legacy = format!("{}id = \"md-{hash}\"{}", &text[..start], &text[end..]);
+    env.write(&file, legacy);
+    env.git(["commit", "-qam", "as an older wol imported it"]);
+    let commits = env.commit_count();
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.commit_count(), commits, "{}", stderr(&out));
+    assert_eq!(entries(&env).len(), 1);
 }
 
 /// `--force` replaces files in the folder; it never writes through a link inside it.
