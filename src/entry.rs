@@ -454,21 +454,26 @@ pub fn slugify(title: &str) -> String {
     }
 }
 
-/// A tag as wol stores and compares it: trimmed, without a leading `#`; `None` when
-/// nothing is left. The one place tags are normalised (front matter, `--tag`, partner
-/// filters in `wol.toml`, imports, reading filters).
+/// A tag as wol stores and compares it: trimmed, without a leading `#`, in Unicode
+/// NFC (a `café` typed on macOS arrives decomposed, `e` and a combining accent, and must
+/// be the same tag as the composed one); `None` when nothing is left. The one place tags
+/// are normalised (front matter, `--tag`, `#tags` in the body, partner filters in
+/// `wol.toml`, imports, reading filters).
 pub fn normalize_tag(tag: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization as _;
     let t = tag.trim().trim_start_matches('#').trim();
-    (!t.is_empty()).then(|| t.to_string())
+    (!t.is_empty()).then(|| t.nfc().collect())
 }
 
-/// A tag is safe in file names and URLs when published: one word of letters, digits,
-/// `-`, `_` or `.` (not only dots).
+/// A tag is safe in file names and URLs when published: one word of letters (with
+/// their combining marks), digits, `-`, `_` or `.` (not only dots).
 pub fn valid_tag(tag: &str) -> bool {
     normalize_tag(tag).is_some_and(|t| {
-        t.chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && !t.chars().all(|c| c == '.')
+        t.chars().all(|c| {
+            c.is_alphanumeric()
+                || matches!(c, '-' | '_' | '.')
+                || unicode_normalization::char::is_combining_mark(c)
+        }) && !t.chars().all(|c| c == '.')
     })
 }
 
@@ -485,15 +490,27 @@ fn prose_lines(body: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// A `#tag` in the body: `#`, a letter of any script, then word characters (letters with
+/// their combining marks, digits, `_`) and `-`, ending on a word character: `#café`,
+/// `#Über`, `#open-source`.
 static TAG_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[\s(])#([A-Za-z][\w-]*[A-Za-z0-9_]|[A-Za-z])").unwrap());
+    LazyLock::new(|| Regex::new(r"(?:^|[\s(])#(\p{L}[\w-]*\w|\p{L})").unwrap());
 static MENTION_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s(\[])@([A-Za-z0-9][\w.-]*[A-Za-z0-9_]|[A-Za-z0-9])").unwrap()
 });
 
 /// `#tags` written in the body (not in code blocks, not headings, not `#123`).
 pub fn body_tags(body: &str) -> Vec<String> {
-    collect_unique(body, &TAG_RE, b'#')
+    let mut tags = collect_unique(body, &TAG_RE, b'#');
+    if !tags.iter().all(|t| t.is_ascii()) {
+        let mut seen = BTreeSet::new();
+        tags = tags
+            .iter()
+            .filter_map(|t| normalize_tag(t))
+            .filter(|t| seen.insert(t.to_lowercase()))
+            .collect();
+    }
+    tags
 }
 
 /// `@mentions` written in the body (not e-mail addresses, not in code blocks).

@@ -490,11 +490,11 @@ fn build_entry(
     for tag in args
         .tags
         .iter()
-        .map(|t| t.trim().trim_start_matches('#').to_string())
+        .filter_map(|t| crate::entry::normalize_tag(t))
         .chain(body_tags(&body))
         .chain(body_tags(&title))
     {
-        if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+        if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
             tags.push(tag);
         }
     }
@@ -515,15 +515,9 @@ fn build_entry(
     })
 }
 
-/// Tags become file names and URLs when published: one word of letters, digits, `-`,
-/// `_` or `.` (not only dots).
+/// Tags become file names and URLs when published: see [`crate::entry::valid_tag`].
 fn check_tag(tag: &str) -> Result<()> {
-    let t = tag.trim().trim_start_matches('#');
-    let ok = !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !t.chars().all(|c| c == '.');
-    if ok {
+    if crate::entry::valid_tag(tag) {
         Ok(())
     } else {
         Err(hinted(

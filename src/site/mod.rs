@@ -360,14 +360,18 @@ fn link_text(
         let c = bytes[i];
         let boundary = i == 0 || matches!(bytes[i - 1], b' ' | b'\n' | b'(' | b'\t');
         if (c == b'#' || c == b'@') && boundary {
+            // A word as `#tags` are found in entries (`entry::body_tags`): letters of
+            // any script with their combining marks, digits, `_` and `-`.
             let word_len = text[i + 1..]
-                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+                .find(|ch: char| {
+                    !(ch.is_alphanumeric()
+                        || ch == '_'
+                        || ch == '-'
+                        || unicode_normalization::char::is_combining_mark(ch))
+                })
                 .unwrap_or(text.len() - i - 1);
             let word = text[i + 1..i + 1 + word_len].trim_end_matches(['-', '_']);
-            let starts_alpha = word
-                .chars()
-                .next()
-                .is_some_and(|ch| ch.is_ascii_alphabetic());
+            let starts_alpha = word.chars().next().is_some_and(char::is_alphabetic);
             let href = match (c, docs) {
                 (b'#', Some(docs)) if starts_alpha => {
                     Some(format!("{docs}tags/{}.html", crate::entry::slugify(word)))

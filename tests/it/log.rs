@@ -1108,3 +1108,49 @@ fn text_from_stdin_that_cannot_become_an_entry_is_kept() {
     assert!(!err.contains("kept in"), "{err}");
     assert_eq!(env.commit_count(), 1, "nothing committed");
 }
+
+/// A tag typed decomposed (`e` and a combining accent, as macOS gives it) is the same
+/// tag as the composed one: accepted, stored composed, and found either way.
+#[test]
+fn tags_are_the_same_composed_or_decomposed() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let nfd = "cafe\u{301}";
+    let nfc = "caf\u{e9}";
+    let path = env.log(&["Coffee notes", "-t", nfd]);
+    assert!(
+        env.read(&path).contains(&format!("tags = [\"{nfc}\"]")),
+        "{}",
+        env.read(&path)
+    );
+    env.log(&["More coffee", "-t", nfc]);
+    env.log(&["In the body", &format!("about #{nfd} again")]);
+    for query in [nfd, nfc] {
+        let found = env.json(&["list", "--tag", query], &[]);
+        assert_eq!(found.as_array().unwrap().len(), 3, "{query:?}: {found}");
+    }
+    // On the site, the `#café` in the text links the tag's page, which exists.
+    env.git_in(&env.root, ["init", "-q", "--bare", "-b", "main", "pub.git"]);
+    let bare = env.root.join("pub.git");
+    env.wol_j()
+        .args(["partner", "add", "pub", bare.to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j().arg("publish").assert().success();
+    let files = env.git_in(&bare, ["ls-tree", "-r", "--name-only", "main"]);
+    let tag_pages: Vec<&str> = files
+        .lines()
+        .filter(|f| f.starts_with("docs/tags/"))
+        .collect();
+    assert_eq!(
+        tag_pages,
+        ["docs/tags/cafe.html", "docs/tags/cafe.xml"],
+        "{files}"
+    );
+    let page = files
+        .lines()
+        .find(|f| f.starts_with("docs/") && f.contains("in-the-body"))
+        .unwrap();
+    let html = env.git_in(&bare, ["show", &format!("main:{page}")]);
+    assert!(html.contains("href=\"../../tags/cafe.html\""), "{html}");
+}
