@@ -52,6 +52,17 @@ fn parse_with(
     if let Ok(dt) = DateTime::parse_from_rfc3339(typed) {
         return Ok(dt);
     }
+    // With a numeric offset after the time: Jekyll's and Hugo's front matter
+    // (`2020-05-01 10:00:00 +0200`), and git's dates.
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%dT%H:%M:%S%z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(typed, fmt) {
+            return Ok(dt);
+        }
+    }
     let (text, times) = clock_times(typed)?;
     let text = text.as_str();
     for fmt in [
@@ -223,6 +234,22 @@ fn names_a_time(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_with_an_offset_after_the_time_keep_it() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T18:00:00+01:00").unwrap();
+        for (text, want) in [
+            ("2020-05-01 10:00:00 +0200", "2020-05-01T10:00:00+02:00"),
+            ("2020-05-01 10:00 -0500", "2020-05-01T10:00:00-05:00"),
+            ("2020-05-01T10:00:00+0200", "2020-05-01T10:00:00+02:00"),
+        ] {
+            assert_eq!(
+                super::parse(text, &now).unwrap().to_rfc3339(),
+                want,
+                "{text}"
+            );
+        }
+    }
+
     use super::*;
 
     fn now() -> DateTime<FixedOffset> {

@@ -222,8 +222,18 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
             let utc: DateTime<chrono::Utc> = modified.into();
             Ok(utc.with_timezone(defaults.now.offset()))
         };
-        let entry = note_to_entry(&text, &rel, defaults, fallback_date)
-            .with_context(|| format!("cannot import {}", path.display()))?;
+        let entry = match note_to_entry(&text, &rel, defaults, fallback_date) {
+            Ok(entry) => entry,
+            // One note wol cannot read (a date it does not understand) must not stop the
+            // rest either.
+            Err(e) => {
+                crate::error::warn(
+                    format!("{} is not imported: {e:#}", path.display()),
+                    Some("fix it and import again; what is already imported is skipped"),
+                );
+                continue;
+            }
+        };
         out.push(ImportedEntry {
             legacy_id: Some(format!("md-{}", short_hash(&rel_str))),
             source: rel_str,

@@ -674,3 +674,39 @@ fn export_html_writes_an_index_and_a_page_per_entry_without_raw_html() {
 
     env.fails(&["export", "--format", "html", "-"], "needs a folder");
 }
+
+/// Jekyll's and Hugo's dates (`2020-05-01 10:00:00 +0200`) are read with their offset, and
+/// one note whose date wol cannot read is skipped with a warning, not the whole folder.
+#[test]
+fn a_note_with_an_unreadable_date_does_not_stop_the_import() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let notes = env.root.join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    fs::write(
+        notes.join("post.md"),
+        "---\ntitle: A Jekyll post\ndate: 2020-05-01 10:00:00 +0200\n---\nbody\n",
+    )
+    .unwrap();
+    fs::write(
+        notes.join("odd.md"),
+        "---\ntitle: Odd date\ndate: the day after the fair\n---\nbody\n",
+    )
+    .unwrap();
+    fs::write(notes.join("plain.md"), "# Plain note\ntext\n").unwrap();
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("odd.md is not imported"), "{err}");
+    let all = entries(&env);
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert_eq!(
+        by_title(&all, "A Jekyll post")["date"],
+        "2020-05-01T10:00:00+02:00"
+    );
+}
