@@ -622,16 +622,32 @@ pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pull
     let local_ref = branch_ref(&config.branch);
     let before = repo.refname_to_id(&local_ref).ok();
     let url = resolve_url(&config.url, &journal.root);
-    fetch(&repo, &url, &config.branch, &local_ref)?;
-    let after = repo.refname_to_id(&local_ref).map_err(|_| {
+    // A fetch of a branch the remote no longer has fetches nothing and says nothing:
+    // the copy's ref is taken away first, so a branch that is gone shows as gone (and
+    // the copy pulled before is put back, for `wol feed`).
+    if before.is_some() {
+        repo.find_reference(&local_ref)?.delete()?;
+    }
+    let fetched = fetch(&repo, &url, &config.branch, &local_ref);
+    let after = repo.refname_to_id(&local_ref).ok();
+    if let (None, Some(b)) = (after, before) {
+        repo.reference(&local_ref, b, true, "wol pull: keep the copy pulled before")?;
+    }
+    fetched?;
+    let after = after.ok_or_else(|| {
+        let kept = if before.is_some() {
+            " (the copy pulled before is kept)"
+        } else {
+            ""
+        };
         hinted(
             format!(
-                "{} has no branch {}",
+                "{} has no branch {}{kept}",
                 redact_url(&config.url),
                 config.branch
             ),
             format!(
-                "has {name} published yet? Check the URL and branch (wol follow list); to change them: wol follow rm {name} && wol follow add {name} URL --branch BRANCH"
+                "has {name} published yet, or moved to another branch? Check the URL and branch (wol follow list); to change them: wol follow rm {name} && wol follow add {name} URL --branch BRANCH"
             ),
         )
     })?;

@@ -777,3 +777,30 @@ fn follow_add_list_rm() {
     env.fails(&["pull", "nobody"], "nobody");
     env.git_status_clean();
 }
+
+/// A followed log whose branch is deleted is not "up to date": pull says the branch is
+/// gone and fails, and the copy pulled before stays for `wol feed`.
+#[test]
+fn a_followed_branch_that_is_gone_is_named_and_the_old_copy_kept() {
+    let env = TestEnv::new();
+    let (_gig, bare) = partner_log(&env);
+    main_journal(&env);
+    follow(&env, "gig", bare.to_str().unwrap());
+    env.wol_j().args(["pull", "-q"]).assert().success();
+    env.git_in(&bare, ["update-ref", "-d", "refs/heads/main"]);
+    for _ in 0..2 {
+        let out = env.wol_j().arg("pull").output().unwrap();
+        assert!(!out.status.success(), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("has no branch main (the copy pulled before is kept)"),
+            "{err}"
+        );
+    }
+    let feed = feed_lines(&env, &[]);
+    assert!(
+        feed.iter()
+            .any(|l| l.contains("Shipped the onboarding guide")),
+        "{feed:#?}"
+    );
+}
