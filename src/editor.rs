@@ -34,6 +34,20 @@ pub fn edit(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Less than this between opening the editor and its return: too soon for a person to
+/// have written anything, so the editor most likely went on in the background.
+pub const AT_ONCE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The hint for an editor that returned [`AT_ONCE`] with nothing changed.
+pub fn returned_at_once_hint(draft: &Path) -> String {
+    format!(
+        "the editor returned at once, before anything could be written: a windowed editor \
+         needs its wait flag (EDITOR=\"code --wait\", \"subl -w\", \"gedit -s\", \"mate -w\"). \
+         The draft stays in {d}: what you write there can be added with `wol log - < {d}`",
+        d = draft.display()
+    )
+}
+
 static COMMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->\n?").unwrap());
 
 /// What the person wrote in a draft opened on `template`: the template's own `<!-- … -->`

@@ -402,7 +402,9 @@ fn message(
         std::process::id()
     ));
     journal::write_atomic(&draft, template.as_bytes())?;
+    let opened = std::time::Instant::now();
     let edited = editor::edit(&draft);
+    let at_once = opened.elapsed() < editor::AT_ONCE;
     let written = std::fs::read_to_string(&draft)
         .with_context(|| format!("cannot read the draft {}", draft.display()))?;
     if let Err(e) = edited {
@@ -414,6 +416,13 @@ fn message(
     }
     let cleaned = editor::clean(&written, &template);
     if cleaned.is_empty() || cleaned == editor::clean(&template, &template) {
+        if at_once && written == template {
+            // The editor may still have the draft open: it stays.
+            return Err(hinted(
+                "empty entry, nothing written",
+                editor::returned_at_once_hint(&draft),
+            ));
+        }
         let _ = std::fs::remove_file(&draft);
         return Err(user("empty entry, nothing written"));
     }

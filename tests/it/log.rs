@@ -1154,3 +1154,32 @@ fn tags_are_the_same_composed_or_decomposed() {
     let html = env.git_in(&bare, ["show", &format!("main:{page}")]);
     assert!(html.contains("href=\"../../tags/cafe.html\""), "{html}");
 }
+
+/// A windowed editor started without its wait flag returns at once, and the person types
+/// into a file wol has already given up on: wol says why, and leaves the draft.
+#[test]
+fn an_editor_that_returns_at_once_is_explained_and_its_draft_kept() {
+    let env = env();
+    env.fake_editor("true");
+    let out = env.wol_j().args(["log", "-e"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("empty entry, nothing written"), "{err}");
+    assert!(err.contains("code --wait"), "{err}");
+    let draft = err
+        .split("The draft stays in ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .unwrap_or_else(|| panic!("name the draft: {err}"));
+    assert!(std::path::Path::new(draft).exists(), "{draft}");
+
+    // An editor that took its time and left nothing: the draft goes, as before.
+    env.fake_editor("sleep 1.2");
+    let out = env.wol_j().args(["log", "-e"]).output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("empty entry") && !err.contains("code --wait"),
+        "{err}"
+    );
+    assert!(env.entry_files().is_empty());
+}
