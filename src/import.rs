@@ -71,10 +71,22 @@ fn short_hash(text: &str) -> String {
     oid.to_string()[..12].to_string()
 }
 
+/// Add `tag` (a jrnl tag, a folder name, a front-matter tag) as a tag `wol log -t` would
+/// take: words joined by `-` ("Rust Notes" → `Rust-Notes`); one that is still no valid
+/// tag (punctuation) is left out.
 fn push_tag(tags: &mut Vec<String>, tag: &str) {
-    let tag = tag.trim().trim_start_matches(['@', '#']).trim();
-    if !tag.is_empty() && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
-        tags.push(tag.to_string());
+    let words: Vec<&str> = tag
+        .trim()
+        .trim_start_matches(['@', '#'])
+        .split_whitespace()
+        .collect();
+    let Some(tag) = crate::entry::normalize_tag(&words.join("-")) else {
+        return;
+    };
+    if crate::entry::valid_tag(&tag)
+        && !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase())
+    {
+        tags.push(tag);
     }
 }
 
@@ -724,6 +736,15 @@ mod tests {
         assert_eq!(entry.meta.tags, ["rust"]);
         assert_eq!(entry.meta.kind, "learning");
         assert!(entry.meta.id.unwrap().starts_with("md-"));
+    }
+
+    #[test]
+    fn folder_names_become_tags_wol_takes() {
+        let mut tags = Vec::new();
+        for t in ["Rust Notes", "rust-notes", "#git", "@home", "a/b?", "  "] {
+            push_tag(&mut tags, t);
+        }
+        assert_eq!(tags, ["Rust-Notes", "git", "home"]);
     }
 
     #[test]
