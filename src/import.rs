@@ -83,8 +83,7 @@ fn push_tag(tags: &mut Vec<String>, tag: &str) {
     let Some(tag) = crate::entry::normalize_tag(&words.join("-")) else {
         return;
     };
-    if crate::entry::valid_tag(&tag)
-        && !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase())
+    if crate::entry::valid_tag(&tag) && !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase())
     {
         tags.push(tag);
     }

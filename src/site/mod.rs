@@ -73,12 +73,16 @@ pub struct EntryView {
 impl EntryView {
     /// The view of the entry published at `md_path` (`entries/YYYY/MM/<stem>.md`).
     pub fn new(entry: &Entry, id: &str, md_path: &str) -> EntryView {
-        let html_path = md_path
+        let mut html_path = md_path
             .strip_prefix("entries/")
             .unwrap_or(md_path)
             .strip_suffix(".md")
             .map(|p| format!("{p}.html"))
             .unwrap_or_else(|| format!("{md_path}.html"));
+        // `YYYY/MM/index.html` is the month's page: a hand-named `index.md` gets another.
+        if html_path.rsplit('/').next() == Some("index.html") {
+            html_path = format!("{}-entry.html", html_path.trim_end_matches(".html"));
+        }
         let part = |h: &str| entry.section(h).map(|t| plain_excerpt(&t, PART_MAX));
         let datetime = entry.meta.date.to_rfc3339();
         EntryView {

@@ -1111,3 +1111,77 @@ fn an_entry_with_very_many_tags_gets_a_bounded_site() {
         "the Markdown keeps every tag: {md}"
     );
 }
+
+/// Hand-named entry files: `#` and `?` in a name are percent-encoded in every link (a
+/// browser reads them as a fragment and a query), and an `index.md` gets a page of its
+/// own instead of being overwritten by the month's page.
+#[test]
+fn hand_named_entries_get_pages_and_links_that_resolve() {
+    let env = TestEnv::new();
+    env.init_journal();
+    add_entries(
+        &env,
+        &[
+            (
+                "C# tips",
+                entry("C sharp tips", DATE, "public", &[], &[], "Body UNIQUE-1"),
+            ),
+            (
+                "what? why 100%",
+                entry("Questions", DATE, "public", &[], &[], "Body UNIQUE-2"),
+            ),
+            (
+                "index",
+                entry("My index notes", DATE, "public", &[], &[], "Body UNIQUE-3"),
+            ),
+        ],
+    );
+    let partner = bare(&env, "names.git");
+    add_partner(&env, &["names", partner.to_str().unwrap()]);
+    publish_ok(&env, &[]);
+    let clone = env.root.join("names-clone");
+    env.git_in(
+        &env.root,
+        [
+            "clone",
+            "-q",
+            partner.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let month = fs::read_to_string(clone.join("docs/2026/11/index.html")).unwrap();
+    for (page, html) in [
+        (
+            "docs/index.html",
+            fs::read_to_string(clone.join("docs/index.html")).unwrap(),
+        ),
+        ("docs/2026/11/index.html", month),
+    ] {
+        let dir = clone.join(page).parent().unwrap().to_path_buf();
+        for href in html
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next())
+        {
+            if href.contains(':') || href.starts_with('#') {
+                continue;
+            }
+            // What a browser requests: the part before a fragment.
+            let path = href.split('#').next().unwrap();
+            assert!(!path.contains('?'), "{page}: {href}");
+            let decoded = path
+                .replace("%20", " ")
+                .replace("%23", "#")
+                .replace("%3F", "?")
+                .replace("%25", "%");
+            assert!(dir.join(&decoded).is_file(), "{page} links {href}: missing");
+        }
+    }
+    let pages: Vec<String> = ["C# tips", "what? why 100%", "index-entry"]
+        .iter()
+        .map(|n| fs::read_to_string(clone.join(format!("docs/2026/11/{n}.html"))).unwrap())
+        .collect();
+    for (n, page) in pages.iter().enumerate() {
+        assert!(page.contains(&format!("UNIQUE-{}", n + 1)), "{page}");
+    }
+}
