@@ -64,7 +64,7 @@ impl Period {
         })?;
         let to = from + Days::new(6);
         Ok(Period {
-            label: format!("{year}-W{week:02}"),
+            label: format!("{year:04}-W{week:02}"),
             kind: "week",
             from,
             to,
@@ -624,6 +624,7 @@ mod tests {
         assert_eq!(w.from, day("2027-01-04"));
         // 2024-12-30 is in ISO week 2025-W01.
         assert_eq!(Period::week_of(day("2024-12-30")).label, "2025-W01");
+        assert_eq!(Period::week_of(day("0001-01-01")).label, "0001-W01");
         assert_eq!(
             Period::week_of(day("2024-12-30")).file_path(),
             "digests/2025/2025-W01.md"
