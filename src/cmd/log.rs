@@ -108,17 +108,18 @@ fn reads_stdin(args: &LogArgs) -> bool {
             && !std::io::stdin().is_terminal())
 }
 
-/// Keep text read from stdin that could not become an entry, as a draft.
-fn keep_stdin(ctx: &Ctx, journal: &Journal, text: &str) -> Result<PathBuf> {
-    keep_stdin_bytes(ctx, journal, text.as_bytes())
-}
-
-fn keep_stdin_bytes(ctx: &Ctx, journal: &Journal, bytes: &[u8]) -> Result<PathBuf> {
-    let draft = journal.drafts_dir()?.join(format!(
+/// Where this run keeps its draft: `.wol/drafts/<time>-<pid>.md`.
+fn draft_path(ctx: &Ctx, journal: &Journal) -> Result<PathBuf> {
+    Ok(journal.drafts_dir()?.join(format!(
         "{}-{}.md",
         ctx.now.format("%Y%m%d-%H%M%S"),
         std::process::id()
-    ));
+    )))
+}
+
+/// Keep text read from stdin that could not become an entry, as a draft.
+fn keep_stdin(ctx: &Ctx, journal: &Journal, bytes: &[u8]) -> Result<PathBuf> {
+    let draft = draft_path(ctx, journal)?;
     journal::write_atomic(&draft, bytes)?;
     Ok(draft)
 }
@@ -180,7 +181,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let mut entry = entry.map_err(|e| match &draft {
         Some(d) => e.context(format!("your text is kept in {}", d.display())),
         // Text from stdin exists nowhere else: it is kept as a draft too.
-        None if from_stdin => match keep_stdin(ctx, &journal, &text) {
+        None if from_stdin => match keep_stdin(ctx, &journal, text.as_bytes()) {
             Ok(d) => e.context(format!(
                 "nothing was written; your text is kept in {d}: fix it there, then `wol log - < {d}`",
                 d = d.display()
@@ -223,11 +224,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         // duplicate; the entry, whatever its source (stdin is gone), is kept as a draft.
         let draft = match draft {
             Some(draft) => draft,
-            None => journal.drafts_dir()?.join(format!(
-                "{}-{}.md",
-                ctx.now.format("%Y%m%d-%H%M%S"),
-                std::process::id()
-            )),
+            None => draft_path(ctx, &journal)?,
         };
         journal::write_atomic(&draft, entry.to_text().as_bytes())?;
         let again = if args.attach.is_empty() {
@@ -376,7 +373,7 @@ fn message(
         return match String::from_utf8(bytes) {
             Ok(text) => Ok((text, None)),
             Err(e) => {
-                let kept = keep_stdin_bytes(ctx, journal, e.as_bytes());
+                let kept = keep_stdin(ctx, journal, e.as_bytes());
                 let mut err = user("the message on stdin is not valid UTF-8 text");
                 if let Ok(d) = kept {
                     err = err.context(format!(
@@ -396,11 +393,7 @@ fn message(
     }
     // The editor: a draft under .wol/drafts/ that survives a crash or a failed editor.
     let template = templates::entry_template(journal, kind, author, &ctx.now)?;
-    let draft = journal.drafts_dir()?.join(format!(
-        "{}-{}.md",
-        ctx.now.format("%Y%m%d-%H%M%S"),
-        std::process::id()
-    ));
+    let draft = draft_path(ctx, journal)?;
     journal::write_atomic(&draft, template.as_bytes())?;
     let opened = std::time::Instant::now();
     let edited = editor::edit(&draft);
