@@ -120,8 +120,7 @@ pub fn commit(
     Ok(Some(oid))
 }
 
-/// The journal id recorded in `logs/<slug>/wol.json`, when there is one.
-/// Whose `logs/<slug>/` is.
+/// Whose `logs/<slug>/` is, by the journal id its `wol.json` records.
 enum Owner {
     /// No such folder.
     Nobody,
@@ -132,6 +131,7 @@ enum Owner {
     NotWol,
 }
 
+/// Whose `logs/<slug>/` is.
 fn folder_owner(repo: &Repository, logs: &Tree<'_>, slug: &str) -> Owner {
     #[derive(Deserialize)]
     struct Index {
