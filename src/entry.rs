@@ -184,8 +184,10 @@ impl Entry {
     /// (the title first: "Thanks to @maria for …" is credit too).
     pub fn mentions(&self) -> Vec<String> {
         let mut all = mentions(&self.meta.title);
+        let mut seen: std::collections::HashSet<String> =
+            all.iter().map(|m| m.to_ascii_lowercase()).collect();
         for m in mentions(&self.body) {
-            if !all.iter().any(|a| a.eq_ignore_ascii_case(&m)) {
+            if seen.insert(m.to_ascii_lowercase()) {
                 all.push(m);
             }
         }

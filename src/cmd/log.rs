@@ -108,13 +108,19 @@ fn reads_stdin(args: &LogArgs) -> bool {
             && !std::io::stdin().is_terminal())
 }
 
-/// Where this run keeps its draft: `.wol/drafts/<time>-<pid>.md`.
+/// Where this run keeps its draft: `.wol/drafts/<time>-<pid>.md`, or, when `.wol/`
+/// cannot be used (the text must still be kept somewhere), `wol-draft-<time>-<pid>.md` in
+/// the system's temporary folder.
 fn draft_path(ctx: &Ctx, journal: &Journal) -> Result<PathBuf> {
-    Ok(journal.drafts_dir()?.join(format!(
+    let name = format!(
         "{}-{}.md",
         ctx.now.format("%Y%m%d-%H%M%S"),
         std::process::id()
-    )))
+    );
+    Ok(match journal.drafts_dir() {
+        Ok(dir) => dir.join(name),
+        Err(_) => std::env::temp_dir().join(format!("wol-draft-{name}")),
+    })
 }
 
 /// Keep text read from stdin that could not become an entry, as a draft.
@@ -194,8 +200,30 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     // The entry is filed where its own date belongs (a whole entry file brings its date).
     let date = entry.meta.date;
 
+    // Nothing is written from here on unless the commit lands: on any failure the entry,
+    // whatever its source (stdin is gone), is kept as a draft, and the error says where.
+    let keep = |e: anyhow::Error, entry: &Entry| -> anyhow::Error {
+        let kept = match &draft {
+            Some(d) => Ok(d.clone()),
+            None => draft_path(ctx, &journal),
+        }
+        .and_then(|d| journal::write_atomic(&d, entry.to_text().as_bytes()).map(|()| d));
+        let Ok(d) = kept else { return e };
+        let again = if args.attach.is_empty() {
+            String::new()
+        } else {
+            " (with --attach again for its files)".to_string()
+        };
+        e.context(format!(
+            "nothing was committed; your entry is kept in {d}: add it with `wol log - < {d}`{again}",
+            d = d.display()
+        ))
+    };
     let month = journal.month_dir(date.year(), date.month());
-    let writer = journal.begin_write(sig, Some(&month))?;
+    let writer = match journal.begin_write(sig, Some(&month)) {
+        Ok(writer) => writer,
+        Err(e) => return Err(keep(e, &entry)),
+    };
     if writer.recovered > 0 {
         ctx.notice(&format!(
             "wol: committed {} entry file(s) left uncommitted earlier",
@@ -221,21 +249,8 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let message = format!("log({}): {}", entry.meta.kind, entry.meta.title);
     if let Err(e) = writer.commit(&changes, &message) {
         // Nothing was written (the commit's files are put back), so a retry makes no
-        // duplicate; the entry, whatever its source (stdin is gone), is kept as a draft.
-        let draft = match draft {
-            Some(draft) => draft,
-            None => draft_path(ctx, &journal)?,
-        };
-        journal::write_atomic(&draft, entry.to_text().as_bytes())?;
-        let again = if args.attach.is_empty() {
-            String::new()
-        } else {
-            " (with --attach again for its files)".to_string()
-        };
-        return Err(e.context(format!(
-            "nothing was committed; your entry is kept in {d}: add it with `wol log - < {d}`{again}",
-            d = draft.display()
-        )));
+        // duplicate.
+        return Err(keep(e, &entry));
     }
     if let Some(draft) = draft {
         let _ = std::fs::remove_file(draft);
@@ -489,6 +504,7 @@ fn build_entry(
     for tag in &args.tags {
         check_tag(tag)?;
     }
+    let mut seen = std::collections::HashSet::new();
     for tag in args
         .tags
         .iter()
@@ -496,7 +512,7 @@ fn build_entry(
         .chain(body_tags(&body))
         .chain(body_tags(&title))
     {
-        if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
+        if seen.insert(tag.to_lowercase()) {
             tags.push(tag);
         }
     }

@@ -1183,3 +1183,51 @@ fn an_editor_that_returns_at_once_is_explained_and_its_draft_kept() {
     );
     assert!(env.entry_files().is_empty());
 }
+
+/// Text piped to `wol log -` when the journal refuses to commit (a detached HEAD, a
+/// merge or rebase under way, an unusable `.wol/`) exists nowhere else: it is kept.
+#[test]
+fn text_from_stdin_is_kept_when_the_journal_refuses_to_commit() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.git(["checkout", "-q", "--detach"]);
+    let out = env
+        .wol_j()
+        .args(["log", "-", "--private"])
+        .write_stdin("Detached notes KEEP-1a1a\n")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("is detached"), "{err}");
+    let kept = err
+        .split("your entry is kept in ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .unwrap_or_else(|| panic!("say where: {err}"));
+    let text = std::fs::read_to_string(kept).unwrap();
+    assert!(
+        text.contains("KEEP-1a1a") && text.contains("visibility = \"private\""),
+        "{text}"
+    );
+    env.git(["checkout", "-q", "main"]);
+
+    // `.wol/` a file: the draft goes to the temporary folder instead.
+    std::fs::remove_dir_all(env.journal.join(".wol")).unwrap();
+    std::fs::write(env.journal.join(".wol"), "not a folder").unwrap();
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin("Nowhere else KEEP-2b2b\n")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let kept = err
+        .split("your entry is kept in ")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .unwrap_or_else(|| panic!("say where: {err}"));
+    assert!(std::fs::read_to_string(kept).unwrap().contains("KEEP-2b2b"));
+    std::fs::remove_file(kept).unwrap();
+}
