@@ -333,9 +333,41 @@ fn git_state(root: &Path) -> Result<(Repository, Check), Check> {
 /// Another process holding `.wol/lock` would make every write command wait.
 fn lock(root: &Path) -> Check {
     let path = journal::lock_path(root);
+    // Every write command takes the lock in `.wol/`, creating the folder: one that
+    // cannot be made (`.wol` a file, no permission) stops them all.
+    let state = root.join(journal::STATE_DIR);
+    if state.exists() && !state.is_dir() {
+        return Check::fail(
+            "lock",
+            format!(
+                "{} is not a folder, so no command can write",
+                state.display()
+            ),
+            format!(
+                "move it away (mv {0} {0}.old); wol makes the folder again",
+                state.display()
+            ),
+        );
+    }
     let file = match File::open(&path) {
         Ok(file) => file,
-        Err(_) => return Check::ok("lock", "not held"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match tempfile::tempfile_in(if state.is_dir() { &state } else { root }) {
+                Ok(_) => Check::ok("lock", "not held"),
+                Err(e) => Check::fail(
+                    "lock",
+                    format!("cannot write in {}: {e}", state.display()),
+                    "check the permissions of the journal folder and .wol/",
+                ),
+            };
+        }
+        Err(e) => {
+            return Check::warn(
+                "lock",
+                format!("cannot open {}: {e}", path.display()),
+                "check the permissions of .wol/",
+            );
+        }
     };
     match file.try_lock() {
         Ok(()) => Check::ok("lock", "not held"),

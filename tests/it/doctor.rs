@@ -96,6 +96,16 @@ fn a_merge_under_way_fails_the_git_check() {
     assert_fails(&env, "git", "merge is under way");
 }
 
+/// `.wol` that cannot be a folder stops every write command: doctor says so.
+#[test]
+fn a_wol_folder_that_cannot_be_made_fails_the_lock_check() {
+    let env = healthy();
+    let _ = std::fs::remove_dir_all(env.journal.join(".wol"));
+    std::fs::write(env.journal.join(".wol"), "a file\n").unwrap();
+    let out = assert_fails(&env, "lock", "is not a folder");
+    assert!(out.contains("mv "), "{out}");
+}
+
 #[test]
 fn a_held_lock_fails_the_lock_check() {
     let env = healthy();
