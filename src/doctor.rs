@@ -113,11 +113,12 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
                 "`wol log` creates it on first use, or run: wol init",
             )
         } else {
-            Check::fail(
-                "journal",
-                format!("{} is not a wol journal (no wol.toml)", root.display()),
-                format!("create it with: wol init {}", root.display()),
-            )
+            let err = journal::no_config_file(root);
+            let hint = err
+                .downcast_ref::<crate::error::UserError>()
+                .and_then(|u| u.hint.clone())
+                .unwrap_or_default();
+            Check::fail("journal", err.to_string(), hint)
         });
         return checks;
     }

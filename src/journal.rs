@@ -57,6 +57,30 @@ impl Found {
     }
 }
 
+/// Why `root` is no journal: no `wol.toml`, or one that is no readable file.
+pub fn no_config_file(root: &Path) -> anyhow::Error {
+    let path = root.join(CONFIG_FILE);
+    if path.symlink_metadata().is_ok() {
+        hinted(
+            format!(
+                "{} is not a file (a folder, or a link to nothing), so {} is no usable journal",
+                path.display(),
+                root.display()
+            ),
+            format!(
+                "move it away (mv {0} {0}.old) and run: wol init {1}",
+                path.display(),
+                root.display()
+            ),
+        )
+    } else {
+        hinted(
+            format!("{} is not a wol journal (no {CONFIG_FILE})", root.display()),
+            format!("create one with: wol init {}", root.display()),
+        )
+    }
+}
+
 /// Resolve which journal a command works on, without opening it.
 ///
 /// Order: `named` (`--journal` / `$WOL_DIR`), the nearest ancestor of `cwd` holding a
@@ -80,7 +104,13 @@ fn locate_quietly(named: Option<&Path>, cwd: &Path, user: &UserConfig) -> Result
     if let Some(dir) = named {
         return Ok((cwd.join(dir), Found::Named));
     }
-    if let Some(dir) = cwd.ancestors().find(|d| d.join(CONFIG_FILE).is_file()) {
+    // Any `wol.toml` marks the journal, even one that is no readable file (a folder, a
+    // broken link): opening it then says what is wrong, where going on to another
+    // journal would file entries somewhere the person does not look.
+    if let Some(dir) = cwd
+        .ancestors()
+        .find(|d| d.join(CONFIG_FILE).symlink_metadata().is_ok())
+    {
         return Ok((dir.to_path_buf(), Found::Enclosing));
     }
     if let Some(dir) = &user.journal {
@@ -127,10 +157,7 @@ impl Journal {
     pub fn open(root: &Path) -> Result<Journal> {
         let config_path = root.join(CONFIG_FILE);
         if !config_path.is_file() {
-            return Err(hinted(
-                format!("{} is not a wol journal (no {CONFIG_FILE})", root.display()),
-                format!("create one with: wol init {}", root.display()),
-            ));
+            return Err(no_config_file(root));
         }
         let config = JournalConfig::load(&config_path)?;
         crate::remote::set_timeouts(std::time::Duration::from_secs(config.remote.timeout));

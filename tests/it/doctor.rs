@@ -96,6 +96,41 @@ fn a_merge_under_way_fails_the_git_check() {
     assert_fails(&env, "git", "merge is under way");
 }
 
+/// A `wol.toml` that is a folder still marks the journal: `wol log` inside it fails
+/// naming the file, instead of filing the entry in another journal, and doctor says so.
+#[test]
+fn a_wol_toml_that_is_no_file_is_named_not_passed_over() {
+    let env = healthy();
+    std::fs::remove_file(env.journal.join("wol.toml")).unwrap();
+    std::fs::create_dir(env.journal.join("wol.toml")).unwrap();
+    let out = env
+        .wol()
+        .current_dir(&env.journal)
+        .args(["log", "Meant for this journal"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("wol.toml is not a file"), "{err}");
+    assert!(err.contains("mv "), "{err}");
+    assert!(
+        !env.xdg_data.join("wol").exists(),
+        "an entry went to the default journal"
+    );
+    let out = env
+        .wol()
+        .current_dir(&env.journal)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("wol.toml is not a file"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// `.wol` that cannot be a folder stops every write command: doctor says so.
 #[test]
 fn a_wol_folder_that_cannot_be_made_fails_the_lock_check() {
