@@ -23,6 +23,9 @@ use super::EntryView;
 /// How many entries a feed carries.
 pub const FEED_LIMIT: usize = 50;
 
+/// The longest entry HTML a feed carries whole (see [`FeedSpec::content`]).
+pub const CONTENT_MAX: usize = 64 * 1024;
+
 /// One feed to write.
 pub struct FeedSpec<'a> {
     /// The feed's own id.
@@ -48,7 +51,17 @@ impl FeedSpec<'_> {
 
     /// The entry's HTML as this feed carries it: links to the entry's attachments
     /// (`<id>/<file>`, relative to its page) made to work from where the feed is read.
+    /// An entry longer than [`CONTENT_MAX`] is carried as a link to its page: every tag
+    /// feed carries it again, and a feed of 50 such entries would be many megabytes.
     fn content(&self, e: &EntryView) -> String {
+        if e.body_html.len() > CONTENT_MAX {
+            return format!(
+                "<p>A long entry ({} kB): <a href=\"{}{}\">read it on its page</a>.</p>",
+                e.body_html.len() / 1000,
+                self.pages,
+                super::readme::link(&e.html_path)
+            );
+        }
         let prefix = format!("=\"{}/", e.id);
         if !e.body_html.contains(&prefix) {
             return e.body_html.clone();

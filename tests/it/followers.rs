@@ -410,6 +410,47 @@ fn control_characters_in_entries_never_break_a_feed_or_a_page() {
     assert!(feed.contains("nulbyte [1mbold"), "{feed}");
 }
 
+/// A very long entry is carried by the feeds (every tag's feed carries it again) as a
+/// link to its page, which has the whole text.
+#[test]
+fn a_very_long_entry_goes_into_feeds_as_a_link_to_its_page() {
+    let (env, bare) = publisher("long", "Ann Lee");
+    let body: String = (0..4000)
+        .map(|i| format!("Line {i} of a long report LONGMARK.\n\n"))
+        .collect();
+    env.wol_j()
+        .args(["log", "-", "-t", "reports", "-t", "ops"])
+        .write_stdin(format!("A long report\n\n{body}"))
+        .assert()
+        .success();
+    env.log(&["A short one", "-t", "reports"]);
+    env.wol_j().arg("publish").assert().success();
+    for feed in [
+        "feed.xml",
+        "docs/feed.xml",
+        "docs/tags/reports.xml",
+        "docs/tags/ops.xml",
+        "feed.json",
+    ] {
+        let text = show(&env, &bare, feed);
+        assert!(!text.contains("LONGMARK"), "{feed} carries the long text");
+        assert!(text.contains("read it on its page"), "{feed}: {text}");
+    }
+    let page = files(&env, &bare)
+        .into_iter()
+        .find(|f| f.ends_with("a-long-report.html"))
+        .unwrap();
+    assert_eq!(show(&env, &bare, &page).matches("LONGMARK").count(), 4000);
+    let report = feedparser_check(&env, &bare, "clone");
+    let problems: Vec<&serde_json::Value> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !p.as_str().unwrap().ends_with(": no entries"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
 /// Two people, same partner name, same titles, same minute: feedparser reads every feed
 /// of both published logs without a complaint, every entry link (relative, no `site` set)
 /// resolves to a page in the clone, and no entry id of one log is an id of the other.
