@@ -212,6 +212,21 @@ fn write(
             ),
         ));
     }
+    // A digest changed by hand and committed is the person's text too: wol rewrites
+    // only what it wrote itself (the commit that brought HEAD's version is its own).
+    if let Some(head_blob) = head
+        && head_blob != blob
+        && let Some(commit) = changed_by_hand(journal, &rel, head_blob, &period.label)?
+    {
+        return Err(hinted(
+            format!(
+                "{rel} was changed by hand (commit {commit}); wol digest --write does not overwrite it"
+            ),
+            format!(
+                "to have wol write it again, remove it first: git rm {rel} && git commit -m \"digest: rewrite\", then wol digest --write"
+            ),
+        ));
+    }
     if head == Some(blob) {
         if on_disk != Some(blob) {
             // HEAD already has it; the file was deleted from the work tree: put it back.
@@ -228,6 +243,37 @@ fn write(
     writer.commit(&[change], &format!("digest: {}", period.label))?;
     ctx.notice(&format!("wol: wrote {rel}"));
     Ok(())
+}
+
+/// The commit (short id) that brought `blob` at `rel` into HEAD, when it is not one of
+/// wol's own digest commits (`digest: <label>`); `None` when wol wrote it. Walks back
+/// through the commits that already had that blob, along any parent (a sync merge brings
+/// another machine's digest commit in as a second parent).
+fn changed_by_hand(
+    journal: &Journal,
+    rel: &str,
+    blob: git2::Oid,
+    label: &str,
+) -> Result<Option<String>> {
+    let repo = journal.repo()?;
+    let blob_at = |c: &git2::Commit<'_>| {
+        c.tree()
+            .ok()
+            .and_then(|t| t.get_path(std::path::Path::new(rel)).ok())
+            .map(|e| e.id())
+    };
+    let mut commit = repo.head()?.peel_to_commit()?;
+    loop {
+        let same = commit.parents().find(|p| blob_at(p) == Some(blob));
+        match same {
+            Some(parent) => commit = parent,
+            None => break,
+        }
+    }
+    let ours = commit
+        .message()
+        .is_ok_and(|m| m.lines().next() == Some(format!("digest: {label}").as_str()));
+    Ok((!ours).then(|| commit.id().to_string()[..8].to_string()))
 }
 
 /// The followed logs' sections of a local digest: from partners, related work, asks you

@@ -866,3 +866,31 @@ fn write_never_overwrites_a_digest_changed_by_hand() {
     assert_eq!(env.read(rel), edited);
     assert_eq!(env.commit_count(), before);
 }
+
+/// A digest edited by hand and committed is the person's text as much as an uncommitted
+/// edit: `--write` leaves it, and says how to have wol write it again.
+#[test]
+fn write_never_overwrites_a_digest_edited_and_committed_by_hand() {
+    let env = week47();
+    let write = ["digest", "--week", "2026-W47", "--write", "-q"];
+    env.wol_j().args(write).assert().success();
+    let rel = "digests/2026/2026-W47.md";
+    let edited = format!("{}\nMy own closing words.\n", env.read(rel));
+    env.write(rel, &edited);
+    env.git(["commit", "-qam", "my words"]);
+    log_at(&env, "2026-11-21 10:00", &["A late entry"]);
+    let before = env.commit_count();
+    let err = env.fails(&write, "was changed by hand");
+    assert!(err.contains("git rm"), "{err}");
+    assert_eq!(env.read(rel), edited);
+    assert_eq!(env.commit_count(), before);
+    // Removed as the hint says, wol writes it again, with the late entry.
+    env.git(["rm", "-q", rel]);
+    env.git(["commit", "-qm", "digest: rewrite"]);
+    env.wol_j().args(write).assert().success();
+    assert!(env.read(rel).contains("A late entry"));
+    // wol's own digest is rewritten when entries change, as before.
+    log_at(&env, "2026-11-22 10:00", &["Another late entry"]);
+    env.wol_j().args(write).assert().success();
+    assert!(env.read(rel).contains("Another late entry"));
+}
