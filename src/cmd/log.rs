@@ -123,6 +123,26 @@ fn draft_path(ctx: &Ctx, journal: &Journal) -> Result<PathBuf> {
     })
 }
 
+/// `e`, a refusal of the flags before anything was read: text piped in (not typed at a
+/// terminal) is read and kept as a draft all the same, and the error says where.
+fn keep_piped(ctx: &Ctx, journal: &Journal, args: &LogArgs, e: anyhow::Error) -> anyhow::Error {
+    let stdin = std::io::stdin();
+    if !reads_stdin(args) || stdin.is_terminal() {
+        return e;
+    }
+    let mut bytes = Vec::new();
+    if stdin.lock().read_to_end(&mut bytes).is_err() || bytes.iter().all(u8::is_ascii_whitespace) {
+        return e;
+    }
+    match keep_stdin(ctx, journal, &bytes) {
+        Ok(d) => e.context(format!(
+            "nothing was written; your text is kept in {d}: add it with `wol log - < {d}` and the flags put right",
+            d = d.display()
+        )),
+        Err(_) => e,
+    }
+}
+
 /// Keep text read from stdin that could not become an entry, as a draft.
 fn keep_stdin(ctx: &Ctx, journal: &Journal, bytes: &[u8]) -> Result<PathBuf> {
     let draft = draft_path(ctx, journal)?;
@@ -145,9 +165,12 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
             ),
         ));
     }
-    // Everything the flags say is checked before the text is read or typed.
+    // Everything the flags say is checked before the text is typed; text piped in is
+    // kept all the same (it may exist nowhere else).
     for tag in &args.tags {
-        check_tag(tag)?;
+        if let Err(e) = check_tag(tag) {
+            return Err(keep_piped(ctx, &journal, &args, e));
+        }
     }
     let date = match &args.date {
         Some(text) => crate::dates::parse(text, &ctx.now)?,

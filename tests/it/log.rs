@@ -1095,17 +1095,27 @@ fn text_from_stdin_that_cannot_become_an_entry_is_kept() {
         .unwrap_or_else(|| panic!("say where the bytes are: {err}"));
     assert_eq!(std::fs::read(kept).unwrap(), b"caf\xe9 notes BYTES-8f8f\n");
 
-    // A bad tag is refused before stdin is read (and before an editor would open).
+    // A bad tag is refused before an editor would open; text piped in is kept all the
+    // same.
     let out = env
         .wol_j()
         .args(["log", "-", "-t", "open source"])
-        .write_stdin("Some text\n")
+        .write_stdin("Some text PIPED-9c9c\n")
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("is not a valid tag"), "{err}");
-    assert!(!err.contains("kept in"), "{err}");
+    let kept = err
+        .split("your text is kept in ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_else(|| panic!("say where the text is: {err}"));
+    assert!(
+        std::fs::read_to_string(kept)
+            .unwrap()
+            .contains("PIPED-9c9c")
+    );
     assert_eq!(env.commit_count(), 1, "nothing committed");
 }
 
