@@ -308,17 +308,16 @@ fn push_refspec(
         "remote: push {local_ref} to {shown} ({branch})"
     ));
     let started = std::time::Instant::now();
-    let (git_dir, label, local_ref, branch) = (
-        repo.path().to_path_buf(),
-        label.to_string(),
-        local_ref.to_string(),
-        branch.to_string(),
-    );
+    let git_dir = repo.path().to_path_buf();
+    let job = PushJob {
+        label: label.to_string(),
+        local_ref: local_ref.to_string(),
+        branch: branch.to_string(),
+        progress,
+        mode,
+    };
     let result = watched(url, move |url, watch| {
-        let repo = open(&git_dir, url)?;
-        push_now(
-            &repo, &label, url, &local_ref, &branch, progress, mode, watch,
-        )
+        push_now(&open(&git_dir, url)?, url, &job, watch)
     });
     crate::diag::debug(format_args!(
         "remote: push to {shown} took {:?}",
@@ -327,18 +326,28 @@ fn push_refspec(
     result
 }
 
-/// [`push_refspec`]'s push itself, on the thread [`watched`] runs it on.
-#[allow(clippy::too_many_arguments)]
-fn push_now(
-    repo: &Repository,
-    label: &str,
-    url: &str,
-    local_ref: &str,
-    branch: &str,
+/// What [`push_refspec`] pushes, owned by the thread that pushes it.
+struct PushJob {
+    label: String,
+    local_ref: String,
+    branch: String,
     progress: bool,
     mode: Mode,
+}
+
+/// [`push_refspec`]'s push itself, on the thread [`watched`] runs it on.
+fn push_now(
+    repo: &Repository,
+    url: &str,
+    job: &PushJob,
     watch: &watchdog::Watch,
 ) -> Result<(), RemoteError> {
+    let (label, local_ref, branch) = (
+        job.label.as_str(),
+        job.local_ref.as_str(),
+        job.branch.as_str(),
+    );
+    let (progress, mode) = (job.progress, job.mode);
     let shown = redact_url(url);
     let mut remote = repo
         .remote_anonymous(url)
