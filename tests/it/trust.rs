@@ -201,62 +201,28 @@ fn refs(env: &TestEnv) -> String {
     )
 }
 
-/// A TCP server on 127.0.0.1 that accepts every connection and never says a word: the
-/// sockets stay open until the server is dropped.
-struct SilentServer {
+/// A `git://` server on 127.0.0.1 that accepts every connection and moves nothing; the
+/// sockets stay open until the server is dropped. [`StallingServer::silent`] never says
+/// a word; [`StallingServer::dripping`] reads the request, announces a long line and then
+/// sends it a byte every 300 ms, so every single read succeeds and only a bound on the
+/// operation as a whole ends it.
+struct StallingServer {
     port: u16,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl SilentServer {
-    fn start() -> SilentServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            let mut held: Vec<TcpStream> = Vec::new();
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((socket, _)) => held.push(socket),
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        SilentServer {
-            port,
-            stop,
-            thread: Some(thread),
-        }
+impl StallingServer {
+    fn silent() -> StallingServer {
+        StallingServer::start(false)
     }
 
-    fn url(&self) -> String {
-        format!("git://127.0.0.1:{}/x.git", self.port)
+    fn dripping() -> StallingServer {
+        StallingServer::start(true)
     }
-}
 
-impl Drop for SilentServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().ok();
-        }
-    }
-}
-
-/// A `git://` server that reads the request, announces a long line and then sends it a
-/// byte every 300 ms: every single read succeeds, so only a bound on the operation as a
-/// whole ends it.
-struct DrippingServer {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl DrippingServer {
-    fn start() -> DrippingServer {
+    fn start(drip: bool) -> StallingServer {
+        use std::io::{Read as _, Write as _};
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -267,23 +233,24 @@ impl DrippingServer {
             let mut last = Instant::now();
             while !flag.load(Ordering::Relaxed) {
                 if let Ok((mut socket, _)) = listener.accept() {
-                    use std::io::{Read as _, Write as _};
-                    socket.set_nonblocking(false).unwrap();
-                    socket
-                        .set_read_timeout(Some(Duration::from_secs(2)))
-                        .unwrap();
-                    let _ = socket.read(&mut [0; 4096]);
-                    let _ = socket.write_all(b"fff0");
+                    if drip {
+                        socket.set_nonblocking(false).unwrap();
+                        socket
+                            .set_read_timeout(Some(Duration::from_secs(2)))
+                            .unwrap();
+                        let _ = socket.read(&mut [0; 4096]);
+                        let _ = socket.write_all(b"fff0");
+                    }
                     clients.push(socket);
                 }
-                if last.elapsed() >= Duration::from_millis(300) {
+                if drip && last.elapsed() >= Duration::from_millis(300) {
                     last = Instant::now();
-                    clients.retain_mut(|c| std::io::Write::write_all(c, b"a").is_ok());
+                    clients.retain_mut(|c| c.write_all(b"a").is_ok());
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
         });
-        DrippingServer {
+        StallingServer {
             port,
             stop,
             thread: Some(thread),
@@ -295,7 +262,7 @@ impl DrippingServer {
     }
 }
 
-impl Drop for DrippingServer {
+impl Drop for StallingServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
@@ -1360,7 +1327,7 @@ fn publish_gives_up_on_a_silent_server_and_still_publishes_to_the_others() {
     env.init_journal();
     append_config(&env, "[remote]\ntimeout = 2");
     env.log(&["--public", "Timeout test timeoutmark8f8f"]);
-    let silent = SilentServer::start();
+    let silent = StallingServer::silent();
     // `alpha` comes first: a hang there would stop `beta` too.
     add_partner(&env, "alpha", &silent.url(), &[]);
     let healthy = bare(&env, "beta.git");
@@ -1403,7 +1370,7 @@ fn a_server_that_drips_is_given_up_and_the_others_still_go() {
     env.init_journal();
     append_config(&env, "[remote]\ntimeout = 1");
     env.log(&["--public", "Drip test dripmark9a9a"]);
-    let drip = DrippingServer::start();
+    let drip = StallingServer::dripping();
     add_partner(&env, "alpha", &drip.url(), &[]);
     let healthy = bare(&env, "beta.git");
     add_partner(&env, "beta", healthy.to_str().unwrap(), &[]);
@@ -1459,7 +1426,7 @@ fn pull_gives_up_on_a_silent_server_and_still_pulls_the_others() {
     let healthy = bare(&env, "log.git");
     add_partner(&env, "mine", healthy.to_str().unwrap(), &[]);
     assert_ok(&wol(&env, &["publish"]), "wol publish");
-    let silent = SilentServer::start();
+    let silent = StallingServer::silent();
     for (name, url) in [
         ("alpha", silent.url()),
         ("beta", healthy.to_str().unwrap().to_string()),
