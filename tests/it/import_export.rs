@@ -232,13 +232,7 @@ fn a_til_folder_imports_with_topics_as_tags() {
     let env = TestEnv::new();
     env.init_journal();
     let dir = til_copy(&env);
-    let out = env
-        .wol_j()
-        .args(["import", "markdown"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    import_markdown(&env, &dir);
     assert_eq!(env.head_subject(), "import: 4 entries from markdown");
     env.assert_consistent();
     let all = entries(&env);
@@ -308,13 +302,7 @@ fn a_til_folder_import_skips_links_and_files_that_are_not_utf8() {
     std::os::unix::fs::symlink("../../outside/secret.txt", dir.join("rust/lifetimes.md")).unwrap();
     std::os::unix::fs::symlink(outside.join("topic"), dir.join("linked")).unwrap();
     fs::write(dir.join("shell/latin1.md"), b"# Caf\xe9 notes\n").unwrap();
-    let out = env
-        .wol_j()
-        .args(["import", "markdown"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = import_markdown(&env, &dir);
     let err = stderr(&out);
     for skipped in [
         "lifetimes.md is not imported: it is a symbolic link",
@@ -379,6 +367,19 @@ fn a_til_folder_in_git_takes_dates_from_the_last_commit() {
 }
 
 /// Title, date, kind, tags, visibility, author and body of every entry, oldest first.
+/// `wol import markdown DIR`, which must succeed.
+#[track_caller]
+fn import_markdown(env: &TestEnv, dir: &Path) -> std::process::Output {
+    let out = env
+        .wol_j()
+        .args(["import", "markdown"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
 fn essentials(env: &TestEnv) -> Vec<Value> {
     entries(env)
         .into_iter()
@@ -424,25 +425,13 @@ fn export_markdown_then_import_gives_the_same_entries() {
 
     let fresh = TestEnv::new();
     fresh.init_journal();
-    let out = fresh
-        .wol_j()
-        .args(["import", "markdown"])
-        .arg(&backup)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    import_markdown(&fresh, &backup);
     fresh.assert_consistent();
     assert_eq!(essentials(&fresh), original);
 
     // Restored into the journal it came from: every entry is known, nothing doubles.
     let commits = env.commit_count();
-    let out = env
-        .wol_j()
-        .args(["import", "markdown"])
-        .arg(&backup)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = import_markdown(&env, &backup);
     assert_eq!(essentials(&env), original, "{}", stderr(&out));
     assert_eq!(env.commit_count(), commits);
 }
@@ -467,18 +456,9 @@ fn notes_at_the_same_path_in_two_folders_are_two_notes() {
         )
         .unwrap();
     }
-    let import = |dir: &Path| {
-        let out = env
-            .wol_j()
-            .args(["import", "markdown"])
-            .arg(dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-    };
-    import(&work);
-    import(&home);
-    import(&home);
+    import_markdown(&env, &work);
+    import_markdown(&env, &home);
+    import_markdown(&env, &home);
     let all = entries(&env);
     let bodies: Vec<&str> = all.iter().map(|e| e["body"].as_str().unwrap()).collect();
     assert_eq!(all.len(), 3, "{bodies:#?}");
@@ -499,13 +479,7 @@ fn a_note_imported_by_an_older_wol_is_not_imported_again() {
         "---\ntitle: Closures\ndate: 2026-10-01\n---\nBody.\n",
     )
     .unwrap();
-    let out = env
-        .wol_j()
-        .args(["import", "markdown"])
-        .arg(&notes)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    import_markdown(&env, &notes);
     // Make it look as an older wol wrote it: `md-` and the path's hash.
     let hash = {
         let mut child = std::process::Command::new("git")
@@ -533,13 +507,7 @@ fn a_note_imported_by_an_older_wol_is_not_imported_again() {
     env.write(&file, legacy);
     env.git(["commit", "-qam", "as an older wol imported it"]);
     let commits = env.commit_count();
-    let out = env
-        .wol_j()
-        .args(["import", "markdown"])
-        .arg(&notes)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = import_markdown(&env, &notes);
     assert_eq!(env.commit_count(), commits, "{}", stderr(&out));
     assert_eq!(entries(&env).len(), 1);
 }
@@ -694,13 +662,7 @@ fn a_note_with_an_unreadable_date_does_not_stop_the_import() {
     )
     .unwrap();
     fs::write(notes.join("plain.md"), "# Plain note\ntext\n").unwrap();
-    let out = env
-        .wol_j()
-        .args(["import", "markdown"])
-        .arg(&notes)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = import_markdown(&env, &notes);
     let err = stderr(&out);
     assert!(err.contains("odd.md is not imported"), "{err}");
     let all = entries(&env);
