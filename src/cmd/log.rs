@@ -130,8 +130,17 @@ fn keep_piped(ctx: &Ctx, journal: &Journal, args: &LogArgs, e: anyhow::Error) ->
     if !reads_stdin(args) || stdin.is_terminal() {
         return e;
     }
+    // Bounded: a pipe that never ends (`yes |`) must not keep the refusal waiting.
+    const KEEP_MAX: u64 = 16 * 1024 * 1024;
     let mut bytes = Vec::new();
-    if stdin.lock().read_to_end(&mut bytes).is_err() || bytes.iter().all(u8::is_ascii_whitespace) {
+    if stdin
+        .lock()
+        .take(KEEP_MAX + 1)
+        .read_to_end(&mut bytes)
+        .is_err()
+        || bytes.len() as u64 > KEEP_MAX
+        || bytes.iter().all(u8::is_ascii_whitespace)
+    {
         return e;
     }
     match keep_stdin(ctx, journal, &bytes) {
