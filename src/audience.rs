@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::config::{JournalConfig, PartnerConfig};
-use crate::entry::{Entry, Visibility, normalize_tag};
+use crate::entry::{Entry, Meta, Visibility, carries_tag, normalize_tag};
 use crate::error::hinted;
 use crate::publish::scan;
 
@@ -72,7 +72,17 @@ impl std::fmt::Display for HeldBack {
 /// kind must be one of them. Names and tags compare case-insensitively, tags after
 /// [`normalize_tag`] (so `#docs` in `wol.toml` is the tag `docs`).
 pub fn decide(entry: &Entry, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
-    let meta = &entry.meta;
+    decide_by(&entry.meta, &entry.all_tags(), name, partner)
+}
+
+/// [`decide`] for an entry whose front matter is `meta` and whose tags (front matter and
+/// body, [`Entry::all_tags`]) are `tags`: what publish keeps of an entry once it is read.
+pub fn decide_by(
+    meta: &Meta,
+    tags: &[String],
+    name: &str,
+    partner: &PartnerConfig,
+) -> Result<(), HeldBack> {
     match meta.visibility {
         Visibility::Private => return Err(HeldBack::Private),
         Visibility::Partners if !meta.to.is_empty() && !addressed(&meta.to, name) => {
@@ -87,7 +97,7 @@ pub fn decide(entry: &Entry, name: &str, partner: &PartnerConfig) -> Result<(), 
         .iter()
         .filter_map(|t| normalize_tag(t))
         .collect();
-    if !wanted.is_empty() && !wanted.iter().any(|t| entry.has_tag(t)) {
+    if !wanted.is_empty() && !wanted.iter().any(|t| carries_tag(tags, t)) {
         return Err(HeldBack::TagFilter { tags: wanted });
     }
     if !partner.kinds.is_empty() && !partner.kinds.iter().any(|k| k.trim() == meta.kind) {

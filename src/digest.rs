@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use chrono::{Datelike as _, Days, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike as _, Days, FixedOffset, NaiveDate, Weekday};
 use serde::Serialize;
 
 use crate::entry::{self, Entry};
@@ -376,23 +376,39 @@ impl<'a> Source<'a> {
     {
         match self {
             Source::Journal => Box::new(journal.entries(Some((from, to)))),
-            Source::Given(given) => {
-                // Newest first by instant, so their UTC days fall: the run of the list
-                // whose UTC day is within a day of the range holds every entry whose own
-                // (local) day is in it, whatever its offset. The caller checks each date.
-                let day = |e: &Entry| e.meta.date.naive_utc().date();
-                let after = to.checked_add_days(Days::new(1)).unwrap_or(to);
-                let before = from.checked_sub_days(Days::new(1)).unwrap_or(from);
-                let start = given.partition_point(|(_, e)| day(e) > after);
-                let end = given.partition_point(|(_, e)| day(e) >= before);
-                Box::new(
-                    given[start..end.max(start)]
-                        .iter()
-                        .map(|(rel, e)| (journal.root.join(rel), Ok((*e).clone()))),
-                )
-            }
+            Source::Given(given) => Box::new(
+                given[near_days(given, from, to, |(_, e)| e.meta.date)]
+                    .iter()
+                    .map(|(rel, e)| (journal.root.join(rel), Ok((*e).clone()))),
+            ),
         }
     }
+}
+
+/// The run of `items` (newest first by `date`) that can fall in `period`: since they are
+/// newest first by instant, their UTC days fall, and the run whose UTC day is within a
+/// day of the period holds every item whose own (local) day is in it, whatever its
+/// offset. Each date is still to be checked.
+pub fn near<T>(
+    items: &[T],
+    period: &Period,
+    date: impl Fn(&T) -> DateTime<FixedOffset>,
+) -> std::ops::Range<usize> {
+    near_days(items, period.from, period.to, date)
+}
+
+fn near_days<T>(
+    items: &[T],
+    from: NaiveDate,
+    to: NaiveDate,
+    date: impl Fn(&T) -> DateTime<FixedOffset>,
+) -> std::ops::Range<usize> {
+    let day = |item: &T| date(item).naive_utc().date();
+    let after = to.checked_add_days(Days::new(1)).unwrap_or(to);
+    let before = from.checked_sub_days(Days::new(1)).unwrap_or(from);
+    let start = items.partition_point(|item| day(item) > after);
+    let end = items.partition_point(|item| day(item) >= before);
+    start..end.max(start)
 }
 
 /// Build the digest of `period` from the entries of `source` that `keep` accepts.

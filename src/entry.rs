@@ -167,12 +167,7 @@ impl Entry {
     /// True when the entry carries the tag (front matter or body), case-insensitively;
     /// `tag` is normalised first, so `#Docs` and `docs` are the same tag.
     pub fn has_tag(&self, tag: &str) -> bool {
-        let Some(tag) = normalize_tag(tag) else {
-            return false;
-        };
-        self.all_tags()
-            .iter()
-            .any(|t| t.to_lowercase() == tag.to_lowercase())
+        carries_tag(&self.all_tags(), tag)
     }
 
     /// The text of a `## Heading` section of the body, if present and not empty.
@@ -513,6 +508,16 @@ pub fn body_tags(body: &str) -> Vec<String> {
             .collect();
     }
     tags
+}
+
+/// True when `tags` (an entry's [`Entry::all_tags`]) hold `tag`, case-insensitively;
+/// `tag` is normalised first, so `#Docs` and `docs` are the same tag.
+pub fn carries_tag(tags: &[String], tag: &str) -> bool {
+    let Some(tag) = normalize_tag(tag) else {
+        return false;
+    };
+    let tag = tag.to_lowercase();
+    tags.iter().any(|t| t.to_lowercase() == tag)
 }
 
 /// `@mentions` written in the body (not e-mail addresses, not in code blocks).

@@ -107,8 +107,8 @@ impl<'a> NameJson<'a> {
             None => NameJson {
                 id: Some(&c.id),
                 path: Some(&c.path),
-                title: Some(&c.entry.meta.title),
-                date: c.entry.meta.date.to_rfc3339(),
+                title: Some(&c.meta.title),
+                date: c.meta.date.to_rfc3339(),
                 withheld: false,
             },
             // The path holds the id: leave it out rather than mask it twice.
@@ -116,7 +116,7 @@ impl<'a> NameJson<'a> {
                 id: Some(id),
                 path: None,
                 title: Some(title),
-                date: c.entry.meta.date.to_rfc3339(),
+                date: c.meta.date.to_rfc3339(),
                 withheld: true,
             },
         }
@@ -158,10 +158,10 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     // per unknown name (with an example entry) keeps big journals readable.
     let mut unknown: std::collections::BTreeMap<String, (usize, &str)> = Default::default();
     for c in &plan.candidates {
-        if c.entry.meta.visibility != crate::entry::Visibility::Partners {
+        if c.meta.visibility != crate::entry::Visibility::Partners {
             continue;
         }
-        for name in &c.entry.meta.to {
+        for name in &c.meta.to {
             let known = journal
                 .config
                 .partners

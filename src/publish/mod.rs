@@ -24,9 +24,10 @@ use git2::{ObjectType, Oid};
 use crate::audience;
 pub use crate::audience::HeldBack;
 use crate::config::PartnerConfig;
-use crate::entry::Entry;
+use crate::entry::{Entry, Meta, Schema};
 use crate::error::hinted;
 use crate::journal::{Journal, LoadError};
+use crate::site::BodyParts;
 use crate::site::html::Site;
 
 /// The ref that holds a partner's published history.
@@ -40,9 +41,15 @@ pub struct Candidate {
     pub id: String,
     /// Path relative to the journal, `entries/YYYY/MM/….md`.
     pub path: String,
-    /// The git blob id of the file as it is on disk (the cache key).
+    /// The committed blob of the entry file (the cache key).
     pub blob: Oid,
-    pub entry: Entry,
+    /// The front matter. The body is not kept: the plan and the site need only
+    /// [`BodyParts`] of it, and the pages that are rendered read the entry again
+    /// ([`Candidate::read`]).
+    pub meta: Meta,
+    pub parts: BodyParts,
+    /// The file's bytes while they are still to be secret-scanned, else empty.
+    text: Vec<u8>,
     /// Secret-scan hits (only computed for entries some partner would receive).
     pub hits: Vec<scan::Hit>,
     /// `--allow-entry` named this entry: its hits do not block.
@@ -66,17 +73,25 @@ impl Candidate {
     /// with whatever a rule matched replaced by `***` (the secret may sit in either).
     pub fn label(&self) -> String {
         match &self.redacted {
-            None => format!("{}  {}", self.id, self.entry.meta.title),
-            Some((id, title)) => format!(
-                "{}  {id}  {title}",
-                self.entry.meta.date.format("%Y-%m-%d %H:%M")
-            ),
+            None => format!("{}  {}", self.id, self.meta.title),
+            Some((id, title)) => {
+                format!("{}  {id}  {title}", self.meta.date.format("%Y-%m-%d %H:%M"))
+            }
         }
     }
 
     /// True when the scan found something and nobody allowed it.
     pub fn blocked(&self) -> bool {
         !self.hits.is_empty() && !self.allowed
+    }
+
+    /// The whole entry, read again from its committed blob (what the plan parsed).
+    pub fn read(&self, repo: &git2::Repository, schema: &Schema<'_>) -> Result<Entry> {
+        let blob = repo
+            .find_blob(self.blob)
+            .with_context(|| format!("cannot read {} from the journal's history", self.path))?;
+        Entry::parse(blob.content(), schema)
+            .with_context(|| format!("cannot read {} from the journal's history", self.path))
     }
 }
 
@@ -134,28 +149,26 @@ pub fn plan(
         "publish: entries read after {:?}",
         t0.elapsed()
     ));
-    let mut good = Vec::with_capacity(loaded.len());
+    let mut candidates = Vec::with_capacity(loaded.len());
     let mut malformed = Vec::new();
     for item in loaded {
         match item? {
-            Loaded::Entry(mut c, text) => {
+            Loaded::Entry(mut c) => {
                 c.attachments = attachments
                     .remove(&crate::attach::dir_of(&c.path))
                     .unwrap_or_default();
-                good.push((*c, text))
+                candidates.push(*c)
             }
             Loaded::Malformed(e) => malformed.push(e),
         }
     }
     // Newest first by date, then by path, whatever the file names say.
-    good.sort_by(|(a, _), (b, _)| {
-        b.entry
-            .meta
+    candidates.sort_by(|a, b| {
+        b.meta
             .date
-            .cmp(&a.entry.meta.date)
+            .cmp(&a.meta.date)
             .then_with(|| b.path.cmp(&a.path))
     });
-    let (mut candidates, texts): (Vec<Candidate>, Vec<Vec<u8>>) = good.into_iter().unzip();
 
     // Each `--allow-entry` must name exactly one entry: an `id` in the front matter that
     // a copied entry shares must not wave through the copy's secrets too.
@@ -163,7 +176,7 @@ pub fn plan(
         let named: Vec<usize> = (0..candidates.len())
             .filter(|&i| {
                 let c = &candidates[i];
-                *a == c.id || *a == c.path || Some(a.as_str()) == c.entry.meta.id.as_deref()
+                *a == c.id || *a == c.path || Some(a.as_str()) == c.meta.id.as_deref()
             })
             .collect();
         match named[..] {
@@ -202,7 +215,7 @@ pub fn plan(
         for (i, c) in candidates.iter().enumerate() {
             let decided = match conflicts.get(&i) {
                 Some(with) => Err(audience::HeldBack::Conflict { with: with.clone() }),
-                None => audience::decide(&c.entry, name, &config),
+                None => audience::decide_by(&c.meta, &c.parts.tags, name, &config),
             };
             match decided {
                 Ok(()) => include.push(i),
@@ -233,7 +246,7 @@ pub fn plan(
         .filter(|&i| !scanned.clean(candidates[i].blob))
         .collect();
     let mut text_hits = crate::par::map(&to_scan, |&i| {
-        scan::scan_text(&String::from_utf8_lossy(&texts[i]), &never)
+        scan::scan_text(&String::from_utf8_lossy(&candidates[i].text), &never)
     })
     .into_iter();
     for i in outgoing {
@@ -276,10 +289,13 @@ pub fn plan(
             let c = &candidates[i];
             candidates[i].redacted = Some((
                 scan::redact(&c.id, &never),
-                scan::redact(&c.entry.meta.title, &never),
+                scan::redact(&c.meta.title, &never),
             ));
         }
         candidates[i].hits = hits;
+    }
+    for c in &mut candidates {
+        c.text = Vec::new();
     }
     if write_caches {
         scanned.save();
@@ -340,7 +356,7 @@ fn sync_conflicts(candidates: &[Candidate]) -> std::collections::HashMap<usize, 
 
 /// One entry file, read.
 enum Loaded {
-    Entry(Box<Candidate>, Vec<u8>),
+    Entry(Box<Candidate>),
     Malformed(LoadError),
 }
 
@@ -569,7 +585,12 @@ fn loaded(
             });
         }
     };
-    let candidate = Candidate {
+    let text = if keep_text(oid) {
+        bytes.to_vec()
+    } else {
+        Vec::new()
+    };
+    Loaded::Entry(Box::new(Candidate {
         attachments: Vec::new(),
         allowed: false,
         redacted: None,
@@ -577,14 +598,10 @@ fn loaded(
         blob: oid,
         path: rel.to_string(),
         id: crate::entry::file_id(path),
-        entry,
-    };
-    let text = if keep_text(oid) {
-        bytes.to_vec()
-    } else {
-        Vec::new()
-    };
-    Loaded::Entry(Box::new(candidate), text)
+        parts: BodyParts::of(&entry),
+        meta: entry.meta,
+        text,
+    }))
 }
 
 /// What publishing to one partner did.
@@ -634,10 +651,10 @@ pub fn publish_partner(
     use crate::config::PartnerMode;
     use crate::remote::{self, PushMode, RemoteError};
     let repo = cx.journal.repo()?;
-    let given: Vec<(&str, &Entry)> = partner
+    let given: Vec<&Candidate> = partner
         .include
         .iter()
-        .map(|&i| (plan.candidates[i].path.as_str(), &plan.candidates[i].entry))
+        .map(|&i| &plan.candidates[i])
         .collect();
     let digests = tree::digest_files(cx.journal, &given, &partner.name, cx.today)?;
     let site = cx.site.for_partner(partner.config.site.as_deref())?;
@@ -664,6 +681,7 @@ pub fn publish_partner(
             candidates: &plan.candidates,
             site: &site,
             kinds: &cx.journal.config.kinds,
+            schema: &cx.journal.config.schema(),
             digests,
             previous,
             now: cx.now,

@@ -16,7 +16,7 @@ use git2::{ErrorCode, Oid, Repository, Signature};
 use super::cache::{Cache, Rendered};
 use super::{Candidate, PartnerPlan, published_ref};
 use crate::digest;
-use crate::entry::Entry;
+use crate::entry::{Entry, Schema};
 use crate::journal::Journal;
 use crate::site::html::DigestPage;
 use crate::site::{self, EntryView, feed, html::Site, json, readme};
@@ -117,13 +117,21 @@ pub fn published_markdown(entry: &Entry) -> String {
 /// and never the work tree, where ignored and uncommitted files live.
 pub fn digest_files(
     journal: &Journal,
-    given: &[(&str, &Entry)],
+    given: &[&Candidate],
     name: &str,
     today: NaiveDate,
 ) -> Result<Vec<(String, Vec<u8>)>> {
+    let (repo, schema) = (journal.repo()?, journal.config.schema());
     let mut files = Vec::new();
     for period in committed_periods(journal)? {
-        let source = digest::Source::Given(given);
+        // Only the entries near the period are read again.
+        let near = digest::near(given, &period, |c| c.meta.date);
+        let entries = given[near]
+            .iter()
+            .map(|c| Ok((c.path.as_str(), c.read(repo, &schema)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let entries: Vec<(&str, &Entry)> = entries.iter().map(|(p, e)| (*p, e)).collect();
+        let source = digest::Source::Given(&entries);
         let built = digest::build(
             journal,
             source,
@@ -192,6 +200,8 @@ pub struct Inputs<'a> {
     /// The site, already set up for this partner ([`Site::for_partner`]).
     pub site: &'a Site,
     pub kinds: &'a [String],
+    /// How the journal's entry files are read ([`Candidate::read`]).
+    pub schema: &'a Schema<'a>,
     pub digests: Vec<(String, Vec<u8>)>,
     /// What this partner was given last time (its own part of the published tree): an
     /// entry whose published text is unchanged keeps its `updated` time.
@@ -212,6 +222,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         candidates,
         site,
         kinds,
+        schema,
         digests,
         previous,
         now,
@@ -231,7 +242,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let (previous_blobs, previous_trees) = previous.as_ref().map(files_of).unwrap_or_default();
     cache.know(previous_blobs.values().copied());
     let mut views = crate::par::map(&entries, |c| {
-        EntryView::new(&c.entry, c.published_id(), &c.path)
+        EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path)
     });
     let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
@@ -259,7 +270,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .join("\0");
         // (Counted again only where the view may have been cut short.)
         if views[n].tags.len() == site::MAX_PUBLISHED_TAGS
-            && let tag_count = c.entry.all_tags().len()
+            && let tag_count = c.parts.tags.len()
             && tag_count > site::MAX_PUBLISHED_TAGS
         {
             crate::error::warn(
@@ -312,21 +323,23 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 format!("{}\0{neighbours}\0{}", site.render_key, off_site.join("\0"))
             },
         );
-        let body_html = |docs: Option<&str>| {
-            site.entry_body_html(&c.entry.body, docs, c.published_id(), &off_site)
+        let body_html = |entry: &Entry, docs: Option<&str>| {
+            site.entry_body_html(&entry.body, docs, c.published_id(), &off_site)
         };
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
                 if needs_html {
-                    view.body_html = body_html(site.info.url.as_deref());
+                    let entry = c.read(repo, schema)?;
+                    view.body_html = body_html(&entry, site.info.url.as_deref());
                 }
                 hit
             }
             None => {
                 rendered += 1;
-                view.body_html = body_html(Some(&view.root()));
-                let mut md = published_markdown(&c.entry);
+                let entry = c.read(repo, schema)?;
+                view.body_html = body_html(&entry, Some(&view.root()));
+                let mut md = published_markdown(&entry);
                 if !withheld.is_empty() {
                     md = crate::attach::unlink(&md, c.published_id(), &withheld);
                 }
@@ -334,7 +347,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 let page = site.entry_page(view)?;
                 (view.prev, view.next_entry) = (None, None);
                 // Feeds are read from elsewhere: tag links only where absolute.
-                view.body_html = body_html(site.info.url.as_deref());
+                view.body_html = body_html(&entry, site.info.url.as_deref());
                 let hit = Rendered {
                     markdown: repo.blob(md.as_bytes())?,
                     page: repo.blob(page.as_bytes())?,

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::entry::{Entry, slugify};
+use crate::entry::{Entry, Meta, slugify};
 
 /// A tag as pages link it: the name as first written and a file-name-safe slug.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -70,9 +70,42 @@ pub struct EntryView {
     pub month_path: String,
 }
 
+/// What the site and the feeds show of an entry's body, besides the body itself: its
+/// structured parts and its tags. Publish keeps this of every entry instead of the body
+/// (at 100,000 entries the bodies were the largest part of its memory).
+#[derive(Debug, Clone, Default)]
+pub struct BodyParts {
+    /// `## Learned`, `## Next`, `## Help wanted` as plain text, bounded.
+    pub learned: Option<String>,
+    pub next: Option<String>,
+    pub help_wanted: Option<String>,
+    pub mentions: Vec<String>,
+    /// Every tag, front matter and body ([`Entry::all_tags`]), not only the published ones.
+    pub tags: Vec<String>,
+}
+
+impl BodyParts {
+    pub fn of(entry: &Entry) -> BodyParts {
+        let part = |h: &str| entry.section(h).map(|t| plain_excerpt(&t, PART_MAX));
+        BodyParts {
+            learned: part("Learned"),
+            next: part("Next"),
+            help_wanted: part("Help wanted"),
+            mentions: entry.mentions(),
+            tags: entry.all_tags(),
+        }
+    }
+}
+
 impl EntryView {
     /// The view of the entry published at `md_path` (`entries/YYYY/MM/<stem>.md`).
     pub fn new(entry: &Entry, id: &str, md_path: &str) -> EntryView {
+        EntryView::of(&entry.meta, &BodyParts::of(entry), id, md_path)
+    }
+
+    /// [`EntryView::new`] of the entry whose front matter is `meta` and whose body holds
+    /// `parts`.
+    pub fn of(meta: &Meta, parts: &BodyParts, id: &str, md_path: &str) -> EntryView {
         let mut html_path = md_path
             .strip_prefix("entries/")
             .unwrap_or(md_path)
@@ -83,38 +116,37 @@ impl EntryView {
         if html_path.rsplit('/').next() == Some("index.html") {
             html_path = format!("{}-entry.html", html_path.trim_end_matches(".html"));
         }
-        let part = |h: &str| entry.section(h).map(|t| plain_excerpt(&t, PART_MAX));
-        let datetime = entry.meta.date.to_rfc3339();
+        let datetime = meta.date.to_rfc3339();
         EntryView {
             id: id.to_string(),
-            uid: entry
-                .meta
+            uid: meta
                 .id
                 .as_deref()
                 .map_or_else(|| id.to_string(), uid_of_key),
             updated: datetime.clone(),
-            learned: part("Learned"),
-            next: part("Next"),
-            help_wanted: part("Help wanted"),
-            mentions: entry.mentions(),
+            learned: parts.learned.clone(),
+            next: parts.next.clone(),
+            help_wanted: parts.help_wanted.clone(),
+            mentions: parts.mentions.clone(),
             prev: None,
             next_entry: None,
-            title: entry.meta.title.clone(),
-            day: entry.meta.date.format("%Y-%m-%d").to_string(),
+            title: meta.title.clone(),
+            day: meta.date.format("%Y-%m-%d").to_string(),
             datetime,
-            kind: entry.meta.kind.clone(),
-            tags: entry
-                .all_tags()
-                .into_iter()
+            kind: meta.kind.clone(),
+            tags: parts
+                .tags
+                .iter()
                 .take(MAX_PUBLISHED_TAGS)
+                .cloned()
                 .map(tag_ref)
                 .collect(),
-            author: entry.meta.author.clone(),
+            author: meta.author.clone(),
             md_path: md_path.to_string(),
             html_path,
             body_html: String::new(),
-            month_name: entry.meta.date.format("%B %Y").to_string(),
-            month_path: entry.meta.date.format("%Y/%m/index.html").to_string(),
+            month_name: meta.date.format("%B %Y").to_string(),
+            month_path: meta.date.format("%Y/%m/index.html").to_string(),
         }
     }
 
