@@ -33,6 +33,11 @@ pub enum HeldBack {
     /// other is `with`): neither goes out until the person merges them, since one may be
     /// the text withdrawn or made private on the other machine.
     Conflict { with: String },
+    /// The entry's file in the work tree no longer says what the commit says, and what it
+    /// says now would not let the entry go (`now`: why): a hand edit made it private,
+    /// removed it or broke it, and was not committed. Publish reads the commit, so the
+    /// entry waits for the change to be committed instead of going out as it was.
+    Uncommitted { now: String },
 }
 
 impl std::fmt::Display for HeldBack {
@@ -59,6 +64,10 @@ impl std::fmt::Display for HeldBack {
             HeldBack::Conflict { with } => write!(
                 f,
                 "sync conflict with {with}: merge the two versions into one (and remove the other file) to publish it"
+            ),
+            HeldBack::Uncommitted { now } => write!(
+                f,
+                "changed by hand and not committed ({now}): commit the change (git add and git commit) and publish again"
             ),
         }
     }

@@ -50,6 +50,8 @@ pub struct Candidate {
     pub parts: BodyParts,
     /// The file's bytes while they are still to be secret-scanned, else empty.
     text: Vec<u8>,
+    /// The work-tree file, when it is no longer what was committed.
+    pub uncommitted: Option<Box<Uncommitted>>,
     /// Secret-scan hits (only computed for entries some partner would receive).
     pub hits: Vec<scan::Hit>,
     /// `--allow-entry` named this entry: its hits do not block.
@@ -92,6 +94,40 @@ impl Candidate {
             .with_context(|| format!("cannot read {} from the journal's history", self.path))?;
         Entry::parse(blob.content(), schema)
             .with_context(|| format!("cannot read {} from the journal's history", self.path))
+    }
+}
+
+/// An entry's work-tree file that differs from its committed blob (a hand edit, not
+/// committed yet).
+pub enum Uncommitted {
+    /// The file is gone, or is no longer a regular file.
+    Removed,
+    /// The file cannot be read or parsed.
+    Unreadable,
+    /// The file parses: its front matter and tags now.
+    Changed { meta: Meta, tags: Vec<String> },
+}
+
+impl Candidate {
+    /// Whether the partner `name` may get the entry: its committed version by
+    /// [`audience::decide_by`], and, when the file was changed by hand since, its version
+    /// in the work tree too. What is published is what is committed, but a change that
+    /// would hold the entry back (made private, removed, addressed elsewhere) must not
+    /// let the committed text go out meanwhile.
+    fn decide(&self, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
+        audience::decide_by(&self.meta, &self.parts.tags, name, partner)?;
+        let now = match self.uncommitted.as_deref() {
+            None => return Ok(()),
+            Some(Uncommitted::Removed) => "the file is gone".to_string(),
+            Some(Uncommitted::Unreadable) => "the file cannot be read as an entry".to_string(),
+            Some(Uncommitted::Changed { meta, tags }) => {
+                match audience::decide_by(meta, tags, name, partner) {
+                    Ok(()) => return Ok(()),
+                    Err(why) => format!("the file now says {why}"),
+                }
+            }
+        };
+        Err(HeldBack::Uncommitted { now })
     }
 }
 
@@ -215,7 +251,7 @@ pub fn plan(
         for (i, c) in candidates.iter().enumerate() {
             let decided = match conflicts.get(&i) {
                 Some(with) => Err(audience::HeldBack::Conflict { with: with.clone() }),
-                None => audience::decide_by(&c.meta, &c.parts.tags, name, &config),
+                None => c.decide(name, &config),
             };
             match decided {
                 Ok(()) => include.push(i),
@@ -509,16 +545,24 @@ fn load_committed(
                         let loaded = part
                             .iter()
                             .map(|(rel, oid)| {
-                                let cached = month.as_ref().and_then(|month| {
-                                    let i = month.find(rel.rsplit('/').next()?.as_bytes())?;
-                                    month
-                                        .bytes(i)
-                                        .filter(|bytes| crate::git::blob_id(bytes) == *oid)
+                                // The work-tree file (when its month is one the cache
+                                // keeps): the committed bytes when it is unchanged.
+                                let work = month.as_ref().map(|month| {
+                                    let name = rel.rsplit('/').next().unwrap_or(rel);
+                                    month.find(name.as_bytes()).map(|i| month.bytes(i))
                                 });
+                                let same = |b: &&[u8]| crate::git::blob_id(b) == *oid;
+                                let uncommitted = match work {
+                                    None | Some(Some(Some(_))) => None,
+                                    Some(None) => Some(Uncommitted::Removed),
+                                    Some(Some(None)) => Some(Uncommitted::Unreadable),
+                                };
                                 let blob;
-                                let bytes = match cached {
-                                    Some(bytes) => bytes,
-                                    None => {
+                                let (bytes, uncommitted) = match work.flatten().flatten() {
+                                    Some(bytes) if same(&bytes) => (bytes, None),
+                                    work => {
+                                        let uncommitted = uncommitted
+                                            .or_else(|| work.map(|bytes| changed(bytes, &schema)));
                                         let repo = match &mut repo {
                                             Some(repo) => repo,
                                             None => repo.insert(git2::Repository::open(root)?),
@@ -526,10 +570,14 @@ fn load_committed(
                                         blob = repo.find_blob(*oid).with_context(|| {
                                             format!("cannot read {rel} from the journal's history")
                                         })?;
-                                        blob.content()
+                                        (blob.content(), uncommitted)
                                     }
                                 };
-                                Ok(loaded(rel, *oid, bytes, &schema, &keep_text))
+                                let mut item = loaded(rel, *oid, bytes, &schema, &keep_text);
+                                if let Loaded::Entry(c) = &mut item {
+                                    c.uncommitted = uncommitted.map(Box::new);
+                                }
+                                Ok(item)
                             })
                             .collect();
                         out.push((m, loaded));
@@ -545,6 +593,17 @@ fn load_committed(
     });
     done.sort_unstable_by_key(|(m, _)| *m);
     done.into_iter().flat_map(|(_, l)| l).collect()
+}
+
+/// What the work-tree `bytes` of an entry, which differ from the commit, say now.
+fn changed(bytes: &[u8], schema: &Schema<'_>) -> Uncommitted {
+    match Entry::parse(bytes, schema) {
+        Ok(entry) => Uncommitted::Changed {
+            tags: entry.all_tags(),
+            meta: entry.meta,
+        },
+        Err(_) => Uncommitted::Unreadable,
+    }
 }
 
 /// Whether two entry paths are in the same folder.
@@ -601,6 +660,7 @@ fn loaded(
         parts: BodyParts::of(&entry),
         meta: entry.meta,
         text,
+        uncommitted: None,
     }))
 }
 

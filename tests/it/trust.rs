@@ -350,6 +350,83 @@ fn entry_without_visibility_key_takes_a_private_default_and_never_leaves() {
     env.assert_consistent();
 }
 
+#[test]
+fn an_entry_made_private_or_removed_by_hand_and_not_committed_is_held_back() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    let private = env.log(&["--public", "Board conflict HANDPRIVMARK"]);
+    let gone = env.log(&["--public", "Old plan HANDGONEMARK"]);
+    let typo = env.log(&["--public", "Release notes TYPOMARK"]);
+    let id = |p: &PathBuf| p.file_stem().unwrap().to_string_lossy().into_owned();
+    // Hand edits, none of them committed: publish reads the commit, where all three are
+    // still public.
+    let text = env.read(&private);
+    env.write(
+        &private,
+        text.replace("visibility = \"public\"", "visibility = \"private\""),
+    );
+    fs::remove_file(env.journal.join(&gone)).unwrap();
+    let text = env.read(&typo);
+    env.write(&typo, text.replace("TYPOMARK", "TYPOMARK fixed"));
+
+    let plan = env.json(&["publish", "--dry-run"], &[]);
+    let alpha = &plan["partners"][0];
+    let ids = |key: &str| -> Vec<String> {
+        let mut ids: Vec<String> = alpha[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids("publish"), vec![id(&typo)], "{plan}");
+    let mut held = vec![id(&private), id(&gone)];
+    held.sort();
+    assert_eq!(ids("held_back"), held, "{plan}");
+    for e in alpha["held_back"].as_array().unwrap() {
+        assert_eq!(e["reason"], "uncommitted", "{plan}");
+    }
+    let out = wol(&env, &["publish", "--dry-run"]);
+    assert_ok(&out, "wol publish --dry-run");
+    let said = stdout(&out);
+    assert!(
+        said.contains("not committed (the file now says visibility: private)")
+            && said.contains("not committed (the file is gone)"),
+        "the dry run says why:\n{said}"
+    );
+
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let objects = all_objects(&env, &partner);
+    assert!(
+        objects.contains("TYPOMARK"),
+        "the committed version of the edited entry went"
+    );
+    assert!(
+        !objects.contains("TYPOMARK fixed"),
+        "uncommitted text never goes"
+    );
+    assert!(
+        !objects.contains("HANDPRIVMARK"),
+        "the entry made private went out"
+    );
+    assert!(
+        !objects.contains("HANDGONEMARK"),
+        "the removed entry went out"
+    );
+
+    // Once committed, the change is simply what the journal says.
+    commit_all(&env, "hand edits");
+    assert_ok(&wol(&env, &["publish"]), "wol publish after the commit");
+    let objects = all_objects(&env, &partner);
+    assert!(objects.contains("TYPOMARK fixed"), "the committed fix went");
+    assert!(!objects.contains("HANDPRIVMARK") && !objects.contains("HANDGONEMARK"));
+    env.assert_consistent();
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. Git-ignored entry files
 // ---------------------------------------------------------------------------------------
