@@ -157,7 +157,16 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     // A typo in `to` would hold an entry back from everyone without a word; one line
     // per unknown name (with an example entry) keeps big journals readable.
     let mut unknown: std::collections::BTreeMap<String, (usize, &str)> = Default::default();
+    // `to` on a public entry narrows nothing (public goes to every partner): whoever
+    // wrote it most likely meant the entry for those partners only.
+    let mut public_to = (0, "");
     for c in &plan.candidates {
+        if c.meta.visibility == crate::entry::Visibility::Public && !c.meta.to.is_empty() {
+            if public_to.0 == 0 {
+                public_to.1 = &c.path;
+            }
+            public_to.0 += 1;
+        }
         if c.meta.visibility != crate::entry::Visibility::Partners {
             continue;
         }
@@ -182,6 +191,14 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
                 if *count == 1 { "y" } else { "ies" }
             );
         }
+    }
+    if public_to.0 > 0 && (!ctx.global.quiet || args.dry_run) {
+        let (count, example) = public_to;
+        eprintln!(
+            "warning: {count} public entr{} (e.g. {example}) ha{} a `to` list, which only applies to visibility = \"partners\": public entries go to every partner; to send one only to the partners it names, set visibility = \"partners\" (wol edit)",
+            if count == 1 { "y" } else { "ies" },
+            if count == 1 { "s" } else { "ve" },
+        );
     }
     if args.dry_run {
         return print_plan(ctx, journal.repo()?, &plan);
@@ -252,6 +269,17 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             p.name,
             t0.elapsed()
         ));
+        if let Ok(o) = &outcome
+            && let [first, ..] = &o.withdrawn[..]
+        {
+            let n = o.withdrawn.len();
+            eprintln!(
+                "warning: {}: {n} entr{} it had {} not in what it gets now (e.g. {first}: made private, addressed elsewhere, removed or moved), but the text it had stays in its published history, and in every clone of it",
+                p.name,
+                if n == 1 { "y" } else { "ies" },
+                if n == 1 { "is" } else { "are" },
+            );
+        }
         results.push(match outcome {
             Ok(o) => ResultJson {
                 partner: p.name.clone(),

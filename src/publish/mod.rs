@@ -681,6 +681,8 @@ pub struct Outcome {
     pub entries: usize,
     pub rendered: usize,
     pub reused: usize,
+    /// Entries this partner had and no longer gets ([`tree::Built::withdrawn`]).
+    pub withdrawn: Vec<String>,
 }
 
 /// What every partner's publish shares.
@@ -754,6 +756,7 @@ pub fn publish_partner(
         entries: built.entries,
         rendered: built.rendered,
         reused: built.reused,
+        withdrawn: built.withdrawn,
     };
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
     let push = |mode| {

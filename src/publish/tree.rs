@@ -190,6 +190,10 @@ pub struct Built {
     pub entries: usize,
     pub rendered: usize,
     pub reused: usize,
+    /// Entries the previous published tree had and this one has not (made private,
+    /// addressed elsewhere, removed, renamed): their earlier text stays in the partner's
+    /// history, which the person should know.
+    pub withdrawn: Vec<String>,
 }
 
 /// What [`build`] works from.
@@ -388,6 +392,18 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: entry pages after {:?}",
         t0.elapsed()
     ));
+    let now_published: HashSet<&str> = views.iter().map(|v| v.md_path.as_str()).collect();
+    let mut withdrawn: Vec<String> = previous_blobs
+        .keys()
+        .filter(|path| {
+            path.starts_with("entries/")
+                && path.ends_with(".md")
+                && path.matches('/').count() == 3
+                && !now_published.contains(path.as_str())
+        })
+        .cloned()
+        .collect();
+    withdrawn.sort_unstable_by(|a, b| b.cmp(a));
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
     let digest_paths: Vec<String> = digests.iter().map(|(p, _)| p.clone()).collect();
@@ -486,6 +502,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         entries: entries.len(),
         rendered,
         reused,
+        withdrawn,
     })
 }
 

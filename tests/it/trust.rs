@@ -1745,3 +1745,53 @@ fn a_new_remote_branch_never_receives_history_published_elsewhere() {
     only_now("moved.git", "1");
     env.assert_consistent();
 }
+
+#[test]
+fn publish_says_when_an_entry_a_partner_had_is_withdrawn_and_that_its_history_keeps_it() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    let kept = env.log(&["--public", "Stays out there"]);
+    let narrowed = env.log(&["--public", "Later made private"]);
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "the first publish");
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    // `to` on a public entry narrows nothing: publish says so.
+    let text = env.read(&kept);
+    env.write(
+        &kept,
+        text.replace("\nauthor = ", "\nto = [\"alpha\"]\nauthor = "),
+    );
+    let text = env.read(&narrowed);
+    env.write(
+        &narrowed,
+        text.replace("visibility = \"public\"", "visibility = \"private\""),
+    );
+    commit_all(&env, "hand edits");
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "the publish after the edits");
+    let err = stderr(&out);
+    let path = narrowed.to_string_lossy();
+    assert!(
+        err.contains("alpha: 1 entry it had is not in what it gets now")
+            && err.contains(&*path)
+            && err.contains("stays in its published history"),
+        "publish names the withdrawn entry and says its history keeps it:\n{err}"
+    );
+    assert!(
+        err.contains("1 public entry (e.g. ")
+            && err.contains(&*kept.to_string_lossy())
+            && err.contains("set visibility = \"partners\""),
+        "publish warns that `to` does nothing on a public entry:\n{err}"
+    );
+    // Said once: the next publish has nothing new to say about it.
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "a third publish");
+    assert!(
+        !stderr(&out).contains("it had"),
+        "said once:\n{}",
+        stderr(&out)
+    );
+}
