@@ -51,7 +51,7 @@ pub struct Candidate {
     /// The file's bytes while they are still to be secret-scanned, else empty.
     text: Vec<u8>,
     /// The work-tree file, when it is no longer what was committed.
-    pub uncommitted: Option<Box<Uncommitted>>,
+    pub uncommitted: Option<Uncommitted>,
     /// Secret-scan hits (only computed for entries some partner would receive).
     pub hits: Vec<scan::Hit>,
     /// `--allow-entry` named this entry: its hits do not block.
@@ -105,7 +105,7 @@ pub enum Uncommitted {
     /// The file cannot be read or parsed.
     Unreadable,
     /// The file parses: its front matter and tags now.
-    Changed { meta: Meta, tags: Vec<String> },
+    Changed { meta: Box<Meta>, tags: Vec<String> },
 }
 
 impl Candidate {
@@ -116,7 +116,7 @@ impl Candidate {
     /// let the committed text go out meanwhile.
     fn decide(&self, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
         audience::decide_by(&self.meta, &self.parts.tags, name, partner)?;
-        let now = match self.uncommitted.as_deref() {
+        let now = match &self.uncommitted {
             None => return Ok(()),
             Some(Uncommitted::Removed) => "the file is gone".to_string(),
             Some(Uncommitted::Unreadable) => "the file cannot be read as an entry".to_string(),
@@ -575,7 +575,7 @@ fn load_committed(
                                 };
                                 let mut item = loaded(rel, *oid, bytes, &schema, &keep_text);
                                 if let Loaded::Entry(c) = &mut item {
-                                    c.uncommitted = uncommitted.map(Box::new);
+                                    c.uncommitted = uncommitted;
                                 }
                                 Ok(item)
                             })
@@ -600,7 +600,7 @@ fn changed(bytes: &[u8], schema: &Schema<'_>) -> Uncommitted {
     match Entry::parse(bytes, schema) {
         Ok(entry) => Uncommitted::Changed {
             tags: entry.all_tags(),
-            meta: entry.meta,
+            meta: Box::new(entry.meta),
         },
         Err(_) => Uncommitted::Unreadable,
     }
