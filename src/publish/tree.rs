@@ -248,6 +248,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let mut views = crate::par::map(&entries, |c| {
         EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path)
     });
+    keep_only_known_old_names(repo, previous.as_ref(), &previous_blobs, &mut views);
     let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
     for (n, c) in entries.iter().enumerate() {
@@ -617,6 +618,40 @@ fn feeds(
         );
     }
     out
+}
+
+/// An `id` key shaped like an entry file name is the entry's old name, which `wol edit`
+/// keeps when a new date moves the file; feeds go on using it as the entry's id only
+/// where this partner's followers knew the entry by it (its old file was in the last
+/// publish, or the feed carried that id). Anywhere else it may be the name the entry had
+/// while it was private, so a hash of it stands in.
+fn keep_only_known_old_names(
+    repo: &Repository,
+    previous: Option<&git2::Tree<'_>>,
+    previous_blobs: &HashMap<String, Oid>,
+    views: &mut [EntryView],
+) {
+    let mut feed = None;
+    for view in views
+        .iter_mut()
+        .filter(|v| v.uid != v.id && site::is_entry_stem(&v.uid))
+    {
+        let feed = feed.get_or_insert_with(|| {
+            previous
+                .and_then(|t| t.get_name("feed.xml"))
+                .and_then(|e| repo.find_blob(e.id()).ok())
+                .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+                .unwrap_or_default()
+        });
+        let file = format!("/{}.md", view.uid);
+        let known = feed.contains(&format!(":{}</id>", view.uid))
+            || previous_blobs
+                .keys()
+                .any(|p| p.starts_with("entries/") && p.ends_with(&file));
+        if !known {
+            view.uid = site::stable_uid(&view.uid);
+        }
+    }
 }
 
 /// Every file of `tree`, by path, and the ids of the trees below it.

@@ -37,8 +37,8 @@ pub struct EntryView {
     /// The stable id feeds use: the file stem, or, when the entry has an `id` key (so a
     /// renamed file keeps it), that key: as it is when it is a name wol gave an entry file
     /// (`wol edit` keeps the old stem there when a new date moves the file, and followers
-    /// already know the entry by it), else a hash of it (the key itself stays home, like
-    /// the rest of the local front matter).
+    /// already know the entry by it; publish hashes it too where they did not), else a
+    /// hash of it (the key itself stays home, like the rest of the local front matter).
     pub uid: String,
     /// RFC 3339: when the published text last changed (the entry's date until then).
     pub updated: String,
@@ -167,7 +167,7 @@ fn uid_of_key(key: &str) -> String {
 
 /// True for a file stem as wol names entries: `YYYY-MM-DD-HHMM-` and a slug (lower-case
 /// ASCII letters, digits and `-`, with a `-N` suffix on a clash).
-fn is_entry_stem(s: &str) -> bool {
+pub fn is_entry_stem(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     b.len() > 16
@@ -183,7 +183,7 @@ fn is_entry_stem(s: &str) -> bool {
 }
 
 /// A published stand-in for a local `id` key: `id-` and 16 hex digits of its hash.
-fn stable_uid(local_id: &str) -> String {
+pub fn stable_uid(local_id: &str) -> String {
     let hash = git2::Oid::hash_object(git2::ObjectType::Blob, local_id.as_bytes())
         .map(|o| o.to_string())
         .unwrap_or_default();

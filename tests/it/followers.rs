@@ -182,6 +182,16 @@ fn an_entry_whose_new_date_moves_its_file_keeps_its_feed_id() {
         old_id,
         "followers know the entry by its first id"
     );
+    // And still later, when the old file is long gone from the published tree.
+    env.log(&["Another entry"]);
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-25T10:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    let later = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    let ids: Vec<&str> = later.entries().iter().map(|e| e.id()).collect();
+    assert!(ids.contains(&old_id.as_str()), "{ids:?}");
 
     // An `id` key that is not a name wol gives files stays home: a hash goes out.
     let text = env
@@ -196,11 +206,36 @@ fn an_entry_whose_new_date_moves_its_file_keeps_its_feed_id() {
     let feed = show(&env, &bare, "feed.xml");
     assert!(!feed.contains("Secret Name"), "{feed}");
     let own = atom_syndication::Feed::from_str(&feed).unwrap();
-    assert!(
-        own.entries()[0].id().contains(":id-"),
-        "{}",
-        own.entries()[0].id()
+    let workshop = own
+        .entries()
+        .iter()
+        .find(|e| e.links()[0].href().contains("workshop-notes"))
+        .expect("the moved entry is in the feed");
+    assert!(workshop.id().contains(":id-"), "{}", workshop.id());
+}
+
+#[test]
+fn the_old_name_of_an_entry_never_published_under_it_stays_home() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["--private", "Talk with Bob about the merger"]);
+    env.wol_j().arg("publish").assert().success();
+    // A new date moves the file (its old name kept as `id`), and it is made public.
+    env.fake_editor(
+        r#"sed -i -e 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' -e 's/^title = .*/title = "Planning notes"/' -e 's/^visibility = .*/visibility = "public"/' "$1""#,
     );
+    env.wol_j()
+        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j().arg("publish").assert().success();
+    let feed = show(&env, &bare, "feed.xml");
+    assert!(feed.contains("Planning notes"), "{feed}");
+    assert!(
+        !feed.contains("merger") && !show(&env, &bare, "feed.json").contains("merger"),
+        "the name the entry had while private stays home:\n{feed}"
+    );
+    let parsed = atom_syndication::Feed::from_str(&feed).unwrap();
+    assert!(parsed.entries()[0].id().contains(":id-"), "{feed}");
 }
 
 #[test]
