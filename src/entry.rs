@@ -226,6 +226,29 @@ fn split_front_matter(text: &str) -> Result<(&str, &str), ParseError> {
     ))
 }
 
+/// An entry file's `text` with the line `key = "value"` of `add` (if any) added at the
+/// end of its front matter and `body` applied to its body, every other byte as it was (a
+/// hand-written comment or layout survives); `None` when `text` has no front matter.
+pub fn edited_in_place(
+    text: &str,
+    add: Option<(&str, &str)>,
+    body: impl FnOnce(&str) -> String,
+) -> Option<String> {
+    let (front, rest) = split_front_matter(text).ok()?;
+    let offset = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
+    let (front_end, body_start) = (offset(front) + front.len(), offset(rest));
+    let line = add.map_or(String::new(), |(key, value)| {
+        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        format!("{key} = {}{eol}", toml_str(value))
+    });
+    Some(format!(
+        "{}{line}{}{}",
+        &text[..front_end],
+        &text[front_end..body_start],
+        body(rest)
+    ))
+}
+
 /// Whether the front matter of an entry's `text` sets `visibility`; `None` when `text`
 /// has no front matter (not an entry at all). A line scan, not a parse: `wol init` asks
 /// it of every entry it adopts.

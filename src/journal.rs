@@ -515,7 +515,13 @@ impl Journal {
     /// attachments (`<id>/name`, as [`crate::attach::links`] writes them) follow the folder.
     /// Fails, changing nothing, when an attachment has changes no commit holds: the
     /// caller commits what is on disk, and those must not be swept in unasked.
-    pub fn move_entry(&self, from: &str, to: &str, entry: &mut Entry) -> Result<Vec<Change>> {
+    pub fn move_entry(
+        &self,
+        from: &str,
+        to: &str,
+        text: &str,
+        entry: &Entry,
+    ) -> Result<Vec<Change>> {
         let from_dir = crate::attach::dir_of(from);
         let to_dir = crate::attach::dir_of(to);
         let unsaved: Vec<String> = self
@@ -539,19 +545,18 @@ impl Journal {
         }
         let old_id = crate::entry::file_id(Path::new(from));
         let new_id = crate::entry::file_id(Path::new(to));
-        if entry.meta.id.is_none() {
-            entry.meta.id = Some(old_id.clone());
-        }
-        for (old, new) in [
-            (format!("]({old_id}/"), format!("]({new_id}/")),
-            (format!("]: {old_id}/"), format!("]: {new_id}/")),
-        ] {
-            entry.body = entry.body.replace(&old, &new);
-        }
+        let links = |body: &str| {
+            body.replace(&format!("]({old_id}/"), &format!("]({new_id}/"))
+                .replace(&format!("]: {old_id}/"), &format!("]: {new_id}/"))
+        };
+        // The text as the person wrote it, with the `id` line added (unless it has one).
+        let add = entry.meta.id.is_none().then_some(("id", old_id.as_str()));
+        let content = crate::entry::edited_in_place(text, add, links)
+            .with_context(|| format!("{to} is not an entry"))?;
         let mut changes = vec![
             Change::Write {
                 path: to.to_string(),
-                content: entry.to_text().into_bytes(),
+                content: content.into_bytes(),
             },
             Change::Remove {
                 path: from.to_string(),

@@ -112,7 +112,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         ctx.notice("no changes");
         return Ok(());
     }
-    let mut entry = Entry::parse(&after, &journal.config.schema()).map_err(|e| {
+    let entry = Entry::parse(&after, &journal.config.schema()).map_err(|e| {
         hinted(
             format!("the edited entry is not valid: line {}: {}", e.line, e.message),
             format!(
@@ -137,7 +137,8 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
             &entry.meta.title,
             &Default::default(),
         ));
-        let changes = journal.move_entry(&rel, &to, &mut entry).map_err(|e| {
+        let text = String::from_utf8_lossy(&after);
+        let changes = journal.move_entry(&rel, &to, &text, &entry).map_err(|e| {
             let hint = crate::error::hint_of(&e).unwrap_or_default();
             hinted(
                 format!("{e}"),

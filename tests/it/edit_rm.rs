@@ -302,12 +302,16 @@ fn edit_that_keeps_the_minute_keeps_the_file() {
 #[test]
 fn doctor_names_an_entry_whose_date_does_not_match_its_file_and_edit_moves_it() {
     let (env, entry) = with_entry();
-    // A hand edit of the date, committed with git.
-    let text = env.read(&entry).replace(
-        "date = 2026-11-22T14:32:05+01:00",
-        "date = 2026-12-01T09:00:00+01:00",
-    );
-    env.write(&entry, text);
+    // A hand edit of the date, committed with git; the person's comment and layout in
+    // the front matter are theirs.
+    let text = env
+        .read(&entry)
+        .replace(
+            "date = 2026-11-22T14:32:05+01:00",
+            "# moved to December, see the thread\ndate = 2026-12-01T09:00:00+01:00",
+        )
+        .replace("kind = \"progress\"", "kind = 'progress'");
+    env.write(&entry, &text);
     env.git(["commit", "-qam", "by hand"]);
     let out = env.wol_j().arg("doctor").output().unwrap();
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -331,6 +335,11 @@ fn doctor_names_an_entry_whose_date_does_not_match_its_file_and_edit_moves_it() 
             "entries/2026/12/2026-12-01-0900-edit-me.md"
         )]
     );
+    // Moved byte for byte, with only its old name added as its `id`.
+    let moved = env.read("entries/2026/12/2026-12-01-0900-edit-me.md");
+    let old_id = format!("id = \"{}\"\n", stem(&entry));
+    let (head, tail) = text.split_once("+++\n\n").unwrap();
+    assert_eq!(moved, format!("{head}{old_id}+++\n\n{tail}"));
     let report =
         String::from_utf8_lossy(&env.wol_j().arg("doctor").output().unwrap().stdout).into_owned();
     assert!(report.contains("ok    dates "), "{report}");
