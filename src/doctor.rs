@@ -499,7 +499,67 @@ fn entries(root: &Path, schema: &crate::entry::Schema<'_>) -> Vec<Check> {
         )
         .with_details(misplaced)
     };
-    vec![parse, placed]
+    vec![parse, placed, strays(root)]
+}
+
+/// Files under `entries/` that no command reads: not an entry (a regular `*.md` file in
+/// a `YYYY/MM` folder) and not in an entry's attachment folder beside it. `list`,
+/// `search`, `export` and `publish` pass them by, so a note filed there by hand would be
+/// missing from every one of them without a word.
+fn strays(root: &Path) -> Check {
+    let mut found = Vec::new();
+    stray_files(root, &root.join(journal::ENTRIES_DIR), 0, &mut found);
+    if found.is_empty() {
+        return Check::ok(
+            "layout",
+            "every file under entries/ is an entry or an attachment",
+        );
+    }
+    Check::warn(
+        "layout",
+        format!(
+            "{} file(s) or folder(s) under entries/ are not where wol reads entries (entries/YYYY/MM/NAME.md), so no command lists, searches, exports or publishes them",
+            found.len()
+        ),
+        "move each note into the month folder of its date with a lower-case .md name, or bring a folder of notes in with wol import markdown DIR",
+    )
+    .with_details(found)
+}
+
+/// [`strays`] below `dir`, `depth` folders below `entries/`.
+fn stray_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut items: Vec<fs::DirEntry> = rd.filter_map(|e| e.ok()).collect();
+    items.sort_by_key(|e| e.file_name());
+    for item in items {
+        let name = item.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
+        let digits = |n: usize| name.len() == n && name.bytes().all(|b| b.is_ascii_digit());
+        let read = match depth {
+            0 => is_dir && digits(4),
+            1 => is_dir && digits(2),
+            // An entry, or the attachment folder beside one.
+            _ => is_dir || item.file_type().is_ok_and(|t| t.is_file()) && name.ends_with(".md"),
+        };
+        let path = item.path();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        match (read, depth) {
+            (true, 0 | 1) => stray_files(root, &path, depth + 1, out),
+            (true, _) => {}
+            (false, _) if is_dir => out.push(format!("{rel}/")),
+            (false, _) => out.push(rel),
+        }
+    }
 }
 
 /// The built-in templates and the journal's overrides compile and render.

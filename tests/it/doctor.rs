@@ -59,6 +59,7 @@ fn a_healthy_journal_passes_every_check() {
         "uncommitted",
         "drafts",
         "entries",
+        "layout",
         "templates",
     ] {
         line(&text, "ok", name);
@@ -74,6 +75,38 @@ fn a_healthy_journal_passes_every_check() {
             .iter()
             .all(|c| c["status"] == "ok"),
         "{json}"
+    );
+}
+
+#[test]
+fn notes_filed_where_no_command_reads_them_are_named() {
+    let env = healthy();
+    let note = "+++\ntitle = \"Filed by hand\"\ndate = 2026-11-20T10:00:00+01:00\nkind = \"progress\"\ntags = []\nauthor = \"A\"\n+++\n\nText.\n";
+    env.write("entries/misc/idea.md", note);
+    env.write("entries/2026/11/2026-11-20-1000-shouting.MD", note);
+    env.write("entries/2026/1/2026-01-05-0900-one-digit.md", note);
+    env.write("entries/2026/11/.DS_Store", "finder\n");
+    // An attachment beside its entry is read with the entry.
+    let entry = env.log(&["With a file"]);
+    let folder = entry.with_extension("");
+    env.write(folder.join("sketch.txt"), "attached\n");
+    env.git(["add", "-A"]);
+    env.git(["commit", "-qm", "by hand"]);
+    let out = doctor(&env);
+    let text = stdout(&out);
+    assert!(out.status.success(), "a warning, not a failure:\n{text}");
+    let l = line(&text, "warn", "layout");
+    assert!(l.contains("3 file(s) or folder(s)"), "{l}");
+    for stray in [
+        "entries/2026/1/",
+        "entries/2026/11/2026-11-20-1000-shouting.MD",
+        "entries/misc/",
+    ] {
+        assert!(text.contains(stray), "{stray} is named:\n{text}");
+    }
+    assert!(
+        !text.contains("sketch.txt") && !text.contains(".DS_Store"),
+        "{text}"
     );
 }
 
