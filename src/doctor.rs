@@ -515,18 +515,26 @@ fn strays(root: &Path) -> Check {
             "every file under entries/ is an entry or an attachment",
         );
     }
+    let count = found.len();
+    if count > STRAYS_SHOWN {
+        found.truncate(STRAYS_SHOWN);
+        found.push(format!("… and {} more", count - STRAYS_SHOWN));
+    }
     Check::warn(
         "layout",
         format!(
-            "{} file(s) or folder(s) under entries/ are not where wol reads entries (entries/YYYY/MM/NAME.md), so no command lists, searches, exports or publishes them",
-            found.len()
+            "{count} file(s) under entries/ are not where wol reads entries (entries/YYYY/MM/NAME.md), so no command lists, searches, exports or publishes them"
         ),
         "move each note into the month folder of its date with a lower-case .md name, or bring a folder of notes in with wol import markdown DIR",
     )
     .with_details(found)
 }
 
-/// [`strays`] below `dir`, `depth` folders below `entries/`.
+/// How many of the files [`strays`] finds it names.
+const STRAYS_SHOWN: usize = 20;
+
+/// [`strays`] below `dir`, `depth` folders below `entries/` (`usize::MAX`: in a folder no
+/// command reads, so every file below counts).
 fn stray_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
     let Ok(rd) = fs::read_dir(dir) else {
         return;
@@ -544,6 +552,7 @@ fn stray_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
         let read = match depth {
             0 => is_dir && digits(4),
             1 => is_dir && digits(2),
+            usize::MAX => false,
             // An entry, or the attachment folder beside one.
             _ => is_dir || item.file_type().is_ok_and(|t| t.is_file()) && name.ends_with(".md"),
         };
@@ -556,7 +565,8 @@ fn stray_files(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
         match (read, depth) {
             (true, 0 | 1) => stray_files(root, &path, depth + 1, out),
             (true, _) => {}
-            (false, _) if is_dir => out.push(format!("{rel}/")),
+            // Everything in a folder no command reads is read by none.
+            (false, _) if is_dir => stray_files(root, &path, usize::MAX, out),
             (false, _) => out.push(rel),
         }
     }

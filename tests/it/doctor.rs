@@ -96,11 +96,11 @@ fn notes_filed_where_no_command_reads_them_are_named() {
     let text = stdout(&out);
     assert!(out.status.success(), "a warning, not a failure:\n{text}");
     let l = line(&text, "warn", "layout");
-    assert!(l.contains("3 file(s) or folder(s)"), "{l}");
+    assert!(l.contains("3 file(s) under entries/"), "{l}");
     for stray in [
-        "entries/2026/1/",
+        "entries/2026/1/2026-01-05-0900-one-digit.md",
         "entries/2026/11/2026-11-20-1000-shouting.MD",
-        "entries/misc/",
+        "entries/misc/idea.md",
     ] {
         assert!(text.contains(stray), "{stray} is named:\n{text}");
     }
