@@ -52,8 +52,8 @@ static COMMENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->\n
 
 /// What the person wrote in a draft opened on `template`: the template's own `<!-- … -->`
 /// comments and its `## Section` headings left with nothing under them are removed, and
-/// the rest is trimmed. A comment or an empty heading the person typed is their text, and
-/// stays.
+/// so are the blank lines around the rest (an indented first line stays indented). A
+/// comment or an empty heading the person typed is their text, and stays.
 pub fn clean(text: &str, template: &str) -> String {
     let mut text = text.to_string();
     for comment in COMMENT.find_iter(template) {
@@ -83,7 +83,7 @@ pub fn clean(text: &str, template: &str) -> String {
         out.push(line);
         i += 1;
     }
-    let mut cleaned = out.join("\n").trim().to_string();
+    let mut cleaned = crate::entry::trim_blank_lines(&out.join("\n")).to_string();
     if !cleaned.is_empty() {
         cleaned.push('\n');
     }

@@ -570,6 +570,19 @@ fn collect_unique(body: &str, re: &Regex, marker: u8) -> Vec<String> {
     out
 }
 
+/// `text` without its blank lines at the start and its whitespace at the end: what a
+/// message keeps as an entry's body. The first line keeps its indentation: it may open
+/// an indented code block, or be a poem's.
+pub fn trim_blank_lines(text: &str) -> &str {
+    let text = text.trim_end();
+    let blank: usize = text
+        .split_inclusive('\n')
+        .take_while(|line| line.trim().is_empty())
+        .map(str::len)
+        .sum();
+    &text[blank..]
+}
+
 /// The text under `## <heading>` up to the next heading of level 1 or 2, trimmed.
 pub fn section(body: &str, heading: &str) -> Option<String> {
     let mut lines = body.lines();

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{Ctx, EntryJson};
 use crate::editor;
-use crate::entry::{Entry, Meta, Visibility, body_tags};
+use crate::entry::{Entry, Meta, Visibility, body_tags, trim_blank_lines};
 use crate::error::{hinted, user};
 use crate::git::Change;
 use crate::journal::{self, Journal};
@@ -477,7 +477,7 @@ fn build_entry(
     text: &str,
     author: String,
 ) -> Result<Entry> {
-    let text = text.trim();
+    let text = trim_blank_lines(text);
     if text.is_empty() && args.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
         return Err(hinted(
             "empty entry, nothing written",
@@ -507,7 +507,7 @@ fn build_entry(
             if first.chars().count() > TITLE_MAX {
                 (shorten(first), text.to_string())
             } else {
-                (first.to_string(), rest.trim().to_string())
+                (first.to_string(), trim_blank_lines(rest).to_string())
             }
         }
     };

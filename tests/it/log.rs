@@ -264,6 +264,44 @@ fn title_is_the_first_line_without_leading_hashes() {
     assert_eq!(json["body"].as_str().unwrap().trim(), "The body.");
 }
 
+/// Only blank lines go from the start of the body: its first line may be indented (a
+/// code block, a poem), and at column 0 it would break the block.
+#[test]
+fn the_first_body_line_keeps_its_indentation() {
+    let env = env();
+    for (args, stdin, body) in [
+        (
+            &["log", "-"][..],
+            "Config that works\n\n \t\n    [server]\n    port = 8080\n",
+            "    [server]\n    port = 8080\n",
+        ),
+        (
+            &["log", "--title", "Snippet", "-"][..],
+            "\n  \n    indented first\n    indented second  \n\n",
+            "    indented first\n    indented second\n",
+        ),
+        (
+            &["log", "--title", "Argument", "  indented argument"][..],
+            "",
+            "  indented argument\n",
+        ),
+    ] {
+        let out = env.wol_j().args(args).write_stdin(stdin).output().unwrap();
+        let entry = env.entry_path_from(&out);
+        assert_eq!(shown(&env, &entry)["body"], body, "{args:?}");
+    }
+    // Written in the editor, under a title given with --title.
+    env.fake_editor(r#"printf '\n    code line\n    two\n' > "$1""#);
+    let out = env
+        .wol_j()
+        .args(["log", "-e", "--title", "Edited"])
+        .output()
+        .unwrap();
+    let entry = env.entry_path_from(&out);
+    assert_eq!(shown(&env, &entry)["body"], "    code line\n    two\n");
+    env.assert_consistent();
+}
+
 #[test]
 fn learned_next_and_help_wanted_sections() {
     let env = env();
