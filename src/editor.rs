@@ -11,20 +11,35 @@ use crate::error::hinted;
 
 /// Run `$VISUAL`, else `$EDITOR`, else `vi` on `path`, through `sh -c` so that editors
 /// with arguments (`code --wait`) work. Fails when the editor exits non-zero.
+///
+/// Ctrl-C and `Ctrl-\` typed in the editor go to the whole foreground process group:
+/// wol and the shell. Editors take them as keys (vim) and go on, so wol and the shell
+/// outlive them until the editor exits, as git does for its editor; else the text saved
+/// afterwards would be left in the draft with nobody to commit it.
 pub fn edit(path: &Path) -> Result<()> {
     let editor = ["VISUAL", "EDITOR"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "vi".to_string());
     let mut cmd = Command::new("sh");
+    // A trap that runs a command waits for the foreground command (POSIX) and is reset
+    // to the default in the editor; `trap ''` would be inherited, and without a trap a
+    // non-interactive shell dies of the signal while the editor goes on.
     cmd.arg("-c")
-        .arg(format!("{editor} \"$1\""))
+        .arg(format!("trap : INT QUIT; {editor} \"$1\""))
         .arg("sh")
         .arg(path);
     crate::tls::restore_for_child(&mut cmd);
-    let status = cmd
-        .status()
+    let mut child = cmd
+        .spawn()
         .with_context(|| format!("cannot start the editor `{editor}`"))?;
+    // Ignored only once the child runs: a child spawned while wol ignores them would
+    // inherit that, and the editor could not be interrupted.
+    let status = {
+        let _ignored = TerminalSignalsIgnored::new();
+        child.wait()
+    }
+    .with_context(|| format!("cannot wait for the editor `{editor}`"))?;
     if !status.success() {
         return Err(hinted(
             format!("the editor `{editor}` failed ({status})"),
@@ -32,6 +47,44 @@ pub fn edit(path: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// SIGINT and SIGQUIT ignored in wol while the value lives; the handlers wol had
+/// before come back when it drops.
+struct TerminalSignalsIgnored {
+    before: [(libc::c_int, Option<libc::sigaction>); 2],
+}
+
+impl TerminalSignalsIgnored {
+    fn new() -> Self {
+        let before = [libc::SIGINT, libc::SIGQUIT].map(|signal| {
+            // SAFETY: sigaction with a zeroed action whose handler is SIG_IGN, and a
+            // valid pointer for the old one; no Rust code runs in a signal handler.
+            #[allow(unsafe_code)]
+            let old = unsafe {
+                let mut ignore: libc::sigaction = std::mem::zeroed();
+                ignore.sa_sigaction = libc::SIG_IGN;
+                let mut old: libc::sigaction = std::mem::zeroed();
+                (libc::sigaction(signal, &ignore, &mut old) == 0).then_some(old)
+            };
+            (signal, old)
+        });
+        TerminalSignalsIgnored { before }
+    }
+}
+
+impl Drop for TerminalSignalsIgnored {
+    fn drop(&mut self) {
+        for (signal, old) in &self.before {
+            if let Some(old) = old {
+                // SAFETY: puts back the action sigaction returned for this signal.
+                #[allow(unsafe_code)]
+                unsafe {
+                    libc::sigaction(*signal, old, std::ptr::null_mut());
+                }
+            }
+        }
+    }
 }
 
 /// Less than this between opening the editor and its return: too soon for a person to

@@ -96,6 +96,21 @@ fn edit_with_failing_editor_changes_nothing() {
     env.git_status_clean();
 }
 
+/// Ctrl-C typed in the editor reaches wol too (one foreground process group). Vim takes
+/// it as a key and goes on, and so must wol: what is saved afterwards is committed.
+#[test]
+fn ctrl_c_in_the_editor_leaves_wol_edit_waiting_for_it() {
+    let (env, entry) = with_entry();
+    let before = env.commit_count();
+    env.fake_editor_pressing_ctrl_c(r#"sed -i 's/The old body text./Saved after Ctrl-C./' "$1""#);
+    let out = env.wol_j_in_own_group(&["edit", &stem(&entry)]);
+    assert!(out.status.success(), "{}: {}", out.status, stderr(&out));
+    assert!(env.read(&entry).contains("Saved after Ctrl-C."));
+    assert_eq!(env.commit_count(), before + 1);
+    env.assert_editor_started_with_ctrl_c_not_ignored();
+    env.assert_consistent();
+}
+
 #[test]
 fn edit_unknown_id_fails() {
     let (env, _) = with_entry();

@@ -684,6 +684,23 @@ fn editor_gets_the_draft_under_dot_wol_drafts() {
     );
 }
 
+/// Ctrl-C typed in the editor reaches wol too (one foreground process group). Vim takes
+/// it as a key and goes on, and so must wol: what is saved afterwards is committed.
+#[test]
+fn ctrl_c_in_the_editor_leaves_wol_log_waiting_for_it() {
+    let env = env();
+    env.fake_editor_pressing_ctrl_c(r#"printf 'Saved after Ctrl-C\n\nbody words\n' > "$1""#);
+    let out = env.wol_j_in_own_group(&["log", "-e"]);
+    let entry = env.entry_path_from(&out);
+    assert!(
+        env.read(&entry).contains("body words"),
+        "{}",
+        env.read(&entry)
+    );
+    env.assert_editor_started_with_ctrl_c_not_ignored();
+    env.assert_consistent();
+}
+
 #[test]
 fn untouched_template_aborts() {
     let env = env();

@@ -388,6 +388,54 @@ impl TestEnv {
         fs::rename(&tmp, &self.editor).unwrap();
     }
 
+    /// Makes `$EDITOR` do what a terminal does when the person presses Ctrl-C, then
+    /// `Ctrl-\`, in vim: SIGINT and SIGQUIT to the whole foreground process group, which
+    /// the editor takes as keys, going on. Then it runs `then` (the draft is `$1`). Run
+    /// wol with [`TestEnv::wol_j_in_own_group`], so that no other process gets them.
+    pub fn fake_editor_pressing_ctrl_c(&self, then: &str) {
+        self.fake_editor(&format!(
+            "grep '^SigIgn:' /proc/$$/status > '{mask}'\n\
+             trap '' INT QUIT\n\
+             kill -INT 0\n\
+             kill -QUIT 0\n\
+             {then}",
+            mask = self.root.join("editor-sigign").display(),
+        ));
+    }
+
+    /// Asserts that the editor [`TestEnv::fake_editor_pressing_ctrl_c`] made was started
+    /// with SIGINT and SIGQUIT not ignored (unless this test process ignores them too):
+    /// wol may ignore them while the editor runs, the editor must get them.
+    #[track_caller]
+    pub fn assert_editor_started_with_ctrl_c_not_ignored(&self) {
+        let mask = |status: &str| -> u64 {
+            let line = status.lines().find(|l| l.starts_with("SigIgn:")).unwrap();
+            u64::from_str_radix(line["SigIgn:".len()..].trim(), 16).unwrap()
+        };
+        let editor = mask(&fs::read_to_string(self.root.join("editor-sigign")).unwrap());
+        let ours = mask(&fs::read_to_string("/proc/self/status").unwrap());
+        // Bit n-1 is signal n: SIGINT is 2, SIGQUIT 3.
+        let int_quit = 0b110;
+        assert_eq!(
+            editor & int_quit & !ours,
+            0,
+            "the editor was started with SIGINT or SIGQUIT ignored (SigIgn {editor:x})"
+        );
+    }
+
+    /// Runs `wol --journal <journal> ARGS` as the leader of a process group of its own,
+    /// as a shell runs a foreground job: a signal its editor sends to its group reaches
+    /// wol, its shell and its editor, and no other process of the test run.
+    pub fn wol_j_in_own_group(&self, args: &[&str]) -> Output {
+        use std::os::unix::process::CommandExt as _;
+        let mut cmd = self.wol_std();
+        cmd.arg("--journal")
+            .arg(&self.journal)
+            .args(args)
+            .process_group(0);
+        cmd.output().expect("run wol")
+    }
+
     /// Writes the user config `$XDG_CONFIG_HOME/wol/config.toml`.
     pub fn user_config(&self, toml: &str) {
         let dir = self.xdg_config.join("wol");
