@@ -18,9 +18,12 @@ use crate::journal;
 /// A changed date moves the file (and its attachments) to the month folder and name
 /// of that date, in the same commit; its old id still finds it.
 ///
-/// When the entry changed while you were editing it (another `wol edit`), nothing is
-/// overwritten: your text is kept as a draft, and --resume takes it up again. When it
-/// was removed (`wol rm`), `wol log - < DRAFT` logs your text as an entry again.
+/// When the entry changed while you were editing it (another `wol edit`, a hand edit),
+/// nothing is overwritten: your text is kept as a draft, to bring into the entry with
+/// `wol edit ID`. When it was removed (`wol rm`), `wol log - < DRAFT` logs your text as
+/// an entry again. --resume takes up a draft whose entry is still the text the draft was
+/// made from (the editor failed, the text was not a valid entry); it never writes over
+/// a change made since.
 /// With --json, prints {"status": "updated" or "unchanged", "path", "commit"}.
 ///
 /// Examples:
@@ -33,13 +36,14 @@ pub struct EditArgs {
     /// Entry id, unique id prefix, or path
     pub id: String,
 
-    /// Reopen the newest draft a refused or interrupted edit of this entry kept
+    /// Reopen the newest draft a refused or interrupted edit of this entry kept (refused
+    /// when the entry changed since the draft was made)
     #[arg(long)]
     pub resume: bool,
 }
 
 /// A refused commit keeps the user's text: say where, and how to bring it back.
-fn keep_draft(err: anyhow::Error, draft: &std::path::Path) -> anyhow::Error {
+fn keep_draft(err: anyhow::Error, draft: &std::path::Path, id: &str) -> anyhow::Error {
     match err.downcast_ref::<journal::Conflict>() {
         // Nothing to resume: the entry is gone (its old text is in history).
         Some(conflict) if conflict.removed => hinted(
@@ -50,11 +54,12 @@ fn keep_draft(err: anyhow::Error, draft: &std::path::Path) -> anyhow::Error {
                 draft = draft.display(),
             ),
         ),
+        // --resume would refuse too: the draft was made from the text before the change.
         Some(conflict) => hinted(
             format!("{conflict}; your version was not written"),
             format!(
-                "your text is kept in {}: look at the entry as it is now (wol show ID), then \
-                 take your edit up again with: wol edit ID --resume",
+                "your text is kept in {}: look at the entry as it is now (wol show {id}), \
+                 then bring what you want of your text into it with: wol edit {id}",
                 draft.display(),
             ),
         ),
@@ -62,20 +67,43 @@ fn keep_draft(err: anyhow::Error, draft: &std::path::Path) -> anyhow::Error {
     }
 }
 
-/// The newest draft kept for entry `id` (`edit-<id>-<pid>.md`).
-fn kept_draft(dir: &std::path::Path, id: &str) -> Result<std::path::PathBuf> {
-    let prefix = format!("edit-{id}-");
+/// The name of the draft of entry `id` that process `pid` edits, made from the text
+/// whose blob id is `base`: `edit-<id>-<pid>-<base>.md`. The name carries the base so
+/// that no record of it can be lost or left behind apart from the draft.
+fn draft_name(id: &str, pid: u32, base: git2::Oid) -> String {
+    format!("edit-{id}-{pid}-{base}.md")
+}
+
+/// When `name` is the name [`draft_name`] gives a draft of entry `id`: `Some` of its
+/// base. A draft named `edit-<id>-<pid>.md` (by a wol that did not record the base) is
+/// one too, of base `None`.
+fn parse_draft_name(name: &str, id: &str) -> Option<Option<git2::Oid>> {
+    let rest = name
+        .strip_prefix("edit-")?
+        .strip_prefix(id)?
+        .strip_prefix('-')?
+        .strip_suffix(".md")?;
+    let (pid, base) = match rest.split_once('-') {
+        Some((pid, base)) if base.len() == 40 && base.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            (pid, Some(git2::Oid::from_str(base).ok()?))
+        }
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then_some(base)
+}
+
+/// The newest draft kept for entry `id`, and the blob id of the text it was made from
+/// when its name says.
+fn kept_draft(dir: &std::path::Path, id: &str) -> Result<(std::path::PathBuf, Option<git2::Oid>)> {
     let newest = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name().to_str().is_some_and(|n| {
-                n.strip_prefix(&prefix)
-                    .and_then(|rest| rest.strip_suffix(".md"))
-                    .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
-            })
+        .filter_map(|e| {
+            let base = parse_draft_name(e.file_name().to_str()?, id)?;
+            Some((e, base))
         })
-        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok());
-    newest.map(|e| e.path()).ok_or_else(|| {
+        .max_by_key(|(e, _)| e.metadata().and_then(|m| m.modified()).ok());
+    newest.map(|(e, base)| (e.path(), base)).ok_or_else(|| {
         hinted(
             format!("there is no kept draft of {id}"),
             "drafts are kept in .wol/drafts/ when an edit is refused or interrupted; wol doctor lists them",
@@ -83,17 +111,57 @@ fn kept_draft(dir: &std::path::Path, id: &str) -> Result<std::path::PathBuf> {
     })
 }
 
+/// --resume refused: the entry at `path` is no longer the text (blob `base`) its kept
+/// `draft` was made from, and writing the draft would undo what changed since.
+fn changed_since_draft(
+    journal: &journal::Journal,
+    path: &std::path::Path,
+    id: &str,
+    draft: &std::path::Path,
+    base: Option<git2::Oid>,
+) -> anyhow::Error {
+    let rel = journal.rel(path);
+    let error = match base {
+        Some(_) => format!(
+            "{rel} changed after your draft of it was made; the draft was not written over it"
+        ),
+        None => format!(
+            "the draft does not say which text of {rel} it was made from; it was not written over it"
+        ),
+    };
+    let mut hint = format!(
+        "your text is kept in {}, the entry as it is now in {}: to keep both, bring what you \
+         want of your text into the entry with: wol edit {id} (then delete the draft)",
+        draft.display(),
+        path.display(),
+    );
+    // The change is in no commit: putting the file back brings the draft's text back.
+    if base.is_some() && journal.head_blob(&rel).ok().flatten() == base {
+        hint.push_str(&format!(
+            "; to drop the changes not committed instead: git -C {} checkout -- {rel}, then \
+             wol edit {id} --resume",
+            journal.root.display()
+        ));
+    }
+    hinted(error, hint)
+}
+
 pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let journal = ctx.journal()?;
     let path = journal.find(&args.id)?;
     let before = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let id = crate::entry::file_id(&path);
+    let opened = crate::git::blob_id(&before);
     let draft = if args.resume {
-        kept_draft(&journal.drafts_dir()?, &id)?
+        let (draft, base) = kept_draft(&journal.drafts_dir()?, &id)?;
+        if base != Some(opened) {
+            return Err(changed_since_draft(&journal, &path, &id, &draft, base));
+        }
+        draft
     } else {
         let draft = journal
             .drafts_dir()?
-            .join(format!("edit-{id}-{}.md", std::process::id()));
+            .join(draft_name(&id, std::process::id(), opened));
         journal::write_atomic(&draft, &before)?;
         draft
     };
@@ -151,10 +219,9 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         (changes, to)
     };
     let message = format!("edit({}): {}", entry.meta.kind, entry.meta.title);
-    let opened = git2::Oid::hash_object(git2::ObjectType::Blob, &before)?;
     let commit = writer
         .commit_if_unchanged(&rel, Some(opened), &changes, &message)
-        .map_err(|e| keep_draft(e, &draft))?;
+        .map_err(|e| keep_draft(e, &draft, &id))?;
     let _ = std::fs::remove_file(&draft);
     let was = Entry::parse(&before, &journal.config.schema()).map(|e| e.meta.visibility);
     if was == Ok(Visibility::Private) && entry.meta.visibility != Visibility::Private {

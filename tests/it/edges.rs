@@ -42,7 +42,7 @@ fn a_whole_entry_on_stdin_is_read_as_an_entry_never_as_body_text() {
 }
 
 #[test]
-fn a_refused_edit_keeps_its_draft_and_resume_takes_it_up_again() {
+fn a_refused_edit_keeps_its_draft_and_resume_does_not_undo_the_other_edit() {
     let env = env();
     let entry = env.log(&["Original title"]);
     let id = crate::common::stem(&entry);
@@ -55,20 +55,26 @@ fn a_refused_edit_keeps_its_draft_and_resume_takes_it_up_again() {
         journal = env.journal,
     ));
     let err = env.fails(&["edit", &id], "changed by another command");
-    assert!(err.contains("--resume"), "{err}");
+    assert!(err.contains(&format!("wol edit {id}")), "{err}");
     assert!(env.read(&entry).contains("Other edit"));
     let drafts = env.draft_files();
     assert_eq!(drafts.len(), 1, "{drafts:?}");
     assert!(fs::read_to_string(&drafts[0]).unwrap().contains("My edit"));
-    // --resume reopens that draft; saved unchanged, it replaces the entry.
+    // --resume would write the draft over the other edit: it refuses, naming both.
     env.fake_editor("exit 0");
-    env.wol_j()
-        .args(["edit", &id, "--resume"])
-        .assert()
-        .success();
+    let err = env.fails(&["edit", &id, "--resume"], "changed after your draft");
+    assert!(err.contains(&drafts[0].display().to_string()), "{err}");
+    assert!(
+        !err.contains("checkout"),
+        "the other edit is committed: {err}"
+    );
+    assert!(env.read(&entry).contains("Other edit"));
+    // Brought into the entry with `wol edit ID`, as the hint says, the text is committed.
+    env.fake_editor(&format!("cp {:?} \"$1\"", drafts[0]));
+    env.wol_j().args(["edit", &id]).assert().success();
     assert!(env.read(&entry).contains("My edit"));
-    assert!(env.draft_files().is_empty());
     env.assert_consistent();
+    fs::remove_file(&drafts[0]).unwrap();
     env.fails(&["edit", &id, "--resume"], "no kept draft");
 }
 

@@ -111,6 +111,65 @@ fn ctrl_c_in_the_editor_leaves_wol_edit_waiting_for_it() {
     env.assert_consistent();
 }
 
+/// An entry edited by hand while `wol edit` was open refuses the edit. --resume must not
+/// then write the draft over it: the hand edit is in no commit, it would be gone.
+#[test]
+fn resume_never_writes_over_a_hand_edit_made_since_the_draft() {
+    let (env, entry) = with_entry();
+    let id = stem(&entry);
+    let abs = env.journal.join(&entry);
+    env.fake_editor(&format!(
+        r#"printf '\nHAND EDIT LINE\n' >> {abs:?} && sed -i 's/The old body text./My draft./' "$1""#
+    ));
+    env.fails(&["edit", &id], "changed by another command");
+    let before = env.commit_count();
+    env.fake_editor("exit 0");
+    let err = env.fails(&["edit", &id, "--resume"], "changed after your draft");
+    assert!(env.read(&entry).contains("HAND EDIT LINE"));
+    assert_eq!(env.commit_count(), before);
+    // Both texts are named: the draft, still kept, and the entry.
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("the error should name the draft:\n{err}"));
+    assert!(fs::read_to_string(&draft).unwrap().contains("My draft."));
+    assert!(err.contains(&abs.display().to_string()), "{err}");
+    assert!(err.contains(&format!("wol edit {id} ")), "{err}");
+    // The hand edit is in no commit: with the file put back as the hint says, the draft
+    // is the text it was made from again, and --resume takes it up.
+    assert!(
+        err.contains(&format!("checkout -- {}", entry.display())),
+        "{err}"
+    );
+    env.git(["checkout", "--", entry.to_str().unwrap()]);
+    env.wol_j()
+        .args(["edit", &id, "--resume"])
+        .assert()
+        .success();
+    let text = env.read(&entry);
+    assert!(
+        text.contains("My draft.") && !text.contains("HAND EDIT"),
+        "{text}"
+    );
+    assert!(env.draft_files().is_empty());
+    env.assert_consistent();
+}
+
+/// A draft named without the text it was made from (`edit-ID-PID.md`) cannot be checked,
+/// so --resume does not write it over the entry.
+#[test]
+fn resume_refuses_a_draft_that_does_not_say_what_it_was_made_from() {
+    let (env, entry) = with_entry();
+    let id = stem(&entry);
+    let text = env
+        .read(&entry)
+        .replace("The old body text.", "An old draft.");
+    env.write(format!(".wol/drafts/edit-{id}-123.md"), text);
+    env.fake_editor("exit 0");
+    let err = env.fails(&["edit", &id, "--resume"], "does not say which text");
+    assert!(err.contains(&format!("wol edit {id} ")), "{err}");
+    assert!(env.read(&entry).contains("The old body text."));
+    assert_eq!(env.draft_files().len(), 1);
+}
+
 #[test]
 fn edit_unknown_id_fails() {
     let (env, _) = with_entry();
