@@ -151,7 +151,7 @@ fn commit_once(
 
     // Branches live in the common git dir: a linked worktree's own dir holds only its
     // HEAD and index.
-    clear_stale_lock(&repo.commondir().join(format!("{branch}.lock")))?;
+    crate::git_lock::clear_stale_lock(repo, &repo.commondir().join(format!("{branch}.lock")))?;
     let reflog = format!("commit: {}", message.lines().next().unwrap_or(""));
     // A compare-and-swap on the branch: if someone else moved it since we read it, fail
     // rather than drop their commit.
@@ -182,7 +182,7 @@ pub fn index_differs_from_head<'p>(
 /// Make the index agree with the work tree for `paths`: stage each file that exists,
 /// unstage each that does not. Only those entries change.
 pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str>) -> Result<()> {
-    clear_stale_lock(&repo.path().join("index.lock"))?;
+    crate::git_lock::clear_stale_lock(repo, &repo.path().join("index.lock"))?;
     let paths: Vec<&str> = paths.into_iter().collect();
     if crate::git_index::splice(repo, &paths)? {
         return Ok(());
@@ -201,80 +201,6 @@ pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str
         .with_context(|| format!("cannot update the git index for {rel}"))?;
     }
     index.write().context("cannot write the git index")
-}
-
-/// How long to wait for a git lock that a live process holds.
-const LIVE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Wait for a git lock file (`index.lock`, `refs/heads/main.lock`) to go away. A lock
-/// that no live process holds open was left by one that died, and is removed with a
-/// notice; a lock a live process holds (a slow `git add` with an LFS or clean filter)
-/// is waited for, up to [`LIVE_LOCK_WAIT`], then reported with a hint — never removed.
-///
-/// Whether a process holds it is read from `/proc/*/fd` (git keeps the lock file open
-/// until it commits it). Where there is no `/proc`, a lock is never taken for dead.
-pub fn clear_stale_lock(path: &Path) -> Result<()> {
-    let start = std::time::Instant::now();
-    loop {
-        if !path.exists() {
-            return Ok(());
-        }
-        if held_by_nobody(path) && start.elapsed() >= std::time::Duration::from_millis(200) {
-            break;
-        }
-        if start.elapsed() >= LIVE_LOCK_WAIT {
-            return Err(hinted(
-                format!(
-                    "git lock {} is held by another process (a git command is running)",
-                    path.display()
-                ),
-                "wait for that git command to finish, then run wol again",
-            ));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    match std::fs::remove_file(path) {
-        Ok(()) => {
-            eprintln!(
-                "wol: removed {}, a git lock left behind by an interrupted process",
-                path.display()
-            );
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(hinted(
-            format!("git lock {} is in the way: {e}", path.display()),
-            "if no git command is running, remove that file",
-        )),
-    }
-}
-
-/// True when we can tell that no process has `path` open.
-fn held_by_nobody(path: &Path) -> bool {
-    let Ok(target) = path.canonicalize() else {
-        return false;
-    };
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        return false;
-    };
-    for p in procs.filter_map(|e| e.ok()) {
-        let is_pid = p
-            .file_name()
-            .to_str()
-            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
-        if !is_pid {
-            continue;
-        }
-        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
-            continue;
-        };
-        for fd in fds.filter_map(|e| e.ok()) {
-            if std::fs::read_link(fd.path()).is_ok_and(|l| l == target) {
-                return false;
-            }
-        }
-    }
-    true
 }
 
 /// Refuse to commit while git is in the middle of something: a commit then would mix

@@ -68,7 +68,7 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
     let index_path = repo.path().join("index");
     // The lock first, then the read: a git command that rewrites the index meanwhile
     // either finishes before (and its index is the one read) or waits for this one.
-    let mut lock = Lock::take(&index_path)?;
+    let mut lock = Lock::take(repo, &index_path)?;
     let old = match fs::read(&index_path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -451,7 +451,7 @@ struct Lock {
 }
 
 impl Lock {
-    fn take(index: &Path) -> Result<Lock> {
+    fn take(repo: &Repository, index: &Path) -> Result<Lock> {
         let path = index.with_extension("lock");
         let mut attempt = 0;
         let file = loop {
@@ -460,7 +460,7 @@ impl Lock {
                 // A git command took it since the caller looked: wait for it as for
                 // any live lock (a dead one is removed), then try again.
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 5 => {
-                    crate::git::clear_stale_lock(&path)?;
+                    crate::git_lock::clear_stale_lock(repo, &path)?;
                 }
                 opened => {
                     break opened.with_context(|| format!("cannot create {}", path.display()))?;

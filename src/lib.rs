@@ -31,6 +31,7 @@ pub mod filter;
 pub mod follow;
 pub mod git;
 pub mod git_index;
+pub mod git_lock;
 pub mod identity;
 pub mod import;
 pub mod journal;

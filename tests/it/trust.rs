@@ -1224,6 +1224,101 @@ fn a_live_git_index_lock_is_waited_for_and_never_deleted() {
     env.assert_consistent();
 }
 
+/// `git commit` writes `index.lock`, closes it and starts the editor; when the editor is
+/// closed it renames the lock over the index. No process has the lock open meanwhile,
+/// yet it is live: removed, the person's commit would fail.
+#[test]
+fn the_index_lock_of_a_git_commit_in_its_editor_is_never_deleted() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["Existing entry"]);
+    let mut text = env.read(&entry);
+    text.push_str("\nA change by hand.\n");
+    env.write(&entry, text);
+    // The editor waits until the test lets it write the message.
+    let go = env.root.join("editor-may-finish");
+    let git_editor = env.root.join("bin/git-editor.sh");
+    fs::write(
+        &git_editor,
+        format!(
+            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.05; done\necho 'My hand commit' > \"$1\"\n",
+            go.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&git_editor, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut commit = KillOnDrop(
+        env.git_cmd_in(&env.journal)
+            .args(["commit", "-a"])
+            .env("GIT_EDITOR", &git_editor)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lock = env.journal.join(".git/index.lock");
+    assert!(wait_for(Duration::from_secs(10), || lock.exists()));
+
+    // While the editor stays open, wol waits, then fails naming the command; the lock
+    // survives and the entry is kept as a draft.
+    let err = env.fails(&["log", "Written while git commits"], "index.lock");
+    assert!(
+        err.contains("`git commit`") && err.contains(&format!("pid {}", commit.0.id())),
+        "name the git command and its pid:\n{err}"
+    );
+    assert!(err.contains("hint:") && !err.contains("removed"), "{err}");
+    assert!(
+        lock.exists(),
+        "the lock of a running git commit was deleted"
+    );
+    let draft = draft_path_in(&err, &env.journal)
+        .unwrap_or_else(|| panic!("the error should name the draft:\n{err}"));
+
+    // A wol that starts while the editor is open and is still waiting when it closes
+    // commits after git does.
+    let mut waiting = KillOnDrop(
+        env.wol_std()
+            .arg("--journal")
+            .arg(&env.journal)
+            .args(["log", "Written after git committed"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        lock.exists(),
+        "the lock of a running git commit was deleted"
+    );
+    fs::write(&go, "").unwrap();
+    let (status, git_err) = status_and_stderr(&mut commit.0);
+    assert!(status.success(), "git commit failed ({status}): {git_err}");
+    let (status, wol_err) = status_and_stderr(&mut waiting.0);
+    assert!(status.success(), "wol log failed ({status}): {wol_err}");
+    assert!(!wol_err.contains("removed"), "{wol_err}");
+
+    env.log_file(&draft);
+    let subjects = env.subjects();
+    assert!(
+        subjects.iter().any(|s| s == "My hand commit"),
+        "{subjects:?}"
+    );
+    let files = ls_files(&env);
+    assert!(files.contains("written-while-git-commits"), "{files}");
+    assert!(files.contains("written-after-git-committed"), "{files}");
+    assert!(env.read(&entry).contains("A change by hand."));
+    env.assert_consistent();
+}
+
+/// Waits for a child started with piped stderr: its exit status and stderr.
+fn status_and_stderr(child: &mut Child) -> (std::process::ExitStatus, String) {
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    (status, err)
+}
+
 #[test]
 fn a_stale_git_index_lock_is_removed_with_a_notice() {
     let env = TestEnv::new();
