@@ -242,6 +242,22 @@ impl JournalConfig {
         }
     }
 
+    /// Ok when `kind` is one of the journal's kinds, else an error naming them. An entry of
+    /// any other kind is malformed (reading commands skip it), so the kinds in `wol.toml`
+    /// are all the kinds there are.
+    pub fn check_kind(&self, kind: &str) -> Result<()> {
+        if self.kinds.iter().any(|k| k == kind) {
+            return Ok(());
+        }
+        Err(crate::error::hinted(
+            format!("unknown kind `{kind}`"),
+            format!(
+                "use one of: {} (or add it to `kinds` in wol.toml)",
+                self.kinds.join(", ")
+            ),
+        ))
+    }
+
     /// Read and validate a `wol.toml`.
     pub fn load(path: &Path) -> Result<JournalConfig> {
         crate::diag::info(format_args!("config {}", path.display()));

@@ -165,15 +165,7 @@ const TITLE_MAX: usize = 120;
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let journal = ctx.journal_or_create()?;
     let kind = args.kind.clone().unwrap_or_else(|| default_kind(&journal));
-    if !journal.config.kinds.contains(&kind) {
-        return Err(hinted(
-            format!("unknown kind `{kind}`"),
-            format!(
-                "use one of: {} (or add it to `kinds` in wol.toml)",
-                journal.config.kinds.join(", ")
-            ),
-        ));
-    }
+    journal.config.check_kind(&kind)?;
     // Everything the flags say is checked before the text is typed; text piped in is
     // kept all the same (it may exist nowhere else).
     for tag in &args.tags {

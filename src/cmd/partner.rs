@@ -90,12 +90,7 @@ fn run_add(ctx: &Ctx, args: AddArgs) -> Result<()> {
     remote::validate_branch(&args.branch)?;
     let journal = ctx.journal()?;
     for kind in &args.kinds {
-        if !journal.config.kinds.contains(kind) {
-            return Err(crate::error::hinted(
-                format!("unknown kind `{kind}`"),
-                format!("this journal's kinds: {}", journal.config.kinds.join(", ")),
-            ));
-        }
+        journal.config.check_kind(kind)?;
     }
     let config = PartnerConfig {
         url: args.url,
