@@ -62,7 +62,7 @@ struct Report {
 
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let journal = ctx.journal()?;
-    let filter = args.filter.to_filter(ctx)?;
+    let filter = args.filter.to_filter(ctx, &journal.config)?;
     let to_stdout = args.out.as_os_str() == "-";
     if to_stdout && args.format == Format::Html {
         return Err(hinted(

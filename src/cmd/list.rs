@@ -25,7 +25,7 @@ pub struct ListArgs {
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let journal = ctx.journal()?;
-    let filter = args.filter.to_filter(ctx)?;
+    let filter = args.filter.to_filter(ctx, &journal.config)?;
     if args.limit.is_some() {
         // A few entries: `select` stops early and decodes only those it keeps.
         let (found, bad) = journal.select(&filter, args.limit);

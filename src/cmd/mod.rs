@@ -30,7 +30,7 @@ use git2::{Repository, Signature};
 use serde::Serialize;
 
 use crate::cli::{Cli, ColorChoice, Command, GlobalArgs};
-use crate::config::UserConfig;
+use crate::config::{JournalConfig, UserConfig};
 use crate::dates;
 use crate::entry::{Entry, Visibility};
 use crate::filter::Filter;
@@ -272,7 +272,12 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    pub fn to_filter(&self, ctx: &Ctx) -> Result<Filter> {
+    /// The filter the flags ask for. A kind that is not one of `config`'s is refused as
+    /// `wol log` refuses it: a typo would otherwise read as "no such entries".
+    pub fn to_filter(&self, ctx: &Ctx, config: &JournalConfig) -> Result<Filter> {
+        for kind in &self.kinds {
+            config.check_kind(kind)?;
+        }
         let day = |s: &Option<String>| -> Result<Option<chrono::NaiveDate>> {
             s.as_deref()
                 .map(|s| dates::parse_day(s, &ctx.now))

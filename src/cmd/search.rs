@@ -40,7 +40,7 @@ pub struct SearchArgs {
 
 pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
     let journal = ctx.journal()?;
-    let filter = args.filter.to_filter(ctx)?;
+    let filter = args.filter.to_filter(ctx, &journal.config)?;
     let query = args.query.join(" ");
     let re = RegexBuilder::new(&regex::escape(&query))
         .case_insensitive(true)

@@ -221,6 +221,43 @@ fn search_is_case_insensitive_over_body_and_title() {
     );
 }
 
+/// A mistyped kind is refused by every command that filters by kind, as `wol log`
+/// refuses it, instead of reading as "no such entries".
+#[test]
+fn a_kind_that_is_not_the_journals_is_refused_by_every_reader() {
+    let env = seeded();
+    let export_dir = env.root.join("export");
+    for args in [
+        &["list", "--kind", "lerning"][..],
+        &["list", "-n", "3", "--kind", "learning", "--kind", "lerning"],
+        &["search", "clap", "--kind", "lerning"],
+        &["export", "--format", "json", "-", "--kind", "lerning"],
+        &[
+            "export",
+            "--format",
+            "markdown",
+            export_dir.to_str().unwrap(),
+            "--kind",
+            "lerning",
+        ],
+        &["log", "-k", "lerning", "A typo"],
+    ] {
+        let out = fails_with(env.wol_j().args(args), 1, "unknown kind `lerning`");
+        let err = stderr(&out);
+        assert!(
+            err.contains("hint: use one of: progress, learning, help, decision, credit"),
+            "{args:?}: say which kinds there are:\n{err}"
+        );
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+    assert!(
+        !export_dir.exists(),
+        "export wrote a folder for a mistyped kind"
+    );
+    // The journal's own kinds still filter.
+    assert_eq!(env.list_ids(&["--kind", "learning"]), vec![CLAP]);
+}
+
 #[test]
 fn search_with_filters() {
     let env = seeded();
