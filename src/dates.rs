@@ -1,6 +1,12 @@
 //! "Now" and dates people type: RFC 3339, `2026-11-20 09:00`, `2026-11-20`, and natural
 //! language (`yesterday 17:00`, `last friday`) through `interim`.
 //!
+//! A weekday named alone (`friday`, `Fri`, `friday 17:00`) is the most recent such day:
+//! today when today is one, else the one before, as a journal speaks of the past.
+//! `interim` reads it as the coming one, which filed `--date friday` in the future and
+//! made `--since monday` empty. `next friday`, `last friday` and `this friday` keep
+//! interim's meaning.
+//!
 //! A typed date means one instant or is an error: a clock time past 23:59 (`25:00`,
 //! which `interim` would roll into the next day) and a local time the clocks skip when
 //! summer time starts are refused with a hint. A local time that happens twice, when
@@ -84,8 +90,11 @@ fn parse_with(
             "try e.g. \"yesterday 17:00\", \"last friday\", \"2026-11-20 09:00\" or RFC 3339",
         )
     };
-    let parsed = interim::parse_date_string(text, *now, interim::Dialect::Uk)
+    let mut parsed = interim::parse_date_string(text, *now, interim::Dialect::Uk)
         .map_err(|e| not_understood(&e))?;
+    if is_bare_weekday(text) {
+        parsed = on_or_before(parsed, now.date_naive());
+    }
     // What interim read must be the time of day the text names, never a neighbour of it.
     if let [(hour, minute, second)] = times[..]
         && (parsed.hour(), parsed.minute(), parsed.second()) != (hour, minute, second)
@@ -109,6 +118,40 @@ fn parse_with(
         return Ok(*now);
     }
     local(naive, now, fixed)
+}
+
+/// Whether `text` names a weekday and nothing else but clock times: `friday`, `Fri`,
+/// `friday 17:00` (interim takes a weekday's name from its first three letters on). Not
+/// `last friday`, `next fri`, `this friday`.
+fn is_bare_weekday(text: &str) -> bool {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let mut words = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty() && !w.contains(':'));
+    let day = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        w.len() >= 3 && DAYS.iter().any(|d| d.starts_with(&w))
+    };
+    words.next().is_some_and(day) && words.next().is_none()
+}
+
+/// `parsed`, a day that interim placed after `today`, moved back whole weeks to the last
+/// such weekday on or before `today`; its time of day stays.
+fn on_or_before(parsed: DateTime<FixedOffset>, today: NaiveDate) -> DateTime<FixedOffset> {
+    let ahead = (parsed.date_naive() - today).num_days();
+    if ahead <= 0 {
+        return parsed;
+    }
+    let weeks = (ahead + 6) / 7;
+    parsed - Duration::weeks(weeks)
 }
 
 /// A time of day as typed: hour (0–23), minute, second.
@@ -269,6 +312,31 @@ mod tests {
     }
 
     #[test]
+    fn a_weekday_alone_is_the_last_one_on_or_before_today() {
+        // now() is Sunday 22 November 2026, 14:32.
+        let p = |s| parse_with(s, &now(), true).unwrap().to_rfc3339();
+        for text in ["friday", "Friday", "FRIDAY", "fri", "Fri", "frid"] {
+            assert_eq!(p(text), "2026-11-20T09:00:00+01:00", "{text}");
+        }
+        assert_eq!(p("monday"), "2026-11-16T09:00:00+01:00");
+        assert_eq!(p("sat"), "2026-11-21T09:00:00+01:00");
+        assert_eq!(p("friday 17:00"), "2026-11-20T17:00:00+01:00");
+        assert_eq!(p("friday 5pm"), "2026-11-20T17:00:00+01:00");
+        // Today's weekday is today, at any time of day (interim put 10:00 in next week).
+        assert_eq!(p("sunday"), "2026-11-22T09:00:00+01:00");
+        assert_eq!(p("sunday 10:00"), "2026-11-22T10:00:00+01:00");
+        assert_eq!(p("Sun 16:00"), "2026-11-22T16:00:00+01:00");
+        // The explicit forms keep interim's meaning (UK: next = of next week).
+        assert_eq!(p("last friday"), "2026-11-20T09:00:00+01:00");
+        assert_eq!(p("next friday"), "2026-12-04T09:00:00+01:00");
+        assert_eq!(p("this friday"), "2026-11-27T09:00:00+01:00");
+        // Days, as --since and --until take them.
+        let d = |s| parse_day(s, &now()).unwrap().to_string();
+        assert_eq!(d("friday"), "2026-11-20");
+        assert_eq!(d("mon"), "2026-11-16");
+    }
+
+    #[test]
     fn clock_times_past_their_range_are_errors_not_the_next_day() {
         for text in [
             "2026-01-01 25:00",
@@ -298,7 +366,7 @@ mod tests {
         // interim alone reads these two as midnight and noon.
         assert_eq!(p("yesterday 12pm"), "2026-11-21T12:00:00+01:00");
         assert_eq!(p("yesterday 12am"), "2026-11-21T00:00:00+01:00");
-        assert_eq!(p("friday 12:15pm"), "2026-11-27T12:15:00+01:00");
+        assert_eq!(p("friday 12:15pm"), "2026-11-20T12:15:00+01:00");
         assert_eq!(p("2 days ago 5 PM"), "2026-11-20T17:00:00+01:00");
         // An offset is not a clock time, and RFC 3339 is taken as it is.
         assert_eq!(p("2026-11-20T23:00:00-23:00"), "2026-11-20T23:00:00-23:00");

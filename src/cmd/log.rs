@@ -86,7 +86,8 @@ pub struct LogArgs {
     #[arg(long = "to", value_name = "PARTNER", conflicts_with = "public")]
     pub to: Vec<String>,
 
-    /// When it happened: "yesterday 17:00", "last friday", "2026-11-20 09:00", RFC 3339
+    /// When it happened: "yesterday 17:00", "friday" (the last one, today on a Friday),
+    /// "2026-11-20 09:00", RFC 3339
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
 

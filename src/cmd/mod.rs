@@ -248,7 +248,8 @@ impl WrittenJson {
 /// The reading filters shared by `list`, `search` and other reading commands.
 #[derive(Debug, Clone, Default, Args)]
 pub struct FilterArgs {
-    /// Only entries on or after this day ("2026-11-01", "last monday", "3 weeks ago")
+    /// Only entries on or after this day ("2026-11-01", "monday" (the last one, today on a
+    /// Monday), "3 weeks ago")
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Only entries on or before this day

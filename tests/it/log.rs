@@ -473,6 +473,23 @@ fn natural_date_relative_to_wol_now() {
     env.assert_consistent();
 }
 
+/// A weekday alone is when it happened: the last one, never the coming one (WOL_NOW is
+/// Sunday 2026-11-22).
+#[test]
+fn a_weekday_alone_is_the_last_one() {
+    let env = env();
+    for (date, want) in [
+        ("friday", "2026-11-20T09:00:00+01:00"),
+        ("Fri 17:00", "2026-11-20T17:00:00+01:00"),
+        ("sunday 10:00", "2026-11-22T10:00:00+01:00"),
+        ("next friday", "2026-12-04T09:00:00+01:00"),
+    ] {
+        let json = env.json(&["log"], &["--date", date, "On a weekday"]);
+        assert_eq!(json["date"], want, "--date {date}");
+    }
+    env.assert_consistent();
+}
+
 #[test]
 fn rfc3339_date_keeps_its_offset_and_picks_the_month_folder() {
     let env = env();

@@ -160,6 +160,28 @@ fn list_by_date() {
     assert_eq!(env.list_ids(&["--on", "today"]), vec![THANKS]);
 }
 
+/// A weekday alone is the last one on or before today (WOL_NOW is Sunday 2026-11-22),
+/// not the coming one, for every date a reading command takes.
+#[test]
+fn a_weekday_alone_is_the_last_one_on_or_before_today() {
+    let env = seeded();
+    assert_eq!(env.list_ids(&["--since", "friday"]), vec![THANKS, TOML]);
+    assert_eq!(env.list_ids(&["--since", "Fri"]), vec![THANKS, TOML]);
+    assert_eq!(env.list_ids(&["--on", "friday"]), vec![TOML]);
+    assert_eq!(env.list_ids(&["--since", "monday"]), vec![THANKS, TOML]);
+    assert_eq!(env.list_ids(&["--until", "mon"]), vec![LOOMIO, CLAP, GUIDE]);
+    // Today is a Sunday: "sunday" is today.
+    assert_eq!(env.list_ids(&["--on", "sunday"]), vec![THANKS]);
+    // The explicit forms keep their meaning.
+    assert_eq!(env.list_ids(&["--on", "last friday"]), vec![TOML]);
+    assert_eq!(
+        env.list_ids(&["--since", "next friday"]),
+        Vec::<String>::new()
+    );
+    let search = |args: &[&str]| ids(&env.json(&["search"], args));
+    assert_eq!(search(&["docs", "--since", "friday"]), vec![THANKS, TOML]);
+}
+
 #[test]
 fn list_by_author_and_visibility() {
     let env = seeded();
