@@ -271,6 +271,55 @@ pub struct TagCount {
 }
 
 impl Digest {
+    /// A digest of `period` that lists nothing yet.
+    pub(crate) fn new(period: Period, partner: Option<String>, counts: Counts) -> Digest {
+        Digest {
+            period,
+            partner,
+            counts,
+            progress: Vec::new(),
+            learned: Vec::new(),
+            help_wanted: Vec::new(),
+            decisions: Vec::new(),
+            credit: Credit::default(),
+            next: Vec::new(),
+            tags: Vec::new(),
+            from_partners: Vec::new(),
+            related_work: Vec::new(),
+            you_could_help: Vec::new(),
+            credited_by: Vec::new(),
+        }
+    }
+
+    /// How many things the digest lists (items, mentions, tags): its render's fuel grows
+    /// with them (see [`templates::render`]).
+    pub fn listed(&self) -> usize {
+        let partner_items = |items: &[PartnerItem]| -> usize {
+            items
+                .iter()
+                .map(|i| 1 + i.tags.len() + i.shared_tags.len())
+                .sum()
+        };
+        let mentioned: usize = self
+            .credit
+            .mentions
+            .iter()
+            .map(|m| 1 + m.entries.len())
+            .sum();
+        self.progress.len()
+            + self.learned.len()
+            + self.help_wanted.len()
+            + self.decisions.len()
+            + self.credit.entries.len()
+            + mentioned
+            + self.next.len()
+            + self.tags.len()
+            + partner_items(&self.from_partners)
+            + partner_items(&self.related_work)
+            + partner_items(&self.you_could_help)
+            + partner_items(&self.credited_by)
+    }
+
     /// True when the period has no entries (after any partner filter).
     pub fn is_empty(&self) -> bool {
         self.counts.entries == 0
@@ -447,22 +496,7 @@ pub fn build(
         streak: streak(journal, source, period, today, active, keep),
     };
 
-    let mut digest = Digest {
-        period: period.clone(),
-        partner: partner.map(String::from),
-        counts,
-        progress: Vec::new(),
-        learned: Vec::new(),
-        help_wanted: Vec::new(),
-        decisions: Vec::new(),
-        credit: Credit::default(),
-        next: Vec::new(),
-        tags: Vec::new(),
-        from_partners: Vec::new(),
-        related_work: Vec::new(),
-        you_could_help: Vec::new(),
-        credited_by: Vec::new(),
-    };
+    let mut digest = Digest::new(period.clone(), partner.map(String::from), counts);
     // Mentions and tags keyed case-insensitively, shown as first written.
     let mut mentions: BTreeMap<String, Mention> = BTreeMap::new();
     let mut tags: BTreeMap<String, TagCount> = BTreeMap::new();
@@ -617,9 +651,8 @@ pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result
     env.add_filter("mdtext", |t: &str| site::readme::escape(t));
     env.add_template(name, &source)
         .with_context(|| format!("the template templates/{name} is not valid"))?;
-    env.get_template(name)?
-        .render(minijinja::value::Serde(digest))
-        .with_context(|| format!("cannot render the template templates/{name}"))
+    let ctx = minijinja::Value::from(minijinja::value::Serde(digest));
+    templates::render(&env, name, ctx, digest.listed())
 }
 
 #[cfg(test)]

@@ -610,15 +610,11 @@ fn templates_render(journal: &Journal) -> Check {
             continue;
         }
         if let Err(e) = render_sample(journal, name, &source) {
-            bad.push(format!("{shown}: {e}"));
+            bad.push(template_problem(&shown, &e));
         }
     }
     if let Err(e) = crate::site::html::check(journal) {
-        let detail = match e.downcast_ref::<minijinja::Error>() {
-            Some(m) => describe_template_error(m),
-            None => format!("{e:#}"),
-        };
-        bad.push(format!("site templates (templates/site/): {detail}"));
+        bad.push(template_problem("site templates (templates/site/)", &e));
     }
     if bad.is_empty() {
         let message = if overrides.is_empty() {
@@ -646,11 +642,11 @@ fn templates_render(journal: &Journal) -> Check {
 /// Render template `name` the way wol uses it: the digest templates with a digest of the
 /// journal's last four weeks (through the digest's own filters), the others with sample
 /// values.
-fn render_sample(journal: &Journal, name: &str, source: &str) -> Result<(), String> {
+fn render_sample(journal: &Journal, name: &str, source: &str) -> anyhow::Result<()> {
     if matches!(name, "digest.md" | "digest.txt") {
         let today = chrono::Local::now().date_naive();
         let from = today - chrono::Days::new(27);
-        let period = digest::Period::range(from, today).map_err(|e| format!("{e:#}"))?;
+        let period = digest::Period::range(from, today)?;
         let sample = digest::build(
             journal,
             digest::Source::Journal,
@@ -660,28 +656,29 @@ fn render_sample(journal: &Journal, name: &str, source: &str) -> Result<(), Stri
             &|_| true,
             &mut |_| {},
         );
-        return digest::render_template(journal, &sample, name)
-            .map(drop)
-            .map_err(|e| match e.downcast_ref::<minijinja::Error>() {
-                Some(e) => describe_template_error(e),
-                None => format!("{e:#}"),
-            });
+        return digest::render_template(journal, &sample, name).map(drop);
     }
     let mut env = templates::environment();
-    env.add_template(name, source)
-        .and_then(|()| env.get_template(name))
-        .and_then(|t| t.render(sample_context()))
-        .map(drop)
-        .map_err(|e| describe_template_error(&e))
+    env.add_template(name, source)?;
+    templates::render(&env, name, sample_context(), 0).map(drop)
 }
 
-fn describe_template_error(e: &minijinja::Error) -> String {
-    match e.line() {
+/// A detail line for a template that does not render (`shown` says which): where, and
+/// what is wrong. A template that did too much work is named by the error itself (it
+/// may be one that `shown` includes).
+fn template_problem(shown: &str, e: &anyhow::Error) -> String {
+    if let Some(work) = e.downcast_ref::<templates::TooMuchWork>() {
+        return work.to_string();
+    }
+    let Some(m) = e.downcast_ref::<minijinja::Error>() else {
+        return format!("{shown}: {e:#}");
+    };
+    match m.line() {
         Some(line) => format!(
-            "line {line}: {}",
-            e.detail().unwrap_or(&e.kind().to_string())
+            "{shown}: line {line}: {}",
+            m.detail().unwrap_or(&m.kind().to_string())
         ),
-        None => e.to_string(),
+        None => format!("{shown}: {m}"),
     }
 }
 

@@ -4,7 +4,8 @@
 //! Domain code returns `anyhow::Error`s; where the fix is known it wraps the failure in a
 //! [`UserError`] carrying a hint (remote operations carry a typed
 //! [`RemoteError`](crate::remote::RemoteError) whose hint is part of its kind, as does a
-//! followed log's [`ReadError`](crate::follow::ReadError)).
+//! followed log's [`ReadError`](crate::follow::ReadError), and a template that ran out of
+//! fuel its [`TooMuchWork`](crate::templates::TooMuchWork)).
 //! [`report`] prints `error: …`, each `caused by: …` and the hint; [`exit_code`] maps the
 //! kind to 1 (failure) or 2 (usage). Warnings have one shape too: [`warn`].
 
@@ -69,6 +70,9 @@ pub fn hint_of(err: &anyhow::Error) -> Option<String> {
         }
         if let Some(r) = c.downcast_ref::<crate::follow::ReadError>() {
             return Some(r.hint());
+        }
+        if let Some(t) = c.downcast_ref::<crate::templates::TooMuchWork>() {
+            return Some(t.hint());
         }
         disk_full(c).then(|| {
             "the disk is full: free some space, then run the command again (wol never commits half a change)".to_owned()

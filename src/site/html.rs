@@ -187,6 +187,7 @@ impl Site {
         self.render(
             "site/entry.html",
             context! { site => v(&self.info), root => Value::from_safe_string(entry.root()), page => &entry.html_path, entry => v(entry) },
+            0,
         )
     }
 
@@ -196,6 +197,7 @@ impl Site {
         self.render(
             "site/digest.html",
             context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), page => &digest.html_path, digest => v(digest) },
+            0,
         )
     }
 
@@ -220,9 +222,11 @@ impl Site {
                 entries: Vec::new(),
             })
             .collect();
+        let listed = tags.len() + INDEX_LATEST + months.len() + digests.len();
         self.render(
             "site/index.html",
             context! { site => v(&self.info), root => "", page => "index.html", count => entries.len(), tags => v(tags), latest => v(&latest), months => v(&archive), digests => v(digests) },
+            listed,
         )
     }
 
@@ -232,6 +236,7 @@ impl Site {
         self.render(
             "site/month.html",
             context! { site => v(&self.info), root => Value::from_safe_string(root), page => &month.path, month => v(month), entries => v(&month.entries) },
+            month.entries.len(),
         )
     }
 
@@ -241,15 +246,13 @@ impl Site {
         self.render(
             "site/tag.html",
             context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), page => format!("tags/{}.html", tag.slug), tag => v(tag), entries => v(&list) },
+            list.len(),
         )
     }
 
-    fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String> {
-        self.env
-            .get_template(name)?
-            .render(ctx)
-            .map(super::valid_chars)
-            .with_context(|| format!("cannot render templates/{name}"))
+    /// Render page template `name` listing `listed` things (see [`templates::render`]).
+    fn render(&self, name: &str, ctx: minijinja::Value, listed: usize) -> Result<String> {
+        templates::render(&self.env, name, ctx, listed).map(super::valid_chars)
     }
 }
 
@@ -301,21 +304,7 @@ pub fn stylesheet(journal: &Journal) -> Result<String> {
 /// them, so that a broken override is found before a publish needs it.
 pub fn check(journal: &Journal) -> Result<()> {
     let site = Site::load(journal, "Sample site")?;
-    let text = "+++\ntitle = \"A sample entry\"\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\ntags = [\"sample\"]\nvisibility = \"public\"\nauthor = \"Sample Author\"\n+++\n\nDid a thing.\n\n## Learned\nSomething.\n";
-    let kinds = vec!["progress".to_string()];
-    let schema = crate::entry::Schema {
-        kinds: &kinds,
-        default_visibility: crate::entry::Visibility::Public,
-    };
-    let entry = crate::entry::Entry::parse(text.as_bytes(), &schema)
-        .map_err(|e| anyhow::anyhow!("sample entry: {e}"))?;
-    let mut view = EntryView::new(
-        &entry,
-        "2026-11-22-1432-a-sample-entry",
-        "entries/2026/11/2026-11-22-1432-a-sample-entry.md",
-    );
-    view.body_html = super::markdown_to_html(&entry.body);
-    let views = vec![view];
+    let views = vec![sample_view()?];
     let tags = super::tag_groups(&views);
     let months = months(&views);
     site.entry_page(&views[0])?;
@@ -331,6 +320,25 @@ pub fn check(journal: &Journal) -> Result<()> {
         site.tag_page(tag, &views)?;
     }
     Ok(())
+}
+
+/// A public entry tagged `sample`, as a page shows it.
+pub fn sample_view() -> Result<EntryView> {
+    let text = "+++\ntitle = \"A sample entry\"\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\ntags = [\"sample\"]\nvisibility = \"public\"\nauthor = \"Sample Author\"\n+++\n\nDid a thing.\n\n## Learned\nSomething.\n";
+    let kinds = vec!["progress".to_string()];
+    let schema = crate::entry::Schema {
+        kinds: &kinds,
+        default_visibility: crate::entry::Visibility::Public,
+    };
+    let entry = crate::entry::Entry::parse(text.as_bytes(), &schema)
+        .map_err(|e| anyhow::anyhow!("sample entry: {e}"))?;
+    let mut view = EntryView::new(
+        &entry,
+        "2026-11-22-1432-a-sample-entry",
+        "entries/2026/11/2026-11-22-1432-a-sample-entry.md",
+    );
+    view.body_html = super::markdown_to_html(&entry.body);
+    Ok(view)
 }
 
 fn v<T: Serialize + ?Sized>(value: &T) -> Value {

@@ -262,6 +262,34 @@ fn a_template_that_does_not_render_fails_the_templates_check() {
     assert!(text.contains("      templates/entry.md: line 1"), "{text}");
 }
 
+/// Three nested loops of 10,000: a trillion steps, that is for ever.
+const ENDLESS: &str = "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}{% endfor %}{% endfor %}{% endfor %}\n";
+
+#[test]
+fn template_overrides_that_loop_for_ever_are_stopped_and_named() {
+    let env = healthy();
+    env.write("templates/digest.md", ENDLESS);
+    // Included by the index, month and tag pages: the error names it, not the page.
+    env.write("templates/site/list.html", ENDLESS);
+    let text = assert_fails(&env, "templates", "2 template(s) do not render");
+    for name in ["digest.md", "site/list.html"] {
+        assert!(
+            text.contains(&format!(
+                "      templates/{name} did too much work (a loop that does not end?): wol stopped it at line 1"
+            )),
+            "{text}"
+        );
+    }
+    let err = env.fails(
+        &["digest", "--week", "this"],
+        "error: templates/digest.md did too much work (a loop that does not end?)",
+    );
+    assert!(
+        err.contains("hint: fix or remove the override templates/digest.md"),
+        "{err}"
+    );
+}
+
 fn add_partner(env: &TestEnv, name: &str, url: &str) {
     let mut toml = env.read("wol.toml");
     toml.push_str(&format!("\n[partners.{name}]\nurl = {url:?}\n"));
