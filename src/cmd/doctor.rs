@@ -17,7 +17,7 @@ use crate::term::sanitize_text;
 /// Prints one line per check: ok, warn or FAIL, what was found and what to do. First
 /// the config files it read (the user config, wherever WOL_CONFIG puts it, and wol.toml),
 /// then the checks: the journal's git state (a branch checked out, no merge or rebase under way), the
-/// lock, uncommitted entry files, leftover drafts, malformed entries (path:line),
+/// last commit's files all in .git/objects, the lock, uncommitted entry files, leftover drafts, malformed entries (path:line),
 /// wol.toml, the user config, templates (built-in and overrides), and each partner
 /// (URL, remote reachable within 5 s, credentials available; never printed).
 /// Exits 1 when a check FAILs. Changes nothing.

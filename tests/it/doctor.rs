@@ -55,6 +55,7 @@ fn a_healthy_journal_passes_every_check() {
         "user-config",
         "config",
         "git",
+        "objects",
         "lock",
         "uncommitted",
         "drafts",
@@ -127,6 +128,28 @@ fn a_merge_under_way_fails_the_git_check() {
     env.git(["switch", "-q", "main"]);
     env.git(["merge", "-q", "--no-ff", "--no-commit", "side"]);
     assert_fails(&env, "git", "merge is under way");
+}
+
+#[test]
+fn an_entry_whose_object_is_gone_fails_the_objects_check() {
+    let env = healthy();
+    let lost = env.log(&["Second entry"]);
+    let lost = lost.to_str().unwrap();
+    let oid = env.git(["rev-parse", &format!("HEAD:{lost}")]);
+    let oid = oid.trim();
+    let object = env
+        .journal
+        .join(".git/objects")
+        .join(&oid[..2])
+        .join(&oid[2..]);
+    fs::remove_file(&object).expect("the entry's object is a loose file");
+    let text = assert_fails(&env, "objects", &format!("(first: {lost})"));
+    assert!(text.contains(&format!("      {lost}\n")), "{text}");
+    assert!(text.contains("hash-object -w"), "{text}");
+    // What the hint says brings it back.
+    env.git(["hash-object", "-w", lost]);
+    let out = doctor(&env);
+    assert!(out.status.success(), "{}", stdout(&out));
 }
 
 /// A `wol.toml` that is a folder still marks the journal: `wol log` inside it fails
