@@ -516,6 +516,12 @@ fn uncommitted(root: &Path, repo: &Repository) -> Check {
         .filter(|s| s.status() != git2::Status::CURRENT)
         .filter_map(|s| s.path().ok().map(String::from))
         .collect();
+    // A link, committed or not, would be committed as a link: the fix is the folder.
+    let link = journal::symlink_in(root, journal::ENTRIES_DIR)
+        .or_else(|| paths.iter().find_map(|p| journal::symlink_in(root, p)));
+    if let Some(link) = link {
+        return linked_entries(root, &link).with_details(paths);
+    }
     if paths.is_empty() {
         return Check::ok("uncommitted", "every entry file is committed");
     }
@@ -528,6 +534,32 @@ fn uncommitted(root: &Path, repo: &Repository) -> Check {
         ),
     )
     .with_details(paths)
+}
+
+/// `link` (`entries`, or a folder in it) is a symbolic link: git has, or would get, the
+/// link and not the entries, and wol writes nothing through it.
+fn linked_entries(root: &Path, link: &str) -> Check {
+    let abs = root.join(link);
+    let fix = match fs::canonicalize(&abs) {
+        Ok(target) => format!(
+            "replace the link with the folder it points to (rm {0} && mv {1} {0}), then run \
+             wol doctor again",
+            abs.display(),
+            target.display()
+        ),
+        Err(_) => format!(
+            "replace the link with a real folder holding the entries ({} points nowhere)",
+            abs.display()
+        ),
+    };
+    Check::fail(
+        "uncommitted",
+        format!(
+            "{link} is a symbolic link: git stores it as a link, not the files in it, so its \
+             entries are not committed"
+        ),
+        fix,
+    )
 }
 
 /// Drafts left behind by a crashed or failed editor session may hold unsaved text.

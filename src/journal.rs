@@ -650,6 +650,23 @@ pub fn entry_files_in(
     })
 }
 
+/// The first part of `rel` (a `/`-separated path in the journal at `root`, from the
+/// top down, itself included) that is a symbolic link, if any: wol writes nothing
+/// through one, and git would store the link, not what it points to.
+pub fn symlink_in(root: &Path, rel: &str) -> Option<String> {
+    let mut abs = root.to_path_buf();
+    let mut end = 0;
+    for part in rel.split('/') {
+        end += part.len();
+        abs.push(part);
+        if fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(rel[..end].to_string());
+        }
+        end += 1;
+    }
+    None
+}
+
 /// The month folders `entries/YYYY/MM` of the journal at `root` that overlap `range`
 /// (inclusive local dates), newest first, lazily, with their year and month.
 pub fn month_dirs_in(
@@ -1056,15 +1073,8 @@ impl Journal {
     /// The first folder on the way to `rel` (a `/`-separated path, the last part not
     /// included) that is a symlink, if any.
     fn symlink_on_path(&self, rel: &str) -> Option<String> {
-        let parts: Vec<&str> = rel.split('/').collect();
-        let mut abs = self.root.clone();
-        for (n, part) in parts[..parts.len().saturating_sub(1)].iter().enumerate() {
-            abs.push(part);
-            if fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Some(parts[..=n].join("/"));
-            }
-        }
-        None
+        let (folder, _) = rel.rsplit_once('/')?;
+        symlink_in(&self.root, folder)
     }
 
     /// Fails when a folder on the way to `rel` is a symlink: writing or removing there

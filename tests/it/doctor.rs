@@ -152,6 +152,40 @@ fn an_entry_whose_object_is_gone_fails_the_objects_check() {
     assert!(out.status.success(), "{}", stdout(&out));
 }
 
+/// `git add entries` would commit the link: doctor says to put the folder back instead,
+/// and still does once the link is committed.
+#[test]
+fn a_symlinked_entries_folder_fails_with_a_hint_to_replace_it() {
+    let env = healthy();
+    let entries = env.journal.join("entries");
+    let elsewhere = env.root.join("elsewhere");
+    fs::rename(&entries, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &entries).unwrap();
+    let replace = format!(
+        "rm {0} && mv {1} {0}",
+        entries.display(),
+        elsewhere.display()
+    );
+    for committed in [false, true] {
+        if committed {
+            env.git(["add", "entries"]);
+            env.git(["commit", "-q", "-m", "entries as a link"]);
+        }
+        let text = assert_fails(&env, "uncommitted", "entries is a symbolic link");
+        let l = line(&text, "FAIL", "uncommitted");
+        assert!(l.contains("git stores it as a link"), "{l}");
+        assert!(l.contains(&replace), "{l}");
+        assert!(!l.contains("git -C"), "{l}");
+    }
+    fs::remove_file(&entries).unwrap();
+    fs::rename(&elsewhere, &entries).unwrap();
+    assert_fails(&env, "uncommitted", "not committed");
+    env.git(["add", "entries"]);
+    env.git(["commit", "-q", "-m", "entries as a folder"]);
+    let out = doctor(&env);
+    assert!(out.status.success(), "{}", stdout(&out));
+}
+
 /// A `wol.toml` that is a folder still marks the journal: `wol log` inside it fails
 /// naming the file, instead of filing the entry in another journal, and doctor says so.
 #[test]
