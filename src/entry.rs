@@ -43,6 +43,12 @@ impl Visibility {
             _ => None,
         }
     }
+
+    /// [`Visibility::parse`] in any case, with spaces around ignored (`Private`,
+    /// `PRIVATE `): how front matter written by hand or by another tool may say it.
+    pub fn parse_any_case(s: &str) -> Option<Self> {
+        Visibility::parse(&s.trim().to_ascii_lowercase())
+    }
 }
 
 /// The front matter of an entry.
@@ -381,9 +387,7 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
 /// (`[trip] to = "Berlin"`) is left alone.
 fn misplaced_audience(table: &toml::Table) -> Option<(&'static str, String)> {
     let audience_like = |t: &toml::Table, key: &str| match (key, t.get(key)) {
-        ("visibility", Some(toml::Value::String(v))) => {
-            Visibility::parse(&v.trim().to_ascii_lowercase()).is_some()
-        }
+        ("visibility", Some(toml::Value::String(v))) => Visibility::parse_any_case(v).is_some(),
         ("to", Some(toml::Value::Array(_))) => true,
         _ => false,
     };

@@ -233,8 +233,8 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
             let utc: DateTime<chrono::Utc> = modified.into();
             Ok(utc.with_timezone(defaults.now.offset()))
         };
-        let entry = match note_to_entry(&text, &rel, defaults, fallback_date) {
-            Ok(entry) => entry,
+        let note = match note_to_entry(&text, &rel, defaults, fallback_date) {
+            Ok(note) => note,
             // One note wol cannot read (a date it does not understand) must not stop the
             // rest either.
             Err(e) => {
@@ -245,10 +245,15 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
                 continue;
             }
         };
+        for warning in &note.warnings {
+            // The message quotes the note: escaped before it reaches a terminal.
+            let message = format!("{} {}", path.display(), warning.message);
+            crate::error::warn(crate::term::sanitize(&message), Some(warning.hint));
+        }
         out.push(ImportedEntry {
             legacy_id: Some(format!("md-{}", short_hash(&rel_str))),
             source: rel_str,
-            entry,
+            entry: note.entry,
         });
     }
     Ok(out)
@@ -334,12 +339,36 @@ impl Front {
     }
 }
 
+/// A note read as an entry, with what import decided for it that its author should hear.
+#[derive(Debug)]
+struct Note {
+    entry: Entry,
+    warnings: Vec<NoteWarning>,
+}
+
+#[derive(Debug)]
+struct NoteWarning {
+    /// Said after the note's path: "is imported private: …".
+    message: String,
+    hint: &'static str,
+}
+
+impl NoteWarning {
+    /// The note is imported private because `why` (its audience as written cannot be read).
+    fn private(why: &str) -> NoteWarning {
+        NoteWarning {
+            message: format!("is imported private: {why}"),
+            hint: "if it may be shared, set its `visibility` (and `to`) in the journal with: wol edit ID",
+        }
+    }
+}
+
 fn note_to_entry(
     text: &str,
     rel: &Path,
     defaults: &Defaults,
     fallback_date: impl FnOnce() -> Result<DateTime<FixedOffset>>,
-) -> Result<Entry> {
+) -> Result<Note> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // The note's path and its text: the same note imported again has the same id, and a
     // note at the same path in another folder is another note.
@@ -357,7 +386,10 @@ fn note_to_entry(
         if entry.meta.id.is_none() {
             entry.meta.id = Some(crate::entry::file_id(rel));
         }
-        return Ok(entry);
+        return Ok(Note {
+            entry,
+            warnings: Vec::new(),
+        });
     }
     let (front, body) = split_note(text)?;
 
@@ -388,11 +420,12 @@ fn note_to_entry(
         .text("kind")
         .filter(|k| defaults.kinds.contains(k))
         .unwrap_or_else(|| defaults.kind("learning"));
-    let visibility = front
-        .text("visibility")
-        .and_then(|v| Visibility::parse(&v))
-        .unwrap_or(defaults.visibility);
-    Ok(Entry {
+    let mut warnings = Vec::new();
+    let visibility = note_visibility(&front, defaults.visibility).unwrap_or_else(|why| {
+        warnings.push(NoteWarning::private(&why));
+        Visibility::Private
+    });
+    let entry = Entry {
         meta: Meta {
             title,
             date,
@@ -407,7 +440,27 @@ fn note_to_entry(
             extra: toml::Table::new(),
         },
         body: body_text(&body),
-    })
+    };
+    Ok(Note { entry, warnings })
+}
+
+/// The note's `visibility` in any case (`Private`, `PUBLIC`), or `default` (the
+/// `--visibility` flag's) when the note does not say. `Err` says why the value the note
+/// gives cannot be read: the note is then imported private, never with the wider
+/// default.
+fn note_visibility(front: &Front, default: Visibility) -> Result<Visibility, String> {
+    match front.values.get("visibility") {
+        None => Ok(default),
+        Some(FrontValue::Text(v)) => Visibility::parse_any_case(v)
+            .ok_or_else(|| format!("its visibility {v:?} is none of public, partners, private")),
+        Some(FrontValue::List(items)) if items.is_empty() => {
+            Err("its `visibility` has no value".to_string())
+        }
+        Some(FrontValue::List(items)) => Err(format!(
+            "its visibility is a list ({}), not one of public, partners, private",
+            items.join(", ")
+        )),
+    }
 }
 
 /// Split optional front matter (TOML between `+++`, YAML between `---`) from the body.
@@ -729,12 +782,56 @@ mod tests {
             &defaults(),
             || Ok(defaults().now),
         )
-        .unwrap();
+        .unwrap()
+        .entry;
         assert_eq!(entry.meta.title, "Closures capture");
         assert_eq!(entry.body, "By reference.\n");
         assert_eq!(entry.meta.tags, ["rust"]);
         assert_eq!(entry.meta.kind, "learning");
         assert!(entry.meta.id.unwrap().starts_with("md-"));
+    }
+
+    /// The visibility and warnings of `note` imported with the default `public`.
+    fn imported_public(note: &str) -> (Visibility, Vec<String>) {
+        let defaults = Defaults {
+            visibility: Visibility::Public,
+            ..defaults()
+        };
+        let note =
+            note_to_entry(note, Path::new("note.md"), &defaults, || Ok(defaults.now)).unwrap();
+        let warnings = note.warnings.into_iter().map(|w| w.message).collect();
+        (note.entry.meta.visibility, warnings)
+    }
+
+    #[test]
+    fn visibility_is_read_in_any_case_and_a_value_it_is_not_makes_the_note_private() {
+        for (front, said) in [
+            ("---\nvisibility: Private\n---\n", Visibility::Private),
+            ("---\nvisibility: ' PARTNERS '\n---\n", Visibility::Partners),
+            ("+++\nvisibility = \"PRIVATE\"\n+++\n", Visibility::Private),
+            ("+++\nvisibility = \"Public\"\n+++\n", Visibility::Public),
+        ] {
+            assert_eq!(imported_public(front), (said, vec![]), "{front}");
+        }
+        for (front, why) in [
+            ("---\nvisibility: secret\n---\n", "\"secret\" is none of"),
+            ("---\nvisibility:\n---\n", "has no value"),
+            ("+++\nvisibility = \"\"\n+++\n", "\"\" is none of"),
+            ("+++\nvisibility = false\n+++\n", "\"false\" is none of"),
+            ("---\nvisibility: [private]\n---\n", "is a list (private)"),
+        ] {
+            let (visibility, warnings) = imported_public(front);
+            assert_eq!(visibility, Visibility::Private, "{front}");
+            assert!(
+                warnings.len() == 1 && warnings[0].contains(why),
+                "{front}: {warnings:?}"
+            );
+        }
+        // Saying nothing takes the default, as before.
+        assert_eq!(
+            imported_public("---\ntitle: t\n---\n"),
+            (Visibility::Public, vec![])
+        );
     }
 
     #[test]

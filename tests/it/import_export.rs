@@ -370,10 +370,17 @@ fn a_til_folder_in_git_takes_dates_from_the_last_commit() {
 /// `wol import markdown DIR`, which must succeed.
 #[track_caller]
 fn import_markdown(env: &TestEnv, dir: &Path) -> std::process::Output {
+    import_markdown_with(env, dir, &[])
+}
+
+/// `wol import markdown DIR FLAGS…`, which must succeed.
+#[track_caller]
+fn import_markdown_with(env: &TestEnv, dir: &Path, flags: &[&str]) -> std::process::Output {
     let out = env
         .wol_j()
         .args(["import", "markdown"])
         .arg(dir)
+        .args(flags)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -671,4 +678,83 @@ fn a_note_with_an_unreadable_date_does_not_stop_the_import() {
         by_title(&all, "A Jekyll post")["date"],
         "2020-05-01T10:00:00+02:00"
     );
+}
+
+/// A bare repository added as the partner `name`.
+fn with_partner(env: &TestEnv, name: &str) -> PathBuf {
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", "-b", "main", &format!("{name}.git")],
+    );
+    let bare = env.root.join(format!("{name}.git"));
+    env.wol_j()
+        .args(["partner", "add", name, bare.to_str().unwrap()])
+        .assert()
+        .success();
+    bare
+}
+
+/// The entry files `wol publish` pushed to the partner repository `bare`.
+fn published_entries(env: &TestEnv, bare: &Path) -> Vec<String> {
+    env.git_in(bare, ["ls-tree", "-r", "--name-only", "main", "entries"])
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// `--visibility` is for notes that do not say: one that says private in any case
+/// (`Private`, `PRIVATE`) stays private, and one whose visibility wol cannot read is
+/// imported private with a warning naming it, never with the flag's wider value.
+#[test]
+fn a_note_s_own_visibility_wins_over_the_flag_whatever_its_case() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let gig = with_partner(&env, "gig");
+    let notes = env.root.join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    let note = |name: &str, text: &str| fs::write(notes.join(name), text).unwrap();
+    note(
+        "a.md",
+        "---\ntitle: Salary talk\ndate: 2026-11-20 10:00\nvisibility: Private\n---\nbody\n",
+    );
+    note(
+        "b.md",
+        "+++\ntitle = \"Health note\"\ndate = 2026-11-20T11:00:00+01:00\nvisibility = \"PRIVATE\"\n+++\nbody\n",
+    );
+    note(
+        "c.md",
+        "---\ntitle: Team only\ndate: 2026-11-20 12:00\nvisibility: ' Partners'\n---\nbody\n",
+    );
+    note(
+        "d.md",
+        "---\ntitle: For friends\ndate: 2026-11-20 13:00\nvisibility: friends\n---\nbody\n",
+    );
+    note(
+        "e.md",
+        "---\ntitle: Says nothing\ndate: 2026-11-20 14:00\n---\nbody\n",
+    );
+    let out = import_markdown_with(&env, &notes, &["--visibility", "public"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("d.md is imported private: its visibility \"friends\" is none of public, partners, private"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+
+    let all = entries(&env);
+    for (title, visibility) in [
+        ("Salary talk", "private"),
+        ("Health note", "private"),
+        ("Team only", "partners"),
+        ("For friends", "private"),
+        ("Says nothing", "public"),
+    ] {
+        assert_eq!(by_title(&all, title)["visibility"], visibility, "{title}");
+    }
+    env.wol_j().arg("publish").assert().success();
+    let sent = published_entries(&env, &gig);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[0].ends_with("-team-only.md"), "{sent:?}");
+    assert!(sent[1].ends_with("-says-nothing.md"), "{sent:?}");
+    env.assert_consistent();
 }
