@@ -309,7 +309,14 @@ fn walk_notes(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 #[derive(Debug, Default)]
 struct Front {
     values: BTreeMap<String, FrontValue>,
+    /// Why the note's audience (`visibility`, `to`) is not what `values` hold: a value of
+    /// another shape (a number, a table, a list of more than text), or YAML lines under
+    /// the key that import does not read. Any reason makes the note private.
+    unreadable_audience: Vec<String>,
 }
+
+/// The keys that say who may see a note.
+const AUDIENCE_KEYS: [&str; 2] = ["visibility", "to"];
 
 #[derive(Debug, Clone)]
 enum FrontValue {
@@ -386,6 +393,9 @@ fn note_to_entry(
         if entry.meta.id.is_none() {
             entry.meta.id = Some(crate::entry::file_id(rel));
         }
+        if crate::entry::sets_visibility(text) == Some(false) {
+            entry.meta.visibility = unsaid_visibility(defaults.visibility, &entry.meta.to);
+        }
         return Ok(Note {
             entry,
             warnings: Vec::new(),
@@ -421,9 +431,9 @@ fn note_to_entry(
         .filter(|k| defaults.kinds.contains(k))
         .unwrap_or_else(|| defaults.kind("learning"));
     let mut warnings = Vec::new();
-    let visibility = note_visibility(&front, defaults.visibility).unwrap_or_else(|why| {
+    let (visibility, to) = note_audience(&front, defaults.visibility).unwrap_or_else(|why| {
         warnings.push(NoteWarning::private(&why));
-        Visibility::Private
+        (Visibility::Private, Vec::new())
     });
     let entry = Entry {
         meta: Meta {
@@ -435,7 +445,7 @@ fn note_to_entry(
             author: front
                 .text("author")
                 .unwrap_or_else(|| defaults.author.clone()),
-            to: Vec::new(),
+            to,
             id: Some(front.text("id").unwrap_or(path_id)),
             extra: toml::Table::new(),
         },
@@ -444,22 +454,61 @@ fn note_to_entry(
     Ok(Note { entry, warnings })
 }
 
-/// The note's `visibility` in any case (`Private`, `PUBLIC`), or `default` (the
-/// `--visibility` flag's) when the note does not say. `Err` says why the value the note
-/// gives cannot be read: the note is then imported private, never with the wider
-/// default.
-fn note_visibility(front: &Front, default: Visibility) -> Result<Visibility, String> {
-    match front.values.get("visibility") {
-        None => Ok(default),
+/// Who a note is for: its `visibility` in any case (`Private`, `PUBLIC`), and its `to`
+/// as wol's own entries hold it (a list of partner names), read from a list or from
+/// names in one string. A note that does not say its visibility takes `default` (the
+/// `--visibility` flag's), narrowed by its `to` (see [`unsaid_visibility`]). `Err` says
+/// why what the note says cannot be read: the note is then imported private, never with
+/// a wider default.
+fn note_audience(front: &Front, default: Visibility) -> Result<(Visibility, Vec<String>), String> {
+    if let Some(why) = front.unreadable_audience.first() {
+        return Err(why.clone());
+    }
+    let to = note_to(front)?;
+    let visibility = match front.values.get("visibility") {
+        None => unsaid_visibility(default, &to),
         Some(FrontValue::Text(v)) => Visibility::parse_any_case(v)
-            .ok_or_else(|| format!("its visibility {v:?} is none of public, partners, private")),
+            .ok_or_else(|| format!("its visibility {v:?} is none of public, partners, private"))?,
         Some(FrontValue::List(items)) if items.is_empty() => {
-            Err("its `visibility` has no value".to_string())
+            return Err("its `visibility` has no value".to_string());
         }
-        Some(FrontValue::List(items)) => Err(format!(
-            "its visibility is a list ({}), not one of public, partners, private",
-            items.join(", ")
-        )),
+        Some(FrontValue::List(items)) => {
+            return Err(format!(
+                "its visibility is a list ({}), not one of public, partners, private",
+                items.join(", ")
+            ));
+        }
+    };
+    Ok((visibility, to))
+}
+
+/// The partners a note's `to` names (`to = ["a", "b"]`, `to: [a, b]`, `- a` lines, or
+/// `to: a, b`), trimmed; empty when it has none. Every name must be one a partner can
+/// have: anything else (an empty name, a YAML comment, quotes import did not take off)
+/// means the list is not what the note's author wrote.
+fn note_to(front: &Front) -> Result<Vec<String>, String> {
+    let names: Vec<String> = front
+        .list("to")
+        .iter()
+        .map(|n| n.trim().to_string())
+        .collect();
+    if let Some(bad) = names
+        .iter()
+        .find(|n| crate::remote::validate_name(&n.to_ascii_lowercase()).is_err())
+    {
+        return Err(format!("its `to` names {bad:?}, which is no partner name"));
+    }
+    Ok(names)
+}
+
+/// The visibility of a note that does not say its own: `default`, but a note that names
+/// its partners in `to` is for them only (as `wol log --to` makes an entry), never for
+/// every partner.
+fn unsaid_visibility(default: Visibility, to: &[String]) -> Visibility {
+    if default == Visibility::Public && !to.is_empty() {
+        Visibility::Partners
+    } else {
+        default
     }
 }
 
@@ -496,6 +545,16 @@ fn toml_front(text: &str) -> Result<Front> {
         .map_err(|e| anyhow::anyhow!("invalid TOML front matter: {}", e.message()))?;
     let mut front = Front::default();
     for (key, value) in table {
+        let text_or_list = match &value {
+            toml::Value::String(_) => true,
+            toml::Value::Array(items) => items.iter().all(toml::Value::is_str),
+            _ => false,
+        };
+        if AUDIENCE_KEYS.contains(&key.as_str()) && !text_or_list {
+            front.unreadable_audience.push(format!(
+                "its `{key} = {value}` is neither text nor a list of text"
+            ));
+        }
         let value = match value {
             toml::Value::String(s) => FrontValue::Text(s),
             toml::Value::Datetime(d) => FrontValue::Text(d.to_string()),
@@ -518,20 +577,34 @@ fn toml_front(text: &str) -> Result<Front> {
 fn yaml_front(text: &str) -> Front {
     let mut front = Front::default();
     let mut current_list: Option<String> = None;
+    // The last top-level key: lines under it that are not `- item`s of its list (a
+    // nested map, a value carried on to the next line) are not read.
+    let mut parent: Option<String> = None;
     for line in text.lines() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
+        let unread = |front: &mut Front, key: &Option<String>| {
+            if let Some(key) = key.as_deref().filter(|k| AUDIENCE_KEYS.contains(k)) {
+                front.unreadable_audience.push(format!(
+                    "its `{key}` goes on over lines import does not read: {:?}",
+                    line.trim()
+                ));
+            }
+        };
         if let Some(item) = line.trim_start().strip_prefix("- ") {
             if let Some(key) = &current_list
                 && let Some(FrontValue::List(items)) = front.values.get_mut(key)
             {
                 items.push(yaml_scalar(item));
+            } else {
+                unread(&mut front, &parent);
             }
             continue;
         }
         current_list = None;
         if line.starts_with([' ', '\t']) {
+            unread(&mut front, &parent);
             continue;
         }
         let Some((key, value)) = line.split_once(':') else {
@@ -539,16 +612,18 @@ fn yaml_front(text: &str) -> Front {
         };
         let key = key.trim().to_string();
         let value = value.trim();
+        parent = Some(key.clone());
         if value.is_empty() {
             front
                 .values
                 .insert(key.clone(), FrontValue::List(Vec::new()));
             current_list = Some(key);
         } else if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+            // `[a, b, ]` and `[]` hold no empty item; `[""]` does.
             let items = inner
                 .split(',')
+                .filter(|s| !s.trim().is_empty())
                 .map(yaml_scalar)
-                .filter(|s| !s.is_empty())
                 .collect();
             front.values.insert(key, FrontValue::List(items));
         } else {
@@ -793,14 +868,104 @@ mod tests {
 
     /// The visibility and warnings of `note` imported with the default `public`.
     fn imported_public(note: &str) -> (Visibility, Vec<String>) {
+        let (visibility, _, warnings) = audience_of(note, Visibility::Public);
+        (visibility, warnings)
+    }
+
+    /// The visibility, `to` and warnings of `note` imported with the default `default`.
+    fn audience_of(note: &str, default: Visibility) -> (Visibility, Vec<String>, Vec<String>) {
         let defaults = Defaults {
-            visibility: Visibility::Public,
+            visibility: default,
             ..defaults()
         };
         let note =
             note_to_entry(note, Path::new("note.md"), &defaults, || Ok(defaults.now)).unwrap();
         let warnings = note.warnings.into_iter().map(|w| w.message).collect();
-        (note.entry.meta.visibility, warnings)
+        (note.entry.meta.visibility, note.entry.meta.to, warnings)
+    }
+
+    #[test]
+    fn to_is_carried_over_in_every_form_and_one_that_cannot_be_read_makes_the_note_private() {
+        let partners = |note: &str| audience_of(note, Visibility::Public);
+        for (note, to) in [
+            (
+                "---\nvisibility: partners\nto: [other, Gig]\n---\n",
+                &["other", "Gig"][..],
+            ),
+            (
+                "---\nvisibility: partners\nto:\n  - other\n  - 'gig'\n---\n",
+                &["other", "gig"],
+            ),
+            ("---\nvisibility: partners\nto:\n- other\n---\n", &["other"]),
+            ("---\nvisibility: partners\nto: other\n---\n", &["other"]),
+            (
+                "---\nvisibility: partners\nto: \"other, gig\"\n---\n",
+                &["other", "gig"],
+            ),
+            (
+                "+++\nvisibility = \"partners\"\nto = [\" other\"]\n+++\n",
+                &["other"],
+            ),
+            (
+                "+++\nvisibility = \"partners\"\nto = \"other\"\n+++\n",
+                &["other"],
+            ),
+            // An empty `to` is every partner, as in wol's own entries.
+            ("---\nvisibility: partners\nto: []\n---\n", &[]),
+        ] {
+            let want: Vec<String> = to.iter().map(|s| s.to_string()).collect();
+            assert_eq!(
+                partners(note),
+                (Visibility::Partners, want, vec![]),
+                "{note}"
+            );
+        }
+        // A note that names partners but not its visibility is for them only: the
+        // default `public` would send it to every partner.
+        assert_eq!(
+            partners("---\nto: [other]\n---\n"),
+            (Visibility::Partners, vec!["other".into()], vec![])
+        );
+        assert_eq!(
+            audience_of("---\nto: [other]\n---\n", Visibility::Private).0,
+            Visibility::Private
+        );
+        for (note, why) in [
+            (
+                "+++\nvisibility = \"partners\"\nto = [1]\n+++\n",
+                "`to = [1]` is neither",
+            ),
+            (
+                "+++\nvisibility = \"partners\"\nto = [\"\"]\n+++\n",
+                "names \"\"",
+            ),
+            ("---\nvisibility: partners\nto: [\"\"]\n---\n", "names \"\""),
+            ("---\nvisibility: partners\nto:\n  - \n---\n", "names \"\""),
+            (
+                "---\nvisibility: partners\nto:\n  other\n---\n",
+                "goes on over lines",
+            ),
+            (
+                "---\nvisibility: partners\nto: [other,\n  gig]\n---\n",
+                "goes on over lines",
+            ),
+            (
+                "---\nvisibility: partners\nto: other\n- gig\n---\n",
+                "goes on over lines",
+            ),
+            (
+                "---\nvisibility: partners\nto: other # not gig\n---\n",
+                "names \"#\"",
+            ),
+            ("---\nto: other # not gig\n---\n", "names \"#\""),
+        ] {
+            let (visibility, to, warnings) = partners(note);
+            assert_eq!((visibility, to), (Visibility::Private, vec![]), "{note}");
+            assert!(
+                warnings.len() == 1 && warnings[0].contains(why),
+                "{note}: {warnings:?}"
+            );
+        }
     }
 
     #[test]
@@ -817,7 +982,10 @@ mod tests {
             ("---\nvisibility: secret\n---\n", "\"secret\" is none of"),
             ("---\nvisibility:\n---\n", "has no value"),
             ("+++\nvisibility = \"\"\n+++\n", "\"\" is none of"),
-            ("+++\nvisibility = false\n+++\n", "\"false\" is none of"),
+            (
+                "+++\nvisibility = false\n+++\n",
+                "`visibility = false` is neither",
+            ),
             ("---\nvisibility: [private]\n---\n", "is a list (private)"),
         ] {
             let (visibility, warnings) = imported_public(front);

@@ -758,3 +758,78 @@ fn a_note_s_own_visibility_wins_over_the_flag_whatever_its_case() {
     assert!(sent[1].ends_with("-says-nothing.md"), "{sent:?}");
     env.assert_consistent();
 }
+
+/// A note addressed to one partner stays addressed to that partner, whatever form its
+/// `to` has (a `wol export` from a journal with other kinds, which import cannot take
+/// whole; YAML lists in both forms; one name), and one whose `to` cannot be read is
+/// imported private with a warning: never an entry for every partner.
+#[test]
+fn a_note_s_to_is_kept_and_one_that_cannot_be_read_makes_it_private() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let gig = with_partner(&env, "gig");
+    let other = with_partner(&env, "other");
+    let notes = env.root.join("notes");
+    fs::create_dir_all(notes.join("entries/2026/11")).unwrap();
+    let note = |name: &str, text: &str| fs::write(notes.join(name), text).unwrap();
+    note(
+        "entries/2026/11/2026-11-20-1000-exported.md",
+        "+++\ntitle = \"Exported\"\ndate = 2026-11-20T10:00:00+01:00\nkind = \"meeting\"\ntags = []\nvisibility = \"partners\"\nauthor = \"Someone\"\nto = [\"other\"]\n+++\n\nbody\n",
+    );
+    note(
+        "flow.md",
+        "---\ntitle: Flow list\ndate: 2026-11-20 11:00\nvisibility: partners\nto: [other]\n---\nbody\n",
+    );
+    note(
+        "block.md",
+        "---\ntitle: Block list\ndate: 2026-11-20 12:00\nvisibility: partners\nto:\n  - Other\n---\nbody\n",
+    );
+    note(
+        "named.md",
+        "---\ntitle: Only a name\ndate: 2026-11-20 13:00\nto: other\n---\nbody\n",
+    );
+    note(
+        "numbers.md",
+        "+++\ntitle = \"Numbers\"\ndate = 2026-11-20T14:00:00+01:00\nvisibility = \"partners\"\nto = [7]\n+++\nbody\n",
+    );
+    // A wol entry of this journal, taken whole, that names its partner but not its
+    // visibility: for that partner, not for everyone as --visibility public would say.
+    note(
+        "whole.md",
+        "+++\ntitle = \"Whole entry\"\ndate = 2026-11-20T16:00:00+01:00\nkind = \"progress\"\nto = [\"other\"]\n+++\n\nbody\n",
+    );
+    note(
+        "everyone.md",
+        "---\ntitle: For everyone\ndate: 2026-11-20 15:00\n---\nbody\n",
+    );
+    let out = import_markdown_with(&env, &notes, &["--visibility", "public"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "numbers.md is imported private: its `to = [7]` is neither text nor a list of text"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("is imported private").count(), 1, "{err}");
+
+    let all = entries(&env);
+    for (title, visibility, to) in [
+        ("Exported", "partners", &["other"][..]),
+        ("Flow list", "partners", &["other"]),
+        ("Block list", "partners", &["Other"]),
+        ("Only a name", "partners", &["other"]),
+        ("Whole entry", "partners", &["other"]),
+        ("Numbers", "private", &[]),
+        ("For everyone", "public", &[]),
+    ] {
+        let e = by_title(&all, title);
+        assert_eq!(e["visibility"], visibility, "{title}: {e:#}");
+        assert_eq!(e["to"], serde_json::json!(to), "{title}: {e:#}");
+    }
+    env.wol_j().arg("publish").assert().success();
+    let to_gig = published_entries(&env, &gig);
+    assert_eq!(to_gig.len(), 1, "{to_gig:?}");
+    assert!(to_gig[0].ends_with("-for-everyone.md"), "{to_gig:?}");
+    assert_eq!(published_entries(&env, &other).len(), 6);
+    env.assert_consistent();
+}
