@@ -385,7 +385,7 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
 /// A `visibility` or `to` key nested in a table of the front matter, in wol's form (a
 /// visibility word; a list), with that table's dotted name. A key of the author's own
 /// (`[trip] to = "Berlin"`) is left alone.
-fn misplaced_audience(table: &toml::Table) -> Option<(&'static str, String)> {
+pub(crate) fn misplaced_audience(table: &toml::Table) -> Option<(&'static str, String)> {
     let audience_like = |t: &toml::Table, key: &str| match (key, t.get(key)) {
         ("visibility", Some(toml::Value::String(v))) => Visibility::parse_any_case(v).is_some(),
         ("to", Some(toml::Value::Array(_))) => true,

@@ -318,6 +318,15 @@ struct Front {
 /// The keys that say who may see a note.
 const AUDIENCE_KEYS: [&str; 2] = ["visibility", "to"];
 
+/// `key` as one of the [`AUDIENCE_KEYS`], in whatever case or quotes it is written
+/// (`Visibility`, `"to"`).
+fn audience_key(key: &str) -> Option<&'static str> {
+    let key = yaml_scalar(key);
+    AUDIENCE_KEYS
+        .into_iter()
+        .find(|k| key.eq_ignore_ascii_case(k))
+}
+
 #[derive(Debug, Clone)]
 enum FrontValue {
     Text(String),
@@ -325,6 +334,22 @@ enum FrontValue {
 }
 
 impl Front {
+    /// Set `key`. An audience key is kept under its own name whatever its case
+    /// (`Visibility: Private` says private); given twice, it cannot be read.
+    fn insert(&mut self, key: String, value: FrontValue) {
+        let key = match audience_key(&key) {
+            Some(audience) => {
+                if self.values.contains_key(audience) {
+                    self.unreadable_audience
+                        .push(format!("it gives `{audience}` twice"));
+                }
+                audience.to_string()
+            }
+            None => key,
+        };
+        self.values.insert(key, value);
+    }
+
     fn text(&self, key: &str) -> Option<String> {
         match self.values.get(key)? {
             FrontValue::Text(s) => Some(s.clone()).filter(|s| !s.trim().is_empty()),
@@ -382,14 +407,17 @@ fn note_to_entry(
     let path_id = format!("md-{}", short_hash(&format!("{}\0{text}", rel_string(rel))));
     // Already a wol entry (e.g. from `wol export --format markdown`): keep it whole. Its
     // file name is its id (as `wol edit` keeps it when an entry moves), so an entry
-    // exported from this journal and imported back is recognised.
+    // exported from this journal and imported back is recognised. One with `Visibility`
+    // or `TO` (a key unknown to the entry parser, kept aside) is read as a note instead,
+    // so that what the key says counts.
     if let Ok(mut entry) = Entry::parse(
         text.as_bytes(),
         &crate::entry::Schema {
             kinds: &defaults.kinds,
             default_visibility: defaults.visibility,
         },
-    ) {
+    ) && !entry.meta.extra.keys().any(|k| audience_key(k).is_some())
+    {
         if entry.meta.id.is_none() {
             entry.meta.id = Some(crate::entry::file_id(rel));
         }
@@ -514,6 +542,7 @@ fn unsaid_visibility(default: Visibility, to: &[String]) -> Visibility {
 
 /// Split optional front matter (TOML between `+++`, YAML between `---`) from the body.
 fn split_note(text: &str) -> Result<(Front, &str)> {
+    let mut unclosed = Front::default();
     for (delim, toml_syntax) in [("+++", true), ("---", false)] {
         let Some(rest) = text
             .strip_prefix(delim)
@@ -535,22 +564,36 @@ fn split_note(text: &str) -> Result<(Front, &str)> {
             }
             offset += line.len();
         }
-        // Not closed: not front matter after all (e.g. a `---` rule at the top).
+        // Not closed: not front matter after all (e.g. a `---` rule at the top). But one
+        // that sets an audience was meant as front matter, and what it says is not read.
+        if let Some(key) = rest.lines().find_map(|line| {
+            let (key, _) = line.split_once([':', '='])?;
+            audience_key(key)
+        }) {
+            unclosed.unreadable_audience.push(format!(
+                "it sets `{key}` in front matter that no `{delim}` line closes"
+            ));
+        }
     }
-    Ok((Front::default(), text))
+    Ok((unclosed, text))
 }
 
 fn toml_front(text: &str) -> Result<Front> {
     let table: toml::Table = toml::from_str(text)
         .map_err(|e| anyhow::anyhow!("invalid TOML front matter: {}", e.message()))?;
     let mut front = Front::default();
+    if let Some((key, table)) = crate::entry::misplaced_audience(&table) {
+        front.unreadable_audience.push(format!(
+            "its `{key}` is inside the table `[{table}]`, where it does not count (TOML puts every key after a `[table]` line into that table)"
+        ));
+    }
     for (key, value) in table {
         let text_or_list = match &value {
             toml::Value::String(_) => true,
             toml::Value::Array(items) => items.iter().all(toml::Value::is_str),
             _ => false,
         };
-        if AUDIENCE_KEYS.contains(&key.as_str()) && !text_or_list {
+        if audience_key(&key).is_some() && !text_or_list {
             front.unreadable_audience.push(format!(
                 "its `{key} = {value}` is neither text nor a list of text"
             ));
@@ -566,73 +609,100 @@ fn toml_front(text: &str) -> Result<Front> {
             ),
             other => FrontValue::Text(other.to_string()),
         };
-        front.values.insert(key, value);
+        front.insert(key, value);
     }
     Ok(front)
 }
 
 /// The YAML that TIL notes use: `key: value`, `key: [a, b]`, and `key:` followed by
 /// `- item` lines. Anything else is ignored: import reads only a few scalar keys, which
-/// does not justify a YAML parser dependency.
+/// does not justify a YAML parser dependency. What is ignored must not change who sees
+/// the note, so lines under `visibility` or `to` that are no item of its list, and an
+/// audience key nested under another key, are noted as an audience import cannot read.
 fn yaml_front(text: &str) -> Front {
     let mut front = Front::default();
     let mut current_list: Option<String> = None;
-    // The last top-level key: lines under it that are not `- item`s of its list (a
-    // nested map, a value carried on to the next line) are not read.
+    // The last top-level key: the one the indented lines that follow belong to.
     let mut parent: Option<String> = None;
     for line in text.lines() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        let unread = |front: &mut Front, key: &Option<String>| {
-            if let Some(key) = key.as_deref().filter(|k| AUDIENCE_KEYS.contains(k)) {
-                front.unreadable_audience.push(format!(
-                    "its `{key}` goes on over lines import does not read: {:?}",
-                    line.trim()
-                ));
-            }
-        };
-        if let Some(item) = line.trim_start().strip_prefix("- ") {
-            if let Some(key) = &current_list
-                && let Some(FrontValue::List(items)) = front.values.get_mut(key)
-            {
-                items.push(yaml_scalar(item));
+        let item = line.trim_start().strip_prefix("- ");
+        if item.is_none() && !line.starts_with([' ', '\t']) {
+            current_list = None;
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            let key = audience_key(key).map_or_else(|| key.trim().to_string(), String::from);
+            let value = value.trim();
+            parent = Some(key.clone());
+            if value.is_empty() {
+                front.insert(key.clone(), FrontValue::List(Vec::new()));
+                current_list = Some(key);
+            } else if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+                // `[a, b, ]` and `[]` hold no empty item; `[""]` does.
+                let items = inner
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(yaml_scalar)
+                    .collect();
+                front.insert(key, FrontValue::List(items));
             } else {
-                unread(&mut front, &parent);
+                front.insert(key, FrontValue::Text(yaml_scalar(value)));
             }
             continue;
         }
-        current_list = None;
-        if line.starts_with([' ', '\t']) {
-            unread(&mut front, &parent);
-            continue;
-        }
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
+        // A line under `parent`: an item of its list, or something import does not read
+        // (a nested map, a value carried on to the next line).
+        let in_list = match (item, &current_list) {
+            (Some(item), Some(key)) => match front.values.get_mut(key) {
+                Some(FrontValue::List(items)) => {
+                    items.push(yaml_scalar(item));
+                    true
+                }
+                _ => false,
+            },
+            (Some(_), None) => false,
+            (None, _) => {
+                current_list = None;
+                false
+            }
         };
-        let key = key.trim().to_string();
-        let value = value.trim();
-        parent = Some(key.clone());
-        if value.is_empty() {
-            front
-                .values
-                .insert(key.clone(), FrontValue::List(Vec::new()));
-            current_list = Some(key);
-        } else if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-            // `[a, b, ]` and `[]` hold no empty item; `[""]` does.
-            let items = inner
-                .split(',')
-                .filter(|s| !s.trim().is_empty())
-                .map(yaml_scalar)
-                .collect();
-            front.values.insert(key, FrontValue::List(items));
-        } else {
-            front
-                .values
-                .insert(key, FrontValue::Text(yaml_scalar(value)));
+        match parent.as_deref() {
+            Some(key @ ("visibility" | "to")) => {
+                if !in_list {
+                    front.unreadable_audience.push(format!(
+                        "its `{key}` goes on over lines import does not read: {:?}",
+                        line.trim()
+                    ));
+                }
+            }
+            parent => {
+                if let Some(key) = nested_audience(item.unwrap_or(line)) {
+                    let under = parent.map(|p| format!(" under `{p}`")).unwrap_or_default();
+                    front.unreadable_audience.push(format!(
+                        "its `{key}` is indented{under}, where it does not count"
+                    ));
+                }
+            }
         }
     }
     front
+}
+
+/// The audience key a YAML line nested under another key sets in wol's form
+/// (`visibility: private`, `to: [gig]`, or `to:` opening a list), as entry parsing
+/// refuses one in a TOML table; a key of the author's own (`to: Berlin`) is left alone.
+fn nested_audience(line: &str) -> Option<&'static str> {
+    let (key, value) = line.split_once(':')?;
+    let value = value.trim();
+    match audience_key(key)? {
+        "visibility" => Visibility::parse_any_case(&yaml_scalar(value))
+            .is_some()
+            .then_some("visibility"),
+        key => (value.is_empty() || value.starts_with('[')).then_some(key),
+    }
 }
 
 fn yaml_scalar(text: &str) -> String {
@@ -999,6 +1069,72 @@ mod tests {
         assert_eq!(
             imported_public("---\ntitle: t\n---\n"),
             (Visibility::Public, vec![])
+        );
+    }
+
+    #[test]
+    fn an_audience_written_where_import_does_not_read_it_makes_the_note_private() {
+        let public = |note: &str| audience_of(note, Visibility::Public);
+        // A key in another case counts.
+        assert_eq!(
+            public("---\nVisibility: Private\n---\n"),
+            (Visibility::Private, vec![], vec![])
+        );
+        assert_eq!(
+            public("+++\nVISIBILITY = \"partners\"\nTo = [\"other\"]\n+++\n"),
+            (Visibility::Partners, vec!["other".into()], vec![])
+        );
+        // So does one in a wol entry that could otherwise be taken whole.
+        assert_eq!(
+            public("+++\ntitle = \"T\"\ndate = 2026-11-20T10:00:00+01:00\nkind = \"progress\"\nVisibility = \"private\"\n+++\n").0,
+            Visibility::Private
+        );
+        for (note, why) in [
+            (
+                "---\nvisibility: public\nVisibility: private\n---\n",
+                "gives `visibility` twice",
+            ),
+            (
+                "---\nvisibility: partners\nto: [gig]\nto: [other]\n---\n",
+                "gives `to` twice",
+            ),
+            (
+                "+++\nvisibility = \"public\"\nVisibility = \"private\"\n+++\n",
+                "gives `visibility` twice",
+            ),
+            (
+                "+++\ntitle = \"t\"\n[source]\nurl = \"x\"\nvisibility = \"private\"\n+++\n",
+                "`visibility` is inside the table `[source]`",
+            ),
+            (
+                "---\nparams:\n  visibility: Private\n---\n",
+                "`visibility` is indented under `params`",
+            ),
+            (
+                "---\nlinks:\n  - to: [gig]\n---\n",
+                "`to` is indented under `links`",
+            ),
+            (
+                "---\nvisibility: private\ntitle: t\n\nbody\n",
+                "no `---` line closes",
+            ),
+            (
+                "+++\nvisibility = \"private\"\n\nbody\n",
+                "no `+++` line closes",
+            ),
+        ] {
+            let (visibility, _, warnings) = public(note);
+            assert_eq!(visibility, Visibility::Private, "{note}");
+            assert!(
+                warnings.len() == 1 && warnings[0].contains(why),
+                "{note}: {warnings:?}"
+            );
+        }
+        // A key of the author's own under another key is left alone, as entry parsing
+        // leaves `[trip] to = "Berlin"`.
+        assert_eq!(
+            public("---\ntrip:\n  to: Berlin\n  visibility: foggy\n---\n"),
+            (Visibility::Public, vec![], vec![])
         );
     }
 

@@ -833,3 +833,70 @@ fn a_note_s_to_is_kept_and_one_that_cannot_be_read_makes_it_private() {
     assert_eq!(published_entries(&env, &other).len(), 6);
     env.assert_consistent();
 }
+
+/// An audience written where or how import did not read it (a key in capitals, in a TOML
+/// table, indented under another YAML key, given twice, in front matter never closed)
+/// made a note take --visibility public; each is now imported private, with a warning.
+#[test]
+fn an_audience_import_cannot_read_where_it_is_written_never_becomes_public() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let gig = with_partner(&env, "gig");
+    let notes = env.root.join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    let note = |name: &str, text: &str| fs::write(notes.join(name), text).unwrap();
+    note(
+        "capitals.md",
+        "---\ntitle: Capitals\ndate: 2026-11-20 10:00\nVisibility: Private\n---\nbody\n",
+    );
+    note(
+        "entry.md",
+        "+++\ntitle = \"Entry in capitals\"\ndate = 2026-11-20T11:00:00+01:00\nkind = \"progress\"\nVisibility = \"private\"\n+++\n\nbody\n",
+    );
+    note(
+        "table.md",
+        "+++\ntitle = \"In a table\"\ndate = 2026-11-20T12:00:00+01:00\n[source]\nurl = \"https://example.org\"\nvisibility = \"private\"\n+++\nbody\n",
+    );
+    note(
+        "nested.md",
+        "---\ntitle: Nested\ndate: 2026-11-20 13:00\nparams:\n  visibility: private\n---\nbody\n",
+    );
+    note(
+        "twice.md",
+        "---\ntitle: Twice\ndate: 2026-11-20 14:00\nvisibility: public\nvisibility: private\n---\nbody\n",
+    );
+    note(
+        "unclosed.md",
+        "---\ntitle: Unclosed\nvisibility: private\n\nbody\n",
+    );
+    note(
+        "plain.md",
+        "---\ntitle: Plain\ndate: 2026-11-20 15:00\n---\nbody\n",
+    );
+    let out = import_markdown_with(&env, &notes, &["--visibility", "public"]);
+    let err = stderr(&out);
+    for warned in [
+        "table.md is imported private: its `visibility` is inside the table `[source]`",
+        "nested.md is imported private: its `visibility` is indented under `params`",
+        "twice.md is imported private: it gives `visibility` twice",
+        "unclosed.md is imported private: it sets `visibility` in front matter that no `---` line closes",
+    ] {
+        assert!(err.contains(warned), "{warned:?} missing in:\n{err}");
+    }
+    assert_eq!(err.matches("warning:").count(), 4, "{err}");
+    let all = entries(&env);
+    assert_eq!(all.len(), 7, "{all:#?}");
+    for e in &all {
+        let want = if e["title"] == "Plain" {
+            "public"
+        } else {
+            "private"
+        };
+        assert_eq!(e["visibility"], want, "{e:#}");
+    }
+    env.wol_j().arg("publish").assert().success();
+    let sent = published_entries(&env, &gig);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].ends_with("-plain.md"), "{sent:?}");
+    env.assert_consistent();
+}
