@@ -454,11 +454,30 @@ fn note_to_entry(
     for tag in front.list("tags") {
         push_tag(&mut tags, &tag);
     }
-    let kind = front
-        .text("kind")
-        .filter(|k| defaults.kinds.contains(k))
-        .unwrap_or_else(|| defaults.kind("learning"));
     let mut warnings = Vec::new();
+    // A kind the journal lacks cannot be kept (the entry would not parse); the one it
+    // gets instead decides which partners with a `kinds` filter receive it, so say so.
+    let kind = match front.text("kind") {
+        None => defaults.kind("learning"),
+        Some(said) => match defaults
+            .kinds
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(said.trim()))
+        {
+            Some(kind) => kind.clone(),
+            None => {
+                let kind = defaults.kind("learning");
+                warnings.push(NoteWarning {
+                    message: format!(
+                        "is imported as kind `{kind}`: its kind {said:?} is none of this journal's ({})",
+                        defaults.kinds.join(", ")
+                    ),
+                    hint: "partners that take only some kinds go by the kind it has now; to keep its own, add it to `kinds` in wol.toml and change the entry with: wol edit ID",
+                });
+                kind
+            }
+        },
+    };
     let (visibility, to) = note_audience(&front, defaults.visibility).unwrap_or_else(|why| {
         warnings.push(NoteWarning::private(&why));
         (Visibility::Private, Vec::new())
@@ -1135,6 +1154,29 @@ mod tests {
         assert_eq!(
             public("---\ntrip:\n  to: Berlin\n  visibility: foggy\n---\n"),
             (Visibility::Public, vec![], vec![])
+        );
+    }
+
+    #[test]
+    fn a_kind_the_journal_lacks_is_replaced_with_a_warning() {
+        let kind_of = |note: &str| {
+            let note =
+                note_to_entry(note, Path::new("n.md"), &defaults(), || Ok(defaults().now)).unwrap();
+            let warnings: Vec<String> = note.warnings.into_iter().map(|w| w.message).collect();
+            (note.entry.meta.kind, warnings)
+        };
+        assert_eq!(
+            kind_of("---\nkind: Decision \n---\n"),
+            ("decision".into(), vec![])
+        );
+        assert_eq!(
+            kind_of("---\nkind: meeting\n---\n"),
+            (
+                "learning".into(),
+                vec![
+                    "is imported as kind `learning`: its kind \"meeting\" is none of this journal's (progress, learning, help, decision, credit)".into()
+                ]
+            )
         );
     }
 

@@ -900,3 +900,33 @@ fn an_audience_import_cannot_read_where_it_is_written_never_becomes_public() {
     assert!(sent[0].ends_with("-plain.md"), "{sent:?}");
     env.assert_consistent();
 }
+
+/// A note's kind is matched in any case; one the journal lacks is replaced (the entry
+/// could not be read otherwise) with a warning, since partners that take only some
+/// kinds go by the kind it gets.
+#[test]
+fn a_kind_the_journal_lacks_is_replaced_with_a_warning() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let notes = env.root.join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    fs::write(
+        notes.join("meeting.md"),
+        "+++\ntitle = \"Board meeting\"\ndate = 2026-11-20T10:00:00+01:00\nkind = \"meeting\"\nvisibility = \"public\"\n+++\nbody\n",
+    )
+    .unwrap();
+    fs::write(
+        notes.join("decided.md"),
+        "---\ntitle: Decided\ndate: 2026-11-20 11:00\nkind: Decision\n---\nbody\n",
+    )
+    .unwrap();
+    let err = stderr(&import_markdown(&env, &notes));
+    assert!(
+        err.contains("meeting.md is imported as kind `learning`: its kind \"meeting\" is none of this journal's (progress, learning, help, decision, credit)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    let all = entries(&env);
+    assert_eq!(by_title(&all, "Board meeting")["kind"], "learning");
+    assert_eq!(by_title(&all, "Decided")["kind"], "decision");
+}
