@@ -57,10 +57,11 @@ pub struct JrnlArgs {
 /// Import a folder of Markdown notes (a TIL repository, or a `wol export`)
 ///
 /// Topic folders become tags (rust/closures.md → #rust). The title comes from front
-/// matter (TOML `+++` or YAML `---`: title, date, tags, kind), else the first `# heading`,
-/// else the file name; the date from front matter, else the file's last commit when the
-/// folder is in a git repository, else its modification time. Notes are of kind
-/// `learning`. Files that are already wol entries come in unchanged.
+/// matter (TOML `+++` or YAML `---`: title, date, tags, kind, visibility, to), else the
+/// first `# heading`, else the file name; the date from front matter, else the file's
+/// last commit when the folder is in a git repository, else its modification time. Notes
+/// are of kind `learning`. Files that are already wol entries come in unchanged. A note
+/// whose visibility or `to` cannot be read comes in private, with a warning.
 ///
 /// Examples:
 ///   wol import markdown ~/src/til --dry-run
