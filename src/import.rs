@@ -197,6 +197,8 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
 /// `+++` or YAML `---` with `title`, `date`, `tags`), else the first `# heading`, else the
 /// file name; the date from front matter, else the file's last commit when `dir` is in a
 /// git repository, else its modification time; kind `learning` (a TIL is a learning).
+/// Its audience is its own `visibility` and `to`, or `defaults.visibility` when it says
+/// neither; a note whose audience cannot be read is private, with a warning.
 pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<ImportedEntry>> {
     if !dir.is_dir() {
         return Err(hinted(
@@ -378,6 +380,7 @@ struct Note {
     warnings: Vec<NoteWarning>,
 }
 
+/// What a warning says after the note's path, and what to do about it.
 #[derive(Debug)]
 struct NoteWarning {
     /// Said after the note's path: "is imported private: …".
