@@ -363,6 +363,20 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
             ),
         ));
     }
+    // `Visibility = "private"` is another key to TOML: kept as one of the author's own,
+    // it would leave the entry with the journal's default, maybe public.
+    if let Some(key) = table.keys().find(|k| {
+        let k = k.trim().to_lowercase();
+        k == "visibility" || k == "to"
+    }) {
+        let wol_key = key.trim().to_lowercase();
+        return Err(field_err(
+            key,
+            format!(
+                "`{key}` is not a key wol reads (its keys are lower case), so the entry would not be as private as it says; write `{wol_key}`"
+            ),
+        ));
+    }
     Ok(Meta {
         title,
         date,
@@ -703,6 +717,26 @@ mod tests {
         let mut bytes = SAMPLE.as_bytes().to_vec();
         bytes.extend_from_slice(b"\xff\xfe\n");
         assert_eq!(Entry::parse(&bytes, &schema(&k)).unwrap_err().line, 20);
+    }
+
+    #[test]
+    fn an_audience_key_in_other_case_is_refused_not_ignored() {
+        let k = kinds();
+        let without = SAMPLE.replace("visibility = \"public\"\n", "");
+        for (line, key) in [
+            ("Visibility = \"private\"\n", "Visibility"),
+            ("VISIBILITY = \"private\"\n", "VISIBILITY"),
+            ("To = [\"gig\"]\n", "To"),
+        ] {
+            let text = without.replacen("+++\n\n", &format!("{line}+++\n\n"), 1);
+            let err = Entry::parse(text.as_bytes(), &schema(&k)).unwrap_err();
+            assert!(
+                err.message
+                    .contains(&format!("`{key}` is not a key wol reads")),
+                "{err}"
+            );
+            assert_eq!(text.lines().nth(err.line - 1), Some(line.trim_end()));
+        }
     }
 
     #[test]
