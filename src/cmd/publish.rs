@@ -274,10 +274,18 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         {
             let n = o.withdrawn.len();
             eprintln!(
-                "warning: {}: {n} entr{} it had {} not in what it gets now (e.g. {first}: made private, addressed elsewhere, removed or moved), but the text it had stays in its published history, and in every clone of it",
+                "warning: {}: {n} entr{} it had {} not in what it gets now (e.g. {first}: made private, addressed elsewhere, removed or moved{}), but the text it had stays in its published history, and in every clone of it",
                 p.name,
                 if n == 1 { "y" } else { "ies" },
                 if n == 1 { "is" } else { "are" },
+                // The partner's branch was last published from another machine: what is
+                // missing here may be its new entries.
+                if o.other_machine {
+                    "; or published from another machine of this journal and not synced to \
+                     this one yet: run wol sync, then wol publish"
+                } else {
+                    ""
+                },
             );
         }
         results.push(match outcome {

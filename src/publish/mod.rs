@@ -7,8 +7,10 @@
 //! written; the published tree is then built only from the planned entries, with their
 //! front matter rewritten to the public fields, so nothing else can be reachable from
 //! what is pushed. The journal itself is never modified: publish writes only git objects,
-//! `refs/wol/published/*` and the disposable cache in `.wol/cache/`.
+//! `refs/wol/published/*` and the disposable cache in `.wol/cache/` (and, while it looks
+//! at a partner's branch that moved on without this machine, `refs/wol/fetched/*`).
 
+pub mod adopt;
 pub mod cache;
 pub mod scan;
 pub mod scanned;
@@ -683,6 +685,9 @@ pub struct Outcome {
     pub reused: usize,
     /// Entries this partner had and no longer gets ([`tree::Built::withdrawn`]).
     pub withdrawn: Vec<String>,
+    /// Built on what another machine of this journal published ([`adopt`]): entries
+    /// withdrawn may be ones it published that are not synced here yet.
+    pub other_machine: bool,
 }
 
 /// What every partner's publish shares.
@@ -703,7 +708,9 @@ pub struct Publisher<'a> {
 
 /// Build `partner`'s published tree from the plan, commit it on
 /// `refs/wol/published/<partner>` and push it. Shared mode fetches the community branch
-/// first and retries (up to three times) when someone pushed in between.
+/// first and retries (up to three times) when someone pushed in between. Own mode builds
+/// on the partner's branch when another machine of this journal published there since
+/// this one did ([`adopt`]), and refuses anyone else's commits.
 pub fn publish_partner(
     cx: &Publisher<'_>,
     plan: &Plan,
@@ -736,20 +743,31 @@ pub fn publish_partner(
                 .ok()?;
             repo.find_tree(entry.id()).ok()
         });
-    let built = tree::build(
-        tree::Inputs {
-            repo,
-            plan: partner,
-            candidates: &plan.candidates,
-            site: &site,
-            kinds: &cx.journal.config.kinds,
-            schema: &cx.journal.config.schema(),
-            digests,
-            previous,
-            now: cx.now,
-        },
-        cache,
-    )?;
+    let build = |previous, digests, cache: &mut cache::Cache| {
+        tree::build(
+            tree::Inputs {
+                repo,
+                plan: partner,
+                candidates: &plan.candidates,
+                site: &site,
+                kinds: &cx.journal.config.kinds,
+                schema: &cx.journal.config.schema(),
+                digests,
+                previous,
+                now: cx.now,
+            },
+            cache,
+        )
+    };
+    let built = build(previous, digests, cache)?;
+    // Built again on `base`, what another machine of this journal published there (the
+    // partner's whole tree, or our folder of a community repo) since this one last did:
+    // entries keep the `updated` times and feed ids it gave them, and `withdrawn` names
+    // what the partner has that this machine does not publish.
+    let build_on = |base: Oid, cache: &mut cache::Cache| -> Result<tree::Built> {
+        let digests = tree::digest_files(cx.journal, &given, &partner.name, cx.today)?;
+        build(Some(repo.find_tree(base)?), digests, cache)
+    };
     let mut outcome = Outcome {
         status: Status::Pushed,
         commit: None,
@@ -757,6 +775,7 @@ pub fn publish_partner(
         rendered: built.rendered,
         reused: built.reused,
         withdrawn: built.withdrawn,
+        other_machine: false,
     };
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
     let push = |mode| {
@@ -800,17 +819,74 @@ pub fn publish_partner(
     }
     // Push even when unchanged: a push that failed last time is retried, and an
     // up-to-date remote costs one round trip.
-    match push(PushMode::NoHistoryToNewBranch) {
-        Err(RemoteError::NewBranch { .. }) => {
-            // The branch is new there: a new remote, one emptied, or a partner added
-            // again under a name published before. It gets what is published now as
-            // one commit, never the history made for elsewhere, which may hold
-            // entries since made private or held back.
-            tree::restart(repo, &partner.name, cx.sig, built.entries)?;
-            outcome.status = Status::Pushed;
-            push(PushMode::FastForward)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match push(PushMode::NoHistoryToNewBranch) {
+            Err(RemoteError::NewBranch { .. }) => {
+                // The branch is new there: a new remote, one emptied, or a partner added
+                // again under a name published before. It gets what is published now as
+                // one commit, never the history made for elsewhere, which may hold
+                // entries since made private or held back.
+                tree::restart(repo, &partner.name, cx.sig, outcome.entries)?;
+                outcome.status = Status::Pushed;
+                push(PushMode::FastForward)?;
+            }
+            // The branch moved on without this machine: another machine of this journal
+            // published there (`wol sync` does not carry the published refs). Built on
+            // once it proves to be this journal's; anyone else's is refused.
+            Err(RemoteError::NonFastForward { .. }) if attempt < 3 => {
+                let fetched = adopt::fetched_ref(&partner.name);
+                let remove = || match repo.find_reference(&fetched) {
+                    Ok(mut r) => r.delete(),
+                    Err(_) => Ok(()),
+                };
+                remove()?;
+                let theirs = remote::fetch(repo, &url, &partner.config.branch, &fetched);
+                remove()?;
+                // Gone since the push: the next push starts it afresh.
+                let Some(theirs) = theirs? else { continue };
+                let shown = remote::redact_url(&url);
+                let branch = adopt::Branch {
+                    partner: &partner.name,
+                    url: &shown,
+                    name: &partner.config.branch,
+                };
+                let ours = repo.refname_to_id(&local_ref).ok();
+                let journal_id = &cx.site.info.journal_id;
+                adopt::check(repo, theirs, ours, journal_id, &branch)?;
+                crate::diag::info(format_args!(
+                    "publish: {} ({}) holds this journal's log published from another \
+                     machine; building on it",
+                    shown, partner.config.branch
+                ));
+                let built = build_on(repo.find_commit(theirs)?.tree_id(), cache)?;
+                let new = tree::adopt(
+                    repo,
+                    &partner.name,
+                    theirs,
+                    built.tree,
+                    cx.sig,
+                    built.entries,
+                )?;
+                outcome = Outcome {
+                    status: if new.is_some() {
+                        Status::Pushed
+                    } else {
+                        Status::Unchanged
+                    },
+                    commit: None,
+                    entries: built.entries,
+                    rendered: outcome.rendered + built.rendered,
+                    reused: built.reused,
+                    withdrawn: built.withdrawn,
+                    other_machine: true,
+                };
+                continue;
+            }
+            pushed => pushed?,
         }
-        pushed => pushed?,
+        break;
     }
     outcome.commit = Some(repo.refname_to_id(&local_ref)?);
     Ok(outcome)

@@ -804,12 +804,59 @@ pub fn restart(
     Ok(oid)
 }
 
+/// Make `base` (the partner's branch as another machine of this journal published it,
+/// see [`super::adopt`]) the partner's published history here, with `tree` on top of it.
+/// Returns the new commit, or `None` when `base` already has this tree (the ref then
+/// points at `base`). What the ref held before is dropped: it was this machine's own
+/// view, never pushed past `base`. Moved with a compare-and-swap, like [`commit`].
+pub fn adopt(
+    repo: &Repository,
+    partner: &str,
+    base: Oid,
+    tree: Oid,
+    sig: &Signature<'_>,
+    entries: usize,
+) -> Result<Option<Oid>> {
+    let name = published_ref(partner);
+    let old = match repo.refname_to_id(&name) {
+        Ok(id) => id,
+        Err(e) if e.code() == ErrorCode::NotFound => Oid::ZERO_SHA1,
+        Err(e) => return Err(e.into()),
+    };
+    let base = repo.find_commit(base)?;
+    let new = if base.tree_id() == tree {
+        None
+    } else {
+        let tree = repo.find_tree(tree)?;
+        Some(repo.commit(None, sig, sig, &message(entries), &tree, &[&base])?)
+    };
+    let tip = new.unwrap_or(base.id());
+    repo.reference_matching(
+        &name,
+        tip,
+        true,
+        old,
+        "wol publish: on the partner's branch",
+    )
+    .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
+    Ok(new)
+}
+
 /// The message of a published commit.
 fn message(entries: usize) -> String {
     format!(
         "wol publish: {entries} entr{}",
         if entries == 1 { "y" } else { "ies" }
     )
+}
+
+/// Whether `text` is a message [`message`] writes: how publish tells its own commits on a
+/// partner's branch from anyone else's.
+pub fn is_publish_message(text: &str) -> bool {
+    text.strip_prefix("wol publish: ")
+        .and_then(|rest| rest.split_once(' '))
+        .and_then(|(count, _)| count.parse::<usize>().ok())
+        .is_some_and(|n| message(n) == text)
 }
 
 #[cfg(test)]

@@ -842,11 +842,85 @@ fn a_diverged_remote_is_not_overwritten() {
         .success();
     let err = env.fails(&["publish"], "gig: FAILED");
     assert!(err.contains("not a fast-forward"), "{err}");
+    // Its published log, with a commit wol did not make: named, and not to be removed.
+    assert!(
+        err.contains("1 commit on main among this journal's published log that wol did not make"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"rewritten by someone else\" by Git CLI"),
+        "{err}"
+    );
+    assert!(err.contains("would delete that work"), "{err}");
     assert_eq!(
         rev(&env, &remote, "main"),
         theirs,
         "their commit must survive"
     );
+    env.assert_consistent();
+}
+
+#[test]
+fn a_branch_holding_another_journals_log_or_someones_files_is_refused_and_named() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.wol_j().args(["log", "Mine"]).assert().success();
+    let base = env.root.join("remotes");
+    fs::create_dir_all(&base).unwrap();
+    for name in ["theirs.git", "files.git"] {
+        env.git_in(&base, ["init", "-q", "--bare", "-b", "main", name]);
+    }
+    let daemon = GitDaemon::start(&env, &base);
+    // Another journal publishes to theirs.git.
+    let other = env.root.join("other");
+    env.wol().arg("init").arg(&other).assert().success();
+    let in_other = |args: &[&str]| {
+        env.wol()
+            .arg("--journal")
+            .arg(&other)
+            .args(args)
+            .assert()
+            .success();
+    };
+    in_other(&["log", "Theirs"]);
+    in_other(&["partner", "add", "gig", &daemon.url("theirs.git")]);
+    in_other(&["publish"]);
+    // Someone's own files on files.git.
+    let work = env.root.join("work");
+    env.git_in(&env.root, ["init", "-q", "-b", "main", "work"]);
+    fs::write(work.join("notes.md"), "my notes\n").unwrap();
+    env.git_in(&work, ["add", "notes.md"]);
+    env.git_in(&work, ["commit", "-q", "-m", "notes"]);
+    env.git_in(&work, ["push", "-q", &daemon.url("files.git"), "main"]);
+    let before = [
+        rev(&env, &base.join("theirs.git"), "main"),
+        rev(&env, &base.join("files.git"), "main"),
+    ];
+
+    add_partner(&env, &["gig", &daemon.url("theirs.git")]);
+    add_partner(&env, &["files", &daemon.url("files.git")]);
+    let err = env.fails(&["publish"], "gig: FAILED");
+    assert!(
+        err.contains("another journal's published log on main"),
+        "{err}"
+    );
+    assert!(
+        err.contains("would delete that journal's published history"),
+        "{err}"
+    );
+    assert!(err.contains("files: FAILED"), "{err}");
+    assert!(
+        err.contains("not a log wol published (no wol.json"),
+        "{err}"
+    );
+    assert!(err.contains("would delete them"), "{err}");
+    assert!(!err.contains("remove them"), "{err}");
+    let after = [
+        rev(&env, &base.join("theirs.git"), "main"),
+        rev(&env, &base.join("files.git"), "main"),
+    ];
+    assert_eq!(after, before, "nothing there may change");
+    assert!(env.git(["for-each-ref", "refs/wol/fetched"]).is_empty());
     env.assert_consistent();
 }
 

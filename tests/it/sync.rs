@@ -849,3 +849,100 @@ fn a_push_that_loses_a_race_is_retried_after_a_fresh_fetch() {
     a.consistent();
     b.consistent();
 }
+
+/// The `updated` time `wol.json` on `branch` of `repo` gives the entry whose path ends
+/// in `file`.
+fn published_updated(env: &TestEnv, repo: &Path, branch: &str, file: &str) -> String {
+    let json = env.git_in(repo, ["show", &format!("{branch}:wol.json")]);
+    let index: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let entry = index["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with(file))
+        .unwrap_or_else(|| panic!("{file} is not in wol.json:\n{json}"));
+    entry["updated"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn either_machine_publishes_on_top_of_what_the_other_published() {
+    let env = TestEnv::new();
+    let base = env.root.join("srv");
+    let remote = bare(&env, &base, "journal.git");
+    // A partner over the network that refuses anything but a fast-forward.
+    let partner = bare(&env, &base, "gig.git");
+    env.git_in(&partner, ["config", "receive.denyNonFastForwards", "true"]);
+    let daemon = GitDaemon::start(&env, &base);
+    let (a, b) = two_machines(&env, remote.to_str().unwrap());
+    a.ok(&["partner", "add", "gig", &daemon.url("gig.git")]);
+    let edited = a.log(&[
+        "--date",
+        "yesterday 17:00",
+        "Edited after publishing",
+        "--public",
+    ]);
+    a.log(&["Kept on a PRIVATE-A-7f3e", "--private"]);
+    a.ok(&["publish"]);
+    // Edited and published again: the entry's `updated` is now, no longer its date.
+    let path = a.dir.join(&edited);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("publishing", "publishing, edited")).unwrap();
+    a.git(&["commit", "-qam", "edit"]);
+    a.ok(&["publish"]);
+    let file = edited.rsplit('/').next().unwrap();
+    let updated = published_updated(&env, &partner, "main", file);
+    assert!(updated.starts_with("2026-11-22"), "{updated}");
+    let from_a = env.git_in(&partner, ["rev-parse", "main"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+
+    // b has never published: it builds on what a published, one commit on top.
+    let mine = b.log(&["Logged on b", "--public"]);
+    b.log(&["Kept on b PRIVATE-B-91c2", "--private"]);
+    let (_, err) = b.ok(&["publish"]);
+    assert!(err.contains("gig: published, 3 entries"), "{err}");
+    assert!(!err.contains("warning") && !err.contains("hint"), "{err}");
+    let from_b = env.git_in(&partner, ["rev-parse", "main"]);
+    assert_eq!(
+        env.git_in(&partner, ["rev-parse", "main^"]),
+        from_a,
+        "b's commit is not on top of a's"
+    );
+    assert_eq!(b.git(&["rev-parse", "refs/wol/published/gig"]), from_b);
+    assert!(b.git(&["for-each-ref", "refs/wol/fetched"]).is_empty());
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(files.contains(&mine) && files.contains(&edited), "{files}");
+    assert_eq!(
+        published_updated(&env, &partner, "main", file),
+        updated,
+        "the edited entry's `updated` time went back"
+    );
+
+    // a has not synced since: it builds on b's commit too, and says what it leaves out.
+    a.log(&["Second on a", "--public"]);
+    let (_, err) = a.ok(&["publish"]);
+    assert!(
+        err.contains("gig: 1 entry it had is not in what it gets now"),
+        "{err}"
+    );
+    assert!(
+        err.contains("or published from another machine of this journal and not synced"),
+        "{err}"
+    );
+    assert_eq!(env.git_in(&partner, ["rev-parse", "main^"]), from_b);
+    // Synced with b, it publishes everything again, quietly.
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    let (_, err) = a.ok(&["publish"]);
+    assert!(err.contains("gig: published, 4 entries"), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(files.contains(&mine), "{files}");
+    assert_eq!(
+        env.git_in(&partner, ["rev-list", "--count", "main"]).trim(),
+        "5"
+    );
+    assert_no_leak(&env, &partner, &["private-a-7f3e", "private-b-91c2"]);
+    a.consistent();
+    b.consistent();
+}
