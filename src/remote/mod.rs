@@ -34,7 +34,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
     /// The remote branch has commits we do not have: never forced.
-    #[error("{url} has commits on {branch} that wol did not publish (not a fast-forward)")]
+    #[error("{url} has commits on {branch} that this push does not build on (not a fast-forward)")]
     NonFastForward { url: String, branch: String },
     /// The branch does not exist on the remote and the commit has parents (see
     /// [`PushMode::NoHistoryToNewBranch`]): nothing was sent.
@@ -84,10 +84,13 @@ impl RemoteError {
     /// What the person can do about it.
     pub fn hint(&self) -> String {
         match self {
+            // Callers that can tell whose the commits are say so themselves (publish:
+            // `publish::adopt`); here they may be anyone's, so nothing suggests removing them.
             RemoteError::NonFastForward { url, branch } => format!(
-                "wol only fast-forwards its own branch and never forces; someone else pushed to {branch}. \
-                 Look at them (git fetch {url} {branch}), then remove them from the remote, or publish \
-                 to another branch: wol partner rm NAME && wol partner add NAME URL --branch BRANCH"
+                "wol never forces, so nothing there was replaced; most often another push landed \
+                 first: run the command again. Look at what is there with: git fetch {url} {branch} \
+                 && git log FETCH_HEAD. Removing commits from {branch} would delete them for \
+                 everyone who reads it"
             ),
             RemoteError::NewBranch { .. } => {
                 "wol starts a new branch with one commit; run the command again".into()
