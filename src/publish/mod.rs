@@ -759,7 +759,8 @@ pub fn publish_partner(
             cache,
         )
     };
-    let built = build(previous, digests, cache)?;
+    let previous_id = previous.as_ref().map(|t| t.id());
+    let mut built = build(previous, digests, cache)?;
     // Built again on `base`, what another machine of this journal published there (the
     // partner's whole tree, or our folder of a community repo) since this one last did:
     // entries keep the `updated` times and feed ids it gave them, and `withdrawn` names
@@ -774,7 +775,7 @@ pub fn publish_partner(
         entries: built.entries,
         rendered: built.rendered,
         reused: built.reused,
-        withdrawn: built.withdrawn,
+        withdrawn: std::mem::take(&mut built.withdrawn),
         other_machine: false,
     };
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
@@ -791,6 +792,8 @@ pub fn publish_partner(
     };
     if shared {
         let message = format!("wol publish: {} ({} entries)", cx.author, built.entries);
+        let journal_id = &cx.site.info.journal_id;
+        let mut previous = previous_id;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -799,7 +802,24 @@ pub fn publish_partner(
                 r.delete()?;
             }
             let base = remote::fetch(repo, &url, &partner.config.branch, &local_ref)?;
-            let tree = shared::compose(repo, base, &cx.slug, &cx.site.info.journal_id, built.tree)?;
+            // Our folder there is not what this machine published last when another machine
+            // of this journal published since (`wol sync` does not carry the published
+            // refs), or this machine's last push failed: built again on what is there.
+            let theirs = match base {
+                Some(base) => shared::own_folder(repo, base, &cx.slug, journal_id)?,
+                None => None,
+            };
+            if let Some(folder) = theirs
+                && Some(folder) != previous
+            {
+                built = build_on(folder, cache)?;
+                previous = Some(folder);
+                outcome.rendered += built.rendered;
+                outcome.reused = built.reused;
+                outcome.withdrawn = std::mem::take(&mut built.withdrawn);
+                outcome.other_machine = true;
+            }
+            let tree = shared::compose(repo, base, &cx.slug, journal_id, built.tree)?;
             let new = shared::commit(repo, &local_ref, base, tree, cx.sig, &message)?;
             outcome.commit = repo.refname_to_id(&local_ref).ok();
             if new.is_none() {

@@ -120,6 +120,25 @@ pub fn commit(
     Ok(Some(oid))
 }
 
+/// This journal's folder `logs/<slug>/` in the community commit `base`: its tree, when
+/// its `wol.json` carries `journal_id` (see [`compose`] for the other cases).
+pub fn own_folder(
+    repo: &Repository,
+    base: Oid,
+    slug: &str,
+    journal_id: &str,
+) -> Result<Option<Oid>> {
+    let tree = repo.find_commit(base)?.tree()?;
+    let logs = match tree.get_name(LOGS) {
+        Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id())?,
+        _ => return Ok(None),
+    };
+    Ok(match folder_owner(repo, &logs, slug) {
+        Owner::Journal(id) if id == journal_id => logs.get_name(slug).map(|e| e.id()),
+        _ => None,
+    })
+}
+
 /// Whose `logs/<slug>/` is, by the journal id its `wol.json` records.
 enum Owner {
     /// No such folder.

@@ -850,10 +850,15 @@ fn a_push_that_loses_a_race_is_retried_after_a_fresh_fetch() {
     b.consistent();
 }
 
-/// The `updated` time `wol.json` on `branch` of `repo` gives the entry whose path ends
-/// in `file`.
-fn published_updated(env: &TestEnv, repo: &Path, branch: &str, file: &str) -> String {
-    let json = env.git_in(repo, ["show", &format!("{branch}:wol.json")]);
+/// The `updated` time the `wol.json` on `main` of `repo` (the only one, at the top or in a
+/// member's folder) gives the entry whose path ends in `file`.
+fn published_updated(env: &TestEnv, repo: &Path, file: &str) -> String {
+    let files = env.git_in(repo, ["ls-tree", "-r", "--name-only", "main"]);
+    let index = files
+        .lines()
+        .find(|f| *f == "wol.json" || f.ends_with("/wol.json"))
+        .unwrap_or_else(|| panic!("no wol.json in:\n{files}"));
+    let json = env.git_in(repo, ["show", &format!("main:{index}")]);
     let index: serde_json::Value = serde_json::from_str(&json).unwrap();
     let entry = index["entries"]
         .as_array()
@@ -864,8 +869,9 @@ fn published_updated(env: &TestEnv, repo: &Path, branch: &str, file: &str) -> St
     entry["updated"].as_str().unwrap().to_string()
 }
 
-#[test]
-fn either_machine_publishes_on_top_of_what_the_other_published() {
+/// Two machines of one journal take turns publishing to a partner added with `args`
+/// (after `gig URL`): each publish is one commit on top of the other machine's.
+fn publish_from_both_machines(args: &[&str]) {
     let env = TestEnv::new();
     let base = env.root.join("srv");
     let remote = bare(&env, &base, "journal.git");
@@ -874,7 +880,7 @@ fn either_machine_publishes_on_top_of_what_the_other_published() {
     env.git_in(&partner, ["config", "receive.denyNonFastForwards", "true"]);
     let daemon = GitDaemon::start(&env, &base);
     let (a, b) = two_machines(&env, remote.to_str().unwrap());
-    a.ok(&["partner", "add", "gig", &daemon.url("gig.git")]);
+    a.ok(&[&["partner", "add", "gig", &daemon.url("gig.git")], args].concat());
     let edited = a.log(&[
         "--date",
         "yesterday 17:00",
@@ -890,7 +896,7 @@ fn either_machine_publishes_on_top_of_what_the_other_published() {
     a.git(&["commit", "-qam", "edit"]);
     a.ok(&["publish"]);
     let file = edited.rsplit('/').next().unwrap();
-    let updated = published_updated(&env, &partner, "main", file);
+    let updated = published_updated(&env, &partner, file);
     assert!(updated.starts_with("2026-11-22"), "{updated}");
     let from_a = env.git_in(&partner, ["rev-parse", "main"]);
     a.ok(&["sync"]);
@@ -913,7 +919,7 @@ fn either_machine_publishes_on_top_of_what_the_other_published() {
     let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
     assert!(files.contains(&mine) && files.contains(&edited), "{files}");
     assert_eq!(
-        published_updated(&env, &partner, "main", file),
+        published_updated(&env, &partner, file),
         updated,
         "the edited entry's `updated` time went back"
     );
@@ -945,4 +951,14 @@ fn either_machine_publishes_on_top_of_what_the_other_published() {
     assert_no_leak(&env, &partner, &["private-a-7f3e", "private-b-91c2"]);
     a.consistent();
     b.consistent();
+}
+
+#[test]
+fn either_machine_publishes_on_top_of_what_the_other_published() {
+    publish_from_both_machines(&[]);
+}
+
+#[test]
+fn either_machine_publishes_its_folder_of_a_community_repo() {
+    publish_from_both_machines(&["--mode", "shared"]);
 }
