@@ -621,6 +621,32 @@ impl Journal {
     }
 }
 
+/// The date of the `n`th newest of `found` (`n` ≥ 1, at most `found.len()`).
+fn nth_newest<T>(found: &[(DateTime<FixedOffset>, T)], n: usize) -> DateTime<FixedOffset> {
+    let mut dates: Vec<DateTime<FixedOffset>> = found.iter().map(|(date, _)| *date).collect();
+    *dates
+        .select_nth_unstable_by_key(n - 1, |d| std::cmp::Reverse(*d))
+        .1
+}
+
+/// A bound on the entries of the month folder `year`/`month`: each is dated before it
+/// (by instant). An entry's folder is its local month, so its local time is before the
+/// next month begins; its UTC offset can be as far west as −23:59 (RFC 3339 allows it;
+/// real zones stop at −12:00), which puts it at most a day later in UTC.
+fn newest_possible_in(year: u32, month: u32) -> DateTime<FixedOffset> {
+    let (year, month) = if month >= 12 {
+        (year as i32 + 1, 1)
+    } else {
+        (year as i32, month + 1)
+    };
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or_else(
+            || chrono::DateTime::<chrono::Utc>::MAX_UTC.fixed_offset(),
+            |start| (start + chrono::Duration::days(1)).and_utc().fixed_offset(),
+        )
+}
+
 /// An entry [`Journal::select`] found: decoded, or to be decoded if it makes the cut.
 enum Pick {
     Entry(Box<(PathBuf, Entry)>),
@@ -716,11 +742,16 @@ pub fn month_entry_files(mdir: &Path) -> Vec<(std::ffi::OsString, fs::DirEntry)>
 impl Journal {
     /// The entries `filter` selects, newest first by date, and the files that could not
     /// be read: the one walk → load → filter loop of the reading commands. With `limit`,
-    /// the walk stops once it has that many and has finished the month folder it is in
+    /// the walk stops once it has that many, has finished the month folder it is in
     /// (files sort by creation minute within a month, but an entry may be dated out of
-    /// that order). Entries come through the [`EntryCache`], which reads and parses only
-    /// the files that changed since it last saw them. All of them at once cost memory in
-    /// proportion to the journal: [`Journal::select_all`] hands them on one by one instead.
+    /// that order), and no older folder can hold an entry newer than the last one kept
+    /// ([`newest_possible_in`]: a folder is its entries' local month, and an entry near
+    /// the end of a month in a zone west of another's can be the later of the two). So
+    /// `-n N` gives the first N of the whole list, as long as each entry is in its
+    /// month's folder (`wol doctor` reports one that is not). Entries come through the
+    /// [`EntryCache`], which reads and parses only the files that changed since it last
+    /// saw them. All of them at once cost memory in proportion to the journal:
+    /// [`Journal::select_all`] hands them on one by one instead.
     pub fn select(
         &self,
         filter: &crate::filter::Filter,
@@ -734,7 +765,10 @@ impl Journal {
         let mut found: Vec<(DateTime<FixedOffset>, Pick)> = Vec::new();
         let mut bad = Vec::new();
         for (year, month, dir) in self.month_dirs(filter.range()) {
-            if limit.is_some_and(|n| found.len() >= n) {
+            if let Some(n) = limit
+                && found.len() >= n
+                && (n == 0 || newest_possible_in(year, month) <= nth_newest(&found, n))
+            {
                 break;
             }
             let month = cache.month(year, month, &dir);

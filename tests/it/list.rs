@@ -238,3 +238,65 @@ fn list_warns_about_malformed_entries_in_walk_order_and_lists_the_rest() {
     check_warnings(&err);
     assert_eq!(first_column(&text), [GOOD_NOV_LATE, GOOD_NOV, GOOD_OCT]);
 }
+
+/// Entries logged in zones on both sides of month ends. Each is filed in its local
+/// month, so an entry of an older folder can be later, by instant, than entries of the
+/// next month's folder: late on 30 November in Seattle is 1 December in Berlin, and an
+/// offset may lie up to a day west of UTC. `-n N` is still the first N entries of the
+/// whole list, with and without filters.
+#[test]
+fn list_n_is_the_head_of_list_when_zones_cross_a_month_end() {
+    let env = TestEnv::new().with_now(Some("2027-01-03T12:00:00+01:00"));
+    env.init_journal();
+    // (date, title, tagged): newest first by instant, G H C D A B E F.
+    let entries = [
+        ("2026-11-30T23:30:00-08:00", "A Seattle late", true), // 1 Dec 07:30 UTC
+        ("2026-12-01T01:00:00+01:00", "B Berlin night", false), // 1 Dec 00:00 UTC
+        ("2026-11-30T23:00:00-23:00", "C Far west", true),     // 1 Dec 22:00 UTC
+        ("2026-12-01T12:00:00+00:00", "D London noon", true),  // 1 Dec 12:00 UTC
+        ("2026-12-01T00:30:00+14:00", "E Kiritimati", true),   // 30 Nov 10:30 UTC
+        ("2026-10-15T10:00:00+02:00", "F October", true),
+        ("2026-12-31T23:30:00-08:00", "G New year in LA", true), // 1 Jan 07:30 UTC
+        ("2027-01-01T01:00:00+01:00", "H New year in Berlin", true), // 1 Jan 00:00 UTC
+    ];
+    for (date, title, tagged) in entries {
+        let mut args = vec!["--date", date, "-k", "progress"];
+        if tagged {
+            args.extend(["-t", "travel"]);
+        }
+        args.extend(["--", title]);
+        env.log(&args);
+    }
+    let titles = |json: &serde_json::Value| -> Vec<String> {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = titles(&env.json(&["list"], &[]));
+    let letters: String = all.iter().map(|t| &t[..1]).collect();
+    assert_eq!(letters, "GHCDABEF", "{all:?}");
+    for filter in [&[][..], &["--since", "2026-11-01"], &["--tag", "travel"]] {
+        let (text, _) = list(&env, filter);
+        let whole = titles(&env.json(&["list"], filter));
+        for n in 0..=whole.len() + 1 {
+            let n_arg = n.to_string();
+            let args: Vec<&str> = ["-n", n_arg.as_str()]
+                .iter()
+                .chain(filter)
+                .copied()
+                .collect();
+            let out = env.wol_j().arg("list").args(&args).output().unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let head: Vec<&str> = text.lines().take(n).collect();
+            assert_eq!(
+                stdout(&out).lines().collect::<Vec<_>>(),
+                head,
+                "list {args:?}"
+            );
+            let json = titles(&env.json(&["list"], &args));
+            assert_eq!(json, whole[..n.min(whole.len())], "list --json {args:?}");
+        }
+    }
+}
