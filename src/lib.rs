@@ -38,6 +38,7 @@ pub mod journal;
 pub mod par;
 pub mod publish;
 pub mod remote;
+pub mod search;
 pub mod site;
 pub mod sync;
 pub mod templates;

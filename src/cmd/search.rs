@@ -1,22 +1,25 @@
-//! `wol search QUERY`: case-insensitive full text over the entry files' bytes, from the
-//! entry cache, month folders on every core.
+//! `wol search QUERY`: case-insensitive full text over the entry files' bytes (as
+//! [`TextQuery`] compares them), from the entry cache, month folders on every core.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use clap::Args;
-use regex::bytes::{Regex, RegexBuilder};
 
 use super::{Ctx, FilterArgs, print_entries, warn_malformed};
 use crate::cache::EntryCache;
 use crate::entry::Entry;
 use crate::filter::Filter;
 use crate::journal::LoadError;
+use crate::search::TextQuery;
 
 /// Search entries for text (case-insensitive), newest first
 ///
-/// Matches titles, tags, front matter and bodies. Takes the same filters as `wol list`.
+/// Matches titles, tags, front matter and bodies. Several words are searched as one
+/// phrase, and a space matches any run of whitespace, a line break included (a phrase
+/// wrapped over two lines is found). Accented letters match however they were written
+/// (composed or decomposed, Unicode NFC). Takes the same filters as `wol list`.
 /// Exits 1 when nothing matches (quietly; `--json` prints `[]`), as grep and rg do, so
 /// scripts can test it: `wol search loomio >/dev/null && echo found`.
 ///
@@ -42,9 +45,7 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
     let journal = ctx.journal()?;
     let filter = args.filter.to_filter(ctx, &journal.config)?;
     let query = args.query.join(" ");
-    let re = RegexBuilder::new(&regex::escape(&query))
-        .case_insensitive(true)
-        .build()?;
+    let re = TextQuery::new(&query)?;
     let months: Vec<(u32, u32, PathBuf)> = journal.month_dirs(filter.range()).collect();
     let mut found = Vec::new();
     for hit in grep_months(&journal.entry_cache(), &months, &re, &filter) {
@@ -74,7 +75,7 @@ type Hit = Result<(PathBuf, Entry), LoadError>;
 fn grep_months(
     cache: &EntryCache<'_>,
     months: &[(u32, u32, PathBuf)],
-    re: &Regex,
+    re: &TextQuery,
     filter: &Filter,
 ) -> Vec<Hit> {
     let threads = std::thread::available_parallelism()

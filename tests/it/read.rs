@@ -7,7 +7,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::common::{TestEnv, entry_text, fails_with, ids, stderr, stdout, wait_for};
+use crate::common::{TestEnv, entry_text, fails_with, ids, stderr, stdout, stem, wait_for};
 
 const GUIDE: &str = "2026-11-02-0900-wrote-the-onboarding-guide";
 const CLAP: &str = "2026-11-10-1000-learned-about-clap-derive";
@@ -296,6 +296,59 @@ fn search_with_filters() {
         .assert()
         .code(1)
         .stdout("[]\n");
+}
+
+/// Text is found however the author's system wrote it: an accent decomposed (as macOS
+/// writes it) by a query typed composed and the other way round, in any case; a phrase
+/// hard-wrapped over lines by the words with a space between them.
+#[test]
+fn search_finds_decomposed_accents_and_wrapped_phrases() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let log = |date: &str, title: &str, body: &str| {
+        stem(&env.log(&["--date", date, "--title", title, "--", body]))
+    };
+    let decomposed = log(
+        "2026-11-20 10:00",
+        "Decomposed",
+        "Visited the cafe\u{301} downtown.",
+    );
+    let composed = log(
+        "2026-11-19 10:00",
+        "Composed",
+        "Another caf\u{e9} at night.",
+    );
+    let wrapped = log(
+        "2026-11-18 10:00",
+        "Wrapped",
+        "We ran the Loomio\nvote yesterday,\r\nthen the  second\n\n  round.",
+    );
+    let search = |query: &str| ids(&env.json(&["search"], &[query]));
+    for query in ["caf\u{e9}", "cafe\u{301}", "CAF\u{c9}", "CAFE\u{301}"] {
+        assert_eq!(
+            search(query),
+            [decomposed.as_str(), composed.as_str()],
+            "{query:?}"
+        );
+    }
+    assert_eq!(search("caf\u{e9} downtown"), [decomposed.as_str()]);
+    for query in [
+        "loomio vote",
+        "LOOMIO   VOTE",
+        "loomio\nvote",
+        "yesterday, then",
+        "second round",
+    ] {
+        assert_eq!(search(query), [wrapped.as_str()], "{query:?}");
+    }
+    // A space still asks for whitespace, and `cafe` is not `café`.
+    for query in ["loomiovote", "cafe downtown"] {
+        env.wol_j()
+            .args(["search", query])
+            .assert()
+            .code(1)
+            .stdout("");
+    }
 }
 
 #[test]
