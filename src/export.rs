@@ -1,6 +1,6 @@
 //! Exporting entries for backups and other tools: the selected entries as stored
 //! (Markdown, in the journal's `entries/YYYY/MM/` layout) or as a small static HTML site
-//! (one page per entry and an index; comrak with raw HTML omitted). Attachments are
+//! (one page per entry, in that layout too, and an index; comrak with raw HTML omitted). Attachments are
 //! copied beside the exported entries, so their links work there too.
 //!
 //! Each format is a sink the entries are given to one at a time, so an export of any
@@ -149,8 +149,11 @@ pub fn markdown_to(out: &mut impl Write, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `index.html` and `entries/<id>.html` for each entry, in a folder.
+/// `index.html` and a page for each entry in a folder: `entries/YYYY/MM/<id>.html`, the
+/// entry's path in the journal, so two entries of one name in different months never
+/// share a page, and the entry's relative links reach its attachments beside it.
 pub struct HtmlDir<'a> {
+    journal: &'a Journal,
     css: &'a str,
     out: &'a Path,
     /// The index's list, one line per entry.
@@ -160,8 +163,9 @@ pub struct HtmlDir<'a> {
 }
 
 impl<'a> HtmlDir<'a> {
-    pub fn new(css: &'a str, out: &'a Path) -> Self {
+    pub fn new(journal: &'a Journal, css: &'a str, out: &'a Path) -> Self {
         HtmlDir {
+            journal,
             css,
             out,
             index: "<ul class=\"entries\">\n".to_string(),
@@ -171,19 +175,22 @@ impl<'a> HtmlDir<'a> {
 
     /// Write the page of the entry at `path`, with its attachments beside it.
     pub fn add(&mut self, path: &Path, entry: &Entry) -> Result<()> {
-        let id = crate::entry::file_id(path);
-        let rel = format!("entries/{id}.html");
+        // `entries/YYYY/MM/<id>`: where the page goes, and its attachments' folder.
+        let attachments = crate::attach::dir_of(&self.journal.rel(path));
+        let rel = format!("{attachments}.html");
+        let root = "../".repeat(rel.matches('/').count());
         write_atomic(
             &inside(self.out, &rel)?,
-            entry_page(self.css, entry).as_bytes(),
+            entry_page(self.css, entry, &root).as_bytes(),
         )?;
         // The page links its attachments as `<id>/<file>`, beside it.
-        for name in copy_attachments(path, &inside(self.out, &format!("entries/{id}"))?)? {
-            self.written.push(format!("entries/{id}/{name}"));
+        for name in copy_attachments(path, &inside(self.out, &attachments)?)? {
+            self.written.push(format!("{attachments}/{name}"));
         }
         let _ = writeln!(
             self.index,
-            "<li><time datetime=\"{date}\">{day}</time> <a href=\"{rel}\">{title}</a> <span class=\"kind\">{kind}</span>{tags}</li>",
+            "<li><time datetime=\"{date}\">{day}</time> <a href=\"{href}\">{title}</a> <span class=\"kind\">{kind}</span>{tags}</li>",
+            href = site::readme::link(&rel),
             date = entry.meta.date.to_rfc3339(),
             day = entry.meta.date.format("%Y-%m-%d"),
             title = site::escape_html(&entry.meta.title),
@@ -210,11 +217,12 @@ impl<'a> HtmlDir<'a> {
         Ok(self.written)
     }
 }
-fn entry_page(css: &str, entry: &Entry) -> String {
+/// The page of `entry`, `root` the way back to the folder's `index.html`.
+fn entry_page(css: &str, entry: &Entry, root: &str) -> String {
     let m = &entry.meta;
     let body = site::markdown_to_html(&entry.body);
     let main = format!(
-        "<article>\n<h1>{title}</h1>\n<p class=\"meta\"><time datetime=\"{date}\">{day}</time> · {kind}{author}{tags}</p>\n{body}</article>\n<p><a href=\"../index.html\">All entries</a></p>\n",
+        "<article>\n<h1>{title}</h1>\n<p class=\"meta\"><time datetime=\"{date}\">{day}</time> · {kind}{author}{tags}</p>\n{body}</article>\n<p><a href=\"{root}index.html\">All entries</a></p>\n",
         title = site::escape_html(&m.title),
         date = m.date.to_rfc3339(),
         day = m.date.format("%Y-%m-%d %H:%M"),

@@ -17,8 +17,8 @@ use crate::export;
 /// json: an array of entry objects (the shape `wol list --json` prints), in DIR/entries.json
 /// or on stdout. markdown: the entry files as stored, in the journal's entries/YYYY/MM/
 /// layout under DIR (`wol import markdown DIR` reads them back), or concatenated on
-/// stdout. html: DIR/index.html and a page per entry in DIR/entries/ (raw HTML in entries
-/// is left out). Takes the same filters as `wol list`; exports everything by default.
+/// stdout. html: DIR/index.html and a page per entry, DIR/entries/YYYY/MM/<id>.html
+/// (raw HTML in entries is left out). Takes the same filters as `wol list`; exports everything by default.
 ///
 /// Examples:
 ///   wol export --format markdown ~/backup/journal
@@ -128,7 +128,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
         }
         Format::Html => {
             let css = crate::site::html::stylesheet(&journal)?;
-            let mut sink = export::HtmlDir::new(&css, &dir);
+            let mut sink = export::HtmlDir::new(&journal, &css, &dir);
             each(&mut |path, entry| sink.add(path, entry))?;
             ("html", sink.finish()?)
         }

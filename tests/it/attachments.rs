@@ -783,10 +783,10 @@ fn exports_take_the_attachments_along() {
         .arg(&html)
         .assert()
         .success();
-    let page = fs::read_to_string(html.join(format!("entries/{id}.html"))).unwrap();
+    let page = fs::read_to_string(html.join(format!("entries/2026/11/{id}.html"))).unwrap();
     assert!(page.contains(&format!("<img src=\"{id}/p.jpg\"")), "{page}");
     assert_eq!(
-        fs::read(html.join(format!("entries/{id}/p.jpg"))).unwrap(),
+        fs::read(html.join(format!("entries/2026/11/{id}/p.jpg"))).unwrap(),
         TINY_JPEG
     );
 }

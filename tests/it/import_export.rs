@@ -625,29 +625,72 @@ fn export_html_writes_an_index_and_a_page_per_entry_without_raw_html() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["entries"], 2);
     let index = fs::read_to_string(dir.join("index.html")).unwrap();
+    // Each page at the entry's path in the journal: entries/YYYY/MM/<id>.html.
     for entry in [&safe, &risky] {
-        let id = entry.file_stem().unwrap().to_str().unwrap();
+        let page = entry.with_extension("html");
         assert!(
-            index.contains(&format!("href=\"entries/{id}.html\"")),
+            index.contains(&format!("href=\"{}\"", page.display())),
             "{index}"
         );
-        assert!(dir.join(format!("entries/{id}.html")).is_file());
+        assert!(dir.join(&page).is_file());
     }
     assert!(
         index.contains("Tables &amp; &lt;things&gt;"),
         "titles are escaped:\n{index}"
     );
-    let page = fs::read_to_string(dir.join(format!(
-        "entries/{}.html",
-        risky.file_stem().unwrap().to_str().unwrap()
-    )))
-    .unwrap();
+    let page = fs::read_to_string(dir.join(risky.with_extension("html"))).unwrap();
+    assert!(
+        page.contains("<a href=\"../../../index.html\">All entries</a>"),
+        "the way back to the index:\n{page}"
+    );
     assert!(
         !page.contains("<script>"),
         "raw HTML must be omitted:\n{page}"
     );
 
     env.fails(&["export", "--format", "html", "-"], "needs a folder");
+}
+
+/// Hand-made `notes.md` in two months: each has its own page, at its path in the
+/// journal, and the index links each title to its own page; nothing is overwritten.
+#[test]
+fn export_html_gives_entries_of_one_name_in_two_months_a_page_each() {
+    let env = TestEnv::new();
+    env.init_journal();
+    for (month, name) in [("10", "October"), ("11", "November")] {
+        env.write(
+            format!("entries/2026/{month}/notes.md"),
+            format!(
+                "+++\ntitle = \"{name} notes\"\ndate = 2026-{month}-10T10:00:00+01:00\nkind = \"progress\"\n+++\n\nbody of {name}\n"
+            ),
+        );
+    }
+    env.git(["add", "-A"]);
+    env.git(["commit", "-qm", "by hand"]);
+    let dir = env.root.join("site");
+    let out = env
+        .wol_j()
+        .args(["export", "--format", "html", "--json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["entries"], 2);
+    let mut pages = Vec::new();
+    walk(&dir.join("entries"), &mut pages);
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    let index = fs::read_to_string(dir.join("index.html")).unwrap();
+    for (month, name) in [("10", "October"), ("11", "November")] {
+        let page = format!("entries/2026/{month}/notes.html");
+        let html = fs::read_to_string(dir.join(&page)).unwrap();
+        assert!(html.contains(&format!("body of {name}")), "{page}:\n{html}");
+        assert!(
+            index.contains(&format!("<a href=\"{page}\">{name} notes</a>")),
+            "{index}"
+        );
+        assert!(report["files"].as_array().unwrap().contains(&page.into()));
+    }
 }
 
 /// Jekyll's and Hugo's dates (`2020-05-01 10:00:00 +0200`) are read with their offset, and
