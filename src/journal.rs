@@ -822,7 +822,9 @@ impl Journal {
         })
     }
 
-    /// Find an entry by id (file stem), unique stem prefix, `id` field, or path.
+    /// Find an entry by id (file stem), unique stem prefix, `id` field, or path. An id
+    /// that several entries have (hand-made `notes.md` in two months), or a prefix of
+    /// several ids, is a usage error that lists their paths: it never picks one.
     pub fn find(&self, query: &str) -> Result<PathBuf> {
         // A path (relative to the current directory or to the journal) must name a file
         // under entries/: `wol show /etc/passwd` is not an entry.
@@ -881,18 +883,22 @@ impl Journal {
                 .unwrap_or(d);
             (d, end)
         });
-        let mut matches = Vec::new();
+        // Every file is looked at: a hand-made file may share its name with another in
+        // another month, and then the name alone says neither.
+        let (mut exact, mut matches) = (Vec::new(), Vec::new());
         for path in self.entry_files(range) {
             let stem = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if stem == query {
-                return Ok(path);
-            }
-            if stem.starts_with(query) {
+                exact.push(path);
+            } else if stem.starts_with(query) {
                 matches.push(path);
             }
+        }
+        if !exact.is_empty() {
+            return self.the_one(query, "is the id of", false, exact);
         }
         if matches.is_empty() {
             // Maybe the stable `id` field of a renamed entry (a moved entry's id names its
@@ -905,34 +911,56 @@ impl Journal {
                         .load(i)
                         .is_ok_and(|e| e.meta.id.as_deref() == Some(query))
                     {
-                        return Ok(month.path(i));
+                        matches.push(month.path(i));
                     }
                 }
             }
-        }
-        match matches.len() {
-            0 => Err(hinted(
-                format!("no entry matches `{query}`"),
-                "list entries with: wol list (the first column is the id)",
-            )),
-            1 => Ok(matches.remove(0)),
-            n => {
-                let names: Vec<String> = matches
-                    .iter()
-                    .take(10)
-                    .map(|p| {
-                        p.file_stem()
-                            .unwrap_or_default()
-                            .to_string_lossy()
-                            .into_owned()
-                    })
-                    .collect();
-                Err(hinted(
-                    format!("`{query}` matches {n} entries: {}", names.join(", ")),
-                    "give more of the id",
-                ))
+            if !matches.is_empty() {
+                return self.the_one(query, "is the `id` field of", false, matches);
             }
         }
+        if matches.is_empty() {
+            return Err(hinted(
+                format!("no entry matches `{query}`"),
+                "list entries with: wol list (the first column is the id)",
+            ));
+        }
+        self.the_one(query, "is the beginning of the ids of", true, matches)
+    }
+
+    /// The one entry in `found`, or a usage error listing them all: `query` (which
+    /// `how` each of them; a `prefix` of their ids) is ambiguous.
+    fn the_one(
+        &self,
+        query: &str,
+        how: &str,
+        prefix: bool,
+        mut found: Vec<PathBuf>,
+    ) -> Result<PathBuf> {
+        if found.len() == 1 {
+            return Ok(found.remove(0));
+        }
+        const SHOWN: usize = 10;
+        let mut paths: Vec<String> = found.iter().take(SHOWN).map(|p| self.rel(p)).collect();
+        if found.len() > SHOWN {
+            paths.push(format!("and {} more", found.len() - SHOWN));
+        }
+        Err(crate::error::usage(
+            format!(
+                "`{query}` is ambiguous: it {how} {} entries: {}",
+                found.len(),
+                paths.join(", ")
+            ),
+            format!(
+                "{}name the entry by its path, such as {}",
+                if prefix {
+                    "give more of the id, or "
+                } else {
+                    ""
+                },
+                paths[0]
+            ),
+        ))
     }
 
     /// Write files and commit them in one commit, under the caller's lock. Each change's

@@ -138,7 +138,7 @@ Success.
 Failure: an error (printed as \fBerror:\fR, \fBcaused by:\fR and \fBhint:\fR on standard error), a failed \fBwol doctor\fR check, a \fBwol pull\fR or \fBwol publish\fR that failed for a log or partner, or a \fBwol search\fR that found nothing (quietly, as \fBgrep\fR(1) does).
 .TP
 \fB2\fR
-Usage error: an unknown command or flag, a missing argument, or flags that do not go together.
+Usage error: an unknown command or flag, a missing argument, flags that do not go together, or an entry id that names more than one entry (\fBwol show\fR, \fBedit\fR, \fBrm\fR; the error lists their paths).
 "#;
 
 const FILES: &str = r#".SH FILES

@@ -400,10 +400,83 @@ fn show_by_id_prefix_and_path() {
 #[test]
 fn show_ambiguous_prefix_lists_candidates() {
     let env = seeded();
-    let out = fails_with(env.wol_j().args(["show", "2026-11-2"]), 1, TOML);
+    let out = fails_with(env.wol_j().args(["show", "2026-11-2"]), 2, "is ambiguous");
     let err = stderr(&out);
-    assert!(err.contains(THANKS), "candidates not listed:\n{err}");
+    for id in [TOML, THANKS] {
+        assert!(
+            err.contains(&format!("entries/2026/11/{id}.md")),
+            "candidates not listed:\n{err}"
+        );
+    }
     assert_eq!(stdout(&out), "");
+}
+
+/// Hand-made `notes.md` in two months, and two entries with one `id` field: `show`,
+/// `edit` and `rm` refuse the id as a usage error listing both paths, and change
+/// nothing; a path names either entry.
+#[test]
+fn an_id_two_entries_share_is_refused_with_their_paths() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let text = |title: &str, date: &str, id: &str| {
+        format!(
+            "+++\ntitle = \"{title}\"\ndate = {date}\nkind = \"progress\"\n{id}+++\n\nbody of {title}\n"
+        )
+    };
+    let oct = "entries/2026/10/notes.md";
+    let nov = "entries/2026/11/notes.md";
+    env.write(oct, text("October notes", "2026-10-10T10:00:00+01:00", ""));
+    env.write(nov, text("November notes", "2026-11-10T10:00:00+01:00", ""));
+    let copied = "id = \"2026-09-01-0900-copied\"\n";
+    env.write(
+        "entries/2026/09/2026-09-01-0900-one.md",
+        text("One", "2026-09-01T09:00:00+02:00", copied),
+    );
+    env.write(
+        "entries/2026/09/2026-09-02-0900-two.md",
+        text("Two", "2026-09-02T09:00:00+02:00", copied),
+    );
+    env.git(["add", "-A"]);
+    env.git(["commit", "-qm", "by hand"]);
+    let commits = env.commit_count();
+    env.fake_editor(r#"echo edited >> "$1""#);
+    for (id, paths) in [
+        ("notes", [nov, oct]),
+        ("notes.md", [nov, oct]),
+        (
+            "2026-09-01-0900-copied",
+            [
+                "entries/2026/09/2026-09-02-0900-two.md",
+                "entries/2026/09/2026-09-01-0900-one.md",
+            ],
+        ),
+    ] {
+        for cmd in [&["show"][..], &["edit"], &["rm", "--yes"]] {
+            let out = fails_with(env.wol_j().args(cmd).arg(id), 2, "is ambiguous");
+            let err = stderr(&out);
+            for path in paths {
+                assert!(
+                    err.contains(path),
+                    "{cmd:?} {id}: {path} not listed:\n{err}"
+                );
+            }
+            assert_eq!(stdout(&out), "", "{cmd:?} {id}");
+        }
+    }
+    assert_eq!(env.commit_count(), commits);
+    env.git_status_clean();
+    assert!(env.read(oct).ends_with("body of October notes\n"));
+    // A path is one entry.
+    env.wol_j()
+        .args(["show", oct])
+        .assert()
+        .success()
+        .stdout(env.read(oct));
+    env.wol_j()
+        .args(["show", nov])
+        .assert()
+        .success()
+        .stdout(env.read(nov));
 }
 
 #[test]
