@@ -391,11 +391,7 @@ fn objects(root: &Path, repo: &Repository) -> Check {
         );
     }
     let count = walk.missing.len();
-    let mut details = walk.missing;
-    if count > MISSING_SHOWN {
-        details.truncate(MISSING_SHOWN);
-        details.push(format!("… and {} more", count - MISSING_SHOWN));
-    }
+    let details = first_of(walk.missing, MISSING_SHOWN);
     Check::fail(
         "objects",
         format!(
@@ -657,10 +653,7 @@ fn strays(root: &Path) -> Check {
         );
     }
     let count = found.len();
-    if count > STRAYS_SHOWN {
-        found.truncate(STRAYS_SHOWN);
-        found.push(format!("… and {} more", count - STRAYS_SHOWN));
-    }
+    let found = first_of(found, STRAYS_SHOWN);
     Check::warn(
         "layout",
         format!(
@@ -669,6 +662,16 @@ fn strays(root: &Path) -> Check {
         "move each note into the month folder of its date with a lower-case .md name, or bring a folder of notes in with wol import markdown DIR",
     )
     .with_details(found)
+}
+
+/// The first `shown` of `items`, and a line saying how many more there are.
+fn first_of(mut items: Vec<String>, shown: usize) -> Vec<String> {
+    let count = items.len();
+    if count > shown {
+        items.truncate(shown);
+        items.push(format!("… and {} more", count - shown));
+    }
+    items
 }
 
 /// How many of the files [`strays`] finds it names.

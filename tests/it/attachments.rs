@@ -183,19 +183,6 @@ fn outside(env: &TestEnv, name: &str, content: &[u8]) -> PathBuf {
     path
 }
 
-fn with_partner(env: &TestEnv, name: &str) -> PathBuf {
-    env.git_in(
-        &env.root,
-        ["init", "-q", "--bare", "-b", "main", &format!("{name}.git")],
-    );
-    let bare = env.root.join(format!("{name}.git"));
-    env.wol_j()
-        .args(["partner", "add", name, bare.to_str().unwrap()])
-        .assert()
-        .success();
-    bare
-}
-
 fn published_files(env: &TestEnv, bare: &Path) -> Vec<String> {
     env.git_in(bare, ["ls-tree", "-r", "--name-only", "main"])
         .lines()
@@ -429,7 +416,7 @@ fn rm_removes_the_entry_and_its_attachments_in_one_commit() {
 fn attachments_travel_with_their_entry_and_never_without_it() {
     let env = TestEnv::new();
     env.init_journal();
-    let bare = with_partner(&env, "pub");
+    let bare = env.bare_partner("pub");
     let photo = outside(&env, "board.jpg", TINY_JPEG);
     let plan = outside(&env, "plan.txt", b"The PRIVATE-PLAN-7731 stays home.\n");
     let held = outside(
@@ -561,7 +548,7 @@ fn attachments_travel_with_their_entry_and_never_without_it() {
 fn published_photos_lose_their_location_but_keep_their_pixels_and_orientation() {
     let env = TestEnv::new();
     env.init_journal();
-    let bare = with_partner(&env, "pub");
+    let bare = env.bare_partner("pub");
     let original = photo_with_location();
     assert!(contains(&original, PLACE.as_bytes()));
     let photo = outside(&env, "IMG_0042.jpeg", &original);
@@ -660,7 +647,7 @@ fn published_photos_lose_their_location_but_keep_their_pixels_and_orientation() 
 fn files_that_run_scripts_stay_off_the_site() {
     let env = TestEnv::new();
     env.init_journal();
-    let bare = with_partner(&env, "pub");
+    let bare = env.bare_partner("pub");
     let svg = outside(
         &env,
         "diagram.SVG",
@@ -738,7 +725,7 @@ fn files_that_run_scripts_stay_off_the_site() {
 fn the_secret_scan_reads_attachment_names_and_text() {
     let env = TestEnv::new();
     env.init_journal();
-    let bare = with_partner(&env, "pub");
+    let bare = env.bare_partner("pub");
     let toml = env
         .read("wol.toml")
         .replace("never = []", "never = [\"falcon\"]");
@@ -797,7 +784,7 @@ fn exports_take_the_attachments_along() {
 fn a_photo_wol_cannot_clean_is_held_back_in_the_plan_and_unlinked() {
     let env = TestEnv::new();
     env.init_journal();
-    let bare = with_partner(&env, "pub");
+    let bare = env.bare_partner("pub");
     // Not a JPEG at all: its metadata cannot be checked.
     let broken = outside(&env, "holiday.jpg", &[0x5a; 3000]);
     let photo = outside(&env, "board.jpg", TINY_JPEG);

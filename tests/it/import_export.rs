@@ -723,20 +723,6 @@ fn a_note_with_an_unreadable_date_does_not_stop_the_import() {
     );
 }
 
-/// A bare repository added as the partner `name`.
-fn with_partner(env: &TestEnv, name: &str) -> PathBuf {
-    env.git_in(
-        &env.root,
-        ["init", "-q", "--bare", "-b", "main", &format!("{name}.git")],
-    );
-    let bare = env.root.join(format!("{name}.git"));
-    env.wol_j()
-        .args(["partner", "add", name, bare.to_str().unwrap()])
-        .assert()
-        .success();
-    bare
-}
-
 /// The entry files `wol publish` pushed to the partner repository `bare`.
 fn published_entries(env: &TestEnv, bare: &Path) -> Vec<String> {
     env.git_in(bare, ["ls-tree", "-r", "--name-only", "main", "entries"])
@@ -752,7 +738,7 @@ fn published_entries(env: &TestEnv, bare: &Path) -> Vec<String> {
 fn a_note_s_own_visibility_wins_over_the_flag_whatever_its_case() {
     let env = TestEnv::new();
     env.init_journal();
-    let gig = with_partner(&env, "gig");
+    let gig = env.bare_partner("gig");
     let notes = env.root.join("notes");
     fs::create_dir_all(&notes).unwrap();
     let note = |name: &str, text: &str| fs::write(notes.join(name), text).unwrap();
@@ -810,8 +796,8 @@ fn a_note_s_own_visibility_wins_over_the_flag_whatever_its_case() {
 fn a_note_s_to_is_kept_and_one_that_cannot_be_read_makes_it_private() {
     let env = TestEnv::new();
     env.init_journal();
-    let gig = with_partner(&env, "gig");
-    let other = with_partner(&env, "other");
+    let gig = env.bare_partner("gig");
+    let other = env.bare_partner("other");
     let notes = env.root.join("notes");
     fs::create_dir_all(notes.join("entries/2026/11")).unwrap();
     let note = |name: &str, text: &str| fs::write(notes.join(name), text).unwrap();
@@ -884,7 +870,7 @@ fn a_note_s_to_is_kept_and_one_that_cannot_be_read_makes_it_private() {
 fn an_audience_import_cannot_read_where_it_is_written_never_becomes_public() {
     let env = TestEnv::new();
     env.init_journal();
-    let gig = with_partner(&env, "gig");
+    let gig = env.bare_partner("gig");
     let notes = env.root.join("notes");
     fs::create_dir_all(&notes).unwrap();
     let note = |name: &str, text: &str| fs::write(notes.join(name), text).unwrap();

@@ -173,6 +173,20 @@ impl TestEnv {
         self.entry_path_from(&out)
     }
 
+    /// A bare repository `<root>/<name>.git`, added as the partner `name`.
+    pub fn bare_partner(&self, name: &str) -> PathBuf {
+        self.git_in(
+            &self.root,
+            ["init", "-q", "--bare", "-b", "main", &format!("{name}.git")],
+        );
+        let bare = self.root.join(format!("{name}.git"));
+        self.wol_j()
+            .args(["partner", "add", name, bare.to_str().unwrap()])
+            .assert()
+            .success();
+        bare
+    }
+
     /// `wol log - < FILE` (how a kept draft is added again), asserting success; returns
     /// the entry's path relative to the journal.
     #[track_caller]
