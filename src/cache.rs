@@ -36,7 +36,7 @@ pub const CACHE_DIR: &str = "cache/entries";
 
 /// The file format; part of each file name, so builds that disagree on it do not keep
 /// overwriting each other's files.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"wol-ec\0\0";
 
 /// How old a file's ctime must be when it is read for its record to be trusted later:
@@ -52,7 +52,12 @@ const RAW: u8 = 1;
 /// The file could not be read; the record holds the error. Never trusted.
 const UNREADABLE: u8 = 2;
 
+/// Record flags.
 const TRUSTED: u8 = 1;
+/// The file's text must be brought to Unicode NFC before it is searched
+/// ([`crate::search::needs_nfc`]): known when the file is read, so a search pays
+/// nothing for it.
+const NEEDS_NFC: u8 = 2;
 
 /// Everything the parsed records depend on besides the bytes: the format, the build
 /// (its version, and the source of the parser and of this module, so a developer's
@@ -317,7 +322,10 @@ impl<'j> EntryCache<'j> {
             Err(e) => (Key::default(), Err(format!("cannot read: {e}"))),
         };
         let trusted = result.is_ok() && key.ctime_ns() < now - RACY_MARGIN_NS;
-        out.push(if trusted { TRUSTED } else { 0 });
+        let needs_nfc = result
+            .as_ref()
+            .is_ok_and(|bytes| crate::search::needs_nfc(bytes));
+        out.push(if trusted { TRUSTED } else { 0 } | if needs_nfc { NEEDS_NFC } else { 0 });
         put_bytes16(&mut out, name);
         key.write(&mut out);
         match result {
@@ -372,7 +380,8 @@ impl<'j> EntryCache<'j> {
                 buf: &buf[..end],
                 pos: r.pos,
             };
-            let trusted = rr.u8()? & TRUSTED != 0;
+            let flags = rr.u8()?;
+            let trusted = flags & TRUSTED != 0;
             let name = rr.bytes16()?;
             // Names strictly descending, as the folder is walked.
             if last.is_some_and(|l| buf[l] <= buf[name.clone()]) {
@@ -389,6 +398,7 @@ impl<'j> EntryCache<'j> {
                 whole: start..end,
                 name,
                 trusted: trusted && kind != UNREADABLE,
+                needs_nfc: flags & NEEDS_NFC != 0,
                 key,
                 kind,
                 data,
@@ -458,6 +468,8 @@ struct Rec {
     whole: Range<usize>,
     name: Range<usize>,
     trusted: bool,
+    /// See [`NEEDS_NFC`].
+    needs_nfc: bool,
     key: Key,
     kind: u8,
     /// The file's bytes (the error message for an unreadable file).
@@ -544,6 +556,12 @@ impl Month<'_> {
     pub fn bytes(&self, i: usize) -> Option<&[u8]> {
         let rec = &self.recs[i];
         (rec.kind != UNREADABLE).then(|| &self.buf[rec.data.clone()])
+    }
+
+    /// Whether the `i`th file's text must be brought to Unicode NFC before it is searched
+    /// ([`crate::search::needs_nfc`] of its [`Month::bytes`], found when it was read).
+    pub fn needs_nfc(&self, i: usize) -> bool {
+        self.recs[i].needs_nfc
     }
 
     /// The date of the `i`th entry, when the record holds it parsed (cheaper than
@@ -802,6 +820,7 @@ mod tests {
                     assert_eq!(date.offset(), want.meta.date.offset());
                 }
                 assert_eq!(month.bytes(i), Some(&bytes[..]));
+                assert_eq!(month.needs_nfc(i), crate::search::needs_nfc(&bytes));
                 assert_eq!(month.path(i), dir.join(name));
             }
             // Read back from the cache file alone, the month holds the same records.
@@ -813,6 +832,7 @@ mod tests {
             for i in 0..month.len() {
                 assert_eq!(again.name(i), month.name(i));
                 assert_eq!(again.bytes(i), month.bytes(i));
+                assert_eq!(again.needs_nfc(i), month.needs_nfc(i));
                 assert_eq!(
                     again.load(i).map_err(|e| e.error),
                     month.load(i).map_err(|e| e.error)
@@ -871,6 +891,10 @@ mod tests {
             b"+++\ntitle = \"Bad kind\"\ndate = 2026-11-05T10:00:00+01:00\nkind = \"nope\"\n+++\n".to_vec(),
             b"not an entry at all \xff".to_vec(),
             Vec::new(),
+            // Text a search must bring to NFC first (decomposed, as macOS writes it), and
+            // text it need not (composed).
+            "+++\ntitle = \"Cafe\u{301}\"\ndate = 2026-11-06T10:00:00+01:00\nkind = \"help\"\n+++\n\ncafe\u{301}\n".into(),
+            "+++\ntitle = \"Caf\u{e9}\"\ndate = 2026-11-07T10:00:00+01:00\nkind = \"help\"\n+++\n\ncaf\u{e9}\n".into(),
         ]);
     }
 

@@ -96,7 +96,10 @@ fn grep_months(
                         let month = cache.month(*year, *month, dir);
                         let mut hits = Vec::new();
                         for i in 0..month.len() {
-                            if !month.bytes(i).is_some_and(|b| re.is_match(b)) {
+                            if !month
+                                .bytes(i)
+                                .is_some_and(|b| re.is_match(b, month.needs_nfc(i)))
+                            {
                                 continue;
                             }
                             match month.load(i) {
