@@ -13,7 +13,6 @@
 
 use anyhow::Result;
 use git2::{Oid, Repository};
-use serde::Deserialize;
 
 use crate::error::hinted;
 use crate::term::sanitize;
@@ -144,21 +143,10 @@ enum Index {
 }
 
 fn journal_id_at(repo: &Repository, commit: &git2::Commit<'_>) -> Index {
-    #[derive(Deserialize)]
-    struct Head {
-        journal_id: Option<String>,
-    }
-    let head = commit
-        .tree()
-        .ok()
-        .and_then(|t| t.get_name("wol.json").map(|e| e.id()))
-        .and_then(|id| repo.find_blob(id).ok())
-        .and_then(|blob| serde_json::from_slice::<Head>(blob.content()).ok());
-    match head {
+    let tree = commit.tree().ok();
+    match tree.and_then(|t| crate::site::json::journal_id(repo, &t)) {
         None => Index::Missing,
-        Some(Head {
-            journal_id: Some(id),
-        }) if !id.is_empty() => Index::Journal(id),
-        Some(_) => Index::WithoutId,
+        Some(None) => Index::WithoutId,
+        Some(Some(id)) => Index::Journal(id),
     }
 }

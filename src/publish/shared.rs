@@ -152,25 +152,17 @@ enum Owner {
 
 /// Whose `logs/<slug>/` is.
 fn folder_owner(repo: &Repository, logs: &Tree<'_>, slug: &str) -> Owner {
-    #[derive(Deserialize)]
-    struct Index {
-        journal_id: Option<String>,
-    }
     let Some(folder) = logs.get_name(slug) else {
         return Owner::Nobody;
     };
     let index = (folder.kind() == Some(ObjectType::Tree))
         .then(|| repo.find_tree(folder.id()).ok())
         .flatten()
-        .and_then(|t| t.get_name("wol.json").map(|e| e.id()))
-        .and_then(|id| repo.find_blob(id).ok())
-        .and_then(|blob| serde_json::from_slice::<Index>(blob.content()).ok());
+        .and_then(|t| crate::site::json::journal_id(repo, &t));
     match index {
         None => Owner::NotWol,
-        Some(Index {
-            journal_id: Some(id),
-        }) if !id.is_empty() => Owner::Journal(id),
-        Some(_) => Owner::WolWithoutId,
+        Some(None) => Owner::WolWithoutId,
+        Some(Some(id)) => Owner::Journal(id),
     }
 }
 

@@ -111,6 +111,19 @@ fn push_inert(out: &mut String, json: &str) {
     out.push_str(rest);
 }
 
+/// Whose log the `wol.json` at the top of `tree` says it is: `None` when there is no
+/// `wol.json` wol can read, `Some(None)` for one written by a wol that recorded no journal
+/// id, else `Some(Some(id))`.
+pub fn journal_id(repo: &Repository, tree: &Tree<'_>) -> Option<Option<String>> {
+    #[derive(Deserialize)]
+    struct Head {
+        journal_id: Option<String>,
+    }
+    let blob = repo.find_blob(tree.get_name("wol.json")?.id()).ok()?;
+    let head = serde_json::from_slice::<Head>(blob.content()).ok()?;
+    Some(head.journal_id.filter(|id| !id.is_empty()))
+}
+
 /// `path` → `updated` of the entries in the `wol.json` at the top of `tree` (a previous
 /// publish); empty when there is none or it cannot be read.
 pub fn updated_times(repo: &Repository, tree: &Tree<'_>) -> HashMap<String, String> {
