@@ -912,7 +912,7 @@ pub fn apply(writer: &crate::journal::Writer<'_>, plan: &ImportPlan, message: &s
             content: c.entry.to_text().into_bytes(),
         })
         .collect();
-    writer.commit(&changes, message)?;
+    writer.commit_all_or_nothing(&changes, message)?;
     Ok(())
 }
 

@@ -972,10 +972,24 @@ impl Journal {
         message: &str,
         sig: &Signature<'_>,
     ) -> Result<git2::Oid> {
+        self.write_and_commit_as(changes, message, sig, Settle::Commit)
+    }
+
+    /// [`Journal::write_and_commit`] with the intent's way of settling a crash.
+    fn write_and_commit_as(
+        &self,
+        changes: &[Change],
+        message: &str,
+        sig: &Signature<'_>,
+        settle: Settle,
+    ) -> Result<git2::Oid> {
         for change in changes {
             self.refuse_symlinked_folder(change.path())?;
         }
-        let intent = self.record_intent(changes)?;
+        let intent = match settle {
+            Settle::Commit => self.record_intent(changes)?,
+            Settle::Undo => self.record_undo_intent(changes)?,
+        };
         // What each path held, to put back if the commit fails: a command that fails
         // leaves the journal as it found it, and a retry makes no duplicate.
         let before: Vec<Option<Vec<u8>>> = changes
@@ -1053,6 +1067,119 @@ impl Journal {
         Ok(path)
     }
 
+    /// Record that `changes` are all or nothing: a crash before their commit is undone by
+    /// the next writer ([`Journal::undo_interrupted`]), not committed. Each line names the
+    /// blob a file is being given and its path.
+    fn record_undo_intent(&self, changes: &[Change]) -> Result<PathBuf> {
+        let dir = self.state_dir().join("pending");
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut text = String::new();
+        for change in changes {
+            let oid = match change {
+                Change::Write { content, .. } => {
+                    git2::Oid::hash_object(git2::ObjectType::Blob, content)?.to_string()
+                }
+                Change::Remove { .. } => "-".to_string(),
+            };
+            text.push_str(&format!("{oid} {}\n", change.path()));
+        }
+        let path = dir.join(format!("{}.{UNDO}", std::process::id()));
+        write_atomic_via(&self.state_dir().join("tmp"), &path, text.as_bytes())?;
+        Ok(path)
+    }
+
+    /// Undo what an all-or-nothing write (`wol import`) killed before its commit left in
+    /// the work tree: each file it wrote and HEAD does not hold goes back to what HEAD
+    /// holds (no file, for a new one). A file changed since is left alone, with a
+    /// warning. Returns how many files were put back.
+    fn undo_interrupted(&self) -> Result<usize> {
+        let Ok(rd) = fs::read_dir(self.state_dir().join("pending")) else {
+            return Ok(0);
+        };
+        let intents: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == UNDO))
+            .collect();
+        if intents.is_empty() {
+            return Ok(0);
+        }
+        let head = self.head_tree()?;
+        let repo = self.repo()?;
+        let (mut undone, mut kept, mut paths) = (0, Vec::new(), Vec::new());
+        for intent in &intents {
+            let Ok(text) = fs::read_to_string(intent) else {
+                continue;
+            };
+            for line in text.lines() {
+                let Some((oid, rel)) = line.split_once(' ') else {
+                    continue;
+                };
+                if !safe_rel_path(rel) || oid == "-" {
+                    continue;
+                }
+                let abs = self.root.join(rel);
+                let Ok(written) = git2::Oid::from_str(oid) else {
+                    continue;
+                };
+                let in_head = head
+                    .as_ref()
+                    .and_then(|t| t.get_path(Path::new(rel)).ok())
+                    .map(|e| e.id());
+                if in_head == Some(written) || self.refuse_symlinked_folder(rel).is_err() {
+                    continue; // committed after all, or not the journal's file to touch
+                }
+                let now = match fs::read(&abs) {
+                    Ok(bytes) => git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)?,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e).with_context(|| format!("cannot read {rel}")),
+                };
+                if now != written {
+                    kept.push(rel.to_string());
+                    continue;
+                }
+                match in_head {
+                    Some(oid) => write_atomic_via(
+                        &self.state_dir().join("tmp"),
+                        &abs,
+                        repo.find_blob(oid)?.content(),
+                    )?,
+                    None => {
+                        fs::remove_file(&abs)
+                            .with_context(|| format!("cannot remove {}", abs.display()))?;
+                        remove_empty_parents(&self.root, &abs);
+                    }
+                }
+                paths.push(rel.to_string());
+                undone += 1;
+            }
+        }
+        // The killed write may have staged some of it.
+        git::sync_index(repo, paths.iter().map(String::as_str))?;
+        if undone > 0 {
+            warn(
+                format!(
+                    "an interrupted wol import was undone: {undone} file(s) it had written and not committed were removed"
+                ),
+                Some("run the import again to bring the entries in"),
+            );
+        }
+        if !kept.is_empty() {
+            warn(
+                format!(
+                    "an interrupted wol import left {} file(s) that were changed since, kept and not committed: {}",
+                    kept.len(),
+                    kept.join(", ")
+                ),
+                Some("commit them with git, or remove them"),
+            );
+        }
+        for intent in intents {
+            let _ = fs::remove_file(intent);
+        }
+        Ok(undone)
+    }
+
     /// Entry files left uncommitted by a crash: those named by intents in `.wol/pending/`,
     /// and `.md` files in `month_dir` that HEAD does not know. Returns the changes that
     /// bring HEAD up to date and the intent files they settle.
@@ -1060,7 +1187,11 @@ impl Journal {
         let mut paths: Vec<String> = Vec::new();
         let mut intents = Vec::new();
         if let Ok(rd) = fs::read_dir(self.state_dir().join("pending")) {
-            intents.extend(rd.filter_map(|e| e.ok()).map(|e| e.path()));
+            intents.extend(
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_none_or(|x| x != UNDO)),
+            );
         }
         paths.extend(intent_paths(&intents));
         if let Some(dir) = month_dir {
@@ -1158,6 +1289,7 @@ impl Journal {
     /// Commit what a crash left uncommitted (see [`Journal::uncommitted`]). Returns how
     /// many files were recovered.
     pub fn recover(&self, month_dir: Option<&Path>, sig: &Signature<'_>) -> Result<usize> {
+        self.undo_interrupted()?;
         let (changes, intents) = self.uncommitted(month_dir)?;
         if !changes.is_empty() {
             git::commit_changes(
@@ -1322,6 +1454,15 @@ impl Writer<'_> {
     /// Write `changes` to the work tree and commit them in one commit.
     pub fn commit(&self, changes: &[Change], message: &str) -> Result<git2::Oid> {
         self.journal.write_and_commit(changes, message, &self.sig)
+    }
+
+    /// Like [`Writer::commit`], but all or nothing across a crash: files written by a
+    /// process killed before the commit are removed by the next writer, not committed.
+    /// For changes whose source is still elsewhere (`wol import`), where stopping half-way
+    /// must mean "not done", not "partly done".
+    pub fn commit_all_or_nothing(&self, changes: &[Change], message: &str) -> Result<git2::Oid> {
+        self.journal
+            .write_and_commit_as(changes, message, &self.sig, Settle::Undo)
     }
 
     /// Like [`Writer::commit`], but only when the file at `rel` still holds the blob
@@ -1796,6 +1937,18 @@ fn month_of_prefix(prefix: &str) -> Option<NaiveDate> {
     let m: u32 = prefix.get(5..7)?.parse().ok()?;
     NaiveDate::from_ymd_opt(y, m, 1)
 }
+
+/// How the next writer settles a write a crash cut short.
+#[derive(Clone, Copy)]
+enum Settle {
+    /// Commit what it wrote: the words exist nowhere else (`wol log`, `wol edit`).
+    Commit,
+    /// Put back what it wrote: all or nothing (`wol import`).
+    Undo,
+}
+
+/// The extension of an all-or-nothing write's intent file in `.wol/pending/`.
+const UNDO: &str = "undo";
 
 /// The journal paths named by intent files.
 fn intent_paths(intents: &[PathBuf]) -> Vec<String> {

@@ -16,7 +16,8 @@ use crate::term::sanitize;
 ///
 /// Each imported entry gets a stable `id` from its source, and ids already in the journal
 /// are skipped, so importing the same source again adds nothing. Everything is committed
-/// in one commit. Imported entries are private unless the source or --visibility says
+/// in one commit, or nothing is: an import stopped half-way (Ctrl-C, a crash) is undone by
+/// the next wol command that writes, so run it again. Imported entries are private unless the source or --visibility says
 /// otherwise: an old diary should not reach a partner by surprise.
 ///
 /// Examples:

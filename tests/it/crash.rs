@@ -281,3 +281,113 @@ fn kill_9_at_random_points_of_edit_loses_nothing() {
         );
     }
 }
+
+/// Imported entries in the work tree: `entries/2019/...` files.
+fn imported_files(env: &TestEnv) -> usize {
+    walk_md(&env.journal.join("entries/2019"))
+}
+
+fn walk_md(dir: &std::path::Path) -> usize {
+    let Ok(rd) = fs::read_dir(dir) else { return 0 };
+    rd.filter_map(|e| e.ok())
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                walk_md(&p)
+            } else {
+                usize::from(p.extension().is_some_and(|x| x == "md"))
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn an_import_killed_before_its_commit_is_undone_not_committed_by_the_next_write() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entries: Vec<serde_json::Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({
+                "title": format!("Old diary {i}"),
+                "body": "dear diary ".repeat(40),
+                "date": format!("2019-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                "time": format!("{:02}:{:02}", i % 24, i % 60),
+                "tags": [], "starred": false,
+            })
+        })
+        .collect();
+    let diary = env.home.join("diary.json");
+    fs::write(
+        &diary,
+        serde_json::json!({"tags": {}, "entries": entries}).to_string(),
+    )
+    .unwrap();
+    // Kill it (SIGKILL: no chance to clean up) once some files are written and before
+    // the commit; a kill that lands outside that window is tried again.
+    let mut caught = false;
+    for _ in 0..5 {
+        let mut child = env
+            .wol_std()
+            .arg("--journal")
+            .arg(&env.journal)
+            .args(["import", "jrnl"])
+            .arg(&diary)
+            .args(["--visibility", "public"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(Duration::from_secs(20), || imported_files(&env) >= 20);
+        child.kill().ok();
+        child.wait().unwrap();
+        let head = env
+            .head_files()
+            .iter()
+            .filter(|f| f.starts_with("entries/2019"))
+            .count();
+        if head == 0 && imported_files(&env) > 0 {
+            caught = true;
+            break;
+        }
+        if head > 0 {
+            // Committed after all: start again from an empty journal's history.
+            env.git(["reset", "-q", "--hard", "HEAD~1"]);
+        }
+    }
+    assert!(
+        caught,
+        "never killed the import between its writes and its commit"
+    );
+
+    let out = env.wol_j().args(["log", "The next day"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("an interrupted wol import was undone"),
+        "the undo is said: {}",
+        stderr(&out)
+    );
+    let head = env.head_files();
+    assert!(
+        !head.iter().any(|f| f.starts_with("entries/2019")),
+        "the next write committed part of a killed import"
+    );
+    assert_eq!(
+        imported_files(&env),
+        0,
+        "the killed import's files are left behind"
+    );
+    env.assert_consistent();
+    env.git_status_clean();
+
+    // Run again, it imports everything in one commit.
+    let out = env
+        .wol_j()
+        .arg("import")
+        .arg("jrnl")
+        .arg(&diary)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(imported_files(&env), 3000);
+    env.git_status_clean();
+}
