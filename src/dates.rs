@@ -95,6 +95,16 @@ fn parse_with(
     if is_bare_weekday(text) {
         parsed = on_or_before(parsed, now.date_naive());
     }
+    // On the day itself, interim reads "last sunday" as today and "this sunday" as next
+    // week's: a person means a week ago, and today ("next sunday" is then a week on, as
+    // "next friday" is a week after "this friday").
+    let ahead = parsed.date_naive() - now.date_naive();
+    match weekday_with(text) {
+        Some("last") if ahead.num_days() >= 0 => parsed -= Duration::weeks(1),
+        Some("this") if ahead == Duration::weeks(1) => parsed -= Duration::weeks(1),
+        Some("next") if ahead == Duration::weeks(2) => parsed -= Duration::weeks(1),
+        _ => {}
+    }
     // What interim read must be the time of day the text names, never a neighbour of it.
     if let [(hour, minute, second)] = times[..]
         && (parsed.hour(), parsed.minute(), parsed.second()) != (hour, minute, second)
@@ -141,6 +151,17 @@ fn is_bare_weekday(text: &str) -> bool {
         w.len() >= 3 && DAYS.iter().any(|d| d.starts_with(&w))
     };
     words.next().is_some_and(day) && words.next().is_none()
+}
+
+/// The word before the weekday of `last friday`, `this fri 17:00` (lowercase).
+fn weekday_with(text: &str) -> Option<&'static str> {
+    let mut words = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty() && !w.contains(':'));
+    let first = words.next()?.to_ascii_lowercase();
+    let which = ["last", "this", "next"].into_iter().find(|w| *w == first)?;
+    let rest: Vec<&str> = words.collect();
+    (rest.len() == 1 && is_bare_weekday(rest[0])).then_some(which)
 }
 
 /// `parsed`, a day that interim placed after `today`, moved back whole weeks to the last
@@ -330,6 +351,13 @@ mod tests {
         assert_eq!(p("last friday"), "2026-11-20T09:00:00+01:00");
         assert_eq!(p("next friday"), "2026-12-04T09:00:00+01:00");
         assert_eq!(p("this friday"), "2026-11-27T09:00:00+01:00");
+        // On the weekday itself: "last" is a week ago, "this" is today.
+        assert_eq!(p("last sunday"), "2026-11-15T09:00:00+01:00");
+        assert_eq!(p("Last Sun 17:00"), "2026-11-15T17:00:00+01:00");
+        assert_eq!(p("this sunday"), "2026-11-22T09:00:00+01:00");
+        assert_eq!(p("next sunday"), "2026-11-29T09:00:00+01:00");
+        assert_eq!(p("last saturday"), "2026-11-21T09:00:00+01:00");
+        assert_eq!(p("this saturday"), "2026-11-28T09:00:00+01:00");
         // Days, as --since and --until take them.
         let d = |s| parse_day(s, &now()).unwrap().to_string();
         assert_eq!(d("friday"), "2026-11-20");
