@@ -1,7 +1,7 @@
 //! `wol log`: add one entry and commit it.
 
 use std::io::{IsTerminal as _, Read as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use chrono::Datelike as _;
@@ -166,24 +166,26 @@ const TITLE_MAX: usize = 120;
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let journal = ctx.journal_or_create()?;
     let kind = args.kind.clone().unwrap_or_else(|| default_kind(&journal));
-    journal.config.check_kind(&kind)?;
     // Everything the flags say is checked before the text is typed; text piped in is
     // kept all the same (it may exist nowhere else).
-    for tag in &args.tags {
-        if let Err(e) = check_tag(tag) {
-            return Err(keep_piped(ctx, &journal, &args, e));
+    let checked = || -> Result<_> {
+        journal.config.check_kind(&kind)?;
+        for tag in &args.tags {
+            check_tag(tag)?;
         }
-    }
-    let date = match &args.date {
-        Some(text) => crate::dates::parse(text, &ctx.now)?,
-        None => ctx.now,
+        let date = match &args.date {
+            Some(text) => crate::dates::parse(text, &ctx.now)?,
+            None => ctx.now,
+        };
+        // The commit's author and the entry's author are one and the same; without one,
+        // fail before the editor opens.
+        let sig = ctx.signature(&journal)?;
+        // Attachments are checked before the editor opens and before anything is written.
+        let attachments = crate::attach::read(&args.attach, journal.config.log.attachment_max())?;
+        Ok((date, sig, attachments))
     };
-    // The commit's author and the entry's author are one and the same; without one,
-    // fail before the editor opens.
-    let sig = ctx.signature(&journal)?;
+    let (date, sig, attachments) = checked().map_err(|e| keep_piped(ctx, &journal, &args, e))?;
     let author = sig.name().unwrap_or_default().to_string();
-    // Attachments are checked before the editor opens and before anything is written.
-    let attachments = crate::attach::read(&args.attach, journal.config.log.attachment_max())?;
     // A draft the editor leaves behind is kept as a whole entry (front matter from the
     // flags), so `wol log - < DRAFT` brings it back as private as it was meant.
     let as_entry = |text: &str| {
@@ -211,8 +213,9 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     };
     let mut entry = entry.map_err(|e| match &draft {
         Some(d) => e.context(format!("your text is kept in {}", d.display())),
-        // Text from stdin exists nowhere else: it is kept as a draft too.
-        None if from_stdin => match keep_stdin(ctx, &journal, text.as_bytes()) {
+        // Text from stdin exists nowhere else: it is kept as a draft too (no text, no
+        // draft).
+        None if from_stdin && !text.trim().is_empty() => match keep_stdin(ctx, &journal, text.as_bytes()) {
             Ok(d) => e.context(format!(
                 "nothing was written; your text is kept in {d}: fix it there, then `wol log - < {d}`",
                 d = d.display()
@@ -256,6 +259,25 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         ));
     }
     let path = journal.new_entry_path(&date, &entry.meta.title, &Default::default());
+    if text.starts_with("+++")
+        && let Some(same) = already_logged(&path, &entry)
+    {
+        // A kept draft added a second time: the first one is the entry.
+        let d = stdin_draft(&journal);
+        if let Some(d) = &d {
+            let _ = std::fs::remove_file(d);
+        }
+        return Err(hinted(
+            format!(
+                "this entry is in the journal already, with the same text: {}; nothing was written",
+                journal.rel(&same)
+            ),
+            match d {
+                Some(d) => format!("its draft {} is removed", d.display()),
+                None => "change the entry's text or date to log it as another entry".into(),
+            },
+        ));
+    }
     let rel = journal.rel(&path);
     if !attachments.is_empty() {
         let id = crate::entry::file_id(&path);
@@ -277,7 +299,9 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         // duplicate.
         return Err(keep(e, &entry));
     }
-    if let Some(draft) = draft {
+    // The draft this entry came from is done with: the editor's, or one added back
+    // with `wol log - < DRAFT`.
+    if let Some(draft) = draft.or_else(|| stdin_draft(&journal)) {
         let _ = std::fs::remove_file(draft);
     }
 
@@ -292,6 +316,35 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         writeln!(out, "{}", path.display())?;
     }
     Ok(())
+}
+
+/// The entry file `path` would have taken if the entry were not new: one of the names
+/// before it (`stem.md`, `stem-2.md`, …) holding exactly the entry's text.
+fn already_logged(path: &Path, entry: &Entry) -> Option<PathBuf> {
+    let text = entry.to_text();
+    let file = path.file_stem()?.to_str()?;
+    let (stem, n) = match file.rsplit_once('-') {
+        Some((stem, n)) if n.parse::<u32>().is_ok_and(|n| n >= 2) => (stem, n.parse().ok()?),
+        _ => return None,
+    };
+    (1..n).find_map(|i| {
+        let name = if i == 1 {
+            format!("{stem}.md")
+        } else {
+            format!("{stem}-{i}.md")
+        };
+        let candidate = path.with_file_name(name);
+        (std::fs::read(&candidate).ok()? == text.as_bytes()).then_some(candidate)
+    })
+}
+
+/// The journal's draft that stdin is, when it is one (`wol log - < .wol/drafts/X.md`).
+fn stdin_draft(journal: &Journal) -> Option<PathBuf> {
+    let file = std::fs::read_link("/proc/self/fd/0").ok()?;
+    let drafts = crate::journal::drafts_path(&journal.root)
+        .canonicalize()
+        .ok()?;
+    (file.parent()? == drafts && file.is_file()).then_some(file)
 }
 
 /// An entry given as a whole file (front matter and body): parsed with the journal's

@@ -1188,7 +1188,94 @@ fn text_from_stdin_that_cannot_become_an_entry_is_kept() {
             .unwrap()
             .contains("PIPED-9c9c")
     );
+    // So is every other flag refused before the text is read: a kind, a date, an
+    // attachment.
+    for (flags, needle) in [
+        (&["-k", "progres"][..], "progres"),
+        (
+            &["--date", "the day after never"][..],
+            "cannot understand the date",
+        ),
+        (&["--attach", "no-such-file.png"][..], "no-such-file.png"),
+    ] {
+        let out = env
+            .wol_j()
+            .args(["log", "-"])
+            .args(flags)
+            .write_stdin(format!("Piped for {} FLAG-5d5d\n", flags[0]))
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(err.contains(needle), "{err}");
+        let kept = err
+            .split("your text is kept in ")
+            .nth(1)
+            .and_then(|rest| rest.split(':').next())
+            .unwrap_or_else(|| panic!("say where the text is ({flags:?}): {err}"));
+        assert!(std::fs::read_to_string(kept).unwrap().contains("FLAG-5d5d"));
+    }
     assert_eq!(env.commit_count(), 1, "nothing committed");
+
+    // No text, no draft: an empty pipe is refused and leaves nothing behind.
+    let drafts = env.draft_files().len();
+    let out = env
+        .wol_j()
+        .args(["log", "-"])
+        .write_stdin("  \n")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!stderr(&out).contains("kept in"), "{}", stderr(&out));
+    assert_eq!(env.draft_files().len(), drafts, "an empty draft was left");
+}
+
+/// A kept draft added back with `wol log - < DRAFT` is removed once it is an entry, and
+/// adding the same whole entry again makes no second copy of it.
+#[test]
+fn a_draft_added_back_is_removed_and_never_logged_twice() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.fake_editor(r#"printf 'Board notes\n\nDRAFT-3a3a\n' > "$1"; exit 3"#);
+    let err = env.fails(&["log", "-e", "--private"], ".wol/drafts/");
+    let draft = draft_path_in(&err, &env.journal).expect("the draft is named");
+    let copy = env.home.join("draft-copy.md");
+    std::fs::copy(&draft, &copy).unwrap();
+
+    let out = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .args(["log", "-"])
+        .stdin(std::fs::File::open(&draft).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!draft.exists(), "the draft added back is still there");
+    let commits = env.commit_count();
+
+    // The same entry again (a copy of the draft): refused, nothing written.
+    let out = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .args(["log", "-"])
+        .stdin(std::fs::File::open(&copy).unwrap())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("in the journal already"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.commit_count(), commits);
+    let logged = env
+        .entry_files()
+        .iter()
+        .filter(|p| env.read(p).contains("DRAFT-3a3a"))
+        .count();
+    assert_eq!(logged, 1);
 }
 
 /// A tag typed decomposed (`e` and a combining accent, as macOS gives it) is the same
