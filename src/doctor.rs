@@ -111,7 +111,10 @@ pub fn diagnose(root: &Path, found: Found) -> Vec<Check> {
             Check::warn(
                 "journal",
                 format!("no journal yet at {}", root.display()),
-                "`wol log` creates it on first use, or run: wol init",
+                format!(
+                    "`wol log` creates it on first use, or run: wol init {}",
+                    root.display()
+                ),
             )
         } else {
             let err = journal::no_config_file(root);
@@ -965,7 +968,7 @@ fn site(name: &str, partner: &PartnerConfig) -> Check {
             "no site address: feeds and pages link relatively",
             format!(
                 "if the partner serves docs/ (GitHub or Codeberg Pages, any static host), set it so feed readers get absolute links: \
-                 site = \"https://…/\" under [partners.{name}] in wol.toml (or wol partner add {name} URL --site https://…/)"
+                 site = \"https://…/\" under [partners.{name}] in wol.toml"
             ),
         ),
     }

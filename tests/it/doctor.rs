@@ -401,6 +401,8 @@ fn doctor_suggests_a_site_address_for_a_partner_without_one() {
         hint.contains("site = \"https://…/\" under [partners.plain]"),
         "{hint}"
     );
+    // No advice to run a command that refuses an existing partner.
+    assert!(!hint.contains("partner add"), "{hint}");
     let json = env.json(&["doctor"], &[]);
     assert_eq!(json["ok"], true);
     let check = json["checks"]
@@ -574,4 +576,29 @@ fn sync_checks_the_remote_this_machines_key_and_that_it_is_a_recipient() {
     assert_fails(&env, "sync key", "no key to open sealed files");
     fs::remove_dir_all(&remote).unwrap();
     assert_fails(&env, "sync", "no bare git repository");
+}
+
+/// On a fresh machine doctor's advice names the default journal's path, so running it as
+/// written from any folder makes that journal (not a journal of the current folder).
+#[test]
+fn doctor_on_a_fresh_machine_says_how_to_make_the_default_journal() {
+    let env = TestEnv::new();
+    let out = env
+        .wol()
+        .arg("doctor")
+        .current_dir(&env.home)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let l = line(&text, "warn", "journal");
+    let default = env.xdg_data.join("wol/journal");
+    let command = format!("wol init {}", default.display());
+    assert!(l.contains(&command), "{l}");
+    env.wol()
+        .current_dir(&env.home)
+        .args(command.split(' ').skip(1))
+        .assert()
+        .success();
+    assert!(default.join("wol.toml").is_file());
+    assert!(!env.home.join("wol.toml").exists(), "HOME became a journal");
 }
