@@ -192,7 +192,7 @@ struct MemberEntry {
 /// read from `logs/*/wol.json`. Other members' text is escaped like our own.
 fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
     let mut members = Vec::new();
-    let mut latest: Vec<(String, String)> = Vec::new();
+    let mut latest: Vec<(Option<chrono::DateTime<chrono::FixedOffset>>, String)> = Vec::new();
     for member in logs.iter() {
         let Ok(slug) = member.name() else { continue };
         if member.kind() != Some(ObjectType::Tree) {
@@ -224,8 +224,9 @@ fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
                 continue;
             }
             let day = escape(e.date.get(..10).unwrap_or(&e.date));
+            // Instants, not text: members write their own offsets.
             latest.push((
-                e.date.clone(),
+                chrono::DateTime::parse_from_rfc3339(&e.date).ok(),
                 format!(
                     "- {day} · {} · [{}]({LOGS}/{}/{}) · {}",
                     escape(&e.kind),

@@ -988,7 +988,7 @@ fn shared_mode_writes_only_the_members_own_logs() {
         .success();
     let other_entry = entry(
         "From the other member",
-        "2026-11-21T09:00:00+01:00",
+        "2026-11-20T09:30:00+00:00",
         "public",
         &[],
         &[],
@@ -996,7 +996,7 @@ fn shared_mode_writes_only_the_members_own_logs() {
     );
     fs::create_dir_all(other.join("entries/2026/11")).unwrap();
     fs::write(
-        other.join("entries/2026/11/2026-11-21-0900-other.md"),
+        other.join("entries/2026/11/2026-11-20-0930-other.md"),
         other_entry,
     )
     .unwrap();
@@ -1058,13 +1058,18 @@ fn shared_mode_writes_only_the_members_own_logs() {
     let readme = env.git_in(&remote, ["show", "main:README.md"]);
     assert!(
         readme.contains(
-            "[From the other member](logs/other-member/entries/2026/11/2026-11-21-0900-other.md)"
+            "[From the other member](logs/other-member/entries/2026/11/2026-11-20-0930-other.md)"
         ),
         "{readme}"
     );
     assert!(
         readme
             .contains("[Mine in common](logs/test-author/entries/2026/11/2026-11-20-1000-mine.md)"),
+        "{readme}"
+    );
+    // Newest first by the instant, not by the text: 09:30 UTC is after 10:00 at +01:00.
+    assert!(
+        readme.find("From the other member") < readme.find("Mine in common"),
         "{readme}"
     );
 
