@@ -61,7 +61,12 @@ pub enum SyncAction {
         /// An age public key (age1…) or an ssh-ed25519 public key line
         key: String,
     },
-    /// Stop sealing to a key: seals the whole history anew without it
+    /// Stop sealing to a key: seals the whole history anew without it, under a new sync key
+    ///
+    /// The sync key names sealed files; the removed machine holds the old one, so it is
+    /// replaced too. The other machines take the new key at their next wol sync; the
+    /// removed one is told it can open nothing. If the push fails (no network, a crash),
+    /// the next wol sync finishes the job.
     #[command(
         name = "remove-recipient",
         after_help = "Examples:\n  wol sync remove-recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
@@ -339,8 +344,12 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
     } else {
         "sync: remove a recipient"
     };
+    // The new sync key is chosen before the removal is committed: from then on every sync
+    // seals anew under it until one has pushed, so no crash or failed push leaves the
+    // removed machine's copy of the key naming new files.
+    let began = !add && sync::begin_key_rotation(&journal)?;
     let k = key.clone();
-    journal.edit_config(ctx.signature(&journal)?, message, |text| {
+    let edited = journal.edit_config(ctx.signature(&journal)?, message, |text| {
         let mut doc: toml_edit::DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
         let array = doc
             .get_mut("sync")
@@ -353,14 +362,33 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
             array.retain(|r| r.as_str().map(str::trim) != Some(k.as_str()));
         }
         Ok(doc.to_string())
-    })?;
+    });
+    if let Err(e) = edited {
+        if began {
+            sync::abandon_key_rotation(&journal)?;
+        }
+        return Err(e);
+    }
     let done = if add {
         "sealed the whole history anew: the new key opens it all".to_string()
     } else {
-        "sealed the whole history anew without that key. Be aware: what was sealed before stays \
-         readable with the removed key wherever it was copied (other clones, the host's storage until \
-         it collects garbage); what you write from now on is not"
+        "sealed the whole history anew without that key, under a new sync key (the other machines \
+         take it at their next wol sync). Be aware: what was sealed before stays readable with the \
+         removed key wherever it was copied (other clones, the host's storage until it collects \
+         garbage); what you write from now on is not, nor can its file names be checked against \
+         guessed titles"
             .to_string()
     };
-    run_sync(ctx, false, true, Some(&done))
+    let synced = run_sync(ctx, false, true, Some(&done));
+    if synced.is_err() && !add {
+        warn(
+            format!(
+                "{key} is removed from wol.toml, but the sync remote still holds the history sealed for it, under the old sync key"
+            ),
+            Some(
+                "run wol sync when the remote can be reached: it seals the history anew without that key",
+            ),
+        );
+    }
+    synced
 }

@@ -266,6 +266,12 @@ pub fn keyed_name(key: &[u8], path: &str) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A sync key's fingerprint, as sealed commits name it: 64 bits of a keyed hash of a
+/// string no journal path can be, so it says nothing of the key or of any file name.
+pub fn key_id(key: &[u8]) -> String {
+    keyed_name(key, "/wol-sync-key-id")[..16].to_string()
+}
+
 /// A new random sync key (32 bytes from the OS).
 pub fn new_sync_key() -> Vec<u8> {
     let hex = crate::identity::new_journal_id() + &crate::identity::new_journal_id();

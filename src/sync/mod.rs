@@ -7,10 +7,13 @@
 //! bring the work tree up to date ([`crate::journal::Writer::advance`]), seal the local
 //! commits the remote lacks, and push — never forced; a push that lost a race fetches
 //! and tries again. `add-recipient`/`remove-recipient` seal the whole history anew and
-//! replace the branch under a lease.
+//! replace the branch under a lease; `remove-recipient` also rotates the sync key that
+//! names sealed files ([`seal::begin_rotation`]), and every sync finishes a rotation
+//! that has not reached the remote yet.
 //!
-//! Local state lives in `.wol/sync/` (the map of sealed and plain objects, the sync key)
-//! and in refs under `refs/wol/sync/`; all of it can be rebuilt from the remote.
+//! Local state lives in `.wol/sync/` (the map of sealed and plain objects, the sync key,
+//! a rotation's next key) and in refs under `refs/wol/sync/`; all of it but the next key
+//! can be rebuilt from the remote.
 
 pub mod keys;
 pub mod merge;
@@ -28,7 +31,7 @@ use crate::git;
 use crate::journal::Journal;
 use crate::remote::{self, RemoteError};
 use keys::Identities;
-use seal::{SealTo, Sealer};
+use seal::{Rotation, SealTo, Sealer};
 
 /// The remote's sealed branch as last fetched.
 pub const REMOTE_REF: &str = "refs/wol/sync/remote";
@@ -99,6 +102,18 @@ pub struct Options {
     pub progress: bool,
 }
 
+/// Begin rotating the journal's sync key (before the change it goes with is committed):
+/// from now on, syncs seal the whole history anew under a new key until one has pushed
+/// it. Returns whether a rotation began (false: one was pending already, and goes on).
+pub fn begin_key_rotation(journal: &Journal) -> Result<bool> {
+    seal::begin_rotation(&state_dir(journal))
+}
+
+/// Undo [`begin_key_rotation`] when the change it went with was not made.
+pub fn abandon_key_rotation(journal: &Journal) -> Result<()> {
+    seal::abandon_rotation(&state_dir(journal))
+}
+
 /// Sync `journal` with its `[sync]` remote.
 pub fn sync(
     journal: &Journal,
@@ -133,12 +148,27 @@ pub fn sync(
                 if ids.is_none() {
                     ids = Some(Identities::load(user)?);
                 }
-                let plain = sealer.unseal_history(r, ids.as_ref().expect("loaded above"))?;
+                let ids = ids.as_ref().expect("loaded above");
+                let plain = sealer.unseal_history(r, ids)?;
+                sealer.follow_key(r, ids)?;
                 sealer.save()?;
                 Some(plain)
             }
             None => None,
         };
+        let rotation = sealer.rotation();
+        if rotation == Rotation::Landed && !opts.dry_run {
+            // A rotation pushed by a sync that stopped before it could say so.
+            sealer.finish_rotation()?;
+        }
+        // A rotation not on the remote yet: the whole history is sealed anew under its key.
+        let reseal = opts.reseal || rotation == Rotation::Pending;
+        if rotation == Rotation::Pending && !opts.reseal {
+            report.warnings.push(format!(
+                "{} the rotation of the sync key that wol sync remove-recipient began: the whole history is sealed anew",
+                if opts.dry_run { "would finish" } else { "finishing" }
+            ));
+        }
         let branch = git::head_branch(repo)?;
         let local = git::branch_commit(repo, &branch)?
             .ok_or_else(|| hinted("the journal has no commit yet", "log an entry first"))?
@@ -172,7 +202,7 @@ pub fn sync(
         }
         report.head = Some(new_head.to_string());
         report.sealed_head = remote_head.map(|r| r.to_string());
-        let must_push = opts.reseal || remote_plain != Some(new_head);
+        let must_push = reseal || remote_plain != Some(new_head);
         if opts.dry_run {
             report.status = if report.incoming.is_empty() && !must_push {
                 "up_to_date"
@@ -210,15 +240,14 @@ pub fn sync(
                 .map(|s| s.recipients.clone())
                 .unwrap_or_default(),
         )?;
-        if opts.reseal {
+        if reseal {
             sealer.forget_sealing();
         }
-        let sealed =
-            sealer.seal_history(new_head, if opts.reseal { None } else { remote_head }, &to)?;
+        let sealed = sealer.seal_history(new_head, if reseal { None } else { remote_head }, &to)?;
         sealer.save()?;
         report.warnings.append(&mut sealer.warnings);
         repo.reference(OUTGOING_REF, sealed, true, "wol sync: seal")?;
-        let pushed = if opts.reseal {
+        let pushed = if reseal {
             remote::push_replacing(repo, "sync", &url, OUTGOING_REF, &cfg.branch, remote_head)
         } else {
             remote::push(
@@ -233,6 +262,9 @@ pub fn sync(
         };
         match pushed {
             Ok(()) => {
+                if rotation == Rotation::Pending {
+                    sealer.finish_rotation()?;
+                }
                 repo.reference(REMOTE_REF, sealed, true, "wol sync: pushed")?;
                 report.sealed_head = Some(sealed.to_string());
                 report.status = "synced";
@@ -375,6 +407,7 @@ fn clone_into(url: &str, branch: &str, dir: &Path, ids: &Identities) -> Result<C
     })?;
     let mut sealer = Sealer::open(&repo, &state)?;
     let plain = sealer.unseal_history(head, ids)?;
+    sealer.follow_key(head, ids)?;
     let commit = repo.find_commit(plain)?;
     let tree = commit.tree()?;
     if tree.get_name(crate::journal::CONFIG_FILE).is_none() {

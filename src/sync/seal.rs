@@ -5,7 +5,16 @@
 //! other file as `sealed/<keyed hash of its path>.age`: an age file holding the real
 //! path, mode and content. `sealed/commit.age` holds the plain commit's raw bytes (tree,
 //! parents, author, committer, dates, message) and the journal's sync key. The sealed
-//! commit's own message only counts files, and names recipients by fingerprint.
+//! commit's own message only counts files, and names recipients and the sync key by
+//! fingerprint.
+//!
+//! The sync key is the one that named the remote's files: a machine takes it from the
+//! sealed commit it fetched (`.wol/sync/key` only keeps it). `remove-recipient` rotates
+//! it, since the removed machine holds it: the new key waits in `.wol/sync/key.next` until
+//! the whole history, sealed anew under it, is on the remote; only then does it become
+//! `.wol/sync/key`. Until then every sync seals everything anew under the new key, so a
+//! rotation cut short by a crash or a lost connection is finished by the next sync, and
+//! a machine that missed it takes the new key from the first sealed commit it fetches.
 //!
 //! Unsealing rebuilds the plain tree from the sealed one, checks that it is the tree the
 //! raw commit names, and writes the raw commit unchanged: every machine derives the very
@@ -37,6 +46,8 @@ const FILE_MAGIC: &str = "wol-sealed-file 1\n";
 const META_MAGIC: &str = "wol-sealed-commit 1\n";
 const MAP_FILE: &str = "map";
 const KEY_FILE: &str = "key";
+/// The sync key a rotation seals to until the remote holds what it sealed.
+const NEXT_KEY_FILE: &str = "key.next";
 
 /// A sealed file as it was before sealing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +61,14 @@ pub struct Opened {
 pub struct Sealer<'r> {
     repo: &'r Repository,
     dir: PathBuf,
+    /// The key that names sealed files (during a rotation, the new one).
     key: Option<Vec<u8>>,
+    /// `key` differs from `.wol/sync/key` and is to be written there.
+    key_unsaved: bool,
+    /// `.wol/sync/key.next` exists: `key` is the key of a rotation.
+    rotating: bool,
+    /// The rotation's key names the remote's head: it only remains to make it the key.
+    rotation_landed: bool,
     /// plain commit → sealed commit
     pub sealed_of: HashMap<Oid, Oid>,
     /// sealed commit → plain commit
@@ -66,6 +84,47 @@ pub struct Sealer<'r> {
     /// Recipients this machine knows (from `wol.toml`): error messages name them by key
     /// rather than by fingerprint.
     pub known_keys: Vec<String>,
+}
+
+/// Where a rotation of the sync key stands (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// No rotation has begun.
+    None,
+    /// A rotation has begun: the remote's history is still named with the old key.
+    Pending,
+    /// The remote's head is named with the rotation's key: [`Sealer::finish_rotation`].
+    Landed,
+}
+
+/// Begin a rotation of the sync key kept in `dir` (`.wol/sync/`): a new random key is
+/// written to `key.next`, unless a rotation is pending already (its key is kept, so that
+/// a rotation interrupted after its push is recognised). Returns whether one began.
+pub fn begin_rotation(dir: &Path) -> Result<bool> {
+    let path = dir.join(NEXT_KEY_FILE);
+    if read_key(&path).is_some() {
+        return Ok(false);
+    }
+    let key = keys::new_sync_key();
+    crate::journal::write_atomic(&path, format!("{}\n", keys::to_hex(&key)).as_bytes())?;
+    Ok(true)
+}
+
+/// Undo [`begin_rotation`] (the change it was for did not happen).
+pub fn abandon_rotation(dir: &Path) -> Result<()> {
+    let path = dir.join(NEXT_KEY_FILE);
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+    }
+}
+
+fn read_key(path: &Path) -> Option<Vec<u8>> {
+    fs::read_to_string(path)
+        .ok()
+        .and_then(|hex| keys::from_hex(hex.trim()))
+        .filter(|k| !k.is_empty())
 }
 
 /// The recipients files are sealed to, and their fingerprint.
@@ -93,6 +152,9 @@ impl<'r> Sealer<'r> {
             repo,
             dir: dir.to_path_buf(),
             key: None,
+            key_unsaved: false,
+            rotating: false,
+            rotation_landed: false,
             sealed_of: HashMap::new(),
             plain_of: HashMap::new(),
             blobs: HashMap::new(),
@@ -101,8 +163,10 @@ impl<'r> Sealer<'r> {
             warnings: Vec::new(),
             known_keys: Vec::new(),
         };
-        if let Ok(hex) = fs::read_to_string(dir.join(KEY_FILE)) {
-            s.key = keys::from_hex(hex.trim());
+        s.key = read_key(&dir.join(KEY_FILE));
+        if let Some(next) = read_key(&dir.join(NEXT_KEY_FILE)) {
+            s.key = Some(next);
+            s.rotating = true;
         }
         if let Ok(text) = fs::read_to_string(dir.join(MAP_FILE)) {
             for line in text.lines() {
@@ -171,13 +235,16 @@ impl<'r> Sealer<'r> {
         self.blobs.clear();
     }
 
-    /// Write what this run learned to `.wol/sync/` (appended; the key once).
+    /// Write what this run learned to `.wol/sync/` (the map appended; the key when it is
+    /// new or was taken from the remote, never a rotation's before it landed).
     pub fn save(&mut self) -> Result<()> {
-        if let Some(key) = &self.key {
+        if self.key_unsaved
+            && !self.rotating
+            && let Some(key) = &self.key
+        {
             let path = self.dir.join(KEY_FILE);
-            if !path.exists() {
-                crate::journal::write_atomic(&path, format!("{}\n", keys::to_hex(key)).as_bytes())?;
-            }
+            crate::journal::write_atomic(&path, format!("{}\n", keys::to_hex(key)).as_bytes())?;
+            self.key_unsaved = false;
         }
         if self.pending.is_empty() {
             return Ok(());
@@ -198,7 +265,68 @@ impl<'r> Sealer<'r> {
     }
 
     fn key(&mut self) -> Vec<u8> {
-        self.key.get_or_insert_with(keys::new_sync_key).clone()
+        if self.key.is_none() {
+            self.key = Some(keys::new_sync_key());
+            self.key_unsaved = true;
+        }
+        self.key.clone().expect("set above")
+    }
+
+    /// The fingerprint of the key that names sealed files now.
+    fn key_id(&self) -> Option<String> {
+        self.key.as_deref().map(keys::key_id)
+    }
+
+    /// Where a rotation of the sync key stands; call after [`Sealer::follow_key`].
+    pub fn rotation(&self) -> Rotation {
+        match (self.rotating, self.rotation_landed) {
+            (false, _) => Rotation::None,
+            (true, false) => Rotation::Pending,
+            (true, true) => Rotation::Landed,
+        }
+    }
+
+    /// The rotation's sealed history is on the remote: its key becomes the journal's
+    /// (`key` written before `key.next` goes, so a crash in between leaves a rotation
+    /// that is recognised as landed).
+    pub fn finish_rotation(&mut self) -> Result<()> {
+        if !self.rotating {
+            return Ok(());
+        }
+        self.rotating = false;
+        self.rotation_landed = false;
+        self.key_unsaved = true;
+        self.save()?;
+        abandon_rotation(&self.dir)
+    }
+
+    /// After [`Sealer::unseal_history`] of the remote's `head`: make the key that named
+    /// its files the one this machine names files with (another machine may have rotated
+    /// it), unless this machine is rotating it: then note whether its rotation is the one
+    /// on the remote. A sealed commit that does not name its key (made before keys were
+    /// rotated) changes nothing.
+    pub fn follow_key(&mut self, head: Oid, ids: &Identities) -> Result<()> {
+        let commit = self.repo.find_commit(head)?;
+        let Some(id) = sealed_key_id(&commit) else {
+            return Ok(());
+        };
+        if self.key_id().as_deref() == Some(id.as_str()) {
+            self.rotation_landed = self.rotating;
+            return Ok(());
+        }
+        if self.rotating {
+            self.rotation_landed = false;
+            return Ok(());
+        }
+        let (key, _) = self.open_meta(&commit, ids)?;
+        match key {
+            Some(key) if keys::key_id(&key) == id => {
+                self.key = Some(key);
+                self.key_unsaved = true;
+                Ok(())
+            }
+            _ => Err(not_sealed_history(head)),
+        }
     }
 
     // ----------------------------------------------------------------- sealing
@@ -251,6 +379,9 @@ impl<'r> Sealer<'r> {
         Ok(order)
     }
 
+    /// Whether the sealed commit known for `plain` can stay: it is on the remote, or it
+    /// was sealed here for these recipients under the key in use (one sealed before a
+    /// rotation, and not pushed, is sealed anew).
     fn reusable(&self, plain: Oid, remote_head: Option<Oid>, to: &SealTo) -> Result<bool> {
         let Some(&sealed) = self.sealed_of.get(&plain) else {
             return Ok(false);
@@ -258,7 +389,10 @@ impl<'r> Sealer<'r> {
         let Ok(commit) = self.repo.find_commit(sealed) else {
             return Ok(false);
         };
-        if sealed_for(&commit).as_deref() == Some(to.fingerprint.as_str()) {
+        if sealed_for(&commit).as_deref() == Some(to.fingerprint.as_str())
+            && sealed_key_id(&commit).is_some()
+            && sealed_key_id(&commit) == self.key_id()
+        {
             return Ok(true);
         }
         Ok(match remote_head {
@@ -357,7 +491,7 @@ impl<'r> Sealer<'r> {
             .map(|p| repo.find_commit(*p))
             .collect::<Result<_, _>>()?;
         let parent_refs: Vec<&Commit> = parent_commits.iter().collect();
-        let message = sealed_message(plain_n, sealed_n, to);
+        let message = sealed_message(plain_n, sealed_n, to, &key);
         let oid = repo
             .commit(
                 None,
@@ -426,23 +560,15 @@ impl<'r> Sealer<'r> {
         let repo = self.repo;
         let tree = sealed.tree()?;
         let fp = sealed_for(sealed).unwrap_or_default();
-        let meta_blob = tree
-            .get_path(Path::new(META_PATH))
-            .map_err(|_| not_sealed_history(sealed.id()))?
-            .id();
-        let meta = self.open_bytes(meta_blob, sealed, ids)?;
-        let meta = meta
-            .strip_prefix(META_MAGIC.as_bytes())
-            .ok_or_else(|| not_sealed_history(sealed.id()))?;
-        let split = find(meta, b"\n\n").ok_or_else(|| not_sealed_history(sealed.id()))?;
-        let head =
-            std::str::from_utf8(&meta[..split]).map_err(|_| not_sealed_history(sealed.id()))?;
-        let raw = &meta[split + 2..];
-        if let Some(hex) = head.strip_prefix("key ")
-            && let Some(key) = keys::from_hex(hex.trim())
+        let (key, raw) = self.open_meta(sealed, ids)?;
+        let raw = &raw[..];
+        // The key of the history (the one the remote's head was named with is taken by
+        // `follow_key`).
+        if let Some(key) = key
             && self.key.is_none()
         {
             self.key = Some(key);
+            self.key_unsaved = true;
         }
         let plain_parents: Vec<Oid> = sealed
             .parent_ids()
@@ -521,6 +647,30 @@ impl<'r> Sealer<'r> {
         Ok(plain)
     }
 
+    /// Open `sealed/commit.age` of a sealed commit: the sync key it names, and the plain
+    /// commit's raw bytes.
+    fn open_meta(
+        &self,
+        sealed: &Commit<'_>,
+        ids: &Identities,
+    ) -> Result<(Option<Vec<u8>>, Vec<u8>)> {
+        let bad = || not_sealed_history(sealed.id());
+        let meta_blob = sealed
+            .tree()?
+            .get_path(Path::new(META_PATH))
+            .map_err(|_| bad())?
+            .id();
+        let meta = self.open_bytes(meta_blob, sealed, ids)?;
+        let meta = meta.strip_prefix(META_MAGIC.as_bytes()).ok_or_else(bad)?;
+        let split = find(meta, b"\n\n").ok_or_else(bad)?;
+        let head = std::str::from_utf8(&meta[..split]).map_err(|_| bad())?;
+        let key = head
+            .strip_prefix("key ")
+            .and_then(|hex| keys::from_hex(hex.trim()))
+            .filter(|k| !k.is_empty());
+        Ok((key, meta[split + 2..].to_vec()))
+    }
+
     fn open_file(
         &mut self,
         blob: Oid,
@@ -558,7 +708,9 @@ impl<'r> Sealer<'r> {
     fn open_bytes(&self, blob: Oid, commit: &Commit<'_>, ids: &Identities) -> Result<Vec<u8>> {
         let sealed = self.repo.find_blob(blob)?;
         ids.decrypt(sealed.content()).map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => wrong_identity(commit, ids, &self.known_keys),
+            age::DecryptError::NoMatchingKeys => {
+                wrong_identity(commit, ids, &self.known_keys, !self.plain_of.is_empty())
+            }
             other => hinted(
                 format!(
                     "cannot open a sealed file of commit {}: {other}",
@@ -570,8 +722,14 @@ impl<'r> Sealer<'r> {
     }
 }
 
-/// The error for "none of this machine's keys opens it", naming both sides.
-fn wrong_identity(commit: &Commit<'_>, ids: &Identities, known: &[String]) -> anyhow::Error {
+/// The error for "none of this machine's keys opens it", naming both sides; `opened_before`:
+/// this machine has opened sealed commits of this journal (so it was a recipient).
+fn wrong_identity(
+    commit: &Commit<'_>,
+    ids: &Identities,
+    known: &[String],
+    opened_before: bool,
+) -> anyhow::Error {
     let sealed_for: Vec<String> = commit
         .message()
         .unwrap_or("")
@@ -591,7 +749,12 @@ fn wrong_identity(commit: &Commit<'_>, ids: &Identities, known: &[String]) -> an
         .collect();
     hinted(
         format!(
-            "this machine cannot open the sealed files: they are sealed for the recipients {} (by fingerprint), and none of this machine's keys matches: {}",
+            "{}this machine cannot open the sealed files: they are sealed for the recipients {} (by fingerprint), and none of this machine's keys matches: {}",
+            if opened_before {
+                "this machine's key is no longer a recipient of this journal (another machine ran wol sync remove-recipient, or this machine's key changed): "
+            } else {
+                ""
+            },
             if sealed_for.is_empty() {
                 "(unknown)".to_string()
             } else {
@@ -623,11 +786,12 @@ pub fn key_fingerprint(key: &str) -> String {
     keys::keyed_name(b"wol-sync-recipient", key.trim())[..8].to_string()
 }
 
-fn sealed_message(plain: usize, sealed: usize, to: &SealTo) -> String {
+fn sealed_message(plain: usize, sealed: usize, to: &SealTo, key: &[u8]) -> String {
     let mut m = format!(
-        "wol sync: {plain} plain and {sealed} sealed file{} changed\n\nSealed-Set: {}\n",
+        "wol sync: {plain} plain and {sealed} sealed file{} changed\n\nSealed-Set: {}\nSealed-Key: {}\n",
         if sealed == 1 { "" } else { "s" },
-        to.fingerprint
+        to.fingerprint,
+        keys::key_id(key)
     );
     for k in &to.keys {
         m.push_str(&format!("Sealed-For: {}\n", key_fingerprint(k)));
@@ -643,6 +807,17 @@ fn sealed_for(commit: &Commit<'_>) -> Option<String> {
         .lines()
         .find_map(|l| l.strip_prefix("Sealed-Set: "))
         .map(String::from)
+}
+
+/// The fingerprint of the sync key a sealed commit's files are named with (none in
+/// commits sealed before keys were rotated).
+fn sealed_key_id(commit: &Commit<'_>) -> Option<String> {
+    commit
+        .message()
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Sealed-Key: "))
+        .map(|s| s.trim().to_string())
 }
 
 fn not_sealed_history(id: Oid) -> anyhow::Error {

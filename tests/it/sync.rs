@@ -605,6 +605,237 @@ fn a_wrong_or_missing_key_is_named_and_nothing_is_written() {
     );
 }
 
+/// `.wol/sync/` of a machine's journal.
+fn sync_state(m: &Machine<'_>) -> PathBuf {
+    m.dir.join(".wol/sync")
+}
+
+/// The sync key a machine names sealed files with (`.wol/sync/key`).
+fn sync_key(m: &Machine<'_>) -> Vec<u8> {
+    let hex = fs::read_to_string(sync_state(m).join("key")).unwrap();
+    let hex = hex.trim();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The file names on the remote's sync branch.
+fn remote_names(env: &TestEnv, remote: &Path) -> Vec<String> {
+    env.git_in(remote, ["ls-tree", "-r", "--name-only", "wol-sync"])
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// The sealed name `key` gives the journal file `path`.
+fn sealed_name(key: &[u8], path: &str) -> String {
+    format!("sealed/{}.age", wol::sync::keys::keyed_name(key, path))
+}
+
+/// Every file of `m`'s journal whose sealed name under `key` is on the remote.
+fn named_by(env: &TestEnv, remote: &Path, m: &Machine<'_>, key: &[u8]) -> Vec<String> {
+    let names = remote_names(env, remote);
+    m.git(&["ls-files"])
+        .lines()
+        .filter(|p| names.contains(&sealed_name(key, p)))
+        .map(String::from)
+        .collect()
+}
+
+/// `remove-recipient` replaces the sync key (the HMAC key that names sealed files), which
+/// the removed machine holds: under the old key no file of the remote can be named, what
+/// was sealed before included. The machine that stays takes the new key at its next sync,
+/// with its own unsynced entry, and nothing comes twice; the removed one is told it can
+/// open nothing.
+#[test]
+fn removing_a_recipient_rotates_the_sync_key_and_the_others_follow() {
+    let env = TestEnv::new();
+    let remote = bare(&env, &env.root.join("srv"), "journal.git");
+    let url = remote.to_str().unwrap();
+    let (a, b) = two_machines(&env, url);
+    let c = Machine::new(&env, "c");
+    let _ = c
+        .bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&c.dir)
+        .output();
+    a.ok(&["sync", "add-recipient", &c.public_key()]);
+    c.bare_wol()
+        .args(["sync", "clone", url])
+        .arg(&c.dir)
+        .assert()
+        .success();
+    let before_private = a.log(&["Before the removal", "--private"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    c.ok(&["sync"]);
+    let old = sync_key(&c);
+    assert_eq!(sync_key(&a), old);
+    assert_eq!(sync_key(&b), old);
+    // b writes without syncing: it has not seen the rotation when it syncs next.
+    let from_b_early = b.log(&["Written on b before it heard", "--private"]);
+
+    a.ok(&["sync", "remove-recipient", &c.public_key()]);
+    let new = sync_key(&a);
+    assert_ne!(new, old, "the sync key was not rotated");
+    assert!(!sync_state(&a).join("key.next").exists());
+    assert_eq!(
+        named_by(&env, &remote, &a, &old),
+        Vec::<String>::new(),
+        "the removed machine's key still names files on the remote"
+    );
+    assert!(
+        remote_names(&env, &remote).contains(&sealed_name(&new, &before_private)),
+        "the history is not named with the new key"
+    );
+    let secret = a.log(&["Interview at Acme", "--private"]);
+    let (_, err) = a.ok(&["sync"]);
+    assert_eq!(err.trim(), "sync: 0 in, 1 out");
+
+    // b takes the new key, and seals its own entry under it.
+    // In: wol.toml and a's entry, nothing twice; out: b's entry.
+    let (_, err) = b.ok(&["sync"]);
+    assert_eq!(err.trim(), "sync: 2 in, 1 out", "{err}");
+    assert_eq!(sync_key(&b), new);
+    let from_b = b.log(&["Written on b after", "--private"]);
+    b.ok(&["sync"]);
+    let (_, err) = a.ok(&["sync"]);
+    assert_eq!(err.trim(), "sync: 2 in, 0 out", "{err}");
+    let (_, err) = b.ok(&["sync"]);
+    assert_eq!(err.trim(), "sync: 0 in, 0 out", "{err}");
+    assert_eq!(a.head(), b.head());
+    let files = a.git(&["ls-files", "entries"]);
+    for p in [&before_private, &from_b_early, &secret, &from_b] {
+        assert!(files.contains(p.as_str()), "{p} missing:\n{files}");
+        assert!(remote_names(&env, &remote).contains(&sealed_name(&new, p)));
+    }
+    assert!(!files.contains("conflict"), "{files}");
+    assert_eq!(files, b.git(&["ls-files", "entries"]));
+    assert_eq!(
+        named_by(&env, &remote, &a, &old),
+        Vec::<String>::new(),
+        "the removed machine's key names files written after the removal"
+    );
+    a.consistent();
+    b.consistent();
+
+    // c is told, and nothing of its journal changes.
+    let before = c.head();
+    let err = c.fails(&["sync"], "none of this machine's keys matches");
+    assert!(err.contains("no longer a recipient"), "{err}");
+    assert_eq!(c.head(), before);
+    assert_eq!(sync_key(&c), old);
+    c.consistent();
+
+    // A rotation that was pushed but not recorded (a crash right after the push; or
+    // after the key was written, before key.next went) is recognised: nothing is sealed
+    // or pushed again.
+    let head = env.git_in(&remote, ["rev-parse", "wol-sync"]);
+    let hex = |k: &[u8]| k.iter().map(|b| format!("{b:02x}")).collect::<String>() + "\n";
+    for stale in [&old, &new] {
+        fs::write(sync_state(&a).join("key"), hex(stale)).unwrap();
+        fs::write(sync_state(&a).join("key.next"), hex(&new)).unwrap();
+        let (_, err) = a.ok(&["sync"]);
+        assert_eq!(err.trim(), "sync: 0 in, 0 out", "{err}");
+        assert_eq!(env.git_in(&remote, ["rev-parse", "wol-sync"]), head);
+        assert_eq!(sync_key(&a), new);
+        assert!(!sync_state(&a).join("key.next").exists());
+    }
+    // A lost key is taken from the remote again, not made anew.
+    fs::remove_file(sync_state(&b).join("key")).unwrap();
+    let late = b.log(&["After the key was lost", "--private"]);
+    b.ok(&["sync"]);
+    assert_eq!(sync_key(&b), new);
+    assert!(remote_names(&env, &remote).contains(&sealed_name(&new, &late)));
+}
+
+/// A `remove-recipient` whose push fails (here the remote refuses it; a crash or a lost
+/// connection is the same) has chosen the new key and committed the removal: the next
+/// `wol sync` seals everything anew under that key, on top of what another machine
+/// pushed meanwhile under the old one, and the other machine follows.
+#[test]
+fn a_rotation_cut_short_is_finished_by_the_next_sync() {
+    let env = TestEnv::new();
+    let base = env.root.join("srv");
+    let remote = bare(&env, &base, "journal.git");
+    let refuse = env.root.join("refuse");
+    let hook = remote.join("hooks/pre-receive");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nif [ -e \"{}\" ]; then echo refused >&2; exit 1; fi\nexit 0\n",
+            refuse.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let daemon = GitDaemon::start(&env, &base);
+    let url = daemon.url("journal.git");
+    let (a, b) = two_machines(&env, &url);
+    let c = Machine::new(&env, "c");
+    let _ = c
+        .bare_wol()
+        .args(["sync", "clone", &url])
+        .arg(&c.dir)
+        .output();
+    a.ok(&["sync", "add-recipient", &c.public_key()]);
+    b.ok(&["sync"]);
+    let old = sync_key(&a);
+
+    fs::write(&refuse, "").unwrap();
+    let head = env.git_in(&remote, ["rev-parse", "wol-sync"]);
+    let out = a
+        .wol()
+        .args(["sync", "remove-recipient", &c.public_key()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("run wol sync when the remote can be reached"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.git_in(&remote, ["rev-parse", "wol-sync"]), head);
+    assert_eq!(
+        sync_key(&a),
+        old,
+        "a key is recorded before it is on the remote"
+    );
+    assert!(sync_state(&a).join("key.next").exists());
+    let on_a = a.log(&["Written on a meanwhile", "--private"]);
+    fs::remove_file(&refuse).unwrap();
+    // b pushes under the old key meanwhile.
+    let on_b = b.log(&["Written on b meanwhile", "--private"]);
+    b.ok(&["sync"]);
+
+    let (_, err) = a.ok(&["sync", "--dry-run"]);
+    assert!(
+        err.contains("would finish the rotation of the sync key"),
+        "{err}"
+    );
+    let (_, err) = a.ok(&["sync"]);
+    assert!(
+        err.contains("finishing the rotation of the sync key"),
+        "{err}"
+    );
+    let new = sync_key(&a);
+    assert_ne!(new, old);
+    assert!(!sync_state(&a).join("key.next").exists());
+    // In: wol.toml and a's entry.
+    let (_, err) = b.ok(&["sync"]);
+    assert_eq!(err.trim(), "sync: 2 in, 0 out", "{err}");
+    assert_eq!(sync_key(&b), new);
+    assert_eq!(a.head(), b.head());
+    let files = b.git(&["ls-files", "entries"]);
+    assert!(files.contains(&on_a) && files.contains(&on_b), "{files}");
+    assert!(!files.contains("conflict"), "{files}");
+    assert_eq!(named_by(&env, &remote, &a, &old), Vec::<String>::new());
+    assert!(remote_names(&env, &remote).contains(&sealed_name(&new, &on_b)));
+    a.consistent();
+    b.consistent();
+}
+
 #[test]
 fn init_keeps_the_key_private_and_out_of_the_journal() {
     use std::os::unix::fs::PermissionsExt as _;
