@@ -304,6 +304,20 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     if let Some(draft) = draft.or_else(|| stdin_draft(&journal)) {
         let _ = std::fs::remove_file(draft);
     }
+    // A date days ahead is most likely a typo (2062 for 2026): filed as given, and said.
+    if date > ctx.now + chrono::Duration::days(1) {
+        crate::error::warn(
+            format!(
+                "the entry is dated {}, {} days from now",
+                date.format("%Y-%m-%d %H:%M %:z"),
+                (date - ctx.now).num_days()
+            ),
+            Some(&format!(
+                "if that is not what you meant, change its date with: wol edit {}",
+                crate::entry::file_id(&path)
+            )),
+        );
+    }
 
     let mut out = std::io::stdout().lock();
     if ctx.global.json {

@@ -1400,3 +1400,30 @@ fn text_from_stdin_is_kept_when_the_journal_refuses_to_commit() {
     assert!(std::fs::read_to_string(kept).unwrap().contains("KEEP-2b2b"));
     std::fs::remove_file(kept).unwrap();
 }
+
+/// A date days ahead (a typo'd year) is filed as given, with a warning naming the entry;
+/// tomorrow morning is not warned about.
+#[test]
+fn a_date_days_ahead_is_filed_and_said() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let out = env
+        .wol_j()
+        .args(["log", "Planning notes", "--date", "2062-11-22 10:00"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("dated 2062-11-22 10:00 +01:00"), "{err}");
+    assert!(
+        err.contains("wol edit 2062-11-22-1000-planning-notes"),
+        "{err}"
+    );
+    let out = env
+        .wol_j()
+        .args(["log", "Standup", "--date", "2026-11-23 09:00"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "");
+}
