@@ -260,7 +260,11 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         if tty {
             eprint!("{}: building…", p.name);
         }
-        let outcome = publish::publish_partner(&publisher, &plan, p, &mut cache);
+        let outcome = publish::publish_partner(&publisher, &plan, p, &mut cache).map(|mut o| {
+            o.withdrawn =
+                publish::take_withdrawn(&journal, &p.name, std::mem::take(&mut o.withdrawn));
+            o
+        });
         if tty {
             eprint!("\r\x1b[K");
         }

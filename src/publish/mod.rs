@@ -18,7 +18,7 @@ pub mod shared;
 pub mod tree;
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use git2::{ObjectType, Oid};
@@ -35,6 +35,53 @@ use crate::site::html::Site;
 /// The ref that holds a partner's published history.
 pub fn published_ref(partner: &str) -> String {
     format!("refs/wol/published/{partner}")
+}
+
+/// Where the entries a partner had and a publish withdrew wait until a push carries the
+/// change: a publish whose push failed would otherwise never say so (the next one
+/// compares with what this machine built, which no longer has them).
+fn withdrawn_file(journal: &Journal, partner: &str) -> PathBuf {
+    journal
+        .state_dir()
+        .join("publish")
+        .join(format!("withdrawn-{partner}.txt"))
+}
+
+fn read_withdrawn(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().map(String::from).collect())
+        .unwrap_or_default()
+}
+
+/// Keep `withdrawn` (with those kept before) for `partner` until a push carries them.
+fn keep_withdrawn(journal: &Journal, partner: &str, withdrawn: &[String]) {
+    if withdrawn.is_empty() {
+        return;
+    }
+    let path = withdrawn_file(journal, partner);
+    let mut all = read_withdrawn(&path);
+    all.extend(withdrawn.iter().cloned());
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    all.dedup();
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = crate::journal::write_atomic(&path, (all.join("\n") + "\n").as_bytes());
+}
+
+/// The entries `partner` had that this publish, pushed, withdrew: `withdrawn` and any a
+/// publish whose push failed kept. They are said now, and not again.
+pub fn take_withdrawn(journal: &Journal, partner: &str, withdrawn: Vec<String>) -> Vec<String> {
+    let path = withdrawn_file(journal, partner);
+    let mut all = read_withdrawn(&path);
+    if all.is_empty() {
+        return withdrawn;
+    }
+    all.extend(withdrawn);
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    all.dedup();
+    let _ = std::fs::remove_file(&path);
+    all
 }
 
 /// One entry of the journal, read from the work tree.
@@ -778,6 +825,7 @@ pub fn publish_partner(
         withdrawn: std::mem::take(&mut built.withdrawn),
         other_machine: false,
     };
+    keep_withdrawn(cx.journal, &partner.name, &outcome.withdrawn);
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
     let push = |mode| {
         remote::push(
@@ -818,6 +866,7 @@ pub fn publish_partner(
                 outcome.reused = built.reused;
                 outcome.withdrawn = std::mem::take(&mut built.withdrawn);
                 outcome.other_machine = true;
+                keep_withdrawn(cx.journal, &partner.name, &outcome.withdrawn);
             }
             let tree = shared::compose(repo, base, &cx.slug, journal_id, built.tree)?;
             let new = shared::commit(repo, &local_ref, base, tree, cx.sig, &message)?;
@@ -902,6 +951,7 @@ pub fn publish_partner(
                     withdrawn: built.withdrawn,
                     other_machine: true,
                 };
+                keep_withdrawn(cx.journal, &partner.name, &outcome.withdrawn);
                 continue;
             }
             pushed => pushed?,

@@ -1890,3 +1890,43 @@ fn publish_says_when_an_entry_a_partner_had_is_withdrawn_and_that_its_history_ke
         stderr(&out)
     );
 }
+
+/// A publish whose push failed has not told the partner anything: the withdrawn entry is
+/// said by the next publish, the one whose push carries the change, and then not again.
+#[test]
+fn an_entry_withdrawn_by_a_publish_whose_push_failed_is_said_when_a_push_carries_it() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    let narrowed = env.log(&["--public", "Later made private"]);
+    assert_ok(&wol(&env, &["publish"]), "the first publish");
+    let text = env.read(&narrowed);
+    env.write(
+        &narrowed,
+        text.replace("visibility = \"public\"", "visibility = \"private\""),
+    );
+    commit_all(&env, "made private");
+
+    let away = env.root.join("remotes").join("away.git");
+    fs::rename(&partner, &away).unwrap();
+    let out = wol(&env, &["publish"]);
+    assert!(!out.status.success(), "the push should fail");
+    fs::rename(&away, &partner).unwrap();
+
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "the publish whose push lands");
+    let err = stderr(&out);
+    assert!(
+        err.contains("alpha: 1 entry it had is not in what it gets now")
+            && err.contains(&*narrowed.to_string_lossy()),
+        "said when the change reaches the partner:\n{err}"
+    );
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "a third publish");
+    assert!(
+        !stderr(&out).contains("it had"),
+        "said once:\n{}",
+        stderr(&out)
+    );
+}
