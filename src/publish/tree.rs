@@ -215,8 +215,22 @@ pub struct Inputs<'a> {
 }
 
 /// The kinds that get a feed of their own: what a follower subscribes to when they want
-/// your asks, or your learnings.
+/// your asks, or your learnings. Each carries the entries of that kind and those with its
+/// section, as the digest, `wol feed --asks` and `wol.json` count them (see
+/// [`in_kind_feed`]).
 pub const KIND_FEEDS: [&str; 2] = ["help", "learning"];
+
+/// Whether `view` goes into the feed of `kind` (one of [`KIND_FEEDS`]): a call for help is
+/// a `help` entry or a `## Help wanted` section (how `wol log --help-wanted` records it),
+/// a learning a `learning` entry or a `## Learned` section.
+pub fn in_kind_feed(view: &EntryView, kind: &str) -> bool {
+    view.kind == kind
+        || match kind {
+            "help" => view.help_wanted.is_some(),
+            "learning" => view.learned.is_some(),
+            _ => false,
+        }
+}
 
 /// Build the published tree for `plan` and return its id.
 pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
@@ -422,7 +436,15 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     if let Some(license) = &site.info.license {
         put("LICENSE", license_text(license, &site.info).as_bytes())?;
     }
-    for (path, text) in feeds(site, &plan.name, &views, &tags) {
+    // What an empty feed is dated: the log's newest change; a log with no entry keeps the
+    // date its feed had, so republishing it changes nothing.
+    let log_updated = views
+        .iter()
+        .filter_map(|v| DateTime::parse_from_rfc3339(&v.updated).ok())
+        .max()
+        .or_else(|| previous_feed_updated(repo, previous.as_ref()))
+        .unwrap_or(now);
+    for (path, text) in feeds(site, &plan.name, &views, &tags, log_updated) {
         put(&path, text.as_bytes())?;
     }
     let months = crate::site::html::months(&views);
@@ -516,6 +538,7 @@ fn feeds(
     partner: &str,
     views: &[EntryView],
     tags: &[site::TagGroup],
+    log_updated: DateTime<FixedOffset>,
 ) -> Vec<(String, String)> {
     let info = &site.info;
     let all: Vec<&EntryView> = views.iter().collect();
@@ -547,6 +570,7 @@ fn feeds(
             alternate_feed,
             license: info.license.as_deref(),
             journal_id: &info.journal_id,
+            log_updated,
         };
         out.push((
             path,
@@ -603,7 +627,7 @@ fn feeds(
     }
     let (pages, here) = place("docs/kinds/", "../");
     for kind in KIND_FEEDS {
-        let items: Vec<&EntryView> = views.iter().filter(|v| v.kind == kind).collect();
+        let items: Vec<&EntryView> = views.iter().filter(|v| in_kind_feed(v, kind)).collect();
         write(
             format!("docs/kinds/{kind}.xml"),
             spec(
@@ -652,6 +676,18 @@ fn keep_only_known_old_names(
             view.uid = site::stable_uid(&view.uid);
         }
     }
+}
+
+/// The `updated` of the root feed of `previous` (the last publish), unless there is none
+/// or it is the epoch (an empty feed of an older wol).
+fn previous_feed_updated(
+    repo: &Repository,
+    previous: Option<&git2::Tree<'_>>,
+) -> Option<DateTime<FixedOffset>> {
+    let blob = repo.find_blob(previous?.get_name("feed.xml")?.id()).ok()?;
+    let feed = std::str::from_utf8(blob.content()).ok()?;
+    let updated = *feed.parse::<atom_syndication::Feed>().ok()?.updated();
+    (updated.timestamp() != 0).then_some(updated)
 }
 
 /// Every file of `tree`, by path, and the ids of the trees below it.

@@ -524,3 +524,68 @@ fn feedparser_reads_every_feed_links_resolve_and_ids_are_unique_across_journals(
         );
     }
 }
+
+/// The help feed is every call for help: a `help` entry and an entry with a `## Help
+/// wanted` section (how `wol log --help-wanted` records an ask), as `wol.json`, `wol feed
+/// --asks` and the digest count them; the learning feed likewise every learning. A kind
+/// feed with nothing in it yet is dated by the log, not 1970, and an unchanged log
+/// republished later changes nothing.
+#[test]
+fn kind_feeds_carry_asks_and_learnings_written_as_sections() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    env.log(&[
+        "Shipped the onboarding guide",
+        "-t",
+        "docs",
+        "--help-wanted",
+        "Someone who has run a Loomio vote for 200+ members.",
+    ]);
+    env.wol_j().arg("publish").assert().success();
+    let feed = |path: &str| atom_syndication::Feed::from_str(&show(&env, &bare, path)).unwrap();
+    // (All logged in the same minute: compared in any order.)
+    let titles = |f: &atom_syndication::Feed| -> Vec<String> {
+        let mut t: Vec<String> = f.entries().iter().map(|e| e.title().to_string()).collect();
+        t.sort();
+        t
+    };
+    assert_eq!(
+        titles(&feed("docs/kinds/help.xml")),
+        ["Shipped the onboarding guide"]
+    );
+    let learning = feed("docs/kinds/learning.xml");
+    assert!(learning.entries().is_empty(), "{learning:?}");
+    assert_eq!(
+        learning.updated().to_rfc3339(),
+        "2026-11-22T14:32:05+01:00",
+        "an empty feed is dated by the log"
+    );
+    let published = env.git_in(&bare, ["rev-parse", "main"]);
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-23T09:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    assert_eq!(
+        env.git_in(&bare, ["rev-parse", "main"]),
+        published,
+        "an unchanged log republished makes no commit"
+    );
+
+    env.log(&[
+        "Facilitation retro",
+        "--learned",
+        "Silent writing first gets more voices in.",
+    ]);
+    env.log(&["Who knows sociocracy?", "-k", "help"]);
+    env.log(&["Consent is not consensus", "-k", "learning"]);
+    env.log(&["Plain progress", "-t", "docs"]);
+    env.wol_j().arg("publish").assert().success();
+    assert_eq!(
+        titles(&feed("docs/kinds/help.xml")),
+        ["Shipped the onboarding guide", "Who knows sociocracy?"]
+    );
+    assert_eq!(
+        titles(&feed("docs/kinds/learning.xml")),
+        ["Consent is not consensus", "Facilitation retro"]
+    );
+}
