@@ -262,7 +262,29 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let mut views = crate::par::map(&entries, |c| {
         EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path)
     });
-    keep_only_known_old_names(repo, previous.as_ref(), &previous_blobs, &mut views);
+    // The previous root feed's text, read only when an entry's feed id is not its name.
+    let previous_feed = std::cell::OnceCell::new();
+    let previous_feed = || {
+        previous_feed
+            .get_or_init(|| previous_feed_text(repo, previous.as_ref()))
+            .as_str()
+    };
+    keep_only_known_old_names(&previous_feed, &previous_blobs, &mut views);
+    // Entry files of the previous publish by name, for entries that moved since: made
+    // when the first such entry asks.
+    let previous_by_stem = std::cell::OnceCell::new();
+    let previous_by_stem = || {
+        previous_by_stem.get_or_init(|| {
+            previous_blobs
+                .keys()
+                .filter(|p| is_entry_file(p))
+                .filter_map(|p| {
+                    let stem = p.rsplit('/').next()?.strip_suffix(".md")?;
+                    Some((stem.to_string(), p.as_str()))
+                })
+                .collect::<HashMap<String, &str>>()
+        })
+    };
     let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
     for (n, c) in entries.iter().enumerate() {
@@ -379,14 +401,27 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
         };
         // `updated`: unchanged published text keeps the time it had; changed text is new
-        // as of now; an entry published for the first time is as old as its date.
-        let before = previous_blobs.get(view.md_path.as_str()).copied();
+        // as of now; an entry published for the first time is as old as its date. An
+        // entry whose new date moved its file (`wol edit`) is known to followers by its
+        // feed id, its old name: its text there is what it is compared with, and when that
+        // is no longer in the last publish (moved twice) its text changed all the same
+        // (the date is part of it). Dated by its new date, a move back in time would take
+        // `updated` back, and feed readers would keep the old text.
+        let moved = view.uid != view.id;
+        let before = previous_blobs
+            .get_key_value(view.md_path.as_str())
+            .or_else(|| {
+                let old = previous_by_stem().get(view.uid.as_str())?;
+                previous_blobs.get_key_value(*old)
+            })
+            .map(|(path, blob)| (path.as_str(), *blob));
         view.updated = match before {
-            Some(b) if b == blobs.markdown => previous_updated
-                .get(&view.md_path)
+            Some((path, b)) if b == blobs.markdown => previous_updated
+                .get(path)
                 .cloned()
                 .unwrap_or_else(|| view.datetime.clone()),
             Some(_) => now.to_rfc3339(),
+            None if moved && published_before(&view.uid, previous_feed()) => now.to_rfc3339(),
             None => view.datetime.clone(),
         };
         keys.push(key);
@@ -410,12 +445,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let now_published: HashSet<&str> = views.iter().map(|v| v.md_path.as_str()).collect();
     let mut withdrawn: Vec<String> = previous_blobs
         .keys()
-        .filter(|path| {
-            path.starts_with("entries/")
-                && path.ends_with(".md")
-                && path.matches('/').count() == 3
-                && !now_published.contains(path.as_str())
-        })
+        .filter(|path| is_entry_file(path) && !now_published.contains(path.as_str()))
         .cloned()
         .collect();
     withdrawn.sort_unstable_by(|a, b| b.cmp(a));
@@ -442,7 +472,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         .iter()
         .filter_map(|v| DateTime::parse_from_rfc3339(&v.updated).ok())
         .max()
-        .or_else(|| previous_feed_updated(repo, previous.as_ref()))
+        .or_else(|| previous_feed_updated(previous_feed()))
         .unwrap_or(now);
     for (path, text) in feeds(site, &plan.name, &views, &tags, log_updated) {
         put(&path, text.as_bytes())?;
@@ -649,26 +679,17 @@ fn feeds(
 /// where this partner's followers knew the entry by it (its old file was in the last
 /// publish, or the feed carried that id). Anywhere else it may be the name the entry had
 /// while it was private, so a hash of it stands in.
-fn keep_only_known_old_names(
-    repo: &Repository,
-    previous: Option<&git2::Tree<'_>>,
+fn keep_only_known_old_names<'f>(
+    previous_feed: &dyn Fn() -> &'f str,
     previous_blobs: &HashMap<String, Oid>,
     views: &mut [EntryView],
 ) {
-    let mut feed = None;
     for view in views
         .iter_mut()
         .filter(|v| v.uid != v.id && site::is_entry_stem(&v.uid))
     {
-        let feed = feed.get_or_insert_with(|| {
-            previous
-                .and_then(|t| t.get_name("feed.xml"))
-                .and_then(|e| repo.find_blob(e.id()).ok())
-                .map(|b| String::from_utf8_lossy(b.content()).into_owned())
-                .unwrap_or_default()
-        });
         let file = format!("/{}.md", view.uid);
-        let known = feed.contains(&format!(":{}</id>", view.uid))
+        let known = published_before(&view.uid, previous_feed())
             || previous_blobs
                 .keys()
                 .any(|p| p.starts_with("entries/") && p.ends_with(&file));
@@ -678,14 +699,29 @@ fn keep_only_known_old_names(
     }
 }
 
-/// The `updated` of the root feed of `previous` (the last publish), unless there is none
-/// or it is the epoch (an empty feed of an older wol).
-fn previous_feed_updated(
-    repo: &Repository,
-    previous: Option<&git2::Tree<'_>>,
-) -> Option<DateTime<FixedOffset>> {
-    let blob = repo.find_blob(previous?.get_name("feed.xml")?.id()).ok()?;
-    let feed = std::str::from_utf8(blob.content()).ok()?;
+/// Whether the previous root feed (`feed`) carried an entry whose feed id ends in `uid`.
+fn published_before(uid: &str, feed: &str) -> bool {
+    feed.contains(&format!(":{uid}</id>"))
+}
+
+/// The text of the root feed of `previous` (the last publish); empty when there is none.
+fn previous_feed_text(repo: &Repository, previous: Option<&git2::Tree<'_>>) -> String {
+    previous
+        .and_then(|t| t.get_name("feed.xml"))
+        .and_then(|e| repo.find_blob(e.id()).ok())
+        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+        .unwrap_or_default()
+}
+
+/// True for the path of an entry's Markdown in a published tree,
+/// `entries/YYYY/MM/<stem>.md` (not a file of an attachment folder).
+fn is_entry_file(path: &str) -> bool {
+    path.starts_with("entries/") && path.ends_with(".md") && path.matches('/').count() == 3
+}
+
+/// The `updated` of the previous root feed (its text `feed`), unless there is none or it
+/// is the epoch (an empty feed of an older wol).
+fn previous_feed_updated(feed: &str) -> Option<DateTime<FixedOffset>> {
     let updated = *feed.parse::<atom_syndication::Feed>().ok()?.updated();
     (updated.timestamp() != 0).then_some(updated)
 }
