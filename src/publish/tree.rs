@@ -19,6 +19,7 @@ use crate::digest;
 use crate::entry::{Entry, Schema};
 use crate::journal::Journal;
 use crate::site::html::DigestPage;
+use crate::site::links::{self, Rewrite};
 use crate::site::{self, EntryView, feed, html::Site, json, readme};
 
 /// A directory being assembled: name → blob or sub-directory.
@@ -287,6 +288,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     };
     let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
+    // Each published attachment (`entries/…/<id>/<name>`) and where the site has it
+    // (relative to `docs/`; `None` when only beside the Markdown): what the digests may
+    // link.
+    let mut published_attachments: HashMap<String, Option<String>> = HashMap::new();
     for (n, c) in entries.iter().enumerate() {
         let needs_html = n < feed::FEED_LIMIT;
         // Each page links the entries before and after it (older, newer), and shows
@@ -436,6 +441,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             if on_site {
                 root.insert(&format!("docs/{page_dir}/{name}"), blob)?;
             }
+            published_attachments.insert(
+                format!("{md_dir}/{name}"),
+                on_site.then(|| format!("{page_dir}/{name}")),
+            );
         }
     }
     crate::diag::debug(format_args!(
@@ -451,6 +460,14 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     withdrawn.sort_unstable_by(|a, b| b.cmp(a));
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
+    let digests: Vec<(String, Vec<u8>)> = digests
+        .into_iter()
+        .map(|(path, text)| {
+            let text =
+                digest_attachment_links(&String::from_utf8_lossy(&text), &published_attachments);
+            (path, text.into_bytes())
+        })
+        .collect();
     let digest_paths: Vec<String> = digests.iter().map(|(p, _)| p.clone()).collect();
     let mut put_oid = Vec::new();
     let mut put = |path: &str, content: &[u8]| -> Result<Oid> {
@@ -479,16 +496,27 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     }
     let months = crate::site::html::months(&views);
     // Each published digest gets a page of its own, newest first on the index.
+    let pages: HashMap<&str, &str> = if digests.is_empty() {
+        HashMap::new()
+    } else {
+        views
+            .iter()
+            .map(|v| (v.md_path.as_str(), v.html_path.as_str()))
+            .collect()
+    };
     let mut digest_pages: Vec<DigestPage> = digests
         .iter()
         .filter_map(|(path, text)| {
             let name = path.rsplit('/').next()?.strip_suffix(".md")?;
+            let markdown = digest_links_to_pages(
+                &String::from_utf8_lossy(text),
+                &pages,
+                &published_attachments,
+            );
             Some(DigestPage {
                 label: name.to_string(),
                 html_path: format!("digests/{name}.html"),
-                body_html: digest_links_to_pages(
-                    &site.body_html(&String::from_utf8_lossy(text), Some("../")),
-                ),
+                body_html: site.body_html(&markdown, Some("../")),
             })
         })
         .collect();
@@ -747,13 +775,56 @@ fn files_of(tree: &git2::Tree<'_>) -> (HashMap<String, Oid>, HashSet<Oid>) {
     (files, trees)
 }
 
-/// A digest links its entries' Markdown files (`../../entries/YYYY/MM/x.md`, from
-/// `digests/YYYY/`); on its page in `docs/digests/` the same links go to their pages.
-fn digest_links_to_pages(html: &str) -> String {
-    static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"href="\.\./\.\./entries/([^"]+)\.md""#).expect("a valid pattern")
-    });
-    LINK.replace_all(html, r#"href="../$1.html""#).into_owned()
+/// A published digest's Markdown (at `digests/YYYY/`) with its links to entries'
+/// attachments (`../../entries/YYYY/MM/<id>/<name>`, as the digest quotes them) kept only
+/// where the attachment is published (`published`, see [`build`]): a photo wol could not
+/// clean stays home, and its link becomes its text, as in the entry itself.
+fn digest_attachment_links(markdown: &str, published: &HashMap<String, Option<String>>) -> String {
+    links::rewrite(markdown, |dest| match digest_target(dest) {
+        Some((file, _)) if !is_entry_file(file) && !published.contains_key(file) => Rewrite::Unlink,
+        _ => Rewrite::Keep,
+    })
+}
+
+/// A digest links its entries' Markdown files and their attachments
+/// (`../../entries/YYYY/MM/x.md`, `../../entries/YYYY/MM/x/board.png`, from
+/// `digests/YYYY/`); on its page in `docs/digests/` the same links go to the entries'
+/// pages (`pages`: Markdown path → page path, relative to `docs/`) and to the
+/// attachments beside them, and a link to a file the site does not carry (an SVG, which
+/// goes only beside the Markdown) becomes its text.
+fn digest_links_to_pages(
+    markdown: &str,
+    pages: &HashMap<&str, &str>,
+    attachments: &HashMap<String, Option<String>>,
+) -> String {
+    links::rewrite(markdown, |dest| {
+        let Some((file, rest)) = digest_target(dest) else {
+            return Rewrite::Keep;
+        };
+        if let Some(page) = pages.get(file) {
+            return Rewrite::To(format!("../{page}{rest}"));
+        }
+        if is_entry_file(file) {
+            // Not an entry of this log: where its page would be.
+            let page = file.strip_prefix("entries/").unwrap_or(file);
+            let page = page.strip_suffix(".md").unwrap_or(page);
+            return Rewrite::To(format!("../{page}.html{rest}"));
+        }
+        match attachments.get(file) {
+            Some(Some(on_site)) => Rewrite::To(format!("../{on_site}{rest}")),
+            _ => Rewrite::Unlink,
+        }
+    })
+}
+
+/// The published file a digest's link points at (`../../entries/…` from `digests/YYYY/`),
+/// relative to the published root, and what followed it (`?…`, `#…`).
+fn digest_target(dest: &str) -> Option<(&str, &str)> {
+    let path = dest.strip_prefix("../../")?;
+    if !path.starts_with("entries/") {
+        return None;
+    }
+    Some(path.split_at(path.find(['?', '#']).unwrap_or(path.len())))
 }
 
 /// `LICENSE` of the published tree: what the licence id means for someone reusing it.
