@@ -192,6 +192,40 @@ pub fn dir_of(entry_rel: &str) -> String {
         .to_string()
 }
 
+/// Where the link `dest` in the text of the entry at `entry_rel` (`entries/YYYY/MM/<id>.md`)
+/// points when that is inside the entry's attachment folder: the file's path relative
+/// like `entry_rel` (`entries/YYYY/MM/<id>/board.png`) and what followed it in the link
+/// (`?…`, `#…`). `None` for any other link: absolute (a scheme, `/…`), an anchor, or a
+/// file elsewhere, which may be another entry's.
+pub fn link_target<'d>(entry_rel: &str, dest: &'d str) -> Option<(String, &'d str)> {
+    let (path, rest) = dest.split_at(dest.find(['?', '#']).unwrap_or(dest.len()));
+    let lower = path.to_ascii_lowercase();
+    if path.is_empty()
+        || path.starts_with('/')
+        || path.contains([':', '\\'])
+        || ["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e))
+    {
+        return None;
+    }
+    let mut parts: Vec<&str> = entry_rel.split('/').collect();
+    parts.pop();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    let target = parts.join("/");
+    let folder = dir_of(entry_rel);
+    (target.len() > folder.len() + 1
+        && target.starts_with(&folder)
+        && target.as_bytes()[folder.len()] == b'/')
+        .then_some((target, rest))
+}
+
 /// The Markdown that links `names` from an entry whose id is `id`: images shown, other
 /// files linked, a paragraph each. The links are relative to the entry file, so they work
 /// in a forge's Markdown view, a clone, and (the site copies the files beside the page)
@@ -753,6 +787,40 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn links_into_the_attachment_folder_are_found() {
+        let entry = "entries/2026/11/2026-11-18-1000-retro.md";
+        let target = |dest| link_target(entry, dest);
+        let board = "entries/2026/11/2026-11-18-1000-retro/board.png";
+        assert_eq!(
+            target("2026-11-18-1000-retro/board.png"),
+            Some((board.to_string(), ""))
+        );
+        assert_eq!(
+            target("./2026-11-18-1000-retro/./board.png#top"),
+            Some((board.to_string(), "#top"))
+        );
+        assert_eq!(
+            target("../11/2026-11-18-1000-retro/board.png?v=2"),
+            Some((board.to_string(), "?v=2"))
+        );
+        for elsewhere in [
+            "https://example.org/2026-11-18-1000-retro/board.png",
+            "/2026-11-18-1000-retro/board.png",
+            "#learned",
+            "2026-11-18-1000-retro",
+            "2026-11-18-1000-retro/",
+            "2026-11-18-1000-retro-2/board.png",
+            "2026-11-01-0900-private/secret.png",
+            "2026-11-18-1000-retro/../other/x.png",
+            "2026-11-18-1000-retro/%2e%2e/other/x.png",
+            "../../../../../etc/passwd",
+            "mailto:a@b.org",
+        ] {
+            assert_eq!(target(elsewhere), None, "{elsewhere}");
+        }
+    }
 
     #[test]
     fn names_are_safe() {

@@ -245,7 +245,8 @@ pub struct Item {
     /// The date for people: `Sun 22 Nov`.
     pub day: String,
     pub kind: String,
-    /// What the section quotes: the section's text, or the entry's summary.
+    /// What the section quotes: the section's text, or the entry's summary. Its links to
+    /// the entry's attachments are relative to `digests/YYYY/`, as the digest's others.
     pub text: String,
 }
 
@@ -501,17 +502,18 @@ pub fn build(
     let mut mentions: BTreeMap<String, Mention> = BTreeMap::new();
     let mut tags: BTreeMap<String, TagCount> = BTreeMap::new();
     for (path, e) in &entries {
+        let rel = journal.rel(path);
         let item = |text: String| Item {
             title: e.meta.title.clone(),
             id: path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            path: journal.rel(path),
+            text: from_digest_folder(&text, &rel),
+            path: rel.clone(),
             date: e.meta.date.date_naive(),
             day: e.meta.date.format("%a %-d %b").to_string(),
             kind: e.meta.kind.clone(),
-            text,
         };
         let summary = entry::summary(&e.body);
         let kind = e.meta.kind.as_str();
@@ -558,6 +560,20 @@ pub fn build(
     tags.sort_by_key(|t| std::cmp::Reverse(t.count));
     digest.tags = tags;
     digest
+}
+
+/// `text`, quoted from the entry at `entry_rel`, with its links to the entry's attachments
+/// (`<id>/board.png`, relative to the entry) made relative to `digests/YYYY/`, where the
+/// digest is (`../../entries/YYYY/MM/<id>/board.png`). Other links are left as written:
+/// absolute ones and anchors work anywhere, and one to another entry's files is not the
+/// digest's to follow (that entry may be private).
+fn from_digest_folder(text: &str, entry_rel: &str) -> String {
+    site::links::rewrite(text, |dest| {
+        match crate::attach::link_target(entry_rel, dest) {
+            Some((file, rest)) => site::links::Rewrite::To(format!("../../{file}{rest}")),
+            None => site::links::Rewrite::Keep,
+        }
+    })
 }
 
 /// The streak ending at the period's end (see [`Counts::streak`]). `active` holds the

@@ -11,6 +11,10 @@
 //! root but one per member under `logs/<member>/`; those are read too, and a member whose
 //! index cannot be read is left out alone.
 //!
+//! The journal's own log is never read back as someone else's: an index whose
+//! `journal_id` is this journal's id (its folder of a community repository it publishes
+//! to and follows, or its own published log) is left out, and [`Log::own`] says where.
+//!
 //! Someone else's log is not trusted to be small: an index larger than
 //! [`MAX_INDEX_BYTES`] is refused by its size before it is loaded, and at most
 //! [`MAX_ENTRIES`] entries, the newest, are kept of a log.
@@ -102,7 +106,19 @@ impl FeedItem {
 #[derive(Deserialize)]
 struct Index<const N: usize> {
     schema_version: u32,
+    /// Whose log it is (schema 2); absent from older indexes.
+    #[serde(default)]
+    journal_id: Option<String>,
     entries: Newest<N>,
+}
+
+/// One `wol.json` of a followed log, read: its newest entries, how many it has, and whose
+/// log it says it is.
+#[derive(Debug)]
+struct ReadIndex {
+    items: Vec<FeedItem>,
+    total: usize,
+    journal_id: Option<String>,
 }
 
 /// The newest `N` of a list of entries, kept while the list is read (never more than
@@ -275,6 +291,11 @@ pub struct Log {
     pub dropped: usize,
     /// The members of a shared log that were left out, and why; the others were read.
     pub left_out: Vec<ReadError>,
+    /// The part of it that is this journal's own log (its `wol.json` carries this
+    /// journal's id), left out: other people's work is what a followed log is read for.
+    /// The whole log (`wol.json`) or a member's folder of a community repository
+    /// (`logs/<member>`).
+    pub own: Option<String>,
 }
 
 /// Log `name` as last fetched.
@@ -298,7 +319,7 @@ pub fn read(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Log,
         }
         Err(e) => return Err(unreadable(e.message().to_string())),
     };
-    read_commit(&repo, head, name)
+    read_commit(&repo, head, name, journal.config.id.as_deref())
 }
 
 /// The entries of every followed log (`names`, or all when empty), merged newest first,
@@ -333,8 +354,16 @@ fn sort_newest_first(items: &mut [FeedItem]) {
 
 /// Log `name` as of `commit`: the `wol.json` at its root, or, for a community
 /// repository, every `logs/<member>/wol.json` (their paths then start with
-/// `logs/<member>/`), leaving out a member whose index cannot be read.
-fn read_commit(repo: &Repository, commit: Oid, name: &str) -> Result<Log, ReadError> {
+/// `logs/<member>/`), leaving out a member whose index cannot be read. An index whose
+/// `journal_id` is `own` (this journal's id) is this journal's own log: its entries are
+/// left out, and [`Log::own`] says where it is.
+fn read_commit(
+    repo: &Repository,
+    commit: Oid,
+    name: &str,
+    own: Option<&str>,
+) -> Result<Log, ReadError> {
+    let is_own = |id: &Option<String>| own.is_some() && id.as_deref() == own;
     let unreadable = |reason: String| ReadError::Unreadable {
         name: name.to_string(),
         reason,
@@ -346,14 +375,17 @@ fn read_commit(repo: &Repository, commit: Oid, name: &str) -> Result<Log, ReadEr
         .map_err(git)?;
     let mut log = Log::default();
     if let Some(entry) = tree.get_name(INDEX_FILE) {
-        let (items, total) =
-            read_index(repo, &entry, INDEX_FILE).map_err(|error| ReadError::Index {
-                name: name.to_string(),
-                member: None,
-                error,
-            })?;
-        log.dropped = total - items.len();
-        log.items = items;
+        let index = read_index(repo, &entry, INDEX_FILE).map_err(|error| ReadError::Index {
+            name: name.to_string(),
+            member: None,
+            error,
+        })?;
+        if is_own(&index.journal_id) {
+            log.own = Some(INDEX_FILE.to_string());
+        } else {
+            log.dropped = index.total - index.items.len();
+            log.items = index.items;
+        }
     } else {
         let logs = match tree.get_name(LOGS) {
             Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id()).map_err(git)?,
@@ -377,7 +409,11 @@ fn read_commit(repo: &Repository, commit: Oid, name: &str) -> Result<Log, ReadEr
             // Member names are someone else's text too.
             let member_name = printable(member_name);
             let path = format!("{LOGS}/{member_name}/{INDEX_FILE}");
-            let (mut items, total) = match read_index(repo, &index, &path) {
+            let ReadIndex {
+                mut items,
+                total,
+                journal_id,
+            } = match read_index(repo, &index, &path) {
                 Ok(read) => read,
                 Err(error) => {
                     log.left_out.push(ReadError::Index {
@@ -388,6 +424,10 @@ fn read_commit(repo: &Repository, commit: Oid, name: &str) -> Result<Log, ReadEr
                     continue;
                 }
             };
+            if is_own(&journal_id) {
+                log.own = Some(format!("{LOGS}/{member_name}"));
+                continue;
+            }
             log.dropped += total - items.len();
             for item in &mut items {
                 item.path = format!("{LOGS}/{member_name}/{}", item.path);
@@ -417,11 +457,7 @@ fn keep_newest(log: &mut Log) {
 
 /// The newest [`MAX_ENTRIES`] entries of the index `entry` (shown as `path`) and how
 /// many it has. Its size is checked before its content is loaded.
-fn read_index(
-    repo: &Repository,
-    entry: &TreeEntry,
-    path: &str,
-) -> Result<(Vec<FeedItem>, usize), IndexError> {
+fn read_index(repo: &Repository, entry: &TreeEntry, path: &str) -> Result<ReadIndex, IndexError> {
     let invalid = |reason: String| IndexError::Invalid {
         path: path.to_string(),
         reason,
@@ -451,10 +487,10 @@ fn read_index(
     parse_index::<MAX_ENTRIES>(text).map_err(|e| invalid(printable(&format!("{e:#}"))))
 }
 
-/// Parse the text of a `wol.json` into its newest `N` entries, and say how many it has;
-/// the schema version is checked before anything else, so a newer layout is reported as
-/// such rather than as a confusing field error.
-fn parse_index<const N: usize>(text: &str) -> Result<(Vec<FeedItem>, usize)> {
+/// Parse the text of a `wol.json` into its newest `N` entries, and say how many it has
+/// and whose log it is; the schema version is checked before anything else, so a newer
+/// layout is reported as such rather than as a confusing field error.
+fn parse_index<const N: usize>(text: &str) -> Result<ReadIndex> {
     #[derive(Deserialize)]
     struct Version {
         schema_version: Option<u32>,
@@ -493,7 +529,11 @@ fn parse_index<const N: usize>(text: &str) -> Result<(Vec<FeedItem>, usize)> {
             mentions: e.mentions.iter().map(|m| printable(m)).collect(),
         })
         .collect();
-    Ok((items, index.entries.total))
+    Ok(ReadIndex {
+        items,
+        total: index.entries.total,
+        journal_id: index.journal_id.filter(|id| !id.is_empty()),
+    })
 }
 
 /// An open request for help in a followed log, ranked for you.
@@ -653,13 +693,14 @@ pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pull
     })?;
     // `git log` in the copy shows the followed branch.
     repo.set_head(&local_ref)?;
-    let log = read_commit(&repo, after, name)
+    let own = journal.config.id.as_deref();
+    let log = read_commit(&repo, after, name, own)
         .map_err(|e| anyhow::Error::new(e).context("fetched, but the log cannot be read"))?;
     if before == Some(after) {
         return Ok(Pulled { new: None, log });
     }
     let known: BTreeSet<String> = before
-        .and_then(|b| read_commit(&repo, b, name).ok())
+        .and_then(|b| read_commit(&repo, b, name, own).ok())
         .unwrap_or_default()
         .items
         .into_iter()
@@ -724,12 +765,12 @@ mod tests {
     fn the_index_publish_writes_parses() {
         let text = "{\"schema_version\": 1,\n\"title\": \"GIG\",\n\"entries\": [\n\
             {\"path\":\"entries/2026/11/a.md\",\"title\":\"A \\u003cb\\u003e\",\"date\":\"2026-11-22T14:32:05+01:00\",\"kind\":\"progress\",\"tags\":[\"docs\"],\"author\":\"T\"}\n]}\n";
-        let items = parse_index::<MAX_ENTRIES>(text).unwrap().0;
+        let items = parse_index::<MAX_ENTRIES>(text).unwrap().items;
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].title, "A <b>");
         let escape = text.replace("A \\u003cb\\u003e", "A\\u001b[31m red");
         assert_eq!(
-            parse_index::<MAX_ENTRIES>(&escape).unwrap().0[0].title,
+            parse_index::<MAX_ENTRIES>(&escape).unwrap().items[0].title,
             "A[31m red"
         );
         assert_eq!(items[0].day().to_string(), "2026-11-22");
@@ -745,10 +786,17 @@ mod tests {
                   {\"path\":\"entries/2026/11/a.md\",\"title\":\"A\",\"date\":\"2026-11-22T14:32:05+01:00\",\
                   \"updated\":\"2026-11-22T14:32:05+01:00\",\"kind\":\"help\",\"tags\":[],\"author\":\"B\",\
                   \"help_wanted\":\"A Loomio vote\",\"mentions\":[\"ann\"],\"url\":\"javascript:x\"}]}";
-        let items = parse_index::<MAX_ENTRIES>(v2).unwrap().0;
+        let items = parse_index::<MAX_ENTRIES>(v2).unwrap().items;
         assert_eq!(items[0].help_wanted.as_deref(), Some("A Loomio vote"));
         assert_eq!(items[0].mentions, ["ann"]);
         assert_eq!(items[0].url, None);
+        assert_eq!(
+            parse_index::<MAX_ENTRIES>(v2)
+                .unwrap()
+                .journal_id
+                .as_deref(),
+            Some("x")
+        );
         assert!(parse_index::<MAX_ENTRIES>("{\"schema_version\": 1}").is_err());
         assert!(parse_index::<MAX_ENTRIES>("not json").is_err());
     }
@@ -772,14 +820,14 @@ mod tests {
             ]
             .join(",")
         );
-        let (items, total) = parse_index::<2>(&text).unwrap();
+        let ReadIndex { items, total, .. } = parse_index::<2>(&text).unwrap();
         assert_eq!(total, 5);
         let mut paths: Vec<&str> = items.iter().map(|i| i.path.as_str()).collect();
         paths.sort();
         assert_eq!(paths, ["b", "new"]);
-        let (items, total) = parse_index::<3>(&text).unwrap();
+        let ReadIndex { items, total, .. } = parse_index::<3>(&text).unwrap();
         assert_eq!((items.len(), total), (3, 5));
-        let (items, total) = parse_index::<MAX_ENTRIES>(&text).unwrap();
+        let ReadIndex { items, total, .. } = parse_index::<MAX_ENTRIES>(&text).unwrap();
         assert_eq!((items.len(), total), (5, 5));
     }
 

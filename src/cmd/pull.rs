@@ -18,8 +18,10 @@ use crate::term::sanitize_text;
 /// and what to do. A member of a shared log whose wol.json cannot be read is left out
 /// with a warning, and the rest of that log is pulled. A wol.json over 64 MiB is refused
 /// unread; of a log, the newest 20000 entries are read. Prints one line per log (nothing
-/// with -q); safe to run from cron. With --json, prints [{"name", "status": "updated",
-/// "up_to_date" or "failed", "new", "entries", "dropped", "warnings", "error"}] on stdout.
+/// with -q); safe to run from cron. Your own log in a log you follow (your folder of a
+/// community repository you publish to) is left out of wol feed and wol digest, and pull
+/// says so. With --json, prints [{"name", "status": "updated", "up_to_date" or "failed",
+/// "new", "entries", "dropped", "own", "warnings", "error"}] on stdout.
 ///
 /// Examples:
 ///   wol pull
@@ -44,6 +46,9 @@ struct PulledJson<'a> {
     entries: Option<usize>,
     /// Older entries not read (beyond the newest `MAX_ENTRIES`).
     dropped: usize,
+    /// This journal's own log in it (`logs/<member>`, or `wol.json` for the whole log),
+    /// left out.
+    own: Option<String>,
     /// Members of a shared log left out, and why.
     warnings: Vec<String>,
     error: Option<String>,
@@ -77,6 +82,7 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
             new: 0,
             entries: None,
             dropped: 0,
+            own: None,
             warnings: Vec::new(),
             error: None,
         };
@@ -98,6 +104,17 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
                         };
                         ctx.notice(&format!("{name}: {new} ({})", counted(&log, " in all")));
                     }
+                }
+                if let Some(own) = &log.own {
+                    let what = if own == follow::INDEX_FILE {
+                        "it".to_string()
+                    } else {
+                        sanitize_text(own).into_owned()
+                    };
+                    ctx.notice(&format!(
+                        "{name}: {what} is this journal's own log (its wol.json has this journal's id): left out of wol feed and wol digest"
+                    ));
+                    result.own = Some(own.clone());
                 }
                 // Not a failure: the rest of the log was pulled.
                 for problem in &log.left_out {

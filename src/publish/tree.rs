@@ -19,6 +19,7 @@ use crate::digest;
 use crate::entry::{Entry, Schema};
 use crate::journal::Journal;
 use crate::site::html::DigestPage;
+use crate::site::links::{self, Rewrite};
 use crate::site::{self, EntryView, feed, html::Site, json, readme};
 
 /// A directory being assembled: name → blob or sub-directory.
@@ -215,8 +216,22 @@ pub struct Inputs<'a> {
 }
 
 /// The kinds that get a feed of their own: what a follower subscribes to when they want
-/// your asks, or your learnings.
+/// your asks, or your learnings. Each carries the entries of that kind and those with its
+/// section, as the digest, `wol feed --asks` and `wol.json` count them (see
+/// [`in_kind_feed`]).
 pub const KIND_FEEDS: [&str; 2] = ["help", "learning"];
+
+/// Whether `view` goes into the feed of `kind` (one of [`KIND_FEEDS`]): a call for help is
+/// a `help` entry or a `## Help wanted` section (how `wol log --help-wanted` records it),
+/// a learning a `learning` entry or a `## Learned` section.
+pub fn in_kind_feed(view: &EntryView, kind: &str) -> bool {
+    view.kind == kind
+        || match kind {
+            "help" => view.help_wanted.is_some(),
+            "learning" => view.learned.is_some(),
+            _ => false,
+        }
+}
 
 /// Build the published tree for `plan` and return its id.
 pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
@@ -248,9 +263,35 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let mut views = crate::par::map(&entries, |c| {
         EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path)
     });
-    keep_only_known_old_names(repo, previous.as_ref(), &previous_blobs, &mut views);
+    // The previous root feed's text, read only when an entry's feed id is not its name.
+    let previous_feed = std::cell::OnceCell::new();
+    let previous_feed = || {
+        previous_feed
+            .get_or_init(|| previous_feed_text(repo, previous.as_ref()))
+            .as_str()
+    };
+    keep_only_known_old_names(&previous_feed, &previous_blobs, &mut views);
+    // Entry files of the previous publish by name, for entries that moved since: made
+    // when the first such entry asks.
+    let previous_by_stem = std::cell::OnceCell::new();
+    let previous_by_stem = || {
+        previous_by_stem.get_or_init(|| {
+            previous_blobs
+                .keys()
+                .filter(|p| is_entry_file(p))
+                .filter_map(|p| {
+                    let stem = p.rsplit('/').next()?.strip_suffix(".md")?;
+                    Some((stem.to_string(), p.as_str()))
+                })
+                .collect::<HashMap<String, &str>>()
+        })
+    };
     let mut keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
+    // Each published attachment (`entries/…/<id>/<name>`) and where the site has it
+    // (relative to `docs/`; `None` when only beside the Markdown): what the digests may
+    // link.
+    let mut published_attachments: HashMap<String, Option<String>> = HashMap::new();
     for (n, c) in entries.iter().enumerate() {
         let needs_html = n < feed::FEED_LIMIT;
         // Each page links the entries before and after it (older, newer), and shows
@@ -365,14 +406,27 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
         };
         // `updated`: unchanged published text keeps the time it had; changed text is new
-        // as of now; an entry published for the first time is as old as its date.
-        let before = previous_blobs.get(view.md_path.as_str()).copied();
+        // as of now; an entry published for the first time is as old as its date. An
+        // entry whose new date moved its file (`wol edit`) is known to followers by its
+        // feed id, its old name: its text there is what it is compared with, and when that
+        // is no longer in the last publish (moved twice) its text changed all the same
+        // (the date is part of it). Dated by its new date, a move back in time would take
+        // `updated` back, and feed readers would keep the old text.
+        let moved = view.uid != view.id;
+        let before = previous_blobs
+            .get_key_value(view.md_path.as_str())
+            .or_else(|| {
+                let old = previous_by_stem().get(view.uid.as_str())?;
+                previous_blobs.get_key_value(*old)
+            })
+            .map(|(path, blob)| (path.as_str(), *blob));
         view.updated = match before {
-            Some(b) if b == blobs.markdown => previous_updated
-                .get(&view.md_path)
+            Some((path, b)) if b == blobs.markdown => previous_updated
+                .get(path)
                 .cloned()
                 .unwrap_or_else(|| view.datetime.clone()),
             Some(_) => now.to_rfc3339(),
+            None if moved && published_before(&view.uid, previous_feed()) => now.to_rfc3339(),
             None => view.datetime.clone(),
         };
         keys.push(key);
@@ -387,6 +441,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             if on_site {
                 root.insert(&format!("docs/{page_dir}/{name}"), blob)?;
             }
+            published_attachments.insert(
+                format!("{md_dir}/{name}"),
+                on_site.then(|| format!("{page_dir}/{name}")),
+            );
         }
     }
     crate::diag::debug(format_args!(
@@ -396,17 +454,20 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let now_published: HashSet<&str> = views.iter().map(|v| v.md_path.as_str()).collect();
     let mut withdrawn: Vec<String> = previous_blobs
         .keys()
-        .filter(|path| {
-            path.starts_with("entries/")
-                && path.ends_with(".md")
-                && path.matches('/').count() == 3
-                && !now_published.contains(path.as_str())
-        })
+        .filter(|path| is_entry_file(path) && !now_published.contains(path.as_str()))
         .cloned()
         .collect();
     withdrawn.sort_unstable_by(|a, b| b.cmp(a));
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
+    let digests: Vec<(String, Vec<u8>)> = digests
+        .into_iter()
+        .map(|(path, text)| {
+            let text =
+                digest_attachment_links(&String::from_utf8_lossy(&text), &published_attachments);
+            (path, text.into_bytes())
+        })
+        .collect();
     let digest_paths: Vec<String> = digests.iter().map(|(p, _)| p.clone()).collect();
     let mut put_oid = Vec::new();
     let mut put = |path: &str, content: &[u8]| -> Result<Oid> {
@@ -422,21 +483,40 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     if let Some(license) = &site.info.license {
         put("LICENSE", license_text(license, &site.info).as_bytes())?;
     }
-    for (path, text) in feeds(site, &plan.name, &views, &tags) {
+    // What an empty feed is dated: the log's newest change; a log with no entry keeps the
+    // date its feed had, so republishing it changes nothing.
+    let log_updated = views
+        .iter()
+        .filter_map(|v| DateTime::parse_from_rfc3339(&v.updated).ok())
+        .max()
+        .or_else(|| previous_feed_updated(previous_feed()))
+        .unwrap_or(now);
+    for (path, text) in feeds(site, &plan.name, &views, &tags, log_updated) {
         put(&path, text.as_bytes())?;
     }
     let months = crate::site::html::months(&views);
     // Each published digest gets a page of its own, newest first on the index.
+    let pages: HashMap<&str, &str> = if digests.is_empty() {
+        HashMap::new()
+    } else {
+        views
+            .iter()
+            .map(|v| (v.md_path.as_str(), v.html_path.as_str()))
+            .collect()
+    };
     let mut digest_pages: Vec<DigestPage> = digests
         .iter()
         .filter_map(|(path, text)| {
             let name = path.rsplit('/').next()?.strip_suffix(".md")?;
+            let markdown = digest_links_to_pages(
+                &String::from_utf8_lossy(text),
+                &pages,
+                &published_attachments,
+            );
             Some(DigestPage {
                 label: name.to_string(),
                 html_path: format!("digests/{name}.html"),
-                body_html: digest_links_to_pages(
-                    &site.body_html(&String::from_utf8_lossy(text), Some("../")),
-                ),
+                body_html: site.body_html(&markdown, Some("../")),
             })
         })
         .collect();
@@ -516,6 +596,7 @@ fn feeds(
     partner: &str,
     views: &[EntryView],
     tags: &[site::TagGroup],
+    log_updated: DateTime<FixedOffset>,
 ) -> Vec<(String, String)> {
     let info = &site.info;
     let all: Vec<&EntryView> = views.iter().collect();
@@ -547,6 +628,7 @@ fn feeds(
             alternate_feed,
             license: info.license.as_deref(),
             journal_id: &info.journal_id,
+            log_updated,
         };
         out.push((
             path,
@@ -603,7 +685,7 @@ fn feeds(
     }
     let (pages, here) = place("docs/kinds/", "../");
     for kind in KIND_FEEDS {
-        let items: Vec<&EntryView> = views.iter().filter(|v| v.kind == kind).collect();
+        let items: Vec<&EntryView> = views.iter().filter(|v| in_kind_feed(v, kind)).collect();
         write(
             format!("docs/kinds/{kind}.xml"),
             spec(
@@ -625,26 +707,17 @@ fn feeds(
 /// where this partner's followers knew the entry by it (its old file was in the last
 /// publish, or the feed carried that id). Anywhere else it may be the name the entry had
 /// while it was private, so a hash of it stands in.
-fn keep_only_known_old_names(
-    repo: &Repository,
-    previous: Option<&git2::Tree<'_>>,
+fn keep_only_known_old_names<'f>(
+    previous_feed: &dyn Fn() -> &'f str,
     previous_blobs: &HashMap<String, Oid>,
     views: &mut [EntryView],
 ) {
-    let mut feed = None;
     for view in views
         .iter_mut()
         .filter(|v| v.uid != v.id && site::is_entry_stem(&v.uid))
     {
-        let feed = feed.get_or_insert_with(|| {
-            previous
-                .and_then(|t| t.get_name("feed.xml"))
-                .and_then(|e| repo.find_blob(e.id()).ok())
-                .map(|b| String::from_utf8_lossy(b.content()).into_owned())
-                .unwrap_or_default()
-        });
         let file = format!("/{}.md", view.uid);
-        let known = feed.contains(&format!(":{}</id>", view.uid))
+        let known = published_before(&view.uid, previous_feed())
             || previous_blobs
                 .keys()
                 .any(|p| p.starts_with("entries/") && p.ends_with(&file));
@@ -652,6 +725,33 @@ fn keep_only_known_old_names(
             view.uid = site::stable_uid(&view.uid);
         }
     }
+}
+
+/// Whether the previous root feed (`feed`) carried an entry whose feed id ends in `uid`.
+fn published_before(uid: &str, feed: &str) -> bool {
+    feed.contains(&format!(":{uid}</id>"))
+}
+
+/// The text of the root feed of `previous` (the last publish); empty when there is none.
+fn previous_feed_text(repo: &Repository, previous: Option<&git2::Tree<'_>>) -> String {
+    previous
+        .and_then(|t| t.get_name("feed.xml"))
+        .and_then(|e| repo.find_blob(e.id()).ok())
+        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+        .unwrap_or_default()
+}
+
+/// True for the path of an entry's Markdown in a published tree,
+/// `entries/YYYY/MM/<stem>.md` (not a file of an attachment folder).
+fn is_entry_file(path: &str) -> bool {
+    path.starts_with("entries/") && path.ends_with(".md") && path.matches('/').count() == 3
+}
+
+/// The `updated` of the previous root feed (its text `feed`), unless there is none or it
+/// is the epoch (an empty feed of an older wol).
+fn previous_feed_updated(feed: &str) -> Option<DateTime<FixedOffset>> {
+    let updated = *feed.parse::<atom_syndication::Feed>().ok()?.updated();
+    (updated.timestamp() != 0).then_some(updated)
 }
 
 /// Every file of `tree`, by path, and the ids of the trees below it.
@@ -675,13 +775,56 @@ fn files_of(tree: &git2::Tree<'_>) -> (HashMap<String, Oid>, HashSet<Oid>) {
     (files, trees)
 }
 
-/// A digest links its entries' Markdown files (`../../entries/YYYY/MM/x.md`, from
-/// `digests/YYYY/`); on its page in `docs/digests/` the same links go to their pages.
-fn digest_links_to_pages(html: &str) -> String {
-    static LINK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"href="\.\./\.\./entries/([^"]+)\.md""#).expect("a valid pattern")
-    });
-    LINK.replace_all(html, r#"href="../$1.html""#).into_owned()
+/// A published digest's Markdown (at `digests/YYYY/`) with its links to entries'
+/// attachments (`../../entries/YYYY/MM/<id>/<name>`, as the digest quotes them) kept only
+/// where the attachment is published (`published`, see [`build`]): a photo wol could not
+/// clean stays home, and its link becomes its text, as in the entry itself.
+fn digest_attachment_links(markdown: &str, published: &HashMap<String, Option<String>>) -> String {
+    links::rewrite(markdown, |dest| match digest_target(dest) {
+        Some((file, _)) if !is_entry_file(file) && !published.contains_key(file) => Rewrite::Unlink,
+        _ => Rewrite::Keep,
+    })
+}
+
+/// A digest links its entries' Markdown files and their attachments
+/// (`../../entries/YYYY/MM/x.md`, `../../entries/YYYY/MM/x/board.png`, from
+/// `digests/YYYY/`); on its page in `docs/digests/` the same links go to the entries'
+/// pages (`pages`: Markdown path → page path, relative to `docs/`) and to the
+/// attachments beside them, and a link to a file the site does not carry (an SVG, which
+/// goes only beside the Markdown) becomes its text.
+fn digest_links_to_pages(
+    markdown: &str,
+    pages: &HashMap<&str, &str>,
+    attachments: &HashMap<String, Option<String>>,
+) -> String {
+    links::rewrite(markdown, |dest| {
+        let Some((file, rest)) = digest_target(dest) else {
+            return Rewrite::Keep;
+        };
+        if let Some(page) = pages.get(file) {
+            return Rewrite::To(format!("../{page}{rest}"));
+        }
+        if is_entry_file(file) {
+            // Not an entry of this log: where its page would be.
+            let page = file.strip_prefix("entries/").unwrap_or(file);
+            let page = page.strip_suffix(".md").unwrap_or(page);
+            return Rewrite::To(format!("../{page}.html{rest}"));
+        }
+        match attachments.get(file) {
+            Some(Some(on_site)) => Rewrite::To(format!("../{on_site}{rest}")),
+            _ => Rewrite::Unlink,
+        }
+    })
+}
+
+/// The published file a digest's link points at (`../../entries/…` from `digests/YYYY/`),
+/// relative to the published root, and what followed it (`?…`, `#…`).
+fn digest_target(dest: &str) -> Option<(&str, &str)> {
+    let path = dest.strip_prefix("../../")?;
+    if !path.starts_with("entries/") {
+        return None;
+    }
+    Some(path.split_at(path.find(['?', '#']).unwrap_or(path.len())))
 }
 
 /// `LICENSE` of the published tree: what the licence id means for someone reusing it.

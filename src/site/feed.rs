@@ -7,8 +7,8 @@
 //! id), else its file name: unique across people, unchanged by republishing, so a feed
 //! reader never shows an entry twice. `published` is the entry's date and never changes;
 //! `updated` is when its published text last changed (see `publish::tree`), and the
-//! feed's own `updated` the newest of those, never the clock: an unchanged log gives a
-//! byte-identical feed.
+//! feed's own `updated` the newest of those (of an empty feed, the log's), never the
+//! clock: an unchanged log gives a byte-identical feed.
 //!
 //! Links: every entry links its page (`rel="alternate"`), the feed itself (`rel="self"`)
 //! and the site. With the partner's site address they are absolute; without it they are
@@ -42,6 +42,9 @@ pub struct FeedSpec<'a> {
     pub license: Option<&'a str>,
     /// The journal's stable id, for entry ids.
     pub journal_id: &'a str,
+    /// The feed's `updated` when it carries no entry (a kind feed nothing is of yet):
+    /// when the log as a whole last changed, so it is neither 1970 nor the clock.
+    pub log_updated: chrono::DateTime<chrono::FixedOffset>,
 }
 
 impl FeedSpec<'_> {
@@ -84,11 +87,12 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
         rights: spec.license.map(|l| Text::plain(format!("Licensed {l}"))),
         ..Feed::default()
     };
-    if let Some(newest) = entries.iter().map(|e| e.updated.as_str()).max()
-        && let Ok(d) = chrono::DateTime::parse_from_rfc3339(newest)
-    {
-        feed.updated = d;
-    }
+    // The newest instant, not the greatest string: entries can carry other offsets.
+    feed.updated = entries
+        .iter()
+        .filter_map(|e| chrono::DateTime::parse_from_rfc3339(&e.updated).ok())
+        .max()
+        .unwrap_or(spec.log_updated);
     let mut links = vec![
         Link {
             href: spec.self_href.clone(),

@@ -1,6 +1,7 @@
 //! The published site: what a partner reads. `readme` writes the Markdown index a forge
 //! shows, `html` the static site in `docs/`, `feed` the Atom feed, `json` the
-//! machine-readable index `wol follow` reads.
+//! machine-readable index `wol follow` reads; `links` rewrites the links of Markdown
+//! quoted away from its own folder.
 //!
 //! Everything here is a pure function of the entries it is given (no clock, no
 //! partner-specific data in entry pages), so the same input gives byte-identical output:
@@ -9,6 +10,7 @@
 pub mod feed;
 pub mod html;
 pub mod json;
+pub mod links;
 pub mod readme;
 
 use std::collections::BTreeMap;
@@ -271,13 +273,18 @@ pub fn tag_groups(entries: &[EntryView]) -> Vec<TagGroup> {
 /// heading ids; raw HTML is omitted and `javascript:`-style URLs are dropped (comrak's
 /// safe defaults, deliberately not changed).
 pub fn markdown_to_html(markdown: &str) -> String {
+    comrak::markdown_to_html(markdown, &markdown_options())
+}
+
+/// How wol reads Markdown wherever it does (see [`markdown_to_html`]).
+fn markdown_options() -> comrak::Options<'static> {
     let mut options = comrak::Options::default();
     options.extension.table = true;
     options.extension.tasklist = true;
     options.extension.autolink = true;
     options.extension.strikethrough = true;
     options.extension.header_id_prefix = Some(String::new());
-    comrak::markdown_to_html(markdown, &options)
+    options
 }
 
 /// `text` without the characters XML 1.0 forbids and HTML calls parse errors: C0

@@ -894,3 +894,108 @@ fn write_never_overwrites_a_digest_edited_and_committed_by_hand() {
     env.wol_j().args(write).assert().success();
     assert!(env.read(rel).contains("Another late entry"));
 }
+
+/// A digest quotes an entry's text with its attachments' links made to work from where
+/// the digest is: in the journal's `digests/YYYY/`, in the published `digests/YYYY/` and
+/// on the site's `docs/digests/` page, which links the copies beside the entry's page.
+/// A file the site does not carry (an SVG) or that is not published at all (a photo wol
+/// cannot clean) is not linked where it is missing, absolute links and anchors are left
+/// as written, and nothing of an entry the partner does not receive is named.
+#[test]
+fn a_digest_links_quoted_attachments_from_where_it_is() {
+    let env = env();
+    let remote = with_gig(&env);
+    let dir = env.root.join("files");
+    fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, content: &[u8]| {
+        fs::write(dir.join(name), content).unwrap();
+        dir.join(name).to_str().unwrap().to_string()
+    };
+    let jpeg: &[u8] = include_bytes!("../fixtures/attachments/tiny.jpg");
+    let (board, svg, broken, secret) = (
+        file("board.jpg", jpeg),
+        file(
+            "diagram.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
+        ),
+        file("holiday.jpg", &[0x5a; 3000]),
+        file("secret.jpg", jpeg),
+    );
+    let entry = env.log(&[
+        "--date",
+        "2026-11-18 10:00",
+        "--title",
+        "Whiteboard after the retro",
+        "See [the spec](https://example.org/spec.png) and [what is next](#next).",
+        "--attach",
+        &board,
+        "--attach",
+        &svg,
+        "--attach",
+        &broken,
+    ]);
+    let id = entry.file_stem().unwrap().to_str().unwrap().to_string();
+    let private = env.log(&[
+        "--date",
+        "2026-11-19 10:00",
+        "Board plan",
+        "--private",
+        "--attach",
+        &secret,
+    ]);
+    let private_id = private.file_stem().unwrap().to_str().unwrap().to_string();
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--write", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let local = env.read("digests/2026/2026-W47.md");
+    for name in ["board.jpg", "diagram.svg", "holiday.jpg"] {
+        let link = format!("../../entries/2026/11/{id}/{name}");
+        assert!(local.contains(&format!("]({link})")), "{local}");
+        assert!(env.journal.join("digests/2026").join(&link).is_file());
+    }
+    assert!(
+        local.contains("(https://example.org/spec.png)") && local.contains("(#next)"),
+        "{local}"
+    );
+
+    let out = env.wol_j().args(["publish", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = env.git_in(&remote, ["ls-tree", "-r", "--name-only", "main"]);
+    let files: Vec<&str> = files.lines().collect();
+    let published = env.git_in(&remote, ["show", "main:digests/2026/2026-W47.md"]);
+    for name in ["board.jpg", "diagram.svg"] {
+        assert!(
+            published.contains(&format!("](../../entries/2026/11/{id}/{name})")),
+            "{published}"
+        );
+        assert!(files.contains(&format!("entries/2026/11/{id}/{name}").as_str()));
+    }
+    assert!(!published.contains("/holiday.jpg"), "{published}");
+    assert!(published.contains("holiday.jpg"), "as text: {published}");
+
+    let page = env.git_in(&remote, ["show", "main:docs/digests/2026-W47.html"]);
+    assert!(
+        page.contains(&format!("src=\"../2026/11/{id}/board.jpg\"")),
+        "{page}"
+    );
+    assert!(files.contains(&format!("docs/2026/11/{id}/board.jpg").as_str()));
+    assert!(
+        page.contains(&format!("href=\"../2026/11/{id}.html\"")),
+        "{page}"
+    );
+    for gone in ["/diagram.svg", "/holiday.jpg"] {
+        assert!(!page.contains(gone), "{gone}: {page}");
+    }
+    assert!(
+        page.contains("href=\"https://example.org/spec.png\"") && page.contains("href=\"#next\""),
+        "{page}"
+    );
+    for text in [&published, &page] {
+        assert!(!text.contains(&private_id) && !text.contains("secret.jpg"));
+    }
+    assert!(!files.iter().any(|f| f.contains(&private_id)), "{files:#?}");
+}

@@ -804,3 +804,107 @@ fn a_followed_branch_that_is_gone_is_named_and_the_old_copy_kept() {
         "{feed:#?}"
     );
 }
+
+/// A member of a community repository who follows it reads the other members' work, not
+/// their own: their folder (its `wol.json` carries their journal's id) is left out of
+/// `wol feed`, `--asks` and the digest's partner sections, and `wol pull` says so once.
+#[test]
+fn a_member_following_their_community_repo_never_gets_their_own_entries_back() {
+    let env = TestEnv::new().with_author(Some("Alice Member"));
+    env.init_journal();
+    env.git_in(
+        &env.root,
+        ["init", "-q", "--bare", "-b", "main", "commons.git"],
+    );
+    let commons = env.root.join("commons.git");
+    let bob = env.root.join("bob");
+    env.wol()
+        .env("WOL_AUTHOR", "Bob Member")
+        .arg("init")
+        .arg(&bob)
+        .assert()
+        .success();
+    for (journal, who) in [(&env.journal, "Alice"), (&bob, "Bob")] {
+        let wol = || {
+            let mut cmd = env.wol();
+            cmd.env("WOL_AUTHOR", format!("{who} Member"))
+                .arg("--journal")
+                .arg(journal);
+            cmd
+        };
+        wol()
+            .args(["partner", "add", "commons"])
+            .arg(&commons)
+            .args(["--mode", "shared"])
+            .assert()
+            .success();
+        wol()
+            .args(["log", &format!("{who} OWNWORK note"), "-t", "docs"])
+            .args(["--help-wanted", &format!("{who} OWNASK needs a reviewer")])
+            .args(["--date", "2026-11-18 10:00"])
+            .assert()
+            .success();
+        wol().args(["publish", "-q"]).assert().success();
+    }
+    env.wol_j()
+        .args(["follow", "commons"])
+        .arg(&commons)
+        .assert()
+        .success();
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("commons: logs/alice-member is this journal's own log"),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value = env.json(&["pull"], &[]);
+    assert_eq!(json[0]["own"], "logs/alice-member", "{json}");
+    assert_eq!(json[0]["entries"], 1, "{json}");
+
+    let feed = feed_lines(&env, &[]).join("\n");
+    assert!(feed.contains("Bob OWNWORK"), "{feed}");
+    assert!(!feed.contains("Alice"), "{feed}");
+    let asks = feed_lines(&env, &["--asks"]).join("\n");
+    assert!(asks.contains("Bob OWNASK"), "{asks}");
+    assert!(!asks.contains("Alice"), "{asks}");
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let digest = stdout(&out);
+    let partners = &digest[digest.find("## From partners").expect(&digest)..];
+    assert!(partners.contains("Bob OWNWORK"), "{digest}");
+    assert!(!partners.contains("Alice OWNWORK"), "{digest}");
+    // Bob, following the same repository, sees Alice's.
+    env.wol()
+        .env("WOL_AUTHOR", "Bob Member")
+        .arg("--journal")
+        .arg(&bob)
+        .args(["follow", "commons"])
+        .arg(&commons)
+        .assert()
+        .success();
+    let out = env
+        .wol()
+        .arg("--journal")
+        .arg(&bob)
+        .args(["pull", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env
+        .wol()
+        .arg("--journal")
+        .arg(&bob)
+        .arg("feed")
+        .output()
+        .unwrap();
+    let feed = stdout(&out);
+    assert!(
+        feed.contains("Alice OWNWORK") && !feed.contains("Bob OWNWORK"),
+        "{feed}"
+    );
+}

@@ -524,3 +524,134 @@ fn feedparser_reads_every_feed_links_resolve_and_ids_are_unique_across_journals(
         );
     }
 }
+
+/// The help feed is every call for help: a `help` entry and an entry with a `## Help
+/// wanted` section (how `wol log --help-wanted` records an ask), as `wol.json`, `wol feed
+/// --asks` and the digest count them; the learning feed likewise every learning. A kind
+/// feed with nothing in it yet is dated by the log, not 1970, and an unchanged log
+/// republished later changes nothing.
+#[test]
+fn kind_feeds_carry_asks_and_learnings_written_as_sections() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    env.log(&[
+        "Shipped the onboarding guide",
+        "-t",
+        "docs",
+        "--help-wanted",
+        "Someone who has run a Loomio vote for 200+ members.",
+    ]);
+    env.wol_j().arg("publish").assert().success();
+    let feed = |path: &str| atom_syndication::Feed::from_str(&show(&env, &bare, path)).unwrap();
+    // (All logged in the same minute: compared in any order.)
+    let titles = |f: &atom_syndication::Feed| -> Vec<String> {
+        let mut t: Vec<String> = f.entries().iter().map(|e| e.title().to_string()).collect();
+        t.sort();
+        t
+    };
+    assert_eq!(
+        titles(&feed("docs/kinds/help.xml")),
+        ["Shipped the onboarding guide"]
+    );
+    let learning = feed("docs/kinds/learning.xml");
+    assert!(learning.entries().is_empty(), "{learning:?}");
+    assert_eq!(
+        learning.updated().to_rfc3339(),
+        "2026-11-22T14:32:05+01:00",
+        "an empty feed is dated by the log"
+    );
+    let published = env.git_in(&bare, ["rev-parse", "main"]);
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-23T09:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    assert_eq!(
+        env.git_in(&bare, ["rev-parse", "main"]),
+        published,
+        "an unchanged log republished makes no commit"
+    );
+
+    env.log(&[
+        "Facilitation retro",
+        "--learned",
+        "Silent writing first gets more voices in.",
+    ]);
+    env.log(&["Who knows sociocracy?", "-k", "help"]);
+    env.log(&["Consent is not consensus", "-k", "learning"]);
+    env.log(&["Plain progress", "-t", "docs"]);
+    env.wol_j().arg("publish").assert().success();
+    assert_eq!(
+        titles(&feed("docs/kinds/help.xml")),
+        ["Shipped the onboarding guide", "Who knows sociocracy?"]
+    );
+    assert_eq!(
+        titles(&feed("docs/kinds/learning.xml")),
+        ["Consent is not consensus", "Facilitation retro"]
+    );
+}
+
+/// An entry whose new date moves its file keeps its feed id, and its `updated` is the
+/// time of the publish that carried the edit (its date is part of its text), in the feeds
+/// and in `wol.json`: dated by its new, earlier date, `updated` would go back and feed
+/// readers would keep the old text. Moved twice, likewise; unchanged, it stays put.
+#[test]
+fn a_moved_entry_is_updated_when_republished_never_dated_back() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["--title", "Meeting notes", "We decided on plan A."]);
+    env.wol_j().arg("publish").assert().success();
+    let entry_in = |feed: &atom_syndication::Feed| {
+        assert_eq!(feed.entries().len(), 1);
+        feed.entries()[0].clone()
+    };
+    let feed = || atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    let json_updated = || {
+        let json: serde_json::Value = serde_json::from_str(&show(&env, &bare, "wol.json")).unwrap();
+        json["entries"][0]["updated"].as_str().unwrap().to_string()
+    };
+    let first = entry_in(&feed());
+    assert_eq!(first.updated().to_rfc3339(), "2026-11-22T14:32:05+01:00");
+
+    // The meeting was the day before, and it was plan B.
+    env.fake_editor(
+        r#"sed -i -e 's/^date = .*/date = 2026-11-21T10:00:00+01:00/' -e 's/plan A/plan B/' "$1""#,
+    );
+    env.wol_j()
+        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
+        .assert()
+        .success();
+    let publish_at = |now: &str| {
+        env.wol_j()
+            .env("WOL_NOW", now)
+            .arg("publish")
+            .assert()
+            .success();
+    };
+    publish_at("2026-11-24T10:00:00+01:00");
+    let moved = entry_in(&feed());
+    assert_eq!(moved.id(), first.id(), "the feed id is kept");
+    assert!(
+        moved.links()[0]
+            .href()
+            .contains("2026-11-21-1000-meeting-notes")
+    );
+    assert_eq!(moved.updated().to_rfc3339(), "2026-11-24T10:00:00+01:00");
+    assert_eq!(json_updated(), "2026-11-24T10:00:00+01:00");
+    assert_eq!(feed().updated().to_rfc3339(), "2026-11-24T10:00:00+01:00");
+
+    // Republished unchanged: nothing moves, no commit.
+    let head = env.git_in(&bare, ["rev-parse", "main"]);
+    publish_at("2026-11-25T10:00:00+01:00");
+    assert_eq!(env.git_in(&bare, ["rev-parse", "main"]), head);
+
+    // Moved again (its file in the last publish is no longer its first name).
+    env.fake_editor(r#"sed -i -e 's/^date = .*/date = 2026-11-20T10:00:00+01:00/' "$1""#);
+    env.wol_j()
+        .args(["edit", "2026-11-21-1000-meeting-notes"])
+        .assert()
+        .success();
+    publish_at("2026-11-26T10:00:00+01:00");
+    let again = entry_in(&feed());
+    assert_eq!(again.id(), first.id());
+    assert_eq!(again.updated().to_rfc3339(), "2026-11-26T10:00:00+01:00");
+    assert_eq!(json_updated(), "2026-11-26T10:00:00+01:00");
+}

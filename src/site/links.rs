@@ -1,0 +1,244 @@
+//! Link and image destinations in Markdown, rewritten in the text itself: the digest
+//! quotes entries from another folder than theirs (`digests/YYYY/`, `docs/digests/`),
+//! so their relative links must be made to point from there.
+//!
+//! The links are found by comrak's parser (the one the site renders with), not by
+//! pattern: a `](` in code, in a title or in escaped text is no link. Only the destination
+//! of an inline link (`[text](dest "title")`, `![alt](dest)`) is changed, in place, so
+//! the rest of the text stays byte for byte as its author wrote it. A link whose
+//! destination cannot be found where the parser says it is (escapes or entities in it,
+//! a reference link) is left as it is.
+
+use comrak::nodes::NodeValue;
+
+/// What becomes of one link or image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rewrite {
+    /// Left as it is.
+    Keep,
+    /// Pointed at this destination instead.
+    To(String),
+    /// Made text: a link keeps its text, an image its alt text; the address goes.
+    Unlink,
+}
+
+/// `markdown` with the destination of every inline link and image rewritten as `decide`
+/// says (it is given the destination as the parser reads it).
+pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> String {
+    // Every inline link has a `](`: most quoted texts have none and cost nothing.
+    if !markdown.contains("](") {
+        return markdown.to_string();
+    }
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, markdown, &super::markdown_options());
+    let lines = line_starts(markdown);
+    // (start, end, replacement), never overlapping: an image inside a link's text is
+    // inside the range the link's own edits leave alone.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for node in root.descendants() {
+        let ast = node.data.borrow();
+        let (url, bang) = match &ast.value {
+            NodeValue::Link(link) => (link.url.as_str(), false),
+            NodeValue::Image(link) => (link.url.as_str(), true),
+            _ => continue,
+        };
+        let pos = ast.sourcepos;
+        let offset = |line: usize, column: usize| -> Option<usize> {
+            let o = lines.get(line.checked_sub(1)?)? + column.checked_sub(1)?;
+            (o < markdown.len()).then_some(o)
+        };
+        let (Some(start), Some(last)) = (
+            offset(pos.start.line, pos.start.column),
+            offset(pos.end.line, pos.end.column),
+        ) else {
+            continue;
+        };
+        let Some(span) = markdown.get(start..last + 1) else {
+            continue;
+        };
+        let opener = if bang { "![" } else { "[" };
+        let Some(dest) = destination(span, opener, url) else {
+            continue;
+        };
+        match decide(url) {
+            Rewrite::Keep => {}
+            Rewrite::To(new) => {
+                let new = if dest.wrapped || !new.contains(char::is_whitespace) {
+                    new
+                } else {
+                    format!("<{new}>")
+                };
+                edits.push((start + dest.range.start, start + dest.range.end, new));
+            }
+            Rewrite::Unlink => {
+                edits.push((start, start + opener.len(), String::new()));
+                edits.push((start + dest.text_end, start + span.len(), String::new()));
+            }
+        }
+    }
+    if edits.is_empty() {
+        return markdown.to_string();
+    }
+    edits.sort_by_key(|e| (e.0, e.1));
+    let mut out = String::with_capacity(markdown.len() + 64);
+    let mut at = 0;
+    for (start, end, new) in edits {
+        if start < at {
+            continue;
+        }
+        out.push_str(&markdown[at..start]);
+        out.push_str(&new);
+        at = end;
+    }
+    out.push_str(&markdown[at..]);
+    out
+}
+
+/// Where an inline link's destination is in its source `span` (`[text](dest "title")`).
+struct Destination {
+    /// The destination's bytes, without `<` `>`.
+    range: std::ops::Range<usize>,
+    /// Written between `<` and `>`.
+    wrapped: bool,
+    /// Where the link text ends: the `]` of `](`.
+    text_end: usize,
+}
+
+/// The destination `url` in `span`, the source of one inline link or image: the `](`
+/// after which `url` is written as it is and the link ends (optionally after a title).
+/// `None` when there is no such place: a reference link, or a destination written with
+/// escapes or entities, which is left alone rather than guessed at.
+fn destination(span: &str, opener: &str, url: &str) -> Option<Destination> {
+    if !span.starts_with(opener) || !span.ends_with(')') {
+        return None;
+    }
+    let candidates: Vec<usize> = span.match_indices("](").map(|(i, _)| i).collect();
+    candidates.into_iter().rev().find_map(|text_end| {
+        let after = text_end + 2;
+        let rest = &span[after..];
+        let lead = rest.len() - rest.trim_start().len();
+        let from = after + lead;
+        let (range, wrapped) = if span[from..].starts_with('<') {
+            let len = span[from + 1..].find(['>', '\n'])?;
+            (from + 1..from + 1 + len, true)
+        } else {
+            (from..from + raw_destination_len(&span[from..]), false)
+        };
+        if &span[range.clone()] != url {
+            return None;
+        }
+        let tail = &span[range.end + usize::from(wrapped)..];
+        let inner = tail.strip_suffix(')')?.trim();
+        let title_ok = inner.is_empty()
+            || (inner.len() >= 2
+                && matches!(
+                    (inner.as_bytes()[0], inner.as_bytes()[inner.len() - 1]),
+                    (b'"', b'"') | (b'\'', b'\'') | (b'(', b')')
+                ));
+        title_ok.then_some(Destination {
+            range,
+            wrapped,
+            text_end,
+        })
+    })
+}
+
+/// The length of a destination not in `<` `>` at the start of `text`: up to whitespace, a
+/// control character, or a `)` that closes no `(` of its own.
+fn raw_destination_len(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '(' => depth += 1,
+            ')' if depth == 0 => return i,
+            ')' => depth -= 1,
+            c if c.is_whitespace() || c.is_control() => return i,
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+/// The byte offset of each line of `text`, as the parser counts lines (`\n`, `\r\n` or
+/// `\r` ends one).
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            starts.push(i + 1);
+        }
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefixed(md: &str) -> String {
+        rewrite(md, |dest| {
+            if dest.starts_with("a/") {
+                Rewrite::To(format!("../x/{dest}"))
+            } else if dest.starts_with("gone/") {
+                Rewrite::Unlink
+            } else {
+                Rewrite::Keep
+            }
+        })
+    }
+
+    #[test]
+    fn destinations_are_rewritten_in_place() {
+        assert_eq!(prefixed("![b.png](a/b.png)"), "![b.png](../x/a/b.png)");
+        assert_eq!(
+            prefixed("See [the *notes*](a/n.pdf \"Notes\") and [x](https://e.org/a/b).\n"),
+            "See [the *notes*](../x/a/n.pdf \"Notes\") and [x](https://e.org/a/b).\n"
+        );
+        assert_eq!(prefixed("[x](<a/b c.pdf>)"), "[x](<../x/a/b c.pdf>)");
+        // An image inside a link: both.
+        assert_eq!(
+            prefixed("[![i](a/i.png)](a/big.png)"),
+            "[![i](../x/a/i.png)](../x/a/big.png)"
+        );
+        // Over two lines, in a list, in a quote.
+        assert_eq!(
+            prefixed("- one [two\n  three](a/t.md)\n> ![q](a/q.png)\n"),
+            "- one [two\n  three](../x/a/t.md)\n> ![q](../x/a/q.png)\n"
+        );
+        // A title that holds `](`.
+        assert_eq!(prefixed("[x](a/y \"](a/z)\")"), "[x](../x/a/y \"](a/z)\")");
+    }
+
+    #[test]
+    fn what_is_no_inline_link_is_left_alone() {
+        for md in [
+            "`[x](a/b.png)` and\n\n    ![y](a/c.png)\n",
+            "\\[x](a/b.png)",
+            "[x][r]\n\n[r]: a/b.png\n",
+            "[x](a&#47;b.png)",
+            "[x](a/b\\_c.png)",
+            "<a/b.png>",
+        ] {
+            assert_eq!(prefixed(md), md, "{md}");
+        }
+    }
+
+    #[test]
+    fn unlinked_links_keep_their_text() {
+        assert_eq!(
+            prefixed("A ![photo **x**](gone/p.heic) and [file](gone/f.pdf \"t\").\n"),
+            "A photo **x** and file.\n"
+        );
+        assert_eq!(
+            prefixed("[![i](gone/i.png)](a/big.png)"),
+            "[i](../x/a/big.png)"
+        );
+    }
+}
