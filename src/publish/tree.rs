@@ -271,6 +271,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .as_str()
     };
     keep_only_known_old_names(&previous_feed, &previous_blobs, &mut views);
+    one_entry_per_feed_id(&mut views);
     // Entry files of the previous publish by name, for entries that moved since: made
     // when the first such entry asks.
     let previous_by_stem = std::cell::OnceCell::new();
@@ -452,9 +453,23 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         t0.elapsed()
     ));
     let now_published: HashSet<&str> = views.iter().map(|v| v.md_path.as_str()).collect();
+    // A moved entry is still there, known by its old name: not withdrawn.
+    let moved_from: HashSet<&str> = views
+        .iter()
+        .filter(|v| v.uid != v.id)
+        .map(|v| v.uid.as_str())
+        .collect();
     let mut withdrawn: Vec<String> = previous_blobs
         .keys()
-        .filter(|path| is_entry_file(path) && !now_published.contains(path.as_str()))
+        .filter(|path| {
+            is_entry_file(path)
+                && !now_published.contains(path.as_str())
+                && !path
+                    .rsplit('/')
+                    .next()
+                    .and_then(|name| name.strip_suffix(".md"))
+                    .is_some_and(|stem| moved_from.contains(stem))
+        })
         .cloned()
         .collect();
     withdrawn.sort_unstable_by(|a, b| b.cmp(a));
@@ -724,6 +739,26 @@ fn keep_only_known_old_names<'f>(
         if !known {
             view.uid = site::stable_uid(&view.uid);
         }
+    }
+}
+
+/// Feed readers keep one entry per id, so no two entries may share one: a moved entry's
+/// old name (kept as its `id`) that a later entry took as its file name, or one file name
+/// in two months. The moved entry keeps it (its followers know it by it), else the one
+/// in the earliest month; each other one gets a hash of its path, stable from publish to
+/// publish.
+fn one_entry_per_feed_id(views: &mut [EntryView]) {
+    let mut by_uid: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, v) in views.iter().enumerate() {
+        by_uid.entry(v.uid.as_str()).or_default().push(i);
+    }
+    let mut renamed: Vec<usize> = Vec::new();
+    for mut same in by_uid.into_values().filter(|s| s.len() > 1) {
+        same.sort_by_key(|&i| (views[i].uid == views[i].id, views[i].md_path.as_str()));
+        renamed.extend(&same[1..]);
+    }
+    for i in renamed {
+        views[i].uid = site::stable_uid(&views[i].md_path);
     }
 }
 

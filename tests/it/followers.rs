@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
-use crate::common::{TestEnv, stdout};
+use crate::common::{TestEnv, stderr, stdout};
 
 /// A journal publishing to a bare repository `<root>/<name>.git` (partner `pub`).
 fn publisher(name: &str, author: &str) -> (TestEnv, PathBuf) {
@@ -654,4 +654,63 @@ fn a_moved_entry_is_updated_when_republished_never_dated_back() {
     assert_eq!(again.id(), first.id());
     assert_eq!(again.updated().to_rfc3339(), "2026-11-26T10:00:00+01:00");
     assert_eq!(json_updated(), "2026-11-26T10:00:00+01:00");
+}
+
+/// No two entries share a feed id: a new entry that took a moved entry's old name (its
+/// feed id) as its file name gets one of its own, stable from publish to publish; the
+/// moved entry keeps its id, and a move is no "withdrawn" entry.
+#[test]
+fn a_new_entry_at_a_moved_entrys_old_name_gets_a_feed_id_of_its_own() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["--title", "Standup", "First standup."]);
+    env.wol_j().arg("publish").assert().success();
+    let feed = || atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
+    let first = feed().entries()[0].id().to_string();
+
+    env.fake_editor(r#"sed -i -e 's/^date = .*/date = 2026-11-22T09:00:00+01:00/' "$1""#);
+    env.wol_j()
+        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
+        .assert()
+        .success();
+    let out = env.wol_j().arg("publish").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("it had"),
+        "a move is no withdrawal: {}",
+        stderr(&out)
+    );
+    let again = env.log(&["--title", "Standup", "Second standup."]);
+    assert_eq!(
+        again.file_stem(),
+        entry.file_stem(),
+        "the set-up takes the old name"
+    );
+    let out = env.wol_j().arg("publish").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("it had"), "{}", stderr(&out));
+
+    let ids = |feed: &atom_syndication::Feed| -> Vec<(String, String)> {
+        feed.entries()
+            .iter()
+            .map(|e| {
+                (
+                    e.id().to_string(),
+                    e.content().unwrap().value().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let now = ids(&feed());
+    assert_eq!(now.len(), 2);
+    assert_ne!(now[0].0, now[1].0, "two entries share a feed id: {now:?}");
+    let moved = now
+        .iter()
+        .find(|(_, c)| c.contains("First standup"))
+        .unwrap();
+    assert_eq!(moved.0, first, "the moved entry keeps its feed id");
+
+    // Stable: an unchanged republish makes no commit.
+    let head = env.git_in(&bare, ["rev-parse", "main"]);
+    env.wol_j().arg("publish").assert().success();
+    assert_eq!(env.git_in(&bare, ["rev-parse", "main"]), head);
 }
