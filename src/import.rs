@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
 use serde::Deserialize;
+use yaml_rust2::Yaml;
 
 use crate::dates;
 use crate::entry::{Entry, Meta, Visibility};
@@ -198,7 +199,9 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
 /// file name; the date from front matter, else the file's last commit when `dir` is in a
 /// git repository, else its modification time; kind `learning` (a TIL is a learning).
 /// Its audience is its own `visibility` and `to`, or `defaults.visibility` when it says
-/// neither; a note whose audience cannot be read is private, with a warning.
+/// neither; a note whose audience cannot be read is private, with a warning. Its other
+/// front-matter keys are kept in the entry's `extra`, converted to TOML; one TOML cannot
+/// hold is left out with a warning.
 pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<ImportedEntry>> {
     if !dir.is_dir() {
         return Err(hinted(
@@ -307,7 +310,8 @@ fn walk_notes(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Front matter of a note, whatever its syntax, reduced to the keys import reads.
+/// Front matter of a note, whatever its syntax: the keys import reads, and the others
+/// as TOML, to be kept in the entry.
 #[derive(Debug, Default)]
 struct Front {
     values: BTreeMap<String, FrontValue>,
@@ -315,7 +319,27 @@ struct Front {
     /// another shape (a number, a table, a list of more than text), or YAML lines under
     /// the key that import does not read. Any reason makes the note private.
     unreadable_audience: Vec<String>,
+    /// The note's own keys, which import does not read (`source`, `aliases`,
+    /// `description`…): kept in the entry's `extra`, as wol keeps unknown keys of its own
+    /// entries. They never decide who sees the entry.
+    extra: toml::Table,
+    /// What is said after the note's path for each key that is not kept, and why: a
+    /// value TOML cannot hold (a YAML null), a clash with wol's own keys.
+    dropped: Vec<String>,
 }
+
+/// The keys of wol's front matter ([`crate::entry::Meta`]): import reads them (or, for
+/// `id` and `author`, takes them), so none of them is one of the note's own keys.
+const WOL_KEYS: [&str; 8] = [
+    "title",
+    "date",
+    "kind",
+    "tags",
+    "visibility",
+    "author",
+    "to",
+    "id",
+];
 
 /// The keys that say who may see a note.
 const AUDIENCE_KEYS: [&str; 2] = ["visibility", "to"];
@@ -350,6 +374,38 @@ impl Front {
             None => key,
         };
         self.values.insert(key, value);
+    }
+
+    /// Whether `key` is one of the note's own, to be kept in `extra`: not when import
+    /// reads it (a [`WOL_KEYS`] key; an audience key in any case), nor when it would clash
+    /// with one of wol's keys (`Title`: an entry with both would be ambiguous), which is
+    /// dropped with a warning.
+    fn own_key(&mut self, key: &str) -> bool {
+        if WOL_KEYS.contains(&key) || audience_key(key).is_some() {
+            return false;
+        }
+        let folded = key.trim().to_lowercase();
+        if let Some(wol) = WOL_KEYS.iter().find(|k| **k == folded) {
+            self.dropped.push(format!(
+                "is imported without its `{key}`: it would clash with wol's own `{wol}`"
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// Drop each kept key that holds `visibility` or `to` in the form wol's entries say
+    /// it (see [`crate::entry::misplaced_audience`]): the entry parser refuses such a
+    /// file, so kept it would make the entry unreadable. (The note's audience already
+    /// counted it: [`split_note`] makes such a note private.)
+    fn drop_nested_audience(&mut self) {
+        while let Some((key, table)) = crate::entry::misplaced_audience(&self.extra) {
+            let top = table.split('.').next().unwrap_or(&table).to_string();
+            self.extra.remove(&top);
+            self.dropped.push(format!(
+                "is imported without its `{top}`: the `{key}` inside it is one wol refuses in an entry, since it would not count there"
+            ));
+        }
     }
 
     fn text(&self, key: &str) -> Option<String> {
@@ -485,7 +541,11 @@ fn note_to_entry(
         warnings.push(NoteWarning::private(&why));
         (Visibility::Private, Vec::new())
     });
-    let entry = Entry {
+    warnings.extend(front.dropped.iter().map(|message| NoteWarning {
+        message: message.clone(),
+        hint: "the note itself is unchanged; add what you need to the entry with: wol edit ID",
+    }));
+    let mut entry = Entry {
         meta: Meta {
             title,
             date,
@@ -497,10 +557,28 @@ fn note_to_entry(
                 .unwrap_or_else(|| defaults.author.clone()),
             to,
             id: Some(front.text("id").unwrap_or(path_id)),
-            extra: toml::Table::new(),
+            extra: front.extra,
         },
         body: body_text(&body),
     };
+    // The kept keys must never make the entry one the journal cannot read back.
+    let schema = crate::entry::Schema {
+        kinds: &defaults.kinds,
+        default_visibility: Visibility::Private,
+    };
+    if !entry.meta.extra.is_empty()
+        && let Err(e) = Entry::parse(entry.to_text().as_bytes(), &schema)
+    {
+        let keys: Vec<String> = entry.meta.extra.keys().map(|k| format!("`{k}`")).collect();
+        warnings.push(NoteWarning {
+            message: format!(
+                "is imported without its front-matter keys {}: with them the entry would not read back ({e})",
+                keys.join(", ")
+            ),
+            hint: "the note itself is unchanged; add what you need to the entry with: wol edit ID",
+        });
+        entry.meta.extra = toml::Table::new();
+    }
     Ok(Note { entry, warnings })
 }
 
@@ -580,7 +658,9 @@ fn split_note(text: &str) -> Result<(Front, &str)> {
                 let front = if toml_syntax {
                     toml_front(front)?
                 } else {
-                    yaml_front(front)
+                    let mut read = yaml_front(front);
+                    yaml_extra(front, &mut read);
+                    read
                 };
                 return Ok((front, body));
             }
@@ -610,6 +690,9 @@ fn toml_front(text: &str) -> Result<Front> {
         ));
     }
     for (key, value) in table {
+        if front.own_key(&key) {
+            front.extra.insert(key.clone(), value.clone());
+        }
         let text_or_list = match &value {
             toml::Value::String(_) => true,
             toml::Value::Array(items) => items.iter().all(toml::Value::is_str),
@@ -633,14 +716,16 @@ fn toml_front(text: &str) -> Result<Front> {
         };
         front.insert(key, value);
     }
+    front.drop_nested_audience();
     Ok(front)
 }
 
-/// The YAML that TIL notes use: `key: value`, `key: [a, b]`, and `key:` followed by
-/// `- item` lines. Anything else is ignored: import reads only a few scalar keys, which
-/// does not justify a YAML parser dependency. What is ignored must not change who sees
-/// the note, so lines under `visibility` or `to` that are no item of its list, and an
-/// audience key nested under another key, are noted as an audience import cannot read.
+/// The keys import reads, from the YAML that TIL notes use: `key: value`, `key: [a, b]`,
+/// and `key:` followed by `- item` lines. Anything else is not read here (the other keys
+/// are kept by [`yaml_extra`]). What is not read must not change who sees the note, so
+/// lines under `visibility` or `to` that are no item of its list, and an audience key
+/// nested under another key, are noted as an audience import cannot read: this strict
+/// reading, not a full YAML parse, decides the note's audience.
 fn yaml_front(text: &str) -> Front {
     let mut front = Front::default();
     let mut current_list: Option<String> = None;
@@ -711,6 +796,139 @@ fn yaml_front(text: &str) -> Front {
         }
     }
     front
+}
+
+/// Keep the keys of the YAML front matter `text` that import does not read (see
+/// [`Front::own_key`]), their values converted to TOML: text, numbers, booleans, lists and
+/// maps as they are; what TOML cannot hold (a null) is left out with a warning. The
+/// keys import reads come from [`yaml_front`], whose stricter reading decides the note's
+/// audience; this full YAML parse only adds what would otherwise be lost.
+fn yaml_extra(text: &str, front: &mut Front) {
+    let doc = match load_yaml(text) {
+        Ok(doc) => doc,
+        Err(why) => {
+            let keys: Vec<String> = front
+                .values
+                .keys()
+                .filter(|k| !WOL_KEYS.contains(&k.as_str()))
+                .map(|k| format!("`{k}`"))
+                .collect();
+            if !keys.is_empty() {
+                front.dropped.push(format!(
+                    "is imported without its front-matter keys {}: {why}",
+                    keys.join(", ")
+                ));
+            }
+            return;
+        }
+    };
+    // Front matter that is no map (empty, or one scalar) has no keys to keep.
+    let Some(Yaml::Hash(map)) = doc else { return };
+    for (key, value) in map {
+        let Some(key) = yaml_key(&key) else {
+            front.dropped.push(format!(
+                "is imported without its front-matter key {key:?}: a key TOML can hold is text"
+            ));
+            continue;
+        };
+        if !front.own_key(&key) {
+            continue;
+        }
+        let mut dropped = Vec::new();
+        if let Some(value) = yaml_to_toml(value, &key, &mut dropped) {
+            front.extra.insert(key, value);
+        }
+        front.dropped.extend(dropped);
+    }
+    front.drop_nested_audience();
+}
+
+/// The first document of the YAML `text` (`None` when it has none), or why it cannot be
+/// read: it is not valid YAML, or it uses aliases (`*name`), which wol does not expand:
+/// a few lines of them can stand for more copies than memory holds.
+fn load_yaml(text: &str) -> Result<Option<Yaml>, String> {
+    struct Aliases(bool);
+    impl yaml_rust2::parser::EventReceiver for Aliases {
+        fn on_event(&mut self, event: yaml_rust2::Event) {
+            self.0 |= matches!(event, yaml_rust2::Event::Alias(_));
+        }
+    }
+    let mut aliases = Aliases(false);
+    yaml_rust2::parser::Parser::new_from_str(text)
+        .load(&mut aliases, true)
+        .map_err(|e| format!("its front matter is not YAML wol can read ({e})"))?;
+    if aliases.0 {
+        return Err(
+            "its front matter uses YAML aliases (`*name`), which wol does not expand".into(),
+        );
+    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(text)
+        .map_err(|e| format!("its front matter is not YAML wol can read ({e})"))?;
+    Ok(docs.into_iter().next())
+}
+
+/// A YAML map key as a TOML key: text, or a number or boolean as it is written.
+fn yaml_key(key: &Yaml) -> Option<String> {
+    match key {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `value` (the YAML at `path`, such as `links.home`) as TOML. `None` when TOML cannot
+/// hold it, with the warning pushed to `dropped`; a map keeps its other keys.
+fn yaml_to_toml(value: Yaml, path: &str, dropped: &mut Vec<String>) -> Option<toml::Value> {
+    let why = match value {
+        Yaml::String(s) => return Some(toml::Value::String(s)),
+        Yaml::Integer(i) => return Some(toml::Value::Integer(i)),
+        Yaml::Boolean(b) => return Some(toml::Value::Boolean(b)),
+        Yaml::Real(ref text) => match value.as_f64() {
+            Some(f) => return Some(toml::Value::Float(f)),
+            None => format!("the number {text} cannot be read"),
+        },
+        Yaml::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let mut inner = Vec::new();
+                match yaml_to_toml(item, &format!("{path}[{i}]"), &mut inner) {
+                    Some(v) if inner.is_empty() => out.push(v),
+                    // A list without one of its items would say something else.
+                    _ => {
+                        let why = inner.join("; ");
+                        dropped.push(format!(
+                            "is imported without its `{path}`: item {} of the list: {}",
+                            i + 1,
+                            why.split_once(": ").map_or(why.as_str(), |(_, w)| w)
+                        ));
+                        return None;
+                    }
+                }
+            }
+            return Some(toml::Value::Array(out));
+        }
+        Yaml::Hash(map) => {
+            let mut table = toml::Table::new();
+            for (key, value) in map {
+                match yaml_key(&key) {
+                    Some(key) => {
+                        if let Some(v) = yaml_to_toml(value, &format!("{path}.{key}"), dropped) {
+                            table.insert(key, v);
+                        }
+                    }
+                    None => dropped.push(format!(
+                        "is imported without its `{path}.{key:?}`: a key TOML can hold is text"
+                    )),
+                }
+            }
+            return Some(toml::Value::Table(table));
+        }
+        Yaml::Null => "it is null (no value), which TOML cannot hold".to_string(),
+        Yaml::Alias(_) | Yaml::BadValue => "its value cannot be read".to_string(),
+    };
+    dropped.push(format!("is imported without its `{path}`: {why}"));
+    None
 }
 
 /// The audience key a YAML line nested under another key sets in wol's form
@@ -941,6 +1159,92 @@ mod tests {
         assert_eq!(body, "Body\n");
     }
 
+    /// The entry's `extra` and the warnings of `note` imported.
+    fn kept(note: &str) -> (toml::Table, Vec<String>) {
+        let note =
+            note_to_entry(note, Path::new("n.md"), &defaults(), || Ok(defaults().now)).unwrap();
+        let warnings = note.warnings.into_iter().map(|w| w.message).collect();
+        (note.entry.meta.extra, warnings)
+    }
+
+    #[test]
+    fn a_note_s_own_keys_are_kept_as_toml_and_what_toml_cannot_hold_is_said() {
+        let (extra, warnings) = kept(
+            "---\ntitle: T\nsource: https://example.org/a#b\naliases: [one, \"two, three\"]\n\
+             description: >\n  Folded\n  text.\nweight: 3\nratio: 0.5\ndraft: false\n\
+             quoted: '007'\nlinks:\n  home: https://example.org\n  gone: ~\n\
+             empty:\nTitle: Other\nmixed: [a, null]\n2024: year\n---\nBody\n",
+        );
+        let want: toml::Table = toml::from_str(
+            r#"
+            source = "https://example.org/a#b"
+            aliases = ["one", "two, three"]
+            description = "Folded text.\n"
+            weight = 3
+            ratio = 0.5
+            draft = false
+            quoted = "007"
+            2024 = "year"
+            [links]
+            home = "https://example.org"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(extra, want);
+        assert_eq!(
+            warnings,
+            [
+                "is imported without its `links.gone`: it is null (no value), which TOML cannot hold",
+                "is imported without its `empty`: it is null (no value), which TOML cannot hold",
+                "is imported without its `Title`: it would clash with wol's own `title`",
+                "is imported without its `mixed`: item 2 of the list: it is null (no value), which TOML cannot hold",
+            ]
+        );
+        // TOML front matter keeps its values as they are.
+        let (extra, warnings) =
+            kept("+++\ntitle = \"Zola\"\ndescription = \"Summary\"\n[extra]\nweight = 2\n+++\n");
+        assert_eq!(
+            extra,
+            toml::from_str("description = \"Summary\"\nextra = { weight = 2 }").unwrap()
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn kept_keys_never_change_the_audience_nor_make_the_entry_unreadable() {
+        // An audience nested in a key: the note is private (as before), and the key,
+        // which the entry parser would refuse, is not kept.
+        for note in [
+            "---\nparams:\n  visibility: public\nsource: s\n---\n",
+            "+++\nsource = \"s\"\n[params]\nto = [\"gig\"]\n+++\n",
+        ] {
+            let (extra, warnings) = kept(note);
+            assert_eq!(extra, toml::from_str("source = \"s\"").unwrap(), "{note}");
+            assert!(
+                warnings.iter().any(|w| w.contains("imported private"))
+                    && warnings.iter().any(|w| w.contains("without its `params`")),
+                "{note}: {warnings:?}"
+            );
+        }
+        // A key of the author's own under another key stays, as entry parsing keeps it.
+        let (extra, warnings) = kept("---\ntrip:\n  to: Berlin\n---\n");
+        assert_eq!(extra, toml::from_str("trip = { to = \"Berlin\" }").unwrap());
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // YAML the full parser cannot read (or aliases it would have to copy) keeps
+        // nothing, saying which keys.
+        for (note, why) in [
+            ("---\nsource: [a\nother: b\n---\n", "not YAML wol can read"),
+            ("---\nbase: &b [x]\nother: *b\n---\n", "aliases"),
+        ] {
+            let (extra, warnings) = kept(note);
+            assert!(extra.is_empty(), "{note}: {extra:?}");
+            assert!(
+                warnings.len() == 1 && warnings[0].contains(why) && warnings[0].contains("`other`"),
+                "{note}: {warnings:?}"
+            );
+        }
+    }
+
     #[test]
     fn heading_becomes_title_and_leaves_the_body() {
         let entry = note_to_entry(
@@ -1147,8 +1451,14 @@ mod tests {
         ] {
             let (visibility, _, warnings) = public(note);
             assert_eq!(visibility, Visibility::Private, "{note}");
+            // (The table that holds the audience is not kept either: see
+            // kept_keys_never_change_the_audience_nor_make_the_entry_unreadable.)
+            let audience: Vec<&String> = warnings
+                .iter()
+                .filter(|w| !w.starts_with("is imported without"))
+                .collect();
             assert!(
-                warnings.len() == 1 && warnings[0].contains(why),
+                audience.len() == 1 && audience[0].contains(why),
                 "{note}: {warnings:?}"
             );
         }

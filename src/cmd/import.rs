@@ -60,7 +60,8 @@ pub struct JrnlArgs {
 /// matter (TOML `+++` or YAML `---`: title, date, tags, kind, visibility, to), else the
 /// first `# heading`, else the file name; the date from front matter, else the file's
 /// last commit when the folder is in a git repository, else its modification time. Notes
-/// are of kind `learning`. Files that are already wol entries come in unchanged. A note
+/// are of kind `learning`. Their other front-matter keys are kept in the entry (as TOML);
+/// one TOML cannot hold (a null) is left out with a warning. Files that are already wol entries come in unchanged. A note
 /// whose visibility or `to` cannot be read comes in private, with a warning.
 ///
 /// Examples:

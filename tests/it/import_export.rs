@@ -912,7 +912,14 @@ fn an_audience_import_cannot_read_where_it_is_written_never_becomes_public() {
     ] {
         assert!(err.contains(warned), "{warned:?} missing in:\n{err}");
     }
-    assert_eq!(err.matches("warning:").count(), 4, "{err}");
+    // The keys that hold them are not kept in the entry, which would be refused with them.
+    for dropped in [
+        "nested.md is imported without its `params`",
+        "table.md is imported without its `source`",
+    ] {
+        assert!(err.contains(dropped), "{dropped:?} missing in:\n{err}");
+    }
+    assert_eq!(err.matches("warning:").count(), 6, "{err}");
     let all = entries(&env);
     assert_eq!(all.len(), 7, "{all:#?}");
     for e in &all {
@@ -958,4 +965,87 @@ fn a_kind_the_journal_lacks_is_replaced_with_a_warning() {
     let all = entries(&env);
     assert_eq!(by_title(&all, "Board meeting")["kind"], "learning");
     assert_eq!(by_title(&all, "Decided")["kind"], "decision");
+}
+
+/// The front matter of the entry file `rel`, as a TOML table.
+fn front_matter(env: &TestEnv, rel: &Path) -> toml::Table {
+    let text = env.read(rel);
+    let front = text
+        .strip_prefix("+++\n")
+        .and_then(|t| t.split_once("\n+++\n"))
+        .map(|(front, _)| front)
+        .unwrap_or_else(|| panic!("{} has no front matter: {text}", rel.display()));
+    toml::from_str(front).unwrap()
+}
+
+/// The entry file whose front matter has this title.
+fn file_titled(env: &TestEnv, title: &str) -> PathBuf {
+    env.entry_files()
+        .into_iter()
+        .find(|f| front_matter(env, f)["title"].as_str() == Some(title))
+        .unwrap_or_else(|| panic!("no entry file titled {title:?}"))
+}
+
+/// Keys of a note's front matter that import does not read (Obsidian's `aliases`, a
+/// TIL's `source`, Zola's `description` and `[extra]`) are kept in the entry as TOML,
+/// as wol keeps unknown keys of its own entries; a value TOML cannot hold is left out
+/// with a warning naming the note and the key. None of them changes who sees the entry.
+#[test]
+fn a_note_s_own_front_matter_keys_are_kept() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let notes = env.root.join("notes");
+    fs::create_dir_all(notes.join("rust")).unwrap();
+    fs::write(
+        notes.join("rust/closures.md"),
+        "---\ntitle: \"Closures: capture rules\"\ndate: 2024-03-10\naliases: [closure-notes]\n\
+         source: https://doc.rust-lang.org/book/ch13-01-closures.html\nrating: 4\n\
+         summary: |\n  Two lines\n  of text.\nlinks:\n  book: https://doc.rust-lang.org/book/\n\
+         cssclass:\n---\nBody line one.\n",
+    )
+    .unwrap();
+    fs::write(
+        notes.join("zola.md"),
+        "+++\ntitle = \"A Zola post\"\ndate = 2024-03-11\ndescription = \"Summary the author wrote\"\n\
+         [extra]\nlead = true\n+++\nZola body.\n",
+    )
+    .unwrap();
+    let out = import_markdown_with(&env, &notes, &["--visibility", "public"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("rust/closures.md is imported without its `cssclass`: it is null (no value)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+
+    let closures = front_matter(&env, &file_titled(&env, "Closures: capture rules"));
+    let want: toml::Table = toml::from_str(
+        r#"
+        aliases = ["closure-notes"]
+        source = "https://doc.rust-lang.org/book/ch13-01-closures.html"
+        rating = 4
+        summary = "Two lines\nof text.\n"
+        links = { book = "https://doc.rust-lang.org/book/" }
+        "#,
+    )
+    .unwrap();
+    for (key, value) in &want {
+        assert_eq!(closures.get(key), Some(value), "{key} in {closures:#?}");
+    }
+    assert!(!closures.contains_key("cssclass"));
+    let zola = front_matter(&env, &file_titled(&env, "A Zola post"));
+    assert_eq!(
+        zola["description"].as_str(),
+        Some("Summary the author wrote")
+    );
+    assert_eq!(zola["extra"]["lead"].as_bool(), Some(true));
+
+    // The entries read back whole, with the audience the flag gave them.
+    let all = entries(&env);
+    assert_eq!(all.len(), 2);
+    for e in &all {
+        assert_eq!(e["visibility"], "public", "{e:#}");
+    }
+    env.wol_j().arg("doctor").assert().success();
+    env.assert_consistent();
 }
