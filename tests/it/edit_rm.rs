@@ -420,6 +420,31 @@ fn doctor_names_an_entry_whose_date_does_not_match_its_file_and_edit_moves_it() 
     env.assert_consistent();
 }
 
+/// The `id` a moved entry keeps goes among the top-level keys: at the end of front
+/// matter that has a `[table]` it went into that table, where it is not the entry's id
+/// (`wol show OLD-ID` found nothing).
+#[test]
+fn edit_that_moves_an_entry_with_a_table_keeps_its_id_at_the_top_level() {
+    let (env, entry) = with_entry();
+    let text = env
+        .read(&entry)
+        .replace("+++\n\n", "\n[extra]\nlead = true\n+++\n\n");
+    env.write(&entry, &text);
+    env.git(["commit", "-qam", "a table of the author's own"]);
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-11-23T09:00:00+01:00/' "$1""#);
+    let old_id = stem(&entry);
+    env.wol_j().args(["edit", &old_id]).assert().success();
+    let moved = "entries/2026/11/2026-11-23-0900-edit-me.md";
+    let text = env.read(moved);
+    assert!(
+        text.contains(&format!("\n\nid = \"{old_id}\"\n[extra]\nlead = true\n+++")),
+        "{text}"
+    );
+    let shown = env.wol_j().args(["show", &old_id]).output().unwrap();
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    env.assert_consistent();
+}
+
 #[test]
 fn rm_refuses_an_entry_or_attachment_with_uncommitted_changes() {
     let env = TestEnv::new();
