@@ -6,12 +6,12 @@
 //! already has), and an import skips ids the journal already holds: importing the same
 //! source twice adds nothing. The whole import is one commit.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
+use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
 use serde::Deserialize;
 use yaml_rust2::Yaml;
 
@@ -30,12 +30,93 @@ pub struct ImportedEntry {
     /// The id an older wol gave the same note (a hash of its path alone): a note
     /// imported before is recognised by it, with the same title and date.
     pub legacy_id: Option<String>,
+    /// A file that was already a wol entry: what it says as written, which the journal
+    /// gets byte for byte (see [`ImportedEntry::file_text`]).
+    pub verbatim: Option<Verbatim>,
+    /// The source file's name without `.md`: the folder its attachment links name.
+    pub stem: Option<String>,
+    /// The files of its attachment folder (`<stem>/` beside `<stem>.md`), checked as
+    /// `wol log --attach` checks them.
+    pub attachments: Vec<crate::attach::Attachment>,
+}
+
+/// The text of a file that was already a wol entry, and what its front matter says.
+#[derive(Debug, Clone)]
+pub struct Verbatim {
+    text: String,
+    /// Whether it has an `id` key (else its file name is its id).
+    sets_id: bool,
+    /// Whether it has a `visibility` key (else it takes the journal's default).
+    sets_visibility: bool,
 }
 
 impl ImportedEntry {
+    /// One entry from a source that is not a folder of files (jrnl).
+    fn new(source: String, entry: Entry) -> ImportedEntry {
+        ImportedEntry {
+            source,
+            entry,
+            legacy_id: None,
+            verbatim: None,
+            stem: None,
+            attachments: Vec::new(),
+        }
+    }
+
     /// The stable id (always set by the readers in this module).
     pub fn id(&self) -> &str {
         self.entry.meta.id.as_deref().unwrap_or_default()
+    }
+
+    /// The text of its file when written at `rel` (relative to the journal). A file that
+    /// was already a wol entry comes in as written, byte for byte, with only what the
+    /// journal needs added: its `visibility` when it says none (it would take the
+    /// journal's default, maybe wider than the one import gave it); and at a name other
+    /// than its own, its old name as its `id` (unless it has one: a later import, and
+    /// `wol show OLD-NAME`, still know it) and the links to its attachments pointing at
+    /// their new folder, as `wol edit` does when it moves an entry.
+    pub fn file_text(&self, rel: &str) -> String {
+        let new_stem = crate::entry::file_id(Path::new(rel));
+        let renamed = self.stem.as_deref().filter(|old| *old != new_stem);
+        let relink = |body: &str| match renamed {
+            Some(old) if !self.attachments.is_empty() => {
+                crate::attach::relink(body, old, &new_stem)
+            }
+            _ => body.to_string(),
+        };
+        let Some(v) = &self.verbatim else {
+            let mut entry = self.entry.clone();
+            entry.body = relink(&entry.body);
+            return entry.to_text();
+        };
+        let mut text = v.text.clone();
+        if let Some(old) = renamed.filter(|_| !v.sets_id) {
+            text = crate::entry::edited_in_place(&text, Some(("id", old)), relink).unwrap_or(text);
+        } else if renamed.is_some() {
+            text = crate::entry::edited_in_place(&text, None, relink).unwrap_or(text);
+        }
+        if !v.sets_visibility {
+            let visibility = self.entry.meta.visibility.as_str();
+            text = crate::entry::edited_in_place(&text, Some(("visibility", visibility)), |b| {
+                b.to_string()
+            })
+            .unwrap_or(text);
+        }
+        text
+    }
+
+    /// The changes that write it at `rel`, with its attachments beside it.
+    pub fn changes(&self, rel: &str) -> Vec<Change> {
+        let dir = crate::attach::dir_of(rel);
+        let mut changes = vec![Change::Write {
+            path: rel.to_string(),
+            content: self.file_text(rel).into_bytes(),
+        }];
+        changes.extend(self.attachments.iter().map(|a| Change::Write {
+            path: format!("{dir}/{}", a.name),
+            content: a.content.clone(),
+        }));
+        changes
     }
 }
 
@@ -48,6 +129,8 @@ pub struct Defaults {
     pub visibility: Visibility,
     /// The journal's kinds.
     pub kinds: Vec<String>,
+    /// The journal's size limit for an attachment (`[log] attachment_max`).
+    pub attachment_max: u64,
 }
 
 impl Defaults {
@@ -166,10 +249,9 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
         if j.starred {
             push_tag(&mut tags, "starred");
         }
-        out.push(ImportedEntry {
-            legacy_id: None,
+        out.push(ImportedEntry::new(
             source,
-            entry: Entry {
+            Entry {
                 meta: Meta {
                     title,
                     date,
@@ -183,7 +265,7 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
                 },
                 body: body_text(&j.body),
             },
-        });
+        ));
     }
     Ok(out)
 }
@@ -193,8 +275,11 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
 
 /// Read every Markdown note under `dir` (hidden folders and a top-level README skipped).
 ///
-/// A file that is already a wol entry (TOML front matter wol parses) comes in as it is.
-/// Any other note: topic folders become tags; the title comes from front matter (TOML
+/// A file that is already a wol entry (TOML front matter wol parses) comes in as it is,
+/// and the files in its attachment folder (`<stem>/` beside `<stem>.md`, as the journal
+/// and `wol export` lay them out) as its attachments, never as notes; one the journal
+/// would refuse (`wol log --attach`'s rules: a symbolic link, over the size limit, a name
+/// wol would change) leaves the entry out, with a warning. Any other note: topic folders become tags; the title comes from front matter (TOML
 /// `+++` or YAML `---` with `title`, `date`, `tags`), else the first `# heading`, else the
 /// file name; the date from front matter, else the file's last commit when `dir` is in a
 /// git repository, else its modification time; kind `learning` (a TIL is a learning).
@@ -212,6 +297,12 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
     let mut files = Vec::new();
     walk_notes(dir, dir, &mut files)?;
     files.sort();
+    let folders: BTreeSet<PathBuf> = files
+        .iter()
+        .filter(|rel| has_attachment_folder(dir, rel))
+        .map(|rel| rel.with_extension(""))
+        .collect();
+    files.retain(|rel| !folders.iter().any(|f| rel.starts_with(f)));
     let git_dates = GitDates::for_files(dir, &files);
     let mut out = Vec::with_capacity(files.len());
     for rel in files {
@@ -250,6 +341,24 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
                 continue;
             }
         };
+        let folder = rel.with_extension("");
+        let attachments = if folders.contains(&folder) {
+            match attachments_in(&dir.join(&folder), defaults.attachment_max) {
+                Ok(attachments) => attachments,
+                Err(e) => {
+                    crate::error::warn(
+                        crate::term::sanitize(&format!(
+                            "{} is not imported, nor its attachments: {e:#}",
+                            path.display()
+                        )),
+                        Some("fix it and import again; what is already imported is skipped"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            Vec::new()
+        };
         for warning in &note.warnings {
             // The message quotes the note: escaped before it reaches a terminal.
             let message = format!("{} {}", path.display(), warning.message);
@@ -259,7 +368,74 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
             legacy_id: Some(format!("md-{}", short_hash(&rel_str))),
             source: rel_str,
             entry: note.entry,
+            verbatim: note.verbatim,
+            stem: Some(crate::entry::file_id(&rel)),
+            attachments,
         });
+    }
+    Ok(out)
+}
+
+/// Whether the note at `rel` (in `dir`) has an attachment folder: its name ends in `.md`
+/// (as an entry's does), a real folder of its name without `.md` is beside it, and it is
+/// a wol entry (TOML front matter with a title, date and kind; one whose kind this
+/// journal lacks is one too). A folder beside any other note (Obsidian's folder notes)
+/// holds notes.
+fn has_attachment_folder(dir: &Path, rel: &Path) -> bool {
+    if rel.extension().is_none_or(|x| x != "md") {
+        return false;
+    }
+    let is_folder =
+        fs::symlink_metadata(dir.join(rel.with_extension(""))).is_ok_and(|m| m.is_dir());
+    is_folder
+        && fs::read_to_string(dir.join(rel)).is_ok_and(|text| {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            let Some(front) = text
+                .strip_prefix("+++\n")
+                .or_else(|| text.strip_prefix("+++\r\n"))
+                .and_then(|rest| rest.split_once("\n+++").map(|(front, _)| front))
+            else {
+                return false;
+            };
+            toml::from_str::<toml::Table>(front).is_ok_and(|t| {
+                t.get("title").is_some_and(toml::Value::is_str)
+                    && t.get("kind").is_some_and(toml::Value::is_str)
+                    && t.contains_key("date")
+            })
+        })
+}
+
+/// The files of an entry's attachment folder, sorted by name, read and checked by the
+/// rules of `wol log --attach` ([`crate::attach::read`]); hidden files are left out, as
+/// the walk leaves them. Fails on a file the journal would refuse, a folder inside, or a
+/// name wol would not give an attachment (the entry's link names the file as it is).
+fn attachments_in(folder: &Path, max: u64) -> Result<Vec<crate::attach::Attachment>> {
+    let mut paths: Vec<(String, PathBuf)> = fs::read_dir(folder)
+        .with_context(|| format!("cannot read {}", folder.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect();
+    paths.sort();
+    let mut out = Vec::with_capacity(paths.len());
+    for (name, path) in paths {
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            anyhow::bail!(
+                "its attachment folder holds the folder {}: an entry's attachments are the files directly in its folder",
+                path.display()
+            );
+        }
+        let attachment = crate::attach::read(std::slice::from_ref(&path), max)?
+            .pop()
+            .context("no attachment read")?;
+        if attachment.name != name {
+            anyhow::bail!(
+                "cannot attach {}: wol names attachments with letters, digits, `-`, `_` and `.` only ({} here); rename it and its link in the entry",
+                path.display(),
+                attachment.name
+            );
+        }
+        out.push(attachment);
     }
     Ok(out)
 }
@@ -434,6 +610,8 @@ impl Front {
 struct Note {
     entry: Entry,
     warnings: Vec<NoteWarning>,
+    /// Set for a file that was already a wol entry.
+    verbatim: Option<Verbatim>,
 }
 
 /// What a warning says after the note's path, and what to do about it.
@@ -477,15 +655,21 @@ fn note_to_entry(
         },
     ) && !entry.meta.extra.keys().any(|k| audience_key(k).is_some())
     {
+        let verbatim = Verbatim {
+            text: text.to_string(),
+            sets_id: entry.meta.id.is_some(),
+            sets_visibility: crate::entry::sets_visibility(text) == Some(true),
+        };
         if entry.meta.id.is_none() {
             entry.meta.id = Some(crate::entry::file_id(rel));
         }
-        if crate::entry::sets_visibility(text) == Some(false) {
+        if !verbatim.sets_visibility {
             entry.meta.visibility = unsaid_visibility(defaults.visibility, &entry.meta.to);
         }
         return Ok(Note {
             entry,
             warnings: Vec::new(),
+            verbatim: Some(verbatim),
         });
     }
     let (front, body) = split_note(text)?;
@@ -579,7 +763,11 @@ fn note_to_entry(
         });
         entry.meta.extra = toml::Table::new();
     }
-    Ok(Note { entry, warnings })
+    Ok(Note {
+        entry,
+        warnings,
+        verbatim: None,
+    })
 }
 
 /// Who a note is for: its `visibility` in any case (`Private`, `PUBLIC`), and its `to`
@@ -1071,8 +1259,10 @@ pub struct ImportPlan {
     pub skipped: Vec<ImportedEntry>,
 }
 
-/// Decide which imported entries are new. Reads every entry once for its id: an import is rare
-/// and must not duplicate, so O(n) is the right trade here.
+/// Decide which imported entries are new, and where each goes. Reads every entry once for
+/// its id: an import is rare and must not duplicate, so O(n) is the right trade here. A
+/// file that was already a wol entry keeps its file name when that is free and where
+/// `wol log` would put it.
 pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
     // Every entry by its `id` key and by its file name, with its title and date.
     let mut known: HashMap<String, (String, DateTime<FixedOffset>)> = HashMap::new();
@@ -1085,8 +1275,8 @@ pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
             }
         }
     }
-    let mut taken: HashSet<PathBuf> = HashSet::new();
     let mut plan = ImportPlan::default();
+    let mut coming = Vec::with_capacity(imported.len());
     for item in imported {
         let same = |(title, date): &(String, DateTime<FixedOffset>)| {
             *title == item.entry.meta.title && *date == item.entry.meta.date
@@ -1105,12 +1295,40 @@ pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
             item.id().to_string(),
             (item.entry.meta.title.clone(), item.entry.meta.date),
         );
-        let path = {
+        coming.push(item);
+    }
+    let mut taken: HashSet<PathBuf> = HashSet::new();
+    // A wol entry keeps its own name first, as it is known by it.
+    let mut paths: Vec<Option<PathBuf>> = Vec::with_capacity(coming.len());
+    for item in &coming {
+        let own = item
+            .verbatim
+            .as_ref()
+            .and(item.stem.as_ref())
+            .map(|stem| {
+                let date = &item.entry.meta.date;
+                journal
+                    .month_dir(date.year(), date.month())
+                    .join(format!("{stem}.md"))
+            })
+            .filter(|path| {
+                journal.placed_for(path, &item.entry.meta.date)
+                    && !taken.contains(path)
+                    && !path.exists()
+                    && !path.with_extension("").exists()
+            });
+        if let Some(path) = &own {
+            taken.insert(path.clone());
+        }
+        paths.push(own);
+    }
+    for (item, path) in coming.into_iter().zip(paths) {
+        let path = path.unwrap_or_else(|| {
             let path =
                 journal.new_entry_path(&item.entry.meta.date, &item.entry.meta.title, &taken);
             taken.insert(path.clone());
             path
-        };
+        });
         plan.new.push((journal.rel(&path), item));
     }
     plan.new.sort_by_key(|(_, c)| c.entry.meta.date);
@@ -1125,10 +1343,7 @@ pub fn apply(writer: &crate::journal::Writer<'_>, plan: &ImportPlan, message: &s
     let changes: Vec<Change> = plan
         .new
         .iter()
-        .map(|(path, c)| Change::Write {
-            path: path.clone(),
-            content: c.entry.to_text().into_bytes(),
-        })
+        .flat_map(|(path, c)| c.changes(path))
         .collect();
     writer.commit(&changes, message)?;
     Ok(())
@@ -1144,6 +1359,7 @@ mod tests {
             author: "Me".into(),
             visibility: Visibility::Private,
             kinds: crate::config::DEFAULT_KINDS.map(String::from).to_vec(),
+            attachment_max: crate::attach::DEFAULT_MAX,
         }
     }
 

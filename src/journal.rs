@@ -545,10 +545,7 @@ impl Journal {
         }
         let old_id = crate::entry::file_id(Path::new(from));
         let new_id = crate::entry::file_id(Path::new(to));
-        let links = |body: &str| {
-            body.replace(&format!("]({old_id}/"), &format!("]({new_id}/"))
-                .replace(&format!("]: {old_id}/"), &format!("]: {new_id}/"))
-        };
+        let links = |body: &str| crate::attach::relink(body, &old_id, &new_id);
         // The text as the person wrote it, with the `id` line added (unless it has one).
         let add = entry.meta.id.is_none().then_some(("id", old_id.as_str()));
         let content = crate::entry::edited_in_place(text, add, links)

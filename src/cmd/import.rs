@@ -61,8 +61,11 @@ pub struct JrnlArgs {
 /// first `# heading`, else the file name; the date from front matter, else the file's
 /// last commit when the folder is in a git repository, else its modification time. Notes
 /// are of kind `learning`. Their other front-matter keys are kept in the entry (as TOML);
-/// one TOML cannot hold (a null) is left out with a warning. Files that are already wol entries come in unchanged. A note
-/// whose visibility or `to` cannot be read comes in private, with a warning.
+/// one TOML cannot hold (a null) is left out with a warning. Files that are already wol
+/// entries come in unchanged (a `visibility` line added to one that says none), with the
+/// files of their attachment folder (`<id>/` beside `<id>.md`, as wol export writes
+/// them) as attachments. A note whose visibility or `to` cannot be read comes in
+/// private, with a warning.
 ///
 /// Examples:
 ///   wol import markdown ~/src/til --dry-run
@@ -119,6 +122,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         author: ctx.author(&journal)?,
         visibility: common.visibility,
         kinds: journal.config.kinds.clone(),
+        attachment_max: journal.config.log.attachment_max(),
     };
     let imported: Vec<ImportedEntry> = match &args.source {
         Source::Jrnl(a) => {
@@ -177,7 +181,16 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         };
         // Imported titles are someone's text: escaped before they reach a terminal.
         for (rel, c) in &plan.new {
-            writeln!(out, "{verb}  {rel}  {}", sanitize(&c.entry.meta.title))?;
+            let attached = match c.attachments.len() {
+                0 => String::new(),
+                1 => " (and 1 attachment)".to_string(),
+                n => format!(" (and {n} attachments)"),
+            };
+            writeln!(
+                out,
+                "{verb}  {rel}  {}{attached}",
+                sanitize(&c.entry.meta.title)
+            )?;
         }
         for c in &plan.skipped {
             writeln!(

@@ -982,6 +982,7 @@ fn front_matter(env: &TestEnv, rel: &Path) -> toml::Table {
 fn file_titled(env: &TestEnv, title: &str) -> PathBuf {
     env.entry_files()
         .into_iter()
+        .filter(|f| env.read(f).starts_with("+++\n"))
         .find(|f| front_matter(env, f)["title"].as_str() == Some(title))
         .unwrap_or_else(|| panic!("no entry file titled {title:?}"))
 }
@@ -1048,4 +1049,205 @@ fn a_note_s_own_front_matter_keys_are_kept() {
     }
     env.wol_j().arg("doctor").assert().success();
     env.assert_consistent();
+}
+
+/// Every file under `dir`, relative to it, with its bytes.
+fn files_in(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    let mut out: Vec<(PathBuf, Vec<u8>)> = files
+        .into_iter()
+        .map(|f| {
+            (
+                f.strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(&f).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A journal with an entry that has two attachments (one a `.md` file), moved by
+/// `wol edit` (so its `id` is its old name), and a hand-written entry with a TOML comment,
+/// a table and no `visibility`; exported with `wol export --format markdown`.
+fn journal_with_attachments_exported(env: &TestEnv) -> PathBuf {
+    env.init_journal();
+    let notes = env.root.join("note.txt");
+    let agenda = env.root.join("agenda.md");
+    fs::write(&notes, "hello attachment\n").unwrap();
+    fs::write(&agenda, "# Agenda\n\n- item\n").unwrap();
+    let entry = env.log(&[
+        "--title",
+        "With attachments",
+        "The body.",
+        "--attach",
+        notes.to_str().unwrap(),
+        "--attach",
+        agenda.to_str().unwrap(),
+    ]);
+    env.fake_editor(r#"sed -i 's/T14:32:05/T09:00:00/' "$1""#);
+    env.wol_j()
+        .args(["edit", &crate::common::stem(&entry)])
+        .assert()
+        .success();
+    env.write(
+        "entries/2026/11/2026-11-10-1000-hand-note.md",
+        "+++\ntitle = 'Hand note'\ndate = 2026-11-10T10:00:00+01:00\nkind = \"progress\"\n\
+         # ask Maria before publishing this one\n\n[links]\nthread = \"https://example.org\"\n+++\n\nhand body\n",
+    );
+    env.git(["add", "-A"]);
+    env.git(["commit", "-qm", "by hand"]);
+    let backup = env.root.join("backup");
+    env.wol_j()
+        .args(["export", "--format", "markdown"])
+        .arg(&backup)
+        .assert()
+        .success();
+    backup
+}
+
+/// `wol export --format markdown` read back with `wol import markdown` is the journal's
+/// own files: each entry byte for byte (a hand-written comment and layout kept), and the
+/// files of its attachment folder as its attachments, in the same commit; an attached
+/// `.md` is no note. Only what the journal needs is added: the visibility the import
+/// gave an entry that says none (it would take the journal's default otherwise).
+#[test]
+fn a_markdown_export_comes_back_byte_for_byte_with_its_attachments() {
+    let env = TestEnv::new();
+    let backup = journal_with_attachments_exported(&env);
+    let exported = files_in(&backup);
+    assert_eq!(exported.len(), 4, "{exported:#?}");
+
+    let fresh = TestEnv::new();
+    fresh.init_journal();
+    let out = import_markdown(&fresh, &backup);
+    assert!(
+        stderr(&out).matches("warning:").count() == 0,
+        "{}",
+        stderr(&out)
+    );
+    let imported = files_in(&fresh.journal);
+    let imported: Vec<&(PathBuf, Vec<u8>)> = imported
+        .iter()
+        .filter(|(f, _)| f.starts_with("entries"))
+        .collect();
+    assert_eq!(imported.len(), exported.len(), "{imported:#?}");
+    for ((from, bytes), (to, got)) in exported.iter().zip(&imported) {
+        assert_eq!(from, to);
+        let want = if from.ends_with("2026-11-10-1000-hand-note.md") {
+            String::from_utf8(bytes.clone())
+                .unwrap()
+                .replace("\n[links]", "\nvisibility = \"private\"\n[links]")
+                .into_bytes()
+        } else {
+            bytes.clone()
+        };
+        assert_eq!(
+            String::from_utf8_lossy(got),
+            String::from_utf8_lossy(&want),
+            "{}",
+            to.display()
+        );
+    }
+    assert_eq!(entries(&fresh).len(), 2);
+    assert_eq!(
+        fresh.subjects().first().map(String::as_str),
+        Some("import: 2 entries from markdown")
+    );
+    assert!(
+        fresh
+            .head_files()
+            .contains(&"entries/2026/11/2026-11-22-0900-with-attachments/agenda.md".to_string())
+    );
+    fresh.assert_consistent();
+
+    // Read back into the journal it came from: nothing new, nothing said to differ.
+    let commits = env.commit_count();
+    let out = import_markdown(&env, &backup);
+    assert_eq!(env.commit_count(), commits, "{}", stdout(&out));
+    assert!(!stdout(&out).contains("other text"), "{}", stdout(&out));
+}
+
+/// An exported entry whose name is taken in the journal it is imported into comes in
+/// under another name, with its attachments in that name's folder and its links
+/// pointing there, and its old name as its `id`; imported again, it is known.
+#[test]
+fn an_exported_entry_whose_name_is_taken_comes_in_under_another_with_its_attachments() {
+    let env = TestEnv::new();
+    let backup = journal_with_attachments_exported(&env);
+    let fresh = TestEnv::new();
+    fresh.init_journal();
+    fresh.log(&[
+        "--title",
+        "With attachments",
+        "--date",
+        "2026-11-22 09:00",
+        "Another entry of that name.",
+    ]);
+    import_markdown(&fresh, &backup);
+    let moved = "entries/2026/11/2026-11-22-0900-with-attachments-2.md";
+    let text = fresh.read(moved);
+    for name in ["note.txt", "agenda.md"] {
+        assert!(
+            text.contains(&format!("](2026-11-22-0900-with-attachments-2/{name})")),
+            "{text}"
+        );
+        assert!(
+            fresh
+                .journal
+                .join("entries/2026/11/2026-11-22-0900-with-attachments-2")
+                .join(name)
+                .is_file()
+        );
+    }
+    // It keeps the id it had (the name before its move).
+    assert!(
+        text.contains("id = \"2026-11-22-1432-with-attachments\"\n"),
+        "{text}"
+    );
+    assert_eq!(entries(&fresh).len(), 3);
+    fresh.assert_consistent();
+    let commits = fresh.commit_count();
+    let out = import_markdown(&fresh, &backup);
+    assert_eq!(fresh.commit_count(), commits, "{}", stdout(&out));
+    assert!(!stdout(&out).contains("other text"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
+}
+
+/// An attachment the journal would refuse (over its size limit, a symbolic link) keeps
+/// its entry out, with a warning; the rest comes in.
+#[test]
+fn an_entry_whose_attachment_the_journal_refuses_is_not_imported() {
+    let env = TestEnv::new();
+    let backup = journal_with_attachments_exported(&env);
+    let fresh = TestEnv::new();
+    fresh.init_journal();
+    let toml = fresh.read("wol.toml") + "\n[log]\nattachment_max = \"10B\"\n";
+    fresh.write("wol.toml", toml);
+    fresh.git(["commit", "-qam", "small attachments only"]);
+    let out = import_markdown(&fresh, &backup);
+    let err = stderr(&out);
+    assert!(
+        err.contains("2026-11-22-0900-with-attachments.md is not imported, nor its attachments")
+            && err.contains("more than the limit of 10 bytes"),
+        "{err}"
+    );
+    let all = entries(&fresh);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["title"], "Hand note");
+
+    let other = TestEnv::new();
+    other.init_journal();
+    let folder = backup.join("entries/2026/11/2026-11-22-0900-with-attachments");
+    fs::remove_file(folder.join("note.txt")).unwrap();
+    std::os::unix::fs::symlink(other.root.join("secret"), folder.join("note.txt")).unwrap();
+    let out = import_markdown(&other, &backup);
+    assert!(
+        stderr(&out).contains("it is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(&other).len(), 1);
+    other.assert_consistent();
 }
