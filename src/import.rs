@@ -1255,49 +1255,140 @@ impl GitDates {
 pub struct ImportPlan {
     /// (path relative to the journal, entry).
     pub new: Vec<(String, ImportedEntry)>,
-    /// Already in the journal (same id), or repeated in the source.
-    pub skipped: Vec<ImportedEntry>,
+    /// Already in the journal (same id).
+    pub skipped: Vec<Skipped>,
+}
+
+/// An imported entry whose id the journal already has.
+#[derive(Debug)]
+pub struct Skipped {
+    pub item: ImportedEntry,
+    /// The journal's entry of that id (relative path) when its title, date or body
+    /// differ from the imported one's: the imported text is not in the journal, and the
+    /// person must hear so.
+    pub differs: Option<String>,
+}
+
+/// What the plan knows of an entry in the journal.
+struct Known {
+    title: String,
+    date: DateTime<FixedOffset>,
+    body: u64,
+    rel: String,
+}
+
+impl Known {
+    /// Whether `item` says what this entry says: its title, date and body (its links to
+    /// its attachments pointing at this entry's folder, as import would have made them).
+    fn same(&self, item: &ImportedEntry) -> bool {
+        let body = match &item.stem {
+            Some(stem) if !item.attachments.is_empty() => {
+                let here = crate::entry::file_id(Path::new(&self.rel));
+                crate::attach::relink(&item.entry.body, stem, &here)
+            }
+            _ => item.entry.body.clone(),
+        };
+        self.title == item.entry.meta.title
+            && self.date == item.entry.meta.date
+            && self.body == hash_of(&body)
+    }
+}
+
+fn hash_of(text: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// Where an entry file named `stem` would be if `wol log` had named it: the month
+/// folder of the date its name starts with (`YYYY-MM-DD-HHMM-…`). `None` for a name of
+/// another form (`md-…`, `jrnl-…`, `notes`).
+fn path_named(journal: &Journal, stem: &str) -> Option<PathBuf> {
+    let b = stem.as_bytes();
+    let form = b.len() > 16
+        && b[..16].iter().enumerate().all(|(i, c)| match i {
+            4 | 7 | 10 | 15 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    if !form {
+        return None;
+    }
+    let year: i32 = stem[..4].parse().ok()?;
+    let month: u32 = stem[5..7].parse().ok()?;
+    Some(journal.month_dir(year, month).join(format!("{stem}.md")))
 }
 
 /// Decide which imported entries are new, and where each goes. Reads every entry once for
-/// its id: an import is rare and must not duplicate, so O(n) is the right trade here. A
-/// file that was already a wol entry keeps its file name when that is free and where
-/// `wol log` would put it.
+/// its id: an import is rare and must not duplicate, so O(n) is the right trade here.
+///
+/// An entry is skipped only when the journal already holds its id (its `id` key, or its
+/// file name); one whose text differs from the journal's says so in [`Skipped::differs`].
+/// Entries of the same import are never skipped for one another: two of one id (a moved
+/// entry's old name that a later entry got as its file name) both come in. A file that
+/// was already a wol entry keeps its file name when that is free and where `wol log`
+/// would put it; any other gets a new name, never one an entry (of the journal or of the
+/// import) has as its `id`.
 pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
-    // Every entry by its `id` key and by its file name, with its title and date.
-    let mut known: HashMap<String, (String, DateTime<FixedOffset>)> = HashMap::new();
+    // Each id with the entries that answer to it (a moved entry's old name may be
+    // another entry's file name).
+    let mut known: HashMap<String, Vec<Known>> = HashMap::new();
+    // Names the journal's entries have as their `id` (a moved entry keeps its old name):
+    // a new entry named so would answer to it too.
+    let mut taken: HashSet<PathBuf> = HashSet::new();
     for path in journal.entry_files(None) {
         if let Ok(entry) = journal.load(&path) {
-            let seen = (entry.meta.title.clone(), entry.meta.date);
-            known.insert(crate::entry::file_id(&path), seen.clone());
-            if let Some(id) = entry.meta.id {
-                known.insert(id, seen);
+            let seen = || Known {
+                title: entry.meta.title.clone(),
+                date: entry.meta.date,
+                body: hash_of(&entry.body),
+                rel: journal.rel(&path),
+            };
+            known
+                .entry(crate::entry::file_id(&path))
+                .or_default()
+                .push(seen());
+            if let Some(id) = &entry.meta.id {
+                taken.extend(path_named(journal, id));
+                known.entry(id.clone()).or_default().push(seen());
             }
         }
     }
     let mut plan = ImportPlan::default();
     let mut coming = Vec::with_capacity(imported.len());
     for item in imported {
-        let same = |(title, date): &(String, DateTime<FixedOffset>)| {
-            *title == item.entry.meta.title && *date == item.entry.meta.date
-        };
-        let seen = known.contains_key(item.id())
-            || item
-                .legacy_id
-                .as_ref()
-                .and_then(|l| known.get(l))
-                .is_some_and(same);
-        if seen {
-            plan.skipped.push(item);
+        if let Some(ks) = known.get(item.id()) {
+            // Said to differ from the entry named by the id, else the first.
+            let differs = (!ks.iter().any(|k| k.same(&item))).then(|| {
+                ks.iter()
+                    .find(|k| crate::entry::file_id(Path::new(&k.rel)) == item.id())
+                    .unwrap_or(&ks[0])
+                    .rel
+                    .clone()
+            });
+            plan.skipped.push(Skipped { item, differs });
             continue;
         }
-        known.insert(
-            item.id().to_string(),
-            (item.entry.meta.title.clone(), item.entry.meta.date),
-        );
+        let legacy = item
+            .legacy_id
+            .as_ref()
+            .and_then(|l| known.get(l))
+            .is_some_and(|ks| {
+                ks.iter()
+                    .any(|k| k.title == item.entry.meta.title && k.date == item.entry.meta.date)
+            });
+        if legacy {
+            plan.skipped.push(Skipped {
+                item,
+                differs: None,
+            });
+            continue;
+        }
         coming.push(item);
     }
-    let mut taken: HashSet<PathBuf> = HashSet::new();
+    let free = |path: &PathBuf, taken: &HashSet<PathBuf>| {
+        !taken.contains(path) && !path.exists() && !path.with_extension("").exists()
+    };
     // A wol entry keeps its own name first, as it is known by it.
     let mut paths: Vec<Option<PathBuf>> = Vec::with_capacity(coming.len());
     for item in &coming {
@@ -1313,14 +1404,17 @@ pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
             })
             .filter(|path| {
                 journal.placed_for(path, &item.entry.meta.date)
-                    && !taken.contains(path)
-                    && !path.exists()
-                    && !path.with_extension("").exists()
+                    && free(path, &taken)
+                    && !known.contains_key(&crate::entry::file_id(path))
             });
         if let Some(path) = &own {
             taken.insert(path.clone());
         }
         paths.push(own);
+    }
+    // The ids the import brings are no new names either.
+    for item in &coming {
+        taken.extend(path_named(journal, item.id()));
     }
     for (item, path) in coming.into_iter().zip(paths) {
         let path = path.unwrap_or_else(|| {

@@ -104,6 +104,9 @@ struct Skipped<'a> {
     id: &'a str,
     title: &'a str,
     source: &'a str,
+    /// The journal's entry of that id, when its text differs from the skipped one's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    differs_from: Option<&'a str>,
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
@@ -164,10 +167,11 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
             skipped: plan
                 .skipped
                 .iter()
-                .map(|c| Skipped {
-                    id: c.id(),
-                    title: &c.entry.meta.title,
-                    source: &c.source,
+                .map(|s| Skipped {
+                    id: s.item.id(),
+                    title: &s.item.entry.meta.title,
+                    source: &s.item.source,
+                    differs_from: s.differs.as_deref(),
                 })
                 .collect(),
         };
@@ -192,13 +196,34 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
                 sanitize(&c.entry.meta.title)
             )?;
         }
-        for c in &plan.skipped {
+        for s in &plan.skipped {
             writeln!(
                 out,
-                "skipped  {}  {} (already in the journal)",
-                sanitize(c.id()),
-                sanitize(&c.entry.meta.title)
+                "skipped  {}  {} (already in the journal{})",
+                sanitize(s.item.id()),
+                sanitize(&s.item.entry.meta.title),
+                if s.differs.is_some() {
+                    ", with other text"
+                } else {
+                    ""
+                }
             )?;
+        }
+    }
+    // An entry skipped for its id whose text is not the journal's is text the import
+    // did not bring: said on stderr, under --quiet and --json too.
+    for s in &plan.skipped {
+        if let Some(rel) = &s.differs {
+            crate::error::warn(
+                sanitize(&format!(
+                    "{} is not imported: the journal's entry {rel} has its id ({}) with another title, date or text",
+                    s.item.source,
+                    s.item.id()
+                )),
+                Some(
+                    "if both are to be kept, give the one to import another `id` in its front matter and import again; compare them first: wol show ID",
+                ),
+            );
         }
     }
     out.flush()?;

@@ -1251,3 +1251,66 @@ fn an_entry_whose_attachment_the_journal_refuses_is_not_imported() {
     assert_eq!(entries(&other).len(), 1);
     other.assert_consistent();
 }
+
+/// Two entries of one import with one id (an entry `wol edit` moved keeps its old name as
+/// its `id`, and a later entry got that very name as its file name) both come in: only
+/// what the journal already holds is skipped. One whose id the journal holds with other
+/// text is skipped with a warning naming the journal's entry, even under --quiet.
+#[test]
+fn entries_of_one_import_are_never_skipped_for_one_another() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let backup = env.root.join("backup");
+    let month = backup.join("entries/2026/11");
+    fs::create_dir_all(&month).unwrap();
+    fs::write(
+        month.join("2026-11-22-0900-standup.md"),
+        "+++\ntitle = \"Standup\"\ndate = 2026-11-22T09:00:00+01:00\nkind = \"progress\"\n\
+         visibility = \"private\"\nid = \"2026-11-22-1800-standup\"\n+++\n\nfirst standup\n",
+    )
+    .unwrap();
+    fs::write(
+        month.join("2026-11-22-1800-standup.md"),
+        "+++\ntitle = \"Standup\"\ndate = 2026-11-22T18:00:00+01:00\nkind = \"progress\"\n\
+         visibility = \"private\"\n+++\n\nsecond standup\n",
+    )
+    .unwrap();
+    let out = import_markdown(&env, &backup);
+    let bodies: Vec<String> = entries(&env)
+        .iter()
+        .map(|e| e["body"].as_str().unwrap().trim().to_string())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["first standup", "second standup"],
+        "{}",
+        stdout(&out)
+    );
+    // Both as written, at their own names.
+    for name in ["2026-11-22-0900-standup.md", "2026-11-22-1800-standup.md"] {
+        assert_eq!(
+            env.read(format!("entries/2026/11/{name}")),
+            fs::read_to_string(month.join(name)).unwrap()
+        );
+    }
+    let commits = env.commit_count();
+    import_markdown(&env, &backup);
+    assert_eq!(env.commit_count(), commits);
+
+    // The journal's copy changed since: the backup's text is not imported, and that is said.
+    env.fake_editor(r#"sed -i 's/second standup/second standup, edited/' "$1""#);
+    env.wol_j()
+        .args(["edit", "entries/2026/11/2026-11-22-1800-standup.md"])
+        .assert()
+        .success();
+    let out = import_markdown_with(&env, &backup, &["-q"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "entries/2026/11/2026-11-22-1800-standup.md is not imported: the journal's entry entries/2026/11/2026-11-22-1800-standup.md has its id (2026-11-22-1800-standup) with another title, date or text"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    env.assert_consistent();
+}
