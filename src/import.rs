@@ -1418,8 +1418,11 @@ pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
     }
     for (item, path) in coming.into_iter().zip(paths) {
         let path = path.unwrap_or_else(|| {
+            // The ids are all in `taken`: no month needs reading again.
             let path =
-                journal.new_entry_path(&item.entry.meta.date, &item.entry.meta.title, &taken);
+                journal.new_entry_path_among(&item.entry.meta.date, &item.entry.meta.title, |p| {
+                    taken.contains(p)
+                });
             taken.insert(path.clone());
             path
         });

@@ -590,3 +590,52 @@ fn rm_refuses_unsaved_changes_before_asking() {
     assert!(!stderr(&out).contains("confirmation"), "{}", stderr(&out));
     assert!(env.read(&entry).contains("An unsaved line."));
 }
+
+/// A moved entry keeps its old name as its `id`. Neither an entry `wol edit` moves nor
+/// one an import brings gets that name as its file name: two entries would have one id
+/// (an export read back saw it twice, and `wol show OLD-NAME` took the file).
+#[test]
+fn a_moved_entry_s_old_name_is_no_new_name_for_edit_or_import() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let first = stem(&env.log(&["--title", "Standup", "first standup"]));
+    env.fake_editor(r#"sed -i 's/T14:32:05/T09:00:00/' "$1""#);
+    env.wol_j().args(["edit", &first]).assert().success();
+    let second = stem(&env.log(&[
+        "--title",
+        "Standup",
+        "--date",
+        "2026-11-22 10:00",
+        "second standup",
+    ]));
+    // The second is moved to the minute the first was logged at.
+    env.fake_editor(r#"sed -i 's/T10:00:00/T14:32:05/' "$1""#);
+    env.wol_j().args(["edit", &second]).assert().success();
+    let names: Vec<String> = env.entry_files().iter().map(|f| stem(f)).collect();
+    assert_eq!(
+        names,
+        ["2026-11-22-0900-standup", "2026-11-22-1432-standup-2",]
+    );
+
+    // A note of that title and minute, imported.
+    let notes = env.root.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(
+        notes.join("standup.md"),
+        "---\ntitle: Standup\ndate: 2026-11-22T14:32:05+01:00\n---\nthird standup\n",
+    )
+    .unwrap();
+    env.wol_j()
+        .args(["import", "markdown"])
+        .arg(&notes)
+        .assert()
+        .success();
+    assert!(
+        env.journal
+            .join("entries/2026/11/2026-11-22-1432-standup-3.md")
+            .is_file(),
+        "{:?}",
+        env.entry_files()
+    );
+    env.assert_consistent();
+}
