@@ -279,10 +279,11 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
 /// and the files in its attachment folder (`<stem>/` beside `<stem>.md`, as the journal
 /// and `wol export` lay them out) as its attachments, never as notes; one the journal
 /// would refuse (`wol log --attach`'s rules: a symbolic link, over the size limit, a name
-/// wol would change) leaves the entry out, with a warning. Any other note: topic folders become tags; the title comes from front matter (TOML
-/// `+++` or YAML `---` with `title`, `date`, `tags`), else the first `# heading`, else the
-/// file name; the date from front matter, else the file's last commit when `dir` is in a
-/// git repository, else its modification time; kind `learning` (a TIL is a learning).
+/// wol would change) leaves the entry out, with a warning. Any other note: topic folders
+/// become tags; the title comes from front matter (TOML `+++` or YAML `---` with
+/// `title`, `date`, `tags`), else the first `# heading`, else the file name; the date
+/// from front matter, else the file's last commit when `dir` is in a git repository,
+/// else its modification time; kind `learning` (a TIL is a learning).
 /// Its audience is its own `visibility` and `to`, or `defaults.visibility` when it says
 /// neither; a note whose audience cannot be read is private, with a warning. Its other
 /// front-matter keys are kept in the entry's `extra`, converted to TOML; one TOML cannot
@@ -302,7 +303,7 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
         .filter(|rel| has_attachment_folder(dir, rel))
         .map(|rel| rel.with_extension(""))
         .collect();
-    files.retain(|rel| !folders.iter().any(|f| rel.starts_with(f)));
+    files.retain(|rel| !rel.ancestors().skip(1).any(|a| folders.contains(a)));
     let git_dates = GitDates::for_files(dir, &files);
     let mut out = Vec::with_capacity(files.len());
     for rel in files {
@@ -389,20 +390,29 @@ fn has_attachment_folder(dir: &Path, rel: &Path) -> bool {
         fs::symlink_metadata(dir.join(rel.with_extension(""))).is_ok_and(|m| m.is_dir());
     is_folder
         && fs::read_to_string(dir.join(rel)).is_ok_and(|text| {
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-            let Some(front) = text
-                .strip_prefix("+++\n")
-                .or_else(|| text.strip_prefix("+++\r\n"))
-                .and_then(|rest| rest.split_once("\n+++").map(|(front, _)| front))
-            else {
-                return false;
-            };
-            toml::from_str::<toml::Table>(front).is_ok_and(|t| {
+            toml_front_matter(&text).is_some_and(|t| {
                 t.get("title").is_some_and(toml::Value::is_str)
                     && t.get("kind").is_some_and(toml::Value::is_str)
                     && t.contains_key("date")
             })
         })
+}
+
+/// The TOML front matter of `text` (between `+++` lines, as an entry's), when it has
+/// front matter that parses.
+fn toml_front_matter(text: &str) -> Option<toml::Table> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return toml::from_str(&rest[..offset]).ok();
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The files of an entry's attachment folder, sorted by name, read and checked by the
@@ -655,10 +665,14 @@ fn note_to_entry(
         },
     ) && !entry.meta.extra.keys().any(|k| audience_key(k).is_some())
     {
+        // Whether the top level says it (a `visibility` key in a table of the author's
+        // own does not count).
+        let sets_visibility =
+            toml_front_matter(text).is_some_and(|front| front.contains_key("visibility"));
         let verbatim = Verbatim {
             text: text.to_string(),
             sets_id: entry.meta.id.is_some(),
-            sets_visibility: crate::entry::sets_visibility(text) == Some(true),
+            sets_visibility,
         };
         if entry.meta.id.is_none() {
             entry.meta.id = Some(crate::entry::file_id(rel));
@@ -1556,6 +1570,43 @@ mod tests {
                 "{note}: {warnings:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_wol_entry_comes_in_as_written_with_only_what_the_journal_needs() {
+        let text = "+++\ntitle = 'T' # mine\ndate = 2026-11-20T10:00:00+01:00\nkind = \"progress\"\n\n\
+                    [links]\nvisibility = \"foggy\"\n+++\n\nSee [a](2026-11-20-1000-t/a.txt).\n";
+        let note = note_to_entry(
+            text,
+            Path::new("entries/2026/11/2026-11-20-1000-t.md"),
+            &defaults(),
+            || Ok(defaults().now),
+        )
+        .unwrap();
+        let mut item = ImportedEntry::new("n".into(), note.entry);
+        item.verbatim = note.verbatim;
+        item.stem = Some("2026-11-20-1000-t".into());
+        // Its visibility is said (a `visibility` in a table of its own is not one), the
+        // rest is as written.
+        let with_visibility = text.replace("\n[links]", "\nvisibility = \"private\"\n[links]");
+        assert_eq!(
+            item.file_text("entries/2026/11/2026-11-20-1000-t.md"),
+            with_visibility
+        );
+        // Under another name: its old name is its id; links follow its attachments.
+        item.attachments = vec![crate::attach::Attachment {
+            name: "a.txt".into(),
+            content: b"a".to_vec(),
+        }];
+        assert_eq!(
+            item.file_text("entries/2026/11/2026-11-20-1000-t-2.md"),
+            with_visibility
+                .replace(
+                    "\nvisibility = \"private\"",
+                    "\nid = \"2026-11-20-1000-t\"\nvisibility = \"private\""
+                )
+                .replace("](2026-11-20-1000-t/", "](2026-11-20-1000-t-2/")
+        );
     }
 
     #[test]
