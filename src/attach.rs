@@ -245,6 +245,14 @@ pub fn links(id: &str, names: &[String]) -> String {
         .join("\n\n")
 }
 
+/// `body` with its links to the attachments of the entry `old_id` (`](<old_id>/…`, and
+/// reference definitions `]: <old_id>/…`) pointing at the folder of `new_id`: for an
+/// entry whose file, and so its attachment folder, gets another name.
+pub fn relink(body: &str, old_id: &str, new_id: &str) -> String {
+    body.replace(&format!("]({old_id}/"), &format!("]({new_id}/"))
+        .replace(&format!("]: {old_id}/"), &format!("]: {new_id}/"))
+}
+
 /// `body` with its Markdown links and images pointing at the attachments `names` of the
 /// entry `id` (`[text](<id>/<name>)`, `![alt](<id>/<name>)`) replaced by their text: for
 /// attachments that are not published, whose links would be broken where the entry is.

@@ -232,9 +232,11 @@ fn split_front_matter(text: &str) -> Result<(&str, &str), ParseError> {
     ))
 }
 
-/// An entry file's `text` with the line `key = "value"` of `add` (if any) added at the
-/// end of its front matter and `body` applied to its body, every other byte as it was (a
+/// An entry file's `text` with the line `key = "value"` of `add` (if any) added to its
+/// front matter and `body` applied to its body, every other byte as it was (a
 /// hand-written comment or layout survives); `None` when `text` has no front matter.
+/// The line goes at the end of the top-level keys: above the first `[table]` line, after
+/// which TOML puts every key into that table.
 pub fn edited_in_place(
     text: &str,
     add: Option<(&str, &str)>,
@@ -243,16 +245,33 @@ pub fn edited_in_place(
     let (front, rest) = split_front_matter(text).ok()?;
     let offset = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
     let (front_end, body_start) = (offset(front) + front.len(), offset(rest));
+    let at = first_table_line(front).map_or(front_end, |i| offset(front) + i);
     let line = add.map_or(String::new(), |(key, value)| {
         let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
         format!("{key} = {}{eol}", toml_str(value))
     });
     Some(format!(
         "{}{line}{}{}",
-        &text[..front_end],
-        &text[front_end..body_start],
+        &text[..at],
+        &text[at..body_start],
         body(rest)
     ))
+}
+
+/// Where in `front` (TOML) the first table header line (`[name]`, `[[name]]`) starts: a
+/// line starting with `[` before which the text is whole TOML (so not a line of a
+/// multi-line list or string).
+fn first_table_line(front: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in front.split_inclusive('\n') {
+        if line.trim_start().starts_with('[')
+            && toml::from_str::<toml::Table>(&front[..offset]).is_ok()
+        {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Whether the front matter of an entry's `text` sets `visibility`; `None` when `text`
@@ -661,6 +680,23 @@ mod tests {
     }
 
     const SAMPLE: &str = "+++\ntitle = \"Shipped the onboarding guide\"\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\ntags = [\"onboarding\", \"docs\"]\nvisibility = \"public\"\nauthor = \"Theresa Fend\"\n+++\n\nWrote the guide with the GIG crew. #writing\n\n## Learned\nPeople skip long docs; a checklist works better.\n\n## Next\nAsk OuiShare to review it. @ouishare\n\n## Help wanted\nSomeone who has run a Loomio vote for 200+ members.\n";
+
+    #[test]
+    fn a_line_added_in_place_goes_above_the_first_table() {
+        let add =
+            |text: &str| edited_in_place(text, Some(("id", "old")), |b| b.to_string()).unwrap();
+        assert_eq!(
+            add("+++\ntitle = \"T\" # mine\n+++\n\nbody\n"),
+            "+++\ntitle = \"T\" # mine\nid = \"old\"\n+++\n\nbody\n"
+        );
+        assert_eq!(
+            add("+++\ntitle = \"T\"\nlist = [\n  [1],\n]\n\n[extra]\nx = 1\n+++\nbody\n"),
+            "+++\ntitle = \"T\"\nlist = [\n  [1],\n]\n\nid = \"old\"\n[extra]\nx = 1\n+++\nbody\n"
+        );
+        let text = add("+++\ntitle = \"T\"\n[[links]]\nto = \"x\"\n+++\n");
+        let table: toml::Table = toml::from_str(split_front_matter(&text).unwrap().0).unwrap();
+        assert_eq!(table["id"].as_str(), Some("old"), "{text}");
+    }
 
     #[test]
     fn parses_the_design_sample_and_writes_it_back_byte_for_byte() {

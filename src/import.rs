@@ -6,13 +6,14 @@
 //! already has), and an import skips ids the journal already holds: importing the same
 //! source twice adds nothing. The whole import is one commit.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
+use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, NaiveTime, TimeZone as _};
 use serde::Deserialize;
+use yaml_rust2::Yaml;
 
 use crate::dates;
 use crate::entry::{Entry, Meta, Visibility};
@@ -29,12 +30,93 @@ pub struct ImportedEntry {
     /// The id an older wol gave the same note (a hash of its path alone): a note
     /// imported before is recognised by it, with the same title and date.
     pub legacy_id: Option<String>,
+    /// A file that was already a wol entry: what it says as written, which the journal
+    /// gets byte for byte (see [`ImportedEntry::file_text`]).
+    pub verbatim: Option<Verbatim>,
+    /// The source file's name without `.md`: the folder its attachment links name.
+    pub stem: Option<String>,
+    /// The files of its attachment folder (`<stem>/` beside `<stem>.md`), checked as
+    /// `wol log --attach` checks them.
+    pub attachments: Vec<crate::attach::Attachment>,
+}
+
+/// The text of a file that was already a wol entry, and what its front matter says.
+#[derive(Debug, Clone)]
+pub struct Verbatim {
+    text: String,
+    /// Whether it has an `id` key (else its file name is its id).
+    sets_id: bool,
+    /// Whether it has a `visibility` key (else it takes the journal's default).
+    sets_visibility: bool,
 }
 
 impl ImportedEntry {
+    /// One entry from a source that is not a folder of files (jrnl).
+    fn new(source: String, entry: Entry) -> ImportedEntry {
+        ImportedEntry {
+            source,
+            entry,
+            legacy_id: None,
+            verbatim: None,
+            stem: None,
+            attachments: Vec::new(),
+        }
+    }
+
     /// The stable id (always set by the readers in this module).
     pub fn id(&self) -> &str {
         self.entry.meta.id.as_deref().unwrap_or_default()
+    }
+
+    /// The text of its file when written at `rel` (relative to the journal). A file that
+    /// was already a wol entry comes in as written, byte for byte, with only what the
+    /// journal needs added: its `visibility` when it says none (it would take the
+    /// journal's default, maybe wider than the one import gave it); and at a name other
+    /// than its own, its old name as its `id` (unless it has one: a later import, and
+    /// `wol show OLD-NAME`, still know it) and the links to its attachments pointing at
+    /// their new folder, as `wol edit` does when it moves an entry.
+    pub fn file_text(&self, rel: &str) -> String {
+        let new_stem = crate::entry::file_id(Path::new(rel));
+        let renamed = self.stem.as_deref().filter(|old| *old != new_stem);
+        let relink = |body: &str| match renamed {
+            Some(old) if !self.attachments.is_empty() => {
+                crate::attach::relink(body, old, &new_stem)
+            }
+            _ => body.to_string(),
+        };
+        let Some(v) = &self.verbatim else {
+            let mut entry = self.entry.clone();
+            entry.body = relink(&entry.body);
+            return entry.to_text();
+        };
+        let mut text = v.text.clone();
+        if let Some(old) = renamed.filter(|_| !v.sets_id) {
+            text = crate::entry::edited_in_place(&text, Some(("id", old)), relink).unwrap_or(text);
+        } else if renamed.is_some() {
+            text = crate::entry::edited_in_place(&text, None, relink).unwrap_or(text);
+        }
+        if !v.sets_visibility {
+            let visibility = self.entry.meta.visibility.as_str();
+            text = crate::entry::edited_in_place(&text, Some(("visibility", visibility)), |b| {
+                b.to_string()
+            })
+            .unwrap_or(text);
+        }
+        text
+    }
+
+    /// The changes that write it at `rel`, with its attachments beside it.
+    pub fn changes(&self, rel: &str) -> Vec<Change> {
+        let dir = crate::attach::dir_of(rel);
+        let mut changes = vec![Change::Write {
+            path: rel.to_string(),
+            content: self.file_text(rel).into_bytes(),
+        }];
+        changes.extend(self.attachments.iter().map(|a| Change::Write {
+            path: format!("{dir}/{}", a.name),
+            content: a.content.clone(),
+        }));
+        changes
     }
 }
 
@@ -47,6 +129,8 @@ pub struct Defaults {
     pub visibility: Visibility,
     /// The journal's kinds.
     pub kinds: Vec<String>,
+    /// The journal's size limit for an attachment (`[log] attachment_max`).
+    pub attachment_max: u64,
 }
 
 impl Defaults {
@@ -165,10 +249,9 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
         if j.starred {
             push_tag(&mut tags, "starred");
         }
-        out.push(ImportedEntry {
-            legacy_id: None,
+        out.push(ImportedEntry::new(
             source,
-            entry: Entry {
+            Entry {
                 meta: Meta {
                     title,
                     date,
@@ -182,7 +265,7 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
                 },
                 body: body_text(&j.body),
             },
-        });
+        ));
     }
     Ok(out)
 }
@@ -192,13 +275,19 @@ pub fn from_jrnl(json: &str, defaults: &Defaults) -> Result<Vec<ImportedEntry>> 
 
 /// Read every Markdown note under `dir` (hidden folders and a top-level README skipped).
 ///
-/// A file that is already a wol entry (TOML front matter wol parses) comes in as it is.
-/// Any other note: topic folders become tags; the title comes from front matter (TOML
-/// `+++` or YAML `---` with `title`, `date`, `tags`), else the first `# heading`, else the
-/// file name; the date from front matter, else the file's last commit when `dir` is in a
-/// git repository, else its modification time; kind `learning` (a TIL is a learning).
+/// A file that is already a wol entry (TOML front matter wol parses) comes in as it is,
+/// and the files in its attachment folder (`<stem>/` beside `<stem>.md`, as the journal
+/// and `wol export` lay them out) as its attachments, never as notes; one the journal
+/// would refuse (`wol log --attach`'s rules: a symbolic link, over the size limit, a name
+/// wol would change) leaves the entry out, with a warning. Any other note: topic folders
+/// become tags; the title comes from front matter (TOML `+++` or YAML `---` with
+/// `title`, `date`, `tags`), else the first `# heading`, else the file name; the date
+/// from front matter, else the file's last commit when `dir` is in a git repository,
+/// else its modification time; kind `learning` (a TIL is a learning).
 /// Its audience is its own `visibility` and `to`, or `defaults.visibility` when it says
-/// neither; a note whose audience cannot be read is private, with a warning.
+/// neither; a note whose audience cannot be read is private, with a warning. Its other
+/// front-matter keys are kept in the entry's `extra`, converted to TOML; one TOML cannot
+/// hold is left out with a warning.
 pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<ImportedEntry>> {
     if !dir.is_dir() {
         return Err(hinted(
@@ -209,6 +298,12 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
     let mut files = Vec::new();
     walk_notes(dir, dir, &mut files)?;
     files.sort();
+    let folders: BTreeSet<PathBuf> = files
+        .iter()
+        .filter(|rel| has_attachment_folder(dir, rel))
+        .map(|rel| rel.with_extension(""))
+        .collect();
+    files.retain(|rel| !rel.ancestors().skip(1).any(|a| folders.contains(a)));
     let git_dates = GitDates::for_files(dir, &files);
     let mut out = Vec::with_capacity(files.len());
     for rel in files {
@@ -247,6 +342,24 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
                 continue;
             }
         };
+        let folder = rel.with_extension("");
+        let attachments = if folders.contains(&folder) {
+            match attachments_in(&dir.join(&folder), defaults.attachment_max) {
+                Ok(attachments) => attachments,
+                Err(e) => {
+                    crate::error::warn(
+                        crate::term::sanitize(&format!(
+                            "{} is not imported, nor its attachments: {e:#}",
+                            path.display()
+                        )),
+                        Some("fix it and import again; what is already imported is skipped"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            Vec::new()
+        };
         for warning in &note.warnings {
             // The message quotes the note: escaped before it reaches a terminal.
             let message = format!("{} {}", path.display(), warning.message);
@@ -256,7 +369,83 @@ pub fn from_markdown_dir(dir: &Path, defaults: &Defaults) -> Result<Vec<Imported
             legacy_id: Some(format!("md-{}", short_hash(&rel_str))),
             source: rel_str,
             entry: note.entry,
+            verbatim: note.verbatim,
+            stem: Some(crate::entry::file_id(&rel)),
+            attachments,
         });
+    }
+    Ok(out)
+}
+
+/// Whether the note at `rel` (in `dir`) has an attachment folder: its name ends in `.md`
+/// (as an entry's does), a real folder of its name without `.md` is beside it, and it is
+/// a wol entry (TOML front matter with a title, date and kind; one whose kind this
+/// journal lacks is one too). A folder beside any other note (Obsidian's folder notes)
+/// holds notes.
+fn has_attachment_folder(dir: &Path, rel: &Path) -> bool {
+    if rel.extension().is_none_or(|x| x != "md") {
+        return false;
+    }
+    let is_folder =
+        fs::symlink_metadata(dir.join(rel.with_extension(""))).is_ok_and(|m| m.is_dir());
+    is_folder
+        && fs::read_to_string(dir.join(rel)).is_ok_and(|text| {
+            toml_front_matter(&text).is_some_and(|t| {
+                t.get("title").is_some_and(toml::Value::is_str)
+                    && t.get("kind").is_some_and(toml::Value::is_str)
+                    && t.contains_key("date")
+            })
+        })
+}
+
+/// The TOML front matter of `text` (between `+++` lines, as an entry's), when it has
+/// front matter that parses.
+fn toml_front_matter(text: &str) -> Option<toml::Table> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return toml::from_str(&rest[..offset]).ok();
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The files of an entry's attachment folder, sorted by name, read and checked by the
+/// rules of `wol log --attach` ([`crate::attach::read`]); hidden files are left out, as
+/// the walk leaves them. Fails on a file the journal would refuse, a folder inside, or a
+/// name wol would not give an attachment (the entry's link names the file as it is).
+fn attachments_in(folder: &Path, max: u64) -> Result<Vec<crate::attach::Attachment>> {
+    let mut paths: Vec<(String, PathBuf)> = fs::read_dir(folder)
+        .with_context(|| format!("cannot read {}", folder.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, _)| !name.starts_with('.'))
+        .collect();
+    paths.sort();
+    let mut out = Vec::with_capacity(paths.len());
+    for (name, path) in paths {
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            anyhow::bail!(
+                "its attachment folder holds the folder {}: an entry's attachments are the files directly in its folder",
+                path.display()
+            );
+        }
+        let attachment = crate::attach::read(std::slice::from_ref(&path), max)?
+            .pop()
+            .context("no attachment read")?;
+        if attachment.name != name {
+            anyhow::bail!(
+                "cannot attach {}: wol names attachments with letters, digits, `-`, `_` and `.` only ({} here); rename it and its link in the entry",
+                path.display(),
+                attachment.name
+            );
+        }
+        out.push(attachment);
     }
     Ok(out)
 }
@@ -307,7 +496,8 @@ fn walk_notes(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Front matter of a note, whatever its syntax, reduced to the keys import reads.
+/// Front matter of a note, whatever its syntax: the keys import reads, and the others
+/// as TOML, to be kept in the entry.
 #[derive(Debug, Default)]
 struct Front {
     values: BTreeMap<String, FrontValue>,
@@ -315,7 +505,27 @@ struct Front {
     /// another shape (a number, a table, a list of more than text), or YAML lines under
     /// the key that import does not read. Any reason makes the note private.
     unreadable_audience: Vec<String>,
+    /// The note's own keys, which import does not read (`source`, `aliases`,
+    /// `description`…): kept in the entry's `extra`, as wol keeps unknown keys of its own
+    /// entries. They never decide who sees the entry.
+    extra: toml::Table,
+    /// What is said after the note's path for each key that is not kept, and why: a
+    /// value TOML cannot hold (a YAML null), a clash with wol's own keys.
+    dropped: Vec<String>,
 }
+
+/// The keys of wol's front matter ([`crate::entry::Meta`]): import reads them (or, for
+/// `id` and `author`, takes them), so none of them is one of the note's own keys.
+const WOL_KEYS: [&str; 8] = [
+    "title",
+    "date",
+    "kind",
+    "tags",
+    "visibility",
+    "author",
+    "to",
+    "id",
+];
 
 /// The keys that say who may see a note.
 const AUDIENCE_KEYS: [&str; 2] = ["visibility", "to"];
@@ -352,6 +562,38 @@ impl Front {
         self.values.insert(key, value);
     }
 
+    /// Whether `key` is one of the note's own, to be kept in `extra`: not when import
+    /// reads it (a [`WOL_KEYS`] key; an audience key in any case), nor when it would clash
+    /// with one of wol's keys (`Title`: an entry with both would be ambiguous), which is
+    /// dropped with a warning.
+    fn own_key(&mut self, key: &str) -> bool {
+        if WOL_KEYS.contains(&key) || audience_key(key).is_some() {
+            return false;
+        }
+        let folded = key.trim().to_lowercase();
+        if let Some(wol) = WOL_KEYS.iter().find(|k| **k == folded) {
+            self.dropped.push(format!(
+                "is imported without its `{key}`: it would clash with wol's own `{wol}`"
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// Drop each kept key that holds `visibility` or `to` in the form wol's entries say
+    /// it (see [`crate::entry::misplaced_audience`]): the entry parser refuses such a
+    /// file, so kept it would make the entry unreadable. (The note's audience already
+    /// counted it: [`split_note`] makes such a note private.)
+    fn drop_nested_audience(&mut self) {
+        while let Some((key, table)) = crate::entry::misplaced_audience(&self.extra) {
+            let top = table.split('.').next().unwrap_or(&table).to_string();
+            self.extra.remove(&top);
+            self.dropped.push(format!(
+                "is imported without its `{top}`: the `{key}` inside it is one wol refuses in an entry, since it would not count there"
+            ));
+        }
+    }
+
     fn text(&self, key: &str) -> Option<String> {
         match self.values.get(key)? {
             FrontValue::Text(s) => Some(s.clone()).filter(|s| !s.trim().is_empty()),
@@ -378,6 +620,8 @@ impl Front {
 struct Note {
     entry: Entry,
     warnings: Vec<NoteWarning>,
+    /// Set for a file that was already a wol entry.
+    verbatim: Option<Verbatim>,
 }
 
 /// What a warning says after the note's path, and what to do about it.
@@ -421,15 +665,25 @@ fn note_to_entry(
         },
     ) && !entry.meta.extra.keys().any(|k| audience_key(k).is_some())
     {
+        // Whether the top level says it (a `visibility` key in a table of the author's
+        // own does not count).
+        let sets_visibility =
+            toml_front_matter(text).is_some_and(|front| front.contains_key("visibility"));
+        let verbatim = Verbatim {
+            text: text.to_string(),
+            sets_id: entry.meta.id.is_some(),
+            sets_visibility,
+        };
         if entry.meta.id.is_none() {
             entry.meta.id = Some(crate::entry::file_id(rel));
         }
-        if crate::entry::sets_visibility(text) == Some(false) {
+        if !verbatim.sets_visibility {
             entry.meta.visibility = unsaid_visibility(defaults.visibility, &entry.meta.to);
         }
         return Ok(Note {
             entry,
             warnings: Vec::new(),
+            verbatim: Some(verbatim),
         });
     }
     let (front, body) = split_note(text)?;
@@ -485,7 +739,11 @@ fn note_to_entry(
         warnings.push(NoteWarning::private(&why));
         (Visibility::Private, Vec::new())
     });
-    let entry = Entry {
+    warnings.extend(front.dropped.iter().map(|message| NoteWarning {
+        message: message.clone(),
+        hint: "the note itself is unchanged; add what you need to the entry with: wol edit ID",
+    }));
+    let mut entry = Entry {
         meta: Meta {
             title,
             date,
@@ -497,11 +755,33 @@ fn note_to_entry(
                 .unwrap_or_else(|| defaults.author.clone()),
             to,
             id: Some(front.text("id").unwrap_or(path_id)),
-            extra: toml::Table::new(),
+            extra: front.extra,
         },
         body: body_text(&body),
     };
-    Ok(Note { entry, warnings })
+    // The kept keys must never make the entry one the journal cannot read back.
+    let schema = crate::entry::Schema {
+        kinds: &defaults.kinds,
+        default_visibility: Visibility::Private,
+    };
+    if !entry.meta.extra.is_empty()
+        && let Err(e) = Entry::parse(entry.to_text().as_bytes(), &schema)
+    {
+        let keys: Vec<String> = entry.meta.extra.keys().map(|k| format!("`{k}`")).collect();
+        warnings.push(NoteWarning {
+            message: format!(
+                "is imported without its front-matter keys {}: with them the entry would not read back ({e})",
+                keys.join(", ")
+            ),
+            hint: "the note itself is unchanged; add what you need to the entry with: wol edit ID",
+        });
+        entry.meta.extra = toml::Table::new();
+    }
+    Ok(Note {
+        entry,
+        warnings,
+        verbatim: None,
+    })
 }
 
 /// Who a note is for: its `visibility` in any case (`Private`, `PUBLIC`), and its `to`
@@ -580,7 +860,9 @@ fn split_note(text: &str) -> Result<(Front, &str)> {
                 let front = if toml_syntax {
                     toml_front(front)?
                 } else {
-                    yaml_front(front)
+                    let mut read = yaml_front(front);
+                    yaml_extra(front, &mut read);
+                    read
                 };
                 return Ok((front, body));
             }
@@ -610,6 +892,9 @@ fn toml_front(text: &str) -> Result<Front> {
         ));
     }
     for (key, value) in table {
+        if front.own_key(&key) {
+            front.extra.insert(key.clone(), value.clone());
+        }
         let text_or_list = match &value {
             toml::Value::String(_) => true,
             toml::Value::Array(items) => items.iter().all(toml::Value::is_str),
@@ -633,14 +918,16 @@ fn toml_front(text: &str) -> Result<Front> {
         };
         front.insert(key, value);
     }
+    front.drop_nested_audience();
     Ok(front)
 }
 
-/// The YAML that TIL notes use: `key: value`, `key: [a, b]`, and `key:` followed by
-/// `- item` lines. Anything else is ignored: import reads only a few scalar keys, which
-/// does not justify a YAML parser dependency. What is ignored must not change who sees
-/// the note, so lines under `visibility` or `to` that are no item of its list, and an
-/// audience key nested under another key, are noted as an audience import cannot read.
+/// The keys import reads, from the YAML that TIL notes use: `key: value`, `key: [a, b]`,
+/// and `key:` followed by `- item` lines. Anything else is not read here (the other keys
+/// are kept by [`yaml_extra`]). What is not read must not change who sees the note, so
+/// lines under `visibility` or `to` that are no item of its list, and an audience key
+/// nested under another key, are noted as an audience import cannot read: this strict
+/// reading, not a full YAML parse, decides the note's audience.
 fn yaml_front(text: &str) -> Front {
     let mut front = Front::default();
     let mut current_list: Option<String> = None;
@@ -711,6 +998,139 @@ fn yaml_front(text: &str) -> Front {
         }
     }
     front
+}
+
+/// Keep the keys of the YAML front matter `text` that import does not read (see
+/// [`Front::own_key`]), their values converted to TOML: text, numbers, booleans, lists and
+/// maps as they are; what TOML cannot hold (a null) is left out with a warning. The
+/// keys import reads come from [`yaml_front`], whose stricter reading decides the note's
+/// audience; this full YAML parse only adds what would otherwise be lost.
+fn yaml_extra(text: &str, front: &mut Front) {
+    let doc = match load_yaml(text) {
+        Ok(doc) => doc,
+        Err(why) => {
+            let keys: Vec<String> = front
+                .values
+                .keys()
+                .filter(|k| !WOL_KEYS.contains(&k.as_str()))
+                .map(|k| format!("`{k}`"))
+                .collect();
+            if !keys.is_empty() {
+                front.dropped.push(format!(
+                    "is imported without its front-matter keys {}: {why}",
+                    keys.join(", ")
+                ));
+            }
+            return;
+        }
+    };
+    // Front matter that is no map (empty, or one scalar) has no keys to keep.
+    let Some(Yaml::Hash(map)) = doc else { return };
+    for (key, value) in map {
+        let Some(key) = yaml_key(&key) else {
+            front.dropped.push(format!(
+                "is imported without its front-matter key {key:?}: a key TOML can hold is text"
+            ));
+            continue;
+        };
+        if !front.own_key(&key) {
+            continue;
+        }
+        let mut dropped = Vec::new();
+        if let Some(value) = yaml_to_toml(value, &key, &mut dropped) {
+            front.extra.insert(key, value);
+        }
+        front.dropped.extend(dropped);
+    }
+    front.drop_nested_audience();
+}
+
+/// The first document of the YAML `text` (`None` when it has none), or why it cannot be
+/// read: it is not valid YAML, or it uses aliases (`*name`), which wol does not expand:
+/// a few lines of them can stand for more copies than memory holds.
+fn load_yaml(text: &str) -> Result<Option<Yaml>, String> {
+    struct Aliases(bool);
+    impl yaml_rust2::parser::EventReceiver for Aliases {
+        fn on_event(&mut self, event: yaml_rust2::Event) {
+            self.0 |= matches!(event, yaml_rust2::Event::Alias(_));
+        }
+    }
+    let mut aliases = Aliases(false);
+    yaml_rust2::parser::Parser::new_from_str(text)
+        .load(&mut aliases, true)
+        .map_err(|e| format!("its front matter is not YAML wol can read ({e})"))?;
+    if aliases.0 {
+        return Err(
+            "its front matter uses YAML aliases (`*name`), which wol does not expand".into(),
+        );
+    }
+    let docs = yaml_rust2::YamlLoader::load_from_str(text)
+        .map_err(|e| format!("its front matter is not YAML wol can read ({e})"))?;
+    Ok(docs.into_iter().next())
+}
+
+/// A YAML map key as a TOML key: text, or a number or boolean as it is written.
+fn yaml_key(key: &Yaml) -> Option<String> {
+    match key {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `value` (the YAML at `path`, such as `links.home`) as TOML. `None` when TOML cannot
+/// hold it, with the warning pushed to `dropped`; a map keeps its other keys.
+fn yaml_to_toml(value: Yaml, path: &str, dropped: &mut Vec<String>) -> Option<toml::Value> {
+    let why = match value {
+        Yaml::String(s) => return Some(toml::Value::String(s)),
+        Yaml::Integer(i) => return Some(toml::Value::Integer(i)),
+        Yaml::Boolean(b) => return Some(toml::Value::Boolean(b)),
+        Yaml::Real(ref text) => match value.as_f64() {
+            Some(f) => return Some(toml::Value::Float(f)),
+            None => format!("the number {text} cannot be read"),
+        },
+        Yaml::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let mut inner = Vec::new();
+                match yaml_to_toml(item, &format!("{path}[{i}]"), &mut inner) {
+                    Some(v) if inner.is_empty() => out.push(v),
+                    // A list without one of its items would say something else.
+                    _ => {
+                        let why = inner.join("; ");
+                        dropped.push(format!(
+                            "is imported without its `{path}`: item {} of the list: {}",
+                            i + 1,
+                            why.split_once(": ").map_or(why.as_str(), |(_, w)| w)
+                        ));
+                        return None;
+                    }
+                }
+            }
+            return Some(toml::Value::Array(out));
+        }
+        Yaml::Hash(map) => {
+            let mut table = toml::Table::new();
+            for (key, value) in map {
+                match yaml_key(&key) {
+                    Some(key) => {
+                        if let Some(v) = yaml_to_toml(value, &format!("{path}.{key}"), dropped) {
+                            table.insert(key, v);
+                        }
+                    }
+                    None => dropped.push(format!(
+                        "is imported without its `{path}.{key:?}`: a key TOML can hold is text"
+                    )),
+                }
+            }
+            return Some(toml::Value::Table(table));
+        }
+        Yaml::Null => "it is null (no value), which TOML cannot hold".to_string(),
+        Yaml::Alias(_) | Yaml::BadValue => "its value cannot be read".to_string(),
+    };
+    dropped.push(format!("is imported without its `{path}`: {why}"));
+    None
 }
 
 /// The audience key a YAML line nested under another key sets in wol's form
@@ -849,50 +1269,177 @@ impl GitDates {
 pub struct ImportPlan {
     /// (path relative to the journal, entry).
     pub new: Vec<(String, ImportedEntry)>,
-    /// Already in the journal (same id), or repeated in the source.
-    pub skipped: Vec<ImportedEntry>,
+    /// Already in the journal (same id).
+    pub skipped: Vec<Skipped>,
 }
 
-/// Decide which imported entries are new. Reads every entry once for its id: an import is rare
-/// and must not duplicate, so O(n) is the right trade here.
+/// An imported entry whose id the journal already has.
+#[derive(Debug)]
+pub struct Skipped {
+    pub item: ImportedEntry,
+    /// The journal's entry of that id (relative path) when its title, date or body
+    /// differ from the imported one's: the imported text is not in the journal, and the
+    /// person must hear so.
+    pub differs: Option<String>,
+}
+
+/// What the plan knows of an entry in the journal.
+struct Known {
+    title: String,
+    date: DateTime<FixedOffset>,
+    body: u64,
+    rel: String,
+}
+
+impl Known {
+    /// Whether `item` says what this entry says: its title, date and body (its links to
+    /// its attachments pointing at this entry's folder, as import would have made them).
+    fn same(&self, item: &ImportedEntry) -> bool {
+        let body = match &item.stem {
+            Some(stem) if !item.attachments.is_empty() => {
+                let here = crate::entry::file_id(Path::new(&self.rel));
+                crate::attach::relink(&item.entry.body, stem, &here)
+            }
+            _ => item.entry.body.clone(),
+        };
+        self.title == item.entry.meta.title
+            && self.date == item.entry.meta.date
+            && self.body == hash_of(&body)
+    }
+}
+
+fn hash_of(text: &str) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// Where an entry file named `stem` would be if `wol log` had named it: the month
+/// folder of the date its name starts with (`YYYY-MM-DD-HHMM-…`). `None` for a name of
+/// another form (`md-…`, `jrnl-…`, `notes`).
+fn path_named(journal: &Journal, stem: &str) -> Option<PathBuf> {
+    let b = stem.as_bytes();
+    let form = b.len() > 16
+        && b[..16].iter().enumerate().all(|(i, c)| match i {
+            4 | 7 | 10 | 15 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    if !form {
+        return None;
+    }
+    let year: i32 = stem[..4].parse().ok()?;
+    let month: u32 = stem[5..7].parse().ok()?;
+    Some(journal.month_dir(year, month).join(format!("{stem}.md")))
+}
+
+/// Decide which imported entries are new, and where each goes. Reads every entry once for
+/// its id: an import is rare and must not duplicate, so O(n) is the right trade here.
+///
+/// An entry is skipped only when the journal already holds its id (its `id` key, or its
+/// file name); one whose text differs from the journal's says so in [`Skipped::differs`].
+/// Entries of the same import are never skipped for one another: two of one id (a moved
+/// entry's old name that a later entry got as its file name) both come in. A file that
+/// was already a wol entry keeps its file name when that is free and where `wol log`
+/// would put it; any other gets a new name, never one an entry (of the journal or of the
+/// import) has as its `id`.
 pub fn plan(journal: &Journal, imported: Vec<ImportedEntry>) -> ImportPlan {
-    // Every entry by its `id` key and by its file name, with its title and date.
-    let mut known: HashMap<String, (String, DateTime<FixedOffset>)> = HashMap::new();
+    // Each id with the entries that answer to it (a moved entry's old name may be
+    // another entry's file name).
+    let mut known: HashMap<String, Vec<Known>> = HashMap::new();
+    // Names the journal's entries have as their `id` (a moved entry keeps its old name):
+    // a new entry named so would answer to it too.
+    let mut taken: HashSet<PathBuf> = HashSet::new();
     for path in journal.entry_files(None) {
         if let Ok(entry) = journal.load(&path) {
-            let seen = (entry.meta.title.clone(), entry.meta.date);
-            known.insert(crate::entry::file_id(&path), seen.clone());
-            if let Some(id) = entry.meta.id {
-                known.insert(id, seen);
+            let seen = || Known {
+                title: entry.meta.title.clone(),
+                date: entry.meta.date,
+                body: hash_of(&entry.body),
+                rel: journal.rel(&path),
+            };
+            known
+                .entry(crate::entry::file_id(&path))
+                .or_default()
+                .push(seen());
+            if let Some(id) = &entry.meta.id {
+                taken.extend(path_named(journal, id));
+                known.entry(id.clone()).or_default().push(seen());
             }
         }
     }
-    let mut taken: HashSet<PathBuf> = HashSet::new();
     let mut plan = ImportPlan::default();
+    let mut coming = Vec::with_capacity(imported.len());
     for item in imported {
-        let same = |(title, date): &(String, DateTime<FixedOffset>)| {
-            *title == item.entry.meta.title && *date == item.entry.meta.date
-        };
-        let seen = known.contains_key(item.id())
-            || item
-                .legacy_id
-                .as_ref()
-                .and_then(|l| known.get(l))
-                .is_some_and(same);
-        if seen {
-            plan.skipped.push(item);
+        if let Some(ks) = known.get(item.id()) {
+            // Said to differ from the entry named by the id, else the first.
+            let differs = (!ks.iter().any(|k| k.same(&item))).then(|| {
+                ks.iter()
+                    .find(|k| crate::entry::file_id(Path::new(&k.rel)) == item.id())
+                    .unwrap_or(&ks[0])
+                    .rel
+                    .clone()
+            });
+            plan.skipped.push(Skipped { item, differs });
             continue;
         }
-        known.insert(
-            item.id().to_string(),
-            (item.entry.meta.title.clone(), item.entry.meta.date),
-        );
-        let path = {
+        let legacy = item
+            .legacy_id
+            .as_ref()
+            .and_then(|l| known.get(l))
+            .is_some_and(|ks| {
+                ks.iter()
+                    .any(|k| k.title == item.entry.meta.title && k.date == item.entry.meta.date)
+            });
+        if legacy {
+            plan.skipped.push(Skipped {
+                item,
+                differs: None,
+            });
+            continue;
+        }
+        coming.push(item);
+    }
+    let free = |path: &PathBuf, taken: &HashSet<PathBuf>| {
+        !taken.contains(path) && !path.exists() && !path.with_extension("").exists()
+    };
+    // A wol entry keeps its own name first, as it is known by it.
+    let mut paths: Vec<Option<PathBuf>> = Vec::with_capacity(coming.len());
+    for item in &coming {
+        let own = item
+            .verbatim
+            .as_ref()
+            .and(item.stem.as_ref())
+            .map(|stem| {
+                let date = &item.entry.meta.date;
+                journal
+                    .month_dir(date.year(), date.month())
+                    .join(format!("{stem}.md"))
+            })
+            .filter(|path| {
+                journal.placed_for(path, &item.entry.meta.date)
+                    && free(path, &taken)
+                    && !known.contains_key(&crate::entry::file_id(path))
+            });
+        if let Some(path) = &own {
+            taken.insert(path.clone());
+        }
+        paths.push(own);
+    }
+    // The ids the import brings are no new names either.
+    for item in &coming {
+        taken.extend(path_named(journal, item.id()));
+    }
+    for (item, path) in coming.into_iter().zip(paths) {
+        let path = path.unwrap_or_else(|| {
+            // The ids are all in `taken`: no month needs reading again.
             let path =
-                journal.new_entry_path(&item.entry.meta.date, &item.entry.meta.title, &taken);
+                journal.new_entry_path_among(&item.entry.meta.date, &item.entry.meta.title, |p| {
+                    taken.contains(p)
+                });
             taken.insert(path.clone());
             path
-        };
+        });
         plan.new.push((journal.rel(&path), item));
     }
     plan.new.sort_by_key(|(_, c)| c.entry.meta.date);
@@ -907,10 +1454,7 @@ pub fn apply(writer: &crate::journal::Writer<'_>, plan: &ImportPlan, message: &s
     let changes: Vec<Change> = plan
         .new
         .iter()
-        .map(|(path, c)| Change::Write {
-            path: path.clone(),
-            content: c.entry.to_text().into_bytes(),
-        })
+        .flat_map(|(path, c)| c.changes(path))
         .collect();
     writer.commit_all_or_nothing(&changes, message)?;
     Ok(())
@@ -926,6 +1470,7 @@ mod tests {
             author: "Me".into(),
             visibility: Visibility::Private,
             kinds: crate::config::DEFAULT_KINDS.map(String::from).to_vec(),
+            attachment_max: crate::attach::DEFAULT_MAX,
         }
     }
 
@@ -939,6 +1484,129 @@ mod tests {
         assert_eq!(front.text("date").as_deref(), Some("2024-03-05"));
         assert_eq!(front.list("tags"), ["git", "rebase"]);
         assert_eq!(body, "Body\n");
+    }
+
+    /// The entry's `extra` and the warnings of `note` imported.
+    fn kept(note: &str) -> (toml::Table, Vec<String>) {
+        let note =
+            note_to_entry(note, Path::new("n.md"), &defaults(), || Ok(defaults().now)).unwrap();
+        let warnings = note.warnings.into_iter().map(|w| w.message).collect();
+        (note.entry.meta.extra, warnings)
+    }
+
+    #[test]
+    fn a_note_s_own_keys_are_kept_as_toml_and_what_toml_cannot_hold_is_said() {
+        let (extra, warnings) = kept(
+            "---\ntitle: T\nsource: https://example.org/a#b\naliases: [one, \"two, three\"]\n\
+             description: >\n  Folded\n  text.\nweight: 3\nratio: 0.5\ndraft: false\n\
+             quoted: '007'\nlinks:\n  home: https://example.org\n  gone: ~\n\
+             empty:\nTitle: Other\nmixed: [a, null]\n2024: year\n---\nBody\n",
+        );
+        let want: toml::Table = toml::from_str(
+            r#"
+            source = "https://example.org/a#b"
+            aliases = ["one", "two, three"]
+            description = "Folded text.\n"
+            weight = 3
+            ratio = 0.5
+            draft = false
+            quoted = "007"
+            2024 = "year"
+            [links]
+            home = "https://example.org"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(extra, want);
+        assert_eq!(
+            warnings,
+            [
+                "is imported without its `links.gone`: it is null (no value), which TOML cannot hold",
+                "is imported without its `empty`: it is null (no value), which TOML cannot hold",
+                "is imported without its `Title`: it would clash with wol's own `title`",
+                "is imported without its `mixed`: item 2 of the list: it is null (no value), which TOML cannot hold",
+            ]
+        );
+        // TOML front matter keeps its values as they are.
+        let (extra, warnings) =
+            kept("+++\ntitle = \"Zola\"\ndescription = \"Summary\"\n[extra]\nweight = 2\n+++\n");
+        assert_eq!(
+            extra,
+            toml::from_str("description = \"Summary\"\nextra = { weight = 2 }").unwrap()
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn kept_keys_never_change_the_audience_nor_make_the_entry_unreadable() {
+        // An audience nested in a key: the note is private (as before), and the key,
+        // which the entry parser would refuse, is not kept.
+        for note in [
+            "---\nparams:\n  visibility: public\nsource: s\n---\n",
+            "+++\nsource = \"s\"\n[params]\nto = [\"gig\"]\n+++\n",
+        ] {
+            let (extra, warnings) = kept(note);
+            assert_eq!(extra, toml::from_str("source = \"s\"").unwrap(), "{note}");
+            assert!(
+                warnings.iter().any(|w| w.contains("imported private"))
+                    && warnings.iter().any(|w| w.contains("without its `params`")),
+                "{note}: {warnings:?}"
+            );
+        }
+        // A key of the author's own under another key stays, as entry parsing keeps it.
+        let (extra, warnings) = kept("---\ntrip:\n  to: Berlin\n---\n");
+        assert_eq!(extra, toml::from_str("trip = { to = \"Berlin\" }").unwrap());
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // YAML the full parser cannot read (or aliases it would have to copy) keeps
+        // nothing, saying which keys.
+        for (note, why) in [
+            ("---\nsource: [a\nother: b\n---\n", "not YAML wol can read"),
+            ("---\nbase: &b [x]\nother: *b\n---\n", "aliases"),
+        ] {
+            let (extra, warnings) = kept(note);
+            assert!(extra.is_empty(), "{note}: {extra:?}");
+            assert!(
+                warnings.len() == 1 && warnings[0].contains(why) && warnings[0].contains("`other`"),
+                "{note}: {warnings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wol_entry_comes_in_as_written_with_only_what_the_journal_needs() {
+        let text = "+++\ntitle = 'T' # mine\ndate = 2026-11-20T10:00:00+01:00\nkind = \"progress\"\n\n\
+                    [links]\nvisibility = \"foggy\"\n+++\n\nSee [a](2026-11-20-1000-t/a.txt).\n";
+        let note = note_to_entry(
+            text,
+            Path::new("entries/2026/11/2026-11-20-1000-t.md"),
+            &defaults(),
+            || Ok(defaults().now),
+        )
+        .unwrap();
+        let mut item = ImportedEntry::new("n".into(), note.entry);
+        item.verbatim = note.verbatim;
+        item.stem = Some("2026-11-20-1000-t".into());
+        // Its visibility is said (a `visibility` in a table of its own is not one), the
+        // rest is as written.
+        let with_visibility = text.replace("\n[links]", "\nvisibility = \"private\"\n[links]");
+        assert_eq!(
+            item.file_text("entries/2026/11/2026-11-20-1000-t.md"),
+            with_visibility
+        );
+        // Under another name: its old name is its id; links follow its attachments.
+        item.attachments = vec![crate::attach::Attachment {
+            name: "a.txt".into(),
+            content: b"a".to_vec(),
+        }];
+        assert_eq!(
+            item.file_text("entries/2026/11/2026-11-20-1000-t-2.md"),
+            with_visibility
+                .replace(
+                    "\nvisibility = \"private\"",
+                    "\nid = \"2026-11-20-1000-t\"\nvisibility = \"private\""
+                )
+                .replace("](2026-11-20-1000-t/", "](2026-11-20-1000-t-2/")
+        );
     }
 
     #[test]
@@ -1147,8 +1815,14 @@ mod tests {
         ] {
             let (visibility, _, warnings) = public(note);
             assert_eq!(visibility, Visibility::Private, "{note}");
+            // (The table that holds the audience is not kept either: see
+            // kept_keys_never_change_the_audience_nor_make_the_entry_unreadable.)
+            let audience: Vec<&String> = warnings
+                .iter()
+                .filter(|w| !w.starts_with("is imported without"))
+                .collect();
             assert!(
-                warnings.len() == 1 && warnings[0].contains(why),
+                audience.len() == 1 && audience[0].contains(why),
                 "{note}: {warnings:?}"
             );
         }

@@ -200,11 +200,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         };
         (vec![change], rel.clone())
     } else {
-        let to = journal.rel(&journal.new_entry_path(
-            &entry.meta.date,
-            &entry.meta.title,
-            &Default::default(),
-        ));
+        let to = journal.rel(&journal.moved_entry_path(&path, &entry.meta.date, &entry.meta.title));
         let text = String::from_utf8_lossy(&after);
         let changes = journal.move_entry(&rel, &to, &text, &entry).map_err(|e| {
             let hint = crate::error::hint_of(&e).unwrap_or_default();

@@ -61,8 +61,12 @@ pub struct JrnlArgs {
 /// matter (TOML `+++` or YAML `---`: title, date, tags, kind, visibility, to), else the
 /// first `# heading`, else the file name; the date from front matter, else the file's
 /// last commit when the folder is in a git repository, else its modification time. Notes
-/// are of kind `learning`. Files that are already wol entries come in unchanged. A note
-/// whose visibility or `to` cannot be read comes in private, with a warning.
+/// are of kind `learning`. Their other front-matter keys are kept in the entry (as TOML);
+/// one TOML cannot hold (a null) is left out with a warning. Files that are already wol
+/// entries come in unchanged (a `visibility` line added to one that says none), with the
+/// files of their attachment folder (`<id>/` beside `<id>.md`, as wol export writes
+/// them) as attachments. A note whose visibility or `to` cannot be read comes in
+/// private, with a warning.
 ///
 /// Examples:
 ///   wol import markdown ~/src/til --dry-run
@@ -101,6 +105,9 @@ struct Skipped<'a> {
     id: &'a str,
     title: &'a str,
     source: &'a str,
+    /// The journal's entry of that id, when its text differs from the skipped one's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    differs_from: Option<&'a str>,
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
@@ -119,6 +126,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         author: ctx.author(&journal)?,
         visibility: common.visibility,
         kinds: journal.config.kinds.clone(),
+        attachment_max: journal.config.log.attachment_max(),
     };
     let imported: Vec<ImportedEntry> = match &args.source {
         Source::Jrnl(a) => {
@@ -160,10 +168,11 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
             skipped: plan
                 .skipped
                 .iter()
-                .map(|c| Skipped {
-                    id: c.id(),
-                    title: &c.entry.meta.title,
-                    source: &c.source,
+                .map(|s| Skipped {
+                    id: s.item.id(),
+                    title: &s.item.entry.meta.title,
+                    source: &s.item.source,
+                    differs_from: s.differs.as_deref(),
                 })
                 .collect(),
         };
@@ -177,15 +186,45 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         };
         // Imported titles are someone's text: escaped before they reach a terminal.
         for (rel, c) in &plan.new {
-            writeln!(out, "{verb}  {rel}  {}", sanitize(&c.entry.meta.title))?;
-        }
-        for c in &plan.skipped {
+            let attached = match c.attachments.len() {
+                0 => String::new(),
+                1 => " (and 1 attachment)".to_string(),
+                n => format!(" (and {n} attachments)"),
+            };
             writeln!(
                 out,
-                "skipped  {}  {} (already in the journal)",
-                sanitize(c.id()),
+                "{verb}  {rel}  {}{attached}",
                 sanitize(&c.entry.meta.title)
             )?;
+        }
+        for s in &plan.skipped {
+            writeln!(
+                out,
+                "skipped  {}  {} (already in the journal{})",
+                sanitize(s.item.id()),
+                sanitize(&s.item.entry.meta.title),
+                if s.differs.is_some() {
+                    ", with other text"
+                } else {
+                    ""
+                }
+            )?;
+        }
+    }
+    // An entry skipped for its id whose text is not the journal's is text the import
+    // did not bring: said on stderr, under --quiet and --json too.
+    for s in &plan.skipped {
+        if let Some(rel) = &s.differs {
+            crate::error::warn(
+                sanitize(&format!(
+                    "{} is not imported: the journal's entry {rel} has its id ({}) with another title, date or text",
+                    s.item.source,
+                    s.item.id()
+                )),
+                Some(
+                    "if both are to be kept, give the one to import another `id` in its front matter and import again; compare them first: wol show ID",
+                ),
+            );
         }
     }
     out.flush()?;

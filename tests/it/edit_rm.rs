@@ -420,6 +420,31 @@ fn doctor_names_an_entry_whose_date_does_not_match_its_file_and_edit_moves_it() 
     env.assert_consistent();
 }
 
+/// The `id` a moved entry keeps goes among the top-level keys: at the end of front
+/// matter that has a `[table]` it went into that table, where it is not the entry's id
+/// (`wol show OLD-ID` found nothing).
+#[test]
+fn edit_that_moves_an_entry_with_a_table_keeps_its_id_at_the_top_level() {
+    let (env, entry) = with_entry();
+    let text = env
+        .read(&entry)
+        .replace("+++\n\n", "\n[extra]\nlead = true\n+++\n\n");
+    env.write(&entry, &text);
+    env.git(["commit", "-qam", "a table of the author's own"]);
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-11-23T09:00:00+01:00/' "$1""#);
+    let old_id = stem(&entry);
+    env.wol_j().args(["edit", &old_id]).assert().success();
+    let moved = "entries/2026/11/2026-11-23-0900-edit-me.md";
+    let text = env.read(moved);
+    assert!(
+        text.contains(&format!("\n\nid = \"{old_id}\"\n[extra]\nlead = true\n+++")),
+        "{text}"
+    );
+    let shown = env.wol_j().args(["show", &old_id]).output().unwrap();
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    env.assert_consistent();
+}
+
 #[test]
 fn rm_refuses_an_entry_or_attachment_with_uncommitted_changes() {
     let env = TestEnv::new();
@@ -564,4 +589,53 @@ fn rm_refuses_unsaved_changes_before_asking() {
     );
     assert!(!stderr(&out).contains("confirmation"), "{}", stderr(&out));
     assert!(env.read(&entry).contains("An unsaved line."));
+}
+
+/// A moved entry keeps its old name as its `id`. Neither an entry `wol edit` moves nor
+/// one an import brings gets that name as its file name: two entries would have one id
+/// (an export read back saw it twice, and `wol show OLD-NAME` took the file).
+#[test]
+fn a_moved_entry_s_old_name_is_no_new_name_for_edit_or_import() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let first = stem(&env.log(&["--title", "Standup", "first standup"]));
+    env.fake_editor(r#"sed -i 's/T14:32:05/T09:00:00/' "$1""#);
+    env.wol_j().args(["edit", &first]).assert().success();
+    let second = stem(&env.log(&[
+        "--title",
+        "Standup",
+        "--date",
+        "2026-11-22 10:00",
+        "second standup",
+    ]));
+    // The second is moved to the minute the first was logged at.
+    env.fake_editor(r#"sed -i 's/T10:00:00/T14:32:05/' "$1""#);
+    env.wol_j().args(["edit", &second]).assert().success();
+    let names: Vec<String> = env.entry_files().iter().map(|f| stem(f)).collect();
+    assert_eq!(
+        names,
+        ["2026-11-22-0900-standup", "2026-11-22-1432-standup-2",]
+    );
+
+    // A note of that title and minute, imported.
+    let notes = env.root.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(
+        notes.join("standup.md"),
+        "---\ntitle: Standup\ndate: 2026-11-22T14:32:05+01:00\n---\nthird standup\n",
+    )
+    .unwrap();
+    env.wol_j()
+        .args(["import", "markdown"])
+        .arg(&notes)
+        .assert()
+        .success();
+    assert!(
+        env.journal
+            .join("entries/2026/11/2026-11-22-1432-standup-3.md")
+            .is_file(),
+        "{:?}",
+        env.entry_files()
+    );
+    env.assert_consistent();
 }

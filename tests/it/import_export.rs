@@ -912,7 +912,14 @@ fn an_audience_import_cannot_read_where_it_is_written_never_becomes_public() {
     ] {
         assert!(err.contains(warned), "{warned:?} missing in:\n{err}");
     }
-    assert_eq!(err.matches("warning:").count(), 4, "{err}");
+    // The keys that hold them are not kept in the entry, which would be refused with them.
+    for dropped in [
+        "nested.md is imported without its `params`",
+        "table.md is imported without its `source`",
+    ] {
+        assert!(err.contains(dropped), "{dropped:?} missing in:\n{err}");
+    }
+    assert_eq!(err.matches("warning:").count(), 6, "{err}");
     let all = entries(&env);
     assert_eq!(all.len(), 7, "{all:#?}");
     for e in &all {
@@ -958,4 +965,352 @@ fn a_kind_the_journal_lacks_is_replaced_with_a_warning() {
     let all = entries(&env);
     assert_eq!(by_title(&all, "Board meeting")["kind"], "learning");
     assert_eq!(by_title(&all, "Decided")["kind"], "decision");
+}
+
+/// The front matter of the entry file `rel`, as a TOML table.
+fn front_matter(env: &TestEnv, rel: &Path) -> toml::Table {
+    let text = env.read(rel);
+    let front = text
+        .strip_prefix("+++\n")
+        .and_then(|t| t.split_once("\n+++\n"))
+        .map(|(front, _)| front)
+        .unwrap_or_else(|| panic!("{} has no front matter: {text}", rel.display()));
+    toml::from_str(front).unwrap()
+}
+
+/// The entry file whose front matter has this title.
+fn file_titled(env: &TestEnv, title: &str) -> PathBuf {
+    env.entry_files()
+        .into_iter()
+        .filter(|f| env.read(f).starts_with("+++\n"))
+        .find(|f| front_matter(env, f)["title"].as_str() == Some(title))
+        .unwrap_or_else(|| panic!("no entry file titled {title:?}"))
+}
+
+/// Keys of a note's front matter that import does not read (Obsidian's `aliases`, a
+/// TIL's `source`, Zola's `description` and `[extra]`) are kept in the entry as TOML,
+/// as wol keeps unknown keys of its own entries; a value TOML cannot hold is left out
+/// with a warning naming the note and the key. None of them changes who sees the entry.
+#[test]
+fn a_note_s_own_front_matter_keys_are_kept() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let notes = env.root.join("notes");
+    fs::create_dir_all(notes.join("rust")).unwrap();
+    fs::write(
+        notes.join("rust/closures.md"),
+        "---\ntitle: \"Closures: capture rules\"\ndate: 2024-03-10\naliases: [closure-notes]\n\
+         source: https://doc.rust-lang.org/book/ch13-01-closures.html\nrating: 4\n\
+         summary: |\n  Two lines\n  of text.\nlinks:\n  book: https://doc.rust-lang.org/book/\n\
+         cssclass:\n---\nBody line one.\n",
+    )
+    .unwrap();
+    fs::write(
+        notes.join("zola.md"),
+        "+++\ntitle = \"A Zola post\"\ndate = 2024-03-11\ndescription = \"Summary the author wrote\"\n\
+         [extra]\nlead = true\n+++\nZola body.\n",
+    )
+    .unwrap();
+    let out = import_markdown_with(&env, &notes, &["--visibility", "public"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("rust/closures.md is imported without its `cssclass`: it is null (no value)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+
+    let closures = front_matter(&env, &file_titled(&env, "Closures: capture rules"));
+    let want: toml::Table = toml::from_str(
+        r#"
+        aliases = ["closure-notes"]
+        source = "https://doc.rust-lang.org/book/ch13-01-closures.html"
+        rating = 4
+        summary = "Two lines\nof text.\n"
+        links = { book = "https://doc.rust-lang.org/book/" }
+        "#,
+    )
+    .unwrap();
+    for (key, value) in &want {
+        assert_eq!(closures.get(key), Some(value), "{key} in {closures:#?}");
+    }
+    assert!(!closures.contains_key("cssclass"));
+    let zola = front_matter(&env, &file_titled(&env, "A Zola post"));
+    assert_eq!(
+        zola["description"].as_str(),
+        Some("Summary the author wrote")
+    );
+    assert_eq!(zola["extra"]["lead"].as_bool(), Some(true));
+
+    // The entries read back whole, with the audience the flag gave them.
+    let all = entries(&env);
+    assert_eq!(all.len(), 2);
+    for e in &all {
+        assert_eq!(e["visibility"], "public", "{e:#}");
+    }
+    env.wol_j().arg("doctor").assert().success();
+    env.assert_consistent();
+}
+
+/// Every file under `dir`, relative to it, with its bytes.
+fn files_in(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    let mut out: Vec<(PathBuf, Vec<u8>)> = files
+        .into_iter()
+        .map(|f| {
+            (
+                f.strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(&f).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A journal with an entry that has two attachments (one a `.md` file), moved by
+/// `wol edit` (so its `id` is its old name), and a hand-written entry with a TOML comment,
+/// a table and no `visibility`; exported with `wol export --format markdown`.
+fn journal_with_attachments_exported(env: &TestEnv) -> PathBuf {
+    env.init_journal();
+    let notes = env.root.join("note.txt");
+    let agenda = env.root.join("agenda.md");
+    fs::write(&notes, "hello attachment\n").unwrap();
+    fs::write(&agenda, "# Agenda\n\n- item\n").unwrap();
+    let entry = env.log(&[
+        "--title",
+        "With attachments",
+        "The body.",
+        "--attach",
+        notes.to_str().unwrap(),
+        "--attach",
+        agenda.to_str().unwrap(),
+    ]);
+    env.fake_editor(r#"sed -i 's/T14:32:05/T09:00:00/' "$1""#);
+    env.wol_j()
+        .args(["edit", &crate::common::stem(&entry)])
+        .assert()
+        .success();
+    env.write(
+        "entries/2026/11/2026-11-10-1000-hand-note.md",
+        "+++\ntitle = 'Hand note'\ndate = 2026-11-10T10:00:00+01:00\nkind = \"progress\"\n\
+         # ask Maria before publishing this one\n\n[links]\nthread = \"https://example.org\"\n+++\n\nhand body\n",
+    );
+    env.git(["add", "-A"]);
+    env.git(["commit", "-qm", "by hand"]);
+    let backup = env.root.join("backup");
+    env.wol_j()
+        .args(["export", "--format", "markdown"])
+        .arg(&backup)
+        .assert()
+        .success();
+    backup
+}
+
+/// `wol export --format markdown` read back with `wol import markdown` is the journal's
+/// own files: each entry byte for byte (a hand-written comment and layout kept), and the
+/// files of its attachment folder as its attachments, in the same commit; an attached
+/// `.md` is no note. Only what the journal needs is added: the visibility the import
+/// gave an entry that says none (it would take the journal's default otherwise).
+#[test]
+fn a_markdown_export_comes_back_byte_for_byte_with_its_attachments() {
+    let env = TestEnv::new();
+    let backup = journal_with_attachments_exported(&env);
+    let exported = files_in(&backup);
+    assert_eq!(exported.len(), 4, "{exported:#?}");
+
+    let fresh = TestEnv::new();
+    fresh.init_journal();
+    let out = import_markdown(&fresh, &backup);
+    assert!(
+        stderr(&out).matches("warning:").count() == 0,
+        "{}",
+        stderr(&out)
+    );
+    let imported = files_in(&fresh.journal);
+    let imported: Vec<&(PathBuf, Vec<u8>)> = imported
+        .iter()
+        .filter(|(f, _)| f.starts_with("entries"))
+        .collect();
+    assert_eq!(imported.len(), exported.len(), "{imported:#?}");
+    for ((from, bytes), (to, got)) in exported.iter().zip(&imported) {
+        assert_eq!(from, to);
+        let want = if from.ends_with("2026-11-10-1000-hand-note.md") {
+            String::from_utf8(bytes.clone())
+                .unwrap()
+                .replace("\n[links]", "\nvisibility = \"private\"\n[links]")
+                .into_bytes()
+        } else {
+            bytes.clone()
+        };
+        assert_eq!(
+            String::from_utf8_lossy(got),
+            String::from_utf8_lossy(&want),
+            "{}",
+            to.display()
+        );
+    }
+    assert_eq!(entries(&fresh).len(), 2);
+    assert_eq!(
+        fresh.subjects().first().map(String::as_str),
+        Some("import: 2 entries from markdown")
+    );
+    assert!(
+        fresh
+            .head_files()
+            .contains(&"entries/2026/11/2026-11-22-0900-with-attachments/agenda.md".to_string())
+    );
+    fresh.assert_consistent();
+
+    // Read back into the journal it came from: nothing new, nothing said to differ.
+    let commits = env.commit_count();
+    let out = import_markdown(&env, &backup);
+    assert_eq!(env.commit_count(), commits, "{}", stdout(&out));
+    assert!(!stdout(&out).contains("other text"), "{}", stdout(&out));
+}
+
+/// An exported entry whose name is taken in the journal it is imported into comes in
+/// under another name, with its attachments in that name's folder and its links
+/// pointing there, and its old name as its `id`; imported again, it is known.
+#[test]
+fn an_exported_entry_whose_name_is_taken_comes_in_under_another_with_its_attachments() {
+    let env = TestEnv::new();
+    let backup = journal_with_attachments_exported(&env);
+    let fresh = TestEnv::new();
+    fresh.init_journal();
+    fresh.log(&[
+        "--title",
+        "With attachments",
+        "--date",
+        "2026-11-22 09:00",
+        "Another entry of that name.",
+    ]);
+    import_markdown(&fresh, &backup);
+    let moved = "entries/2026/11/2026-11-22-0900-with-attachments-2.md";
+    let text = fresh.read(moved);
+    for name in ["note.txt", "agenda.md"] {
+        assert!(
+            text.contains(&format!("](2026-11-22-0900-with-attachments-2/{name})")),
+            "{text}"
+        );
+        assert!(
+            fresh
+                .journal
+                .join("entries/2026/11/2026-11-22-0900-with-attachments-2")
+                .join(name)
+                .is_file()
+        );
+    }
+    // It keeps the id it had (the name before its move).
+    assert!(
+        text.contains("id = \"2026-11-22-1432-with-attachments\"\n"),
+        "{text}"
+    );
+    assert_eq!(entries(&fresh).len(), 3);
+    fresh.assert_consistent();
+    let commits = fresh.commit_count();
+    let out = import_markdown(&fresh, &backup);
+    assert_eq!(fresh.commit_count(), commits, "{}", stdout(&out));
+    assert!(!stdout(&out).contains("other text"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
+}
+
+/// An attachment the journal would refuse (over its size limit, a symbolic link) keeps
+/// its entry out, with a warning; the rest comes in.
+#[test]
+fn an_entry_whose_attachment_the_journal_refuses_is_not_imported() {
+    let env = TestEnv::new();
+    let backup = journal_with_attachments_exported(&env);
+    let fresh = TestEnv::new();
+    fresh.init_journal();
+    let toml = fresh.read("wol.toml") + "\n[log]\nattachment_max = \"10B\"\n";
+    fresh.write("wol.toml", toml);
+    fresh.git(["commit", "-qam", "small attachments only"]);
+    let out = import_markdown(&fresh, &backup);
+    let err = stderr(&out);
+    assert!(
+        err.contains("2026-11-22-0900-with-attachments.md is not imported, nor its attachments")
+            && err.contains("more than the limit of 10 bytes"),
+        "{err}"
+    );
+    let all = entries(&fresh);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["title"], "Hand note");
+
+    let other = TestEnv::new();
+    other.init_journal();
+    let folder = backup.join("entries/2026/11/2026-11-22-0900-with-attachments");
+    fs::remove_file(folder.join("note.txt")).unwrap();
+    std::os::unix::fs::symlink(other.root.join("secret"), folder.join("note.txt")).unwrap();
+    let out = import_markdown(&other, &backup);
+    assert!(
+        stderr(&out).contains("it is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(entries(&other).len(), 1);
+    other.assert_consistent();
+}
+
+/// Two entries of one import with one id (an entry `wol edit` moved keeps its old name as
+/// its `id`, and a later entry got that very name as its file name) both come in: only
+/// what the journal already holds is skipped. One whose id the journal holds with other
+/// text is skipped with a warning naming the journal's entry, even under --quiet.
+#[test]
+fn entries_of_one_import_are_never_skipped_for_one_another() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let backup = env.root.join("backup");
+    let month = backup.join("entries/2026/11");
+    fs::create_dir_all(&month).unwrap();
+    fs::write(
+        month.join("2026-11-22-0900-standup.md"),
+        "+++\ntitle = \"Standup\"\ndate = 2026-11-22T09:00:00+01:00\nkind = \"progress\"\n\
+         visibility = \"private\"\nid = \"2026-11-22-1800-standup\"\n+++\n\nfirst standup\n",
+    )
+    .unwrap();
+    fs::write(
+        month.join("2026-11-22-1800-standup.md"),
+        "+++\ntitle = \"Standup\"\ndate = 2026-11-22T18:00:00+01:00\nkind = \"progress\"\n\
+         visibility = \"private\"\n+++\n\nsecond standup\n",
+    )
+    .unwrap();
+    let out = import_markdown(&env, &backup);
+    let bodies: Vec<String> = entries(&env)
+        .iter()
+        .map(|e| e["body"].as_str().unwrap().trim().to_string())
+        .collect();
+    assert_eq!(
+        bodies,
+        ["first standup", "second standup"],
+        "{}",
+        stdout(&out)
+    );
+    // Both as written, at their own names.
+    for name in ["2026-11-22-0900-standup.md", "2026-11-22-1800-standup.md"] {
+        assert_eq!(
+            env.read(format!("entries/2026/11/{name}")),
+            fs::read_to_string(month.join(name)).unwrap()
+        );
+    }
+    let commits = env.commit_count();
+    import_markdown(&env, &backup);
+    assert_eq!(env.commit_count(), commits);
+
+    // The journal's copy changed since: the backup's text is not imported, and that is said.
+    env.fake_editor(r#"sed -i 's/second standup/second standup, edited/' "$1""#);
+    env.wol_j()
+        .args(["edit", "entries/2026/11/2026-11-22-1800-standup.md"])
+        .assert()
+        .success();
+    let out = import_markdown_with(&env, &backup, &["-q"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "entries/2026/11/2026-11-22-1800-standup.md is not imported: the journal's entry entries/2026/11/2026-11-22-1800-standup.md has its id (2026-11-22-1800-standup) with another title, date or text"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    env.assert_consistent();
 }
