@@ -93,6 +93,9 @@ pub struct SyncConfig {
     pub branch: String,
     /// age (`age1…`) or `ssh-ed25519 …` public keys allowed to open sealed files.
     pub recipients: Vec<String>,
+    /// Fingerprints of sync keys `remove-recipient` retired: a removed machine holds them,
+    /// so no machine names files with them again, nor takes one from the remote.
+    pub retired_keys: Vec<String>,
 }
 
 /// The branch `wol sync` uses unless told otherwise.
@@ -104,6 +107,7 @@ impl Default for SyncConfig {
             url: String::new(),
             branch: DEFAULT_SYNC_BRANCH.into(),
             recipients: Vec::new(),
+            retired_keys: Vec::new(),
         }
     }
 }

@@ -263,7 +263,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         && let Some(same) = already_logged(&path, &entry)
     {
         // A kept draft added a second time: the first one is the entry.
-        let d = stdin_draft(&journal);
+        let d = from_stdin.then(|| stdin_draft(&journal)).flatten();
         if let Some(d) = &d {
             let _ = std::fs::remove_file(d);
         }
@@ -301,7 +301,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     }
     // The draft this entry came from is done with: the editor's, or one added back
     // with `wol log - < DRAFT`.
-    if let Some(draft) = draft.or_else(|| stdin_draft(&journal)) {
+    if let Some(draft) = draft.or_else(|| from_stdin.then(|| stdin_draft(&journal)).flatten()) {
         let _ = std::fs::remove_file(draft);
     }
     // A date days ahead is most likely a typo (2062 for 2026): filed as given, and said.

@@ -36,6 +36,11 @@ pub struct SyncArgs {
     /// Say what would come in and go out (and whether sealed); push and change nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Seal the whole history anew under a new sync key and replace the remote's branch
+    /// (what remove-recipient does): after a removed machine could push to the remote
+    #[arg(long, conflicts_with = "dry_run")]
+    pub rotate_key: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,7 +109,23 @@ pub struct CloneArgs {
 
 pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<()> {
     match args.action {
+        None if args.rotate_key => {
+            let journal = ctx.journal()?;
+            sync::begin_key_rotation(&journal)?;
+            run_sync(
+                ctx,
+                false,
+                true,
+                Some(
+                    "sealed the whole history anew under a new sync key (the other machines take it at their next wol sync)",
+                ),
+            )
+        }
         None => run_sync(ctx, args.dry_run, false, None),
+        Some(_) if args.rotate_key => Err(usage(
+            "--rotate-key goes with wol sync alone",
+            "run: wol sync --rotate-key",
+        )),
         Some(_) if args.dry_run => Err(usage(
             "--dry-run goes with wol sync alone",
             "run: wol sync --dry-run",
@@ -349,6 +370,12 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
     // removed machine's copy of the key naming new files.
     let began = !add && sync::begin_key_rotation(&journal)?;
     let k = key.clone();
+    // The key the removed machine holds is retired for good, for every machine.
+    let retire = if add {
+        None
+    } else {
+        sync::current_key_id(&journal)
+    };
     let edited = journal.edit_config(ctx.signature(&journal)?, message, |text| {
         let mut doc: toml_edit::DocumentMut = text.parse().context("wol.toml is not valid TOML")?;
         let array = doc
@@ -360,6 +387,21 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
             array.push(k.as_str());
         } else {
             array.retain(|r| r.as_str().map(str::trim) != Some(k.as_str()));
+        }
+        if let Some(id) = &retire {
+            let sync = doc["sync"]
+                .as_table_like_mut()
+                .context("[sync] in wol.toml is not a table")?;
+            if sync.get("retired_keys").is_none() {
+                sync.insert("retired_keys", toml_edit::value(toml_edit::Array::new()));
+            }
+            let retired = sync
+                .get_mut("retired_keys")
+                .and_then(|r| r.as_array_mut())
+                .context("[sync] retired_keys in wol.toml is not a list")?;
+            if !retired.iter().any(|r| r.as_str() == Some(id.as_str())) {
+                retired.push(id.as_str());
+            }
         }
         Ok(doc.to_string())
     });

@@ -109,6 +109,11 @@ pub fn begin_key_rotation(journal: &Journal) -> Result<bool> {
     seal::begin_rotation(&state_dir(journal))
 }
 
+/// The fingerprint of the sync key this machine names files with now (`None`: none yet).
+pub fn current_key_id(journal: &Journal) -> Option<String> {
+    seal::current_key_id(&state_dir(journal))
+}
+
 /// Undo [`begin_key_rotation`] when the change it went with was not made.
 pub fn abandon_key_rotation(journal: &Journal) -> Result<()> {
     seal::abandon_rotation(&state_dir(journal))
@@ -143,6 +148,7 @@ pub fn sync(
         let remote_head = remote::fetch(repo, &url, &cfg.branch, REMOTE_REF)?;
         let mut sealer = Sealer::open(repo, &dir)?;
         sealer.known_keys = cfg.recipients.clone();
+        sealer.retired = cfg.retired_keys.clone();
         let remote_plain = match remote_head {
             Some(r) => {
                 if ids.is_none() {

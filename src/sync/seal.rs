@@ -84,6 +84,8 @@ pub struct Sealer<'r> {
     /// Recipients this machine knows (from `wol.toml`): error messages name them by key
     /// rather than by fingerprint.
     pub known_keys: Vec<String>,
+    /// Fingerprints of retired sync keys (`[sync] retired_keys`), never taken or used.
+    pub retired: Vec<String>,
 }
 
 /// Where a rotation of the sync key stands (see the module doc).
@@ -108,6 +110,21 @@ pub fn begin_rotation(dir: &Path) -> Result<bool> {
     let key = keys::new_sync_key();
     crate::journal::write_atomic(&path, format!("{}\n", keys::to_hex(&key)).as_bytes())?;
     Ok(true)
+}
+
+/// The refusal of a remote whose newest commit names a retired sync key `id`.
+fn retired_key(id: &str) -> anyhow::Error {
+    hinted(
+        format!(
+            "the sync remote's newest commit is sealed under a sync key this journal retired (fingerprint {id}) when wol sync remove-recipient removed a machine: the remote was put back to an older state, or a removed machine pushed to it; wol sync does not take that key back"
+        ),
+        "make sure no removed machine can push to the remote, then run: wol sync --rotate-key (it seals the whole history anew under a new key and replaces the remote's branch)",
+    )
+}
+
+/// The fingerprint of the key kept in `dir` (`.wol/sync/key`), if any.
+pub fn current_key_id(dir: &Path) -> Option<String> {
+    read_key(&dir.join(KEY_FILE)).map(|k| keys::key_id(&k))
 }
 
 /// Undo [`begin_rotation`] (the change it was for did not happen).
@@ -162,6 +179,7 @@ impl<'r> Sealer<'r> {
             pending: Vec::new(),
             warnings: Vec::new(),
             known_keys: Vec::new(),
+            retired: Vec::new(),
         };
         s.key = read_key(&dir.join(KEY_FILE));
         if let Some(next) = read_key(&dir.join(NEXT_KEY_FILE)) {
@@ -312,11 +330,19 @@ impl<'r> Sealer<'r> {
         };
         if self.key_id().as_deref() == Some(id.as_str()) {
             self.rotation_landed = self.rotating;
+            if !self.rotating && self.retired.contains(&id) {
+                return Err(retired_key(&id));
+            }
             return Ok(());
         }
         if self.rotating {
             self.rotation_landed = false;
             return Ok(());
+        }
+        // A key remove-recipient retired is never taken back: the remote was put back to
+        // before the removal, or a removed machine (which holds that key) wrote it.
+        if self.retired.contains(&id) {
+            return Err(retired_key(&id));
         }
         let (key, _) = self.open_meta(&commit, ids)?;
         match key {

@@ -1242,6 +1242,22 @@ fn a_draft_added_back_is_removed_and_never_logged_twice() {
     let copy = env.home.join("draft-copy.md");
     std::fs::copy(&draft, &copy).unwrap();
 
+    // A message given on the command line is the entry: the draft on stdin is not read,
+    // and stays.
+    let out = env
+        .wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .args(["log", "Something else"])
+        .stdin(std::fs::File::open(&draft).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        draft.exists(),
+        "a draft whose text was not logged was removed"
+    );
+
     let out = env
         .wol_std()
         .arg("--journal")

@@ -673,6 +673,10 @@ fn removing_a_recipient_rotates_the_sync_key_and_the_others_follow() {
     let old = sync_key(&c);
     assert_eq!(sync_key(&a), old);
     assert_eq!(sync_key(&b), old);
+    let before_removal = env
+        .git_in(&remote, ["rev-parse", "wol-sync"])
+        .trim()
+        .to_string();
     // b writes without syncing: it has not seen the rotation when it syncs next.
     let from_b_early = b.log(&["Written on b before it heard", "--private"]);
 
@@ -748,6 +752,31 @@ fn removing_a_recipient_rotates_the_sync_key_and_the_others_follow() {
     b.ok(&["sync"]);
     assert_eq!(sync_key(&b), new);
     assert!(remote_names(&env, &remote).contains(&sealed_name(&new, &late)));
+    a.ok(&["sync"]);
+
+    // The remote put back to before the removal (by its host, or by the removed machine,
+    // which holds the old key): the retired key is never taken back, even with the key
+    // file lost, and --rotate-key puts the history back under a new key.
+    env.git_in(
+        &remote,
+        ["update-ref", "refs/heads/wol-sync", &before_removal],
+    );
+    let after = a.log(&["After the rollback", "--private"]);
+    let err = a.fails(&["sync"], "sealed under a sync key this journal retired");
+    assert!(err.contains("wol sync --rotate-key"), "{err}");
+    fs::remove_file(sync_state(&a).join("key")).unwrap();
+    a.fails(&["sync"], "sealed under a sync key this journal retired");
+    assert!(
+        !remote_names(&env, &remote).contains(&sealed_name(&old, &after)),
+        "a new file was named with the retired key"
+    );
+    a.ok(&["sync", "--rotate-key"]);
+    let newest = sync_key(&a);
+    assert!(newest != old && newest != new);
+    assert!(remote_names(&env, &remote).contains(&sealed_name(&newest, &after)));
+    b.ok(&["sync"]);
+    assert_eq!(sync_key(&b), newest);
+    assert_eq!(a.head(), b.head());
 }
 
 /// A `remove-recipient` whose push fails (here the remote refuses it; a crash or a lost
