@@ -1230,6 +1230,17 @@ fn text_from_stdin_that_cannot_become_an_entry_is_kept() {
     assert_eq!(env.draft_files().len(), drafts, "an empty draft was left");
 }
 
+/// `wol ARGS` in the journal with `file` as its stdin (the file itself, not a pipe).
+fn log_reading(env: &TestEnv, args: &[&str], file: &std::path::Path) -> std::process::Output {
+    env.wol_std()
+        .arg("--journal")
+        .arg(&env.journal)
+        .args(args)
+        .stdin(std::fs::File::open(file).unwrap())
+        .output()
+        .unwrap()
+}
+
 /// A kept draft added back with `wol log - < DRAFT` is removed once it is an entry, and
 /// adding the same whole entry again makes no second copy of it.
 #[test]
@@ -1244,41 +1255,20 @@ fn a_draft_added_back_is_removed_and_never_logged_twice() {
 
     // A message given on the command line is the entry: the draft on stdin is not read,
     // and stays.
-    let out = env
-        .wol_std()
-        .arg("--journal")
-        .arg(&env.journal)
-        .args(["log", "Something else"])
-        .stdin(std::fs::File::open(&draft).unwrap())
-        .output()
-        .unwrap();
+    let out = log_reading(&env, &["log", "Something else"], &draft);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         draft.exists(),
         "a draft whose text was not logged was removed"
     );
 
-    let out = env
-        .wol_std()
-        .arg("--journal")
-        .arg(&env.journal)
-        .args(["log", "-"])
-        .stdin(std::fs::File::open(&draft).unwrap())
-        .output()
-        .unwrap();
+    let out = log_reading(&env, &["log", "-"], &draft);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!draft.exists(), "the draft added back is still there");
     let commits = env.commit_count();
 
     // The same entry again (a copy of the draft): refused, nothing written.
-    let out = env
-        .wol_std()
-        .arg("--journal")
-        .arg(&env.journal)
-        .args(["log", "-"])
-        .stdin(std::fs::File::open(&copy).unwrap())
-        .output()
-        .unwrap();
+    let out = log_reading(&env, &["log", "-"], &copy);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains("in the journal already"),
