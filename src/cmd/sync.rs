@@ -369,6 +369,11 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
     // seals anew under it until one has pushed, so no crash or failed push leaves the
     // removed machine's copy of the key naming new files.
     let began = !add && sync::begin_key_rotation(&journal)?;
+    // For a new recipient, the history is sealed anew by every sync until one has pushed
+    // it: a push that fails must not leave the old history closed to the new machine.
+    if add {
+        sync::begin_reseal(&journal)?;
+    }
     let k = key.clone();
     // The key the removed machine holds is retired for good, for every machine.
     let retire = if add {
@@ -409,6 +414,9 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
         if began {
             sync::abandon_key_rotation(&journal)?;
         }
+        if add {
+            sync::end_reseal(&journal)?;
+        }
         return Err(e);
     }
     let done = if add {
@@ -422,15 +430,26 @@ fn run_recipient(ctx: &Ctx, key: &str, add: bool) -> Result<()> {
             .to_string()
     };
     let synced = run_sync(ctx, false, true, Some(&done));
-    if synced.is_err() && !add {
-        warn(
-            format!(
-                "{key} is removed from wol.toml, but the sync remote still holds the history sealed for it, under the old sync key"
-            ),
-            Some(
-                "run wol sync when the remote can be reached: it seals the history anew without that key",
-            ),
-        );
+    if synced.is_err() {
+        if add {
+            warn(
+                format!(
+                    "{key} is added to wol.toml, but the history on the sync remote is not sealed for it yet"
+                ),
+                Some(
+                    "run wol sync when the remote can be reached: it seals the history anew for that key",
+                ),
+            );
+        } else {
+            warn(
+                format!(
+                    "{key} is removed from wol.toml, but the sync remote still holds the history sealed for it, under the old sync key"
+                ),
+                Some(
+                    "run wol sync when the remote can be reached: it seals the history anew without that key",
+                ),
+            );
+        }
     }
     synced
 }

@@ -109,6 +109,29 @@ pub fn begin_key_rotation(journal: &Journal) -> Result<bool> {
     seal::begin_rotation(&state_dir(journal))
 }
 
+/// Marks a re-seal for new recipients (`add-recipient`) that no push has carried yet:
+/// every sync seals the whole history anew until one has.
+const RESEAL_FILE: &str = "reseal";
+
+/// Begin a re-seal of the whole history (before `add-recipient`'s change is committed),
+/// finished by the first sync that pushes it.
+pub fn begin_reseal(journal: &Journal) -> Result<()> {
+    let dir = state_dir(journal);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    crate::journal::write_atomic(&dir.join(RESEAL_FILE), b"add-recipient\n")
+}
+
+/// Undo [`begin_reseal`] (the change it was for did not happen), or mark it done.
+pub fn end_reseal(journal: &Journal) -> Result<()> {
+    let path = state_dir(journal).join(RESEAL_FILE);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The fingerprint of the sync key this machine names files with now (`None`: none yet).
 pub fn current_key_id(journal: &Journal) -> Option<String> {
     seal::current_key_id(&state_dir(journal))
@@ -168,7 +191,19 @@ pub fn sync(
             sealer.finish_rotation()?;
         }
         // A rotation not on the remote yet: the whole history is sealed anew under its key.
-        let reseal = opts.reseal || rotation == Rotation::Pending;
+        // So is one for new recipients that no push has carried yet.
+        let resealing = state_dir(journal).join(RESEAL_FILE).exists();
+        let reseal = opts.reseal || rotation == Rotation::Pending || resealing;
+        if resealing && !opts.reseal && rotation != Rotation::Pending {
+            report.warnings.push(format!(
+                "{} sealing the whole history anew for the recipient wol sync add-recipient added",
+                if opts.dry_run {
+                    "would finish"
+                } else {
+                    "finishing"
+                }
+            ));
+        }
         if rotation == Rotation::Pending && !opts.reseal {
             report.warnings.push(format!(
                 "{} the rotation of the sync key that wol sync remove-recipient began: the whole history is sealed anew",
@@ -270,6 +305,9 @@ pub fn sync(
             Ok(()) => {
                 if rotation == Rotation::Pending {
                     sealer.finish_rotation()?;
+                }
+                if reseal {
+                    end_reseal(journal)?;
                 }
                 repo.reference(REMOTE_REF, sealed, true, "wol sync: pushed")?;
                 report.sealed_head = Some(sealed.to_string());

@@ -1222,3 +1222,65 @@ fn either_machine_publishes_on_top_of_what_the_other_published() {
 fn either_machine_publishes_its_folder_of_a_community_repo() {
     publish_from_both_machines(&["--mode", "shared"]);
 }
+
+/// An `add-recipient` whose push fails (the remote refuses it here; a crash or a lost
+/// connection is the same) has committed the new key: the next `wol sync` seals the whole
+/// history anew for it, so the new machine opens the entries written before it came.
+#[test]
+fn an_add_recipient_cut_short_is_finished_by_the_next_sync() {
+    let env = TestEnv::new();
+    let base = env.root.join("srv");
+    let remote = bare(&env, &base, "journal.git");
+    let refuse = env.root.join("refuse");
+    let hook = remote.join("hooks/pre-receive");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nif [ -e \"{}\" ]; then echo refused >&2; exit 1; fi\nexit 0\n",
+            refuse.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let daemon = GitDaemon::start(&env, &base);
+    let url = daemon.url("journal.git");
+    let (a, _b) = two_machines(&env, &url);
+    let old = a.log(&["Written before c came", "--private"]);
+    a.ok(&["sync"]);
+    let c = Machine::new(&env, "c");
+    let _ = c
+        .bare_wol()
+        .args(["sync", "clone", &url])
+        .arg(&c.dir)
+        .output();
+
+    fs::write(&refuse, "").unwrap();
+    let out = a
+        .wol()
+        .args(["sync", "add-recipient", &c.public_key()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not sealed for it yet"),
+        "{}",
+        stderr(&out)
+    );
+    fs::remove_file(&refuse).unwrap();
+    let (_, err) = a.ok(&["sync"]);
+    assert!(
+        err.contains("finishing sealing the whole history anew"),
+        "{err}"
+    );
+    // Done once: the next sync has nothing to do.
+    let (_, err) = a.ok(&["sync"]);
+    assert_eq!(err.trim(), "sync: 0 in, 0 out", "{err}");
+
+    c.bare_wol()
+        .args(["sync", "clone", &url])
+        .arg(&c.dir)
+        .assert()
+        .success();
+    assert!(c.git(&["ls-files", "entries"]).contains(old.as_str()));
+    assert_eq!(c.head(), a.head());
+}
