@@ -7,7 +7,8 @@
 //! of an inline link (`[text](dest "title")`, `![alt](dest)`) is changed, in place, so
 //! the rest of the text stays byte for byte as its author wrote it. A link whose
 //! destination cannot be found where the parser says it is (escapes or entities in it,
-//! a reference link) is left as it is.
+//! a reference link whose definition says it in another way) is left as it is; a reference
+//! link's destination is rewritten in its definition.
 
 use comrak::nodes::NodeValue;
 
@@ -25,8 +26,9 @@ pub enum Rewrite {
 /// `markdown` with the destination of every inline link and image rewritten as `decide`
 /// says (it is given the destination as the parser reads it).
 pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> String {
-    // Every inline link has a `](`: most quoted texts have none and cost nothing.
-    if !markdown.contains("](") {
+    // Every inline link has a `](`, every reference definition a `]:`: most quoted texts
+    // have neither and cost nothing.
+    if !markdown.contains("](") && !markdown.contains("]:") {
         return markdown.to_string();
     }
     let arena = comrak::Arena::new();
@@ -35,6 +37,16 @@ pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> Strin
     // (start, end, replacement), never overlapping: an image inside a link's text is
     // inside the range the link's own edits leave alone.
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    // Destinations of reference links to rewrite: (as the parser read it, the new one).
+    let mut referenced: Vec<(String, String)> = Vec::new();
+    // Lines of code blocks, where a `[x]: y` line is no definition.
+    let mut code_lines: Vec<(usize, usize)> = Vec::new();
+    for node in root.descendants() {
+        if let NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) = node.data.borrow().value {
+            let pos = node.data.borrow().sourcepos;
+            code_lines.push((pos.start.line, pos.end.line));
+        }
+    }
     for node in root.descendants() {
         let ast = node.data.borrow();
         let (url, bang) = match &ast.value {
@@ -58,6 +70,29 @@ pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> Strin
         };
         let opener = if bang { "![" } else { "[" };
         let Some(dest) = destination(span, opener, url) else {
+            // A reference link (`![alt][ref]`, `[text][]`): its destination is written in
+            // its definition, rewritten below; unlinked, the link becomes its text.
+            if span.starts_with(opener) && span.ends_with(']') {
+                match decide(url) {
+                    Rewrite::Keep => {}
+                    Rewrite::To(new) => referenced.push((url.to_string(), new)),
+                    Rewrite::Unlink => {
+                        let text = node
+                            .children()
+                            .next()
+                            .and_then(|first| {
+                                let a = first.data.borrow().sourcepos;
+                                let b = node.last_child()?.data.borrow().sourcepos;
+                                markdown.get(
+                                    offset(a.start.line, a.start.column)?
+                                        ..offset(b.end.line, b.end.column)? + 1,
+                                )
+                            })
+                            .unwrap_or("");
+                        edits.push((start, start + span.len(), text.to_string()));
+                    }
+                }
+            }
             continue;
         };
         match decide(url) {
@@ -76,6 +111,9 @@ pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> Strin
             }
         }
     }
+    if !referenced.is_empty() {
+        definitions(markdown, &lines, &code_lines, &referenced, &mut edits);
+    }
     if edits.is_empty() {
         return markdown.to_string();
     }
@@ -92,6 +130,52 @@ pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> Strin
     }
     out.push_str(&markdown[at..]);
     out
+}
+
+/// Edits that rewrite the destinations of the reference definitions (`[ref]: dest`, at
+/// most three spaces in, the destination on the same line) whose destination is one of
+/// `referenced`, outside code blocks (`code_lines`, 1-based and inclusive).
+fn definitions(
+    markdown: &str,
+    lines: &[usize],
+    code_lines: &[(usize, usize)],
+    referenced: &[(String, String)],
+    edits: &mut Vec<(usize, usize, String)>,
+) {
+    for (n, &line_start) in lines.iter().enumerate() {
+        if code_lines.iter().any(|&(a, b)| (a..=b).contains(&(n + 1))) {
+            continue;
+        }
+        let end = lines.get(n + 1).copied().unwrap_or(markdown.len());
+        let line = markdown[line_start..end].trim_end_matches(['\n', '\r']);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let rest = &line[indent..];
+        if indent > 3 || !rest.starts_with('[') {
+            continue;
+        }
+        let Some(close) = rest.find("]:") else {
+            continue;
+        };
+        let after = &rest[close + 2..];
+        let lead = after.len() - after.trim_start().len();
+        let from = line_start + indent + close + 2 + lead;
+        let text = &markdown[from..line_start + line.len()];
+        let (range, wrapped) = if let Some(inner) = text.strip_prefix('<') {
+            let Some(len) = inner.find('>') else { continue };
+            (from + 1..from + 1 + len, true)
+        } else {
+            (from..from + raw_destination_len(text), false)
+        };
+        let dest = &markdown[range.clone()];
+        if let Some((_, new)) = referenced.iter().find(|(url, _)| url == dest) {
+            let new = if wrapped || !new.contains(char::is_whitespace) {
+                new.clone()
+            } else {
+                format!("<{new}>")
+            };
+            edits.push((range.start, range.end, new));
+        }
+    }
 }
 
 /// Where an inline link's destination is in its source `span` (`[text](dest "title")`).
@@ -221,13 +305,29 @@ mod tests {
         for md in [
             "`[x](a/b.png)` and\n\n    ![y](a/c.png)\n",
             "\\[x](a/b.png)",
-            "[x][r]\n\n[r]: a/b.png\n",
             "[x](a&#47;b.png)",
             "[x](a/b\\_c.png)",
             "<a/b.png>",
         ] {
             assert_eq!(prefixed(md), md, "{md}");
         }
+    }
+
+    #[test]
+    fn reference_definitions_are_rewritten_and_reference_links_unlinked() {
+        assert_eq!(
+            prefixed("![b][r] and [c][]\n\n[r]: a/b.png\n[c]: <a/c d.pdf> \"T\"\n"),
+            "![b][r] and [c][]\n\n[r]: ../x/a/b.png\n[c]: <../x/a/c d.pdf> \"T\"\n"
+        );
+        // Not a definition in code, nor one no link uses.
+        assert_eq!(
+            prefixed("[x][r]\n\n    [r]: a/b.png\n\n[s]: a/s.png\n"),
+            "[x][r]\n\n    [r]: a/b.png\n\n[s]: a/s.png\n"
+        );
+        assert_eq!(
+            prefixed("A ![photo *x*][p] here.\n\n[p]: gone/p.heic\n"),
+            "A photo *x* here.\n\n[p]: gone/p.heic\n"
+        );
     }
 
     #[test]

@@ -999,3 +999,34 @@ fn a_digest_links_quoted_attachments_from_where_it_is() {
     }
     assert!(!files.iter().any(|f| f.contains(&private_id)), "{files:#?}");
 }
+
+/// A reference-style link to an attachment (`![board][b]` and `[b]: <id>/board.jpg`) is
+/// made to work from the digest too: its definition is rewritten.
+#[test]
+fn a_digest_rebases_reference_links_to_attachments() {
+    let env = env();
+    let dir = env.root.join("files");
+    fs::create_dir_all(&dir).unwrap();
+    let board = dir.join("board.jpg");
+    fs::write(&board, include_bytes!("../fixtures/attachments/tiny.jpg")).unwrap();
+    let id = "2026-11-18-1000-reference-board";
+    env.log(&[
+        "--date",
+        "2026-11-18 10:00",
+        "--title",
+        "Reference board",
+        &format!("The ![board][b] after the retro.\n\n[b]: {id}/board.jpg"),
+        "--attach",
+        board.to_str().unwrap(),
+    ]);
+    let out = env
+        .wol_j()
+        .args(["digest", "--week", "2026-W47", "--write", "-q"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let local = env.read("digests/2026/2026-W47.md");
+    let link = format!("../../entries/2026/11/{id}/board.jpg");
+    assert!(local.contains(&format!("[b]: {link}")), "{local}");
+    assert!(env.journal.join("digests/2026").join(&link).is_file());
+}
