@@ -28,7 +28,7 @@ use crate::sync::{self, Options, keys};
 ///   wol sync clone git@example.org:me/journal-sync.git ~/journal   # on another machine
 ///   wol sync add-recipient age1...                                # let that machine in
 #[derive(Debug, Args)]
-#[command(verbatim_doc_comment, args_conflicts_with_subcommands = true)]
+#[command(verbatim_doc_comment)]
 pub struct SyncArgs {
     #[command(subcommand)]
     pub action: Option<SyncAction>,

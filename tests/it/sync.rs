@@ -340,6 +340,23 @@ fn through_git_daemon_with_dry_run_quiet_and_json() {
     assert_eq!(v["out"].as_array().unwrap().len(), 0, "{v}");
     assert_eq!(a.head(), b.head());
     assert_no_leak(&env, &remote, &["secret sauce", "secret-sauce"]);
+
+    // Global flags go after `sync` with a subcommand too; its own flags do not.
+    let c = Machine::new(&env, "c");
+    let _ = c
+        .bare_wol()
+        .args(["sync", "clone", &url])
+        .arg(&c.dir)
+        .output();
+    let key = c.public_key();
+    let (out, err) = a.ok(&["sync", "-q", "add-recipient", &key]);
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+    fails_with(
+        a.wol()
+            .args(["sync", "--dry-run", "remove-recipient", &key]),
+        2,
+        "goes with wol sync alone",
+    );
 }
 
 #[test]
