@@ -28,11 +28,7 @@ use crate::remote::validate_branch;
 ///   wol follow list --json
 ///   wol follow rm ouishare
 #[derive(Debug, Args)]
-#[command(
-    verbatim_doc_comment,
-    args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
-)]
+#[command(verbatim_doc_comment, subcommand_negates_reqs = true)]
 pub struct FollowArgs {
     #[command(subcommand)]
     pub action: Option<FollowAction>,
@@ -42,9 +38,9 @@ pub struct FollowArgs {
     /// The log's remote: a path, file://, git://, ssh://, user@host:path or https:// URL
     #[arg(required = true)]
     pub url: Option<String>,
-    /// The branch the log is published on
-    #[arg(long, default_value = "main", value_name = "BRANCH")]
-    pub branch: String,
+    /// The branch the log is published on [default: main]
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +76,12 @@ pub struct AddArgs {
 }
 
 pub fn run(ctx: &Ctx, args: FollowArgs) -> Result<()> {
+    if args.action.is_some() && args.branch.is_some() {
+        return Err(crate::error::usage(
+            "--branch goes after the subcommand",
+            "run: wol follow add NAME URL --branch BRANCH",
+        ));
+    }
     match args.action {
         Some(FollowAction::Add(add)) => run_add(ctx, add),
         Some(FollowAction::List) => run_list(ctx),
@@ -90,7 +92,7 @@ pub fn run(ctx: &Ctx, args: FollowArgs) -> Result<()> {
                 AddArgs {
                     name,
                     url,
-                    branch: args.branch,
+                    branch: args.branch.unwrap_or_else(|| "main".into()),
                 },
             ),
             // clap requires both when there is no subcommand.

@@ -908,3 +908,35 @@ fn a_member_following_their_community_repo_never_gets_their_own_entries_back() {
         "{feed}"
     );
 }
+
+/// Global flags may come between `follow` and its subcommand; `--branch` there is refused
+/// rather than ignored.
+#[test]
+fn follow_takes_global_flags_before_its_subcommand() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let bare = env.root.join("log.git");
+    env.git_in(&env.root, ["init", "-q", "--bare", "log.git"]);
+    let url = bare.to_str().unwrap();
+    let out = env
+        .wol_j()
+        .args(["follow", "-q", "gig", url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let out = env
+        .wol_j()
+        .args(["follow", "--json", "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], "gig");
+    crate::common::fails_with(
+        env.wol_j()
+            .args(["follow", "--branch", "pages", "add", "ouishare", url]),
+        2,
+        "--branch goes after the subcommand",
+    );
+}
