@@ -88,6 +88,27 @@ impl<'e> Machine<'e> {
     }
 }
 
+/// A sync remote `journal.git` served by `git daemon` whose hook refuses every push while
+/// the returned `refuse` file exists: (the bare repository, `refuse`, the daemon, its URL).
+fn refusing_remote(env: &TestEnv) -> (PathBuf, PathBuf, GitDaemon, String) {
+    let base = env.root.join("srv");
+    let remote = bare(env, &base, "journal.git");
+    let refuse = env.root.join("refuse");
+    let hook = remote.join("hooks/pre-receive");
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nif [ -e \"{}\" ]; then echo refused >&2; exit 1; fi\nexit 0\n",
+            refuse.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let daemon = GitDaemon::start(env, &base);
+    let url = daemon.url("journal.git");
+    (remote, refuse, daemon, url)
+}
+
 fn bare(env: &TestEnv, dir: &Path, name: &str) -> PathBuf {
     fs::create_dir_all(dir).unwrap();
     env.git_in(dir, ["init", "-q", "--bare", "-b", "main", name]);
@@ -803,21 +824,7 @@ fn removing_a_recipient_rotates_the_sync_key_and_the_others_follow() {
 #[test]
 fn a_rotation_cut_short_is_finished_by_the_next_sync() {
     let env = TestEnv::new();
-    let base = env.root.join("srv");
-    let remote = bare(&env, &base, "journal.git");
-    let refuse = env.root.join("refuse");
-    let hook = remote.join("hooks/pre-receive");
-    fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\nif [ -e \"{}\" ]; then echo refused >&2; exit 1; fi\nexit 0\n",
-            refuse.display()
-        ),
-    )
-    .unwrap();
-    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let daemon = GitDaemon::start(&env, &base);
-    let url = daemon.url("journal.git");
+    let (remote, refuse, _daemon, url) = refusing_remote(&env);
     let (a, b) = two_machines(&env, &url);
     let c = Machine::new(&env, "c");
     let _ = c
@@ -1246,21 +1253,7 @@ fn either_machine_publishes_its_folder_of_a_community_repo() {
 #[test]
 fn an_add_recipient_cut_short_is_finished_by_the_next_sync() {
     let env = TestEnv::new();
-    let base = env.root.join("srv");
-    let remote = bare(&env, &base, "journal.git");
-    let refuse = env.root.join("refuse");
-    let hook = remote.join("hooks/pre-receive");
-    fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\nif [ -e \"{}\" ]; then echo refused >&2; exit 1; fi\nexit 0\n",
-            refuse.display()
-        ),
-    )
-    .unwrap();
-    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let daemon = GitDaemon::start(&env, &base);
-    let url = daemon.url("journal.git");
+    let (_, refuse, _daemon, url) = refusing_remote(&env);
     let (a, _b) = two_machines(&env, &url);
     let old = a.log(&["Written before c came", "--private"]);
     a.ok(&["sync"]);
