@@ -143,9 +143,7 @@ fn is_bare_weekday(text: &str) -> bool {
         "saturday",
         "sunday",
     ];
-    let mut words = text
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty() && !w.contains(':'));
+    let mut words = words_but_times(text);
     let day = |w: &str| {
         let w = w.to_ascii_lowercase();
         w.len() >= 3 && DAYS.iter().any(|d| d.starts_with(&w))
@@ -153,11 +151,15 @@ fn is_bare_weekday(text: &str) -> bool {
     words.next().is_some_and(day) && words.next().is_none()
 }
 
+/// The words of `text` (split at spaces and commas) other than clock times (`17:00`).
+fn words_but_times(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty() && !w.contains(':'))
+}
+
 /// The word before the weekday of `last friday`, `this fri 17:00` (lowercase).
 fn weekday_with(text: &str) -> Option<&'static str> {
-    let mut words = text
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty() && !w.contains(':'));
+    let mut words = words_but_times(text);
     let first = words.next()?.to_ascii_lowercase();
     let which = ["last", "this", "next"].into_iter().find(|w| *w == first)?;
     let rest: Vec<&str> = words.collect();
