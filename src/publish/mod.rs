@@ -47,10 +47,15 @@ fn withdrawn_file(journal: &Journal, partner: &str) -> PathBuf {
         .join(format!("withdrawn-{partner}.txt"))
 }
 
-fn read_withdrawn(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
+/// The entries kept at `path` with `more`, newest path first, each once.
+fn with_kept(path: &Path, more: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut all: Vec<String> = std::fs::read_to_string(path)
         .map(|t| t.lines().map(String::from).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    all.extend(more);
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    all.dedup();
+    all
 }
 
 /// Keep `withdrawn` (with those kept before) for `partner` until a push carries them.
@@ -59,10 +64,7 @@ fn keep_withdrawn(journal: &Journal, partner: &str, withdrawn: &[String]) {
         return;
     }
     let path = withdrawn_file(journal, partner);
-    let mut all = read_withdrawn(&path);
-    all.extend(withdrawn.iter().cloned());
-    all.sort_unstable_by(|a, b| b.cmp(a));
-    all.dedup();
+    let all = with_kept(&path, withdrawn.iter().cloned());
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
@@ -73,13 +75,10 @@ fn keep_withdrawn(journal: &Journal, partner: &str, withdrawn: &[String]) {
 /// publish whose push failed kept. They are said now, and not again.
 pub fn take_withdrawn(journal: &Journal, partner: &str, withdrawn: Vec<String>) -> Vec<String> {
     let path = withdrawn_file(journal, partner);
-    let mut all = read_withdrawn(&path);
-    if all.is_empty() {
+    if !path.exists() {
         return withdrawn;
     }
-    all.extend(withdrawn);
-    all.sort_unstable_by(|a, b| b.cmp(a));
-    all.dedup();
+    let all = with_kept(&path, withdrawn);
     let _ = std::fs::remove_file(&path);
     all
 }
