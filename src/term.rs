@@ -45,6 +45,11 @@ pub fn is_unsafe(c: char) -> bool {
 /// every unsafe character, newline and tab included, replaced by its `\u{…}` escape.
 /// Borrows when there is nothing to replace.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
+    // Printable ASCII is never unsafe: most text is only that, and needs no look at its
+    // characters one by one.
+    if text.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        return Cow::Borrowed(text);
+    }
     escape_where(text, |c, _| is_unsafe(c))
 }
 
