@@ -2,7 +2,7 @@
 //!
 //! libgit2 updates the index by reading every entry into a map, then writing and
 //! checksumming the whole file again: at 100,000 entries that is most of `wol log`'s
-//! time. Here the file is read as bytes, walked once for the entries' offsets (a few
+//! time. Here the file is mapped as bytes, walked once for the entries' offsets (a few
 //! bytes per entry are looked at), and written back with the changed entries spliced in:
 //! a memory copy and one SHA-1 (none when `index.skipHash` is set).
 //!
@@ -69,12 +69,22 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
     // The lock first, then the read: a git command that rewrites the index meanwhile
     // either finishes before (and its index is the one read) or waits for this one.
     let mut lock = Lock::take(repo, &index_path)?;
-    let old = match fs::read(&index_path) {
-        Ok(bytes) => bytes,
+    let file = match File::open(&index_path) {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", index_path.display())),
     };
-    let index = match Parsed::new(&old) {
+    // Mapped, not read: the unchanged entries go from the page cache straight into the
+    // lock file, with no copy in between (at 100,000 entries reading the 13 MB into a
+    // fresh buffer was a fifth of `wol log`).
+    // SAFETY: the map is only read, and the file is not changed while it is: git and
+    // libgit2 never write an index in place (they write `index.lock` and rename it over),
+    // and the lock taken above is ours.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+        .with_context(|| format!("cannot read {}", index_path.display()))?;
+    let old: &[u8] = &map;
+    let index = match Parsed::new(old) {
         Ok(index) => index,
         Err(Decline::Unknown) => return Ok(false),
         Err(Decline::Required(signature)) => {
@@ -162,17 +172,25 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
             _ => {} // an optional cache (checked in Parsed::new): git rebuilds it
         }
     }
-    let trailer = if skip_hash {
-        [0; HASH]
-    } else {
-        let mut hasher = Sha1::new();
-        for piece in &pieces {
-            hasher.update(piece);
-        }
-        hasher.finalize().into()
-    };
-    pieces.push(Cow::Owned(trailer.to_vec()));
-    lock.commit(&pieces)?;
+    // The checksum is worked out on another core while the pieces are written: each
+    // takes a few milliseconds at 100,000 entries.
+    let trailer: [u8; HASH] = std::thread::scope(|scope| {
+        let hashed = (!skip_hash).then(|| {
+            scope.spawn(|| {
+                let mut hasher = Sha1::new();
+                for piece in &pieces {
+                    hasher.update(piece);
+                }
+                hasher.finalize()
+            })
+        });
+        lock.write(&pieces)?;
+        anyhow::Ok(match hashed {
+            Some(hashed) => hashed.join().expect("SHA-1 does not panic").into(),
+            None => [0; HASH],
+        })
+    })?;
+    lock.commit(&trailer)?;
     Ok(true)
 }
 
@@ -475,13 +493,19 @@ impl Lock {
         })
     }
 
-    /// Write `pieces` to the lock file and rename it over the index.
-    fn commit(&mut self, pieces: &[Cow<[u8]>]) -> Result<()> {
-        let mut file = self.file.take().expect("a lock is committed once");
-        let written = pieces
+    /// Write `pieces` to the lock file.
+    fn write(&mut self, pieces: &[Cow<[u8]>]) -> Result<()> {
+        let file = self.file.as_mut().expect("a lock is written before it is committed");
+        pieces
             .iter()
             .try_for_each(|piece| file.write_all(piece))
-            .and_then(|()| file.flush());
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    /// Write the last piece, `tail`, and rename the lock file over the index.
+    fn commit(&mut self, tail: &[u8]) -> Result<()> {
+        let mut file = self.file.take().expect("a lock is committed once");
+        let written = file.write_all(tail).and_then(|()| file.flush());
         drop(file);
         written
             .and_then(|()| fs::rename(&self.path, &self.index))
