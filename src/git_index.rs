@@ -172,25 +172,17 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
             _ => {} // an optional cache (checked in Parsed::new): git rebuilds it
         }
     }
-    // The checksum is worked out on another core while the pieces are written: each
-    // takes a few milliseconds at 100,000 entries.
-    let trailer: [u8; HASH] = std::thread::scope(|scope| {
-        let hashed = (!skip_hash).then(|| {
-            scope.spawn(|| {
-                let mut hasher = Sha1::new();
-                for piece in &pieces {
-                    hasher.update(piece);
-                }
-                hasher.finalize()
-            })
-        });
-        lock.write(&pieces)?;
-        anyhow::Ok(match hashed {
-            Some(hashed) => hashed.join().expect("SHA-1 does not panic").into(),
-            None => [0; HASH],
-        })
-    })?;
-    lock.commit(&trailer)?;
+    let trailer = if skip_hash {
+        [0; HASH]
+    } else {
+        let mut hasher = Sha1::new();
+        for piece in &pieces {
+            hasher.update(piece);
+        }
+        hasher.finalize().into()
+    };
+    pieces.push(Cow::Owned(trailer.to_vec()));
+    lock.commit(&pieces)?;
     Ok(true)
 }
 
@@ -493,19 +485,13 @@ impl Lock {
         })
     }
 
-    /// Write `pieces` to the lock file.
-    fn write(&mut self, pieces: &[Cow<[u8]>]) -> Result<()> {
-        let file = self.file.as_mut().expect("a lock is written before it is committed");
-        pieces
+    /// Write `pieces` to the lock file and rename it over the index.
+    fn commit(&mut self, pieces: &[Cow<[u8]>]) -> Result<()> {
+        let mut file = self.file.take().expect("a lock is committed once");
+        let written = pieces
             .iter()
             .try_for_each(|piece| file.write_all(piece))
-            .with_context(|| format!("cannot write {}", self.path.display()))
-    }
-
-    /// Write the last piece, `tail`, and rename the lock file over the index.
-    fn commit(&mut self, tail: &[u8]) -> Result<()> {
-        let mut file = self.file.take().expect("a lock is committed once");
-        let written = file.write_all(tail).and_then(|()| file.flush());
+            .and_then(|()| file.flush());
         drop(file);
         written
             .and_then(|()| fs::rename(&self.path, &self.index))
