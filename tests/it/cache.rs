@@ -115,6 +115,23 @@ fn cache_counts(env: &TestEnv) -> (usize, usize) {
     (numbers[0], numbers[1])
 }
 
+/// How many month folders `wol -vv list` read the names of (the others' it knew: their
+/// stat data had not changed since).
+fn folders_read(env: &TestEnv) -> usize {
+    let out = env.wol_j().args(["-vv", "list"]).output().unwrap();
+    let err = stderr(&out);
+    let line = err
+        .lines()
+        .find(|l| l.contains("entry cache:"))
+        .unwrap_or_else(|| panic!("no entry cache line in:\n{err}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| *w == "folders")
+        .unwrap_or_else(|| panic!("no folder count in {line:?}"));
+    words[at - 1].parse().unwrap()
+}
+
 fn entry(title: &str, date: &str, kind: &str, body: &str) -> String {
     format!(
         "+++\ntitle = \"{title}\"\ndate = {date}\nkind = \"{kind}\"\ntags = [\"docs\"]\nvisibility = \"public\"\nauthor = \"Hand Writer\"\n+++\n\n{body}\n"
@@ -200,6 +217,7 @@ fn outputs_are_the_same_with_and_without_the_cache_after_hand_edits() {
     let (cached, read) = cache_counts(&env);
     assert_eq!(read, 0, "a warm cache reads no file");
     assert_eq!(cached, 20, "14 sample entries and 6 hand-made files");
+    assert_eq!(folders_read(&env), 0, "a warm cache reads no folder");
 
     // An edit in place with the same size and the mtime put back: only the ctime moved.
     let guide = env
@@ -228,6 +246,11 @@ fn outputs_are_the_same_with_and_without_the_cache_after_hand_edits() {
         ),
     );
     assert_same(&env, "a file dropped in by hand");
+    assert_eq!(
+        folders_read(&env),
+        1,
+        "the folder a file was dropped into is read again, and only that one"
+    );
     fs::remove_file(
         env.journal
             .join("entries/2026/11/2026-11-05-1123-looking-for-a-loomio-vote-facilitator.md"),
