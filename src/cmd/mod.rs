@@ -417,15 +417,40 @@ impl<'a> EntryPrinter<'a> {
 
     /// Print the entry at `path`.
     pub fn print(&mut self, path: &std::path::Path, entry: &Entry) -> Result<()> {
+        match self.styles() {
+            Some(styles) => self.print_line(&EntryLine::of(styles, path, entry)),
+            None => match &mut self.out {
+                Out::Json(array) => array.push(&EntryJson::new(self.journal, path, entry)),
+                _ => unreachable!("only JSON has no styles"),
+            },
+        }
+    }
+
+    /// The styles of a line (none without colour), for [`EntryLine::of`]; `None` for
+    /// JSON, which prints no lines.
+    pub fn styles(&self) -> Option<Styles> {
         use crate::term;
+        match self.out {
+            Out::Json(_) => None,
+            Out::Text(_) => Some([term::ID, term::KIND, term::TITLE, term::TAGS]),
+            Out::Plain(_) => Some([anstyle::Style::new(); 4]),
+        }
+    }
+
+    /// Make room in the kind column for `kinds` as well.
+    pub fn fit<'k>(&mut self, kinds: impl IntoIterator<Item = &'k str>) {
+        let widest = kinds.into_iter().map(|k| crate::term::sanitize(k).len());
+        self.width = widest.fold(self.width, usize::max);
+    }
+
+    /// Print a line made ahead with [`EntryPrinter::styles`] (text output only).
+    pub fn print_line(&mut self, line: &EntryLine) -> Result<()> {
         let width = self.width;
+        let kind_style = self.styles().map_or_else(anstyle::Style::new, |s| s[1]);
         match &mut self.out {
-            Out::Json(array) => array.push(&EntryJson::new(self.journal, path, entry))?,
-            Out::Text(out) => {
-                let styles = [term::ID, term::KIND, term::TITLE, term::TAGS];
-                entry_line(out, styles, width, path, entry)?;
-            }
-            Out::Plain(out) => entry_line(out, [anstyle::Style::new(); 4], width, path, entry)?,
+            Out::Json(_) => unreachable!("lines are printed as text"),
+            Out::Text(out) => line.write(out, kind_style, width)?,
+            Out::Plain(out) => line.write(out, kind_style, width)?,
         }
         Ok(())
     }
@@ -445,37 +470,54 @@ impl<'a> EntryPrinter<'a> {
     }
 }
 
-/// One entry as a line, `id  kind  title  #tags`, in `styles` (id, kind, title, tags),
-/// the kind padded to `width`.
-fn entry_line(
-    out: &mut impl Write,
-    [dim, kind_style, bold, tag_style]: [anstyle::Style; 4],
-    width: usize,
-    path: &std::path::Path,
-    entry: &Entry,
-) -> io::Result<()> {
-    use crate::term::sanitize;
-    // Titles, tags and kinds are entry text: escaped, so none can drive the terminal.
-    let id = stem(path);
-    let (id, kind, title) = (
-        sanitize(&id),
-        sanitize(&entry.meta.kind),
-        sanitize(&entry.meta.title),
-    );
-    write!(
-        out,
-        "{dim}{id}{dim:#}  {kind_style}{kind:width$}{kind_style:#}  {bold}{title}{bold:#}"
-    )?;
-    let tags = entry.all_tags();
-    if !tags.is_empty() {
-        write!(out, "{tag_style}")?;
-        for (n, tag) in tags.iter().enumerate() {
-            let lead = if n == 0 { "  #" } else { " #" };
-            write!(out, "{lead}{}", sanitize(tag))?;
+/// The styles of an entry's line: id, kind, title, tags.
+pub type Styles = [anstyle::Style; 4];
+
+/// An entry as a line, `id  kind  title  #tags`, made ahead of printing (on any thread:
+/// `wol search` makes them where it decodes the entries): the kind column is padded as
+/// it is printed, once the widest kind is known.
+pub struct EntryLine {
+    /// The id, styled.
+    id: String,
+    /// The kind, unstyled and unpadded.
+    pub kind: String,
+    /// The title and the tags, styled.
+    rest: String,
+}
+
+impl EntryLine {
+    pub fn of(styles: Styles, path: &std::path::Path, entry: &Entry) -> EntryLine {
+        use crate::term::sanitize;
+        use std::fmt::Write as _;
+        let [dim, _, bold, tag_style] = styles;
+        // Titles, tags and kinds are entry text: escaped, so none can drive the terminal.
+        let stem = stem(path);
+        let mut rest = format!("{bold}{}{bold:#}", sanitize(&entry.meta.title));
+        let tags = entry.all_tags();
+        if !tags.is_empty() {
+            let _ = write!(rest, "{tag_style}");
+            for (n, tag) in tags.iter().enumerate() {
+                let lead = if n == 0 { "  #" } else { " #" };
+                let _ = write!(rest, "{lead}{}", sanitize(tag));
+            }
+            let _ = write!(rest, "{tag_style:#}");
         }
-        write!(out, "{tag_style:#}")?;
+        EntryLine {
+            id: format!("{dim}{}{dim:#}", sanitize(&stem)),
+            kind: sanitize(&entry.meta.kind).into_owned(),
+            rest,
+        }
     }
-    writeln!(out)
+
+    fn write(
+        &self,
+        out: &mut impl Write,
+        kind_style: anstyle::Style,
+        width: usize,
+    ) -> io::Result<()> {
+        let EntryLine { id, kind, rest } = self;
+        writeln!(out, "{id}  {kind_style}{kind:width$}{kind_style:#}  {rest}")
+    }
 }
 
 /// A JSON array written one element at a time, byte for byte as

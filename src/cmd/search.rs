@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, FilterArgs, print_entries, warn_malformed};
+use super::{Ctx, EntryLine, EntryPrinter, FilterArgs, warn_malformed};
 use crate::cache::EntryCache;
 use crate::entry::Entry;
 use crate::filter::Filter;
@@ -47,43 +47,85 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
     let query = args.query.join(" ");
     let re = TextQuery::new(&query)?;
     let months: Vec<(u32, u32, PathBuf)> = journal.month_dirs(filter.range()).collect();
-    let mut found = Vec::new();
-    for hit in grep_months(&journal.entry_cache(), &months, &re, &filter) {
-        match hit {
-            Ok(found_entry) => found.push(found_entry),
-            Err(e) => warn_malformed(&e),
+    let cache = journal.entry_cache();
+    let mut printer = EntryPrinter::new(ctx, &journal, std::iter::empty());
+    let matched = match printer.styles() {
+        // Text: each line is made where its entry is decoded, on every core, and only
+        // the lines are kept (a common word matches tens of thousands of entries).
+        Some(styles) => {
+            let lines = found(
+                grep_months(&cache, &months, &re, &filter, |path, entry| {
+                    (entry.meta.date, EntryLine::of(styles, &path, &entry))
+                }),
+                |(date, _)| *date,
+                args.limit,
+            );
+            printer.fit(lines.iter().map(|(_, line)| line.kind.as_str()));
+            for (_, line) in &lines {
+                printer.print_line(line)?;
+            }
+            !lines.is_empty()
         }
-    }
-    found.sort_by_key(|(_, e)| std::cmp::Reverse(e.meta.date));
-    if let Some(n) = args.limit {
-        found.truncate(n);
-    }
-    print_entries(ctx, &journal, &found)?;
-    if found.is_empty() {
+        None => {
+            let entries = found(
+                grep_months(&cache, &months, &re, &filter, |path, entry| (path, entry)),
+                |(_, entry)| entry.meta.date,
+                args.limit,
+            );
+            for (path, entry) in &entries {
+                printer.print(path, entry)?;
+            }
+            !entries.is_empty()
+        }
+    };
+    printer.finish()?;
+    if !matched {
         return Err(crate::error::Quiet("no entry matches").into());
     }
     Ok(())
 }
 
-/// A matching file: its entry, or why it could not be parsed.
-type Hit = Result<(PathBuf, Entry), LoadError>;
+/// The hits that decoded, newest first by `date` (equally dated ones in walk order),
+/// at most `limit` of them; the others are warned about.
+fn found<T>(
+    hits: Vec<Hit<T>>,
+    date: impl Fn(&T) -> chrono::DateTime<chrono::FixedOffset>,
+    limit: Option<usize>,
+) -> Vec<T> {
+    let mut found = Vec::with_capacity(hits.len());
+    for hit in hits {
+        match hit {
+            Ok(item) => found.push(item),
+            Err(e) => warn_malformed(&e),
+        }
+    }
+    found.sort_by_key(|item| std::cmp::Reverse(date(item)));
+    if let Some(n) = limit {
+        found.truncate(n);
+    }
+    found
+}
 
-/// The entry files of `months` whose bytes match `re`, newest first by file name, the
-/// months taken by every core in turn from the entry cache (which reads only the files
-/// that changed); only matching entries are decoded, and kept when `filter` accepts
-/// them. Unreadable files do not match.
-fn grep_months(
+/// A matching file: what was made of its entry, or why it could not be parsed.
+type Hit<T> = Result<T, LoadError>;
+
+/// What `make` makes of the entry files of `months` whose bytes match `re` (or why one
+/// did not parse), newest first by file name, the months taken by every core in turn
+/// from the entry cache (which reads only the files that changed); only matching entries
+/// are decoded, and kept when `filter` accepts them. Unreadable files do not match.
+fn grep_months<T: Send>(
     cache: &EntryCache<'_>,
     months: &[(u32, u32, PathBuf)],
     re: &TextQuery,
     filter: &Filter,
-) -> Vec<Hit> {
+    make: impl Fn(PathBuf, Entry) -> T + Sync,
+) -> Vec<Hit<T>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)
         .min(months.len().max(1));
     let next = AtomicUsize::new(0);
-    let mut hits: Vec<(usize, Vec<Hit>)> = std::thread::scope(|scope| {
+    let mut hits: Vec<(usize, Vec<Hit<T>>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -104,7 +146,7 @@ fn grep_months(
                             }
                             match month.load(i) {
                                 Ok(entry) if !filter.matches(&entry) => {}
-                                Ok(entry) => hits.push(Ok((month.path(i), entry))),
+                                Ok(entry) => hits.push(Ok(make(month.path(i), entry))),
                                 Err(e) => hits.push(Err(e)),
                             }
                         }
