@@ -701,17 +701,33 @@ fn collect_unique<'b>(
 ) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    if !body.as_bytes().contains(&marker) {
-        return out;
-    }
-    for line in prose_lines(body) {
-        if !line.as_bytes().contains(&marker) {
-            continue;
-        }
+    let mut take = |line: &'b str| {
         for word in words_of(line) {
             if seen.insert(word.to_lowercase()) {
                 out.push(word.to_string());
             }
+        }
+    };
+    let marker = char::from(marker);
+    if !body.contains(marker) {
+        return out;
+    }
+    if body.contains("```") || body.contains("~~~") {
+        for line in prose_lines(body) {
+            if line.contains(marker) {
+                take(line);
+            }
+        }
+    } else {
+        // No code fence anywhere, so every line is prose: go from marker to marker
+        // instead of line by line.
+        let mut from = 0;
+        while let Some(at) = body[from..].find(marker).map(|i| from + i) {
+            let start = body[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = body[at..].find('\n').map_or(body.len(), |i| at + i);
+            let line = &body[start..end];
+            take(line.strip_suffix('\r').unwrap_or(line));
+            from = end;
         }
     }
     out
@@ -954,8 +970,9 @@ mod tests {
     fn the_tag_scanner_finds_what_the_tag_regex_finds() {
         let re = Regex::new(r"(?:^|[\s(])#(\p{L}[\w-]*\w|\p{L})").unwrap();
         let pieces = [
-            "#", "#", "(", " ", "\t", "\u{a0}", "\u{2003}", "-", "_", "a", "Z", "7", "é", "e\u{301}",
-            "\u{301}", "Ⅻ", "٣", "²", "中", "ß", "ǅ", "\u{200d}", "‿", "😀", ".", "[", "ʰ", "ㄱ",
+            "#", "#", "(", " ", "\t", "\u{a0}", "\u{2003}", "-", "_", "a", "Z", "7", "é",
+            "e\u{301}", "\u{301}", "Ⅻ", "٣", "²", "中", "ß", "ǅ", "\u{200d}", "‿", "😀", ".", "[",
+            "ʰ", "ㄱ",
         ];
         let mut runner = proptest::test_runner::TestRunner::default();
         runner
@@ -973,8 +990,53 @@ mod tests {
             )
             .unwrap();
         // And a few by hand.
-        assert_eq!(line_tags("#a-b- #c_ (#é-- x#y #1 #-a ##b"), ["a-b", "c_", "é"]);
+        assert_eq!(
+            line_tags("#a-b- #c_ (#é-- x#y #1 #-a ##b"),
+            ["a-b", "c_", "é"]
+        );
         assert_eq!(line_tags("#Ⅻ #ǅx #a\u{301}b"), ["ǅx", "a\u{301}b"]);
+    }
+
+    /// Going from marker to marker finds what going line by line finds, in the same
+    /// order, whatever the line ends; fenced bodies go line by line.
+    #[test]
+    fn tags_and_mentions_are_found_the_same_from_marker_to_marker() {
+        let pieces = [
+            "#a", "#B", "#a-b", "@x", "@X.y", " ", "(", "\n", "\r\n", "\r", "z", "#", "@", "é",
+            "```", "~~~", "  ", "#é",
+        ];
+        let by_lines = |body: &str, marker: char| -> Vec<String> {
+            let mut seen = BTreeSet::new();
+            let mut out = Vec::new();
+            for line in prose_lines(body).filter(|l| l.contains(marker)) {
+                let words: Vec<String> = if marker == '#' {
+                    line_tags(line).into_iter().map(String::from).collect()
+                } else {
+                    MENTION_RE
+                        .captures_iter(line)
+                        .map(|c| c[1].to_string())
+                        .collect()
+                };
+                for w in words {
+                    if seen.insert(w.to_lowercase()) {
+                        out.push(w);
+                    }
+                }
+            }
+            out
+        };
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(
+                &prop::collection::vec(prop::sample::select(pieces.to_vec()), 0..40),
+                |parts| {
+                    let body = parts.concat();
+                    prop_assert_eq!(collect_unique(&body, b'#', line_tags), by_lines(&body, '#'));
+                    prop_assert_eq!(mentions(&body), by_lines(&body, '@'));
+                    Ok(())
+                },
+            )
+            .unwrap();
     }
 
     fn arb_entry() -> impl Strategy<Value = Entry> {
