@@ -250,8 +250,9 @@ mkdir -p "$BENCH/results"
 python3 "$BENCH/report.py" --results "$RESULTS" --wol "${WOL:-}" --root "$ROOT" \
     --runs "$RUNS" --warmup "$WARMUP" --seed "$SEED" --out "$BENCH/results/latest.md" "${SIZES[@]}"
 
-# ---- the other rows of issue 12: init over an existing folder, one-entry publish ----
-# Skipped with SKIP_INIT=1 / SKIP_PUBLISH=1 (each takes minutes at 100k entries).
+# ---- the other rows of issue 12: init over an existing folder, one-entry publish, the
+# writing commands' memory. Skipped with SKIP_INIT=1 / SKIP_PUBLISH=1 / SKIP_MEMORY=1
+# (each takes minutes at 100k entries).
 if [[ ${SKIP_INIT:-0} != 1 && -n ${WOL:-} ]]; then
     say "wol init over existing folders (bench/init.sh)"
     WOL="$WOL" BENCH_WORK="$WORK" RUNS="${INIT_RUNS:-3}" "$BENCH/init.sh" "${SIZES[@]}" ||
@@ -261,4 +262,12 @@ if [[ ${SKIP_PUBLISH:-0} != 1 && -n ${WOL:-} ]]; then
     say "one-entry publish (bench/publish.sh 10000)"
     WOL="$WOL" BENCH_WORK="$WORK" "$BENCH/publish.sh" 10000 ||
         echo "bench/run.sh: bench/publish.sh failed" >&2
+fi
+# The writing commands' peak memory (publish, init, export, doctor, digest --write) at
+# the largest size: SKIP_MEMORY=1 skips it (a full publish of 100k entries takes ~75 s).
+if [[ ${SKIP_MEMORY:-0} != 1 && -n ${WOL:-} ]]; then
+    biggest=$(printf '%s\n' "${SIZES[@]}" | sort -n | tail -1)
+    say "peak memory of the writing commands (bench/memory.sh $biggest)"
+    WOL="$WOL" BENCH_WORK="$WORK" "$BENCH/memory.sh" "$biggest" ||
+        echo "bench/run.sh: bench/memory.sh failed" >&2
 fi
