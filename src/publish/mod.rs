@@ -877,7 +877,7 @@ pub fn publish_partner(
             match push(PushMode::FastForward) {
                 Err(RemoteError::NonFastForward { .. }) if attempt < 3 => continue,
                 Err(e) => return Err(e.into()),
-                Ok(()) => return Ok(outcome),
+                Ok(_) => return Ok(outcome),
             }
         }
     }
@@ -900,6 +900,9 @@ pub fn publish_partner(
                 outcome.status = Status::Pushed;
                 push(PushMode::FastForward)?;
             }
+            // Nothing new was committed, but the branch there moved: the commit a
+            // failed push left behind has now reached the partner.
+            Ok(true) => outcome.status = Status::Pushed,
             // The branch moved on without this machine: another machine of this journal
             // published there (`wol sync` does not carry the published refs). Built on
             // once it proves to be this journal's; anyone else's is refused.
@@ -953,7 +956,9 @@ pub fn publish_partner(
                 keep_withdrawn(cx.journal, &partner.name, &outcome.withdrawn);
                 continue;
             }
-            pushed => pushed?,
+            pushed => {
+                pushed?;
+            }
         }
         break;
     }

@@ -210,7 +210,8 @@ fn apply_timeouts() {
 }
 
 /// Push `local_ref` to `branch` of `url`, as `mode` says. `label` names the partner in
-/// progress output, shown on stderr when `progress` and stderr is a terminal.
+/// progress output, shown on stderr when `progress` and stderr is a terminal. Gives
+/// whether the remote branch moved (`false`: it was there already).
 pub fn push(
     repo: &Repository,
     label: &str,
@@ -219,7 +220,7 @@ pub fn push(
     branch: &str,
     progress: bool,
     mode: PushMode,
-) -> Result<(), RemoteError> {
+) -> Result<bool, RemoteError> {
     push_refspec(
         repo,
         label,
@@ -289,7 +290,7 @@ pub fn push_replacing(
             branch: branch.to_string(),
         });
     }
-    push_refspec(repo, label, url, local_ref, branch, false, Mode::Force)
+    push_refspec(repo, label, url, local_ref, branch, false, Mode::Force).map(|_| ())
 }
 
 fn push_refspec(
@@ -300,7 +301,7 @@ fn push_refspec(
     branch: &str,
     progress: bool,
     mode: Mode,
-) -> Result<(), RemoteError> {
+) -> Result<bool, RemoteError> {
     check_url(url)?;
     if let Some(dir) = local_path(url) {
         remove_stale_packs(&dir);
@@ -344,7 +345,7 @@ fn push_now(
     url: &str,
     job: &PushJob,
     watch: &watchdog::Watch,
-) -> Result<(), RemoteError> {
+) -> Result<bool, RemoteError> {
     let (label, local_ref, branch) = (
         job.label.as_str(),
         job.local_ref.as_str(),
@@ -357,6 +358,8 @@ fn push_now(
         .map_err(|e| RemoteError::from_git(e, url, "push to"))?;
     let rejected: RefCell<Option<String>> = RefCell::new(None);
     let new_branch = std::cell::Cell::new(false);
+    // Whether the branch there is not already what is pushed.
+    let moves = std::cell::Cell::new(false);
     let has_parents = repo
         .refname_to_id(local_ref)
         .and_then(|id| repo.find_commit(id))
@@ -368,7 +371,7 @@ fn push_now(
         }
         Ok(())
     });
-    let new_branch_ref = &new_branch;
+    let (new_branch_ref, moves_ref) = (&new_branch, &moves);
     // Called once the server has said where its branches are, before any object is
     // packed or sent; `src` is the branch's commit there (zero: no branch).
     callbacks.push_negotiation(move |updates| {
@@ -382,6 +385,7 @@ fn push_now(
             new_branch_ref.set(true);
             return Err(git2::Error::from_str("the branch is new on the remote"));
         }
+        moves_ref.set(updates.iter().any(|u| u.src() != u.dst()));
         Ok(())
     });
     let tty = progress && std::io::stderr().is_terminal();
@@ -423,7 +427,7 @@ fn push_now(
     }
     match result {
         Ok(()) => match rejected.into_inner() {
-            None => Ok(()),
+            None => Ok(moves.get()),
             Some(status) if is_non_fast_forward(&status) => Err(nff()),
             Some(status) => Err(RemoteError::Rejected {
                 url: shown.clone(),

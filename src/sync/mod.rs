@@ -300,6 +300,7 @@ pub fn sync(
                 opts.progress,
                 remote::PushMode::FastForward,
             )
+            .map(|_| ())
         };
         match pushed {
             Ok(()) => {

@@ -1925,11 +1925,21 @@ fn an_entry_withdrawn_by_a_publish_whose_push_failed_is_said_when_a_push_carries
             && err.contains(&*narrowed.to_string_lossy()),
         "said when the change reaches the partner:\n{err}"
     );
+    // Nothing new was committed, but the commit the failed push left behind went out.
+    assert!(
+        err.contains("alpha: published,") && !err.contains("up to date"),
+        "a push that lands is reported as published:\n{err}"
+    );
     let out = wol(&env, &["publish"]);
     assert_ok(&out, "a third publish");
     assert!(
         !stderr(&out).contains("it had"),
         "said once:\n{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("alpha: up to date,"),
+        "nothing to push:\n{}",
         stderr(&out)
     );
 }
