@@ -153,8 +153,15 @@ fn keep_piped(ctx: &Ctx, journal: &Journal, args: &LogArgs, e: anyhow::Error) ->
     }
 }
 
-/// Keep text read from stdin that could not become an entry, as a draft.
+/// Keep text read from stdin that could not become an entry, as a draft: the draft it
+/// came from when stdin is one of the journal's drafts holding it still (`wol log - <
+/// .wol/drafts/X.md` refused again must not leave a second copy), else a new one.
 fn keep_stdin(ctx: &Ctx, journal: &Journal, bytes: &[u8]) -> Result<PathBuf> {
+    if let Some(d) = stdin_draft(journal)
+        && std::fs::read(&d).is_ok_and(|held| held == bytes)
+    {
+        return Ok(d);
+    }
     let draft = draft_path(ctx, journal)?;
     journal::write_atomic(&draft, bytes)?;
     Ok(draft)
@@ -231,8 +238,12 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     // Nothing is written from here on unless the commit lands: on any failure the entry,
     // whatever its source (stdin is gone), is kept as a draft, and the error says where.
     let keep = |e: anyhow::Error, entry: &Entry| -> anyhow::Error {
-        let kept = match &draft {
-            Some(d) => Ok(d.clone()),
+        // A draft on stdin takes the entry back rather than leaving a second copy.
+        let kept = match draft
+            .clone()
+            .or_else(|| from_stdin.then(|| stdin_draft(&journal)).flatten())
+        {
+            Some(d) => Ok(d),
             None => draft_path(ctx, &journal),
         }
         .and_then(|d| journal::write_atomic(&d, entry.to_text().as_bytes()).map(|()| d));

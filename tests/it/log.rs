@@ -1284,6 +1284,46 @@ fn a_draft_added_back_is_removed_and_never_logged_twice() {
     assert_eq!(logged, 1);
 }
 
+/// A draft added back with a flag wol refuses, or that still does not parse, stays the
+/// one draft: the error names it, and no second copy of the text is left.
+#[test]
+fn a_draft_added_back_and_refused_again_stays_the_one_draft() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.fake_editor(r#"printf 'Board notes\n\nDRAFT-4b4b\n' > "$1"; exit 3"#);
+    let err = env.fails(&["log", "-e", "--private"], ".wol/drafts/");
+    let draft = draft_path_in(&err, &env.journal).expect("the draft is named");
+    let drafts = || std::fs::read_dir(draft.parent().unwrap()).unwrap().count();
+    assert_eq!(drafts(), 1);
+    let before = std::fs::read(&draft).unwrap();
+
+    // Refused before the text is read (a kind the journal does not have).
+    let out = log_reading(&env, &["log", "-k", "bogus", "-"], &draft);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&*draft.to_string_lossy()),
+        "the error names the draft it came from:\n{}",
+        stderr(&out)
+    );
+    assert_eq!(drafts(), 1, "a second copy of the draft was left");
+    assert_eq!(std::fs::read(&draft).unwrap(), before);
+
+    // Refused after it is read (the draft made malformed by hand).
+    let broken = String::from_utf8(before)
+        .unwrap()
+        .replace("+++\n", "+++\ntitle = \n");
+    std::fs::write(&draft, &broken).unwrap();
+    let out = log_reading(&env, &["log", "-"], &draft);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&*draft.to_string_lossy()),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(drafts(), 1, "a second copy of the malformed draft was left");
+    assert_eq!(std::fs::read_to_string(&draft).unwrap(), broken);
+}
+
 /// A tag typed decomposed (`e` and a combining accent, as macOS gives it) is the same
 /// tag as the composed one: accepted, stored composed, and found either way.
 #[test]
