@@ -44,13 +44,9 @@ unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME WOL_DIR GIT_DIR GIT_WORK_TREE
 
 J="$WORK/memory-journal-$N-s$SEED"
 REMOTE="$WORK/memory-remote-$N.git"
-if [[ ! -f "$J/.bench-generated" ]]; then
-    rm -rf "$J"
-    python3 "$BENCH/gen_journal.py" "$J" "$N" --seed "$SEED" >/dev/null
-    git -C "$J" rev-parse HEAD >"$J/.git/bench-base"
-    touch "$J/.bench-generated"
-    echo ".bench-generated" >>"$J/.git/info/exclude"
-fi
+# shellcheck source=lib/journal.sh
+source "$BENCH/lib/journal.sh"
+generated_journal "$J" "$N" "$SEED"
 git -C "$J" reset -q --hard "$(cat "$J/.git/bench-base")"
 git -C "$J" for-each-ref --format='%(refname)' refs/wol/ | xargs -r -n1 git -C "$J" update-ref -d
 rm -rf "$J/.wol" "$REMOTE" "$WORK/memory-init-$N" "$WORK/memory-export-$N"

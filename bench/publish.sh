@@ -34,13 +34,9 @@ mkdir -p "$HOME"
 
 J="$WORK/publish-journal-$N-s$SEED"
 REMOTE="$WORK/publish-remote-$N.git"
-if [[ ! -f "$J/.bench-generated" ]]; then
-    rm -rf "$J"
-    python3 "$BENCH/gen_journal.py" "$J" "$N" --seed "$SEED" >/dev/null
-    git -C "$J" rev-parse HEAD > "$J/.git/bench-base"
-    touch "$J/.bench-generated"
-    echo ".bench-generated" >> "$J/.git/info/exclude"
-fi
+# shellcheck source=lib/journal.sh
+source "$BENCH/lib/journal.sh"
+generated_journal "$J" "$N" "$SEED"
 BASE="$(cat "$J/.git/bench-base")"
 
 now_ns() { date +%s%N; }

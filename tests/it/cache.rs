@@ -100,16 +100,21 @@ fn assert_same(env: &TestEnv, step: &str) {
     }
 }
 
-/// `(from the cache, read from files)` of `wol -vv list`.
-fn cache_counts(env: &TestEnv) -> (usize, usize) {
+/// The entry cache's line of `wol -vv list`, as words.
+fn cache_line(env: &TestEnv) -> Vec<String> {
     let out = env.wol_j().args(["-vv", "list"]).output().unwrap();
     let err = stderr(&out);
     let line = err
         .lines()
         .find(|l| l.contains("entry cache:"))
         .unwrap_or_else(|| panic!("no entry cache line in:\n{err}"));
-    let numbers: Vec<usize> = line
-        .split_whitespace()
+    line.split_whitespace().map(String::from).collect()
+}
+
+/// `(from the cache, read from files)` of `wol -vv list`.
+fn cache_counts(env: &TestEnv) -> (usize, usize) {
+    let numbers: Vec<usize> = cache_line(env)
+        .iter()
         .filter_map(|w| w.parse().ok())
         .collect();
     (numbers[0], numbers[1])
@@ -118,17 +123,11 @@ fn cache_counts(env: &TestEnv) -> (usize, usize) {
 /// How many month folders `wol -vv list` read the names of (the others' it knew: their
 /// stat data had not changed since).
 fn folders_read(env: &TestEnv) -> usize {
-    let out = env.wol_j().args(["-vv", "list"]).output().unwrap();
-    let err = stderr(&out);
-    let line = err
-        .lines()
-        .find(|l| l.contains("entry cache:"))
-        .unwrap_or_else(|| panic!("no entry cache line in:\n{err}"));
-    let words: Vec<&str> = line.split_whitespace().collect();
+    let words = cache_line(env);
     let at = words
         .iter()
-        .position(|w| *w == "folders")
-        .unwrap_or_else(|| panic!("no folder count in {line:?}"));
+        .position(|w| w == "folders")
+        .unwrap_or_else(|| panic!("no folder count in {words:?}"));
     words[at - 1].parse().unwrap()
 }
 
