@@ -190,7 +190,7 @@ pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str
     let workdir = repo
         .workdir()
         .ok_or_else(|| anyhow!("the journal repository is bare"))?;
-    let mut index = repo.index().context("cannot open the git index")?;
+    let mut index = repo.index().map_err(|e| damaged_index(repo, workdir, &e))?;
     for rel in paths {
         let path = Path::new(rel);
         if workdir.join(path).is_file() {
@@ -201,6 +201,25 @@ pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str
         .with_context(|| format!("cannot update the git index for {rel}"))?;
     }
     index.write().context("cannot write the git index")
+}
+
+/// The git index could not be read (truncated, or damaged by a crash of some other
+/// program): it is only a cache of the last commit and what was staged, and git rebuilds
+/// it from the commit; say how.
+fn damaged_index(repo: &Repository, workdir: &Path, e: &git2::Error) -> anyhow::Error {
+    let index = repo.path().join("index");
+    crate::error::hinted(
+        format!(
+            "cannot read the git index {}: {}",
+            index.display(),
+            e.message()
+        ),
+        format!(
+            "git rebuilds it from the last commit: `rm {} && git -C {} reset -q` (what you staged by hand is unstaged; no file is changed), then run the wol command again",
+            index.display(),
+            workdir.display()
+        ),
+    )
 }
 
 /// Refuse to commit while git is in the middle of something: a commit then would mix

@@ -150,3 +150,32 @@ fn a_split_index_is_refused_with_a_way_out_and_nothing_is_lost() {
     assert!(files.contains("after-the-split-index"), "{files}");
     assert_index_as_git_writes_it(&env);
 }
+
+/// A damaged index (cut short, as a crash of some other program can leave it) stops the
+/// write with the way to rebuild it; following the hint, the kept entry goes in.
+#[test]
+fn a_damaged_index_is_refused_with_the_way_to_rebuild_it() {
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    let index = env.journal.join(".git").join("index");
+    for cut in [0, 30] {
+        let bytes = std::fs::read(&index).unwrap();
+        std::fs::write(&index, &bytes[..cut.min(bytes.len())]).unwrap();
+        let title = format!("Entry over an index cut at {cut}");
+        let err = env.fails(&["log", &title], "cannot read the git index");
+        assert!(err.contains("reset -q"), "{err}");
+        let draft = draft_path_in(&err, &env.journal).expect("the error names the draft");
+        // The hint, as it says.
+        std::fs::remove_file(&index).unwrap();
+        env.git(["reset", "-q"]);
+        env.log_file(&draft);
+        assert_index_as_git_writes_it(&env);
+    }
+    let files = env.git(["ls-files"]);
+    for cut in [0, 30] {
+        assert!(
+            files.contains(&format!("entry-over-an-index-cut-at-{cut}")),
+            "{files}"
+        );
+    }
+}
