@@ -15,10 +15,10 @@
 //! removed and renamed files) is read again only when the folder's own stat data changed:
 //! adding, removing or renaming a file in it moves its mtime and ctime, and the same
 //! racy-clean margin applies to it as to the files. An edit in place changes no folder,
-//! which is why the files are still `lstat`ed one by one. A cache file that is missing, truncated,
-//! corrupt (checksum), written by another wol build or for another set of kinds is
-//! ignored and rewritten. Writing is best effort: a read-only or missing `.wol/` costs
-//! speed, never a result.
+//! which is why the files are still `lstat`ed one by one. A cache file that is missing,
+//! truncated, corrupt (checksum), written by another wol build or for another set of
+//! kinds is ignored and rewritten. Writing is best effort: a read-only or missing `.wol/`
+//! costs speed, never a result.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
