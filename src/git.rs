@@ -208,6 +208,22 @@ pub fn sync_index<'p>(repo: &Repository, paths: impl IntoIterator<Item = &'p str
 /// it from the commit; say how.
 fn damaged_index(repo: &Repository, workdir: &Path, e: &git2::Error) -> anyhow::Error {
     let index = repo.path().join("index");
+    // One that cannot be read (permissions, a folder in its place) is not damaged, and
+    // removing it is not the cure.
+    let readable = std::fs::metadata(&index)
+        .map_err(|io| io.to_string())
+        .and_then(|m| {
+            if !m.is_file() {
+                return Err("not a file".to_string());
+            }
+            std::fs::File::open(&index).map_err(|io| io.to_string())
+        });
+    if let Err(why) = readable {
+        return anyhow!("{}", e.message()).context(format!(
+            "cannot open the git index {}: {why}",
+            index.display()
+        ));
+    }
     crate::error::hinted(
         format!(
             "cannot read the git index {}: {}",

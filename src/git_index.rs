@@ -74,6 +74,10 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", index_path.display())),
     };
+    // Anything but a regular file (a folder in its place) is libgit2's to refuse.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(false);
+    }
     // Mapped, not read: the unchanged entries go from the page cache straight into the
     // lock file, with no copy in between (at 100,000 entries reading the 13 MB into a
     // fresh buffer was a fifth of `wol log`).
