@@ -171,6 +171,14 @@ fn a_damaged_index_is_refused_with_the_way_to_rebuild_it() {
         env.log_file(&draft);
         assert_index_as_git_writes_it(&env);
     }
+    // A folder in its place is no damage that removing the file cures: said as it is.
+    let bytes = std::fs::read(&index).unwrap();
+    std::fs::remove_file(&index).unwrap();
+    std::fs::create_dir(&index).unwrap();
+    let err = env.fails(&["log", "Entry over a folder"], "not a file");
+    assert!(!err.contains("reset -q"), "{err}");
+    std::fs::remove_dir(&index).unwrap();
+    std::fs::write(&index, bytes).unwrap();
     let files = env.git(["ls-files"]);
     for cut in [0, 30] {
         assert!(
