@@ -752,12 +752,7 @@ fn publish_writes_commits_and_pushes_a_digest_rebuilt_for_the_partner() {
 fn a_published_digest_holds_only_committed_entries_the_partner_receives() {
     let env = week47();
     let remote = with_gig(&env);
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--write", "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    digest(&env, &["--week", "2026-W47", "--write", "-q"]);
     // An ignored entry file and an uncommitted one, both public by default, dated in
     // the digest's week: neither is committed, so neither may reach the partner.
     env.write(".gitignore", "entries/**/*.local.md\n");
@@ -825,12 +820,7 @@ fn a_published_digest_takes_entries_by_their_own_day_whatever_the_offset() {
     }
     env.git(["add", "-A"]);
     env.git(["commit", "-q", "-m", "two entries at the week's edge"]);
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--write", "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    digest(&env, &["--week", "2026-W47", "--write", "-q"]);
     let local = env.read("digests/2026/2026-W47.md");
     assert!(local.contains("Late in Honolulu"), "{local}");
     assert!(!local.contains("Early in Kiribati"), "{local}");
@@ -848,12 +838,7 @@ fn a_published_digest_takes_entries_by_their_own_day_whatever_the_offset() {
 #[test]
 fn write_never_overwrites_a_digest_changed_by_hand() {
     let env = week47();
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--write", "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    digest(&env, &["--week", "2026-W47", "--write", "-q"]);
     let rel = "digests/2026/2026-W47.md";
     let edited = format!("{}\nMy own closing words.\n", env.read(rel));
     env.write(rel, &edited);
@@ -944,12 +929,7 @@ fn a_digest_links_quoted_attachments_from_where_it_is() {
         &secret,
     ]);
     let private_id = private.file_stem().unwrap().to_str().unwrap().to_string();
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--write", "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    digest(&env, &["--week", "2026-W47", "--write", "-q"]);
 
     let local = env.read("digests/2026/2026-W47.md");
     for name in ["board.jpg", "diagram.svg", "holiday.jpg"] {
@@ -1019,12 +999,7 @@ fn a_digest_rebases_reference_links_to_attachments() {
         "--attach",
         board.to_str().unwrap(),
     ]);
-    let out = env
-        .wol_j()
-        .args(["digest", "--week", "2026-W47", "--write", "-q"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    digest(&env, &["--week", "2026-W47", "--write", "-q"]);
     let local = env.read("digests/2026/2026-W47.md");
     let link = format!("../../entries/2026/11/{id}/board.jpg");
     assert!(local.contains(&format!("[b]: {link}")), "{local}");

@@ -123,23 +123,28 @@ fn two_machines<'e>(env: &'e TestEnv, url: &str) -> (Machine<'e>, Machine<'e>) {
     a.ok(&["sync", "init", url]);
     a.log(&["Opened the public repo", "--public"]);
     a.ok(&["sync"]);
-    let b = Machine::new(env, "b");
-    // b's first clone makes its key and says it is no recipient yet.
+    let b = let_in(env, &a, "b", url);
+    assert_eq!(a.head(), b.head());
+    (a, b)
+}
+
+/// Machine `name`, cloned from `url` after `by` let its key in: its first clone makes
+/// its key and says it is no recipient yet, and leaves nothing behind.
+fn let_in<'e>(env: &'e TestEnv, by: &Machine<'_>, name: &str, url: &str) -> Machine<'e> {
+    let m = Machine::new(env, name);
     fails_with(
-        b.bare_wol().args(["sync", "clone", url]).arg(&b.dir),
+        m.bare_wol().args(["sync", "clone", url]).arg(&m.dir),
         1,
         "add-recipient",
     );
-    assert!(!b.dir.exists(), "a failed clone leaves nothing behind");
-    let key = b.public_key();
-    a.ok(&["sync", "add-recipient", &key]);
-    b.bare_wol()
+    assert!(!m.dir.exists(), "a failed clone leaves nothing behind");
+    by.ok(&["sync", "add-recipient", &m.public_key()]);
+    m.bare_wol()
         .args(["sync", "clone", url])
-        .arg(&b.dir)
+        .arg(&m.dir)
         .assert()
         .success();
-    assert_eq!(a.head(), b.head());
-    (a, b)
+    m
 }
 
 /// Everything the remote stores, as text, lower-cased.
@@ -171,21 +176,8 @@ fn journals_sync_in_every_order_and_end_identical() {
     let remote = bare(&env, &env.root.join("srv"), "journal.git");
     let url = remote.to_str().unwrap();
     let (a, b) = two_machines(&env, url);
-    let c = Machine::new(&env, "c");
-    let out = c
-        .bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&c.dir)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    a.ok(&["sync", "add-recipient", &c.public_key()]);
+    let c = let_in(&env, &a, "c", url);
     b.ok(&["sync"]);
-    c.bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&c.dir)
-        .assert()
-        .success();
 
     let machines = [&a, &b, &c];
     for (round, order) in [[0, 1, 2], [2, 1, 0], [1, 0, 2]].iter().enumerate() {
@@ -301,19 +293,7 @@ fn nothing_private_reaches_the_remote_through_edits_renames_removals_and_visibil
     );
 
     // Another machine gets every byte back.
-    let b = Machine::new(&env, "b");
-    let _ = b
-        .bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&b.dir)
-        .output()
-        .unwrap();
-    a.ok(&["sync", "add-recipient", &b.public_key()]);
-    b.bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&b.dir)
-        .assert()
-        .success();
+    let b = let_in(&env, &a, "b", url);
     assert_eq!(a.head(), b.head());
     assert!(
         fs::read_to_string(b.dir.join(&renamed))
@@ -692,18 +672,7 @@ fn removing_a_recipient_rotates_the_sync_key_and_the_others_follow() {
     let remote = bare(&env, &env.root.join("srv"), "journal.git");
     let url = remote.to_str().unwrap();
     let (a, b) = two_machines(&env, url);
-    let c = Machine::new(&env, "c");
-    let _ = c
-        .bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&c.dir)
-        .output();
-    a.ok(&["sync", "add-recipient", &c.public_key()]);
-    c.bare_wol()
-        .args(["sync", "clone", url])
-        .arg(&c.dir)
-        .assert()
-        .success();
+    let c = let_in(&env, &a, "c", url);
     let before_private = a.log(&["Before the removal", "--private"]);
     a.ok(&["sync"]);
     b.ok(&["sync"]);
