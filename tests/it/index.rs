@@ -187,3 +187,70 @@ fn a_damaged_index_is_refused_with_the_way_to_rebuild_it() {
         );
     }
 }
+
+/// The index being replaced is kept as `wol-index-spare`, and the next update overwrites
+/// it in place instead of making a new 13 MB file (at 100,000 entries) while the kernel
+/// frees the old one. Written in place only when no one else can see it: not while any
+/// process has it open (a git command may still be reading what was the index), and
+/// never through a second name (a backup's hard link) or a symbolic link.
+#[test]
+fn the_index_before_last_is_overwritten_only_when_no_one_else_can_see_it() {
+    use std::os::unix::fs::MetadataExt as _;
+
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    let git = env.journal.join(".git");
+    let spare = git.join("wol-index-spare");
+    env.log(&["First entry"]);
+    env.log(&["Second entry"]);
+    assert_index_as_git_writes_it(&env);
+    let meta = fs::symlink_metadata(&spare).expect("the replaced index is kept as the spare");
+    assert!(meta.is_file() && meta.nlink() == 1, "{meta:?}");
+    assert_ne!(meta.ino(), fs::metadata(git.join("index")).unwrap().ino());
+
+    // Held open by another process (this one): left as it is.
+    let held = fs::File::open(&spare).unwrap();
+    let before = fs::read(&spare).unwrap();
+    env.log(&["Entry while the spare is open"]);
+    assert_eq!(
+        fs::read(&spare).unwrap(),
+        before,
+        "an open spare was written"
+    );
+    assert_index_as_git_writes_it(&env);
+    drop(held);
+
+    // A second name: what a backup made with hard links sees must not change.
+    env.log(&["Entry that makes a fresh spare"]);
+    let backup = env.root.join("index-backup");
+    fs::hard_link(&spare, &backup).unwrap();
+    let before = fs::read(&backup).unwrap();
+    env.log(&["Entry with a hard-linked spare"]);
+    assert_eq!(
+        fs::read(&backup).unwrap(),
+        before,
+        "a backup's hard link was written"
+    );
+    assert_index_as_git_writes_it(&env);
+
+    // A symbolic link in its place: the file it points to is not written.
+    let outside = env.root.join("outside");
+    fs::write(&outside, "not an index\n").unwrap();
+    let _ = fs::remove_file(&spare);
+    std::os::unix::fs::symlink(&outside, &spare).unwrap();
+    env.log(&["Entry with a symbolic link as the spare"]);
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "not an index\n");
+    env.log(&["Entry after the symbolic link"]);
+    assert!(
+        fs::symlink_metadata(&spare).unwrap().is_file(),
+        "no fresh spare"
+    );
+    assert_index_as_git_writes_it(&env);
+    let files = env.git(["ls-files"]);
+    for title in [
+        "entry-while-the-spare-is-open",
+        "entry-after-the-symbolic-link",
+    ] {
+        assert!(files.contains(title), "{files}");
+    }
+}
