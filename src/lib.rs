@@ -66,9 +66,7 @@ pub fn main_entry() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    if !cli.command.uses_network() {
-        tls::skip_ca_bundle();
-    }
+    tls::defer_ca_bundle(cli.command.uses_network());
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if error::is_broken_pipe(&e) => ExitCode::SUCCESS,

@@ -364,7 +364,7 @@ fn push_now(
         .refname_to_id(local_ref)
         .and_then(|id| repo.find_commit(id))
         .map_or(true, |c| c.parent_count() > 0);
-    let mut callbacks = with_credentials(repo.config().ok(), watch);
+    let mut callbacks = with_credentials(&remote, repo.config().ok(), watch);
     callbacks.push_update_reference(|_refname, status| {
         if let Some(msg) = status {
             *rejected.borrow_mut() = Some(msg.to_string());
@@ -494,7 +494,7 @@ pub fn fetch(
         let mut remote = repo
             .remote_anonymous(url)
             .map_err(|e| RemoteError::from_git(e, url, "fetch from"))?;
-        let mut callbacks = with_credentials(repo.config().ok(), watch);
+        let mut callbacks = with_credentials(&remote, repo.config().ok(), watch);
         // Stopped before the local ref moves, once the caller gave up.
         callbacks.update_tips(|_, _, _| !watch.cancelled());
         let mut opts = git2::FetchOptions::new();
@@ -547,7 +547,11 @@ fn list_heads(
     watch: &watchdog::Watch,
 ) -> Result<std::collections::BTreeMap<String, git2::Oid>, RemoteError> {
     let conn = remote
-        .connect_auth(direction, Some(with_credentials(config, watch)), None)
+        .connect_auth(
+            direction,
+            Some(with_credentials(remote, config, watch)),
+            None,
+        )
         .map_err(|e| RemoteError::from_git(e, url, "connect to"))?;
     let heads = conn
         .list()
@@ -567,9 +571,11 @@ fn list_heads(
 /// was received; wol's own packing; the server's messages (see [`watchdog`]). Once the
 /// caller has given up, the transfer is stopped at the next of them.
 fn with_credentials<'a>(
+    remote: &git2::Remote<'_>,
     config: Option<git2::Config>,
     watch: &'a watchdog::Watch,
 ) -> RemoteCallbacks<'a> {
+    crate::tls::before_connecting(remote.url().ok());
     let mut tried = credentials::Tried::default();
     let mut callbacks = RemoteCallbacks::new();
     callbacks.credentials(move |u, user, allowed| {

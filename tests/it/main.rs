@@ -34,4 +34,5 @@ mod partner;
 mod publish;
 mod read;
 mod sync;
+mod tls;
 mod trust;

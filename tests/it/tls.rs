@@ -1,0 +1,136 @@
+//! HTTPS partners. wol loads the certificate bundle only when a command first connects to
+//! an `http(s)://` URL (not at start-up, where it cost every command ~20 ms), so this
+//! checks that the bundle is still the one the user's environment names: a TLS server on
+//! 127.0.0.1 whose self-signed certificate is in `SSL_CERT_FILE` gets wol's request, and
+//! with a bundle that does not hold it the handshake is refused.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use openssl::asn1::Asn1Time;
+use openssl::bn::BigNum;
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, Private};
+use openssl::ssl::{SslAcceptor, SslMethod};
+use openssl::x509::extension::SubjectAlternativeName;
+use openssl::x509::{X509, X509NameBuilder};
+
+use crate::common::{TestEnv, stderr};
+
+/// A self-signed certificate for 127.0.0.1 and its key.
+fn self_signed() -> (X509, PKey<Private>) {
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+    let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "127.0.0.1").unwrap();
+    let name = name.build();
+    let mut b = X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    let serial = BigNum::from_u32(1).unwrap().to_asn1_integer().unwrap();
+    b.set_serial_number(&serial).unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
+        .unwrap();
+    let san = SubjectAlternativeName::new()
+        .ip("127.0.0.1")
+        .dns("localhost")
+        .build(&b.x509v3_context(None, None))
+        .unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    (b.build(), key)
+}
+
+/// An HTTPS server on 127.0.0.1 that answers every request with 404 (no git behind it)
+/// and records each request line: one arrives only after a completed handshake.
+fn https_server(cert: &X509, key: &PKey<Private>) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
+    acceptor.set_private_key(key).unwrap();
+    acceptor.set_certificate(cert).unwrap();
+    let acceptor = acceptor.build();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let Ok(mut tls) = acceptor.accept(stream) else {
+                continue; // the client refused the certificate
+            };
+            let mut line = String::new();
+            // libgit2 completes the handshake and checks the certificate after it, so a
+            // refused one shows as a connection closed before any request.
+            if BufReader::new(&mut tls)
+                .read_line(&mut line)
+                .is_ok_and(|n| n > 0)
+            {
+                seen.lock().unwrap().push(line.trim_end().to_string());
+            }
+            let _ = tls.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            let _ = tls.shutdown();
+        }
+    });
+    (port, requests)
+}
+
+#[test]
+fn an_https_partner_is_reached_with_the_users_certificate_bundle() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Shared entry", "-t", "tls"]);
+    let (cert, key) = self_signed();
+    let (port, requests) = https_server(&cert, &key);
+    let trusted = env.root.join("trusted.pem");
+    std::fs::write(&trusted, cert.to_pem().unwrap()).unwrap();
+    let (other, _) = self_signed();
+    let untrusted = env.root.join("untrusted.pem");
+    std::fs::write(&untrusted, other.to_pem().unwrap()).unwrap();
+    env.wol_j()
+        .args(["partner", "add", "web"])
+        .arg(format!("https://127.0.0.1:{port}/web.git"))
+        .assert()
+        .success();
+
+    // The certificate is in the bundle: the handshake succeeds and git's first request
+    // reaches the server (which has no repository: the publish then fails on the 404).
+    let out = env
+        .wol_j()
+        .arg("publish")
+        .env("SSL_CERT_FILE", &trusted)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let seen = requests.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|l| l.starts_with("GET /web.git/info/refs")),
+        "no request after the handshake: {seen:?}\n{}",
+        stderr(&out)
+    );
+
+    // A bundle without it: the handshake is refused, and no request is made.
+    let before = requests.lock().unwrap().len();
+    assert!(before > 0);
+    let out = env
+        .wol_j()
+        .arg("publish")
+        .env("SSL_CERT_FILE", &untrusted)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(requests.lock().unwrap().len(), before, "{}", stderr(&out));
+    assert!(
+        stderr(&out).to_lowercase().contains("certificate"),
+        "{}",
+        stderr(&out)
+    );
+}
