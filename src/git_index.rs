@@ -500,13 +500,15 @@ impl Lock {
     /// created and another freed (about 10 ms of `wol log`, mostly the kernel allocating
     /// and releasing blocks) into an overwrite in place (about 1 ms).
     fn commit(&mut self, pieces: &[Cow<[u8]>]) -> Result<()> {
+        // Both files stay open until the rename over the index: a lock file some process
+        // has open is live to wol's stale-lock check (`git_lock`), at every moment.
         let mut file = self.file.take().expect("a lock is committed once");
         let spare_path = spare::path(&self.index);
-        let written = match spare::take(&spare_path) {
-            Some(mut reused) => {
-                drop(file);
-                let written = write_pieces(&mut reused, pieces)
-                    .and_then(|len| reused.set_len(len))
+        let mut reused = spare::take(&spare_path);
+        let written = match &mut reused {
+            Some(spare) => {
+                let written = write_pieces(spare, pieces)
+                    .and_then(|len| spare.set_len(len))
                     .and_then(|()| fs::rename(&spare_path, &self.path));
                 if written.is_err() {
                     // Only a spare: a half-written one is not kept.
@@ -525,6 +527,7 @@ impl Lock {
             }
             return Err(e).with_context(|| format!("cannot write {}", self.index.display()));
         }
+        drop((file, reused));
         self.committed = true;
         Ok(())
     }

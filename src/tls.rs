@@ -3,12 +3,16 @@
 //! libgit2, built with HTTPS, initialises OpenSSL the first time git2 is used and asks it
 //! for the default certificate locations; git2 points `SSL_CERT_FILE` at the system
 //! bundle first, and OpenSSL then parses every certificate in it (~20 ms here, more than
-//! the rest of `wol log` together, and 9% of a `wol publish` at 10,000 entries). So every
-//! command points `SSL_CERT_FILE` at an empty file before git2 is first used, and a
-//! command that connects loads the bundle (the one git2 would have found) into libgit2's
-//! TLS context just before its first connection to an `http(s)://` URL: a publish to
-//! a folder, an ssh or a `git://` remote never pays for it. Child processes (the editor)
-//! get the original value back.
+//! the rest of `wol log` together, and 9% of a `wol publish` at 10,000 entries). So
+//! `SSL_CERT_FILE` names an empty file when libgit2 starts, and a command that connects
+//! loads the bundle (the one git2 would have found) into libgit2's TLS context just
+//! before its first connection to an `http(s)://` URL: a publish to a folder, an ssh or a
+//! `git://` remote never pays for it.
+//!
+//! What other programs see is the user's own value: a command that may connect starts
+//! libgit2 at once and puts the variable back (git's credential helper, which libgit2
+//! runs, may make HTTPS requests of its own); the others, which may never start libgit2
+//! (`wol list` does not), keep the empty file and give the editor the original.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -24,12 +28,13 @@ static ORIGINAL: OnceLock<Option<OsString>> = OnceLock::new();
 static BUNDLE: OnceLock<PathBuf> = OnceLock::new();
 
 /// Make OpenSSL load no certificate bundle when libgit2 starts; a command that may
-/// connect (`network`) finds the bundle first, for [`before_connecting`].
+/// connect (`network`) finds the bundle first, for [`before_connecting`], starts libgit2
+/// and puts the variable back.
 ///
 /// Call it at start-up, before any thread is spawned and before git2 is used.
 #[allow(unsafe_code)]
 pub fn defer_ca_bundle(network: bool) {
-    ORIGINAL.get_or_init(|| std::env::var_os(VAR));
+    let original = ORIGINAL.get_or_init(|| std::env::var_os(VAR));
     if network {
         // The same search git2 makes (`SSL_CERT_FILE` first, then the usual places).
         match openssl_probe::probe().cert_file {
@@ -40,9 +45,18 @@ pub fn defer_ca_bundle(network: bool) {
             None => return,
         }
     }
-    // SAFETY: called from `main_entry` before wol starts any thread, so nothing reads the
-    // environment concurrently.
+    // SAFETY (this and the two below): called from `main_entry` before wol starts any
+    // thread, so nothing reads the environment concurrently.
     unsafe { std::env::set_var(VAR, "/dev/null") };
+    if network {
+        // Any git2 call starts libgit2; the object cache is on already, so this one
+        // changes nothing else.
+        git2::opts::enable_caching(true);
+        match original {
+            Some(value) => unsafe { std::env::set_var(VAR, value) },
+            None => unsafe { std::env::remove_var(VAR) },
+        }
+    }
 }
 
 /// Load the certificate bundle into libgit2 before connecting to `url` (the remote's URL

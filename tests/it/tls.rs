@@ -48,8 +48,10 @@ fn self_signed() -> (X509, PKey<Private>) {
     (b.build(), key)
 }
 
-/// An HTTPS server on 127.0.0.1 that answers every request with 404 (no git behind it)
-/// and records each request line: one arrives only after a completed handshake.
+/// An HTTPS server on 127.0.0.1 with no git behind it: a request without credentials gets
+/// 401 (asking for them), one with credentials 404. It records each request line, with
+/// " (authorized)" after it when it carried credentials: a line arrives only after a
+/// completed handshake.
 fn https_server(cert: &X509, key: &PKey<Private>) -> (u16, Arc<Mutex<Vec<String>>>) {
     let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
     acceptor.set_private_key(key).unwrap();
@@ -65,18 +67,33 @@ fn https_server(cert: &X509, key: &PKey<Private>) -> (u16, Arc<Mutex<Vec<String>
             let Ok(mut tls) = acceptor.accept(stream) else {
                 continue; // the client refused the certificate
             };
-            let mut line = String::new();
+            let mut reader = BufReader::new(&mut tls);
+            let mut request = String::new();
             // libgit2 completes the handshake and checks the certificate after it, so a
             // refused one shows as a connection closed before any request.
-            if BufReader::new(&mut tls)
-                .read_line(&mut line)
-                .is_ok_and(|n| n > 0)
-            {
-                seen.lock().unwrap().push(line.trim_end().to_string());
+            if !reader.read_line(&mut request).is_ok_and(|n| n > 0) {
+                continue;
             }
-            let _ = tls.write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            );
+            let mut authorized = false;
+            loop {
+                let mut header = String::new();
+                if !reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                    break;
+                }
+                authorized |= header.to_ascii_lowercase().starts_with("authorization:");
+            }
+            let line = request.trim_end().to_string();
+            seen.lock().unwrap().push(if authorized {
+                format!("{line} (authorized)")
+            } else {
+                line
+            });
+            let answer: &[u8] = if authorized {
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            } else {
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"wol\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            };
+            let _ = tls.write_all(answer);
             let _ = tls.shutdown();
         }
     });
@@ -101,8 +118,21 @@ fn an_https_partner_is_reached_with_the_users_certificate_bundle() {
         .assert()
         .success();
 
+    // git's credential helper, which libgit2 runs when the server asks, records what
+    // it was given: the user's own SSL_CERT_FILE (a helper may make HTTPS requests).
+    let helper_saw = env.root.join("helper-saw");
+    env.git([
+        "config",
+        "credential.helper",
+        &format!(
+            "!f() {{ printf '%s\\n' \"${{SSL_CERT_FILE-unset}}\" >> '{}'; echo username=u; echo password=p; }}; f",
+            helper_saw.display()
+        ),
+    ]);
+
     // The certificate is in the bundle: the handshake succeeds and git's first request
-    // reaches the server (which has no repository: the publish then fails on the 404).
+    // reaches the server, then again with the helper's credentials (no repository
+    // there: the publish then fails on the 404).
     let out = env
         .wol_j()
         .arg("publish")
@@ -112,8 +142,16 @@ fn an_https_partner_is_reached_with_the_users_certificate_bundle() {
     assert!(!out.status.success());
     let seen = requests.lock().unwrap().clone();
     assert!(
-        seen.iter().any(|l| l.starts_with("GET /web.git/info/refs")),
+        seen.iter()
+            .any(|l| l.starts_with("GET /web.git/info/refs") && l.ends_with("(authorized)")),
         "no request after the handshake: {seen:?}\n{}",
+        stderr(&out)
+    );
+    let saw = std::fs::read_to_string(&helper_saw).unwrap_or_default();
+    assert_eq!(
+        saw.trim_end(),
+        trusted.display().to_string(),
+        "{}",
         stderr(&out)
     );
 
