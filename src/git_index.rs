@@ -504,21 +504,28 @@ impl Lock {
         // has open is live to wol's stale-lock check (`git_lock`), at every moment.
         let mut file = self.file.take().expect("a lock is committed once");
         let spare_path = spare::path(&self.index);
-        let mut reused = spare::take(&spare_path);
-        let written = match &mut reused {
-            Some(spare) => {
-                let written = write_pieces(spare, pieces)
-                    .and_then(|len| spare.set_len(len))
-                    .and_then(|()| fs::rename(&spare_path, &self.path));
-                if written.is_err() {
-                    // Only a spare: a half-written one is not kept.
-                    let _ = fs::remove_file(&spare_path);
-                }
-                written
+        // The lock file as created has the owner, group and mode git gives an index; the
+        // spare must have the same (and gets the same mode).
+        let like = file
+            .metadata()
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        let mut reused = spare::take(&spare_path, &self.index, &like);
+        if let Some(spare) = &mut reused {
+            let done = write_pieces(spare, pieces)
+                .and_then(|len| spare.set_len(len))
+                .and_then(|()| spare.set_permissions(like.permissions()))
+                .and_then(|()| fs::rename(&spare_path, &self.path));
+            if done.is_err() {
+                // Only a spare: a half-written one is not kept, and the lock file, still
+                // ours, is written as git writes it.
+                let _ = fs::remove_file(&spare_path);
+                reused = None;
             }
-            None => write_pieces(&mut file, pieces).map(drop),
-        };
-        written.with_context(|| format!("cannot write {}", self.path.display()))?;
+        }
+        if reused.is_none() {
+            write_pieces(&mut file, pieces)
+                .with_context(|| format!("cannot write {}", self.path.display()))?;
+        }
         let kept = spare::keep(&self.index, &spare_path);
         if let Err(e) = fs::rename(&self.path, &self.index) {
             if kept {
@@ -557,20 +564,28 @@ fn write_pieces(file: &mut File, pieces: &[Cow<[u8]>]) -> io::Result<u64> {
 /// - no process has it open or mapped: a git command that started reading it while it
 ///   was still the index may still be reading. Linux grants a write lease on a file only
 ///   when no other open file refers to it, so the lease is asked for, and given back at
-///   once: no one can open the spare afterwards through its former name `index`.
+///   once: no one can open the spare afterwards through its former name `index`;
+/// - it has the owner and group a new lock file gets, and is on the same mount as the
+///   index (not a file mounted over the name); it is given the lock file's mode, so the
+///   index's permissions are what they would have been.
 ///
-/// Other systems keep no spare.
+/// A name linked to the spare while it is being written (a backup that hard-links files
+/// at that very moment) sees the new bytes: a copy of the spare, which nothing reads.
+/// Any failure of the spare falls back to writing the lock file. Other systems keep no
+/// spare.
 mod spare {
-    use std::fs::File;
+    use std::fs::{File, Metadata};
     use std::path::{Path, PathBuf};
 
     pub fn path(index: &Path) -> PathBuf {
         index.with_file_name("wol-index-spare")
     }
 
-    /// The spare, opened for writing at its start, when it may be overwritten.
+    /// The spare, opened for writing at its start, when it may be overwritten: as
+    /// [`spare`](self) says, and with the owner and group of `like` (the new lock file),
+    /// on the same mount as `index` (not a file mounted over the name).
     #[cfg(target_os = "linux")]
-    pub fn take(path: &Path) -> Option<File> {
+    pub fn take(path: &Path, index: &Path, like: &Metadata) -> Option<File> {
         use std::fs::{self, OpenOptions};
         use std::os::fd::AsRawFd as _;
         use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
@@ -595,6 +610,13 @@ mod spare {
             let _ = fs::remove_file(path);
             return None;
         }
+        if (meta.uid(), meta.gid()) != (like.uid(), like.gid()) {
+            return None;
+        }
+        let index = File::open(index).ok()?;
+        if mount_of(&file)? != mount_of(&index)? {
+            return None;
+        }
         let fd = file.as_raw_fd();
         // SAFETY: plain fcntl calls on a file descriptor this function owns.
         #[allow(unsafe_code)]
@@ -605,8 +627,40 @@ mod spare {
         alone.then_some(file)
     }
 
+    /// The mount a file is on: its mount id where the kernel gives it (Linux 5.8 on),
+    /// else its device number (which does not tell a bind mount from its source).
+    #[cfg(target_os = "linux")]
+    fn mount_of(file: &File) -> Option<(u64, u64)> {
+        use std::os::fd::AsRawFd as _;
+        use std::os::unix::fs::MetadataExt as _;
+
+        let mut stx = std::mem::MaybeUninit::<libc::statx>::zeroed();
+        // SAFETY: `file` is an open descriptor, the path is an empty NUL-terminated
+        // string (AT_EMPTY_PATH: the descriptor itself), and `stx` is a buffer the size
+        // of `struct statx`, zeroed, which the call fills in.
+        #[allow(unsafe_code)]
+        let done = unsafe {
+            libc::statx(
+                file.as_raw_fd(),
+                c"".as_ptr(),
+                libc::AT_EMPTY_PATH,
+                libc::STATX_MNT_ID,
+                stx.as_mut_ptr(),
+            )
+        };
+        // SAFETY: zeroed, then filled in by statx where it succeeded.
+        #[allow(unsafe_code)]
+        let stx = unsafe { stx.assume_init() };
+        let dev = file.metadata().ok()?.dev();
+        if done == 0 && stx.stx_mask & libc::STATX_MNT_ID != 0 {
+            Some((stx.stx_mnt_id, dev))
+        } else {
+            Some((0, dev))
+        }
+    }
+
     #[cfg(not(target_os = "linux"))]
-    pub fn take(_path: &Path) -> Option<File> {
+    pub fn take(_path: &Path, _index: &Path, _like: &Metadata) -> Option<File> {
         None
     }
 

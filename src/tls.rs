@@ -59,17 +59,21 @@ pub fn defer_ca_bundle(network: bool) {
     }
 }
 
-/// Load the certificate bundle into libgit2 before connecting to `url` (the remote's URL
-/// as libgit2 will use it, after `insteadOf`; `None` when it cannot be told), if the
-/// connection may use TLS: any `http(s)://` URL, since a plain HTTP server may redirect
-/// to HTTPS. Done once per process, before the first such connection.
+/// Load the certificate bundle into libgit2 before `remote` connects, if the connection
+/// may use TLS: its URL or its push URL (where libgit2 puts a `pushInsteadOf` rewrite)
+/// is `http(s)://`, since a plain HTTP server may redirect to HTTPS. Done once per
+/// process, before the first such connection.
 #[allow(unsafe_code)]
-pub fn before_connecting(url: Option<&str>) {
+pub fn before_connecting(remote: &git2::Remote<'_>) {
     static LOADED: Once = Once::new();
     let Some(file) = BUNDLE.get() else {
         return;
     };
-    if url.is_some_and(|u| !u.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http"))) {
+    let http = |url: &[u8]| {
+        url.get(..4)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"http"))
+    };
+    if !(http(remote.url_bytes()) || remote.pushurl_bytes().is_some_and(http)) {
         return;
     }
     LOADED.call_once(|| {

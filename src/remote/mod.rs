@@ -575,7 +575,7 @@ fn with_credentials<'a>(
     config: Option<git2::Config>,
     watch: &'a watchdog::Watch,
 ) -> RemoteCallbacks<'a> {
-    crate::tls::before_connecting(remote.url().ok());
+    crate::tls::before_connecting(remote);
     let mut tried = credentials::Tried::default();
     let mut callbacks = RemoteCallbacks::new();
     callbacks.credentials(move |u, user, allowed| {

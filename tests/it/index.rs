@@ -220,6 +220,27 @@ fn the_index_before_last_is_overwritten_only_when_no_one_else_can_see_it() {
     assert_index_as_git_writes_it(&env);
     drop(held);
 
+    // A spare with other permissions: the index gets those of a new file, as the lock
+    // file written in full would have them (umask), not the spare's.
+    use std::os::unix::fs::PermissionsExt as _;
+    env.log(&["Entry that makes a spare to chmod"]);
+    fs::set_permissions(&spare, fs::Permissions::from_mode(0o600)).unwrap();
+    let probe = env.root.join("mode-probe");
+    fs::write(&probe, "").unwrap();
+    let fresh = fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+    env.log(&["Entry over a chmodded spare"]);
+    let mode = fs::metadata(git.join("index"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(
+        format!("{mode:o}"),
+        format!("{fresh:o}"),
+        "the index took the spare's mode"
+    );
+    assert_index_as_git_writes_it(&env);
+
     // A second name: what a backup made with hard links sees must not change.
     env.log(&["Entry that makes a fresh spare"]);
     let backup = env.root.join("index-backup");

@@ -172,3 +172,35 @@ fn an_https_partner_is_reached_with_the_users_certificate_bundle() {
         stderr(&out)
     );
 }
+
+/// A push goes where `pushInsteadOf` sends it: an `https://` URL, though the partner's
+/// own URL is `git://`. The bundle is loaded for it all the same.
+#[test]
+fn a_push_rewritten_to_https_by_push_instead_of_gets_the_bundle() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Shared entry", "-t", "tls"]);
+    let (cert, key) = self_signed();
+    let (port, requests) = https_server(&cert, &key);
+    let trusted = env.root.join("trusted.pem");
+    std::fs::write(&trusted, cert.to_pem().unwrap()).unwrap();
+    env.wol_j()
+        .args(["partner", "add", "web", "git://127.0.0.1:1/web.git"])
+        .assert()
+        .success();
+    let rewrite = format!("url.https://127.0.0.1:{port}/.pushInsteadOf");
+    env.git(["config", rewrite.as_str(), "git://127.0.0.1:1/"]);
+    let out = env
+        .wol_j()
+        .arg("publish")
+        .env("SSL_CERT_FILE", &trusted)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let seen = requests.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|l| l.starts_with("GET /web.git/info/refs")),
+        "no request after the handshake: {seen:?}\n{}",
+        stderr(&out)
+    );
+}
