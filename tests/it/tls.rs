@@ -100,21 +100,69 @@ fn https_server(cert: &X509, key: &PKey<Private>) -> (u16, Arc<Mutex<Vec<String>
     (port, requests)
 }
 
+/// A journal with an entry to publish, a TLS server on 127.0.0.1, and its certificate
+/// in `trusted.pem`.
+struct World {
+    env: TestEnv,
+    port: u16,
+    requests: Arc<Mutex<Vec<String>>>,
+    trusted: std::path::PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        let env = TestEnv::new();
+        env.init_journal();
+        env.log(&["Shared entry", "-t", "tls"]);
+        let (cert, key) = self_signed();
+        let (port, requests) = https_server(&cert, &key);
+        let trusted = env.root.join("trusted.pem");
+        std::fs::write(&trusted, cert.to_pem().unwrap()).unwrap();
+        World {
+            env,
+            port,
+            requests,
+            trusted,
+        }
+    }
+
+    /// `wol publish` with `SSL_CERT_FILE=bundle`, which fails (no git at the server).
+    fn publish(&self, bundle: &std::path::Path) -> std::process::Output {
+        let out = self
+            .env
+            .wol_j()
+            .arg("publish")
+            .env("SSL_CERT_FILE", bundle)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        out
+    }
+
+    /// Asserts that git's first request reached the server (with credentials, when
+    /// `authorized`), so the handshake succeeded.
+    #[track_caller]
+    fn assert_reached(&self, authorized: bool, out: &std::process::Output) {
+        let seen = self.requests.lock().unwrap().clone();
+        assert!(
+            seen.iter().any(|l| l.starts_with("GET /web.git/info/refs")
+                && (!authorized || l.ends_with("(authorized)"))),
+            "no request after the handshake: {seen:?}\n{}",
+            stderr(out)
+        );
+    }
+}
+
 #[test]
 fn an_https_partner_is_reached_with_the_users_certificate_bundle() {
-    let env = TestEnv::new();
-    env.init_journal();
-    env.log(&["Shared entry", "-t", "tls"]);
-    let (cert, key) = self_signed();
-    let (port, requests) = https_server(&cert, &key);
-    let trusted = env.root.join("trusted.pem");
-    std::fs::write(&trusted, cert.to_pem().unwrap()).unwrap();
+    let w = World::new();
+    let env = &w.env;
     let (other, _) = self_signed();
     let untrusted = env.root.join("untrusted.pem");
     std::fs::write(&untrusted, other.to_pem().unwrap()).unwrap();
     env.wol_j()
         .args(["partner", "add", "web"])
-        .arg(format!("https://127.0.0.1:{port}/web.git"))
+        .arg(format!("https://127.0.0.1:{}/web.git", w.port))
         .assert()
         .success();
 
@@ -133,39 +181,20 @@ fn an_https_partner_is_reached_with_the_users_certificate_bundle() {
     // The certificate is in the bundle: the handshake succeeds and git's first request
     // reaches the server, then again with the helper's credentials (no repository
     // there: the publish then fails on the 404).
-    let out = env
-        .wol_j()
-        .arg("publish")
-        .env("SSL_CERT_FILE", &trusted)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let seen = requests.lock().unwrap().clone();
-    assert!(
-        seen.iter()
-            .any(|l| l.starts_with("GET /web.git/info/refs") && l.ends_with("(authorized)")),
-        "no request after the handshake: {seen:?}\n{}",
-        stderr(&out)
-    );
+    let out = w.publish(&w.trusted);
+    w.assert_reached(true, &out);
     let saw = std::fs::read_to_string(&helper_saw).unwrap_or_default();
     assert_eq!(
         saw.trim_end(),
-        trusted.display().to_string(),
+        w.trusted.display().to_string(),
         "{}",
         stderr(&out)
     );
 
     // A bundle without it: the handshake is refused, and no request is made.
-    let before = requests.lock().unwrap().len();
-    assert!(before > 0);
-    let out = env
-        .wol_j()
-        .arg("publish")
-        .env("SSL_CERT_FILE", &untrusted)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert_eq!(requests.lock().unwrap().len(), before, "{}", stderr(&out));
+    let before = w.requests.lock().unwrap().len();
+    let out = w.publish(&untrusted);
+    assert_eq!(w.requests.lock().unwrap().len(), before, "{}", stderr(&out));
     assert!(
         stderr(&out).to_lowercase().contains("certificate"),
         "{}",
@@ -177,30 +206,15 @@ fn an_https_partner_is_reached_with_the_users_certificate_bundle() {
 /// own URL is `git://`. The bundle is loaded for it all the same.
 #[test]
 fn a_push_rewritten_to_https_by_push_instead_of_gets_the_bundle() {
-    let env = TestEnv::new();
-    env.init_journal();
-    env.log(&["Shared entry", "-t", "tls"]);
-    let (cert, key) = self_signed();
-    let (port, requests) = https_server(&cert, &key);
-    let trusted = env.root.join("trusted.pem");
-    std::fs::write(&trusted, cert.to_pem().unwrap()).unwrap();
-    env.wol_j()
+    let w = World::new();
+    w.env
+        .wol_j()
         .args(["partner", "add", "web", "git://127.0.0.1:1/web.git"])
         .assert()
         .success();
-    let rewrite = format!("url.https://127.0.0.1:{port}/.pushInsteadOf");
-    env.git(["config", rewrite.as_str(), "git://127.0.0.1:1/"]);
-    let out = env
-        .wol_j()
-        .arg("publish")
-        .env("SSL_CERT_FILE", &trusted)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let seen = requests.lock().unwrap().clone();
-    assert!(
-        seen.iter().any(|l| l.starts_with("GET /web.git/info/refs")),
-        "no request after the handshake: {seen:?}\n{}",
-        stderr(&out)
-    );
+    let rewrite = format!("url.https://127.0.0.1:{}/.pushInsteadOf", w.port);
+    w.env
+        .git(["config", rewrite.as_str(), "git://127.0.0.1:1/"]);
+    let out = w.publish(&w.trusted);
+    w.assert_reached(false, &out);
 }
