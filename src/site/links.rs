@@ -8,7 +8,9 @@
 //! the rest of the text stays byte for byte as its author wrote it. A link whose
 //! destination cannot be found where the parser says it is (escapes or entities in it,
 //! a reference link whose definition says it in another way) is left as it is; a reference
-//! link's destination is rewritten in its definition.
+//! link's destination is rewritten in its definition (on the label's line or the next).
+//! In raw HTML, which Markdown renderers such as GitHub's show (the site leaves it out),
+//! the `src` of an `<img>` and the `href` of an `<a>` are rewritten the same way.
 
 use comrak::nodes::NodeValue;
 
@@ -26,9 +28,9 @@ pub enum Rewrite {
 /// `markdown` with the destination of every inline link and image rewritten as `decide`
 /// says (it is given the destination as the parser reads it).
 pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> String {
-    // Every inline link has a `](`, every reference definition a `]:`: most quoted texts
-    // have neither and cost nothing.
-    if !markdown.contains("](") && !markdown.contains("]:") {
+    // Every inline link has a `](`, every reference definition a `]:`, every HTML tag a
+    // `<`: most quoted texts have none and cost nothing.
+    if !markdown.contains("](") && !markdown.contains("]:") && !markdown.contains('<') {
         return markdown.to_string();
     }
     let arena = comrak::Arena::new();
@@ -49,15 +51,36 @@ pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> Strin
     }
     for node in root.descendants() {
         let ast = node.data.borrow();
-        let (url, bang) = match &ast.value {
-            NodeValue::Link(link) => (link.url.as_str(), false),
-            NodeValue::Image(link) => (link.url.as_str(), true),
-            _ => continue,
-        };
         let pos = ast.sourcepos;
         let offset = |line: usize, column: usize| -> Option<usize> {
             let o = lines.get(line.checked_sub(1)?)? + column.checked_sub(1)?;
             (o < markdown.len()).then_some(o)
+        };
+        let (url, bang) = match &ast.value {
+            NodeValue::Link(link) => (link.url.as_str(), false),
+            NodeValue::Image(link) => (link.url.as_str(), true),
+            NodeValue::HtmlInline(_) | NodeValue::HtmlBlock(_) => {
+                // Raw HTML: the whole lines of a block (its end column counts no
+                // container prefixes), the tag itself inline.
+                let start = offset(pos.start.line, pos.start.column);
+                let end = if matches!(ast.value, NodeValue::HtmlBlock(_)) {
+                    lines.get(pos.end.line).copied().or(Some(markdown.len()))
+                } else {
+                    offset(pos.end.line, pos.end.column).map(|o| o + 1)
+                };
+                if let (Some(start), Some(end)) = (start, end)
+                    && start < end
+                {
+                    html_tags(
+                        markdown,
+                        start..end.min(markdown.len()),
+                        &mut decide,
+                        &mut edits,
+                    );
+                }
+                continue;
+            }
+            _ => continue,
         };
         let (Some(start), Some(last)) = (
             offset(pos.start.line, pos.start.column),
@@ -133,7 +156,7 @@ pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> Strin
 }
 
 /// Edits that rewrite the destinations of the reference definitions (`[ref]: dest`, at
-/// most three spaces in, the destination on the same line) whose destination is one of
+/// most three spaces in, the destination on the same line or the next) whose destination is one of
 /// `referenced`, outside code blocks (`code_lines`, 1-based and inclusive).
 fn definitions(
     markdown: &str,
@@ -157,9 +180,24 @@ fn definitions(
             continue;
         };
         let after = &rest[close + 2..];
-        let lead = after.len() - after.trim_start().len();
-        let from = line_start + indent + close + 2 + lead;
-        let text = &markdown[from..line_start + line.len()];
+        let (from, text) = if after.trim().is_empty() {
+            // The destination on the next line (CommonMark allows one line ending
+            // between the label and the destination).
+            let Some(&next) = lines.get(n + 1) else {
+                continue;
+            };
+            if code_lines.iter().any(|&(a, b)| (a..=b).contains(&(n + 2))) {
+                continue;
+            }
+            let next_end = lines.get(n + 2).copied().unwrap_or(markdown.len());
+            let next_line = markdown[next..next_end].trim_end_matches(['\n', '\r']);
+            let lead = next_line.len() - next_line.trim_start().len();
+            (next + lead, &next_line[lead..])
+        } else {
+            let lead = after.len() - after.trim_start().len();
+            let from = line_start + indent + close + 2 + lead;
+            (from, &markdown[from..line_start + line.len()])
+        };
         let (range, wrapped) = if let Some(inner) = text.strip_prefix('<') {
             let Some(len) = inner.find('>') else { continue };
             (from + 1..from + 1 + len, true)
@@ -175,6 +213,168 @@ fn definitions(
             };
             edits.push((range.start, range.end, new));
         }
+    }
+}
+
+/// Edits for the `src` of each `<img>` and the `href` of each `<a>` in the raw HTML at
+/// `span` of `markdown`, as `decide` says: a new destination replaces the value (quoted
+/// when it has to be); an unlinked image becomes its `alt` text, an unlinked link loses
+/// its `href` (its text stays). A value with a character reference in it (`&amp;`), or
+/// one that cannot be written back in its own quotes, is left as it is, as are tags in
+/// comments.
+fn html_tags(
+    markdown: &str,
+    span: std::ops::Range<usize>,
+    decide: &mut impl FnMut(&str) -> Rewrite,
+    edits: &mut Vec<(usize, usize, String)>,
+) {
+    let html = &markdown[span.clone()];
+    let bytes = html.as_bytes();
+    let mut at = 0;
+    while let Some(lt) = html[at..].find('<').map(|i| at + i) {
+        if html[lt..].starts_with("<!--") {
+            at = html[lt..].find("-->").map_or(html.len(), |i| lt + i + 3);
+            continue;
+        }
+        let name_end = lt
+            + 1
+            + bytes[lt + 1..]
+                .iter()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .unwrap_or(bytes.len() - lt - 1);
+        let name = html[lt + 1..name_end].to_ascii_lowercase();
+        let wanted = match name.as_str() {
+            "img" => "src",
+            "a" => "href",
+            _ => {
+                at = lt + 1;
+                continue;
+            }
+        };
+        let (attrs, end) = attributes(html, name_end);
+        at = end.max(lt + 1);
+        let Some(attr) = attrs.iter().find(|a| a.name.eq_ignore_ascii_case(wanted)) else {
+            continue;
+        };
+        let Some(value) = attr.value.clone() else {
+            continue;
+        };
+        let url = &html[value.clone()];
+        if url.contains('&') {
+            continue;
+        }
+        match decide(url) {
+            Rewrite::Keep => {}
+            Rewrite::To(new) => {
+                let quote = attr.quote;
+                let new = match quote {
+                    Some(q) if new.contains(q) => continue,
+                    Some(_) => new,
+                    None if new.contains(['"', '\'', '`', '=', '<', '>'])
+                        || new.contains(char::is_whitespace) =>
+                    {
+                        if new.contains('"') {
+                            continue;
+                        }
+                        format!("\"{new}\"")
+                    }
+                    None => new,
+                };
+                edits.push((span.start + value.start, span.start + value.end, new));
+            }
+            Rewrite::Unlink if name == "img" => {
+                let alt = attrs
+                    .iter()
+                    .find(|a| a.name.eq_ignore_ascii_case("alt"))
+                    .and_then(|a| a.value.clone())
+                    .map_or("", |v| &html[v]);
+                edits.push((span.start + lt, span.start + end, alt.to_string()));
+            }
+            Rewrite::Unlink => {
+                edits.push((
+                    span.start + attr.whole.start,
+                    span.start + attr.whole.end,
+                    String::new(),
+                ));
+            }
+        }
+    }
+}
+
+/// One attribute of an HTML tag, by byte ranges in the tag's text.
+struct Attribute<'h> {
+    name: &'h str,
+    /// The value without its quotes; `None` for an attribute without one.
+    value: Option<std::ops::Range<usize>>,
+    quote: Option<char>,
+    /// The attribute with the space before it, for taking it out.
+    whole: std::ops::Range<usize>,
+}
+
+/// The attributes of the tag whose name ends at `from` in `html`, and where the tag
+/// ends (after its `>`, or the end of `html` when it does not close).
+fn attributes(html: &str, from: usize) -> (Vec<Attribute<'_>>, usize) {
+    let bytes = html.as_bytes();
+    let mut attrs = Vec::new();
+    let mut at = from;
+    loop {
+        let space = at;
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        match bytes.get(at) {
+            None => return (attrs, bytes.len()),
+            Some(b'>') => return (attrs, at + 1),
+            Some(b'/') => {
+                at += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let name_start = at;
+        while at < bytes.len() && !bytes[at].is_ascii_whitespace() && !b"=>/".contains(&bytes[at]) {
+            at += 1;
+        }
+        let name = &html[name_start..at];
+        let mut eq = at;
+        while eq < bytes.len() && bytes[eq].is_ascii_whitespace() {
+            eq += 1;
+        }
+        let (mut value, mut quote) = (None, None);
+        if bytes.get(eq) == Some(&b'=') {
+            at = eq + 1;
+            while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            match bytes.get(at) {
+                Some(&q) if q == b'"' || q == b'\'' => {
+                    let Some(len) = html[at + 1..].find(q as char) else {
+                        return (attrs, bytes.len());
+                    };
+                    value = Some(at + 1..at + 1 + len);
+                    quote = Some(q as char);
+                    at += len + 2;
+                }
+                _ => {
+                    let start = at;
+                    while at < bytes.len() && !bytes[at].is_ascii_whitespace() && bytes[at] != b'>'
+                    {
+                        at += 1;
+                    }
+                    value = Some(start..at);
+                }
+            }
+        }
+        if name.is_empty() {
+            at += 1;
+            continue;
+        }
+        attrs.push(Attribute {
+            name,
+            value,
+            quote,
+            whole: space..at,
+        });
     }
 }
 
@@ -328,6 +528,54 @@ mod tests {
             prefixed("A ![photo *x*][p] here.\n\n[p]: gone/p.heic\n"),
             "A photo *x* here.\n\n[p]: gone/p.heic\n"
         );
+    }
+
+    #[test]
+    fn a_definition_with_its_destination_on_the_next_line_is_rewritten() {
+        assert_eq!(
+            prefixed("![b][r]\n\n[r]:\n   a/b.png \"T\"\n"),
+            "![b][r]\n\n[r]:\n   ../x/a/b.png \"T\"\n"
+        );
+        assert_eq!(
+            prefixed("[c][]\n\n[c]:\n<a/c d.pdf>\n"),
+            "[c][]\n\n[c]:\n<../x/a/c d.pdf>\n"
+        );
+    }
+
+    #[test]
+    fn raw_html_images_and_links_are_rewritten() {
+        // Inline, in a block, any quotes or none, upper case.
+        assert_eq!(
+            prefixed("A <img src=\"a/b.png\" width=\"300\"> and <a href='a/n.pdf'>notes</a>.\n"),
+            "A <img src=\"../x/a/b.png\" width=\"300\"> and <a href='../x/a/n.pdf'>notes</a>.\n"
+        );
+        assert_eq!(
+            prefixed("<p align=\"center\">\n  <IMG SRC=a/b.png ALT=board>\n</p>\n"),
+            "<p align=\"center\">\n  <IMG SRC=../x/a/b.png ALT=board>\n</p>\n"
+        );
+        // Needing quotes once rewritten.
+        assert_eq!(
+            rewrite("<img src=a/b.png>", |_| Rewrite::To("x y.png".into())),
+            "<img src=\"x y.png\">"
+        );
+        // Unlinked: an image becomes its alt text, a link its text.
+        assert_eq!(
+            prefixed(
+                "A <img alt=\"the board\" src=\"gone/p.heic\"> and <a href=\"gone/f.pdf\">file</a>.\n"
+            ),
+            "A the board and <a>file</a>.\n"
+        );
+        // Left alone: other tags and attributes, entities, comments, code.
+        for md in [
+            "<img data-src=\"a/b.png\" src=\"https://e.org/i.png\">",
+            "<img src=\"a&#47;b.png\">",
+            "<!-- <img src=\"a/b.png\"> -->",
+            "`<img src=\"a/b.png\">`",
+            "    <img src=\"a/b.png\">\n",
+            "<video src=\"a/v.mp4\"></video>",
+        ] {
+            assert_eq!(prefixed(md), md, "{md}");
+        }
     }
 
     #[test]

@@ -980,8 +980,9 @@ fn a_digest_links_quoted_attachments_from_where_it_is() {
     assert!(!files.iter().any(|f| f.contains(&private_id)), "{files:#?}");
 }
 
-/// A reference-style link to an attachment (`![board][b]` and `[b]: <id>/board.jpg`) is
-/// made to work from the digest too: its definition is rewritten.
+/// A reference-style link to an attachment (`![board][b]` and `[b]: <id>/board.jpg`, also
+/// with the destination on the next line) and an HTML `<img>` are made to work from the
+/// digest too: the definition and the `src` are rewritten.
 #[test]
 fn a_digest_rebases_reference_links_to_attachments() {
     let env = env();
@@ -995,7 +996,9 @@ fn a_digest_rebases_reference_links_to_attachments() {
         "2026-11-18 10:00",
         "--title",
         "Reference board",
-        &format!("The ![board][b] after the retro.\n\n[b]: {id}/board.jpg"),
+        &format!(
+            "The ![board][b] after the retro, [again][c].\n\n<img src=\"{id}/board.jpg\" width=\"300\">\n\n[b]: {id}/board.jpg\n[c]:\n  {id}/board.jpg"
+        ),
         "--attach",
         board.to_str().unwrap(),
     ]);
@@ -1004,4 +1007,12 @@ fn a_digest_rebases_reference_links_to_attachments() {
     let link = format!("../../entries/2026/11/{id}/board.jpg");
     assert!(local.contains(&format!("[b]: {link}")), "{local}");
     assert!(env.journal.join("digests/2026").join(&link).is_file());
+    // A definition with its destination on the next line, and an HTML image (which
+    // renderers of Markdown, GitHub's among them, show).
+    // (The digest quotes the text indented under its list item.)
+    assert!(local.contains(&format!("[c]:\n    {link}")), "{local}");
+    assert!(
+        local.contains(&format!("<img src=\"{link}\" width=\"300\">")),
+        "{local}"
+    );
 }
