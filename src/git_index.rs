@@ -189,7 +189,7 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
         hasher.finalize().into()
     };
     pieces.push(Cow::Owned(trailer.to_vec()));
-    lock.commit(&pieces)?;
+    lock.commit(&pieces, &file)?;
     Ok(true)
 }
 
@@ -492,14 +492,14 @@ impl Lock {
         })
     }
 
-    /// Write `pieces` to the lock file and rename it over the index.
+    /// Write `pieces` to the lock file and rename it over the index (`index`, open).
     ///
     /// The bytes go into the spare (the index before last, see [`spare`]) when there is
     /// one nobody has open, and the spare is renamed over the lock file; the index being
     /// replaced becomes the next spare. At 100,000 entries that turns a 13 MB file
     /// created and another freed (about 10 ms of `wol log`, mostly the kernel allocating
     /// and releasing blocks) into an overwrite in place (about 1 ms).
-    fn commit(&mut self, pieces: &[Cow<[u8]>]) -> Result<()> {
+    fn commit(&mut self, pieces: &[Cow<[u8]>], index: &File) -> Result<()> {
         // Both files stay open until the rename over the index: a lock file some process
         // has open is live to wol's stale-lock check (`git_lock`), at every moment.
         let mut file = self.file.take().expect("a lock is committed once");
@@ -509,7 +509,7 @@ impl Lock {
         let like = file
             .metadata()
             .with_context(|| format!("cannot write {}", self.path.display()))?;
-        let mut reused = spare::take(&spare_path, &self.index, &like);
+        let mut reused = spare::take(&spare_path, index, &like);
         if let Some(spare) = &mut reused {
             let done = write_pieces(spare, pieces)
                 .and_then(|len| spare.set_len(len))
@@ -583,9 +583,9 @@ mod spare {
 
     /// The spare, opened for writing at its start, when it may be overwritten: as
     /// [`spare`](self) says, and with the owner and group of `like` (the new lock file),
-    /// on the same mount as `index` (not a file mounted over the name).
+    /// on the same mount as `index` (the index, open; not a file mounted over the name).
     #[cfg(target_os = "linux")]
-    pub fn take(path: &Path, index: &Path, like: &Metadata) -> Option<File> {
+    pub fn take(path: &Path, index: &File, like: &Metadata) -> Option<File> {
         use std::fs::{self, OpenOptions};
         use std::os::fd::AsRawFd as _;
         use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
@@ -613,8 +613,7 @@ mod spare {
         if (meta.uid(), meta.gid()) != (like.uid(), like.gid()) {
             return None;
         }
-        let index = File::open(index).ok()?;
-        if mount_of(&file)? != mount_of(&index)? {
+        if mount_of(&file)? != mount_of(index)? {
             return None;
         }
         let fd = file.as_raw_fd();
@@ -660,7 +659,7 @@ mod spare {
     }
 
     #[cfg(not(target_os = "linux"))]
-    pub fn take(_path: &Path, _index: &Path, _like: &Metadata) -> Option<File> {
+    pub fn take(_path: &Path, _index: &File, _like: &Metadata) -> Option<File> {
         None
     }
 
