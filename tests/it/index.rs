@@ -208,16 +208,21 @@ fn the_index_before_last_is_overwritten_only_when_no_one_else_can_see_it() {
     assert!(meta.is_file() && meta.nlink() == 1, "{meta:?}");
     assert_ne!(meta.ino(), fs::metadata(git.join("index")).unwrap().ino());
 
+    // Logs `title`; `file` keeps its bytes, and the index is the one git would write.
+    let log_leaving = |file: &std::path::Path, title: &str, why: &str| {
+        let before = fs::read(file).unwrap();
+        env.log(&[title]);
+        assert_eq!(fs::read(file).unwrap(), before, "{why}");
+        assert_index_as_git_writes_it(&env);
+    };
+
     // Held open by another process (this one): left as it is.
     let held = fs::File::open(&spare).unwrap();
-    let before = fs::read(&spare).unwrap();
-    env.log(&["Entry while the spare is open"]);
-    assert_eq!(
-        fs::read(&spare).unwrap(),
-        before,
-        "an open spare was written"
+    log_leaving(
+        &spare,
+        "Entry while the spare is open",
+        "an open spare was written",
     );
-    assert_index_as_git_writes_it(&env);
     drop(held);
 
     // A spare with other permissions: the index gets those of a new file, as the lock
@@ -245,14 +250,11 @@ fn the_index_before_last_is_overwritten_only_when_no_one_else_can_see_it() {
     env.log(&["Entry that makes a fresh spare"]);
     let backup = env.root.join("index-backup");
     fs::hard_link(&spare, &backup).unwrap();
-    let before = fs::read(&backup).unwrap();
-    env.log(&["Entry with a hard-linked spare"]);
-    assert_eq!(
-        fs::read(&backup).unwrap(),
-        before,
-        "a backup's hard link was written"
+    log_leaving(
+        &backup,
+        "Entry with a hard-linked spare",
+        "a backup's hard link was written",
     );
-    assert_index_as_git_writes_it(&env);
 
     // A symbolic link in its place: the file it points to is not written.
     let outside = env.root.join("outside");

@@ -1297,15 +1297,23 @@ fn a_draft_added_back_and_refused_again_stays_the_one_draft() {
     assert_eq!(drafts(), 1);
     let before = std::fs::read(&draft).unwrap();
 
+    // `args` with the draft on stdin are refused; the error names the draft, which is
+    // left as it was, the only one.
+    let refused = |args: &[&str], what: &str| {
+        let kept = std::fs::read(&draft).unwrap();
+        let out = log_reading(&env, args, &draft);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains(&*draft.to_string_lossy()),
+            "the error names the draft it came from:\n{}",
+            stderr(&out)
+        );
+        assert_eq!(drafts(), 1, "a second copy of the {what} was left");
+        assert_eq!(std::fs::read(&draft).unwrap(), kept);
+    };
+
     // Refused before the text is read (a kind the journal does not have).
-    let out = log_reading(&env, &["log", "-k", "bogus", "-"], &draft);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains(&*draft.to_string_lossy()),
-        "the error names the draft it came from:\n{}",
-        stderr(&out)
-    );
-    assert_eq!(drafts(), 1, "a second copy of the draft was left");
+    refused(&["log", "-k", "bogus", "-"], "draft");
     assert_eq!(std::fs::read(&draft).unwrap(), before);
 
     // Refused after it is read (the draft made malformed by hand).
@@ -1313,14 +1321,7 @@ fn a_draft_added_back_and_refused_again_stays_the_one_draft() {
         .unwrap()
         .replace("+++\n", "+++\ntitle = \n");
     std::fs::write(&draft, &broken).unwrap();
-    let out = log_reading(&env, &["log", "-"], &draft);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains(&*draft.to_string_lossy()),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(drafts(), 1, "a second copy of the malformed draft was left");
+    refused(&["log", "-"], "malformed draft");
     assert_eq!(std::fs::read_to_string(&draft).unwrap(), broken);
 }
 
