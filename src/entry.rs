@@ -104,6 +104,17 @@ pub struct Schema<'a> {
     pub default_visibility: Visibility,
 }
 
+/// The visibility of an entry that does not say its own: the journal's `default`, but
+/// an entry that names its partners in `to` is for them only (as `wol log --to` and
+/// `wol import` make one), never for every partner.
+pub fn unsaid_visibility(default: Visibility, to: &[String]) -> Visibility {
+    if default == Visibility::Public && !to.is_empty() {
+        Visibility::Partners
+    } else {
+        default
+    }
+}
+
 impl Entry {
     /// Parse an entry file against the journal's [`Schema`].
     pub fn parse(bytes: &[u8], schema: &Schema<'_>) -> Result<Entry, ParseError> {
@@ -332,14 +343,14 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
     let kind = take_str("kind", true)?.unwrap_or_default();
     let author = take_str("author", false)?.unwrap_or_default();
     let id = take_str("id", false)?;
-    let visibility = match take_str("visibility", false)? {
-        None => schema.default_visibility,
-        Some(v) => Visibility::parse(&v).ok_or_else(|| {
+    let said = match take_str("visibility", false)? {
+        None => None,
+        Some(v) => Some(Visibility::parse(&v).ok_or_else(|| {
             field_err(
                 "visibility",
                 format!("unknown visibility `{v}` (use public, partners or private)"),
             )
-        })?,
+        })?),
     };
     if title.trim().is_empty() {
         return Err(field_err("title", "`title` is empty".into()));
@@ -384,6 +395,7 @@ fn parse_meta(front: &str, schema: &Schema<'_>) -> Result<Meta, ParseError> {
         .filter_map(|t| normalize_tag(t))
         .collect();
     let to = take_list("to")?;
+    let visibility = said.unwrap_or_else(|| unsaid_visibility(schema.default_visibility, &to));
     // TOML puts every key after a `[table]` line into that table. `visibility` or `to`
     // written there would be silently ignored, and the entry shared more widely than
     // its author wrote: such a file is refused (and so never published) instead.

@@ -133,9 +133,11 @@ impl Early {
                 let paths: Vec<&str> = changes.iter().map(|(path, _)| path.as_str()).collect();
                 let present: Vec<bool> = changes.iter().map(|&(_, present)| present).collect();
                 // Any error is met again, and reported, on the usual path.
-                prepare(&setup, lock, &paths, &present, || files_written.recv().is_ok())
-                    .ok()
-                    .flatten()
+                prepare(&setup, lock, &paths, &present, || {
+                    files_written.recv().is_ok()
+                })
+                .ok()
+                .flatten()
             })
             .ok()?;
         Some(Early {
@@ -227,7 +229,8 @@ fn prepare(
     };
 
     // The changed paths in index order, each with the entries it replaces.
-    let mut changed: Vec<(&str, bool)> = paths.iter().copied().zip(present.iter().copied()).collect();
+    let mut changed: Vec<(&str, bool)> =
+        paths.iter().copied().zip(present.iter().copied()).collect();
     changed.sort_by(|a, b| a.0.cmp(b.0));
     changed.dedup_by(|a, b| a.0 == b.0);
     let mut found = Vec::with_capacity(changed.len());
@@ -277,7 +280,9 @@ fn prepare(
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("cannot read {path}")),
         };
-        out.put(Cow::Borrowed(&old[index.start(next)..index.start(range.start)]));
+        out.put(Cow::Borrowed(
+            &old[index.start(next)..index.start(range.start)],
+        ));
         if let Update::Stage(entry) = update {
             out.put(Cow::Owned(entry));
         }
@@ -715,7 +720,10 @@ impl Lock {
     /// Create the lock file, exclusively (as git creates it).
     fn create(index: &Path) -> io::Result<Lock> {
         let path = index.with_extension("lock");
-        let file = OpenOptions::new().write(true).create_new(true).open(&path)?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
         Ok(Lock {
             path,
             index: index.to_path_buf(),

@@ -678,7 +678,8 @@ fn note_to_entry(
             entry.meta.id = Some(crate::entry::file_id(rel));
         }
         if !verbatim.sets_visibility {
-            entry.meta.visibility = unsaid_visibility(defaults.visibility, &entry.meta.to);
+            entry.meta.visibility =
+                crate::entry::unsaid_visibility(defaults.visibility, &entry.meta.to);
         }
         return Ok(Note {
             entry,
@@ -787,7 +788,7 @@ fn note_to_entry(
 /// Who a note is for: its `visibility` in any case (`Private`, `PUBLIC`), and its `to`
 /// as wol's own entries hold it (a list of partner names), read from a list or from
 /// names in one string. A note that does not say its visibility takes `default` (the
-/// `--visibility` flag's), narrowed by its `to` (see [`unsaid_visibility`]). `Err` says
+/// `--visibility` flag's), narrowed by its `to` (see [`crate::entry::unsaid_visibility`]). `Err` says
 /// why what the note says cannot be read: the note is then imported private, never with
 /// a wider default.
 fn note_audience(front: &Front, default: Visibility) -> Result<(Visibility, Vec<String>), String> {
@@ -796,7 +797,7 @@ fn note_audience(front: &Front, default: Visibility) -> Result<(Visibility, Vec<
     }
     let to = note_to(front)?;
     let visibility = match front.values.get("visibility") {
-        None => unsaid_visibility(default, &to),
+        None => crate::entry::unsaid_visibility(default, &to),
         Some(FrontValue::Text(v)) => Visibility::parse_any_case(v)
             .ok_or_else(|| format!("its visibility {v:?} is none of public, partners, private"))?,
         Some(FrontValue::List(items)) if items.is_empty() => {
@@ -829,17 +830,6 @@ fn note_to(front: &Front) -> Result<Vec<String>, String> {
         return Err(format!("its `to` names {bad:?}, which is no partner name"));
     }
     Ok(names)
-}
-
-/// The visibility of a note that does not say its own: `default`, but a note that names
-/// its partners in `to` is for them only (as `wol log --to` makes an entry), never for
-/// every partner.
-fn unsaid_visibility(default: Visibility, to: &[String]) -> Visibility {
-    if default == Visibility::Public && !to.is_empty() {
-        Visibility::Partners
-    } else {
-        default
-    }
 }
 
 /// Split optional front matter (TOML between `+++`, YAML between `---`) from the body.

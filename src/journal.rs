@@ -471,7 +471,7 @@ impl Journal {
         taken: impl Fn(&Path) -> bool,
     ) -> PathBuf {
         let dir = self.month_dir(date.year(), date.month());
-        let stem = entry_stem(date, title);
+        let stem = self.entry_stem(date, title);
         let mut path = dir.join(format!("{stem}.md"));
         let mut n = 2;
         // The folder of a removed entry's attachments is not reused either.
@@ -494,7 +494,7 @@ impl Journal {
         date: &DateTime<FixedOffset>,
         title: &str,
     ) -> PathBuf {
-        let stem = entry_stem(date, title);
+        let stem = self.entry_stem(date, title);
         let ids = self.ids_starting_with(date.year(), date.month(), &stem, from);
         self.new_entry_path_among(date, title, |path| {
             ids.contains(&crate::entry::file_id(path))
@@ -534,6 +534,31 @@ impl Journal {
     /// find entries by month folder and file name, so one that is not is missed.
     pub fn placed_for(&self, path: &Path, date: &DateTime<FixedOffset>) -> bool {
         placed_for(&self.root, path, date)
+    }
+
+    /// The file name (without `.md`) of an entry dated `date` titled `title`: the date
+    /// and minute, then the title as a slug, leaving out whatever the secret scan holds
+    /// back (a token pasted into the first line, a `never` word of `wol.toml`). Unlike
+    /// the text, a name cannot be edited without moving the entry, and it is published
+    /// in paths, links and feed ids.
+    fn entry_stem(&self, date: &DateTime<FixedOffset>, title: &str) -> String {
+        use crate::publish::scan;
+        let never = scan::compile_never(&self.config.publish.never).unwrap_or_default();
+        let said = scan::redact(title, &never);
+        format!("{}-{}", date.format("%Y-%m-%d-%H%M"), slugify(&said))
+    }
+
+    /// True when the entry file at `path` has the name [`Journal::new_entry_path`] gives
+    /// an entry dated `date` titled `title` (or that name with a `-N` to tell it apart):
+    /// nothing in the name but what the date and title say.
+    pub fn named_for(&self, path: &Path, date: &DateTime<FixedOffset>, title: &str) -> bool {
+        let stem = self.entry_stem(date, title);
+        let id = crate::entry::file_id(path);
+        id == stem
+            || id
+                .strip_prefix(&stem)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     }
 
     /// The files of the entry at `rel` (its `.md` and the files in its attachment folder)
@@ -584,6 +609,7 @@ impl Journal {
         to: &str,
         text: &str,
         entry: &Entry,
+        keep_id: bool,
     ) -> Result<Vec<Change>> {
         let from_dir = crate::attach::dir_of(from);
         let to_dir = crate::attach::dir_of(to);
@@ -609,8 +635,9 @@ impl Journal {
         let old_id = crate::entry::file_id(Path::new(from));
         let new_id = crate::entry::file_id(Path::new(to));
         let links = |body: &str| crate::attach::relink(body, &old_id, &new_id);
-        // The text as the person wrote it, with the `id` line added (unless it has one).
-        let add = entry.meta.id.is_none().then_some(("id", old_id.as_str()));
+        // The text as the person wrote it, with the `id` line added (unless it has one, or
+        // the old name is not to be kept).
+        let add = (keep_id && entry.meta.id.is_none()).then_some(("id", old_id.as_str()));
         let content = crate::entry::edited_in_place(text, add, links)
             .with_context(|| format!("{to} is not an entry"))?;
         let mut changes = vec![
@@ -715,9 +742,6 @@ enum Pick {
 }
 
 /// The file name (without `.md`) `wol log` gives an entry dated `date` with `title`.
-fn entry_stem(date: &DateTime<FixedOffset>, title: &str) -> String {
-    format!("{}-{}", date.format("%Y-%m-%d-%H%M"), slugify(title))
-}
 
 /// The journal lock of the journal at `root`.
 pub fn lock_path(root: &Path) -> PathBuf {

@@ -191,9 +191,16 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     })?;
     let writer = journal.begin_write(ctx.signature(&journal)?, path.parent())?;
     let rel = journal.rel(&path);
+    let was = Entry::parse(&before, &journal.config.schema()).map(|e| e.meta.visibility);
+    let unveiled = was == Ok(Visibility::Private) && entry.meta.visibility != Visibility::Private;
+    // A private entry's file name still carries the title it had when it was logged
+    // (words meant for no one else, a token pasted into the first line). Made
+    // shareable, it takes the name its title now gives; the old name never left this
+    // machine, so no follower needs it kept as the `id`.
+    let renamed = unveiled && !journal.named_for(&path, &entry.meta.date, &entry.meta.title);
     // A new date the file's folder and name do not match moves it where `wol log` would
     // put an entry of that date: reading commands find entries by month and name.
-    let (changes, written) = if journal.placed_for(&path, &entry.meta.date) {
+    let (changes, written) = if journal.placed_for(&path, &entry.meta.date) && !renamed {
         let change = Change::Write {
             path: rel.clone(),
             content: after,
@@ -202,7 +209,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     } else {
         let to = journal.rel(&journal.moved_entry_path(&path, &entry.meta.date, &entry.meta.title));
         let text = String::from_utf8_lossy(&after);
-        let changes = journal.move_entry(&rel, &to, &text, &entry).map_err(|e| {
+        let changes = journal.move_entry(&rel, &to, &text, &entry, !unveiled).map_err(|e| {
             let hint = crate::error::hint_of(&e).unwrap_or_default();
             hinted(
                 format!("{e}"),
@@ -219,8 +226,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         .commit_if_unchanged(&rel, Some(opened), &changes, &message)
         .map_err(|e| keep_draft(e, &draft, &id))?;
     let _ = std::fs::remove_file(&draft);
-    let was = Entry::parse(&before, &journal.config.schema()).map(|e| e.meta.visibility);
-    if was == Ok(Visibility::Private) && entry.meta.visibility != Visibility::Private {
+    if unveiled {
         crate::error::warn(
             format!(
                 "{written} was private and is now {}: the next wol publish shares it",
@@ -235,7 +241,12 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     } else {
         // The emptied attachment folder goes too (a file git ignores keeps it).
         let _ = std::fs::remove_dir(journal.root.join(crate::attach::dir_of(&rel)));
-        ctx.notice(&format!("updated {rel}, moved to {written} (its new date)"));
+        let why = if renamed && journal.placed_for(&path, &entry.meta.date) {
+            "the name its title gives, now that it is shared"
+        } else {
+            "its new date"
+        };
+        ctx.notice(&format!("updated {rel}, moved to {written} ({why})"));
     }
     Ok(())
 }

@@ -1945,3 +1945,92 @@ fn an_entry_withdrawn_by_a_publish_whose_push_failed_is_said_when_a_push_carries
         stderr(&out)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// What a file name carries
+// ---------------------------------------------------------------------------------------
+
+/// A private entry's file name carries the title it was logged with. Made shareable
+/// with a new title, it takes the name that title gives, with no `id` keeping the old
+/// one: nothing of the old title reaches a partner, in any object.
+#[test]
+fn a_private_entry_made_shareable_leaves_its_old_name_behind() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["--private", "Acme takeover oldslugmark5c talks"]);
+    assert!(
+        stem(&entry).contains("oldslugmark5c"),
+        "{}",
+        entry.display()
+    );
+    env.fake_editor(
+        r#"sed -i -e 's/^visibility = "private"/visibility = "public"/' -e 's/^title = .*/title = "Board meeting"/' -e 's/oldslugmark5c/board/g' "$1""#,
+    );
+    let out = wol(&env, &["edit", &stem(&entry)]);
+    assert_ok(&out, "wol edit");
+    assert!(!entry.exists(), "the old name is gone");
+    let files = env.entry_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let moved = stem(&files[0]);
+    assert!(moved.ends_with("-board-meeting"), "{moved}");
+    let text = env.read(&files[0]);
+    assert!(
+        !text.contains("oldslugmark5c"),
+        "no `id` keeps the old name:\n{text}"
+    );
+    assert!(stderr(&out).contains(&moved), "{}", stderr(&out));
+
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let objects = all_objects(&env, &partner);
+    assert!(objects.contains("board-meeting"), "the entry went");
+    assert!(!objects.contains("oldslugmark5c"), "the old name leaked");
+    env.assert_consistent();
+}
+
+/// A token pasted into the first line, or a word of `[publish] never`, is left out of
+/// the file name `wol log` makes: the text can be edited before a publish, the name
+/// cannot without moving the entry.
+#[test]
+fn a_secret_in_the_first_line_never_becomes_the_file_name() {
+    let env = TestEnv::new();
+    env.init_journal();
+    edit_config(&env, |t| {
+        t.replacen("never = []", "never = [\"Zanzicode\"]", 1)
+    });
+    let token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5");
+    let first = env.log(&[&format!("deploy key is {token} oops")]);
+    let second = env.log(&["Zanzicode kickoff"]);
+    assert_eq!(
+        stem(&first)[16..],
+        *"deploy-key-is-oops",
+        "{}",
+        first.display()
+    );
+    assert_eq!(stem(&second)[16..], *"kickoff", "{}", second.display());
+    assert!(
+        env.read(&first).contains(&token),
+        "the text is the person's own"
+    );
+}
+
+/// An entry whose `to` names its partners is for them only, also when it says no
+/// `visibility` and the journal's default is public (as `wol log --to` makes one).
+#[test]
+fn an_entry_with_to_and_no_visibility_goes_only_to_the_partners_it_names() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let text = hand_entry("For alpha only", None, "Body TOALPHAMARK-9e1f")
+        .replace("tags = [", "to = [\"alpha\"]\ntags = [");
+    env.write("entries/2026/11/2026-11-20-1000-for-alpha-only.md", text);
+    commit_all(&env, "hand-written entry");
+    let (alpha, beta) = (bare(&env, "alpha.git"), bare(&env, "beta.git"));
+    add_partner(&env, "alpha", alpha.to_str().unwrap(), &[]);
+    add_partner(&env, "beta", beta.to_str().unwrap(), &[]);
+    let list = env.json(&["list"], &[]);
+    assert_eq!(list[0]["visibility"], "partners", "{list}");
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    assert!(all_objects(&env, &alpha).contains("TOALPHAMARK-9e1f"));
+    assert!(!all_objects(&env, &beta).contains("TOALPHAMARK-9e1f"));
+}
