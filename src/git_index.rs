@@ -344,10 +344,10 @@ impl<'a> Output<'a> {
             if let Some(hasher) = &mut self.hasher {
                 hasher.update(chunk);
             }
-            if let Some(spare) = &mut self.spare {
-                if spare.write_all(chunk).is_err() {
-                    self.spare_failed();
-                }
+            if let Some(spare) = &mut self.spare
+                && spare.write_all(chunk).is_err()
+            {
+                self.spare_failed();
             }
         }
         self.pieces.push(piece);

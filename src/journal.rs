@@ -741,8 +741,6 @@ enum Pick {
     Later(usize, usize),
 }
 
-/// The file name (without `.md`) `wol log` gives an entry dated `date` with `title`.
-
 /// The journal lock of the journal at `root`.
 pub fn lock_path(root: &Path) -> PathBuf {
     root.join(STATE_DIR).join("lock")
