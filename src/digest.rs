@@ -668,7 +668,9 @@ pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result
     env.add_template(name, &source)
         .with_context(|| format!("the template templates/{name} is not valid"))?;
     let ctx = minijinja::Value::from(minijinja::value::Serde(digest));
-    templates::render(&env, name, ctx, digest.listed())
+    // The entries' own text goes in as Markdown: what no file should hold (a NUL, a
+    // terminal's escape sequences) is taken out, as from every page.
+    templates::render(&env, name, ctx, digest.listed()).map(site::valid_chars)
 }
 
 #[cfg(test)]

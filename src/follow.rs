@@ -235,6 +235,15 @@ pub enum IndexError {
         mib(MAX_INDEX_BYTES)
     )]
     TooLarge { path: String, size: u64 },
+    /// A shared log's member whose index would take the members' indexes together past
+    /// [`MAX_INDEX_BYTES`]: refused unread, as one index that size would be.
+    #[error(
+        "{path} is {}, and the indexes read before it leave {} of the {} wol reads from a followed log (its members' together)",
+        mib(*size),
+        mib(*left),
+        mib(MAX_INDEX_BYTES)
+    )]
+    PastBudget { path: String, size: u64, left: u64 },
     /// Not a file, not UTF-8, not JSON, or not a schema this wol reads.
     #[error("{path} cannot be read: {reason}")]
     Invalid { path: String, reason: String },
@@ -266,7 +275,7 @@ impl ReadError {
             ReadError::Index {
                 name,
                 member: None,
-                error: IndexError::TooLarge { .. },
+                error: IndexError::TooLarge { .. } | IndexError::PastBudget { .. },
             } => format!(
                 "it is skipped until it is smaller; ask {name}'s maintainers to publish fewer or shorter entries, or stop following it: wol follow rm {name}"
             ),
@@ -374,11 +383,16 @@ fn read_commit(
         .and_then(|c| c.tree())
         .map_err(git)?;
     let mut log = Log::default();
+    // What is read of one log, one index or its members' together, is bounded: a
+    // shared log of many members is as much someone else's text as one big index.
+    let mut budget = MAX_INDEX_BYTES;
     if let Some(entry) = tree.get_name(INDEX_FILE) {
-        let index = read_index(repo, &entry, INDEX_FILE).map_err(|error| ReadError::Index {
-            name: name.to_string(),
-            member: None,
-            error,
+        let index = read_index(repo, &entry, INDEX_FILE, &mut budget).map_err(|error| {
+            ReadError::Index {
+                name: name.to_string(),
+                member: None,
+                error,
+            }
         })?;
         if is_own(&index.journal_id) {
             log.own = Some(INDEX_FILE.to_string());
@@ -413,7 +427,7 @@ fn read_commit(
                 mut items,
                 total,
                 journal_id,
-            } = match read_index(repo, &index, &path) {
+            } = match read_index(repo, &index, &path, &mut budget) {
                 Ok(read) => read,
                 Err(error) => {
                     log.left_out.push(ReadError::Index {
@@ -456,8 +470,15 @@ fn keep_newest(log: &mut Log) {
 }
 
 /// The newest [`MAX_ENTRIES`] entries of the index `entry` (shown as `path`) and how
-/// many it has. Its size is checked before its content is loaded.
-fn read_index(repo: &Repository, entry: &TreeEntry, path: &str) -> Result<ReadIndex, IndexError> {
+/// many it has. Its size is checked before its content is loaded, against
+/// [`MAX_INDEX_BYTES`] and against `budget`, what is left to read of its log (which it
+/// then takes).
+fn read_index(
+    repo: &Repository,
+    entry: &TreeEntry,
+    path: &str,
+    budget: &mut u64,
+) -> Result<ReadIndex, IndexError> {
     let invalid = |reason: String| IndexError::Invalid {
         path: path.to_string(),
         reason,
@@ -480,6 +501,14 @@ fn read_index(repo: &Repository, entry: &TreeEntry, path: &str) -> Result<ReadIn
             size,
         });
     }
+    if size > *budget {
+        return Err(IndexError::PastBudget {
+            path: path.to_string(),
+            size,
+            left: *budget,
+        });
+    }
+    *budget -= size;
     let blob = repo
         .find_blob(entry.id())
         .map_err(|e| invalid(e.message().to_string()))?;

@@ -193,14 +193,29 @@ struct MemberEntry {
 fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
     let mut members = Vec::new();
     let mut latest: Vec<(Option<chrono::DateTime<chrono::FixedOffset>>, String)> = Vec::new();
+    let mut budget = crate::follow::MAX_INDEX_BYTES;
     for member in logs.iter() {
         let Ok(slug) = member.name() else { continue };
         if member.kind() != Some(ObjectType::Tree) {
             continue;
         }
         let dir = repo.find_tree(member.id())?;
+        // Other members' indexes are read within the bound `wol follow` keeps (their
+        // sizes together), checked before a byte is loaded: a member who pushes a
+        // gigabyte of whitespace is listed without its entries, and costs nothing.
         let index = dir
             .get_name("wol.json")
+            .filter(|e| {
+                let size = repo
+                    .odb()
+                    .and_then(|odb| odb.read_header(e.id()))
+                    .map_or(u64::MAX, |(size, _)| size as u64);
+                let fits = size <= budget;
+                if fits {
+                    budget -= size;
+                }
+                fits
+            })
             .and_then(|e| repo.find_blob(e.id()).ok())
             .and_then(|b| serde_json::from_slice::<MemberIndex>(b.content()).ok());
         let Some(index) = index else {
@@ -252,5 +267,5 @@ fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
     for m in members {
         let _ = writeln!(out, "{m}");
     }
-    Ok(out)
+    Ok(crate::site::valid_chars(out))
 }

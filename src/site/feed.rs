@@ -116,6 +116,14 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
         });
     }
     feed.links = links;
+    // Atom wants an author for every entry, its own or the feed's: an entry without one
+    // (written by hand, imported) is the log's.
+    if entries.iter().any(|e| e.author.is_empty()) {
+        feed.authors = vec![Person {
+            name: spec.title.clone(),
+            ..Person::default()
+        }];
+    }
     feed.entries = entries
         .iter()
         .map(|e| {

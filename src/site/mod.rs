@@ -273,7 +273,14 @@ pub fn tag_groups(entries: &[EntryView]) -> Vec<TagGroup> {
 /// heading ids; raw HTML is omitted and `javascript:`-style URLs are dropped (comrak's
 /// safe defaults, deliberately not changed).
 pub fn markdown_to_html(markdown: &str) -> String {
-    comrak::markdown_to_html(markdown, &markdown_options())
+    let html = comrak::markdown_to_html(markdown, &markdown_options());
+    // A dropped URL leaves `src=""` (an error to HTML validators) or `href=""` (a link
+    // to the page itself): made inert, as links to files the site does not carry are.
+    if html.contains("=\"\"") {
+        unlink_where(&html, |tag, attr| tag.contains(&format!(" {attr}=\"\"")))
+    } else {
+        html
+    }
 }
 
 /// How wol reads Markdown wherever it does (see [`markdown_to_html`]).
@@ -287,18 +294,21 @@ fn markdown_options() -> comrak::Options<'static> {
     options
 }
 
+/// A character [`valid_chars`] takes out.
+pub fn forbidden(c: char) -> bool {
+    let n = c as u32;
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || (0xFDD0..=0xFDEF).contains(&n)
+        || n & 0xFFFE == 0xFFFE
+}
+
 /// `text` without the characters XML 1.0 forbids and HTML calls parse errors: C0
 /// controls but tab, line feed and carriage return; DEL and the C1 controls; the
 /// noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF). Entries can hold them (colour codes
 /// pasted from a terminal, a NUL from a pipe), and one of them makes a feed reader
-/// reject the whole feed. Every page and feed wol writes passes through here.
+/// reject the whole feed (and in a Markdown file, a terminal's escape sequences run for
+/// whoever prints it). Every page, feed and Markdown file wol writes passes through here.
 pub fn valid_chars(text: String) -> String {
-    fn forbidden(c: char) -> bool {
-        let n = c as u32;
-        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-            || (0xFDD0..=0xFDEF).contains(&n)
-            || n & 0xFFFE == 0xFFFE
-    }
     if text.chars().any(forbidden) {
         text.chars().filter(|&c| !forbidden(c)).collect()
     } else {
@@ -313,11 +323,17 @@ pub fn valid_chars(text: String) -> String {
 /// be broken images and links.
 pub fn unlink_attachments(html: &str, id: &str, names: &[&str]) -> String {
     let targets: Vec<String> = names.iter().map(|n| format!("\"{id}/{n}\"")).collect();
-    let points_off_site = |tag: &str, attr: &str| {
+    unlink_where(html, |tag: &str, attr: &str| {
         targets
             .iter()
             .any(|t| tag.contains(&format!(" {attr}={t}")))
-    };
+    })
+}
+
+/// Rendered HTML with each `<img>` whose `src` and each `<a>` whose `href`
+/// `points_off_site(tag, attribute)` says is not to be followed made inert: an image
+/// becomes its alt text, a link keeps its text and loses its address.
+fn unlink_where(html: &str, points_off_site: impl Fn(&str, &str) -> bool) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(at) = rest.find('<') {
@@ -475,6 +491,12 @@ mod tests {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
         assert!(html.contains("href=\"https://example.org\""), "{html}");
+        // What a dropped address leaves is made inert: no empty `src` (an HTML error) or
+        // `href` (a link to the page itself).
+        assert!(!html.contains("=\"\""), "{html}");
+        assert!(html.contains("<a>a</a>"), "{html}");
+        let html = markdown_to_html("![a board](javascript:alert(1)) ![](data:x)\n");
+        assert_eq!(html, "<p><em>a board</em> <em>(image)</em></p>\n");
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn render(
     while out.ends_with("\n\n") {
         out.pop();
     }
-    out
+    super::valid_chars(out)
 }
 
 /// A relative path as a link target (Markdown, HTML, feeds): characters that would end
@@ -131,7 +131,13 @@ pub fn link(path: &str) -> String {
             '\'' => out.push_str("%27"),
             '&' => out.push_str("%26"),
             '\\' => out.push_str("%5C"),
-            c if c.is_control() => {}
+            // A control character in a hand-made file name: encoded, so the link still
+            // points at the file (and nothing raw reaches a terminal or a parser).
+            c if c.is_control() || super::forbidden(c) => {
+                for b in c.to_string().bytes() {
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
             c => out.push(c),
         }
     }
@@ -151,6 +157,7 @@ pub fn escape(text: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' => out.push(' '),
+            c if super::forbidden(c) => {}
             _ => out.push(c),
         }
     }
@@ -168,6 +175,10 @@ mod tests {
             "a \\[b\\](c) &lt;x&gt; &amp; \\*y\\*"
         );
         assert_eq!(link("entries/a b(1).md"), "entries/a%20b%281%29.md");
+        // Control characters: never raw in a Markdown file, and a link still finds the
+        // file whose name holds one.
+        assert_eq!(escape("a\u{1b}]0;x\u{7}b\u{0}c\u{85}d"), "a\\]0;xbcd");
+        assert_eq!(link("nl\tname\u{1b}.md"), "nl%09name%1B.md");
         assert_eq!(
             link("2026/11/C# tips?100%.html"),
             "2026/11/C%23%20tips%3F100%25.html"

@@ -592,6 +592,49 @@ fn a_wol_json_over_the_size_limit_is_refused_unread() {
     );
 }
 
+/// A shared log's members are read within one bound together: three members' indexes
+/// of 30 MiB each (whitespace, tiny in git) cost at most what one 64 MiB index would;
+/// the member past it is named and left out, the others show.
+#[test]
+fn a_shared_log_s_members_are_read_within_one_size_bound_together() {
+    let env = TestEnv::new();
+    let size = 30usize << 20;
+    let many = crafted_log(&env, "many", |work| {
+        for (member, title) in [
+            ("a", "FIRST-MEMBER"),
+            ("b", "SECOND-MEMBER"),
+            ("c", "THIRD-MEMBER"),
+        ] {
+            let head = index_json(&[("entries/x.md", title, "2026-11-20T10:00:00+01:00")]);
+            let head = head.strip_suffix('}').unwrap();
+            let mut text = String::with_capacity(size);
+            text.push_str(head);
+            text.extend(std::iter::repeat_n(' ', size - head.len() - 1));
+            text.push('}');
+            fs::create_dir_all(work.join("logs").join(member)).unwrap();
+            fs::write(work.join("logs").join(member).join("wol.json"), text).unwrap();
+        }
+    });
+    main_journal(&env);
+    follow(&env, "many", many.to_str().unwrap());
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("many: 2 new entries"), "{err}");
+    let past = "logs/c/wol.json is 30 MiB, and the indexes read before it leave 4 MiB of the 64 MiB wol reads from a followed log (its members' together)";
+    assert!(err.contains(past), "{err}");
+
+    let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("FIRST-MEMBER") && text.contains("SECOND-MEMBER"),
+        "{text}"
+    );
+    assert!(!text.contains("THIRD-MEMBER"), "{text}");
+    assert!(stderr(&out).contains(past), "{}", stderr(&out));
+}
+
 /// Of a log with more entries than wol keeps, the newest are read, and pull says so.
 #[test]
 fn only_the_newest_entries_of_a_huge_log_are_read() {

@@ -2034,3 +2034,45 @@ fn an_entry_with_to_and_no_visibility_goes_only_to_the_partners_it_names() {
     assert!(all_objects(&env, &alpha).contains("TOALPHAMARK-9e1f"));
     assert!(!all_objects(&env, &beta).contains("TOALPHAMARK-9e1f"));
 }
+
+/// A control character in an entry (a terminal title sequence pasted from a shell, as
+/// TOML's `\u001b` escapes let front matter hold) never reaches a Markdown file a
+/// follower prints with `cat` (README, digests); and an entry without an author still
+/// has one in the Atom feed (the log's, at the feed's level), as RFC 4287 requires.
+#[test]
+fn markdown_files_hold_no_control_characters_and_every_feed_entry_has_an_author() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let text = format!(
+        "+++\ntitle = \"Pasted \\u001b]0;pwned\\u0007 title\"\ndate = {DATE}\nkind = \"progress\"\n\
+         visibility = \"public\"\n+++\n\nBody with a bell \u{7} and an escape \u{1b}[31m here.\n\n## Learned\nMore \u{1b}[0m text.\n"
+    );
+    env.write("entries/2026/11/2026-11-20-1000-pasted.md", text);
+    commit_all(&env, "hand-written entry");
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    assert_ok(
+        &wol(&env, &["digest", "--week", WEEK, "--write"]),
+        "wol digest --write",
+    );
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+
+    let readme = show(&env, &partner, "main:README.md");
+    assert!(readme.contains("Pasted \\]0;pwned title"), "{readme}");
+    let digest = show(&env, &partner, &format!("main:digests/2026/{WEEK}.md"));
+    assert!(digest.contains("Pasted \\]0;pwned title"), "{digest}");
+    for (name, text) in [("README.md", &readme), ("the digest", &digest)] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\t')),
+            "{name} holds a control character: {text:?}"
+        );
+    }
+    let feed = show(&env, &partner, "main:feed.xml");
+    let feed_head = &feed[..feed.find("<entry>").expect("an entry")];
+    assert!(
+        feed_head.contains("<author>"),
+        "no author for the entry:\n{feed}"
+    );
+}
