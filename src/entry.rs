@@ -221,7 +221,7 @@ impl Entry {
 }
 
 /// Split `+++\n<front>\n+++\n[\n]<body>` into front matter and body.
-fn split_front_matter(text: &str) -> Result<(&str, &str), ParseError> {
+pub(crate) fn split_front_matter(text: &str) -> Result<(&str, &str), ParseError> {
     let rest = match text.split_once('\n') {
         Some((first, rest)) if first.trim_end() == DELIMITER => rest,
         _ if text.trim_end() == DELIMITER => {

@@ -330,7 +330,7 @@ pub fn plan(
         .filter(|&i| !scanned.clean(candidates[i].blob))
         .collect();
     let mut text_hits = crate::par::map(&to_scan, |&i| {
-        scan::scan_text(&String::from_utf8_lossy(&candidates[i].text), &never)
+        scan::scan_entry(&String::from_utf8_lossy(&candidates[i].text), &never)
     })
     .into_iter();
     for i in outgoing {

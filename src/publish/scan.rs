@@ -582,6 +582,82 @@ pub fn scan_text(text: &str, extra: &[Rule]) -> Vec<Hit> {
     hits
 }
 
+/// [`scan_text`] of an entry file, and of its body as Markdown renders it: character
+/// references decoded (`ghp&#95;…`), backslash escapes gone (`ghp\_…`), emphasis joined
+/// up (`CODE**NAME**X`). The site and the feeds carry the rendered text, so a secret
+/// written in any of those ways leaves as surely as one written plainly. A hit in the
+/// rendered text is reported at the line of the file its paragraph (heading, table
+/// cell) starts on, plus the lines into it.
+pub fn scan_entry(text: &str, extra: &[Rule]) -> Vec<Hit> {
+    let mut hits = scan_text(text, extra);
+    let Ok((_, body)) = crate::entry::split_front_matter(text) else {
+        return hits;
+    };
+    let before = text.len() - body.len();
+    let first = text[..before].matches('\n').count() + 1;
+    for hit in scan_rendered(body, extra) {
+        let hit = Hit {
+            line: hit.line + first - 1,
+            ..hit
+        };
+        if !hits
+            .iter()
+            .any(|h| h.rule == hit.rule && h.line == hit.line)
+        {
+            hits.push(hit);
+        }
+    }
+    hits.sort_by_key(|h| h.line);
+    hits
+}
+
+/// [`scan_text`] of each paragraph, heading and table cell of `markdown` as it renders
+/// (its text, and apart from it its link and image addresses and titles), lines
+/// counted from the start of `markdown`.
+fn scan_rendered(markdown: &str, extra: &[Rule]) -> Vec<Hit> {
+    use comrak::nodes::NodeValue;
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, markdown, &crate::site::markdown_options());
+    let mut hits = Vec::new();
+    for block in root.descendants() {
+        let line = {
+            let ast = block.data.borrow();
+            if !matches!(
+                ast.value,
+                NodeValue::Paragraph | NodeValue::Heading(_) | NodeValue::TableCell
+            ) {
+                continue;
+            }
+            ast.sourcepos.start.line
+        };
+        let (mut shown, mut addresses) = (String::new(), String::new());
+        for node in block.descendants().skip(1) {
+            match &node.data.borrow().value {
+                NodeValue::Text(t) => shown.push_str(t),
+                NodeValue::Code(code) => shown.push_str(&code.literal),
+                NodeValue::SoftBreak | NodeValue::LineBreak => shown.push('\n'),
+                NodeValue::Link(link) | NodeValue::Image(link) => {
+                    addresses.push_str(&link.url);
+                    addresses.push('\n');
+                    addresses.push_str(&link.title);
+                    addresses.push('\n');
+                }
+                _ => {}
+            }
+        }
+        let addressed = scan_text(&addresses, extra)
+            .into_iter()
+            .map(|h| Hit { line: 1, ..h });
+        for hit in scan_text(&shown, extra).into_iter().chain(addressed) {
+            hits.push(Hit {
+                line: line + hit.line - 1,
+                ..hit
+            });
+        }
+    }
+    hits
+}
+
 /// `text` with everything a rule matches replaced by `***`: how a flagged title or file
 /// name may be shown (the rest of it still tells the person which entry it is).
 pub fn redact(text: &str, extra: &[Rule]) -> String {

@@ -284,7 +284,7 @@ pub fn markdown_to_html(markdown: &str) -> String {
 }
 
 /// How wol reads Markdown wherever it does (see [`markdown_to_html`]).
-fn markdown_options() -> comrak::Options<'static> {
+pub(crate) fn markdown_options() -> comrak::Options<'static> {
     let mut options = comrak::Options::default();
     options.extension.table = true;
     options.extension.tasklist = true;

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::common::{TestEnv, fails_with, stdout};
+use crate::common::{TestEnv, fails_with, stdout, stem};
 
 fn env() -> TestEnv {
     let env = TestEnv::new();
@@ -135,6 +135,41 @@ fn a_codename_in_the_file_name_blocks_publish_and_is_never_printed() {
         stdout(&out)
     );
     assert!(env.git_in(&bare, ["for-each-ref"]).is_empty());
+}
+
+/// The site and feeds carry the text as Markdown renders it: a token written with a
+/// character reference or a backslash escape, or a `never` word split by emphasis, is
+/// found as surely as one written plainly; the publish is refused and nothing leaves.
+#[test]
+fn a_secret_hidden_in_markdown_escapes_is_found_as_it_renders() {
+    let env = env();
+    let toml = env
+        .read("wol.toml")
+        .replace("never = []", "never = [\"CODENAMEX\"]");
+    env.write("wol.toml", toml);
+    env.git(["commit", "-qam", "never"]);
+    let bare = env.root.join("p.git");
+    env.git_in(&env.root, ["init", "-q", "--bare", "-b", "main", "p.git"]);
+    env.wol_j()
+        .args(["partner", "add", "p", bare.to_str().unwrap()])
+        .assert()
+        .success();
+    let token = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5";
+    for (title, body) in [
+        ("Reference", format!("The key ghp&#95;{token} works.")),
+        ("Escape", format!("The key ghp\\_{token} works.")),
+        ("Emphasis", "Project CODE**NAME**X starts.".to_string()),
+        ("Entity name", "Project CODENAM&#69;X starts.".to_string()),
+    ] {
+        let entry = env.log(&[&format!("{title}\n\n{body}")]);
+        let err = env.fails(&["publish"], "publish blocked");
+        assert!(err.contains(&stem(&entry)), "{title}: {err}");
+        assert!(env.git_in(&bare, ["for-each-ref"]).is_empty(), "{title}");
+        env.wol_j()
+            .args(["rm", "--yes", &stem(&entry)])
+            .assert()
+            .success();
+    }
 }
 
 #[test]
