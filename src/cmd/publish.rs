@@ -388,7 +388,6 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
 fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
     use crate::term;
     // Photos wol cannot clean are held back when the entry goes; the plan says so.
-    let withheld = |c: &publish::Candidate| publish::withheld_attachments(repo, &c.attachments);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let blocked = !plan.blocking().is_empty();
     if ctx.global.json {
@@ -407,7 +406,7 @@ fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
                         .iter()
                         .map(|&i| {
                             let c = &plan.candidates[i];
-                            let held = withheld(c);
+                            let held = p.withheld(repo, c);
                             ItemJson {
                                 name: NameJson::of(c),
                                 allowed_secrets: &c.hits,
@@ -450,7 +449,7 @@ fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
         )?;
         for &i in &p.include {
             let c = &plan.candidates[i];
-            let held = withheld(c);
+            let held = p.withheld(repo, c);
             let mut note = match c.attachments.len() - held.len() {
                 0 => String::new(),
                 1 => "  (+1 attachment)".to_string(),

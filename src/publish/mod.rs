@@ -17,7 +17,7 @@ pub mod scanned;
 pub mod shared;
 pub mod tree;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -186,6 +186,26 @@ pub struct PartnerPlan {
     /// Indexes into [`Plan::candidates`], newest first.
     pub include: Vec<usize>,
     pub held: Vec<(usize, HeldBack)>,
+    /// The blobs of what this partner may not see: the entries held back from it as
+    /// private or addressed to others, their attachments, and the files that could not
+    /// be read as entries. An attachment of an entry it does get with the very same
+    /// bytes (a private entry copied or hard-linked into a public entry's folder) is
+    /// held back too.
+    pub unseen: HashSet<Oid>,
+}
+
+impl PartnerPlan {
+    /// The names of `c`'s attachments held back from this partner: photos wol cannot
+    /// clean ([`withheld_attachments`]) and files it may not see ([`PartnerPlan::unseen`]).
+    pub fn withheld(&self, repo: &git2::Repository, c: &Candidate) -> Vec<String> {
+        let mut names = withheld_attachments(repo, &c.attachments);
+        for (name, oid) in &c.attachments {
+            if self.unseen.contains(oid) && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
 }
 
 /// Which entries go where, decided before anything is written.
@@ -285,6 +305,13 @@ pub fn plan(
         }
     }
 
+    // Files under `entries/` that are no entry wol could read: their bytes go nowhere.
+    let read: HashSet<&str> = candidates.iter().map(|c| c.path.as_str()).collect();
+    let unreadable: HashSet<Oid> = files
+        .iter()
+        .filter(|(path, _)| !read.contains(path.as_str()))
+        .map(|(_, oid)| *oid)
+        .collect();
     let conflicts = sync_conflicts(&candidates);
     let mut partners = Vec::new();
     for name in selected {
@@ -306,11 +333,20 @@ pub fn plan(
                 Err(reason) => held.push((i, reason)),
             }
         }
+        let mut unseen = unreadable.clone();
+        for (i, why) in &held {
+            if matches!(why, HeldBack::Private | HeldBack::NotAddressed { .. }) {
+                let c = &candidates[*i];
+                unseen.insert(c.blob);
+                unseen.extend(c.attachments.iter().map(|(_, oid)| *oid));
+            }
+        }
         partners.push(PartnerPlan {
             name: name.clone(),
             config,
             include,
             held,
+            unseen,
         });
     }
 

@@ -338,6 +338,18 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         let mut off_site: Vec<&str> = Vec::new();
         let mut withheld: Vec<&str> = Vec::new();
         for (name, oid) in &c.attachments {
+            if plan.unseen.contains(oid) {
+                withheld.push(name);
+                crate::error::warn(
+                    format!(
+                        "{md_dir}/{name} is not published to {}: it has the very bytes of an entry or attachment {} does not get (a private one, or one for other partners)",
+                        plan.name, plan.name
+                    ),
+                    Some("attach a copy of what is to be shared, not the private file itself"),
+                );
+                off_site.push(name);
+                continue;
+            }
             let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
                 withheld.push(name);
                 crate::error::warn(

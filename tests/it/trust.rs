@@ -2076,3 +2076,59 @@ fn markdown_files_hold_no_control_characters_and_every_feed_entry_has_an_author(
         "no author for the entry:\n{feed}"
     );
 }
+
+/// A private entry copied (or hard-linked) into a public entry's attachment folder, and
+/// a private entry's attachment copied there, are the private bytes themselves: held
+/// back, named, and in no object the partner gets. The public entry and its other
+/// attachment still go.
+#[test]
+fn a_private_file_copied_into_a_public_entry_s_folder_stays_home() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let private = env.log(&["--private", "Salary talk\n\nBody PRIVBODYMARK-31c7."]);
+    let private_id = stem(&private);
+    let private_dir = env.journal.join(private.with_extension(""));
+    fs::create_dir_all(&private_dir).unwrap();
+    fs::write(private_dir.join("offer.txt"), "PRIVATTACHMARK-8d02\n").unwrap();
+    commit_all(&env, "private attachment");
+    let public = env.log(&["Team notes\n\nSee the files."]);
+    let public_dir = env.journal.join(public.with_extension(""));
+    fs::create_dir_all(&public_dir).unwrap();
+    fs::hard_link(env.journal.join(&private), public_dir.join("notes.md")).unwrap();
+    fs::copy(private_dir.join("offer.txt"), public_dir.join("copy.txt")).unwrap();
+    fs::write(public_dir.join("agenda.txt"), "PUBLICATTACH-55aa\n").unwrap();
+    commit_all(&env, "attachments");
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+
+    let plan = env.json(&["publish", "--dry-run"], &[]);
+    let item = &plan["partners"][0]["publish"][0];
+    assert_eq!(item["attachments"], 1, "{plan}");
+    let held = item["attachments_held_back"].to_string();
+    assert!(
+        held.contains("notes.md") && held.contains("copy.txt"),
+        "{plan}"
+    );
+
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "wol publish");
+    assert!(
+        stderr(&out).contains("notes.md is not published to alpha"),
+        "{}",
+        stderr(&out)
+    );
+    let objects = all_objects(&env, &partner);
+    assert!(
+        objects.contains("PUBLICATTACH-55aa"),
+        "the public attachment went"
+    );
+    assert!(objects.contains("Team notes"), "the public entry went");
+    for marker in [
+        "PRIVBODYMARK-31c7",
+        "PRIVATTACHMARK-8d02",
+        "Salary talk",
+        &private_id,
+    ] {
+        assert!(!objects.contains(marker), "{marker} leaked");
+    }
+}
