@@ -131,6 +131,9 @@ pub fn validate_url(url: &str) -> Result<UrlKind> {
                 ));
             }
         }
+        if authority.split('@').any(|part| part.starts_with('-')) {
+            return Err(option_like(url));
+        }
         if kind != UrlKind::Local && authority.rsplit('@').next().unwrap_or("").is_empty() {
             return Err(hinted(
                 format!("{url} names no host"),
@@ -144,9 +147,24 @@ pub fn validate_url(url: &str) -> Result<UrlKind> {
         && !url[..colon].contains('/')
         && colon > 0
     {
+        if url[..colon].split('@').any(|part| part.starts_with('-')) {
+            return Err(option_like(url));
+        }
         return Ok(UrlKind::Ssh);
     }
     Ok(UrlKind::Local)
+}
+
+/// A user or host that starts with `-`, which an ssh command line would read as an
+/// option (`ssh://-oProxyCommand=…/x` runs a program): refused, as git refuses it.
+fn option_like(url: &str) -> anyhow::Error {
+    hinted(
+        format!(
+            "{:?} is not a usable remote URL: its user or host starts with `-`",
+            redact_url(url)
+        ),
+        "give a path, file://, git://, ssh://, user@host:path or https:// URL",
+    )
 }
 
 /// A query parameter that carries a credential (`?token=…`, `access_token=…`, `key=…`).
@@ -282,6 +300,22 @@ mod tests {
         for bad in ["HEAD", "-x", "a..b", "a b", "x.lock", "", "a~1", "@{x}"] {
             assert!(validate_branch(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_option_like_user_or_host_is_refused() {
+        for bad in [
+            "ssh://-oProxyCommand=x/y",
+            "ssh://git@-oProxyCommand=x/y",
+            "ssh://-u@host/y",
+            "git@-oProxyCommand=x:y",
+            "git://-host/y",
+        ] {
+            let err = validate_url(bad).unwrap_err().to_string();
+            assert!(err.contains("starts with `-`"), "{bad}: {err}");
+        }
+        assert!(validate_url("ssh://git@my-host.example/y").is_ok());
+        assert!(validate_url("git@my-host.example:a-b/y").is_ok());
     }
 
     #[test]
