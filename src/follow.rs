@@ -118,6 +118,7 @@ struct Index<const N: usize> {
 struct ReadIndex {
     items: Vec<FeedItem>,
     total: usize,
+    invalid: usize,
     journal_id: Option<String>,
 }
 
@@ -126,6 +127,30 @@ struct ReadIndex {
 struct Newest<const N: usize> {
     entries: Vec<IndexEntry>,
     total: usize,
+    /// Entries that could not be read (a date that is no instant, a path that climbs
+    /// out of the log, a field of the wrong type): left out alone.
+    invalid: usize,
+}
+
+/// One element of a followed index's `entries`: an entry wol can show, or anything else.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Element {
+    Entry(Box<IndexEntry>),
+    Other(serde::de::IgnoredAny),
+}
+
+impl IndexEntry {
+    /// Whether the entry can be shown and passed on as it is: a date with a four-digit
+    /// year (RFC 3339, which `wol feed --json` prints), a relative path that stays
+    /// inside the log.
+    fn usable(&self) -> bool {
+        use chrono::Datelike as _;
+        (0..=9999).contains(&self.date.year())
+            && !self.path.is_empty()
+            && !self.path.starts_with('/')
+            && !self.path.split(['/', '\\']).any(|part| part == "..")
+    }
 }
 
 impl<'de, const N: usize> Deserialize<'de> for Newest<N> {
@@ -138,9 +163,16 @@ impl<'de, const N: usize> Deserialize<'de> for Newest<N> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Newest<N>, A::Error> {
                 let mut kept = BinaryHeap::new();
-                let mut total = 0;
-                while let Some(entry) = seq.next_element()? {
+                let (mut total, mut invalid) = (0, 0);
+                while let Some(element) = seq.next_element()? {
                     total += 1;
+                    let entry = match element {
+                        Element::Entry(entry) if entry.usable() => *entry,
+                        _ => {
+                            invalid += 1;
+                            continue;
+                        }
+                    };
                     kept.push(Oldest(entry));
                     if kept.len() > N {
                         kept.pop();
@@ -148,7 +180,8 @@ impl<'de, const N: usize> Deserialize<'de> for Newest<N> {
                 }
                 Ok(Newest {
                     entries: kept.into_iter().map(|o| o.0).collect(),
-                    total,
+                    total: total - invalid,
+                    invalid,
                 })
             }
         }
@@ -298,6 +331,9 @@ pub struct Log {
     pub items: Vec<FeedItem>,
     /// How many older entries were left out to keep within [`MAX_ENTRIES`].
     pub dropped: usize,
+    /// How many entries could not be read (see `IndexEntry::usable`) and were left out
+    /// alone, the rest of the log read.
+    pub invalid: usize,
     /// The members of a shared log that were left out, and why; the others were read.
     pub left_out: Vec<ReadError>,
     /// The part of it that is this journal's own log (its `wol.json` carries this
@@ -398,6 +434,7 @@ fn read_commit(
             log.own = Some(INDEX_FILE.to_string());
         } else {
             log.dropped = index.total - index.items.len();
+            log.invalid = index.invalid;
             log.items = index.items;
         }
     } else {
@@ -426,6 +463,7 @@ fn read_commit(
             let ReadIndex {
                 mut items,
                 total,
+                invalid,
                 journal_id,
             } = match read_index(repo, &index, &path, &mut budget) {
                 Ok(read) => read,
@@ -443,6 +481,7 @@ fn read_commit(
                 continue;
             }
             log.dropped += total - items.len();
+            log.invalid += invalid;
             for item in &mut items {
                 item.path = format!("{LOGS}/{member_name}/{}", item.path);
             }
@@ -561,6 +600,7 @@ fn parse_index<const N: usize>(text: &str) -> Result<ReadIndex> {
     Ok(ReadIndex {
         items,
         total: index.entries.total,
+        invalid: index.entries.invalid,
         journal_id: index.journal_id.filter(|id| !id.is_empty()),
     })
 }

@@ -541,7 +541,7 @@ impl Journal {
     /// back (a token pasted into the first line, a `never` word of `wol.toml`). Unlike
     /// the text, a name cannot be edited without moving the entry, and it is published
     /// in paths, links and feed ids.
-    fn entry_stem(&self, date: &DateTime<FixedOffset>, title: &str) -> String {
+    pub fn entry_stem(&self, date: &DateTime<FixedOffset>, title: &str) -> String {
         use crate::publish::scan;
         let never = scan::compile_never(&self.config.publish.never).unwrap_or_default();
         let said = scan::redact(title, &never);

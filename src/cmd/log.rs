@@ -271,7 +271,8 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     }
     let path = journal.new_entry_path(&date, &entry.meta.title, &Default::default());
     if text.starts_with("+++")
-        && let Some(same) = already_logged(&path, &entry)
+        && let Some(same) =
+            already_logged(&path, &journal.entry_stem(&date, &entry.meta.title), &entry)
     {
         // A kept draft added a second time: the first one is the entry.
         let d = from_stdin.then(|| stdin_draft(&journal)).flatten();
@@ -344,14 +345,13 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
 }
 
 /// The entry file `path` would have taken if the entry were not new: one of the names
-/// before it (`stem.md`, `stem-2.md`, …) holding exactly the entry's text.
-fn already_logged(path: &Path, entry: &Entry) -> Option<PathBuf> {
-    let text = entry.to_text();
+/// before it (`stem.md`, `stem-2.md`, …) holding exactly the entry's text. `stem` is the
+/// name the entry's date and title give: only a `-N` that [`Journal::new_entry_path`]
+/// added after it counts (a title may end in a number of its own, "Issue 99999999").
+fn already_logged(path: &Path, stem: &str, entry: &Entry) -> Option<PathBuf> {
     let file = path.file_stem()?.to_str()?;
-    let (stem, n) = match file.rsplit_once('-') {
-        Some((stem, n)) if n.parse::<u32>().is_ok_and(|n| n >= 2) => (stem, n.parse().ok()?),
-        _ => return None,
-    };
+    let n: u32 = file.strip_prefix(stem)?.strip_prefix('-')?.parse().ok()?;
+    let text = entry.to_text();
     (1..n).find_map(|i| {
         let name = if i == 1 {
             format!("{stem}.md")

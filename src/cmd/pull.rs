@@ -117,6 +117,21 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
                     result.own = Some(own.clone());
                 }
                 // Not a failure: the rest of the log was pulled.
+                if log.invalid > 0 {
+                    let problem = format!(
+                        "{name}: {} entr{} could not be read (a date that is no valid instant, a path outside the log, a field of the wrong type) and {} left out",
+                        log.invalid,
+                        if log.invalid == 1 { "y" } else { "ies" },
+                        if log.invalid == 1 { "is" } else { "are" },
+                    );
+                    warn(
+                        problem.clone(),
+                        Some(&format!(
+                            "the rest of {name} was read; ask its maintainers to publish again with a current wol"
+                        )),
+                    );
+                    result.warnings.push(problem);
+                }
                 for problem in &log.left_out {
                     warn(sanitize_text(&problem.to_string()), Some(&problem.hint()));
                     result.warnings.push(problem.to_string());

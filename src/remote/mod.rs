@@ -108,7 +108,8 @@ impl RemoteError {
                     .into()
             }
             RemoteError::Timeout { .. } => format!(
-                "check that the server is up and the URL is right (wol partner list); the limit is \
+                "check that the server is up and the URL is right (wol partner list, or wol follow list for \
+                 a log you follow); the limit is \
                  [remote] timeout in wol.toml (seconds); {WHAT_NEXT}"
             ),
             RemoteError::Stalled { .. } => format!(
@@ -116,10 +117,14 @@ impl RemoteError {
                  link raise [remote] timeout in wol.toml (seconds); {WHAT_NEXT}"
             ),
             RemoteError::Unreachable { .. } => {
-                format!("check the URL (wol partner list) and your network; {WHAT_NEXT}")
+                format!(
+                    "check the URL (wol partner list, or wol follow list for a log you follow) and your network; {WHAT_NEXT}"
+                )
             }
             RemoteError::NoRepository { url } => {
-                format!("create it with: git init --bare {url} (or correct the path in wol.toml)")
+                format!(
+                    "for a partner, create it with: git init --bare {url}; or correct the path in wol.toml (wol partner list, wol follow list)"
+                )
             }
             RemoteError::BadUrl { .. } => {
                 "give a path, file://, git://, ssh://, user@host:path or https:// URL".into()

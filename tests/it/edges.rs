@@ -172,6 +172,48 @@ fn a_secret_hidden_in_markdown_escapes_is_found_as_it_renders() {
     }
 }
 
+/// A whole entry on stdin whose title ends in a number ("Issue 99999999") is logged at
+/// once under that name; given again, it is found to be there already. (The number was
+/// read as the `-N` wol adds to a taken name, and every name up to it looked at: a
+/// hang, holding the journal lock.)
+#[test]
+fn a_title_ending_in_a_number_is_no_name_counter() {
+    let env = env();
+    let text = "+++\ntitle = \"Issue 99999999\"\ndate = 2026-11-20T10:00:00+01:00\nkind = \"progress\"\n+++\n\nBody.\n";
+    let log = || {
+        env.wol_j()
+            .args(["log", "-"])
+            .write_stdin(text)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap()
+    };
+    let out = log();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("2026-11-20-1000-issue-99999999.md"),
+        "{}",
+        stdout(&out)
+    );
+    let out = log();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in the journal already"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.entry_files().len(), 1);
+}
+
 #[test]
 fn a_template_with_an_empty_title_line_keeps_its_sections() {
     let env = env();

@@ -592,6 +592,49 @@ fn a_wol_json_over_the_size_limit_is_refused_unread() {
     );
 }
 
+/// An entry of a followed log that cannot be shown as it is (a date that is no instant
+/// or has no four-digit year, a path that climbs out of the log, a field of the wrong
+/// type) is left out alone, and counted; the rest of the log is read.
+#[test]
+fn unreadable_entries_of_a_followed_log_are_left_out_alone() {
+    let env = TestEnv::new();
+    let odd = crafted_log(&env, "odd", |work| {
+        let text = serde_json::json!({"schema_version": 2, "title": "x", "entries": [
+            {"path": "entries/a.md", "title": "GOOD-ONE", "date": "2026-11-20T10:00:00+01:00", "kind": "progress"},
+            {"path": "entries/b.md", "title": "BAD-DATE", "date": "20 Nov 2026", "kind": "progress"},
+            {"path": "entries/c.md", "title": "YEAR-MINUS-ONE", "date": "-0001-01-01T00:00:00Z", "kind": "progress"},
+            {"path": "../../etc/passwd", "title": "CLIMBS-OUT", "date": "2026-11-20T10:00:00+01:00", "kind": "progress"},
+            {"path": "entries/d.md", "title": ["not", "text"], "date": "2026-11-20T10:00:00+01:00", "kind": "progress"},
+            {"path": "entries/e.md", "title": "GOOD-TWO", "date": "2026-11-21T10:00:00+01:00", "kind": "progress"}
+        ]});
+        fs::write(work.join("wol.json"), text.to_string()).unwrap();
+    });
+    main_journal(&env);
+    follow(&env, "odd", odd.to_str().unwrap());
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("odd: 2 new entries"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("odd: 4 entries could not be read"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("GOOD-ONE") && text.contains("GOOD-TWO"),
+        "{text}"
+    );
+    for bad in ["BAD-DATE", "YEAR-MINUS-ONE", "CLIMBS-OUT", "passwd"] {
+        assert!(!text.contains(bad), "{bad}: {text}");
+    }
+}
+
 /// A shared log's members are read within one bound together: three members' indexes
 /// of 30 MiB each (whitespace, tiny in git) cost at most what one 64 MiB index would;
 /// the member past it is named and left out, the others show.
