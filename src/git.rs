@@ -83,19 +83,6 @@ pub fn commit_changes(
     message: &str,
     sig: &Signature<'_>,
 ) -> Result<Oid> {
-    commit_changes_with(repo, changes, message, sig, None)
-}
-
-/// [`commit_changes`], with the index update for `changes` already begun (see
-/// [`crate::git_index::Early`]); it is put in place where [`commit_changes`] would
-/// update the index.
-pub fn commit_changes_with(
-    repo: &Repository,
-    changes: &[Change],
-    message: &str,
-    sig: &Signature<'_>,
-    mut early: Option<crate::git_index::Early>,
-) -> Result<Oid> {
     // Control characters (a NUL git cannot store, a terminal escape `git log` would
     // replay) are written as their escapes; newlines and tabs stay.
     let message = crate::term::sanitize_text(message);
@@ -104,7 +91,7 @@ pub fn commit_changes_with(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match commit_once(repo, changes, &message, sig, early.take()) {
+        match commit_once(repo, changes, &message, sig) {
             Err(e) if attempt < 8 && is_moved(&e) => {
                 std::thread::sleep(std::time::Duration::from_millis(10 * attempt));
             }
@@ -126,7 +113,6 @@ fn commit_once(
     changes: &[Change],
     message: &str,
     sig: &Signature<'_>,
-    early: Option<crate::git_index::Early>,
 ) -> Result<Oid> {
     let branch = head_branch(repo)?;
     let parent = branch_commit(repo, &branch)?;
@@ -161,13 +147,7 @@ fn commit_once(
     // The index first, then the branch: a process killed in between leaves the change
     // staged (and its intent in .wol/pending/), which the next writer commits; the other
     // order would leave `git status` showing the new file as deleted.
-    let done = match early {
-        Some(early) => early.finish()?,
-        None => false,
-    };
-    if !done {
-        sync_index(repo, changes.iter().map(Change::path))?;
-    }
+    sync_index(repo, changes.iter().map(Change::path))?;
 
     // Branches live in the common git dir: a linked worktree's own dir holds only its
     // HEAD and index.

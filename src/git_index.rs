@@ -26,8 +26,7 @@ use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use git2::{ObjectType, Oid, Repository};
@@ -48,156 +47,39 @@ enum Update {
     Unstage,
 }
 
-/// What an index update needs from the repository, read on the caller's thread (a
-/// `Repository` stays on the thread that uses it).
-struct Setup {
-    workdir: PathBuf,
-    index_path: PathBuf,
-    skip_hash: bool,
-    file_mode: bool,
-}
-
-impl Setup {
-    /// `None` for a repository whose index this module leaves to libgit2 whatever it
-    /// holds (bare, or not SHA-1).
-    fn of(repo: &Repository) -> Result<Option<Setup>> {
-        let Some(workdir) = repo.workdir() else {
-            return Ok(None);
-        };
-        let config = repo.config()?.snapshot()?;
-        let flag = |key: &str| config.get_bool(key).ok();
-        if config
-            .get_string("extensions.objectformat")
-            .is_ok_and(|f| !f.eq_ignore_ascii_case("sha1"))
-        {
-            return Ok(None);
-        }
-        Ok(Some(Setup {
-            workdir: workdir.to_path_buf(),
-            index_path: repo.path().join("index"),
-            skip_hash: flag("index.skiphash")
-                .or_else(|| flag("feature.manyfiles"))
-                .unwrap_or(false),
-            file_mode: flag("core.filemode").unwrap_or(true),
-        }))
-    }
-}
-
 /// Bring the index in step with the work tree for `paths` (`/`-separated, relative to
 /// the work tree): a path whose file exists is staged with that file's content and stat
 /// data, a path without a file is removed. Returns `Ok(false)`, having changed nothing,
 /// when the index is one this module leaves to libgit2.
 pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
-    let Some(setup) = Setup::of(repo)? else {
+    let Some(workdir) = repo.workdir() else {
         return Ok(false);
     };
+    let config = repo.config()?.snapshot()?;
+    let flag = |key: &str| config.get_bool(key).ok();
+    if config
+        .get_string("extensions.objectformat")
+        .is_ok_and(|f| !f.eq_ignore_ascii_case("sha1"))
+    {
+        return Ok(false);
+    }
+    let skip_hash = flag("index.skiphash")
+        .or_else(|| flag("feature.manyfiles"))
+        .unwrap_or(false);
+    let file_mode = flag("core.filemode").unwrap_or(true);
+
+    let index_path = repo.path().join("index");
     // The lock first, then the read: a git command that rewrites the index meanwhile
     // either finishes before (and its index is the one read) or waits for this one.
-    let lock = Lock::take(repo, &setup.index_path)?;
-    let present: Vec<bool> = paths
-        .iter()
-        .map(|path| fs::symlink_metadata(setup.workdir.join(path)).is_ok())
-        .collect();
-    match prepare(&setup, lock, paths, &present, || true)? {
-        Some(written) => written.commit().map(|()| true),
-        None => Ok(false),
-    }
-}
-
-/// An index update begun on a thread of its own before the caller writes its files: the
-/// lock is taken, and the index up to the first changed entry (at 100,000 entries nearly
-/// all of its 13 MB) read, hashed and written while the caller writes the files and the
-/// commit. [`Early::finish`] puts it in place; dropped unfinished, it changes nothing.
-pub struct Early {
-    go: Option<mpsc::Sender<()>>,
-    worker: Option<std::thread::JoinHandle<Option<Written>>>,
-}
-
-impl Early {
-    /// Begin the update that will stage each `(path, true)` and unstage each
-    /// `(path, false)` of `changes`. `None` when there is nothing to begin: the index is
-    /// then updated on the caller's thread as usual.
-    pub fn start(repo: &Repository, changes: &[(&str, bool)]) -> Option<Early> {
-        let setup = Setup::of(repo).ok()??;
-        let changes: Vec<(String, bool)> = changes
-            .iter()
-            .map(|&(path, present)| (path.to_string(), present))
-            .collect();
-        let (go, files_written) = mpsc::channel();
-        let worker = std::thread::Builder::new()
-            .name("wol-index".into())
-            .spawn(move || {
-                // A lock someone else holds is waited for (or found stale) on the
-                // caller's thread, as usual.
-                let lock = Lock::create(&setup.index_path).ok()?;
-                let paths: Vec<&str> = changes.iter().map(|(path, _)| path.as_str()).collect();
-                let present: Vec<bool> = changes.iter().map(|&(_, present)| present).collect();
-                // Any error is met again, and reported, on the usual path.
-                prepare(&setup, lock, &paths, &present, || {
-                    files_written.recv().is_ok()
-                })
-                .ok()
-                .flatten()
-            })
-            .ok()?;
-        Some(Early {
-            go: Some(go),
-            worker: Some(worker),
-        })
-    }
-
-    /// The files are written: the update may read them.
-    pub fn files_written(&mut self) {
-        if let Some(go) = &self.go {
-            let _ = go.send(());
-        }
-    }
-
-    /// Put the new index in place. `Ok(false)`, with the index unchanged, when the
-    /// update was left to the usual path ([`splice`], then libgit2): a lock someone else
-    /// held, an index this module leaves to libgit2, files other than announced, an error.
-    pub fn finish(mut self) -> Result<bool> {
-        self.files_written();
-        match self.worker.take().and_then(|w| w.join().ok()).flatten() {
-            Some(written) => written.commit().map(|()| true),
-            None => Ok(false),
-        }
-    }
-}
-
-impl Drop for Early {
-    fn drop(&mut self) {
-        // Not finished: the worker learns that the files will not come (or finishes
-        // with them), and is waited for, so its lock is gone when the caller goes on.
-        self.go.take();
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
-    }
-}
-
-/// The new index for `paths`, written in full to the lock file (or to the spare,
-/// renamed over it) but not yet in place; `Ok(None)`, with nothing changed, when this
-/// module leaves it to libgit2. `paths[i]` is to be staged when `present[i]`, unstaged
-/// otherwise: everything before the first changed entry is hashed and written first,
-/// then `files_written` is waited for (`false`: they will not come), and the files on
-/// disk must then be as announced.
-fn prepare(
-    setup: &Setup,
-    mut lock: Lock,
-    paths: &[&str],
-    present: &[bool],
-    files_written: impl FnOnce() -> bool,
-) -> Result<Option<Written>> {
-    let index_path = &setup.index_path;
-    let file = match File::open(index_path) {
+    let mut lock = Lock::take(repo, &index_path)?;
+    let file = match File::open(&index_path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", index_path.display())),
     };
     // Anything but a regular file (a folder in its place) is libgit2's to refuse.
     if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Ok(None);
+        return Ok(false);
     }
     // Mapped, not read: the unchanged entries go from the page cache straight into the
     // lock file, with no copy in between (at 100,000 entries reading the 13 MB into a
@@ -211,11 +93,11 @@ fn prepare(
     let old: &[u8] = &map;
     let index = match Parsed::new(old) {
         Ok(index) => index,
-        Err(Decline::Unknown) => return Ok(None),
+        Err(Decline::Unknown) => return Ok(false),
         Err(Decline::Required(signature)) => {
             // libgit2 cannot read such an index either, so there is nothing to fall
             // back to: say how to turn it into one both can read.
-            let dir = setup.workdir.display();
+            let dir = workdir.display();
             return Err(hinted(
                 format!(
                     "the git index of {dir} uses the required extension `{}` (a split or sparse index), which wol cannot update",
@@ -228,198 +110,87 @@ fn prepare(
         }
     };
 
-    // The changed paths in index order, each with the entries it replaces.
-    let mut changed: Vec<(&str, bool)> =
-        paths.iter().copied().zip(present.iter().copied()).collect();
-    changed.sort_by(|a, b| a.0.cmp(b.0));
-    changed.dedup_by(|a, b| a.0 == b.0);
-    let mut found = Vec::with_capacity(changed.len());
-    let mut count = index.offsets.len();
-    for &(path, stage) in &changed {
-        let range = index.find(path.as_bytes());
-        if !index.plain(range.clone()) || index.folder_conflict(path.as_bytes()) {
-            return Ok(None);
+    let mut updates: Vec<(&str, Update)> = Vec::with_capacity(paths.len());
+    for &path in paths {
+        let found = index.find(path.as_bytes());
+        if !index.plain(found.clone()) || index.folder_conflict(path.as_bytes()) {
+            return Ok(false);
         }
-        count = count - range.len() + usize::from(stage);
-        found.push(range);
-    }
-    let mut header = old[..HEADER].to_vec();
-    header[8..12].copy_from_slice(&(count as u32).to_be_bytes());
-
-    // The new file as pieces, most of them borrowed from the old one: hashed and
-    // written as they come, everything up to the first changed entry before the files
-    // are even there.
-    let mut out = Output::new(&mut lock, &file, setup.skip_hash)?;
-    let mut next = found.first().map_or(index.offsets.len(), |r| r.start);
-    out.put(Cow::Owned(header));
-    out.put(Cow::Borrowed(&old[HEADER..index.start(next)]));
-    if !files_written() {
-        return Ok(None);
-    }
-
-    for (&(path, stage), range) in changed.iter().zip(&found) {
-        let update = match fs::symlink_metadata(setup.workdir.join(path)) {
-            Ok(meta) if meta.is_file() && stage => {
-                let content = fs::read(setup.workdir.join(path))
-                    .with_context(|| format!("cannot read {path}"))?;
+        let update = match fs::symlink_metadata(workdir.join(path)) {
+            Ok(meta) if meta.is_file() => {
+                let content =
+                    fs::read(workdir.join(path)).with_context(|| format!("cannot read {path}"))?;
                 let oid = Oid::hash_object(ObjectType::Blob, &content)?;
-                let executable = if setup.file_mode {
+                let executable = if file_mode {
                     meta.permissions().mode() & 0o111 != 0
                 } else {
                     // Without core.fileMode git keeps the mode the index already has.
-                    range
+                    found
                         .clone()
                         .next()
                         .is_some_and(|i| index.mode(i) == 0o100755)
                 };
                 Update::Stage(encode(path, &meta, oid, executable))
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound && !stage => Update::Unstage,
-            // Not a file, or not what was announced: libgit2's.
-            Ok(_) => return Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Update::Unstage,
             Err(e) => return Err(e).with_context(|| format!("cannot read {path}")),
         };
-        out.put(Cow::Borrowed(
-            &old[index.start(next)..index.start(range.start)],
-        ));
-        if let Update::Stage(entry) = update {
-            out.put(Cow::Owned(entry));
-        }
-        next = range.end;
+        updates.push((path, update));
     }
-    out.put(Cow::Borrowed(&old[index.start(next)..index.entries_end]));
+    updates.sort_by(|a, b| a.0.cmp(b.0));
+    updates.dedup_by(|a, b| a.0 == b.0);
+
+    // The new file as pieces: most of them borrowed from the old one, so the entries
+    // are copied once, straight into the lock file.
+    let mut pieces: Vec<Cow<[u8]>> = Vec::with_capacity(2 * updates.len() + 6);
+    let mut count = index.offsets.len();
+    let mut next = 0; // the first old entry not yet copied
+    for (path, update) in &updates {
+        let found = index.find(path.as_bytes());
+        pieces.push(Cow::Borrowed(
+            &old[index.start(next)..index.start(found.start)],
+        ));
+        count -= found.len();
+        if let Update::Stage(entry) = update {
+            pieces.push(Cow::Borrowed(entry));
+            count += 1;
+        }
+        next = found.end;
+    }
+    pieces.push(Cow::Borrowed(&old[index.start(next)..index.entries_end]));
+    let mut header = old[..HEADER].to_vec();
+    header[8..12].copy_from_slice(&(count as u32).to_be_bytes());
+    pieces.insert(0, Cow::Owned(header));
 
     for ext in &index.extensions {
         match &old[ext.clone()][..4] {
             b"TREE" => {
                 let data = &old[ext.start + 8..ext.end];
-                let changed_paths: Vec<&str> = changed.iter().map(|&(path, _)| path).collect();
-                let Some(tree) = invalidate_cache_tree(data, &changed_paths) else {
-                    return Ok(None);
+                let Some(tree) = invalidate_cache_tree(data, &updates) else {
+                    return Ok(false);
                 };
                 let mut head = b"TREE".to_vec();
                 head.extend_from_slice(&(tree.len() as u32).to_be_bytes());
-                out.put(Cow::Owned(head));
-                out.put(Cow::Owned(tree));
+                pieces.push(Cow::Owned(head));
+                pieces.push(Cow::Owned(tree));
             }
-            b"REUC" => out.put(Cow::Borrowed(&old[ext.clone()])),
+            b"REUC" => pieces.push(Cow::Borrowed(&old[ext.clone()])),
             _ => {} // an optional cache (checked in Parsed::new): git rebuilds it
         }
     }
-    out.finish(lock, file).map(Some)
-}
-
-/// The new index as it is made: hashed piece by piece, and written as it goes into the
-/// spare when there is one to write (see [`spare`]); otherwise, or when writing the
-/// spare fails, into the lock file in one go at the end, as git writes it.
-struct Output<'a> {
-    pieces: Vec<Cow<'a, [u8]>>,
-    hasher: Option<Sha1>,
-    spare: Option<File>,
-    /// The lock file's metadata as created: owner, group and mode git gives an index.
-    like: fs::Metadata,
-    spare_path: PathBuf,
-}
-
-impl<'a> Output<'a> {
-    fn new(lock: &mut Lock, index: &File, skip_hash: bool) -> Result<Output<'a>> {
-        let file = lock.file.as_ref().expect("a lock is written once");
-        let like = file
-            .metadata()
-            .with_context(|| format!("cannot write {}", lock.path.display()))?;
-        let spare_path = spare::path(&lock.index);
-        Ok(Output {
-            pieces: Vec::new(),
-            hasher: (!skip_hash).then(Sha1::new),
-            spare: spare::take(&spare_path, index, &like),
-            like,
-            spare_path,
-        })
-    }
-
-    fn put(&mut self, piece: Cow<'a, [u8]>) {
-        // In slices a cache holds, hashed and written while they are there.
-        for chunk in piece.chunks(256 << 10) {
-            if let Some(hasher) = &mut self.hasher {
-                hasher.update(chunk);
-            }
-            if let Some(spare) = &mut self.spare
-                && spare.write_all(chunk).is_err()
-            {
-                self.spare_failed();
-            }
+    let trailer = if skip_hash {
+        [0; HASH]
+    } else {
+        let mut hasher = Sha1::new();
+        for piece in &pieces {
+            hasher.update(piece);
         }
-        self.pieces.push(piece);
-    }
-
-    /// Only a spare: a half-written one is not kept, and the lock file is written.
-    fn spare_failed(&mut self) {
-        self.spare = None;
-        let _ = fs::remove_file(&self.spare_path);
-    }
-
-    /// The trailer, then the whole file in the lock file's place. Both the lock file and
-    /// the spare stay open until the rename over the index ([`Written::commit`]): a lock
-    /// file some process has open is live to wol's stale-lock check (`git_lock`), at
-    /// every moment.
-    fn finish(mut self, mut lock: Lock, index: File) -> Result<Written> {
-        let trailer = match self.hasher.take() {
-            Some(hasher) => hasher.finalize().into(),
-            None => [0; HASH],
-        };
-        self.put(Cow::Owned(trailer.to_vec()));
-        let len: u64 = self.pieces.iter().map(|p| p.len() as u64).sum();
-        if let Some(spare) = &mut self.spare {
-            let done = spare
-                .set_len(len)
-                .and_then(|()| spare.flush())
-                .and_then(|()| spare.set_permissions(self.like.permissions()))
-                .and_then(|()| fs::rename(&self.spare_path, &lock.path));
-            if done.is_err() {
-                self.spare_failed();
-            }
-        }
-        if self.spare.is_none() {
-            let file = lock.file.as_mut().expect("a lock is written once");
-            write_pieces(file, &self.pieces)
-                .with_context(|| format!("cannot write {}", lock.path.display()))?;
-        }
-        Ok(Written {
-            lock,
-            index,
-            spare: self.spare,
-        })
-    }
-}
-
-/// A new index in the lock file's place, to be renamed over the index.
-struct Written {
-    lock: Lock,
-    /// The index being replaced, open.
-    index: File,
-    /// The spare the new index was written into (now under the lock file's name), open.
-    spare: Option<File>,
-}
-
-impl Written {
-    /// Rename the new index over the old one, which becomes the next spare (the index
-    /// before last: overwriting its blocks in place turns a 13 MB file made and another
-    /// freed, at 100,000 entries, into a copy).
-    fn commit(mut self) -> Result<()> {
-        let spare_path = spare::path(&self.lock.index);
-        let kept = spare::keep(&self.lock.index, &spare_path);
-        if let Err(e) = fs::rename(&self.lock.path, &self.lock.index) {
-            if kept {
-                // The spare is the index itself, still in use: not a spare.
-                let _ = fs::remove_file(&spare_path);
-            }
-            return Err(e).with_context(|| format!("cannot write {}", self.lock.index.display()));
-        }
-        self.lock.committed = true;
-        drop((self.index, self.spare));
-        Ok(())
-    }
+        hasher.finalize().into()
+    };
+    pieces.push(Cow::Owned(trailer.to_vec()));
+    lock.commit(&pieces, &file)?;
+    Ok(true)
 }
 
 /// Why [`Parsed::new`] turned a file down.
@@ -624,10 +395,10 @@ fn encode(path: &str, meta: &fs::Metadata, oid: Oid, executable: bool) -> Vec<u8
 /// The cache-tree extension with every folder on the changed paths marked invalid (an
 /// entry count of -1 and no tree id), as `git add` leaves it. `None` when the data does
 /// not parse.
-fn invalidate_cache_tree(data: &[u8], paths: &[&str]) -> Option<Vec<u8>> {
-    let folders: Vec<Vec<&[u8]>> = paths
+fn invalidate_cache_tree(data: &[u8], updates: &[(&str, Update)]) -> Option<Vec<u8>> {
+    let folders: Vec<Vec<&[u8]>> = updates
         .iter()
-        .map(|path| {
+        .map(|(path, _)| {
             let parts: Vec<&[u8]> = path.as_bytes().split(|&b| b == b'/').collect();
             parts[..parts.len() - 1].to_vec()
         })
@@ -686,7 +457,7 @@ fn copy_tree_node<'d>(
 }
 
 /// `index.lock`, created exclusively (as git creates it), removed again unless
-/// [`Written::commit`] renames it over the index. Returning `Ok(None)` drops it.
+/// [`Lock::commit`] renames it over the index. Returning `Ok(false)` drops it.
 struct Lock {
     path: std::path::PathBuf,
     index: std::path::PathBuf,
@@ -697,39 +468,75 @@ struct Lock {
 }
 
 impl Lock {
-    /// Take the lock, waiting for a live one (a dead one is removed).
     fn take(repo: &Repository, index: &Path) -> Result<Lock> {
+        let path = index.with_extension("lock");
         let mut attempt = 0;
-        loop {
+        let file = loop {
             attempt += 1;
-            match Lock::create(index) {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
                 // A git command took it since the caller looked: wait for it as for
                 // any live lock (a dead one is removed), then try again.
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 5 => {
-                    crate::git_lock::clear_stale_lock(repo, &index.with_extension("lock"))?;
+                    crate::git_lock::clear_stale_lock(repo, &path)?;
                 }
-                taken => {
-                    return taken.with_context(|| {
-                        format!("cannot create {}", index.with_extension("lock").display())
-                    });
+                opened => {
+                    break opened.with_context(|| format!("cannot create {}", path.display()))?;
                 }
             }
-        }
-    }
-
-    /// Create the lock file, exclusively (as git creates it).
-    fn create(index: &Path) -> io::Result<Lock> {
-        let path = index.with_extension("lock");
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
+        };
         Ok(Lock {
             path,
             index: index.to_path_buf(),
             file: Some(file),
             committed: false,
         })
+    }
+
+    /// Write `pieces` to the lock file and rename it over the index (`index`, open).
+    ///
+    /// The bytes go into the spare (the index before last, see [`spare`]) when there is
+    /// one nobody has open, and the spare is renamed over the lock file; the index being
+    /// replaced becomes the next spare. At 100,000 entries that turns a 13 MB file
+    /// created and another freed (about 10 ms of `wol log`, mostly the kernel allocating
+    /// and releasing blocks) into an overwrite in place (about 1 ms).
+    fn commit(&mut self, pieces: &[Cow<[u8]>], index: &File) -> Result<()> {
+        // Both files stay open until the rename over the index: a lock file some process
+        // has open is live to wol's stale-lock check (`git_lock`), at every moment.
+        let mut file = self.file.take().expect("a lock is committed once");
+        let spare_path = spare::path(&self.index);
+        // The lock file as created has the owner, group and mode git gives an index; the
+        // spare must have the same (and gets the same mode).
+        let like = file
+            .metadata()
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        let mut reused = spare::take(&spare_path, index, &like);
+        if let Some(spare) = &mut reused {
+            let done = write_pieces(spare, pieces)
+                .and_then(|len| spare.set_len(len))
+                .and_then(|()| spare.set_permissions(like.permissions()))
+                .and_then(|()| fs::rename(&spare_path, &self.path));
+            if done.is_err() {
+                // Only a spare: a half-written one is not kept, and the lock file, still
+                // ours, is written as git writes it.
+                let _ = fs::remove_file(&spare_path);
+                reused = None;
+            }
+        }
+        if reused.is_none() {
+            write_pieces(&mut file, pieces)
+                .with_context(|| format!("cannot write {}", self.path.display()))?;
+        }
+        let kept = spare::keep(&self.index, &spare_path);
+        if let Err(e) = fs::rename(&self.path, &self.index) {
+            if kept {
+                // The spare is the index itself, still in use: not a spare.
+                let _ = fs::remove_file(&spare_path);
+            }
+            return Err(e).with_context(|| format!("cannot write {}", self.index.display()));
+        }
+        drop((file, reused));
+        self.committed = true;
+        Ok(())
     }
 }
 

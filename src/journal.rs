@@ -1073,13 +1073,6 @@ impl Journal {
         for change in changes {
             self.refuse_symlinked_folder(change.path())?;
         }
-        // The index update begins now, on a thread of its own: by the time the commit is
-        // written, the index up to the changed entries is hashed and written too.
-        let announced: Vec<(&str, bool)> = changes
-            .iter()
-            .map(|c| (c.path(), matches!(c, Change::Write { .. })))
-            .collect();
-        let mut early = crate::git_index::Early::start(self.repo()?, &announced);
         let intent = match settle {
             Settle::Commit => self.record_intent(changes)?,
             Settle::Undo => self.record_undo_intent(changes)?,
@@ -1105,10 +1098,7 @@ impl Journal {
                 },
             }
         }
-        if let Some(early) = &mut early {
-            early.files_written();
-        }
-        let oid = match git::commit_changes_with(self.repo()?, changes, message, sig, early) {
+        let oid = match git::commit_changes(self.repo()?, changes, message, sig) {
             Ok(oid) => oid,
             Err(e) => {
                 // The intent stays when the index could not follow: the next writer
