@@ -87,13 +87,14 @@ pub fn commit_changes(
     // replay) are written as their escapes; newlines and tabs stay.
     let message = crate::term::sanitize_text(message);
     // Someone who commits by hand meanwhile moves the branch: build on their commit
-    // and try again, a few times, rather than fail a command that did nothing wrong.
+    // and try again, for a few seconds, rather than fail a command that did nothing
+    // wrong (a loop of hand commits won eight quick tries in a row).
     let mut attempt = 0;
     loop {
         attempt += 1;
         match commit_once(repo, changes, &message, sig) {
-            Err(e) if attempt < 8 && is_moved(&e) => {
-                std::thread::sleep(std::time::Duration::from_millis(10 * attempt));
+            Err(e) if attempt < 40 && is_moved(&e) => {
+                std::thread::sleep(std::time::Duration::from_millis(5 * attempt.min(20)));
             }
             done => return done,
         }
@@ -102,7 +103,7 @@ pub fn commit_changes(
 
 /// Whether `e` is a branch that moved between reading and updating it, or that a git
 /// command had locked for its own update at that moment.
-fn is_moved(e: &anyhow::Error) -> bool {
+pub fn is_moved(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|c| c.downcast_ref::<git2::Error>())
         .any(|g| matches!(g.code(), ErrorCode::Modified | ErrorCode::Locked))
@@ -161,6 +162,27 @@ fn commit_once(
     };
     moved.with_context(|| format!("cannot move {branch} to the new commit"))?;
     Ok(oid)
+}
+
+/// The commit the branch of HEAD points at when its tree already holds every one of
+/// `changes` (each written file with that content, each removed path gone): a commit
+/// made by hand meanwhile (`git commit -a`, `git add -A && git commit`) that took them
+/// in. `None` otherwise.
+pub fn committed_already(repo: &Repository, changes: &[Change]) -> Option<Oid> {
+    let head = repo.head().ok()?.peel_to_commit().ok()?;
+    let tree = head.tree().ok()?;
+    changes
+        .iter()
+        .all(|change| {
+            let there = tree.get_path(Path::new(change.path())).ok();
+            match change {
+                Change::Write { content, .. } => {
+                    there.is_some_and(|e| e.id() == blob_id(content) && e.filemode() == 0o100644)
+                }
+                Change::Remove { .. } => there.is_none(),
+            }
+        })
+        .then(|| head.id())
 }
 
 /// Whether the index stages, for any of `paths`, something other than HEAD has (or

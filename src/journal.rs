@@ -1100,7 +1100,24 @@ impl Journal {
         }
         let oid = match git::commit_changes(self.repo()?, changes, message, sig) {
             Ok(oid) => oid,
+            // Commits made by hand kept moving the branch, and one of them took the
+            // changes in (`git add -A && git commit` stages the new file too): they are
+            // committed, and putting them back would delete what that commit holds.
             Err(e) => {
+                if git::is_moved(&e)
+                    && let Some(oid) = git::committed_already(self.repo()?, changes)
+                {
+                    let _ = git::sync_index(self.repo()?, changes.iter().map(Change::path));
+                    let _ = fs::remove_file(intent);
+                    crate::error::warn(
+                        format!(
+                            "a commit made by hand meanwhile took this change in: it is committed, in {}",
+                            &oid.to_string()[..12]
+                        ),
+                        None,
+                    );
+                    return Ok(oid);
+                }
                 // The intent stays when the index could not follow: the next writer
                 // sets it right, as after a crash.
                 if self.put_back(changes, &before) {

@@ -93,3 +93,100 @@ fn concurrent_same_titles_get_distinct_suffixes() {
     assert_eq!(env.commit_count(), 31);
     env.assert_consistent();
 }
+
+/// `wol log` beside a loop of hand commits (`git add -A && git commit`) that keeps
+/// moving the branch and sweeps wol's staged entry into its own commit: every entry wol
+/// reports saved is in HEAD and on disk, every one it reports failed is in neither, and
+/// no entry ends up committed but deleted from the work tree (which the next hand
+/// `git commit -a` would commit as a deletion).
+#[test]
+fn log_beside_a_loop_of_hand_commits_loses_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let env = TestEnv::new();
+    env.init_journal();
+    let stop = AtomicBool::new(false);
+    let mut saved = Vec::new();
+    let mut failed = Vec::new();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut n = 0;
+            let hand = env.journal.join("hand");
+            std::fs::create_dir_all(&hand).unwrap();
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                // A file of its own, then whatever is staged (wol's entry too, when it
+                // is staged and not yet committed). Failures (a lock held by wol) are
+                // git's own business here: the loop only has to keep moving the branch.
+                std::fs::write(hand.join(format!("f{n}")), format!("{n}\n")).unwrap();
+                let _ = env
+                    .git_cmd_in(&env.journal)
+                    .args(["add", &format!("hand/f{n}")])
+                    .output();
+                let _ = env
+                    .git_cmd_in(&env.journal)
+                    .args(["commit", "-q", "-m", &format!("hand {n}")])
+                    .output();
+            }
+        });
+        let start = std::time::Instant::now();
+        let mut n = 0;
+        while start.elapsed() < std::time::Duration::from_secs(6) {
+            n += 1;
+            let out = env
+                .wol_j()
+                .args(["log", &format!("Raced entry {n}")])
+                .output()
+                .unwrap();
+            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if out.status.success() {
+                saved.push(path);
+            } else {
+                failed.push((n, stderr(&out)));
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert!(
+        saved.len() >= 10,
+        "only {} entries saved: {failed:?}",
+        saved.len()
+    );
+    // `git commit` reads the index before it locks it, and writes back what it read: a
+    // hand commit can drop an entry wol had just staged and committed (git's own race,
+    // as between two git commands). The file stays, and the next wol write commits it
+    // again.
+    let out = env
+        .wol_j()
+        .args(["log", "After the race"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status = env.git(["status", "--porcelain"]);
+    assert!(
+        !status
+            .lines()
+            .any(|l| l.starts_with(" D") || l.starts_with("D ")),
+        "an entry is committed but gone from the work tree:\n{status}"
+    );
+    let head = env.git(["ls-tree", "-r", "--name-only", "HEAD", "entries"]);
+    for path in &saved {
+        let rel = path
+            .rsplit_once("/entries/")
+            .map(|(_, r)| format!("entries/{r}"))
+            .unwrap();
+        assert!(
+            std::path::Path::new(path).is_file(),
+            "{rel} reported saved, not on disk"
+        );
+        assert!(
+            head.lines().any(|l| l == rel),
+            "{rel} reported saved, not in HEAD"
+        );
+    }
+    for (n, err) in &failed {
+        assert!(
+            !head.contains(&format!("raced-entry-{n}.md")),
+            "entry {n} reported failed ({err}) but is in HEAD"
+        );
+    }
+}
