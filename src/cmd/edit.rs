@@ -166,8 +166,29 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         draft
     };
     editor::edit(&draft)?;
-    let after =
-        std::fs::read(&draft).with_context(|| format!("cannot read {}", draft.display()))?;
+    let after = match std::fs::read(&draft) {
+        Ok(after) => after,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(hinted(
+                format!(
+                    "the editor removed the draft {}: {id} was not changed",
+                    draft.display()
+                ),
+                format!("run wol edit {id} again, and save where the editor opened the entry"),
+            ));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", draft.display())),
+    };
+    // Saved empty: an edit given up, as git gives up a commit whose message is empty.
+    if after.iter().all(u8::is_ascii_whitespace) {
+        let _ = std::fs::remove_file(&draft);
+        return Err(hinted(
+            format!("the entry was saved empty: {id} was not changed"),
+            format!(
+                "to remove the entry: wol rm {id}; to change it: wol edit {id}, and save its text"
+            ),
+        ));
+    }
     // Saved unchanged, an entry whose date does not match its file name is still moved.
     let placed = || {
         journal

@@ -516,8 +516,21 @@ fn message(
     let opened = std::time::Instant::now();
     let edited = editor::edit(&draft);
     let at_once = opened.elapsed() < editor::AT_ONCE;
-    let written = std::fs::read_to_string(&draft)
-        .with_context(|| format!("cannot read the draft {}", draft.display()))?;
+    let written = match std::fs::read_to_string(&draft) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(hinted(
+                format!(
+                    "the editor removed the draft {}: nothing was logged",
+                    draft.display()
+                ),
+                "run wol log again, and save the entry where the editor opened it",
+            ));
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read the draft {}", draft.display()));
+        }
+    };
     if let Err(e) = edited {
         let cleaned = editor::clean(&written, &template);
         if let Some(entry) = as_entry(&cleaned).filter(|_| !cleaned.is_empty()) {

@@ -639,3 +639,30 @@ fn a_moved_entry_s_old_name_is_no_new_name_for_edit_or_import() {
     );
     env.assert_consistent();
 }
+
+/// An editor that saves the entry empty gives the edit up (as git gives up a commit with
+/// an empty message); one that removes the draft is named as the reason. Either way the
+/// entry is as it was, no commit is made and no empty draft is kept.
+#[test]
+fn an_edit_saved_empty_or_with_its_draft_removed_changes_nothing() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["Quarterly notes"]);
+    let before = (env.read(&entry), env.commit_count());
+    for (editor, says) in [
+        (": > \"$1\"", "the entry was saved empty"),
+        ("rm -f \"$1\"", "the editor removed the draft"),
+    ] {
+        env.fake_editor(editor);
+        let err = env.fails(&["edit", &stem(&entry)], says);
+        assert!(
+            err.contains("was not changed") && err.contains("hint: "),
+            "{err}"
+        );
+        assert_eq!((env.read(&entry), env.commit_count()), before);
+        assert!(env.draft_files().is_empty(), "{:?}", env.draft_files());
+    }
+    env.fake_editor("rm -f \"$1\"");
+    let err = env.fails(&["log", "--edit"], "the editor removed the draft");
+    assert!(err.contains("nothing was logged"), "{err}");
+}
