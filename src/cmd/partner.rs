@@ -127,6 +127,7 @@ fn run_rm(ctx: &Ctx, name: &str) -> Result<()> {
     let commit = edit_config(ctx, &journal, &format!("partner: rm {name}"), |text| {
         crate::config::remove_partner(text, name)
     })?;
+    crate::publish::forget_partner(&journal, name);
     ctx.print_written(&super::WrittenJson::new("removed", "wol.toml", Some(commit)).named(name))?;
     ctx.notice(&format!("removed partner {name}"));
     Ok(())

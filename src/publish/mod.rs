@@ -37,6 +37,18 @@ pub fn published_ref(partner: &str) -> String {
     format!("refs/wol/published/{partner}")
 }
 
+/// Forget what was published to the partner `name`, which is no partner any more: the
+/// ref of its last published commit and its list of withdrawn entries. A partner added
+/// again under that name starts afresh, as any new partner does.
+pub fn forget_partner(journal: &Journal, name: &str) {
+    if let Ok(repo) = journal.repo()
+        && let Ok(mut reference) = repo.find_reference(&published_ref(name))
+    {
+        let _ = reference.delete();
+    }
+    let _ = std::fs::remove_file(withdrawn_file(journal, name));
+}
+
 /// Where the entries a partner had and a publish withdrew wait until a push carries the
 /// change: a publish whose push failed would otherwise never say so (the next one
 /// compares with what this machine built, which no longer has them).

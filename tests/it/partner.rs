@@ -142,3 +142,21 @@ fn bad_names_urls_and_credentials_are_refused_and_nothing_is_written() {
     env.fails(&["partner", "add", "gig", "/srv/y.git"], "exists already");
     env.assert_consistent();
 }
+
+/// A removed partner leaves nothing behind: the ref of what was last published to it
+/// goes with it, so a partner added again under the name starts afresh.
+#[test]
+fn a_removed_partner_leaves_no_published_ref() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Shared work"]);
+    env.bare_partner("gig");
+    env.wol_j().arg("publish").assert().success();
+    let refs = || env.git(["for-each-ref", "--format=%(refname)", "refs/wol/"]);
+    assert!(refs().contains("refs/wol/published/gig"), "{}", refs());
+    env.wol_j()
+        .args(["partner", "rm", "gig"])
+        .assert()
+        .success();
+    assert!(!refs().contains("refs/wol/published/gig"), "{}", refs());
+}
