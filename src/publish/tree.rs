@@ -382,8 +382,11 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 format!("{}\0{neighbours}\0{}", site.render_key, off_site.join("\0"))
             },
         );
+        // Its own tags (as many as the site carries) are the ones with pages.
+        let tag_slugs: Vec<String> = view.tags.iter().map(|t| t.slug.clone()).collect();
+        let tag_slugs: Vec<&str> = tag_slugs.iter().map(String::as_str).collect();
         let body_html = |entry: &Entry, docs: Option<&str>| {
-            site.entry_body_html(&entry.body, docs, c.published_id(), &off_site)
+            site.entry_body_html(&entry.body, docs, c.published_id(), &off_site, &tag_slugs)
         };
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
@@ -533,6 +536,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .map(|v| (v.md_path.as_str(), v.html_path.as_str()))
             .collect()
     };
+    let tag_pages: Vec<&str> = tags.iter().map(|g| g.slug.as_str()).collect();
     let mut digest_pages: Vec<DigestPage> = digests
         .iter()
         .filter_map(|(path, text)| {
@@ -545,7 +549,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             Some(DigestPage {
                 label: name.to_string(),
                 html_path: format!("digests/{name}.html"),
-                body_html: site.body_html(&markdown, Some("../")),
+                body_html: site.body_html(&markdown, Some("../"), &tag_pages),
             })
         })
         .collect();

@@ -155,12 +155,14 @@ impl Site {
 
     /// An entry's body as a page or feed shows it: Markdown rendered safely, `#tags`
     /// linked to their tag pages (when `docs` — the way from where the HTML is read to
-    /// `docs/` — is known) and `@mentions` of known partners and people to them.
-    pub fn body_html(&self, markdown: &str, docs: Option<&str>) -> String {
+    /// `docs/` — is known, and the tag's slug is one of `tags`, those with a page) and
+    /// `@mentions` of known partners and people to them.
+    pub fn body_html(&self, markdown: &str, docs: Option<&str>, tags: &[&str]) -> String {
         super::valid_chars(super::link_words(
             &super::markdown_to_html(markdown),
             docs,
             &self.info.handles,
+            tags,
         ))
     }
 
@@ -173,8 +175,9 @@ impl Site {
         docs: Option<&str>,
         id: &str,
         off_site: &[&str],
+        tags: &[&str],
     ) -> String {
-        let html = self.body_html(markdown, docs);
+        let html = self.body_html(markdown, docs, tags);
         if off_site.is_empty() {
             html
         } else {

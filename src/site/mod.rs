@@ -360,13 +360,15 @@ fn unlink_where(html: &str, points_off_site: impl Fn(&str, &str) -> bool) -> Str
     out
 }
 
-/// Link `#tags` (to `<docs>tags/<slug>.html`, when `docs` is given) and `@mentions`
-/// whose handle is in `handles` in rendered HTML. Only text is touched: nothing inside a
+/// Link `#tags` whose slug is in `tags` (to `<docs>tags/<slug>.html`, when `docs` is
+/// given: the tags the site has a page for) and `@mentions` whose handle is in `handles`
+/// in rendered HTML. Only text is touched: nothing inside a
 /// tag's markup, a link, `<code>` or `<pre>`.
 pub fn link_words(
     html: &str,
     docs: Option<&str>,
     handles: &std::collections::BTreeMap<String, String>,
+    tags: &[&str],
 ) -> String {
     if docs.is_none() && handles.is_empty() {
         return html.to_string();
@@ -399,7 +401,7 @@ pub fn link_words(
         if skip_depth > 0 {
             out.push_str(text);
         } else {
-            link_text(text, docs, handles, &mut out);
+            link_text(text, docs, handles, tags, &mut out);
         }
         rest = &rest[end..];
     }
@@ -410,6 +412,7 @@ fn link_text(
     text: &str,
     docs: Option<&str>,
     handles: &std::collections::BTreeMap<String, String>,
+    tags: &[&str],
     out: &mut String,
 ) {
     let bytes = text.as_bytes();
@@ -432,8 +435,12 @@ fn link_text(
             let word = text[i + 1..i + 1 + word_len].trim_end_matches(['-', '_']);
             let starts_alpha = word.chars().next().is_some_and(char::is_alphabetic);
             let href = match (c, docs) {
+                // Only to a page that is there: the tag's slug is one the site has a
+                // page for (`~~#struck~~` or a `#tag` glued to a link is no tag).
                 (b'#', Some(docs)) if starts_alpha => {
-                    Some(format!("{docs}tags/{}.html", crate::entry::slugify(word)))
+                    let slug = crate::entry::slugify(word);
+                    tags.contains(&slug.as_str())
+                        .then(|| format!("{docs}tags/{slug}.html"))
                 }
                 (b'@', _) if !word.is_empty() => handles.get(&word.to_lowercase()).cloned(),
                 _ => None,

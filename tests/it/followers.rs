@@ -234,8 +234,21 @@ fn the_old_name_of_an_entry_never_published_under_it_stays_home() {
         !feed.contains("merger") && !show(&env, &bare, "feed.json").contains("merger"),
         "the name the entry had while private stays home:\n{feed}"
     );
+    // The old name is not even kept as its `id`: it never left this machine, so no
+    // follower needs it; the feed id is the new name's.
     let parsed = atom_syndication::Feed::from_str(&feed).unwrap();
-    assert!(parsed.entries()[0].id().contains(":id-"), "{feed}");
+    assert!(
+        parsed.entries()[0]
+            .id()
+            .ends_with(":2026-10-15-1000-planning-notes"),
+        "{feed}"
+    );
+    let files = env.entry_files();
+    assert!(
+        !env.read(&files[0]).contains("merger"),
+        "{}",
+        env.read(&files[0])
+    );
 }
 
 #[test]

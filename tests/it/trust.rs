@@ -2132,3 +2132,35 @@ fn a_private_file_copied_into_a_public_entry_s_folder_stays_home() {
         assert!(!objects.contains(marker), "{marker} leaked");
     }
 }
+
+/// Every tag link on a page points at a tag page the site has: a `#word` that is no tag
+/// of the entry (struck through, glued to a link) stays text.
+#[test]
+fn every_tag_link_points_at_a_page_that_is_there() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Tags and non-tags\n\nA #real one, ~~#struck~~ and <https://x.example/a>#glued."]);
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    let page_path = files
+        .lines()
+        .find(|f| f.starts_with("docs/2026/") && f.ends_with("tags-and-non-tags.html"))
+        .unwrap_or_else(|| panic!("no entry page:\n{files}"))
+        .to_string();
+    let page = show(&env, &partner, &format!("main:{page_path}"));
+    assert!(page.contains("tags/real.html"), "{page}");
+    let linked = regex::Regex::new(r#"href="((?:\.\./)*)tags/([^"]+)\.html""#).unwrap();
+    for m in linked.captures_iter(&page) {
+        let tag_page = format!("docs/tags/{}.html", &m[2]);
+        assert!(
+            files.lines().any(|f| f == tag_page),
+            "{tag_page} linked, not there:\n{page}"
+        );
+    }
+    assert!(
+        !page.contains("tags/struck.html") && !page.contains("tags/glued.html"),
+        "{page}"
+    );
+}
