@@ -53,7 +53,8 @@ impl FeedSpec<'_> {
     }
 
     /// The entry's HTML as this feed carries it: links to the entry's attachments
-    /// (`<id>/<file>`, relative to its page) made to work from where the feed is read.
+    /// (`<id>/<file>`, relative to its page) and to its headings (`#next`) made to work
+    /// from where the feed is read.
     /// An entry longer than [`CONTENT_MAX`] is carried as a link to its page: every tag
     /// feed carries it again, and a feed of 50 such entries would be many megabytes.
     fn content(&self, e: &EntryView) -> String {
@@ -65,14 +66,20 @@ impl FeedSpec<'_> {
                 super::readme::link(&e.html_path)
             );
         }
+        // A link to a heading (`#learned`) is to the entry's page, not to the feed.
+        let page = format!("{}{}", self.pages, super::readme::link(&e.html_path));
+        let body = if e.body_html.contains("href=\"#") {
+            e.body_html.replace("href=\"#", &format!("href=\"{page}#"))
+        } else {
+            e.body_html.clone()
+        };
         let prefix = format!("=\"{}/", e.id);
-        if !e.body_html.contains(&prefix) {
-            return e.body_html.clone();
+        if !body.contains(&prefix) {
+            return body;
         }
         let page_dir = e.html_path.rsplit_once('/').map_or("", |(d, _)| d);
         let base = format!("{}{page_dir}/", self.pages);
-        e.body_html
-            .replace(&format!("src{prefix}"), &format!("src=\"{base}{}/", e.id))
+        body.replace(&format!("src{prefix}"), &format!("src=\"{base}{}/", e.id))
             .replace(&format!("href{prefix}"), &format!("href=\"{base}{}/", e.id))
     }
 }

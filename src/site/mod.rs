@@ -231,7 +231,7 @@ pub fn plain_excerpt(markdown: &str, max: usize) -> String {
 
 fn tag_ref(name: String) -> TagRef {
     TagRef {
-        slug: slugify(&name),
+        slug: tag_slug(&name),
         name,
     }
 }
@@ -292,6 +292,22 @@ pub(crate) fn markdown_options() -> comrak::Options<'static> {
     options.extension.strikethrough = true;
     options.extension.header_id_prefix = Some(String::new());
     options
+}
+
+/// The name of a tag's page and feed (`tags/<slug>.html`): the tag as a slug, or, for a
+/// tag with no letter or digit a slug can keep (`#!!!`, `#…`), `tag-` and a short hash
+/// of the tag, so that two such tags do not share one page.
+pub fn tag_slug(name: &str) -> String {
+    let slug = slugify(name);
+    let kept_nothing = !deunicode::deunicode(name)
+        .chars()
+        .any(|c| c.is_ascii_alphanumeric());
+    if kept_nothing {
+        let id = crate::git::blob_id(name.to_lowercase().as_bytes()).to_string();
+        format!("tag-{}", &id[..10])
+    } else {
+        slug
+    }
 }
 
 /// A character [`valid_chars`] takes out.
@@ -438,7 +454,7 @@ fn link_text(
                 // Only to a page that is there: the tag's slug is one the site has a
                 // page for (`~~#struck~~` or a `#tag` glued to a link is no tag).
                 (b'#', Some(docs)) if starts_alpha => {
-                    let slug = crate::entry::slugify(word);
+                    let slug = tag_slug(word);
                     tags.contains(&slug.as_str())
                         .then(|| format!("{docs}tags/{slug}.html"))
                 }
@@ -482,6 +498,19 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_without_a_letter_get_pages_of_their_own() {
+        assert_eq!(tag_slug("Rust"), "rust");
+        assert_eq!(tag_slug("entry"), "entry");
+        assert_eq!(tag_slug("café"), "cafe");
+        let (a, b) = (tag_slug("!!!"), tag_slug("…"));
+        assert!(
+            a.starts_with("tag-") && b.starts_with("tag-") && a != b,
+            "{a} {b}"
+        );
+        assert_eq!(tag_slug("!!!"), a);
+    }
 
     #[test]
     fn markdown_is_rendered_safely() {

@@ -2139,7 +2139,9 @@ fn a_private_file_copied_into_a_public_entry_s_folder_stays_home() {
 fn every_tag_link_points_at_a_page_that_is_there() {
     let env = TestEnv::new();
     env.init_journal();
-    env.log(&["Tags and non-tags\n\nA #real one, ~~#struck~~ and <https://x.example/a>#glued."]);
+    env.log(&[
+        "Tags and non-tags\n\nA #real one, ~~#struck~~ and <https://x.example/a>#glued; [what is next](#next).\n\n## Next\nMore.",
+    ]);
     let partner = bare(&env, "alpha.git");
     add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
     assert_ok(&wol(&env, &["publish"]), "wol publish");
@@ -2162,5 +2164,12 @@ fn every_tag_link_points_at_a_page_that_is_there() {
     assert!(
         !page.contains("tags/struck.html") && !page.contains("tags/glued.html"),
         "{page}"
+    );
+    // In the feed, a link to a heading goes to the entry's page, not to the feed.
+    let feed = show(&env, &partner, "main:feed.xml");
+    let page_in_feed = page_path.strip_prefix("docs/").unwrap();
+    assert!(
+        feed.contains(&format!("href=&quot;docs/{page_in_feed}#next&quot;")),
+        "{feed}"
     );
 }
