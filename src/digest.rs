@@ -668,9 +668,15 @@ pub fn render_template(journal: &Journal, digest: &Digest, name: &str) -> Result
     env.add_template(name, &source)
         .with_context(|| format!("the template templates/{name} is not valid"))?;
     let ctx = minijinja::Value::from(minijinja::value::Serde(digest));
-    // The entries' own text goes in as Markdown: what no file should hold (a NUL, a
-    // terminal's escape sequences) is taken out, as from every page.
-    templates::render(&env, name, ctx, digest.listed()).map(site::valid_chars)
+    templates::render(&env, name, ctx, digest.listed())
+}
+
+/// The digest file (`digests/YYYY/YYYY-Www.md`, written by `--write` and published with
+/// a log): [`render_template`] of `digest.md` without what no file should hold (a NUL,
+/// a terminal's escape sequences, which `cat` would run), as every page is. On a
+/// terminal the digest shows them escaped instead.
+pub fn file_text(journal: &Journal, digest: &Digest) -> Result<String> {
+    render_template(journal, digest, "digest.md").map(site::valid_chars)
 }
 
 #[cfg(test)]

@@ -194,7 +194,7 @@ fn write(
         ));
         return Ok(());
     }
-    let text = digest::render(journal, &digest, Format::Md)?;
+    let text = digest::file_text(journal, &digest)?;
     let rel = period.file_path();
     let abs = journal.root.join(&rel);
     let blob = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())?;

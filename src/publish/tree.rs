@@ -145,7 +145,7 @@ pub fn digest_files(
         if built.is_empty() {
             continue;
         }
-        let text = digest::render_template(journal, &built, "digest.md")?;
+        let text = digest::file_text(journal, &built)?;
         files.push((period.file_path(), text.into_bytes()));
     }
     Ok(files)

@@ -157,7 +157,6 @@ pub fn escape(text: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' => out.push(' '),
-            c if super::forbidden(c) => {}
             _ => out.push(c),
         }
     }
@@ -177,7 +176,11 @@ mod tests {
         assert_eq!(link("entries/a b(1).md"), "entries/a%20b%281%29.md");
         // Control characters: never raw in a Markdown file, and a link still finds the
         // file whose name holds one.
-        assert_eq!(escape("a\u{1b}]0;x\u{7}b\u{0}c\u{85}d"), "a\\]0;xbcd");
+        // (A file takes them out whole: see `render`, and `super::valid_chars`.)
+        assert_eq!(
+            super::super::valid_chars(escape("a\u{1b}]0;x\u{7}b\u{0}c\u{85}d")),
+            "a\\]0;xbcd"
+        );
         assert_eq!(link("nl\tname\u{1b}.md"), "nl%09name%1B.md");
         assert_eq!(
             link("2026/11/C# tips?100%.html"),

@@ -96,17 +96,12 @@ fn export_refuses_a_folder_that_is_not_empty_unless_forced() {
         .success();
 }
 
-#[test]
-fn a_codename_in_the_file_name_blocks_publish_and_is_never_printed() {
-    let env = env();
-    let entry = env.log(&["Project Zeus kickoff"]);
-    // The title is fixed later; the old slug stays in the file name.
-    let text = env.read(&entry).replace("Project Zeus kickoff", "Kickoff");
-    env.write(&entry, text);
-    env.git(["commit", "-qam", "retitle"]);
+/// Commits `[publish] never = [pattern]` and adds a bare repository as partner `p`;
+/// returns the repository.
+fn never_and_partner(env: &TestEnv, pattern: &str) -> std::path::PathBuf {
     let toml = env
         .read("wol.toml")
-        .replace("never = []", "never = [\"(?i)zeus\"]");
+        .replace("never = []", &format!("never = [{pattern:?}]"));
     env.write("wol.toml", toml);
     env.git(["commit", "-qam", "never"]);
     let bare = env.root.join("p.git");
@@ -115,6 +110,18 @@ fn a_codename_in_the_file_name_blocks_publish_and_is_never_printed() {
         .args(["partner", "add", "p", bare.to_str().unwrap()])
         .assert()
         .success();
+    bare
+}
+
+#[test]
+fn a_codename_in_the_file_name_blocks_publish_and_is_never_printed() {
+    let env = env();
+    let entry = env.log(&["Project Zeus kickoff"]);
+    // The title is fixed later; the old slug stays in the file name.
+    let text = env.read(&entry).replace("Project Zeus kickoff", "Kickoff");
+    env.write(&entry, text);
+    env.git(["commit", "-qam", "retitle"]);
+    let bare = never_and_partner(&env, "(?i)zeus");
     let err = env.fails(&["publish"], "publish blocked");
     assert!(err.contains("file name"), "{err}");
     assert!(!err.to_lowercase().contains("zeus"), "{err}");
@@ -143,17 +150,7 @@ fn a_codename_in_the_file_name_blocks_publish_and_is_never_printed() {
 #[test]
 fn a_secret_hidden_in_markdown_escapes_is_found_as_it_renders() {
     let env = env();
-    let toml = env
-        .read("wol.toml")
-        .replace("never = []", "never = [\"CODENAMEX\"]");
-    env.write("wol.toml", toml);
-    env.git(["commit", "-qam", "never"]);
-    let bare = env.root.join("p.git");
-    env.git_in(&env.root, ["init", "-q", "--bare", "-b", "main", "p.git"]);
-    env.wol_j()
-        .args(["partner", "add", "p", bare.to_str().unwrap()])
-        .assert()
-        .success();
+    let bare = never_and_partner(&env, "CODENAMEX");
     let token = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5";
     for (title, body) in [
         ("Reference", format!("The key ghp&#95;{token} works.")),
