@@ -590,7 +590,9 @@ pub fn scan_text(text: &str, extra: &[Rule]) -> Vec<Hit> {
 /// cell) starts on, plus the lines into it.
 pub fn scan_entry(text: &str, extra: &[Rule]) -> Vec<Hit> {
     let mut hits = scan_text(text, extra);
-    let Ok((_, body)) = crate::entry::split_front_matter(text) else {
+    // A byte order mark before the front matter is read past, as the parser reads it.
+    let unmarked = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Ok((_, body)) = crate::entry::split_front_matter(unmarked) else {
         return hits;
     };
     let before = text.len() - body.len();
@@ -965,6 +967,20 @@ mod tests {
             rule: rule.to_string(),
             attachment: None,
         }
+    }
+
+    #[test]
+    fn an_entry_is_scanned_as_written_and_as_rendered() {
+        let never = compile_never(&["CODENAMEX".to_string()]).unwrap();
+        for text in [
+            "+++\ntitle = \"a\"\n+++\n\nOne\n\nProject CODE**NAME**X starts.\n",
+            "\u{feff}+++\r\ntitle = \"a\"\r\n+++\r\n\r\nOne\r\n\r\nProject CODENAM&#69;X starts.\r\n",
+        ] {
+            let hits = scan_entry(text, &never);
+            assert_eq!(hits.len(), 1, "{text:?}: {hits:?}");
+            assert_eq!(hits[0].line, 7, "{text:?}: {hits:?}");
+        }
+        assert!(scan_entry("+++\ntitle = \"a\"\n+++\n\nCODE NAME X\n", &never).is_empty());
     }
 
     #[test]
