@@ -131,6 +131,9 @@ pub struct Journal {
     pub config: JournalConfig,
     /// Opened on first use: reading commands never need git, and opening it costs.
     repo: OnceCell<Repository>,
+    /// The journal's `[publish] never` patterns, compiled on first use (by
+    /// [`Journal::entry_stem`]; an import names thousands of entries).
+    never: OnceCell<Vec<crate::publish::scan::Rule>>,
 }
 
 /// What `init` did.
@@ -168,6 +171,7 @@ impl Journal {
             root: root.to_path_buf(),
             config,
             repo: OnceCell::new(),
+            never: OnceCell::new(),
         })
     }
 
@@ -543,8 +547,10 @@ impl Journal {
     /// in paths, links and feed ids.
     pub fn entry_stem(&self, date: &DateTime<FixedOffset>, title: &str) -> String {
         use crate::publish::scan;
-        let never = scan::compile_never(&self.config.publish.never).unwrap_or_default();
-        let said = scan::redact(title, &never);
+        let never = self
+            .never
+            .get_or_init(|| scan::compile_never(&self.config.publish.never).unwrap_or_default());
+        let said = scan::redact(title, never);
         format!("{}-{}", date.format("%Y-%m-%d-%H%M"), slugify(&said))
     }
 
