@@ -345,7 +345,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                         "{md_dir}/{name} is not published to {}: it has the very bytes of an entry or attachment {} does not get (a private one, or one for other partners)",
                         plan.name, plan.name
                     ),
-                    Some("attach a copy of what is to be shared, not the private file itself"),
+                    Some(
+                        "to share it, make that entry shareable (wol edit), or attach a file of its own that is not the private one",
+                    ),
                 );
                 off_site.push(name);
                 continue;

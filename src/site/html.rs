@@ -31,8 +31,10 @@ pub const INDEX_LATEST: usize = 100;
 /// The stylesheet (overridable like the templates).
 pub const STYLESHEET: &str = "site/style.css";
 /// Bump when wol changes what it renders in a way the templates do not show (comrak
-/// options, view fields), so cached pages are not reused across that change.
-const FORMAT_VERSION: &str = "wol-site-3";
+/// options, view fields), so cached pages are not reused across that change. (4: tag
+/// links only to tag pages that exist, dropped URLs made inert, control characters in
+/// paths encoded.)
+const FORMAT_VERSION: &str = "wol-site-4";
 
 /// Site-wide values every page gets.
 #[derive(Debug, Clone, Serialize)]
