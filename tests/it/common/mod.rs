@@ -8,8 +8,7 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Output, Stdio};
@@ -661,52 +660,65 @@ impl GitDaemon {
     }
 
     /// [`GitDaemon::start`] with more `git daemon` arguments (an `--access-hook=…`).
+    ///
+    /// The port is a free one found by binding port 0 and letting it go, so another test
+    /// may take it in between. Then this daemon fails to listen, and a probe that only
+    /// connects would reach the other test's daemon (and the other test's `gig.git`):
+    /// this one passed its pushes there until that test ended. So the daemon's own word
+    /// is awaited (`--verbose` logs "Ready to rumble" once it listens), and a daemon that
+    /// could not listen is started again on another port.
     pub fn start_with(env: &TestEnv, base: &Path, more: &[String]) -> GitDaemon {
         let exec_path = env.git_in(&env.root, ["--exec-path"]);
         let daemon = Path::new(exec_path.trim()).join("git-daemon");
-        // A free port: bind to port 0, note it, let it go.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("find a free port")
-            .port();
-        let mut cmd = StdCommand::new(&daemon);
-        env.seal(&mut cmd);
-        let mut child = cmd
-            .args([
-                "--export-all",
-                "--enable=receive-pack",
-                "--reuseaddr",
-                "--informative-errors",
-                "--listen=127.0.0.1",
-            ])
-            .arg(format!("--port={port}"))
-            .arg(format!("--base-path={}", base.display()))
-            .args(more)
-            .current_dir(base)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", daemon.display()));
-        let up = wait_for(Duration::from_secs(10), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
-                || matches!(child.try_wait(), Ok(Some(_)))
-        });
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).ok();
-            panic!("git-daemon exited early ({status}):\n{err}");
+        for attempt in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("find a free port")
+                .port();
+            let log_path = env.root.join(format!("git-daemon-{port}-{attempt}.log"));
+            let log = fs::File::create(&log_path).expect("create the daemon's log");
+            let mut cmd = StdCommand::new(&daemon);
+            env.seal(&mut cmd);
+            let mut child = cmd
+                .args([
+                    "--export-all",
+                    "--enable=receive-pack",
+                    "--reuseaddr",
+                    "--informative-errors",
+                    "--verbose",
+                    "--listen=127.0.0.1",
+                ])
+                .arg(format!("--port={port}"))
+                .arg(format!("--base-path={}", base.display()))
+                .args(more)
+                .current_dir(base)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {}: {e}", daemon.display()));
+            let said = || fs::read_to_string(&log_path).unwrap_or_default();
+            let up = wait_for(Duration::from_secs(10), || {
+                said().contains("Ready to rumble") || matches!(child.try_wait(), Ok(Some(_)))
+            });
+            if let Ok(Some(status)) = child.try_wait() {
+                if said().contains("unable to allocate any listen sockets") {
+                    continue; // the port was taken meanwhile: another one
+                }
+                panic!("git-daemon exited early ({status}):\n{}", said());
+            }
+            if !up {
+                child.kill().ok();
+                child.wait().ok();
+                panic!("git-daemon did not listen on 127.0.0.1:{port} within 10 s");
+            }
+            return GitDaemon {
+                child,
+                port,
+                base: base.to_path_buf(),
+            };
         }
-        if !up {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("git-daemon did not listen on 127.0.0.1:{port} within 10 s");
-        }
-        GitDaemon {
-            child,
-            port,
-            base: base.to_path_buf(),
-        }
+        panic!("git-daemon found no free port in 5 tries");
     }
 
     /// `git://127.0.0.1:N/<repo>` for a repository under the base dir.
