@@ -4,7 +4,8 @@
 //! checksumming the whole file again: at 100,000 entries that is most of `wol log`'s
 //! time. Here the file is mapped as bytes, walked once for the entries' offsets (a few
 //! bytes per entry are looked at), and written back with the changed entries spliced in:
-//! a memory copy and one SHA-1 (none when `index.skipHash` is set).
+//! a memory copy and one SHA-1 (none when `index.skipHash` is set). For `wol log`, even
+//! those are mostly done ahead: see [`ahead`].
 //!
 //! The result is the index git itself would write for `git add PATH` / `git rm --cached
 //! PATH`: the stat data of the file on disk, its blob id, the cache-tree extension
@@ -24,15 +25,19 @@
 
 use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write as _};
+use std::io;
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use git2::{ObjectType, Oid, Repository};
-use sha1::{Digest as _, Sha1};
 
 use crate::error::hinted;
+
+mod ahead;
+use ahead::{NextHash, Sha1Stream, Spare, identity};
+pub use ahead::{finish as save_ahead, start as hash_ahead};
 
 const HEADER: usize = 12;
 const HASH: usize = 20;
@@ -72,26 +77,42 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
     // The lock first, then the read: a git command that rewrites the index meanwhile
     // either finishes before (and its index is the one read) or waits for this one.
     let mut lock = Lock::take(repo, &index_path)?;
-    let file = match File::open(&index_path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", index_path.display())),
+    // The index the thread hashing ahead read, when it is still the index: git and
+    // libgit2 replace an index by a rename, never in place, so the same file is the
+    // same bytes.
+    let early = ahead::early(&index_path).filter(|e| is_index(&e.file, &index_path));
+    let (file, map, layout) = match early {
+        Some(early) => (early.file, early.map, early.layout),
+        None => {
+            let file = match File::open(&index_path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot read {}", index_path.display()));
+                }
+            };
+            // Anything but a regular file (a folder in its place) is libgit2's to refuse.
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                return Ok(false);
+            }
+            // Mapped, not read: the unchanged entries go from the page cache straight
+            // into the lock file, with no copy in between (at 100,000 entries reading
+            // the 13 MB into a fresh buffer was a fifth of `wol log`).
+            // SAFETY: the map is only read, and the file is not changed while it is: git
+            // and libgit2 never write an index in place (they write `index.lock` and
+            // rename it over), and the lock taken above is ours.
+            #[allow(unsafe_code)]
+            let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+                .with_context(|| format!("cannot read {}", index_path.display()))?;
+            (file, Arc::new(map), None)
+        }
     };
-    // Anything but a regular file (a folder in its place) is libgit2's to refuse.
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Ok(false);
-    }
-    // Mapped, not read: the unchanged entries go from the page cache straight into the
-    // lock file, with no copy in between (at 100,000 entries reading the 13 MB into a
-    // fresh buffer was a fifth of `wol log`).
-    // SAFETY: the map is only read, and the file is not changed while it is: git and
-    // libgit2 never write an index in place (they write `index.lock` and rename it over),
-    // and the lock taken above is ours.
-    #[allow(unsafe_code)]
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
-        .with_context(|| format!("cannot read {}", index_path.display()))?;
     let old: &[u8] = &map;
-    let index = match Parsed::new(old) {
+    let parsed = match layout {
+        Some(layout) => Ok(Parsed::with_layout(old, layout)),
+        None => Parsed::new(old),
+    };
+    let index = match parsed {
         Ok(index) => index,
         Err(Decline::Unknown) => return Ok(false),
         Err(Decline::Required(signature)) => {
@@ -146,8 +167,10 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
     let mut pieces: Vec<Cow<[u8]>> = Vec::with_capacity(2 * updates.len() + 6);
     let mut count = index.offsets.len();
     let mut next = 0; // the first old entry not yet copied
+    let mut first_change = None;
     for (path, update) in &updates {
         let found = index.find(path.as_bytes());
+        first_change.get_or_insert(index.start(found.start));
         pieces.push(Cow::Borrowed(
             &old[index.start(next)..index.start(found.start)],
         ));
@@ -179,18 +202,77 @@ pub fn splice(repo: &Repository, paths: &[&str]) -> Result<bool> {
             _ => {} // an optional cache (checked in Parsed::new): git rebuilds it
         }
     }
+    // Bytes before this offset are the old file's (the header aside).
+    let first_change = first_change.unwrap_or(index.entries_end) as u64;
     let trailer = if skip_hash {
         [0; HASH]
     } else {
-        let mut hasher = Sha1::new();
+        // The state hashed ahead by the last write, when it is for this very file, this
+        // count, and bytes this write does not change.
+        let ahead = NextHash::for_index(&index_path, old)
+            .filter(|n| n.count as usize == count && n.state.len() <= first_change)
+            .map(|n| n.state);
+        let mut sha = ahead.map_or_else(Sha1Stream::default, Sha1Stream::resume);
+        let mut skip = sha.len() as usize;
         for piece in &pieces {
-            hasher.update(piece);
+            let from = skip.min(piece.len());
+            sha.update(&piece[from..]);
+            skip -= from;
         }
-        hasher.finalize().into()
+        crate::diag::debug(format_args!(
+            "index: {} of {} bytes hashed ({})",
+            sha.len() - ahead.map_or(0, |s| s.len()),
+            sha.len(),
+            if ahead.is_some() {
+                "the rest was hashed ahead"
+            } else {
+                "nothing hashed ahead for this file"
+            }
+        ));
+        sha.finish()
     };
     pieces.push(Cow::Owned(trailer.to_vec()));
-    lock.commit(&pieces, &file)?;
+    let read = identity(old);
+    let wrote = (trailer, pieces.iter().map(|p| p.len() as u64).sum());
+    // Which bytes the spare holds: what the last write recorded for this very file (the
+    // spare is the index it replaced), up to the first entry this write changes. And the
+    // same for the next write, whose spare this index becomes. Only for files a trailer
+    // tells apart (not with `index.skipHash`).
+    let named = |id: &([u8; HASH], u64)| id.0 != [0; HASH];
+    let shared = Spare::for_index(&index_path, old)
+        .filter(|_| named(&wrote))
+        .map(|s| Spare {
+            same_until: s.same_until.min(first_change),
+            ..s
+        });
+    let next = (named(&read) && named(&wrote)).then_some(Spare {
+        index: wrote,
+        trailer: read.0,
+        len: read.1,
+        same_until: first_change,
+    });
+    lock.commit(&pieces, &file, shared, next)?;
+    ahead::wrote(
+        &index_path,
+        ahead::Written {
+            read,
+            wrote,
+            count: count as u32,
+            first_change,
+        },
+    );
     Ok(true)
+}
+
+/// Whether `file` is (still) the index at `path`: a regular file, and the one the name
+/// leads to.
+fn is_index(file: &File, path: &Path) -> bool {
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(open), Ok(named)) => {
+            open.is_file() && (open.dev(), open.ino()) == (named.dev(), named.ino())
+        }
+        _ => false,
+    }
 }
 
 /// Why [`Parsed::new`] turned a file down.
@@ -211,9 +293,39 @@ struct Parsed<'a> {
     extensions: Vec<std::ops::Range<usize>>,
 }
 
+/// What [`Parsed`] found in a file, apart from the file.
+struct Layout {
+    offsets: Vec<usize>,
+    entries_end: usize,
+    extensions: Vec<std::ops::Range<usize>>,
+}
+
 impl<'a> Parsed<'a> {
     fn new(bytes: &'a [u8]) -> Result<Parsed<'a>, Decline> {
         Self::parse(bytes)?.ok_or(Decline::Unknown)
+    }
+
+    /// The file `bytes` that [`Parsed::new`] made `layout` of.
+    fn with_layout(bytes: &'a [u8], layout: Layout) -> Parsed<'a> {
+        let Layout {
+            offsets,
+            entries_end,
+            extensions,
+        } = layout;
+        Parsed {
+            bytes,
+            offsets,
+            entries_end,
+            extensions,
+        }
+    }
+
+    fn into_layout(self) -> Layout {
+        Layout {
+            offsets: self.offsets,
+            entries_end: self.entries_end,
+            extensions: self.extensions,
+        }
     }
 
     fn parse(bytes: &'a [u8]) -> Result<Option<Parsed<'a>>, Decline> {
@@ -498,8 +610,18 @@ impl Lock {
     /// one nobody has open, and the spare is renamed over the lock file; the index being
     /// replaced becomes the next spare. At 100,000 entries that turns a 13 MB file
     /// created and another freed (about 10 ms of `wol log`, mostly the kernel allocating
-    /// and releasing blocks) into an overwrite in place (about 1 ms).
-    fn commit(&mut self, pieces: &[Cow<[u8]>], index: &File) -> Result<()> {
+    /// and releasing blocks) into an overwrite in place (about 1 ms). When `shared` says
+    /// which bytes the spare holds already (what the last write recorded, for a spare
+    /// that is still the very file it names), only the others are written: the header
+    /// and what follows the first change, a few kilobytes instead of 13 MB. `next` is the
+    /// same for the next write, recorded when the index replaced becomes the spare.
+    fn commit(
+        &mut self,
+        pieces: &[Cow<[u8]>],
+        index: &File,
+        shared: Option<Spare>,
+        next: Option<Spare>,
+    ) -> Result<()> {
         // Both files stay open until the rename over the index: a lock file some process
         // has open is live to wol's stale-lock check (`git_lock`), at every moment.
         let mut file = self.file.take().expect("a lock is committed once");
@@ -509,9 +631,18 @@ impl Lock {
         let like = file
             .metadata()
             .with_context(|| format!("cannot write {}", self.path.display()))?;
+        let _ = fs::remove_file(spare::legacy_path(&self.index));
         let mut reused = spare::take(&spare_path, index, &like);
         if let Some(spare) = &mut reused {
-            let done = write_pieces(spare, pieces)
+            // What the last write recorded vouches for the spare's bytes, which change now.
+            Spare::forget(&self.index);
+            let same_until = shared
+                .filter(|s| spare::holds(spare, s))
+                .map_or(HEADER as u64, |s| s.same_until.max(HEADER as u64));
+            crate::diag::debug(format_args!(
+                "index: {same_until} bytes of the spare kept as they are"
+            ));
+            let done = write_pieces_at(spare, pieces, HEADER as u64..same_until)
                 .and_then(|len| spare.set_len(len))
                 .and_then(|()| spare.set_permissions(like.permissions()))
                 .and_then(|()| fs::rename(&spare_path, &self.path));
@@ -523,10 +654,15 @@ impl Lock {
             }
         }
         if reused.is_none() {
-            write_pieces(&mut file, pieces)
+            write_pieces_at(&mut file, pieces, 0..0)
                 .with_context(|| format!("cannot write {}", self.path.display()))?;
         }
         let kept = spare::keep(&self.index, &spare_path);
+        if kept && let Some(next) = next {
+            // Before the rename: until then no other writer can take the lock, and
+            // touch the spare this record vouches for.
+            next.save(&self.index);
+        }
         if let Err(e) = fs::rename(&self.path, &self.index) {
             if kept {
                 // The spare is the index itself, still in use: not a spare.
@@ -540,20 +676,37 @@ impl Lock {
     }
 }
 
-/// Write `pieces` from the file's start; the number of bytes written.
-fn write_pieces(file: &mut File, pieces: &[Cow<[u8]>]) -> io::Result<u64> {
-    let mut len = 0;
+/// Write `pieces`, end to end from the file's start, except the bytes in `skip` (which
+/// the file holds already); the number of bytes they make.
+fn write_pieces_at(
+    file: &mut File,
+    pieces: &[Cow<[u8]>],
+    skip: std::ops::Range<u64>,
+) -> io::Result<u64> {
+    use std::os::unix::fs::FileExt as _;
+    let mut at = 0;
     for piece in pieces {
-        file.write_all(piece)?;
-        len += piece.len() as u64;
+        let end = at + piece.len() as u64;
+        // The parts of the piece before and after `skip`.
+        let before = at..end.min(skip.start).max(at);
+        let after = skip.end.max(at).min(end)..end;
+        for part in [before, after] {
+            if !part.is_empty() {
+                let bytes = &piece[(part.start - at) as usize..(part.end - at) as usize];
+                file.write_all_at(bytes, part.start)?;
+            }
+        }
+        at = end;
     }
-    file.flush()?;
-    Ok(len)
+    Ok(at)
 }
 
 /// The spare index: the index file wol last replaced, kept under another name in the
-/// git folder (`wol-index-spare`) so that the next update overwrites its blocks instead
-/// of allocating new ones while the kernel frees the old ones.
+/// git folder (`wol-index-spare2`) so that the next update overwrites its blocks instead
+/// of allocating new ones while the kernel frees the old ones, and, when what the last
+/// write saved says which of its bytes the new index shares, writes only the others.
+/// (Earlier builds of wol kept it as `wol-index-spare` and wrote it with no record to
+/// remove first: that name is removed, not used.)
 ///
 /// Overwriting a file in place is safe only when nobody else can see the bytes change.
 /// A spare is written only when all of these hold, and otherwise left alone (the lock
@@ -578,6 +731,12 @@ mod spare {
     use std::path::{Path, PathBuf};
 
     pub fn path(index: &Path) -> PathBuf {
+        index.with_file_name("wol-index-spare2")
+    }
+
+    /// Where wol kept the spare before it saved which bytes the spare holds: a wol of
+    /// that time may still write it, without a word to the record.
+    pub fn legacy_path(index: &Path) -> PathBuf {
         index.with_file_name("wol-index-spare")
     }
 
@@ -591,6 +750,7 @@ mod spare {
         use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 
         let file = match OpenOptions::new()
+            .read(true)
             .write(true)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(path)
@@ -624,6 +784,20 @@ mod spare {
                 && libc::fcntl(fd, libc::F_SETLEASE, libc::F_UNLCK) == 0
         };
         alone.then_some(file)
+    }
+
+    /// Whether the spare `file` is the index `spare` names: its length, and the checksum
+    /// at its end. (Only wol writes a spare, and what vouched for it is removed before
+    /// it does; within a boot the page cache holds what was written.)
+    pub fn holds(file: &File, spare: &super::Spare) -> bool {
+        use std::os::unix::fs::FileExt as _;
+        let mut trailer = [0; super::HASH];
+        file.metadata().is_ok_and(|m| m.len() == spare.len)
+            && spare.len >= super::HASH as u64
+            && file
+                .read_exact_at(&mut trailer, spare.len - super::HASH as u64)
+                .is_ok()
+            && trailer == spare.trailer
     }
 
     /// The mount a file is on: its mount id where the kernel gives it (Linux 5.8 on),
@@ -681,6 +855,37 @@ impl Drop for Lock {
         // Not committed (declined, or the write failed): the index stays as it was.
         if !self.committed {
             let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_are_written_around_the_bytes_the_file_holds() {
+        let pieces: Vec<Cow<[u8]>> = vec![
+            Cow::Borrowed(b"HEADERHEADER"),
+            Cow::Borrowed(b"abcdefgh"),
+            Cow::Owned(b"ijklmnop".to_vec()),
+            Cow::Borrowed(b"qr"),
+        ];
+        let whole: Vec<u8> = pieces.concat();
+        for skip in [0..0, 12..12, 12..14, 12..20, 14..23, 12..30, 29..30] {
+            let tmp = tempfile::tempfile().unwrap();
+            let mut file = tmp;
+            // The file holds `.`s: they stay where bytes are skipped, and only there.
+            std::io::Write::write_all(&mut file, &vec![b'.'; whole.len()]).unwrap();
+            let mut want = whole.clone();
+            want[skip.start as usize..skip.end as usize].fill(b'.');
+            let len = write_pieces_at(&mut file, &pieces, skip.clone()).unwrap();
+            assert_eq!(len, whole.len() as u64);
+            let mut got = Vec::new();
+            use std::io::{Read as _, Seek as _};
+            file.rewind().unwrap();
+            file.read_to_end(&mut got).unwrap();
+            assert_eq!(got, want, "skipping {skip:?}");
         }
     }
 }

@@ -1056,6 +1056,34 @@ impl Journal {
         ))
     }
 
+    /// Start working out, on the other core, the part of the git index's checksum that
+    /// the write after the coming one can take up ([`crate::git_index::hash_ahead`]): for
+    /// a command about to add `adding` files in the month folder of `date`.
+    ///
+    /// Called as early as a command can: the work takes about 8 ms at 100,000 entries.
+    /// The repository is not opened for it when `.git` is a folder (opening it starts
+    /// libgit2 and OpenSSL, a millisecond or two).
+    pub fn hash_index_ahead(&self, date: &DateTime<FixedOffset>, adding: usize) {
+        let Ok(adding) = u32::try_from(adding) else {
+            return;
+        };
+        let dot_git = self.root.join(".git");
+        let git_dir = if dot_git.is_dir() {
+            dot_git
+        } else {
+            match self.repo() {
+                Ok(repo) => repo.path().to_path_buf(),
+                Err(_) => return,
+            }
+        };
+        let month = self.month_dir(date.year(), date.month());
+        crate::git_index::hash_ahead(
+            &git_dir.join("index"),
+            adding,
+            format!("{}/", self.rel(&month)),
+        );
+    }
+
     /// Write files and commit them in one commit, under the caller's lock. Each change's
     /// file is written atomically first; an intent in `.wol/pending/` covers the gap
     /// between the write and the commit.
@@ -1133,6 +1161,7 @@ impl Journal {
             }
         };
         let _ = fs::remove_file(intent);
+        crate::git_index::save_ahead();
         Ok(oid)
     }
 

@@ -172,6 +172,15 @@ const TITLE_MAX: usize = 120;
 
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let journal = ctx.journal_or_create()?;
+    // The entry and its files go to the month of its date (a whole entry file on stdin
+    // may bring another date: then that work is only not used).
+    if let Ok(date) = args
+        .date
+        .as_ref()
+        .map_or(Ok(ctx.now), |text| crate::dates::parse(text, &ctx.now))
+    {
+        journal.hash_index_ahead(&date, 1 + args.attach.len());
+    }
     let kind = args.kind.clone().unwrap_or_else(|| default_kind(&journal));
     // Everything the flags say is checked before the text is typed; text piped in is
     // kept all the same (it may exist nowhere else).

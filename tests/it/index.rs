@@ -188,7 +188,7 @@ fn a_damaged_index_is_refused_with_the_way_to_rebuild_it() {
     }
 }
 
-/// The index being replaced is kept as `wol-index-spare`, and the next update overwrites
+/// The index being replaced is kept as `wol-index-spare2`, and the next update overwrites
 /// it in place instead of making a new 13 MB file (at 100,000 entries) while the kernel
 /// frees the old one. Written in place only when no one else can see it: not while any
 /// process has it open (a git command may still be reading what was the index), and
@@ -200,7 +200,7 @@ fn the_index_before_last_is_overwritten_only_when_no_one_else_can_see_it() {
     let env = TestEnv::new();
     journal_with_months(&env);
     let git = env.journal.join(".git");
-    let spare = git.join("wol-index-spare");
+    let spare = git.join("wol-index-spare2");
     env.log(&["First entry"]);
     env.log(&["Second entry"]);
     assert_index_as_git_writes_it(&env);
@@ -276,4 +276,89 @@ fn the_index_before_last_is_overwritten_only_when_no_one_else_can_see_it() {
     ] {
         assert!(files.contains(title), "{files}");
     }
+}
+
+/// What one write leaves for the next: the SHA-1 state after the bytes the next entry will
+/// not change, worked out on another thread while `wol log` does its work
+/// (`.git/wol-index-sha1`), and which bytes the spare holds (`wol-index-spare2.same`). The next `wol log` hashes and writes
+/// only the rest, and its index is the one git writes. Whatever does not match the very
+/// index on disk is not used: a record git's own rewrite of the index left behind, a
+/// damaged record, a spare that is another file, an entry in an older month.
+#[test]
+fn what_one_log_leaves_for_the_next_is_used_only_for_that_very_index() {
+    let env = TestEnv::new();
+    journal_with_months(&env);
+    let git = env.journal.join(".git");
+    let kept = regex::Regex::new(r"index: (\d+) bytes of the spare kept").unwrap();
+    // Logs `args` with -vv; what it said of the index: hashed ahead, and how many bytes
+    // of the spare it kept. Only commands that leave the index alone check it (git
+    // status and git's own index would rewrite it, and a new index has no record).
+    // The state is worked out on another core: with one there is no thread for it.
+    let hit = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let log = |args: &[&str]| -> (bool, u64) {
+        let out = env
+            .wol_j()
+            .arg("-vv")
+            .arg("log")
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        env.git_fsck_clean(); // the checksum too
+        env.git(["diff", "--cached", "--quiet"]);
+        let ahead = err.contains("the rest was hashed ahead");
+        assert!(
+            ahead || err.contains("nothing hashed ahead for this file"),
+            "{err}"
+        );
+        let spare = kept.captures(&err).map_or(0, |c| c[1].parse().unwrap());
+        (ahead, spare)
+    };
+
+    // `git write-tree` rewrote the index: nothing saved is for it.
+    assert!(!log(&["First entry"]).0);
+    for title in ["Second entry", "Third entry"] {
+        let (ahead, spare) = log(&[title]);
+        assert_eq!(ahead, hit, "{title}: hashed ahead");
+        assert!(spare > 12, "{title}: the spare was written whole");
+    }
+    assert_index_as_git_writes_it(&env);
+    assert_eq!(git.join("wol-index-sha1").is_file(), hit);
+
+    // git rewrote the index (assert_index_as_git_writes_it does): not used.
+    assert_eq!(log(&["After git's own index"]), (false, 12));
+    assert_eq!(log(&["Used again"]).0, hit);
+
+    // Damaged records: not used.
+    for record in ["wol-index-sha1", "wol-index-spare2.same"] {
+        let record = git.join(record);
+        let Ok(mut bytes) = fs::read(&record) else {
+            continue; // no state hashed ahead on one core
+        };
+        bytes[40] ^= 1;
+        fs::write(&record, bytes).unwrap();
+    }
+    assert_eq!(log(&["After damaged records"]), (false, 12));
+    let (ahead, spare) = log(&["And again"]);
+    assert!(ahead == hit && spare > 12);
+
+    // A spare that is some other file now (the same name): written whole.
+    let spare = git.join("wol-index-spare2");
+    fs::remove_file(&spare).unwrap();
+    fs::copy(git.join("index"), &spare).unwrap();
+    assert_eq!(log(&["Over another spare"]).1, 12);
+
+    // An entry in an older month changes bytes the state covers: hashed whole.
+    log(&["Before the old month"]);
+    assert!(!log(&["--date", "2026-09-20 10:00", "Back in September"]).0);
+    assert_eq!(log(&["Back to this month"]).0, hit);
+
+    // The spare an earlier wol kept under another name (which it writes without a
+    // record to remove first) is removed, not used.
+    fs::copy(git.join("index"), git.join("wol-index-spare")).unwrap();
+    log(&["After an old spare"]);
+    assert!(!git.join("wol-index-spare").exists());
+    assert_index_as_git_writes_it(&env);
+    env.wol_j().arg("doctor").assert().success();
 }
