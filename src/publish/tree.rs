@@ -426,7 +426,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
         };
         // `updated`: unchanged published text keeps the time it had; changed text is new
-        // as of now; an entry published for the first time is as old as its date. An
+        // as of now; an entry published for the first time is as old as its date, or
+        // as now when it is dated later (a typo for 2062 would otherwise hold every
+        // feed's `updated` at 2062, and readers that go by it would see nothing new). An
         // entry whose new date moved its file (`wol edit`) is known to followers by its
         // feed id, its old name: its text there is what it is compared with, and when that
         // is no longer in the last publish (moved twice) its text changed all the same
@@ -447,7 +449,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 .unwrap_or_else(|| view.datetime.clone()),
             Some(_) => now.to_rfc3339(),
             None if moved && published_before(&view.uid, previous_feed()) => now.to_rfc3339(),
-            None => view.datetime.clone(),
+            None => match DateTime::parse_from_rfc3339(&view.datetime) {
+                Ok(date) if date > now => now.to_rfc3339(),
+                _ => view.datetime.clone(),
+            },
         };
         keys.push(key);
         root.insert(&view.md_path, blobs.markdown)?;

@@ -34,7 +34,7 @@ pub const STYLESHEET: &str = "site/style.css";
 /// options, view fields), so cached pages are not reused across that change. (4: tag
 /// links only to tag pages that exist, dropped URLs made inert, control characters in
 /// paths encoded.)
-const FORMAT_VERSION: &str = "wol-site-4";
+const FORMAT_VERSION: &str = "wol-site-5";
 
 /// Site-wide values every page gets.
 #[derive(Debug, Clone, Serialize)]

@@ -316,6 +316,18 @@ pub fn forbidden(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
         || (0xFDD0..=0xFDEF).contains(&n)
         || n & 0xFFFE == 0xFFFE
+        || bidi_scope(c)
+}
+
+/// The bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). Each turns
+/// the direction of the text after it, to the end of the paragraph unless it is closed:
+/// in a title, that is the rest of a list line or a heading (the date, the next link),
+/// and a right-to-left override shows letters in reverse (`Report <RLO>gnp.exe` reads
+/// `Report exe.png`), with nothing on the page to say it is there. Browsers and feed
+/// readers lay out right-to-left text from its letters; the marks (U+200E, U+200F,
+/// U+061C), which reach no further than the next letters, stay.
+fn bidi_scope(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `text` without the characters XML 1.0 forbids and HTML calls parse errors: C0
@@ -323,7 +335,9 @@ pub fn forbidden(c: char) -> bool {
 /// noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF). Entries can hold them (colour codes
 /// pasted from a terminal, a NUL from a pipe), and one of them makes a feed reader
 /// reject the whole feed (and in a Markdown file, a terminal's escape sequences run for
-/// whoever prints it). Every page, feed and Markdown file wol writes passes through here.
+/// whoever prints it). Also without the bidi controls that reach past their own text
+/// ([`bidi_scope`]). Every page, feed and Markdown file wol writes passes through here;
+/// `wol.json` keeps the text as it is (it is data, and JSON readers escape it).
 pub fn valid_chars(text: String) -> String {
     if text.chars().any(forbidden) {
         text.chars().filter(|&c| !forbidden(c)).collect()
@@ -569,6 +583,15 @@ mod tests {
         assert!(html.contains("<em>(image)</em>"), "{html}");
         assert!(html.contains("src=\"2026-x/ok.png\""), "{html}");
         assert!(html.contains("href=\"2026-y/map.svg\""), "{html}");
+    }
+
+    #[test]
+    fn bidi_controls_with_a_reach_are_dropped_and_marks_stay() {
+        let text = "Report \u{202e}gnp.exe \u{2067}rtl \u{202a}e\u{202c} \u{2069}\u{200f}\u{200e}\u{61c} \u{5e9}\u{5dc}\u{5d5}\u{5dd}";
+        assert_eq!(
+            valid_chars(text.to_string()),
+            "Report gnp.exe rtl e \u{200f}\u{200e}\u{61c} \u{5e9}\u{5dc}\u{5d5}\u{5dd}"
+        );
     }
 
     #[test]

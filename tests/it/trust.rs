@@ -2173,3 +2173,77 @@ fn every_tag_link_points_at_a_page_that_is_there() {
         "{feed}"
     );
 }
+
+/// A bidi override or embedding in an entry turns the text after it around, past the
+/// entry's own text: on a list line the date, in a heading what follows, and
+/// `Report <RLO>gnp.exe` reads `Report exe.png`. What followers read (pages, feed,
+/// README) holds none; `wol.json`, which is data, keeps the title as written; the marks,
+/// which reach no further than the next letters, stay.
+#[test]
+fn published_text_holds_no_bidi_control_that_reaches_past_it() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let title = "Report \u{202e}gnp.exe";
+    let text = format!(
+        "+++\ntitle = \"Report \\u202Egnp.exe\"\ndate = {DATE}\nkind = \"progress\"\n\
+         visibility = \"public\"\n+++\n\nAn isolate left open \u{2067}here, an embedding \u{202b}there.\n\
+         A mark stays: \u{5e9}\u{5dc}\u{5d5}\u{5dd}\u{200f}!\n"
+    );
+    env.write("entries/2026/11/2026-11-20-1000-report.md", text);
+    commit_all(&env, "hand-written entry");
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    let page = files
+        .lines()
+        .find(|f| f.starts_with("docs/2026/") && f.ends_with(".html"))
+        .unwrap_or_else(|| panic!("no entry page:\n{files}"))
+        .to_string();
+    let reach = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    for name in ["README.md", "feed.xml", "docs/index.html", page.as_str()] {
+        let text = show(&env, &partner, &format!("main:{name}"));
+        assert!(
+            text.contains("Report gnp.exe"),
+            "{name} lost the title: {text}"
+        );
+        assert!(
+            !text.chars().any(reach),
+            "{name} holds a bidi control: {text:?}"
+        );
+    }
+    let page_text = show(&env, &partner, &format!("main:{page}"));
+    assert!(page_text.contains("\u{5dd}\u{200f}!"), "{page_text}");
+    let json = show(&env, &partner, "main:wol.json");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let titles: Vec<&str> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["title"].as_str())
+        .collect();
+    assert!(titles.contains(&title), "{titles:?}");
+}
+
+/// An entry dated far ahead (a typo for 2062) is published as new as of the publish, not
+/// as of its date: its date would otherwise hold the feed's `updated` there, and a
+/// reader that goes by it would see nothing new until then.
+#[test]
+fn an_entry_dated_far_ahead_does_not_hold_the_feed_s_updated() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["--date", "2099-01-01 10:00", "Far ahead"]);
+    let partner = bare(&env, "alpha.git");
+    add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
+    assert_ok(&wol(&env, &["publish"]), "wol publish");
+    let feed = show(&env, &partner, "main:feed.xml");
+    let head = &feed[..feed.find("<entry>").expect("an entry")];
+    assert!(
+        head.contains("<updated>") && !head.contains("2099"),
+        "the feed's updated is the entry's date: {head}"
+    );
+    let entry = &feed[feed.find("<entry>").unwrap()..];
+    assert!(entry.contains("<published>2099-01-01"), "{entry}");
+    assert!(!entry.contains("<updated>2099"), "{entry}");
+}
