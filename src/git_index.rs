@@ -37,7 +37,7 @@ use crate::error::hinted;
 
 mod ahead;
 use ahead::{NextHash, Sha1Stream, Spare, identity};
-pub use ahead::{finish as save_ahead, start as hash_ahead};
+pub use ahead::{finish as save_ahead, start as hash_ahead, warm_up};
 
 const HEADER: usize = 12;
 const HASH: usize = 20;
