@@ -187,14 +187,27 @@ pub struct Spare {
 struct Record;
 
 impl Record {
-    fn seal(magic: &[u8; 16], payload: &[u8]) -> Option<Vec<u8>> {
+    /// The record `magic` for the index `index` (trailer and length) saying `payload`,
+    /// made in this boot.
+    fn seal(magic: &[u8; 16], index: ([u8; HASH], u64), payload: &[u8]) -> Option<Vec<u8>> {
+        Some(Record::seal_in(boot_id()?, magic, index, payload))
+    }
+
+    fn seal_in(
+        boot: &[u8; 16],
+        magic: &[u8; 16],
+        index: ([u8; HASH], u64),
+        payload: &[u8],
+    ) -> Vec<u8> {
         let mut out = magic.to_vec();
-        out.extend_from_slice(boot_id()?);
+        out.extend_from_slice(boot);
+        out.extend_from_slice(&index.0);
+        out.extend_from_slice(&index.1.to_be_bytes());
         out.extend_from_slice(payload);
         let mut check = Sha1Stream::default();
         check.update(&out);
         out.extend_from_slice(&check.finish());
-        Some(out)
+        out
     }
 
     /// What the record `bytes` says, when it is whole and of this boot.
@@ -264,9 +277,7 @@ impl NextHash {
     }
 
     fn encode(&self) -> Vec<u8> {
-        let mut out = self.index.0.to_vec();
-        out.extend_from_slice(&self.index.1.to_be_bytes());
-        out.extend_from_slice(&self.count.to_be_bytes());
+        let mut out = self.count.to_be_bytes().to_vec();
         for word in self.state.h {
             out.extend_from_slice(&word.to_be_bytes());
         }
@@ -299,7 +310,7 @@ impl NextHash {
     }
 
     fn save(&self, index: &Path) {
-        if let Some(bytes) = Record::seal(NEXT_HASH, &self.encode()) {
+        if let Some(bytes) = Record::seal(NEXT_HASH, self.index, &self.encode()) {
             Record::save(&Self::path(index), &bytes);
         }
     }
@@ -311,9 +322,7 @@ impl Spare {
     }
 
     fn encode(&self) -> Vec<u8> {
-        let mut out = self.index.0.to_vec();
-        out.extend_from_slice(&self.index.1.to_be_bytes());
-        out.extend_from_slice(&self.trailer);
+        let mut out = self.trailer.to_vec();
         out.extend_from_slice(&self.len.to_be_bytes());
         out.extend_from_slice(&self.same_until.to_be_bytes());
         out
@@ -339,7 +348,7 @@ impl Spare {
     /// Save it beside `index`: only under the index lock, before the rename that makes
     /// the new index the index.
     pub fn save(&self, index: &Path) {
-        if let Some(bytes) = Record::seal(SPARE, &self.encode()) {
+        if let Some(bytes) = Record::seal(SPARE, self.index, &self.encode()) {
             Record::save(&Self::path(index), &bytes);
         }
     }
@@ -699,15 +708,6 @@ mod tests {
             same_until: 640,
         };
         let boot = [9; 16];
-        let seal = |magic: &[u8; 16], payload: &[u8]| {
-            let mut out = magic.to_vec();
-            out.extend_from_slice(&boot);
-            out.extend_from_slice(payload);
-            let mut check = Sha1Stream::default();
-            check.update(&out);
-            out.extend_from_slice(&check.finish());
-            out
-        };
         let read = |magic: &[u8; 16], bytes: &[u8], boot: &[u8; 16]| {
             let body = Record::open(magic, bytes, boot)?;
             let rest = body
@@ -716,7 +716,7 @@ mod tests {
             Some(rest.to_vec())
         };
         for (magic, payload) in [(NEXT_HASH, next.encode()), (SPARE, spare.encode())] {
-            let bytes = seal(magic, &payload);
+            let bytes = Record::seal_in(&boot, magic, index, &payload);
             let rest = read(magic, &bytes, &boot).expect("reads back");
             if magic == NEXT_HASH {
                 assert_eq!(NextHash::decode(index, &rest), Some(next));
