@@ -472,15 +472,17 @@ pub fn start(index: &Path, adding: u32, boundary: String) {
     }
 }
 
-/// Wake another core for the thread [`start`] will make: a command that will write calls
-/// this first thing, and a thread that does nothing is made and ends at once.
+/// Get another core going for the thread [`start`] will make: a command that will write
+/// calls this first thing, and a thread that does nothing is made.
 ///
 /// An idle core can take milliseconds to come back: on this project's 2-core virtual
 /// machine the hashing thread, made a millisecond into `wol log`, began its work 3 to 5
 /// ms in about half the time, and `wol log` at 100,000 entries waited for it at its end
-/// as long. With a core woken half a millisecond earlier it began at about 1.1 ms in 28
-/// runs of 30. (A thread made this early and left waiting for its work did not help: the
-/// core went idle again while it waited.) Elsewhere this costs a thread made and ended.
+/// as long. With this thread made half a millisecond before, it began at about 1.0 ms in
+/// 28 runs of 30 (and 14 of 16 in a later trace, which showed the do-nothing thread
+/// itself often run last, on the command's core: it is its being there to run that gets
+/// the scheduler to bring the other core up). A thread made this early to do the hashing,
+/// and left waiting for its work, did not help. Elsewhere this costs a thread made.
 pub fn warm_up() {
     if several_cores() {
         let _ = std::thread::Builder::new().name("wake".into()).spawn(|| {});
