@@ -30,14 +30,31 @@ pub fn clear_stale_lock(repo: &Repository, path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let places = Places::of(repo);
+    clear(path, &Places::of(repo))
+}
+
+/// [`clear_stale_lock`] for the lock `path` of the repository whose work tree is `root`
+/// and git dir `root/.git`, before there is a repository to open: one whose creation was
+/// interrupted (git's `config.lock` left behind makes every later `git init` fail).
+pub fn clear_stale_lock_in(root: &Path, path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let canonical = |p: &Path| p.canonicalize().ok();
+    let git_dirs: Vec<PathBuf> = canonical(&root.join(".git")).into_iter().collect();
+    let mut all = git_dirs.clone();
+    all.extend(canonical(root));
+    clear(path, &Places { git_dirs, all })
+}
+
+fn clear(path: &Path, places: &Places) -> Result<()> {
     let start = Instant::now();
     let mut told = false;
     loop {
         if !path.exists() {
             return Ok(());
         }
-        let owner = owner(path, &places);
+        let owner = owner(path, places);
         if owner == Owner::Nobody && start.elapsed() >= Duration::from_millis(200) {
             break;
         }

@@ -228,6 +228,13 @@ impl Journal {
         }
         fs::create_dir_all(root)
             .with_context(|| format!("cannot create the directory {}", root.display()))?;
+        // The journal lock, as every write takes it: two inits, or an init and a write,
+        // take turns; and what an init killed earlier left in the root is its own.
+        let _lock = take_lock(root)?;
+        remove_temp_files(root);
+        // An init killed while git made the repository leaves `.git/config.lock`, and
+        // every later attempt would stop at it.
+        crate::git_lock::clear_stale_lock_in(root, &root.join(".git").join("config.lock"))?;
         let repo = match Repository::open(root) {
             Ok(repo) if repo.workdir().is_some_and(|w| same_dir(w, root)) => repo,
             _ => {
@@ -268,8 +275,12 @@ impl Journal {
             text.push_str("# wol's local state: lock, drafts, caches\n.wol/\n");
             writes.push((gitignore, text));
         }
+        // Through `.wol/tmp/`, not beside the files: a process killed mid-write leaves its
+        // temp file where `.gitignore` keeps it out of `git status` (once written) and the
+        // next write removes it, not in the journal's root.
+        let tmp = root.join(STATE_DIR).join("tmp");
         for (path, text) in &writes {
-            write_atomic(path, text.as_bytes())?;
+            write_atomic_via(&tmp, path, text.as_bytes())?;
         }
 
         // Entries already in the folder (a copied or hand-made journal) are the journal's
@@ -369,7 +380,8 @@ impl Journal {
         if existing_config.is_none() {
             let visibility = without_visibility.map_or(Visibility::Public, |w| w.visibility);
             let id = crate::identity::new_journal_id();
-            write_atomic(
+            write_atomic_via(
+                &tmp,
                 &config_path,
                 journal_toml(&id, record.as_deref(), visibility).as_bytes(),
             )?;
@@ -425,18 +437,7 @@ impl Journal {
     /// Take the journal lock; blocks until no other wol process holds it. The lock is
     /// released when the returned guard is dropped or the process dies.
     pub fn lock(&self) -> Result<File> {
-        let dir = self.state_dir();
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = lock_path(&self.root);
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open the journal lock {}", path.display()))?;
-        file.lock()
-            .with_context(|| format!("cannot take the journal lock {}", path.display()))?;
-        Ok(file)
+        take_lock(&self.root)
     }
 
     /// The path of `abs` relative to the journal root, `/`-separated.
@@ -750,6 +751,22 @@ enum Pick {
 /// The journal lock of the journal at `root`.
 pub fn lock_path(root: &Path) -> PathBuf {
     root.join(STATE_DIR).join("lock")
+}
+
+/// Take the journal lock of the journal at `root` (see [`Journal::lock`]).
+fn take_lock(root: &Path) -> Result<File> {
+    let dir = root.join(STATE_DIR);
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = lock_path(root);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the journal lock {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot take the journal lock {}", path.display()))?;
+    Ok(file)
 }
 
 /// Where the drafts of the journal at `root` are kept.
@@ -1755,6 +1772,25 @@ pub struct Conflict {
 pub struct LoadError {
     pub path: PathBuf,
     pub error: ParseError,
+}
+
+/// Remove the temp files an init killed midway left in the journal's root, where they
+/// would show in `git status` for good: wol's own (`.wol-tmp-…`, from before init wrote
+/// through `.wol/tmp/`) and libgit2's (`_git2_…`: it tries what the file system can do
+/// while it makes a repository). Under the journal lock, so no other wol is at work.
+fn remove_temp_files(root: &Path) {
+    let Ok(rd) = fs::read_dir(root) else {
+        return;
+    };
+    for e in rd.filter_map(|e| e.ok()) {
+        let name = e.file_name();
+        let name = name.as_encoded_bytes();
+        if (name.starts_with(b".wol-tmp-") || name.starts_with(b"_git2_"))
+            && e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink())
+        {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Write a file atomically: a temp file in the same directory, then a rename.

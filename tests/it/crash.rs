@@ -391,3 +391,129 @@ fn an_import_killed_before_its_commit_is_undone_not_committed_by_the_next_write(
     assert_eq!(imported_files(&env), 3000);
     env.git_status_clean();
 }
+
+/// `wol publish` killed at any point (rendering, writing the published tree, pushing)
+/// leaves the journal as it was and a partner repository git reads; the next publish
+/// completes, and the partner then has the log.
+#[test]
+fn kill_9_at_random_points_of_publish_loses_nothing() {
+    let env = TestEnv::new();
+    env.copy_examples_journal();
+    let partner = env.bare_partner("alpha");
+    let head = env.git(["rev-parse", "HEAD"]);
+    // How long a whole publish takes here, to spread the kills over it.
+    let started = std::time::Instant::now();
+    let out = env.wol_j().arg("publish").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let whole = started.elapsed().as_millis().max(20) as u64;
+    for round in 0..20u64 {
+        // A new entry each round, so that every publish has something to write and push.
+        env.log(&[&format!("Round {round}")]);
+        let mut child = env
+            .wol_std()
+            .arg("--journal")
+            .arg(&env.journal)
+            .arg("publish")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(whole * round / 20));
+        child.kill().ok();
+        child.wait().unwrap();
+        env.git_fsck_clean();
+        env.git_in(&partner, ["fsck", "--no-dangling"]);
+    }
+    let out = env
+        .wol_j()
+        .timeout(Duration::from_secs(30))
+        .arg("publish")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wol publish after kills failed:\n{}",
+        stderr(&out)
+    );
+    // The journal: the publishes added no commit of their own, and nothing is left over.
+    env.assert_consistent();
+    assert_eq!(
+        env.git(["rev-list", "--count", &format!("{}..HEAD", head.trim())])
+            .trim(),
+        "20",
+        "only the 20 logged entries were committed"
+    );
+    env.git_in(&partner, ["fsck", "--no-dangling"]);
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    for f in ["README.md", "wol.json", "feed.xml", "docs/index.html"] {
+        assert!(files.lines().any(|l| l == f), "{f} missing:\n{files}");
+    }
+    let readme = env.git_in(&partner, ["show", "main:README.md"]);
+    assert!(readme.contains("Round 19"), "{readme}");
+    // A second publish right after has nothing to do.
+    let out = env.wol_j().arg("publish").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("up to date"), "{}", stderr(&out));
+}
+
+/// `wol init` over a folder of entries, killed at any point (adding the files, writing the
+/// packs, the tree, the commit), leaves a folder the next `wol init` makes a journal of:
+/// every entry committed once, the repository whole, no stale lock.
+#[test]
+fn kill_9_at_random_points_of_init_over_entries_loses_nothing() {
+    let env = TestEnv::new();
+    let n = 400;
+    for i in 0..n {
+        let (day, minute) = (1 + i / 60, i % 60);
+        env.write(
+            format!("entries/2026/10/2026-10-{day:02}-09{minute:02}-entry-{i}.md"),
+            entry_text(
+                &format!("Entry {i}"),
+                &format!("2026-10-{day:02}T09:{minute:02}:00+01:00"),
+                "progress",
+                &["ops"],
+                "public",
+                "Ana",
+                "Body of the entry, long enough to be a few hundred bytes when packed.\n",
+            ),
+        );
+    }
+    for round in 0..12u64 {
+        let mut child = env
+            .wol_std()
+            .env("WOL_INIT_BATCH_BYTES", "20000")
+            .arg("init")
+            .arg(&env.journal)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(3 * round));
+        child.kill().ok();
+        child.wait().unwrap();
+        if env.journal.join(".git/HEAD").is_file() {
+            // Whatever the kill left, git reads it (objects may dangle, nothing is broken).
+            env.git(["fsck", "--no-dangling", "--no-progress"]);
+        }
+    }
+    let out = env
+        .wol()
+        .timeout(Duration::from_secs(30))
+        .arg("init")
+        .arg(&env.journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wol init after kills failed:\n{}",
+        stderr(&out)
+    );
+    env.assert_consistent();
+    assert_eq!(env.git(["ls-files", "entries"]).lines().count(), n);
+    let listed = env.json(&["list"], &[]);
+    assert_eq!(listed.as_array().unwrap().len(), n);
+    // One more init has nothing to add.
+    let commits = env.commit_count();
+    env.wol().arg("init").arg(&env.journal).assert().success();
+    assert_eq!(env.commit_count(), commits);
+}
