@@ -154,6 +154,16 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let opened = crate::git::blob_id(&before);
     let draft = if args.resume {
         let (draft, base) = kept_draft(&journal.drafts_dir()?, &id)?;
+        // An edit stopped between its commit and removing its draft (killed) leaves a
+        // draft that is the entry's text: there is nothing to resume.
+        if std::fs::read(&draft).is_ok_and(|text| text == before) {
+            let _ = std::fs::remove_file(&draft);
+            ctx.notice(&format!(
+                "wol: the kept draft of {id} is its text already (the edit that made it was \
+                 committed, then stopped before it removed the draft); the draft is removed"
+            ));
+            return ctx.print_written(&WrittenJson::new("unchanged", journal.rel(&path), None));
+        }
         if base != Some(opened) {
             return Err(changed_since_draft(&journal, &path, &id, &draft, base));
         }

@@ -256,3 +256,40 @@ fn leftovers_of_a_killed_run_are_cleaned_up_by_the_next() {
     assert!(!pack.exists(), "the stale pack_git2 file is still there");
     env.assert_consistent();
 }
+
+/// A `wol edit` killed after its commit and before it removed its draft leaves a draft
+/// that is the entry's text: `--resume` says so and removes it, rather than refuse it as
+/// a draft of an older text.
+#[test]
+fn resume_of_a_draft_already_committed_removes_it() {
+    let env = env();
+    let entry = env.log(&["Original title"]);
+    let id = crate::common::stem(&entry);
+    let rel = entry.to_str().unwrap();
+    let old_blob = env.git(["rev-parse", &format!("HEAD:{rel}")]);
+    env.fake_editor("sed -i 's/Original title/Edited title/' \"$1\"");
+    env.wol_j().args(["edit", &id]).assert().success();
+    // What the killed edit would have left: its draft, named after the text it began from.
+    let drafts = env.journal.join(".wol/drafts");
+    fs::create_dir_all(&drafts).unwrap();
+    let stale = drafts.join(format!("edit-{id}-99999-{}.md", old_blob.trim()));
+    fs::write(&stale, env.read(&entry)).unwrap();
+    let commits = env.commit_count();
+
+    env.fake_editor("exit 0");
+    let out = env
+        .wol_j()
+        .args(["edit", &id, "--resume"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(
+        crate::common::stderr(&out).contains("is its text already"),
+        "{}",
+        crate::common::stderr(&out)
+    );
+    assert!(!stale.exists(), "the stale draft is kept");
+    assert!(env.read(&entry).contains("Edited title"));
+    assert_eq!(env.commit_count(), commits);
+    env.assert_consistent();
+}
