@@ -1775,19 +1775,25 @@ pub struct LoadError {
 }
 
 /// Remove the temp files an init killed midway left in the journal's root, where they
-/// would show in `git status` for good: wol's own (`.wol-tmp-…`, from before init wrote
-/// through `.wol/tmp/`) and libgit2's (`_git2_…`: it tries what the file system can do
-/// while it makes a repository). Under the journal lock, so no other wol is at work.
+/// would show in `git status` for good: wol's own (`.wol-tmp-` and six letters or
+/// digits, from before init wrote through `.wol/tmp/`) and libgit2's (`_git2_` and
+/// sixteen hex digits: it tries what the file system can do while it makes a
+/// repository). Only names of exactly those forms, so no file of the person's is taken
+/// for one; under the journal lock, so no other wol is at work.
 fn remove_temp_files(root: &Path) {
     let Ok(rd) = fs::read_dir(root) else {
         return;
     };
+    let named = |name: &[u8], prefix: &[u8], len: usize, ok: fn(&u8) -> bool| {
+        name.strip_prefix(prefix)
+            .is_some_and(|rest| rest.len() == len && rest.iter().all(ok))
+    };
     for e in rd.filter_map(|e| e.ok()) {
         let name = e.file_name();
         let name = name.as_encoded_bytes();
-        if (name.starts_with(b".wol-tmp-") || name.starts_with(b"_git2_"))
-            && e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink())
-        {
+        let temp = named(name, b".wol-tmp-", 6, u8::is_ascii_alphanumeric)
+            || named(name, b"_git2_", 16, u8::is_ascii_hexdigit);
+        if temp && e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()) {
             let _ = fs::remove_file(e.path());
         }
     }

@@ -706,3 +706,28 @@ fn init_warns_that_adopted_entries_without_visibility_will_be_published() {
     );
     env.assert_consistent();
 }
+
+/// The temp files a killed init leaves in the root (`.wol-tmp-` and six letters or
+/// digits; libgit2's `_git2_` and sixteen hex digits) are removed by the next init; a
+/// file of the person's that only starts like one is not touched.
+#[test]
+fn init_removes_a_killed_init_s_temp_files_and_nothing_else() {
+    let env = TestEnv::new();
+    fs::create_dir_all(&env.journal).unwrap();
+    let leftovers = [".wol-tmp-Ab12Cd", "_git2_0123456789abcdef"];
+    let kept = [
+        "_git2_notes.md",
+        ".wol-tmp-notes.txt",
+        "_git2_0123456789abcdefg",
+    ];
+    for name in leftovers.iter().chain(&kept) {
+        fs::write(env.journal.join(name), "x\n").unwrap();
+    }
+    env.init_journal();
+    for name in leftovers {
+        assert!(!env.journal.join(name).exists(), "{name} left behind");
+    }
+    for name in kept {
+        assert!(env.journal.join(name).exists(), "{name} removed");
+    }
+}
