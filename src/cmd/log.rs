@@ -171,8 +171,8 @@ fn keep_stdin(ctx: &Ctx, journal: &Journal, bytes: &[u8]) -> Result<PathBuf> {
 const TITLE_MAX: usize = 120;
 
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
-    // The thread that hashes the git index ahead, started before anything else (see
-    // `git_index::warm_up`).
+    // First thing: get another core going for the thread that will hash the git index
+    // ahead (see `git_index::warm_up`).
     crate::git_index::warm_up();
     let journal = ctx.journal_or_create()?;
     // The entry and its files go to the month of its date (a whole entry file on stdin
