@@ -76,15 +76,12 @@ fn kill_9_inside_the_editor_loses_nothing_and_leaves_no_stale_lock() {
 
     let pidfile = env.root.join("editor.pid");
     env.fake_editor(&format!("echo $$ > '{}'; exec sleep 30", pidfile.display()));
-    let mut child = env
-        .wol_std()
-        .arg("--journal")
-        .arg(&env.journal)
-        .args(["log", "-e"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_quiet(
+        env.wol_std()
+            .arg("--journal")
+            .arg(&env.journal)
+            .args(["log", "-e"]),
+    );
 
     let started = wait_for(Duration::from_secs(10), || {
         fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
@@ -150,18 +147,13 @@ fn kill_9_at_random_points_of_log_loses_nothing() {
     env.log(&["Warm up"]);
     // Kill `wol log` after 0..40 ms: before, during and after its write and commit.
     for (n, delay_ms) in (0..40).step_by(2).enumerate() {
-        let mut child = env
-            .wol_std()
-            .arg("--journal")
-            .arg(&env.journal)
-            .args(["log", &format!("killed {n}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        child.kill().ok();
-        child.wait().unwrap();
+        let child = spawn_quiet(
+            env.wol_std()
+                .arg("--journal")
+                .arg(&env.journal)
+                .args(["log", &format!("killed {n}")]),
+        );
+        kill_after(child, Duration::from_millis(delay_ms));
         env.git_fsck_clean();
     }
     let out = env
@@ -224,18 +216,13 @@ fn seed_hand_entries(env: &TestEnv, n: usize) -> Vec<String> {
 /// write leaves everything committed and consistent.
 fn kill_during(env: &TestEnv, ids: &[String], args: impl Fn(&str) -> Vec<String>) {
     for (n, id) in ids.iter().enumerate() {
-        let mut child = env
-            .wol_std()
-            .arg("--journal")
-            .arg(&env.journal)
-            .args(args(id))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(2 * n as u64));
-        child.kill().ok();
-        child.wait().unwrap();
+        let child = spawn_quiet(
+            env.wol_std()
+                .arg("--journal")
+                .arg(&env.journal)
+                .args(args(id)),
+        );
+        kill_after(child, Duration::from_millis(2 * n as u64));
         env.git_fsck_clean();
     }
     let out = env
@@ -326,17 +313,14 @@ fn an_import_killed_before_its_commit_is_undone_not_committed_by_the_next_write(
     // the commit; a kill that lands outside that window is tried again.
     let mut caught = false;
     for _ in 0..5 {
-        let mut child = env
-            .wol_std()
-            .arg("--journal")
-            .arg(&env.journal)
-            .args(["import", "jrnl"])
-            .arg(&diary)
-            .args(["--visibility", "public"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet(
+            env.wol_std()
+                .arg("--journal")
+                .arg(&env.journal)
+                .args(["import", "jrnl"])
+                .arg(&diary)
+                .args(["--visibility", "public"]),
+        );
         wait_for(Duration::from_secs(20), || imported_files(&env) >= 20);
         child.kill().ok();
         child.wait().unwrap();
@@ -409,18 +393,13 @@ fn kill_9_at_random_points_of_publish_loses_nothing() {
     for round in 0..20u64 {
         // A new entry each round, so that every publish has something to write and push.
         env.log(&[&format!("Round {round}")]);
-        let mut child = env
-            .wol_std()
-            .arg("--journal")
-            .arg(&env.journal)
-            .arg("publish")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(whole * round / 20));
-        child.kill().ok();
-        child.wait().unwrap();
+        let child = spawn_quiet(
+            env.wol_std()
+                .arg("--journal")
+                .arg(&env.journal)
+                .arg("publish"),
+        );
+        kill_after(child, Duration::from_millis(whole * round / 20));
         env.git_fsck_clean();
         env.git_in(&partner, ["fsck", "--no-dangling"]);
     }
@@ -479,18 +458,13 @@ fn kill_9_at_random_points_of_init_over_entries_loses_nothing() {
         );
     }
     for round in 0..12u64 {
-        let mut child = env
-            .wol_std()
-            .env("WOL_INIT_BATCH_BYTES", "20000")
-            .arg("init")
-            .arg(&env.journal)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(3 * round));
-        child.kill().ok();
-        child.wait().unwrap();
+        let child = spawn_quiet(
+            env.wol_std()
+                .env("WOL_INIT_BATCH_BYTES", "20000")
+                .arg("init")
+                .arg(&env.journal),
+        );
+        kill_after(child, Duration::from_millis(3 * round));
         if env.journal.join(".git/HEAD").is_file() {
             // Whatever the kill left, git reads it (objects may dangle, nothing is broken).
             env.git(["fsck", "--no-dangling", "--no-progress"]);
@@ -516,4 +490,19 @@ fn kill_9_at_random_points_of_init_over_entries_loses_nothing() {
     let commits = env.commit_count();
     env.wol().arg("init").arg(&env.journal).assert().success();
     assert_eq!(env.commit_count(), commits);
+}
+
+/// `cmd` started with its output thrown away, to be killed.
+fn spawn_quiet(cmd: &mut Command) -> std::process::Child {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Kill `child` after `delay` (SIGKILL: no chance to clean up) and reap it.
+fn kill_after(mut child: std::process::Child, delay: Duration) {
+    std::thread::sleep(delay);
+    child.kill().ok();
+    child.wait().unwrap();
 }
