@@ -172,8 +172,9 @@ const TITLE_MAX: usize = 120;
 
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     // First thing: get another core going for the thread that will hash the git index
-    // ahead (see `git_index::warm_up`).
-    crate::git_index::warm_up();
+    // ahead (see `git_index::warm_up`), and have it compile the secret scan's keywords
+    // meanwhile, which the entry's file name needs.
+    crate::git_index::warm_up(crate::publish::scan::prepare);
     let journal = ctx.journal_or_create()?;
     // The entry and its files go to the month of its date (a whole entry file on stdin
     // may bring another date: then that work is only not used).

@@ -223,16 +223,37 @@ impl Record {
 
     /// Save `bytes` as `path`, by a rename: a reader sees all of it or none. Nothing is
     /// said when that fails: the next write does all the work.
+    ///
+    /// The file renamed has one name per record, `.NAME.new` beside it, so a command
+    /// killed mid-save leaves that one small file, which the next save takes over (a
+    /// random name each time left a new one after every such kill, for good). Two
+    /// writers at once cannot hurt: a record is sealed with its checksum, so one whose
+    /// bytes got mixed is not used. A symbolic link in that place is removed, not
+    /// followed.
     fn save(path: &Path, bytes: &[u8]) {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let done = tempfile::Builder::new()
-            .prefix(".wol-index-")
-            .tempfile_in(dir)
-            .and_then(|mut tmp| {
-                tmp.write_all(bytes)?;
-                tmp.persist(path).map_err(|e| e.error)?;
-                Ok(())
-            });
+        let done = (|| -> std::io::Result<()> {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let side = path.with_file_name(format!(".{name}.new"));
+            let open = || {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                File::options()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o644)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&side)
+            };
+            let mut file = match open() {
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                    fs::remove_file(&side)?;
+                    open()?
+                }
+                other => other?,
+            };
+            file.write_all(bytes)?;
+            fs::rename(&side, path)
+        })();
         if let Err(e) = done {
             crate::diag::debug(format_args!("index: {} not saved: {e}", path.display()));
         }
@@ -473,19 +494,20 @@ pub fn start(index: &Path, adding: u32, boundary: String) {
 }
 
 /// Get another core going for the thread [`start`] will make: a command that will write
-/// calls this first thing, and a thread that does nothing is made.
+/// calls this first thing, with work of its own for that core (`work` runs there, or
+/// nowhere when there is a single core: it must be work the command would otherwise do
+/// itself, when it needs it, such as filling a `LazyLock`).
 ///
 /// An idle core can take milliseconds to come back: on this project's 2-core virtual
 /// machine the hashing thread, made a millisecond into `wol log`, began its work 3 to 5
 /// ms in about half the time, and `wol log` at 100,000 entries waited for it at its end
-/// as long. With this thread made half a millisecond before, it began at about 1.0 ms in
-/// 28 runs of 30 (and 14 of 16 in a later trace, which showed the do-nothing thread
-/// itself often run last, on the command's core: it is its being there to run that gets
-/// the scheduler to bring the other core up). A thread made this early to do the hashing,
-/// and left waiting for its work, did not help. Elsewhere this costs a thread made.
-pub fn warm_up() {
+/// as long. With a thread made half a millisecond before, it began at about 1.0 ms in
+/// 28 runs of 30 (and 14 of 16 in a later trace): it is a thread's being there to run
+/// that gets the scheduler to bring the other core up. A thread made this early to do
+/// the hashing, and left waiting for its work, did not help.
+pub fn warm_up(work: impl FnOnce() + Send + 'static) {
     if several_cores() {
-        let _ = std::thread::Builder::new().name("wake".into()).spawn(|| {});
+        let _ = std::thread::Builder::new().name("wake".into()).spawn(work);
     }
 }
 
@@ -735,6 +757,43 @@ mod tests {
             }
             assert_eq!(read(magic, &bytes[..bytes.len() - 1], &boot), None);
         }
+    }
+
+    #[test]
+    fn a_record_is_saved_through_one_side_file_that_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wol-index-sha1");
+        let side = dir.path().join(".wol-index-sha1.new");
+        let names = || {
+            let mut n: Vec<String> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        Record::save(&path, b"first");
+        assert_eq!(fs::read(&path).unwrap(), b"first");
+        assert_eq!(names(), ["wol-index-sha1"]);
+        // What a save killed midway leaves is taken over by the next one.
+        fs::write(&side, b"half a rec").unwrap();
+        Record::save(&path, b"second");
+        assert_eq!(fs::read(&path).unwrap(), b"second");
+        assert_eq!(names(), ["wol-index-sha1"]);
+        // A link in the side file's place is removed, and what it points to untouched.
+        let outside = dir.path().join("outside");
+        fs::write(&outside, b"keep me").unwrap();
+        std::os::unix::fs::symlink(&outside, &side).unwrap();
+        Record::save(&path, b"third");
+        assert_eq!(fs::read(&path).unwrap(), b"third");
+        assert_eq!(fs::read(&outside).unwrap(), b"keep me");
+        assert!(
+            !fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(names(), ["outside", "wol-index-sha1"]);
     }
 
     #[test]
