@@ -16,7 +16,7 @@
 use std::fmt;
 use std::io::Write as _;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Instant;
 
 /// How much to say.
@@ -59,6 +59,26 @@ pub fn set_level(level: Level) {
 /// Whether lines of `level` are printed.
 pub fn enabled(level: Level) -> bool {
     level != Level::Off && LEVEL.load(Ordering::Relaxed) >= level as u8
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Set by `cmd::run` from `--quiet`: [`say`] prints nothing for the rest of the process.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// A message for the person on stderr, unless `--quiet`, from code that has no `Ctx`
+/// at hand (`Ctx::notice` is the same for code that has).
+pub fn say(args: fmt::Arguments<'_>) {
+    if !QUIET.load(Ordering::Relaxed) {
+        let text = args.to_string();
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}",
+            crate::term::sanitize_text(&text)
+        );
+    }
 }
 
 /// Print a line at [`Level::Info`]: `diag::info(format_args!("journal {}", path))`.

@@ -764,8 +764,20 @@ fn take_lock(root: &Path) -> Result<File> {
         .write(true)
         .open(&path)
         .with_context(|| format!("cannot open the journal lock {}", path.display()))?;
-    file.lock()
-        .with_context(|| format!("cannot take the journal lock {}", path.display()))?;
+    let cannot = || format!("cannot take the journal lock {}", path.display());
+    match file.try_lock() {
+        Ok(()) => {}
+        // Another wol command is writing (a publish may take a while): say why this one
+        // waits, rather than look hung, then wait.
+        Err(fs::TryLockError::WouldBlock) => {
+            crate::diag::say(format_args!(
+                "waiting for another wol command to finish writing to this journal (it holds {})…",
+                path.display()
+            ));
+            file.lock().with_context(cannot)?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(e).with_context(cannot),
+    }
     Ok(file)
 }
 

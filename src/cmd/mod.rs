@@ -47,6 +47,7 @@ pub struct Ctx {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    crate::diag::set_quiet(cli.global.quiet);
     crate::diag::set_level(crate::diag::level_from(
         cli.global.verbose,
         std::env::var("WOL_LOG").ok().as_deref(),

@@ -190,3 +190,59 @@ fn log_beside_a_loop_of_hand_commits_loses_nothing() {
         );
     }
 }
+
+/// A writer that finds the journal lock held says why it waits (a publish can hold it
+/// for a while: silence would look like a hang), then writes once the lock is free;
+/// with `--quiet` it waits without a word.
+#[test]
+fn a_writer_kept_waiting_by_the_lock_says_so_then_writes() {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let env = TestEnv::new();
+    env.init_journal();
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(env.journal.join(".wol/lock"))
+        .unwrap();
+    for (quiet, title) in [(false, "Waited for the lock"), (true, "Waited quietly")] {
+        lock.lock().unwrap();
+        let mut cmd = env.wol_std();
+        cmd.arg("--journal").arg(&env.journal);
+        if quiet {
+            cmd.arg("--quiet");
+        }
+        let mut child = cmd
+            .args(["log", title])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let said = std::thread::spawn(move || {
+            let mut text = String::new();
+            err.read_to_string(&mut text).unwrap();
+            text
+        });
+        // Still waiting a while later, with nothing committed.
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(1500) {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "wol log did not wait for the held lock"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(!env.git(["log", "--format=%s"]).contains(title));
+        lock.unlock().unwrap();
+        assert!(child.wait().unwrap().success());
+        let said = said.join().unwrap();
+        assert_eq!(
+            said.contains("waiting for another wol command to finish writing to this journal"),
+            !quiet,
+            "{said}"
+        );
+        assert!(env.git(["log", "-1", "--format=%s"]).contains(title));
+    }
+}
