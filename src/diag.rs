@@ -69,7 +69,8 @@ pub fn set_quiet(quiet: bool) {
 }
 
 /// A message for the person on stderr, unless `--quiet`, from code that has no `Ctx`
-/// at hand (`Ctx::notice` is the same for code that has).
+/// at hand (`Ctx::notice` for code that has one); escaped like [`emit`]'s lines, since
+/// it may name a path.
 pub fn say(args: fmt::Arguments<'_>) {
     if !QUIET.load(Ordering::Relaxed) {
         let text = args.to_string();
