@@ -813,6 +813,14 @@ pub fn summary(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn schema(kinds: &[String]) -> Schema<'_> {
+        Schema {
+            kinds,
+            default_visibility: Visibility::Public,
+        }
+    }
 
     #[test]
     fn has_fence_is_a_search_for_three_backticks_or_tildes() {
@@ -842,14 +850,6 @@ mod tests {
                 text.contains("```") || text.contains("~~~"),
                 "{text:?}"
             );
-        }
-    }
-    use proptest::prelude::*;
-
-    fn schema(kinds: &[String]) -> Schema<'_> {
-        Schema {
-            kinds,
-            default_visibility: Visibility::Public,
         }
     }
 
