@@ -225,33 +225,26 @@ impl Record {
     /// said when that fails: the next write does all the work.
     ///
     /// The file renamed has one name per record, `.NAME.new` beside it, so a command
-    /// killed mid-save leaves that one small file, which the next save takes over (a
-    /// random name each time left a new one after every such kill, for good). Two
-    /// writers at once cannot hurt: a record is sealed with its checksum, so one whose
-    /// bytes got mixed is not used. A symbolic link in that place is removed, not
-    /// followed.
+    /// killed mid-save leaves that one small file, which the next save replaces (a
+    /// random name each time left a new one after every such kill, for good). Whatever
+    /// has that name is unlinked first and the file made anew, so a link there, symbolic
+    /// or hard, is never written through. Two writers at once cannot hurt: a record is
+    /// sealed with its checksum, so one whose bytes got mixed is not used.
     fn save(path: &Path, bytes: &[u8]) {
         let done = (|| -> std::io::Result<()> {
+            use std::os::unix::fs::OpenOptionsExt as _;
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             let side = path.with_file_name(format!(".{name}.new"));
-            let open = || {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                File::options()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .mode(0o644)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(&side)
-            };
-            let mut file = match open() {
-                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                    fs::remove_file(&side)?;
-                    open()?
-                }
-                other => other?,
-            };
-            file.write_all(bytes)?;
+            match fs::remove_file(&side) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            File::options()
+                .write(true)
+                .create_new(true)
+                .mode(0o644)
+                .open(&side)?
+                .write_all(bytes)?;
             fs::rename(&side, path)
         })();
         if let Err(e) = done {
@@ -760,7 +753,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_is_saved_through_one_side_file_that_is_never_followed() {
+    fn a_record_is_saved_through_one_side_file_that_is_never_written_through() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wol-index-sha1");
         let side = dir.path().join(".wol-index-sha1.new");
@@ -793,6 +786,12 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+        assert_eq!(names(), ["outside", "wol-index-sha1"]);
+        // A hard link in its place: the file it shares is untouched too.
+        fs::hard_link(&outside, &side).unwrap();
+        Record::save(&path, b"fourth");
+        assert_eq!(fs::read(&path).unwrap(), b"fourth");
+        assert_eq!(fs::read(&outside).unwrap(), b"keep me");
         assert_eq!(names(), ["outside", "wol-index-sha1"]);
     }
 
