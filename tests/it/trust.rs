@@ -155,6 +155,15 @@ fn is_hex_id(id: &str) -> bool {
 }
 
 /// The text of `rev:path` in the repository at `repo`.
+/// The entry page among `files` (a published tree's paths) whose name ends with `end`.
+fn entry_page(files: &str, end: &str) -> String {
+    files
+        .lines()
+        .find(|f| f.starts_with("docs/2026/") && f.ends_with(end))
+        .unwrap_or_else(|| panic!("no entry page:\n{files}"))
+        .to_string()
+}
+
 fn show(env: &TestEnv, repo: &Path, spec: &str) -> String {
     env.git_in(repo, ["show", spec])
 }
@@ -2146,11 +2155,7 @@ fn every_tag_link_points_at_a_page_that_is_there() {
     add_partner(&env, "alpha", partner.to_str().unwrap(), &[]);
     assert_ok(&wol(&env, &["publish"]), "wol publish");
     let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
-    let page_path = files
-        .lines()
-        .find(|f| f.starts_with("docs/2026/") && f.ends_with("tags-and-non-tags.html"))
-        .unwrap_or_else(|| panic!("no entry page:\n{files}"))
-        .to_string();
+    let page_path = entry_page(&files, "tags-and-non-tags.html");
     let page = show(&env, &partner, &format!("main:{page_path}"));
     assert!(page.contains("tags/real.html"), "{page}");
     let linked = regex::Regex::new(r#"href="((?:\.\./)*)tags/([^"]+)\.html""#).unwrap();
@@ -2196,11 +2201,7 @@ fn published_text_holds_no_bidi_control_that_reaches_past_it() {
     assert_ok(&wol(&env, &["publish"]), "wol publish");
 
     let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
-    let page = files
-        .lines()
-        .find(|f| f.starts_with("docs/2026/") && f.ends_with(".html"))
-        .unwrap_or_else(|| panic!("no entry page:\n{files}"))
-        .to_string();
+    let page = entry_page(&files, ".html");
     let reach = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     for name in ["README.md", "feed.xml", "docs/index.html", page.as_str()] {
         let text = show(&env, &partner, &format!("main:{name}"));
