@@ -148,6 +148,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     } else {
         args.partners.clone()
     };
+    publish::map_packs_sparingly();
     let t0 = std::time::Instant::now();
     let plan = publish::plan(&journal, &selected, &args.allow, !args.dry_run)?;
     crate::diag::debug(format_args!("publish: plan took {:?}", t0.elapsed()));

@@ -235,6 +235,33 @@ impl Plan {
     }
 }
 
+/// Map pack files in windows of 32 MiB, at most 64 MiB at a time (libgit2 maps a
+/// whole pack of up to 1 GiB by default, and keeps what it mapped): a publish reads the
+/// journal's pack from end to end and the push writes and indexes a new one, and every
+/// page of those mappings it touched counted in its memory. A full publish of 100,000
+/// entries peaked with 138 MB of mapped files, 114 MB with this.
+pub fn map_packs_sparingly() {
+    // SAFETY: libgit2's global options, set before any thread of this command uses git.
+    #[allow(unsafe_code)]
+    unsafe {
+        let _ = git2::opts::set_mwindow_size(32 << 20);
+        let _ = git2::opts::set_mwindow_mapped_limit(64 << 20);
+    }
+}
+
+/// Return the heap memory freed so far to the system. glibc keeps freed memory for
+/// the process's next allocations, so a publish's phases would otherwise pile up: at
+/// 100,000 entries the push's packing came on top of what the build had freed, and the
+/// heap peaked at 519 MB; 445 MB with this.
+pub fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the heap to the kernel.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Read every entry and decide, for each selected partner, what goes and what is held
 /// back. `allow` are ids (`--allow-entry`) whose secret-scan hits are overridden; an id
 /// that matches no entry is an error, so a typo never silently allows nothing. With
@@ -855,6 +882,9 @@ pub fn publish_partner(
     };
     let previous_id = previous.as_ref().map(|t| t.id());
     let mut built = build(previous, digests, cache)?;
+    // The pages and views the build held are freed; hand that memory back before the
+    // push packs the new objects, which would otherwise come on top of it.
+    give_back_freed_memory();
     // Built again on `base`, what another machine of this journal published there (the
     // partner's whole tree, or our folder of a community repo) since this one last did:
     // entries keep the `updated` times and feed ids it gave them, and `withdrawn` names
