@@ -278,8 +278,22 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             && let [first, ..] = &o.withdrawn[..]
         {
             let n = o.withdrawn.len();
+            // Where the text it had still is: a branch new there got a history of its
+            // own, without it.
+            let still = if o.fresh_history {
+                format!(
+                    "; {} had no branch {} before, so it got a history of its own without {}: the text published before stays in the history it went to (an earlier address of {}, or this one before it was emptied), and in every clone of it",
+                    crate::remote::redact_url(&p.config.url),
+                    p.config.branch,
+                    if n == 1 { "it" } else { "them" },
+                    p.name,
+                )
+            } else {
+                ", but the text it had stays in its published history, and in every clone of it"
+                    .to_string()
+            };
             eprintln!(
-                "warning: {}: {n} entr{} it had {} not in what it gets now (e.g. {first}: made private, addressed elsewhere, removed or moved{}), but the text it had stays in its published history, and in every clone of it",
+                "warning: {}: {n} entr{} it had {} not in what it gets now (e.g. {first}: made private, addressed elsewhere, removed or moved{}){still}",
                 p.name,
                 if n == 1 { "y" } else { "ies" },
                 if n == 1 { "is" } else { "are" },

@@ -809,6 +809,10 @@ pub struct Outcome {
     /// Built on what another machine of this journal published ([`adopt`]): entries
     /// withdrawn may be ones it published that are not synced here yet.
     pub other_machine: bool,
+    /// The branch was new on the remote (a new address, an emptied remote), which got
+    /// what is published now as a history of its own: the text of entries withdrawn
+    /// since the last publish is not in it, only in the history published before.
+    pub fresh_history: bool,
 }
 
 /// What every partner's publish shares.
@@ -901,6 +905,7 @@ pub fn publish_partner(
         reused: built.reused,
         withdrawn: std::mem::take(&mut built.withdrawn),
         other_machine: false,
+        fresh_history: false,
     };
     keep_withdrawn(cx.journal, &partner.name, &outcome.withdrawn);
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
@@ -977,6 +982,7 @@ pub fn publish_partner(
                 tree::restart(repo, &partner.name, cx.sig, outcome.entries)?;
                 outcome.status = Status::Pushed;
                 push(PushMode::FastForward)?;
+                outcome.fresh_history = true;
             }
             // Nothing new was committed, but the branch there moved: the commit a
             // failed push left behind has now reached the partner.
@@ -1030,6 +1036,7 @@ pub fn publish_partner(
                     reused: built.reused,
                     withdrawn: built.withdrawn,
                     other_machine: true,
+                    fresh_history: false,
                 };
                 keep_withdrawn(cx.journal, &partner.name, &outcome.withdrawn);
                 continue;

@@ -1955,6 +1955,61 @@ fn an_entry_withdrawn_by_a_publish_whose_push_failed_is_said_when_a_push_carries
     );
 }
 
+/// A partner moved to a new address gets a history of its own, without the text of an
+/// entry withdrawn meanwhile: the warning says so, and says where that text still is
+/// (the history published before), rather than that the partner's history keeps it.
+#[test]
+fn an_entry_withdrawn_when_the_partner_moved_is_said_to_stay_only_at_the_old_address() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let old = bare(&env, "old.git");
+    add_partner(&env, "alpha", old.to_str().unwrap(), &[]);
+    let marker = "movedmarker7q";
+    let narrowed = env.log(&[
+        "--public",
+        &format!("Later made private\n\nIt said {marker}."),
+    ]);
+    assert_ok(&wol(&env, &["publish"]), "the first publish");
+    assert!(
+        all_objects(&env, &old).contains(marker),
+        "published at first"
+    );
+    let text = env.read(&narrowed);
+    env.write(
+        &narrowed,
+        text.replace("visibility = \"public\"", "visibility = \"private\""),
+    );
+    commit_all(&env, "made private");
+    let new = bare(&env, "new.git");
+    edit_config(&env, |t| {
+        t.replace(old.to_str().unwrap(), new.to_str().unwrap())
+    });
+
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "the publish to the new address");
+    let err = stderr(&out);
+    assert!(
+        err.contains("alpha: 1 entry it had is not in what it gets now")
+            && err.contains(&*narrowed.to_string_lossy())
+            && err.contains(&format!(
+                "{} had no branch main before, so it got a history of its own without it",
+                new.display()
+            ))
+            && err.contains("stays in the history it went to (an earlier address of alpha")
+            && !err.contains("stays in its published history"),
+        "the warning says where the text still is:\n{err}"
+    );
+    assert!(
+        !all_objects(&env, &new).contains(marker),
+        "the new address got none of the withdrawn text"
+    );
+    assert!(
+        all_objects(&env, &old).contains(marker),
+        "the old one keeps it"
+    );
+    publish_says_no_withdrawal(&env);
+}
+
 // ---------------------------------------------------------------------------------------
 // What a file name carries
 // ---------------------------------------------------------------------------------------
