@@ -63,6 +63,10 @@ pub enum RemoteError {
     /// The network or the server could not be reached.
     #[error("cannot reach {url}: {message}")]
     Unreachable { url: String, message: String },
+    /// Something answered, but not in git's protocol: a web page, a mail server, a
+    /// typo'd port ([`is_not_git`]).
+    #[error("{url} answered, but not as a git server: {message}")]
+    NotGit { url: String, message: String },
     /// A local path that holds no repository.
     #[error("there is no git repository at {url}")]
     NoRepository { url: String },
@@ -121,6 +125,11 @@ impl RemoteError {
                     "check the URL (wol partner list, or wol follow list for a log you follow) and your network; {WHAT_NEXT}"
                 )
             }
+            RemoteError::NotGit { .. } => format!(
+                "check the URL: it must name a git repository (for https, the address git clone \
+                 takes, often ending in .git), not a web page or another service (wol partner \
+                 list, or wol follow list for a log you follow); {WHAT_NEXT}"
+            ),
             RemoteError::NoRepository { url } => {
                 format!(
                     "for a partner, create it with: git init --bare {url}; or correct the path in wol.toml (wol partner list, wol follow list)"
@@ -163,6 +172,9 @@ impl RemoteError {
         {
             return RemoteError::NoRepository { url };
         }
+        if is_not_git(&lower) {
+            return RemoteError::NotGit { url, message };
+        }
         // A lock file in the way is a local matter (a git command running, or one that
         // died), not the network's.
         if e.code() != ErrorCode::Locked
@@ -179,6 +191,23 @@ impl RemoteError {
             message,
         }
     }
+}
+
+/// Whether libgit2's error `message` (lower case) says the server answered in something
+/// other than git's protocol: git's packet lines (git://, ssh://, the bodies of https)
+/// that do not parse, or an https answer that is no git service's.
+fn is_not_git(message: &str) -> bool {
+    [
+        "bad packet length",
+        "invalid hex digit in length",
+        "invalid packet line",
+        "unexpected pkt type",
+        "unexpected packet type",
+        "no content-type header in response",
+        "invalid content-type",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 static TIMEOUT: OnceLock<Duration> = OnceLock::new();

@@ -48,8 +48,8 @@ fn self_signed() -> (X509, PKey<Private>) {
     (b.build(), key)
 }
 
-/// An HTTPS server on 127.0.0.1 with no git behind it: a request without credentials gets
-/// 401 (asking for them), one with credentials 404. It records each request line, with
+/// An HTTPS server on 127.0.0.1 with no git behind it: a request under `/page/` gets a web
+/// page; any other without credentials gets 401 (asking for them), one with credentials 404. It records each request line, with
 /// " (authorized)" after it when it carried credentials: a line arrives only after a
 /// completed handshake.
 fn https_server(cert: &X509, key: &PKey<Private>) -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -83,12 +83,16 @@ fn https_server(cert: &X509, key: &PKey<Private>) -> (u16, Arc<Mutex<Vec<String>
                 authorized |= header.to_ascii_lowercase().starts_with("authorization:");
             }
             let line = request.trim_end().to_string();
+            let web_page = line.starts_with("GET /page/");
             seen.lock().unwrap().push(if authorized {
                 format!("{line} (authorized)")
             } else {
                 line
             });
-            let answer: &[u8] = if authorized {
+            let page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 28\r\nConnection: close\r\n\r\n<html><p>Welcome!</p></html>";
+            let answer: &[u8] = if web_page {
+                page
+            } else if authorized {
                 b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             } else {
                 b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"wol\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -217,4 +221,26 @@ fn a_push_rewritten_to_https_by_push_instead_of_gets_the_bundle() {
         .git(["config", rewrite.as_str(), "git://127.0.0.1:1/"]);
     let out = w.publish(&w.trusted);
     w.assert_reached(false, &out);
+}
+
+/// An https URL that leads to a web page, not a repository: publish says that the server
+/// answered, but not as git, and what to check.
+#[test]
+fn an_https_url_of_a_web_page_is_named_so() {
+    let w = World::new();
+    let env = &w.env;
+    env.wol_j()
+        .args(["partner", "add", "site"])
+        .arg(format!("https://127.0.0.1:{}/page/", w.port))
+        .assert()
+        .success();
+    let out = w.publish(&w.trusted);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "https://127.0.0.1:{}/page/ answered, but not as a git server: invalid content-type",
+            w.port
+        )) && err.contains("the address git clone takes"),
+        "{err}"
+    );
 }

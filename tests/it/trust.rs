@@ -1543,6 +1543,54 @@ fn publish_gives_up_on_a_silent_server_and_still_publishes_to_the_others() {
     env.git_status_clean();
 }
 
+/// A URL that reaches something other than a git server (here a mail server's greeting
+/// on the port): publish and pull say that it answered, but not as git, and what to
+/// check, at once; the other partner still gets the entry.
+#[test]
+fn a_server_that_does_not_speak_git_is_named_so() {
+    use std::io::Write as _;
+    let env = TestEnv::new();
+    env.init_journal();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { break };
+            let _ = socket.write_all(b"220 mail.example.org ESMTP ready\r\n");
+        }
+    });
+    let url = format!("git://127.0.0.1:{port}/log.git");
+    env.log(&["--public", "Not git test notgitmark4c"]);
+    add_partner(&env, "alpha", &url, &[]);
+    let healthy = bare(&env, "beta.git");
+    add_partner(&env, "beta", healthy.to_str().unwrap(), &[]);
+    assert_ok(
+        &wol(&env, &["follow", "add", "mail", &url]),
+        "wol follow add",
+    );
+    for args in [&["publish"][..], &["pull"]] {
+        let start = Instant::now();
+        let out = wol(&env, args);
+        let err = assert_fails(&out, "wol against a mail server");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{args:?} took too long"
+        );
+        let all = format!("{err}{}", stdout(&out));
+        assert!(
+            all.contains(&format!(
+                "git://127.0.0.1:{port}/log.git answered, but not as a git server"
+            )) && all.contains("not a web page or another service")
+                && !all.contains("cannot reach"),
+            "{args:?}: say what answered:\n{all}"
+        );
+    }
+    assert!(
+        all_objects(&env, &healthy).contains("notgitmark4c"),
+        "the healthy partner was published"
+    );
+}
+
 /// A server that keeps every read alive with a byte now and then, but moves nothing:
 /// publish, pull and doctor give up on it in bounded time, and the others still go.
 #[test]
