@@ -440,9 +440,13 @@ fn push_now(
     });
     let mut opts = PushOptions::new();
     opts.remote_callbacks(callbacks);
-    // Look for deltas on every core (0: as many threads as there are): the delta search
+    // Look for deltas on the cores this process may use, at most four: the delta search
     // is most of a first publish's push (47% of it at 10,000 entries, on one thread).
-    opts.packbuilder_parallelism(0);
+    // Not libgit2's own count (0), which is every core online, whatever the process's
+    // share of them: each thread holds a window of objects, and a big machine would
+    // multiply that memory by its cores.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    opts.packbuilder_parallelism(u32::try_from(threads).unwrap_or(1));
     let refspec = format!(
         "{}{local_ref}:refs/heads/{branch}",
         if mode == Mode::Force { "+" } else { "" }
