@@ -251,8 +251,8 @@ pub fn map_packs_sparingly() {
 
 /// Return the heap memory freed so far to the system. glibc keeps freed memory for
 /// the process's next allocations, so a publish's phases would otherwise pile up: at
-/// 100,000 entries the push's packing came on top of what the build had freed, and the
-/// heap peaked at 519 MB; 445 MB with this.
+/// 100,000 entries the push's packing came on top of what the build had freed, and
+/// anonymous memory peaked at 519 MB; 445 MB with this.
 pub fn give_back_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the heap to the kernel.

@@ -128,7 +128,8 @@ impl RemoteError {
             RemoteError::NotGit { .. } => format!(
                 "check the URL: it must name a git repository (for https, the address git clone \
                  takes, often ending in .git), not a web page or another service (wol partner \
-                 list, or wol follow list for a log you follow); {WHAT_NEXT}"
+                 list, or wol follow list for a log you follow); over ssh, a login script on the \
+                 server that prints text gets in git's way too; {WHAT_NEXT}"
             ),
             RemoteError::NoRepository { url } => {
                 format!(
