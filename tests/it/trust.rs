@@ -154,7 +154,6 @@ fn is_hex_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The text of `rev:path` in the repository at `repo`.
 /// The entry page among `files` (a published tree's paths) whose name ends with `end`.
 fn entry_page(files: &str, end: &str) -> String {
     files
@@ -164,6 +163,7 @@ fn entry_page(files: &str, end: &str) -> String {
         .to_string()
 }
 
+/// The text of `rev:path` in the repository at `repo`.
 fn show(env: &TestEnv, repo: &Path, spec: &str) -> String {
     env.git_in(repo, ["show", spec])
 }
