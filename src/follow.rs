@@ -729,6 +729,7 @@ pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pull
         }
     };
     let local_ref = branch_ref(&config.branch);
+    crate::git_lock::clear_stale_ref_lock(&repo, &local_ref)?;
     let before = repo.refname_to_id(&local_ref).ok();
     let url = resolve_url(&config.url, &journal.root);
     // A fetch of a branch the remote no longer has fetches nothing and says nothing:

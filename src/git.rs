@@ -150,9 +150,7 @@ fn commit_once(
     // order would leave `git status` showing the new file as deleted.
     sync_index(repo, changes.iter().map(Change::path))?;
 
-    // Branches live in the common git dir: a linked worktree's own dir holds only its
-    // HEAD and index.
-    crate::git_lock::clear_stale_lock(repo, &repo.commondir().join(format!("{branch}.lock")))?;
+    crate::git_lock::clear_stale_ref_lock(repo, &branch)?;
     let reflog = format!("commit: {}", message.lines().next().unwrap_or(""));
     // A compare-and-swap on the branch: if someone else moved it since we read it, fail
     // rather than drop their commit.

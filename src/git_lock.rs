@@ -33,6 +33,13 @@ pub fn clear_stale_lock(repo: &Repository, path: &Path) -> Result<()> {
     clear(path, &Places::of(repo))
 }
 
+/// [`clear_stale_lock`] for the lock of the reference `name` (`refs/…`), held while it is
+/// moved: a process killed then leaves it, and every later move fails. References live in
+/// the common git dir (a linked worktree's own dir holds only its HEAD and index).
+pub fn clear_stale_ref_lock(repo: &Repository, name: &str) -> Result<()> {
+    clear_stale_lock(repo, &repo.commondir().join(format!("{name}.lock")))
+}
+
 /// [`clear_stale_lock`] for the lock `path` of the repository whose work tree is `root`
 /// and git dir `root/.git`, before there is a repository to open: one whose creation was
 /// interrupted (git's `config.lock` left behind makes every later `git init` fail).

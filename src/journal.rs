@@ -1731,6 +1731,7 @@ impl Writer<'_> {
         }
         git::sync_index(repo, changes.iter().map(Change::path))?;
         let branch = git::head_branch(repo)?;
+        crate::git_lock::clear_stale_ref_lock(repo, &branch)?;
         repo.reference_matching(
             &branch,
             to,

@@ -115,6 +115,7 @@ pub fn commit(
     }
     let parents: Vec<&git2::Commit> = parent.iter().collect();
     let oid = repo.commit(None, sig, sig, message, &repo.find_tree(tree)?, &parents)?;
+    crate::git_lock::clear_stale_ref_lock(repo, published_ref)?;
     repo.reference(published_ref, oid, true, "wol publish (shared)")
         .with_context(|| format!("cannot update {published_ref}"))?;
     Ok(Some(oid))

@@ -986,6 +986,7 @@ pub fn commit(
     let parents: Vec<&git2::Commit> = parent.iter().collect();
     let oid = repo.commit(None, sig, sig, &message(entries), &tree_obj, &parents)?;
     let old = parent.as_ref().map_or(Oid::ZERO_SHA1, |p| p.id());
+    crate::git_lock::clear_stale_ref_lock(repo, &name)?;
     repo.reference_matching(&name, oid, true, old, "wol publish")
         .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
     Ok(Some(oid))
@@ -1002,6 +1003,7 @@ pub fn restart(
     let name = published_ref(partner);
     let tip = repo.find_reference(&name)?.peel_to_commit()?;
     let oid = repo.commit(None, sig, sig, &message(entries), &tip.tree()?, &[])?;
+    crate::git_lock::clear_stale_ref_lock(repo, &name)?;
     repo.reference_matching(&name, oid, true, tip.id(), "wol publish: new remote branch")
         .with_context(|| format!("{name} moved while publishing; run wol publish again"))?;
     Ok(oid)
@@ -1034,6 +1036,7 @@ pub fn adopt(
         Some(repo.commit(None, sig, sig, &message(entries), &tree, &[&base])?)
     };
     let tip = new.unwrap_or(base.id());
+    crate::git_lock::clear_stale_ref_lock(repo, &name)?;
     repo.reference_matching(
         &name,
         tip,

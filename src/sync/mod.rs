@@ -162,7 +162,7 @@ pub fn sync(
     // A sync killed while libgit2 held one of its ref locks leaves the lock file behind;
     // removed here when no live process holds it (never while one does).
     for name in [REMOTE_REF, OUTGOING_REF] {
-        crate::git_lock::clear_stale_lock(repo, &repo.commondir().join(format!("{name}.lock")))?;
+        crate::git_lock::clear_stale_ref_lock(repo, name)?;
     }
     for attempt in 1..=ATTEMPTS {
         if let Ok(mut r) = repo.find_reference(REMOTE_REF) {

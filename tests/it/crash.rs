@@ -438,6 +438,60 @@ fn kill_9_at_random_points_of_publish_loses_nothing() {
 /// `wol init` over a folder of entries, killed at any point (adding the files, writing the
 /// packs, the tree, the commit), leaves a folder the next `wol init` makes a journal of:
 /// every entry committed once, the repository whole, no stale lock.
+/// A publish or a pull killed while libgit2 held its ref lock (`refs/wol/published/<p>.lock`,
+/// the followed log's `refs/heads/main.lock`) leaves the lock behind (seen in the kill -9
+/// test above); the next one removes such a lock, which no live process holds, says so,
+/// and goes on. Before, every later publish failed with "moved while publishing".
+#[test]
+fn a_ref_lock_left_by_a_killed_publish_or_pull_is_removed_by_the_next() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let partner = env.bare_partner("alpha");
+    env.log(&["First shared entry", "--public"]);
+    env.wol_j().arg("publish").assert().success();
+    env.wol_j()
+        .args(["follow", "add", "alpha", partner.to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j().args(["pull", "-q"]).assert().success();
+
+    env.log(&["Second shared entry", "--public"]);
+    let published = env.journal.join(".git/refs/wol/published/alpha.lock");
+    let pulled = env
+        .journal
+        .join(".wol/following/alpha.git/refs/heads/main.lock");
+    for lock in [&published, &pulled] {
+        fs::create_dir_all(lock.parent().unwrap()).unwrap();
+        fs::write(lock, "").unwrap();
+    }
+    let out = env.wol_j().arg("publish").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("alpha.lock, a git lock left behind"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!published.exists());
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(files.contains("second-shared-entry.md"), "{files}");
+
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("main.lock, a git lock left behind"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!pulled.exists());
+    let mirror = env.journal.join(".wol/following/alpha.git");
+    assert_eq!(
+        env.git_in(&mirror, ["rev-parse", "main"]),
+        env.git_in(&partner, ["rev-parse", "main"]),
+        "the pull fetched the new publish"
+    );
+    env.assert_consistent();
+}
+
 #[test]
 fn kill_9_at_random_points_of_init_over_entries_loses_nothing() {
     let env = TestEnv::new();
