@@ -293,8 +293,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     // (relative to `docs/`; `None` when only beside the Markdown): what the digests may
     // link.
     let mut published_attachments: HashMap<String, Option<String>> = HashMap::new();
+    // The attachments each entry's site does not carry, for entries that have some: what
+    // its text in the feeds depends on, besides the entry itself.
+    let mut off_sites: HashMap<usize, Vec<&str>> = HashMap::new();
     for (n, c) in entries.iter().enumerate() {
-        let needs_html = n < feed::FEED_LIMIT;
         // Each page links the entries before and after it (older, newer), and shows
         // their titles: they are part of what it depends on. Only the page being
         // rendered holds the links, not all 100,000 views at once.
@@ -393,10 +395,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
-                if needs_html {
-                    let entry = c.read(repo, schema)?;
-                    view.body_html = body_html(&entry, site.info.url.as_deref());
-                }
                 hit
             }
             None => {
@@ -410,21 +408,20 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 (view.prev, view.next_entry) = (prev, next_entry);
                 let page = site.entry_page(view)?;
                 (view.prev, view.next_entry) = (None, None);
-                // Feeds are read from elsewhere: tag links only where absolute.
-                view.body_html = body_html(&entry, site.info.url.as_deref());
+                // Freed, not only emptied: a cleared string keeps its buffer, and at
+                // 100,000 rendered pages those buffers were 65 MB of a full publish.
+                view.body_html = String::new();
                 let hit = Rendered {
                     markdown: repo.blob(md.as_bytes())?,
                     page: repo.blob(page.as_bytes())?,
                 };
                 cache.put(key, hit);
-                if !needs_html {
-                    // Freed, not only emptied: a cleared string keeps its buffer, and at
-                    // 100,000 rendered pages those buffers were 65 MB of a full publish.
-                    view.body_html = String::new();
-                }
                 hit
             }
         };
+        if !off_site.is_empty() {
+            off_sites.insert(n, off_site);
+        }
         // `updated`: unchanged published text keeps the time it had; changed text is new
         // as of now; an entry published for the first time is as old as its date, or
         // as now when it is dated later (a typo for 2062 would otherwise hold every
@@ -530,9 +527,25 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         .max()
         .or_else(|| previous_feed_updated(previous_feed()))
         .unwrap_or(now);
-    for (path, text) in feeds(site, &plan.name, &views, &tags, log_updated) {
-        put(&path, text.as_bytes())?;
+    // The feeds, each from the cache when it would carry the same entries as before. An
+    // entry's text as feeds show it (read from elsewhere: tag links only where absolute) is
+    // rendered only for the feeds that changed, and kept while several of them carry it.
+    let mut published = Published {
+        repo,
+        schema,
+        site,
+        entries: &entries,
+        views: &views,
+        off_sites: &off_sites,
+        texts: HashMap::new(),
+        texts_size: 0,
+    };
+    for file in feeds(site, &plan.name, &views, &tags) {
+        let oid = feed_blob(cache, &mut published, &file, log_updated)?;
+        put_oid.push((file.path, oid));
     }
+    // (The texts kept for the feeds are not kept for the pages that follow.)
+    drop(published);
     let months = crate::site::html::months(&views);
     // Each published digest gets a page of its own, newest first on the index.
     let pages: HashMap<&str, &str> = if digests.is_empty() {
@@ -627,19 +640,34 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     })
 }
 
-/// Every feed of the published tree, by path: Atom and JSON Feed for the whole log (at
-/// the root for readers and clones, in `docs/` for the site), Atom per tag and for the
-/// kinds in [`KIND_FEEDS`]. Links are absolute with the partner's site address, else
-/// relative to each file's folder.
+/// One feed file of the published tree: where it goes, what it says of itself, and the
+/// entries it carries (indexes into the views, newest first).
+struct FeedFile {
+    path: String,
+    id: String,
+    title: String,
+    /// See [`feed::FeedSpec::pages`].
+    pages: String,
+    self_href: String,
+    alternate_feed: Option<String>,
+    items: Vec<usize>,
+    json: bool,
+}
+
+/// Every feed of the published tree: Atom and JSON Feed for the whole log (at the root for
+/// readers and clones, in `docs/` for the site), Atom per tag and for the kinds in
+/// [`KIND_FEEDS`]. Links are absolute with the partner's site address, else relative to
+/// each file's folder.
 fn feeds(
     site: &Site,
     partner: &str,
     views: &[EntryView],
     tags: &[site::TagGroup],
-    log_updated: DateTime<FixedOffset>,
-) -> Vec<(String, String)> {
+) -> Vec<FeedFile> {
     let info = &site.info;
-    let all: Vec<&EntryView> = views.iter().collect();
+    let newest = |items: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+        items.take(feed::FEED_LIMIT).collect()
+    };
     let abs = info.url.as_deref();
     // (folder of the feed relative to the published root, way from it to docs/)
     let place = |dir: &str, to_docs: &'static str| -> (String, String) {
@@ -651,95 +679,180 @@ fn feeds(
             None => (to_docs.to_string(), String::new()),
         }
     };
-    let spec = |id: String, title: String, pages: &str, self_href: String, alt: Option<String>| {
-        (id, title, pages.to_string(), self_href, alt)
-    };
     let mut out = Vec::new();
-    let mut write = |path: String,
-                     s: (String, String, String, String, Option<String>),
-                     items: &[&EntryView],
-                     json: bool| {
-        let (id, title, pages, self_href, alternate_feed) = s;
-        let spec = feed::FeedSpec {
-            id,
-            title,
-            pages: &pages,
-            self_href,
-            alternate_feed,
-            license: info.license.as_deref(),
-            journal_id: &info.journal_id,
-            log_updated,
-        };
-        out.push((
-            path,
-            if json {
-                feed::json(&spec, items)
-            } else {
-                feed::atom(&spec, items)
-            },
-        ));
-    };
     let log_id = format!("urn:wol:{}:{partner}", info.journal_id);
+    let all = newest(&mut (0..views.len()));
     for (dir, to_docs) in [("", "docs/"), ("docs/", "")] {
         let (pages, here) = place(dir, to_docs);
-        write(
-            format!("{dir}feed.xml"),
-            spec(
-                log_id.clone(),
-                info.title.clone(),
-                &pages,
-                format!("{here}feed.xml"),
-                Some(format!("{here}feed.json")),
-            ),
-            &all,
-            false,
-        );
-        write(
-            format!("{dir}feed.json"),
-            spec(
-                log_id.clone(),
-                info.title.clone(),
-                &pages,
-                format!("{here}feed.json"),
-                Some(format!("{here}feed.xml")),
-            ),
-            &all,
-            true,
-        );
+        for (ext, other, json) in [("xml", "json", false), ("json", "xml", true)] {
+            out.push(FeedFile {
+                path: format!("{dir}feed.{ext}"),
+                id: log_id.clone(),
+                title: info.title.clone(),
+                pages: pages.clone(),
+                self_href: format!("{here}feed.{ext}"),
+                alternate_feed: Some(format!("{here}feed.{other}")),
+                items: all.clone(),
+                json,
+            });
+        }
     }
     let (pages, here) = place("docs/tags/", "../");
     for tag in tags {
-        let items: Vec<&EntryView> = tag.entries.iter().map(|&i| &views[i]).collect();
-        write(
-            format!("docs/tags/{}.xml", tag.slug),
-            spec(
-                format!("{log_id}:tag:{}", tag.slug),
-                format!("{} — #{}", info.title, tag.name),
-                &pages,
-                format!("{here}{}.xml", tag.slug),
-                None,
-            ),
-            &items,
-            false,
-        );
+        out.push(FeedFile {
+            path: format!("docs/tags/{}.xml", tag.slug),
+            id: format!("{log_id}:tag:{}", tag.slug),
+            title: format!("{} — #{}", info.title, tag.name),
+            pages: pages.clone(),
+            self_href: format!("{here}{}.xml", tag.slug),
+            alternate_feed: None,
+            items: newest(&mut tag.entries.iter().copied()),
+            json: false,
+        });
     }
     let (pages, here) = place("docs/kinds/", "../");
     for kind in KIND_FEEDS {
-        let items: Vec<&EntryView> = views.iter().filter(|v| in_kind_feed(v, kind)).collect();
-        write(
-            format!("docs/kinds/{kind}.xml"),
-            spec(
-                format!("{log_id}:kind:{kind}"),
-                format!("{} — {kind}", info.title),
-                &pages,
-                format!("{here}{kind}.xml"),
-                None,
-            ),
-            &items,
-            false,
-        );
+        out.push(FeedFile {
+            path: format!("docs/kinds/{kind}.xml"),
+            id: format!("{log_id}:kind:{kind}"),
+            title: format!("{} — {kind}", info.title),
+            pages: pages.clone(),
+            self_href: format!("{here}{kind}.xml"),
+            alternate_feed: None,
+            items: newest(&mut (0..views.len()).filter(|&i| in_kind_feed(&views[i], kind))),
+            json: false,
+        });
     }
     out
+}
+
+/// Bump when what the feeds say of the same entries changes (`site::feed`), so feeds
+/// cached before are not reused across that change.
+const FEED_VERSION: &str = "wol-feed-1";
+
+/// The published entries as the feeds need them.
+struct Published<'a> {
+    repo: &'a Repository,
+    schema: &'a Schema<'a>,
+    site: &'a Site,
+    entries: &'a [&'a Candidate],
+    views: &'a [EntryView],
+    /// The attachments an entry's site does not carry, for entries that have some.
+    off_sites: &'a HashMap<usize, Vec<&'a str>>,
+    /// Entries' text as feeds carry it, kept while feeds are rendered: an entry is in the
+    /// log's feeds and in its tags' and kinds', so most are asked for several times.
+    /// Bounded by [`Published::TEXTS_MAX`]; past that, it starts again.
+    texts: HashMap<usize, String>,
+    texts_size: usize,
+}
+
+impl Published<'_> {
+    const TEXTS_MAX: usize = 16 << 20;
+
+    fn off_site(&self, i: usize) -> &[&str] {
+        self.off_sites.get(&i).map_or(&[], Vec::as_slice)
+    }
+
+    /// Entry `i`'s text as feeds carry it: read from elsewhere, so tag links only where
+    /// they are absolute.
+    fn text(&mut self, i: usize) -> Result<String> {
+        if let Some(text) = self.texts.get(&i) {
+            return Ok(text.clone());
+        }
+        let c = self.entries[i];
+        let entry = c.read(self.repo, self.schema)?;
+        let tag_slugs: Vec<&str> = self.views[i].tags.iter().map(|t| t.slug.as_str()).collect();
+        let text = self.site.entry_body_html(
+            &entry.body,
+            self.site.info.url.as_deref(),
+            c.published_id(),
+            self.off_site(i),
+            &tag_slugs,
+        );
+        if self.texts_size + text.len() > Self::TEXTS_MAX {
+            self.texts = HashMap::new();
+            self.texts_size = 0;
+        }
+        self.texts_size += text.len();
+        self.texts.insert(i, text.clone());
+        Ok(text)
+    }
+}
+
+/// The blob of one feed, from the cache when it carried the same entries before: the same
+/// views (without their text) of the same entry blobs, with the same attachments off the
+/// site, under the same templates and site address.
+fn feed_blob(
+    cache: &mut Cache,
+    published: &mut Published<'_>,
+    file: &FeedFile,
+    log_updated: DateTime<FixedOffset>,
+) -> Result<Oid> {
+    let (site, views) = (published.site, published.views);
+    let info = &site.info;
+    let mut material = format!(
+        "{FEED_VERSION}\0{}\0{}\0{}\0{}\0{}\0{}\0{:?}\0{:?}\0{}\0",
+        site.render_key,
+        file.path,
+        file.id,
+        file.title,
+        file.pages,
+        file.self_href,
+        file.alternate_feed,
+        info.license,
+        info.journal_id,
+    )
+    .into_bytes();
+    // A feed is dated by its newest entry; only a feed without one by the log.
+    if !file
+        .items
+        .iter()
+        .any(|&i| DateTime::parse_from_rfc3339(&views[i].updated).is_ok())
+    {
+        material.extend_from_slice(log_updated.to_rfc3339().as_bytes());
+    }
+    for &i in &file.items {
+        material.push(0);
+        material.extend_from_slice(published.entries[i].blob.as_bytes());
+        material.extend_from_slice(published.off_site(i).join("\0").as_bytes());
+        material.push(0);
+        // Everything the feed shows of the entry besides its text (which the entry blob
+        // and the off-site attachments decide): id, `updated`, title, tags…
+        debug_assert!(views[i].body_html.is_empty());
+        serde_json::to_writer(&mut material, &views[i])?;
+    }
+    cached_blob(
+        published.repo,
+        cache,
+        crate::git::blob_id(&material),
+        || {
+            let items = file
+                .items
+                .iter()
+                .map(|&i| {
+                    let mut view = views[i].clone();
+                    view.body_html = published.text(i)?;
+                    Ok(view)
+                })
+                .collect::<Result<Vec<EntryView>>>()?;
+            let items: Vec<&EntryView> = items.iter().collect();
+            let spec = feed::FeedSpec {
+                id: file.id.clone(),
+                title: file.title.clone(),
+                pages: &file.pages,
+                self_href: file.self_href.clone(),
+                alternate_feed: file.alternate_feed.clone(),
+                license: info.license.as_deref(),
+                journal_id: &info.journal_id,
+                log_updated,
+            };
+            Ok(if file.json {
+                feed::json(&spec, &items)
+            } else {
+                feed::atom(&spec, &items)
+            })
+        },
+    )
 }
 
 /// An `id` key shaped like an entry file name is the entry's old name, which `wol edit`
@@ -913,7 +1026,16 @@ fn aggregate(
     for k in entry_keys {
         material.extend_from_slice(k.as_bytes());
     }
-    let key = crate::git::blob_id(&material);
+    cached_blob(repo, cache, crate::git::blob_id(&material), render)
+}
+
+/// The blob cached under `key`, else `render`ed, written and cached.
+fn cached_blob(
+    repo: &Repository,
+    cache: &mut Cache,
+    key: Oid,
+    render: impl FnOnce() -> Result<String>,
+) -> Result<Oid> {
     if let Some(hit) = cache.get(repo, key) {
         return Ok(hit.page);
     }

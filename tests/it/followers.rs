@@ -727,3 +727,79 @@ fn a_new_entry_at_a_moved_entrys_old_name_gets_a_feed_id_of_its_own() {
     env.wol_j().arg("publish").assert().success();
     assert_eq!(env.git_in(&bare, ["rev-parse", "main"]), head);
 }
+
+/// How many entries a feed carries (the site's `FEED_LIMIT`).
+const FEED_LIMIT: usize = 50;
+
+/// A tag or kind feed carries the text of every entry in it, not only of those among the
+/// log's newest 50 (which the log's own feed carries): an older entry is often the newest
+/// of a quiet tag. A new entry elsewhere leaves those feeds as they were.
+#[test]
+fn tag_and_kind_feeds_carry_the_text_of_entries_older_than_the_log_feed() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    env.wol_j()
+        .env("WOL_NOW", "2026-10-01T09:00:00+02:00")
+        .args(["log", "Consent rounds, tried", "-t", "quiet"])
+        .args(["--help-wanted", "Someone who ran QUIETMARK rounds."])
+        .assert()
+        .success();
+    for n in 0..FEED_LIMIT + 5 {
+        env.wol_j()
+            .env(
+                "WOL_NOW",
+                format!("2026-11-{:02}T10:{:02}:00+01:00", 2 + n / 50, n % 50),
+            )
+            .args(["log", &format!("Progress note {n}"), "-t", "busy"])
+            .args(["--next", "Keep BUSYMARK going."])
+            .assert()
+            .success();
+    }
+    env.wol_j().arg("publish").assert().success();
+    let feed = |path: &str| atom_syndication::Feed::from_str(&show(&env, &bare, path)).unwrap();
+    let log = feed("feed.xml");
+    assert!(
+        log.entries()
+            .iter()
+            .all(|e| e.title().as_str() != "Consent rounds, tried"),
+        "the old entry is past the log feed's newest 50"
+    );
+    for path in ["docs/tags/quiet.xml", "docs/kinds/help.xml"] {
+        let f = feed(path);
+        let entry = f
+            .entries()
+            .iter()
+            .find(|e| e.title().as_str() == "Consent rounds, tried")
+            .unwrap_or_else(|| panic!("{path} lacks the entry"));
+        let content = entry
+            .content()
+            .and_then(|c| c.value())
+            .unwrap_or_else(|| panic!("{path}: the entry has no text: {entry:?}"));
+        assert!(content.contains("QUIETMARK"), "{path}: {content}");
+    }
+    // Every entry of the busy tag's feed has its text too.
+    let busy = feed("docs/tags/busy.xml");
+    assert_eq!(busy.entries().len(), FEED_LIMIT);
+    assert!(busy.entries().iter().all(|e| {
+        e.content()
+            .and_then(|c| c.value())
+            .is_some_and(|c| c.contains("BUSYMARK"))
+    }));
+
+    let before = |path: &str| env.git_in(&bare, ["rev-parse", &format!("main:{path}")]);
+    let (quiet, help) = (before("docs/tags/quiet.xml"), before("docs/kinds/help.xml"));
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-30T10:00:00+01:00")
+        .args(["log", "One more", "-t", "busy", "--next", "More BUSYMARK."])
+        .assert()
+        .success();
+    env.wol_j().arg("publish").assert().success();
+    assert_eq!(before("docs/tags/quiet.xml"), quiet);
+    assert_eq!(before("docs/kinds/help.xml"), help);
+    let busy = feed("docs/tags/busy.xml");
+    assert_eq!(busy.entries()[0].title().as_str(), "One more");
+    assert!(busy.entries().iter().all(|e| {
+        e.content()
+            .and_then(|c| c.value())
+            .is_some_and(|c| c.contains("BUSYMARK"))
+    }));
+}
