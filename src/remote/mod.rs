@@ -67,6 +67,14 @@ pub enum RemoteError {
     /// typo'd port ([`is_not_git`]).
     #[error("{url} answered, but not as a git server: {message}")]
     NotGit { url: String, message: String },
+    /// A local repository's branch is locked by a process that is still running (see
+    /// [`clear_stale_ref_lock_at`]); `message` names it.
+    #[error("{message}")]
+    Locked {
+        url: String,
+        message: String,
+        hint: String,
+    },
     /// A local path that holds no repository.
     #[error("there is no git repository at {url}")]
     NoRepository { url: String },
@@ -131,6 +139,7 @@ impl RemoteError {
                  list, or wol follow list for a log you follow); over ssh, a login script on the \
                  server that prints text gets in git's way too; {WHAT_NEXT}"
             ),
+            RemoteError::Locked { hint, .. } => hint.clone(),
             RemoteError::NoRepository { url } => {
                 format!(
                     "for a partner, create it with: git init --bare {url}; or correct the path in wol.toml (wol partner list, wol follow list)"
@@ -340,6 +349,7 @@ fn push_refspec(
     check_url(url)?;
     if let Some(dir) = local_path(url) {
         remove_stale_packs(&dir);
+        clear_stale_ref_lock_at(&dir, url, branch)?;
     }
     remove_stale_packs(repo.commondir());
     let shown = redact_url(url);
@@ -660,6 +670,29 @@ pub fn remove_stale_packs(git_dir: &std::path::Path) {
             let _ = std::fs::remove_file(e.path());
         }
     }
+}
+
+/// Remove the lock of `branch` that a push killed half-way left in the repository at
+/// `dir` (a partner on this machine: libgit2 moves a local path's branch in the pushing
+/// process), by the rule wol keeps for its own journal ([`crate::git_lock`]): only when
+/// no live process could hold it, with a notice. A live one is waited for, then stops the
+/// push with who holds it.
+fn clear_stale_ref_lock_at(
+    dir: &std::path::Path,
+    url: &str,
+    branch: &str,
+) -> Result<(), RemoteError> {
+    // No repository there: the push says so.
+    let Ok(target) = Repository::open(dir) else {
+        return Ok(());
+    };
+    crate::git_lock::clear_stale_ref_lock(&target, &format!("refs/heads/{branch}")).map_err(|e| {
+        RemoteError::Locked {
+            url: redact_url(url),
+            message: e.to_string(),
+            hint: crate::error::hint_of(&e).unwrap_or_default(),
+        }
+    })
 }
 
 /// Check `url` before a remote operation, and give libgit2 its timeouts.

@@ -438,10 +438,12 @@ fn kill_9_at_random_points_of_publish_loses_nothing() {
 /// `wol init` over a folder of entries, killed at any point (adding the files, writing the
 /// packs, the tree, the commit), leaves a folder the next `wol init` makes a journal of:
 /// every entry committed once, the repository whole, no stale lock.
-/// A publish or a pull killed while libgit2 held its ref lock (`refs/wol/published/<p>.lock`,
-/// the followed log's `refs/heads/main.lock`) leaves the lock behind (seen in the kill -9
-/// test above); the next one removes such a lock, which no live process holds, says so,
-/// and goes on. Before, every later publish failed with "moved while publishing".
+/// A publish or a pull killed while libgit2 held a ref lock (`refs/wol/published/<p>.lock`;
+/// a partner's `refs/heads/main.lock` when it is a path on this machine, which libgit2
+/// updates in the pushing process; the followed log's copy) leaves the lock behind (seen
+/// in the kill -9 test above); the next one removes such a lock, which no live process
+/// holds, says so, and goes on. Before, every later publish failed ("moved while
+/// publishing", or "refused the push", blaming the server).
 #[test]
 fn a_ref_lock_left_by_a_killed_publish_or_pull_is_removed_by_the_next() {
     let env = TestEnv::new();
@@ -460,7 +462,8 @@ fn a_ref_lock_left_by_a_killed_publish_or_pull_is_removed_by_the_next() {
     let pulled = env
         .journal
         .join(".wol/following/alpha.git/refs/heads/main.lock");
-    for lock in [&published, &pulled] {
+    let pushed = partner.join("refs/heads/main.lock");
+    for lock in [&published, &pulled, &pushed] {
         fs::create_dir_all(lock.parent().unwrap()).unwrap();
         fs::write(lock, "").unwrap();
     }
@@ -471,7 +474,13 @@ fn a_ref_lock_left_by_a_killed_publish_or_pull_is_removed_by_the_next() {
         "{}",
         stderr(&out)
     );
+    assert!(
+        stderr(&out).contains("alpha.git/refs/heads/main.lock, a git lock left behind"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!published.exists());
+    assert!(!pushed.exists());
     let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
     assert!(files.contains("second-shared-entry.md"), "{files}");
 

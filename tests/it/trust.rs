@@ -1233,6 +1233,57 @@ fn a_live_git_index_lock_is_waited_for_and_never_deleted() {
     env.assert_consistent();
 }
 
+/// A partner repository on this machine whose branch a live process holds locked: wol
+/// waits for it, then stops, names the holder and leaves the lock alone. Once that process
+/// is gone, the lock it left is removed by the next publish, which then goes out.
+#[test]
+fn a_live_lock_in_a_partner_on_this_machine_is_waited_for_and_never_deleted() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let partner = env.bare_partner("alpha");
+    env.log(&["Shared while the partner is locked", "--public"]);
+    let lock = partner.join("refs/heads/main.lock");
+    let holder = KillOnDrop(
+        std::process::Command::new("sh")
+            .args(["-c", "exec 3>refs/heads/main.lock; exec sleep 60"])
+            .current_dir(&partner)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait_for(Duration::from_secs(10), || lock.exists()));
+
+    let start = Instant::now();
+    let err = env.fails(&["publish"], "main.lock");
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_secs(8) && took < Duration::from_secs(30),
+        "wol should wait about 10 s for the lock, took {took:?}"
+    );
+    assert!(err.contains("held by another process"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert!(lock.exists(), "a live lock was deleted");
+    assert!(
+        env.git_in(&partner, ["for-each-ref"]).trim().is_empty(),
+        "something was pushed under the lock"
+    );
+
+    drop(holder);
+    let out = wol(&env, &["publish"]);
+    assert_ok(&out, "wol publish once the holder is gone");
+    assert!(
+        stderr(&out).contains("a git lock left behind"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!lock.exists());
+    let files = env.git_in(&partner, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(
+        files.contains("shared-while-the-partner-is-locked"),
+        "{files}"
+    );
+}
+
 /// `git commit` writes `index.lock`, closes it and starts the editor; when the editor is
 /// closed it renames the lock over the index. No process has the lock open meanwhile,
 /// yet it is live: removed, the person's commit would fail.
