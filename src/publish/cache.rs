@@ -5,7 +5,8 @@
 //! format version) — to the blob ids of the entry's published Markdown and HTML page.
 //! Change the entry, move it, or change a template and the key changes, so a stale page
 //! can never be reused. A hit is used only when both blobs are still in the object
-//! database. The file is disposable: delete it and the next publish renders everything
+//! database. Month and tag pages, feeds and published attachments are kept the same way,
+//! under keys made from everything they show (`publish::tree`), with one blob for both. The file is disposable: delete it and the next publish renders everything
 //! again (the blobs come out identical, so the published tree does not change).
 
 use std::collections::{HashMap, HashSet};

@@ -797,6 +797,11 @@ fn tag_and_kind_feeds_carry_the_text_of_entries_older_than_the_log_feed() {
     assert_eq!(before("docs/kinds/help.xml"), help);
     let busy = feed("docs/tags/busy.xml");
     assert_eq!(busy.entries()[0].title().as_str(), "One more");
+    // What came from the cache is what a publish without it renders: no new commit.
+    let published = env.git_in(&bare, ["rev-parse", "main"]);
+    std::fs::remove_dir_all(env.journal.join(".wol/cache")).unwrap();
+    env.wol_j().arg("publish").assert().success();
+    assert_eq!(env.git_in(&bare, ["rev-parse", "main"]), published);
     assert!(busy.entries().iter().all(|e| {
         e.content()
             .and_then(|c| c.value())
