@@ -79,6 +79,10 @@ pub struct FeedItem {
     pub author: String,
     /// The entry's Markdown file inside the published log.
     pub path: String,
+    /// Its id in the log: `wol.json`'s `id` where the log gives one (an entry whose file
+    /// moved keeps the id it had), else its file name without `.md`.
+    #[serde(skip)]
+    pub id: String,
     /// The entry's page, when the log publishes its site address (schema 2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -98,6 +102,13 @@ impl FeedItem {
     /// The entry's own local day (the digest's rule: the date in its own offset).
     pub fn day(&self) -> NaiveDate {
         self.date.date_naive()
+    }
+
+    /// Which entry of its log this is, whatever its file is called now: its id, within
+    /// its member's folder in a shared log (`logs/<member>/`).
+    fn identity(&self) -> String {
+        let folder = self.path.find("entries/").map_or("", |at| &self.path[..at]);
+        format!("{folder}{}", self.id)
     }
 }
 
@@ -220,6 +231,8 @@ impl Eq for Oldest {}
 #[derive(Deserialize)]
 struct IndexEntry {
     path: String,
+    #[serde(default)]
+    id: Option<String>,
     title: String,
     date: DateTime<FixedOffset>,
     kind: String,
@@ -579,6 +592,10 @@ fn parse_index<const N: usize>(text: &str) -> Result<ReadIndex> {
         .entries
         .into_iter()
         .map(|e| FeedItem {
+            id: e.id.filter(|id| !id.is_empty()).unwrap_or_else(|| {
+                let name = e.path.rsplit(['/', '\\']).next().unwrap_or(&e.path);
+                name.strip_suffix(".md").unwrap_or(name).to_string()
+            }),
             partner: String::new(),
             title: printable(&e.title),
             date: e.date,
@@ -769,18 +786,19 @@ pub fn pull(journal: &Journal, name: &str, config: &FollowConfig) -> Result<Pull
     if before == Some(after) {
         return Ok(Pulled { new: None, log });
     }
+    // Known by its id: an entry whose file moved (a new date) is not new.
     let known: BTreeSet<String> = before
         .and_then(|b| read_commit(&repo, b, name, own).ok())
         .unwrap_or_default()
         .items
         .into_iter()
-        .map(|i| i.path)
+        .map(|i| i.identity())
         .collect();
     Ok(Pulled {
         new: Some(
             log.items
                 .iter()
-                .filter(|i| !known.contains(&i.path))
+                .filter(|i| !known.contains(&i.identity()))
                 .count(),
         ),
         log,
@@ -916,6 +934,36 @@ mod tests {
         let removed = remove_from_toml(&added, "gig").unwrap();
         assert_eq!(removed, text);
         assert!(remove_from_toml(&removed, "gig").is_err());
+    }
+
+    /// A shared log's members are told apart by their folders: a file name two members
+    /// both use is two entries.
+    #[test]
+    fn an_entry_is_known_by_its_id_within_its_members_folder() {
+        let item = |path: &str, id: &str| FeedItem {
+            path: path.into(),
+            id: id.into(),
+            ..FeedItem::default()
+        };
+        let moved = item(
+            "entries/2026/10/2026-10-15-1000-notes.md",
+            "2026-11-22-1432-notes",
+        );
+        let before = item(
+            "entries/2026/11/2026-11-22-1432-notes.md",
+            "2026-11-22-1432-notes",
+        );
+        assert_eq!(moved.identity(), before.identity());
+        let ann = item(
+            "logs/ann/entries/2026/11/2026-11-22-1432-notes.md",
+            "2026-11-22-1432-notes",
+        );
+        let bo = item(
+            "logs/bo/entries/2026/11/2026-11-22-1432-notes.md",
+            "2026-11-22-1432-notes",
+        );
+        assert_ne!(ann.identity(), bo.identity());
+        assert_ne!(ann.identity(), before.identity());
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! `entries`, newest first. Per entry: `path` (the Markdown file; its page is `docs/` +
 //! the same path minus `entries/`, with `.html`), `title`, `date`, `updated`, `kind`,
 //! `tags`, `author`, and, when present, `url` (the page's absolute address), `learned`,
-//! `next`, `help_wanted` (plain text, at most [`super::PART_MAX`] characters) and
-//! `mentions`. Version 1 had only path, title, date, kind, tags and author; readers take
+//! `next`, `help_wanted` (plain text, at most [`super::PART_MAX`] characters),
+//! `mentions`, and `id`: the entry's id in the feeds, given only where it is not the file
+//! name without `.md` (an entry whose file a new date moved keeps the id its followers
+//! know). Version 1 had only path, title, date, kind, tags and author; readers take
 //! both. The file is rewritten whenever an entry is added, so its size is most of what a
 //! one-entry publish costs: one line per entry, nothing repeated.
 
@@ -25,6 +27,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 #[derive(Serialize)]
 struct Item<'a> {
     path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
     title: &'a str,
     date: &'a str,
     updated: &'a str,
@@ -67,6 +71,7 @@ pub fn render(info: &SiteInfo, entries: &[EntryView]) -> String {
     for (n, e) in entries.iter().enumerate() {
         let item = Item {
             path: &e.md_path,
+            id: (e.uid != e.id).then_some(e.uid.as_str()),
             title: &e.title,
             date: &e.datetime,
             updated: &e.updated,

@@ -808,3 +808,57 @@ fn tag_and_kind_feeds_carry_the_text_of_entries_older_than_the_log_feed() {
             .is_some_and(|c| c.contains("BUSYMARK"))
     }));
 }
+
+/// An entry whose new date moved its file is the same entry to a follower: `wol.json`
+/// gives its id where that is not its file name, and `wol pull` does not count it as new.
+#[test]
+fn a_followed_entry_whose_file_moved_is_not_new_to_the_follower() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["Workshop notes"]);
+    env.log(&["Other notes"]);
+    env.wol_j().arg("publish").assert().success();
+    let reader = TestEnv::new().with_author(Some("Bo Reader"));
+    reader.init_journal();
+    follow(&reader, "ann", &bare);
+
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
+    env.wol_j()
+        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-24T10:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    let json = show(&env, &bare, "wol.json");
+    assert!(
+        json.contains(r#""path":"entries/2026/10/2026-10-15-1000-workshop-notes.md","id":"2026-11-22-1432-workshop-notes""#),
+        "{json}"
+    );
+    assert_eq!(
+        json.matches(r#""id":"#).count(),
+        1,
+        "only where it differs: {json}"
+    );
+    let out = reader.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ann: no new entries (2 entries in all)"),
+        "{}",
+        stderr(&out)
+    );
+
+    env.log(&["Brand new notes"]);
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-25T10:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    let out = reader.wol_j().arg("pull").output().unwrap();
+    assert!(
+        stderr(&out).contains("ann: 1 new entry (3 entries in all)"),
+        "{}",
+        stderr(&out)
+    );
+}
