@@ -1155,6 +1155,48 @@ fn a_text_scanned_clean_is_scanned_again_when_the_patterns_change() {
     assert!(published.contains(kickoff), "{published}");
 }
 
+/// A file name is scanned on every publish, whatever the scan cache says of the entry's
+/// text: a codename in an old slug blocks as soon as a pattern names it, with the cache
+/// and without, and only the name is reported.
+#[test]
+fn a_file_name_is_scanned_on_every_publish_whatever_the_scan_cache_says() {
+    let env = TestEnv::new();
+    env.init_journal();
+    add_entries(
+        &env,
+        &[(
+            "2026-11-20-1000-project-osprey",
+            entry("Kickoff", DATE, "public", &[], &[], "Nothing to see here."),
+        )],
+    );
+    let remote = bare(&env, "p.git");
+    add_partner(&env, &["p", remote.to_str().unwrap()]);
+    publish_ok(&env, &[]);
+    let toml = env
+        .read("wol.toml")
+        .replace("never = []", "never = [\"(?i)osprey\"]");
+    env.write("wol.toml", toml);
+    env.log(&["Another entry", "--public"]);
+    for round in ["with the cache", "without it"] {
+        let err = env.fails(&["publish"], "--allow-entry");
+        assert!(
+            err.contains("its file name looks like a secret ([publish] never pattern #1)"),
+            "{round}: {err}"
+        );
+        assert!(
+            !err.contains("line "),
+            "{round}: only the name has it: {err}"
+        );
+        assert!(
+            !err.contains("osprey"),
+            "{round}: the report repeats it: {err}"
+        );
+        fs::remove_dir_all(env.journal.join(".wol/cache")).unwrap();
+    }
+    let published = env.git_in(&remote, ["ls-tree", "-r", "--name-only", "main"]);
+    assert!(!published.contains("another-entry"), "{published}");
+}
+
 /// Each tag gets a page and a feed that show the entry with all its tags: an entry with
 /// thousands of tags would publish a tree that grows with their square. The site and
 /// feeds carry the first 64; the published Markdown keeps them all.
