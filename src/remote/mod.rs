@@ -78,6 +78,10 @@ pub enum RemoteError {
     /// A local path that holds no repository.
     #[error("there is no git repository at {url}")]
     NoRepository { url: String },
+    /// A local path that holds a repository with a work tree, which a push cannot update
+    /// (libgit2 refuses; git would refuse a checked-out branch).
+    #[error("{url} is a repository with a work tree (not bare): a push cannot go there")]
+    NotBare { url: String },
     /// The URL is not one wol uses (checked before any connection).
     #[error("{url} is not a usable remote URL: {message}")]
     BadUrl { url: String, message: String },
@@ -140,6 +144,11 @@ impl RemoteError {
                  server that prints text gets in git's way too; {WHAT_NEXT}"
             ),
             RemoteError::Locked { hint, .. } => hint.clone(),
+            RemoteError::NotBare { url } => format!(
+                "push to a bare repository instead: make one with git init --bare PATH and give \
+                 that path (for a partner: wol partner rm NAME && wol partner add NAME PATH); \
+                 {url} can then git pull from it; {WHAT_NEXT}"
+            ),
             RemoteError::NoRepository { url } => {
                 format!(
                     "for a partner, create it with: git init --bare {url}; or correct the path in wol.toml (wol partner list, wol follow list)"
@@ -181,6 +190,12 @@ impl RemoteError {
             && !path.join(".git").exists()
         {
             return RemoteError::NoRepository { url };
+        }
+        if let Some(path) = local_path(&url)
+            && path.join(".git").exists()
+            && lower.contains("non-bare")
+        {
+            return RemoteError::NotBare { url };
         }
         if is_not_git(&lower) {
             return RemoteError::NotGit { url, message };

@@ -1306,3 +1306,23 @@ fn hand_named_entries_get_pages_and_links_that_resolve() {
         assert!(page.contains(&format!("UNIQUE-{}", n + 1)), "{page}");
     }
 }
+
+/// A partner path on this machine that is a repository with a work tree: libgit2 cannot
+/// push there, and the error says what it is and what to do, not "check that the
+/// repository exists".
+#[test]
+fn a_partner_path_with_a_work_tree_is_named_so() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.log(&["Shared entry", "--public"]);
+    env.git_in(&env.root, ["init", "-q", "-b", "main", "worktree-repo"]);
+    let dir = env.root.join("worktree-repo");
+    add_partner(&env, &["w", dir.to_str().unwrap()]);
+    let err = env.fails(&["publish"], "not bare");
+    assert!(err.contains("git init --bare"), "{err}");
+    assert!(!err.contains("check that the repository exists"), "{err}");
+    assert!(
+        env.git_in(&dir, ["for-each-ref"]).trim().is_empty(),
+        "nothing was pushed"
+    );
+}
