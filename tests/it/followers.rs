@@ -145,6 +145,21 @@ fn updated_follows_the_published_text_and_published_never_moves() {
     assert_eq!(after.updated().to_rfc3339(), "2026-11-24T10:00:00+01:00");
 }
 
+/// `wol edit` dates `entry` 15 October (which moves its file to that month), then a
+/// publish on 24 November carries the edit.
+fn redate_to_october_and_publish(env: &TestEnv, entry: &Path) {
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
+    env.wol_j()
+        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-24T10:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+}
+
 #[test]
 fn an_entry_whose_new_date_moves_its_file_keeps_its_feed_id() {
     let (env, bare) = publisher("a", "Ann Lee");
@@ -157,16 +172,7 @@ fn an_entry_whose_new_date_moves_its_file_keeps_its_feed_id() {
         "{old_id}"
     );
 
-    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
-    env.wol_j()
-        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
-        .assert()
-        .success();
-    env.wol_j()
-        .env("WOL_NOW", "2026-11-24T10:00:00+01:00")
-        .arg("publish")
-        .assert()
-        .success();
+    redate_to_october_and_publish(&env, &entry);
     let after = atom_syndication::Feed::from_str(&show(&env, &bare, "feed.xml")).unwrap();
     assert_eq!(after.entries().len(), 1);
     let moved = &after.entries()[0];
@@ -821,16 +827,7 @@ fn a_followed_entry_whose_file_moved_is_not_new_to_the_follower() {
     reader.init_journal();
     follow(&reader, "ann", &bare);
 
-    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
-    env.wol_j()
-        .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
-        .assert()
-        .success();
-    env.wol_j()
-        .env("WOL_NOW", "2026-11-24T10:00:00+01:00")
-        .arg("publish")
-        .assert()
-        .success();
+    redate_to_october_and_publish(&env, &entry);
     let json = show(&env, &bare, "wol.json");
     assert!(
         json.contains(r#""path":"entries/2026/10/2026-10-15-1000-workshop-notes.md","id":"2026-11-22-1432-workshop-notes""#),
