@@ -726,9 +726,17 @@ fn feeds(
     out
 }
 
-/// Bump when what the feeds say of the same entries changes (`site::feed`), so feeds
-/// cached before are not reused across that change.
-const FEED_VERSION: &str = "wol-feed-1";
+/// What cached feeds are made by: this wol (its version, and its commit when built from
+/// a checkout) and the source of the feeds' writer, so that no feed is reused across a
+/// change of either. (Re-rendering the feeds after an upgrade costs little; the entry
+/// pages, which cost a full publish, go by [`Site::render_key`] instead.)
+fn feed_maker() -> &'static str {
+    static MAKER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MAKER.get_or_init(|| {
+        let source = crate::git::blob_id(include_bytes!("../site/feed.rs"));
+        format!("wol-feed\0{}\0{source}", env!("WOL_VERSION"))
+    })
+}
 
 /// The published entries as the feeds need them.
 struct Published<'a> {
@@ -791,7 +799,8 @@ fn feed_blob(
     let (site, views) = (published.site, published.views);
     let info = &site.info;
     let mut material = format!(
-        "{FEED_VERSION}\0{}\0{}\0{}\0{}\0{}\0{}\0{:?}\0{:?}\0{}\0",
+        "{}\0{}\0{}\0{}\0{}\0{}\0{}\0{:?}\0{:?}\0{}\0",
+        feed_maker(),
         site.render_key,
         file.path,
         file.id,
