@@ -333,8 +333,17 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             },
         });
     }
-    // The cache is a convenience: failing to save it must not fail the publish.
-    if let Err(e) = cache.save() {
+    // The cache is a convenience: failing to save it must not fail the publish. What a
+    // publish to every partner did not use is dead: it goes (see `Cache::save`).
+    let built: std::collections::HashSet<&str> =
+        plan.partners.iter().map(|p| p.name.as_str()).collect();
+    let every_tree_built = journal
+        .config
+        .partners
+        .keys()
+        .all(|name| built.contains(name.as_str()))
+        && results.iter().all(|r| r.status != "failed");
+    if let Err(e) = cache.save(every_tree_built) {
         eprintln!("warning: cannot save the render cache: {e:#}");
     }
 

@@ -6,7 +6,9 @@
 //! Change the entry, move it, or change a template and the key changes, so a stale page
 //! can never be reused. A hit is used only when both blobs are still in the object
 //! database. Month and tag pages, feeds and published attachments are kept the same way,
-//! under keys made from everything they show (`publish::tree`), with one blob for both. The file is disposable: delete it and the next publish renders everything
+//! under keys made from everything they show (`publish::tree`), with one blob for both.
+//! A publish to every partner keeps only the keys it used, so the file does not grow with
+//! every edit. The file is disposable: delete it and the next publish renders everything
 //! again (the blobs come out identical, so the published tree does not change).
 
 use std::collections::{HashMap, HashSet};
@@ -32,6 +34,9 @@ pub struct Cache {
     /// Blobs known to be in the object database (the previous published tree's), which
     /// need no look-up.
     known: HashSet<Oid>,
+    /// The keys this publish found or stored: all a publish to every partner still needs
+    /// (see [`Cache::save`]).
+    used: HashSet<Oid>,
 }
 
 impl Cache {
@@ -60,6 +65,7 @@ impl Cache {
             map,
             dirty: false,
             known: HashSet::new(),
+            used: HashSet::new(),
         }
     }
 
@@ -75,24 +81,37 @@ impl Cache {
     }
 
     /// A cached rendering whose blobs still exist.
-    pub fn get(&self, repo: &Repository, key: Oid) -> Option<Rendered> {
+    pub fn get(&mut self, repo: &Repository, key: Oid) -> Option<Rendered> {
         let hit = *self.map.get(&key)?;
         let known = |oid| self.known.contains(&oid);
-        if known(hit.markdown) && known(hit.page) {
-            return Some(hit);
+        let there = (known(hit.markdown) && known(hit.page)) || {
+            let odb = repo.odb().ok()?;
+            odb.exists(hit.markdown) && odb.exists(hit.page)
+        };
+        if there {
+            self.used.insert(key);
         }
-        let odb = repo.odb().ok()?;
-        (odb.exists(hit.markdown) && odb.exists(hit.page)).then_some(hit)
+        there.then_some(hit)
     }
 
     pub fn put(&mut self, key: Oid, rendered: Rendered) {
+        self.used.insert(key);
         if self.map.insert(key, rendered) != Some(rendered) {
             self.dirty = true;
         }
     }
 
-    /// Write the cache back if it changed.
-    pub fn save(&self) -> Result<()> {
+    /// Write the cache back if it changed. With `prune` (this publish built the tree of
+    /// every partner there is), only what it used is kept: the keys of pages that have
+    /// changed since (an entry edited, a neighbour added, a tag's entries) would otherwise
+    /// pile up for ever, and the file is read whole on every publish.
+    pub fn save(&mut self, prune: bool) -> Result<()> {
+        if prune {
+            let before = self.map.len();
+            let used = &self.used;
+            self.map.retain(|key, _| used.contains(key));
+            self.dirty |= self.map.len() != before;
+        }
         if !self.dirty {
             return Ok(());
         }

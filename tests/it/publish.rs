@@ -1326,3 +1326,52 @@ fn a_partner_path_with_a_work_tree_is_named_so() {
         "nothing was pushed"
     );
 }
+
+/// The render cache keeps what the last publish to every partner used: the page of an
+/// entry as it was before an edit goes from it, so it does not grow with every edit and
+/// every new entry. A publish to some partners only drops nothing (the others' pages
+/// stay), nor does one that failed.
+#[test]
+fn the_render_cache_keeps_only_what_a_publish_to_every_partner_used() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let entry = env.log(&["Cache note", "--public", "--next", "First version."]);
+    let (a, b) = (bare(&env, "a.git"), bare(&env, "b.git"));
+    add_partner(&env, &["a", a.to_str().unwrap()]);
+    add_partner(&env, &["b", b.to_str().unwrap()]);
+    publish_ok(&env, &[]);
+    let page = format!(
+        "main:docs/{}",
+        entry
+            .to_str()
+            .unwrap()
+            .strip_prefix("entries/")
+            .unwrap()
+            .replace(".md", ".html")
+    );
+    let cached = || fs::read_to_string(env.journal.join(".wol/cache/publish.tsv")).unwrap();
+    let (old_a, old_b) = (rev(&env, &a, &page), rev(&env, &b, &page));
+    assert!(cached().contains(old_a.trim()) && cached().contains(old_b.trim()));
+
+    let text = env
+        .read(entry.to_str().unwrap())
+        .replace("First version.", "Second version.");
+    env.write(entry.to_str().unwrap(), text);
+    env.git(["commit", "-qam", "edit"]);
+    // Only `a`: `b`'s page of the old text may still be wanted.
+    publish_ok(&env, &["a"]);
+    assert!(cached().contains(old_b.trim()), "{}", cached());
+    // Every partner: neither old page is kept.
+    publish_ok(&env, &[]);
+    let now = cached();
+    assert!(
+        !now.contains(old_a.trim()) && !now.contains(old_b.trim()),
+        "{now}"
+    );
+    assert!(now.contains(rev(&env, &b, &page).trim()), "{now}");
+    // And a publish from what is left renders nothing again.
+    let out = publish_ok(&env, &["--json"]);
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(results[0]["rendered"], 0, "{results}");
+    assert_eq!(results[1]["rendered"], 0, "{results}");
+}
