@@ -386,12 +386,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 format!("{}\0{neighbours}\0{}", site.render_key, off_site.join("\0"))
             },
         );
-        // Its own tags (as many as the site carries) are the ones with pages.
-        let tag_slugs: Vec<String> = view.tags.iter().map(|t| t.slug.clone()).collect();
-        let tag_slugs: Vec<&str> = tag_slugs.iter().map(String::as_str).collect();
-        let body_html = |entry: &Entry, docs: Option<&str>| {
-            site.entry_body_html(&entry.body, docs, c.published_id(), &off_site, &tag_slugs)
-        };
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
@@ -400,7 +394,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             None => {
                 rendered += 1;
                 let entry = c.read(repo, schema)?;
-                view.body_html = body_html(&entry, Some(&view.root()));
+                view.body_html = body_html(site, c, &entry, view, &off_site, Some(&view.root()));
                 let mut md = published_markdown(&entry);
                 if !withheld.is_empty() {
                     md = crate::attach::unlink(&md, c.published_id(), &withheld);
@@ -738,6 +732,21 @@ fn feed_maker() -> &'static str {
     })
 }
 
+/// The HTML of `entry`'s body where it is read from `docs` (the way to `docs/`, see
+/// [`Site::body_html`]): its own tags (as many as the site carries) are the ones with
+/// pages, and links to its attachments `off_site` are made inert.
+fn body_html(
+    site: &Site,
+    c: &Candidate,
+    entry: &Entry,
+    view: &EntryView,
+    off_site: &[&str],
+    docs: Option<&str>,
+) -> String {
+    let tag_slugs: Vec<&str> = view.tags.iter().map(|t| t.slug.as_str()).collect();
+    site.entry_body_html(&entry.body, docs, c.published_id(), off_site, &tag_slugs)
+}
+
 /// The published entries as the feeds need them.
 struct Published<'a> {
     repo: &'a Repository,
@@ -769,14 +778,8 @@ impl Published<'_> {
         }
         let c = self.entries[i];
         let entry = c.read(self.repo, self.schema)?;
-        let tag_slugs: Vec<&str> = self.views[i].tags.iter().map(|t| t.slug.as_str()).collect();
-        let text = self.site.entry_body_html(
-            &entry.body,
-            self.site.info.url.as_deref(),
-            c.published_id(),
-            self.off_site(i),
-            &tag_slugs,
-        );
+        let docs = self.site.info.url.as_deref();
+        let text = body_html(self.site, c, &entry, &self.views[i], self.off_site(i), docs);
         if self.texts_size + text.len() > Self::TEXTS_MAX {
             self.texts = HashMap::new();
             self.texts_size = 0;
