@@ -285,12 +285,13 @@ pub fn plan(
     // Texts scanned clean by an earlier publish (same patterns, same wol) are not
     // scanned again, so their bytes need not be kept once parsed.
     let mut scanned = scanned::Scanned::load(journal, &journal.config.publish.never);
-    let loaded = load_committed(journal, &files, write_caches, |blob| {
+    let (loaded, from_cache) = load_committed(journal, &files, write_caches, |blob| {
         !scanned.was_clean(blob)
     });
     crate::diag::debug(format_args!(
-        "publish: entries read after {:?}",
-        t0.elapsed()
+        "publish: entries read after {:?} ({from_cache} of {} from the entry cache)",
+        t0.elapsed(),
+        files.len()
     ));
     let mut candidates = Vec::with_capacity(loaded.len());
     let mut malformed = Vec::new();
@@ -623,15 +624,17 @@ fn attachment_text(repo: &git2::Repository, oid: Oid) -> Option<String> {
 /// Read and parse the committed entry files `files` (in that order), the month folders
 /// shared out over the cores. A file the entry cache holds — the work-tree file,
 /// unchanged since the cache read it — is taken from there when its bytes hash to the
-/// committed blob id: the same bytes, without inflating the blob. Any other file
-/// (edited or removed in the work tree since the commit, a folder that is not
-/// `YYYY/MM`) is read from git. Every file is parsed here, from those bytes.
+/// committed blob id: the same bytes, without inflating the blob, and their front matter
+/// as the cache parsed them (one record holds the bytes and what this build, with this
+/// schema, parsed from them). Any other file (edited or removed in the work tree since
+/// the commit, a folder that is not `YYYY/MM`) is read from git and parsed here. Also
+/// says how many were parsed by the cache.
 fn load_committed(
     journal: &Journal,
     files: &[(String, Oid)],
     write_caches: bool,
     keep_text: impl Fn(Oid) -> bool + Sync,
-) -> Vec<Result<Loaded>> {
+) -> (Vec<Result<Loaded>>, usize) {
     // Consecutive files of one folder: the tree walk gives them in order.
     let mut months: Vec<std::ops::Range<usize>> = Vec::new();
     for (n, (path, _)) in files.iter().enumerate() {
@@ -650,6 +653,7 @@ fn load_committed(
         cache.read_only();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let from_cache = std::sync::atomic::AtomicUsize::new(0);
     let mut done: Vec<(usize, Vec<Result<Loaded>>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -670,10 +674,12 @@ fn load_committed(
                             .map(|(rel, oid)| {
                                 // The work-tree file (when its month is one the cache
                                 // keeps): the committed bytes when it is unchanged.
-                                let work = month.as_ref().map(|month| {
+                                let found = month.as_ref().map(|month| {
                                     let name = rel.rsplit('/').next().unwrap_or(rel);
-                                    month.find(name.as_bytes()).map(|i| month.bytes(i))
+                                    month.find(name.as_bytes())
                                 });
+                                let work = found
+                                    .map(|i| i.map(|i| month.as_ref().and_then(|m| m.bytes(i))));
                                 let same = |b: &&[u8]| crate::git::blob_id(b) == *oid;
                                 let uncommitted = match work {
                                     None | Some(Some(Some(_))) => None,
@@ -681,8 +687,8 @@ fn load_committed(
                                     Some(Some(None)) => Some(Uncommitted::Unreadable),
                                 };
                                 let blob;
-                                let (bytes, uncommitted) = match work.flatten().flatten() {
-                                    Some(bytes) if same(&bytes) => (bytes, None),
+                                let (bytes, uncommitted, cached) = match work.flatten().flatten() {
+                                    Some(bytes) if same(&bytes) => (bytes, None, found.flatten()),
                                     work => {
                                         let uncommitted = uncommitted
                                             .or_else(|| work.map(|bytes| changed(bytes, &schema)));
@@ -693,10 +699,22 @@ fn load_committed(
                                         blob = repo.find_blob(*oid).with_context(|| {
                                             format!("cannot read {rel} from the journal's history")
                                         })?;
-                                        (blob.content(), uncommitted)
+                                        (blob.content(), uncommitted, None)
                                     }
                                 };
-                                let mut item = loaded(rel, *oid, bytes, &schema, &keep_text);
+                                // Bytes proven to be the committed ones, parsed: by the
+                                // cache when it holds them (its record's fields were
+                                // parsed from those very bytes, by this build, with this
+                                // schema), else here.
+                                let parsed = match (cached, &month) {
+                                    (Some(i), Some(month)) => {
+                                        from_cache
+                                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                        month.load(i).map_err(|e| e.error)
+                                    }
+                                    _ => Entry::parse(bytes, &schema),
+                                };
+                                let mut item = loaded(rel, *oid, bytes, parsed, &keep_text);
                                 if let Loaded::Entry(c) = &mut item {
                                     c.uncommitted = uncommitted;
                                 }
@@ -715,7 +733,8 @@ fn load_committed(
             .collect()
     });
     done.sort_unstable_by_key(|(m, _)| *m);
-    done.into_iter().flat_map(|(_, l)| l).collect()
+    let loaded = done.into_iter().flat_map(|(_, l)| l).collect();
+    (loaded, from_cache.into_inner())
 }
 
 /// What the work-tree `bytes` of an entry, which differ from the commit, say now.
@@ -746,19 +765,19 @@ fn month_numbers(rel: &str) -> Option<(u32, u32)> {
     Some((y.parse().ok()?, m.parse().ok()?))
 }
 
-/// The entry file `rel` (blob `oid`) parsed from `bytes`, which are the committed blob's
-/// (read from git, or from the entry cache and checked against the blob id). The cache's
-/// own parse is not used: what decides who gets an entry is parsed from bytes proven to be
-/// the committed ones. The bytes are kept when they are still to be scanned.
+/// The entry file `rel` (blob `oid`): `parsed` from `bytes`, which are the committed
+/// blob's (read from git, or from the entry cache and checked against the blob id). What
+/// decides who gets an entry is always parsed from bytes proven to be the committed ones.
+/// The bytes are kept when they are still to be scanned.
 fn loaded(
     rel: &str,
     oid: Oid,
     bytes: &[u8],
-    schema: &crate::entry::Schema<'_>,
+    parsed: Result<Entry, crate::entry::ParseError>,
     keep_text: impl Fn(Oid) -> bool,
 ) -> Loaded {
     let path = Path::new(rel);
-    let entry = match Entry::parse(bytes, schema) {
+    let entry = match parsed {
         Ok(entry) => entry,
         Err(error) => {
             return Loaded::Malformed(LoadError {

@@ -538,3 +538,76 @@ fn temp_files_a_killed_process_left_in_the_cache_are_removed() {
     assert!(fresh.exists(), "a fresh cache temp file was removed");
     env.assert_consistent();
 }
+
+/// `wol publish` takes an entry's front matter from the entry cache only as this build
+/// and this config read it: once `default_visibility` is private, an entry that does not
+/// say its visibility is held back, though the cache parsed its unchanged file as public.
+#[test]
+fn publish_decides_by_the_config_of_now_whatever_the_cache_parsed_before() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let quiet = "2026-11-20-1000-no-visibility";
+    let open = "2026-11-20-1100-says-public";
+    let hand = |title: &str, visibility: &str| {
+        format!(
+            "+++\ntitle = \"{title}\"\ndate = 2026-11-20T10:00:00+01:00\nkind = \"progress\"\n\
+             {visibility}author = \"Hand Writer\"\n+++\n\nBody of {title}.\n"
+        )
+    };
+    env.write(format!("entries/2026/11/{quiet}.md"), hand("Quiet", ""));
+    env.write(
+        format!("entries/2026/11/{open}.md"),
+        hand("Open", "visibility = \"public\"\n"),
+    );
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "hand-written entries"]);
+    let remotes = env.root.join("remotes");
+    fs::create_dir_all(&remotes).unwrap();
+    env.git_in(&remotes, ["init", "-q", "--bare", "-b", "main", "gig.git"]);
+    let gig = remotes.join("gig.git");
+    env.wol_j()
+        .args(["partner", "add", "gig"])
+        .arg(&gig)
+        .assert()
+        .success();
+    let published = || env.git_in(&gig, ["ls-tree", "-r", "--name-only", "main"]);
+    let publish = || {
+        let out = env.wol_j().args(["-vv", "publish"]).output().unwrap();
+        assert!(out.status.success(), "wol publish: {}", stderr(&out));
+        stderr(&out)
+    };
+
+    // Old enough for the cache to trust its records; the first publish fills it.
+    std::thread::sleep(AGE);
+    publish();
+    assert!(
+        published().contains(quiet),
+        "public by default:\n{}",
+        published()
+    );
+    env.git([
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "a commit for a second publish",
+    ]);
+    let err = publish();
+    assert!(
+        err.contains("(2 of 2 from the entry cache)"),
+        "the second publish reads both entries from the cache:\n{err}"
+    );
+
+    let toml = env.read("wol.toml");
+    let private = toml.replace(
+        "default_visibility = \"public\"",
+        "default_visibility = \"private\"",
+    );
+    assert_ne!(toml, private, "wol.toml sets the default: {toml}");
+    env.write("wol.toml", private);
+    env.git(["commit", "-q", "-am", "private by default"]);
+    publish();
+    let files = published();
+    assert!(!files.contains(quiet), "private by default now:\n{files}");
+    assert!(files.contains(open), "it says public:\n{files}");
+}
