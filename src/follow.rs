@@ -22,11 +22,11 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use git2::{ErrorCode, ObjectType, Oid, Repository, TreeEntry};
+use git2::{ErrorCode, ObjectType, Oid, Repository, Tree, TreeEntry};
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use toml_edit::{Table, value};
@@ -121,6 +121,26 @@ struct Index<const N: usize> {
     #[serde(default)]
     journal_id: Option<String>,
     entries: Newest<N>,
+    /// The months a large log keeps apart (see `site::json`), newest first.
+    #[serde(default)]
+    archives: Vec<ArchiveElement>,
+}
+
+/// One element of a followed index's `archives`: a month kept apart, or anything else.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ArchiveElement {
+    Month(ArchiveRef),
+    Other(serde::de::IgnoredAny),
+}
+
+/// A month a followed log keeps apart: its file, beside the `wol.json` that names it,
+/// and how many entries the log says it holds.
+#[derive(Debug, Deserialize)]
+struct ArchiveRef {
+    path: String,
+    #[serde(default)]
+    entries: u64,
 }
 
 /// One `wol.json` of a followed log, read: its newest entries, how many it has, and whose
@@ -131,6 +151,8 @@ struct ReadIndex {
     total: usize,
     invalid: usize,
     journal_id: Option<String>,
+    /// The months it keeps apart, not read yet.
+    archives: Vec<ArchiveRef>,
 }
 
 /// The newest `N` of a list of entries, kept while the list is read (never more than
@@ -436,13 +458,12 @@ fn read_commit(
     // shared log of many members is as much someone else's text as one big index.
     let mut budget = MAX_INDEX_BYTES;
     if let Some(entry) = tree.get_name(INDEX_FILE) {
-        let index = read_index(repo, &entry, INDEX_FILE, &mut budget).map_err(|error| {
-            ReadError::Index {
+        let index =
+            read_index(repo, &tree, &entry, "", &mut budget).map_err(|error| ReadError::Index {
                 name: name.to_string(),
                 member: None,
                 error,
-            }
-        })?;
+            })?;
         if is_own(&index.journal_id) {
             log.own = Some(INDEX_FILE.to_string());
         } else {
@@ -472,13 +493,19 @@ fn read_commit(
             };
             // Member names are someone else's text too.
             let member_name = printable(member_name);
-            let path = format!("{LOGS}/{member_name}/{INDEX_FILE}");
             let ReadIndex {
                 mut items,
                 total,
                 invalid,
                 journal_id,
-            } = match read_index(repo, &index, &path, &mut budget) {
+                ..
+            } = match read_index(
+                repo,
+                &sub,
+                &index,
+                &format!("{LOGS}/{member_name}/"),
+                &mut budget,
+            ) {
                 Ok(read) => read,
                 Err(error) => {
                     log.left_out.push(ReadError::Index {
@@ -521,11 +548,54 @@ fn keep_newest(log: &mut Log) {
     }
 }
 
-/// The newest [`MAX_ENTRIES`] entries of the index `entry` (shown as `path`) and how
-/// many it has. Its size is checked before its content is loaded, against
-/// [`MAX_INDEX_BYTES`] and against `budget`, what is left to read of its log (which it
-/// then takes).
+/// The newest [`MAX_ENTRIES`] entries of the index `entry`, the `wol.json` in the folder
+/// `dir` (shown as `folder` + `wol.json`), with the months it keeps apart as far as
+/// they are needed for that many, and how many the log has. Each file's size is checked
+/// before its content is loaded, against [`MAX_INDEX_BYTES`] and against `budget`, what
+/// is left to read of its log (which it then takes). A month that cannot be read is
+/// left out, its entries counted as unreadable.
 fn read_index(
+    repo: &Repository,
+    dir: &Tree<'_>,
+    entry: &TreeEntry,
+    folder: &str,
+    budget: &mut u64,
+) -> Result<ReadIndex, IndexError> {
+    let path = format!("{folder}{INDEX_FILE}");
+    let mut index = read_index_file(repo, entry, &path, budget)?;
+    let mut seen = std::collections::HashSet::new();
+    for archive in std::mem::take(&mut index.archives) {
+        let entries = usize::try_from(archive.entries).unwrap_or(usize::MAX);
+        if !seen.insert(archive.path.clone()) {
+            continue;
+        }
+        if index.items.len() >= MAX_ENTRIES {
+            // The newest are in hand: the rest is counted as the log says.
+            index.total = index.total.saturating_add(entries);
+            continue;
+        }
+        let read = crate::site::json::archive_month(&archive.path)
+            .and_then(|_| dir.get_path(Path::new(&archive.path)).ok())
+            .ok_or(())
+            .and_then(|entry| {
+                let path = format!("{folder}{}", archive.path);
+                read_index_file(repo, &entry, &path, budget).map_err(|_| ())
+            });
+        match read {
+            Ok(part) => {
+                index.items.extend(part.items);
+                index.total = index.total.saturating_add(part.total);
+                index.invalid = index.invalid.saturating_add(part.invalid);
+            }
+            Err(()) => index.invalid = index.invalid.saturating_add(entries),
+        }
+    }
+    Ok(index)
+}
+
+/// The newest [`MAX_ENTRIES`] entries of one index file, `entry` (shown as `path`): a
+/// `wol.json` or a month it keeps apart (whose own `archives`, if any, are not followed).
+fn read_index_file(
     repo: &Repository,
     entry: &TreeEntry,
     path: &str,
@@ -619,6 +689,14 @@ fn parse_index<const N: usize>(text: &str) -> Result<ReadIndex> {
         total: index.entries.total,
         invalid: index.entries.invalid,
         journal_id: index.journal_id.filter(|id| !id.is_empty()),
+        archives: index
+            .archives
+            .into_iter()
+            .filter_map(|a| match a {
+                ArchiveElement::Month(month) => Some(month),
+                ArchiveElement::Other(_) => None,
+            })
+            .collect(),
     })
 }
 

@@ -173,6 +173,10 @@ struct MemberIndex {
     title: String,
     #[serde(default)]
     entries: Vec<MemberEntry>,
+    /// Every entry of the log, where it keeps older months apart (`entries` are then the
+    /// newest).
+    #[serde(default)]
+    total: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -228,12 +232,13 @@ fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
         } else {
             &index.title
         };
+        let count = index.total.unwrap_or(0).max(index.entries.len());
         members.push(format!(
             "- [{}]({LOGS}/{}/README.md) · {} entr{}",
             escape(title),
             link(slug),
-            index.entries.len(),
-            if index.entries.len() == 1 { "y" } else { "ies" }
+            count,
+            if count == 1 { "y" } else { "ies" }
         ));
         for e in index.entries.into_iter().take(LATEST) {
             if e.path.split('/').any(|p| p == ".." || p.is_empty()) {

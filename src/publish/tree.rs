@@ -509,7 +509,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "README.md",
         readme::render(title, &views, kinds, &tags, &digest_paths).as_bytes(),
     )?;
-    put("wol.json", json::render(&site.info, &views).as_bytes())?;
+    json::render(&site.info, &views, |path, text| {
+        put(path, text.as_bytes()).map(|_| ())
+    })?;
     if let Some(license) = &site.info.license {
         put("LICENSE", license_text(license, &site.info).as_bytes())?;
     }

@@ -10,8 +10,18 @@
 //! `mentions`, and `id`: the entry's id in the feeds, given only where it is not the file
 //! name without `.md` (an entry whose file a new date moved keeps the id its followers
 //! know). Version 1 had only path, title, date, kind, tags and author; readers take
-//! both. The file is rewritten whenever an entry is added, so its size is most of what a
-//! one-entry publish costs: one line per entry, nothing repeated.
+//! both.
+//!
+//! A log of more than [`INLINE_MAX`] entries keeps its older months apart: `wol.json`
+//! then lists the entries of its newest months (at most [`INLINE_MAX`] of them, and at
+//! least the newest month whole), and adds `total` (every entry of the log) and
+//! `archives`, newest first: one `{"month": "YYYY-MM", "path": "json/YYYY-MM.json",
+//! "entries": N}` per older month, whose file holds `schema_version`, `journal_id`,
+//! `month` and that month's `entries`, in the same form. A new entry then rewrites
+//! `wol.json` and no archive: what a publish renders, compresses and pushes stays the size
+//! of the newest months, not of the whole log (3 MB at 10,000 entries, 31 MB at
+//! 100,000). Readers that take only `entries` see the newest entries, as before; a log of
+//! up to [`INLINE_MAX`] entries has no archive and is written as it always was.
 
 use std::collections::HashMap;
 
@@ -47,10 +57,77 @@ struct Item<'a> {
     mentions: &'a [String],
 }
 
-/// The index of `entries` (newest first): one entry per line, so it stays compact for
-/// large logs and git diffs of it stay readable.
-pub fn render(info: &SiteInfo, entries: &[EntryView]) -> String {
+/// The most entries `wol.json` lists itself when the log keeps older months apart (see
+/// the module's documentation).
+pub const INLINE_MAX: usize = 1000;
+
+/// Where the entries of the month `label` (`YYYY-MM`) are kept apart.
+pub fn archive_path(label: &str) -> String {
+    format!("json/{label}.json")
+}
+
+/// The month `YYYY-MM` of an archive path wol writes, `None` for any other path: a
+/// followed log's `archives` name files of that form only.
+pub fn archive_month(path: &str) -> Option<&str> {
+    let label = path.strip_prefix("json/")?.strip_suffix(".json")?;
+    is_month_label(label).then_some(label)
+}
+
+fn is_month_label(label: &str) -> bool {
+    let b = label.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || c.is_ascii_digit())
+}
+
+/// Which of `entries` (newest first) `wol.json` lists, and the months kept apart, newest
+/// first, with their entries (indexes into `entries`, in order). An entry whose day has
+/// no `YYYY-MM` month (a year past 9999) is always listed.
+fn split(entries: &[EntryView]) -> (Vec<usize>, Vec<(&str, Vec<usize>)>) {
+    fn month(e: &EntryView) -> Option<&str> {
+        e.day.get(..7).filter(|l| is_month_label(l))
+    }
+    if entries.len() <= INLINE_MAX {
+        return ((0..entries.len()).collect(), Vec::new());
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in entries {
+        if let Some(label) = month(e) {
+            *counts.entry(label).or_default() += 1;
+        }
+    }
+    let mut listed = entries.len() - counts.values().sum::<usize>();
+    let mut apart: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (n, (&label, &count)) in counts.iter().rev().enumerate() {
+        if n == 0 || apart.is_empty() && listed + count <= INLINE_MAX {
+            listed += count;
+        } else {
+            apart.insert(label, Vec::with_capacity(count));
+        }
+    }
+    let mut inline = Vec::with_capacity(listed);
+    for (i, e) in entries.iter().enumerate() {
+        match month(e).and_then(|label| apart.get_mut(label)) {
+            Some(list) => list.push(i),
+            None => inline.push(i),
+        }
+    }
+    (inline, apart.into_iter().rev().collect())
+}
+
+/// The index of `entries` (newest first), each file given to `put` as it is made:
+/// `wol.json` first, then the months kept apart, if any (see the module's
+/// documentation). One entry per line, so the files stay compact and git diffs of them
+/// readable.
+pub fn render(
+    info: &SiteInfo,
+    entries: &[EntryView],
+    mut put: impl FnMut(&str, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let string = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    let (inline, apart) = split(entries);
     let mut head = format!(
         "{{\"schema_version\": {SCHEMA_VERSION},\n\"title\": {},\n\"journal_id\": {},\n",
         string(&info.title),
@@ -62,13 +139,40 @@ pub fn render(info: &SiteInfo, entries: &[EntryView]) -> String {
     if let Some(url) = &info.url {
         head.push_str(&format!("\"site\": {},\n", string(url)));
     }
-    head.push_str("\"entries\": [");
-    // One pass into one buffer: at 100,000 entries the file is 30 MB, and every copy of
-    // it counts against publish's memory.
-    let mut text = String::with_capacity(head.len() + entries.len() * 360 + 4);
-    push_inert(&mut text, &head);
+    if !apart.is_empty() {
+        head.push_str(&format!("\"total\": {},\n\"archives\": [", entries.len()));
+        for (n, (label, list)) in apart.iter().enumerate() {
+            head.push_str(if n == 0 { "\n" } else { ",\n" });
+            head.push_str(&format!(
+                "{{\"month\":\"{label}\",\"path\":\"{}\",\"entries\":{}}}",
+                archive_path(label),
+                list.len()
+            ));
+        }
+        head.push_str("\n],\n");
+    }
+    put("wol.json", &index_file(info, entries, &head, &inline))?;
+    for (label, list) in &apart {
+        let head = format!(
+            "{{\"schema_version\": {SCHEMA_VERSION},\n\"journal_id\": {},\n\"month\": \"{label}\",\n",
+            string(&info.journal_id)
+        );
+        put(
+            &archive_path(label),
+            &index_file(info, entries, &head, list),
+        )?;
+    }
+    Ok(())
+}
+
+/// One file of the index: `head` (its fields before `entries`), then `entries[list]`.
+fn index_file(info: &SiteInfo, entries: &[EntryView], head: &str, list: &[usize]) -> String {
+    // One pass into one buffer: every copy of a file counts against publish's memory.
+    let mut text = String::with_capacity(head.len() + list.len() * 360 + 20);
+    push_inert(&mut text, head);
+    text.push_str("\"entries\": [");
     let mut item_json = Vec::new();
-    for (n, e) in entries.iter().enumerate() {
+    for (n, e) in list.iter().map(|&i| &entries[i]).enumerate() {
         let item = Item {
             path: &e.md_path,
             id: (e.uid != e.id).then_some(e.uid.as_str()),
@@ -130,39 +234,162 @@ pub fn journal_id(repo: &Repository, tree: &Tree<'_>) -> Option<Option<String>> 
 }
 
 /// `path` → `updated` of the entries in the `wol.json` at the top of `tree` (a previous
-/// publish); empty when there is none or it cannot be read.
+/// publish) and in the months it keeps apart; empty when there is none or it cannot be
+/// read.
 pub fn updated_times(repo: &Repository, tree: &Tree<'_>) -> HashMap<String, String> {
     #[derive(Deserialize)]
     struct Index {
         #[serde(default)]
         entries: Vec<Entry>,
+        #[serde(default)]
+        archives: Vec<Archive>,
+    }
+    #[derive(Deserialize)]
+    struct Archive {
+        path: String,
     }
     #[derive(Deserialize)]
     struct Entry {
         path: String,
         updated: Option<String>,
     }
-    let Some(entry) = tree.get_name("wol.json") else {
+    let read = |path: &str| -> Option<Index> {
+        let entry = tree.get_path(std::path::Path::new(path)).ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        serde_json::from_slice::<Index>(blob.content()).ok()
+    };
+    let Some(index) = read("wol.json") else {
         return HashMap::new();
     };
-    let Ok(blob) = repo.find_blob(entry.id()) else {
-        return HashMap::new();
-    };
-    serde_json::from_slice::<Index>(blob.content())
-        .map(|index| {
-            index
-                .entries
-                .into_iter()
-                .filter_map(|e| Some((e.path, e.updated?)))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut times = HashMap::new();
+    let archives = index
+        .archives
+        .iter()
+        .filter(|a| archive_month(&a.path).is_some())
+        .filter_map(|a| read(&a.path));
+    for part in std::iter::once(index.entries).chain(archives.map(|a| a.entries)) {
+        times.extend(part.into_iter().filter_map(|e| Some((e.path, e.updated?))));
+    }
+    times
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::entry::{Entry, Schema, Visibility};
+
+    /// Every file `render` makes, in order, as (path, text).
+    fn files(info: &SiteInfo, views: &[EntryView]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        render(info, views, |path, text| {
+            out.push((path.to_string(), text.to_string()));
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    /// `counts[i]` entries in each month `months[i]`, newest month first.
+    fn views_in(months: &[&str], counts: &[usize]) -> Vec<EntryView> {
+        let kinds = vec!["progress".to_string()];
+        let schema = Schema {
+            kinds: &kinds,
+            default_visibility: Visibility::Public,
+        };
+        let mut views = Vec::new();
+        for (month, &count) in months.iter().zip(counts) {
+            for n in (0..count).rev() {
+                let (day, minute) = (1 + n / 1440 % 28, n % 1440);
+                let file = format!(
+                    "+++\ntitle = \"E {month} {n}\"\ndate = {month}-{day:02}T{:02}:{:02}:00+01:00\nkind = \"progress\"\nauthor = \"A\"\n+++\n\nText.\n",
+                    minute / 60,
+                    minute % 60
+                );
+                let entry = Entry::parse(file.as_bytes(), &schema).unwrap();
+                let id = format!("{month}-{n}");
+                let path = format!("entries/{}/{id}.md", month.replace('-', "/"));
+                views.push(EntryView::new(&entry, &id, &path));
+            }
+        }
+        views
+    }
+
+    fn info() -> SiteInfo {
+        SiteInfo {
+            title: "Log".into(),
+            journal_id: "j1".into(),
+            lang: "en".into(),
+            url: None,
+            license: None,
+            handles: Default::default(),
+        }
+    }
+
+    fn paths(text: &str) -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        value["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["path"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_log_of_up_to_inline_max_entries_is_one_file_without_archives() {
+        let views = views_in(&["2026-11", "2026-10"], &[INLINE_MAX - 10, 10]);
+        let out = files(&info(), &views);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0, "wol.json");
+        assert!(!out[0].1.contains("\"archives\"") && !out[0].1.contains("\"total\""));
+        assert_eq!(paths(&out[0].1).len(), INLINE_MAX);
+    }
+
+    #[test]
+    fn older_months_of_a_large_log_are_kept_apart_and_nothing_is_lost() {
+        let views = views_in(&["2026-11", "2026-10", "2026-09"], &[700, 400, 100]);
+        let out = files(&info(), &views);
+        let names: Vec<&str> = out.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            names,
+            ["wol.json", "json/2026-10.json", "json/2026-09.json"]
+        );
+        let index: serde_json::Value = serde_json::from_str(&out[0].1).unwrap();
+        assert_eq!(index["schema_version"], SCHEMA_VERSION);
+        assert_eq!(index["total"], 1200);
+        assert_eq!(
+            index["archives"],
+            serde_json::json!([
+                {"month": "2026-10", "path": "json/2026-10.json", "entries": 400},
+                {"month": "2026-09", "path": "json/2026-09.json", "entries": 100},
+            ])
+        );
+        let archive: serde_json::Value = serde_json::from_str(&out[2].1).unwrap();
+        assert_eq!(archive["month"], "2026-09");
+        assert_eq!(archive["journal_id"], "j1");
+        // Every entry once, newest first across the files.
+        let all: Vec<String> = out.iter().flat_map(|(_, text)| paths(text)).collect();
+        let want: Vec<String> = views.iter().map(|v| v.md_path.clone()).collect();
+        assert_eq!(all, want);
+        assert_eq!(archive_month("json/2026-09.json"), Some("2026-09"));
+        for path in [
+            "json/../x.json",
+            "json/2026-9.json",
+            "wol.json",
+            "json/2026-09.json/x",
+        ] {
+            assert_eq!(archive_month(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_newest_month_larger_than_inline_max_is_listed_whole() {
+        let views = views_in(&["2026-11", "2026-10"], &[INLINE_MAX + 5, 3]);
+        let out = files(&info(), &views);
+        assert_eq!(out.len(), 2);
+        assert_eq!(paths(&out[0].1).len(), INLINE_MAX + 5);
+        assert_eq!(paths(&out[1].1).len(), 3);
+    }
 
     #[test]
     fn markup_characters_are_escaped_everywhere_and_decode_unchanged() {
@@ -190,7 +417,7 @@ mod tests {
             license: Some("CC-BY-4.0 <x>".into()),
             handles: Default::default(),
         };
-        let text = render(&info, &views);
+        let text = files(&info, &views).remove(0).1;
         assert!(!text.contains(['<', '>', '&']), "{text}");
         assert!(text.ends_with("\n]}\n") && text.contains("\\u003cb\\u003eFish \\u0026 chips"));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -635,6 +635,73 @@ fn unreadable_entries_of_a_followed_log_are_left_out_alone() {
     }
 }
 
+/// The months a followed log keeps apart (`archives`) are read beside its `wol.json`,
+/// and only files of the form wol writes (`json/YYYY-MM.json`) there: a reference that
+/// climbs out, names another file, is a link, is missing or is given twice counts its
+/// entries as unreadable (or is read once) and never stops the rest of the log.
+#[test]
+fn a_followed_log_s_archives_are_read_where_wol_writes_them_and_nowhere_else() {
+    let env = TestEnv::new();
+    let entry = |path: &str, title: &str, date: &str| serde_json::json!({"path": path, "title": title, "date": date, "kind": "progress"});
+    let arch = crafted_log(&env, "arch", |work| {
+        let month = |label: &str, title: &str, date: &str| {
+            serde_json::json!({"schema_version": 2, "month": label, "entries": [
+                entry(&format!("entries/{}/x.md", label.replace('-', "/")), title, date)
+            ]})
+            .to_string()
+        };
+        fs::create_dir_all(work.join("json")).unwrap();
+        fs::write(
+            work.join("json/2026-10.json"),
+            month("2026-10", "OCTOBER-ONE", "2026-10-05T10:00:00+02:00"),
+        )
+        .unwrap();
+        fs::write(
+            work.join("elsewhere.json"),
+            month("2026-09", "ELSEWHERE", "2026-09-05T10:00:00+02:00"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("2026-10.json", work.join("json/2026-08.json")).unwrap();
+        let text = serde_json::json!({"schema_version": 2, "title": "x", "total": 9,
+            "archives": [
+                {"month": "2026-10", "path": "json/2026-10.json", "entries": 1},
+                {"month": "2026-10", "path": "json/2026-10.json", "entries": 1},
+                {"month": "2026-09", "path": "elsewhere.json", "entries": 1},
+                {"month": "2026-09", "path": "json/../elsewhere.json", "entries": 1},
+                {"month": "2026-08", "path": "json/2026-08.json", "entries": 1},
+                {"month": "2026-07", "path": "json/2026-07.json", "entries": 2},
+                "not an archive"
+            ],
+            "entries": [entry("entries/2026/11/n.md", "NOVEMBER-ONE", "2026-11-20T10:00:00+01:00")]
+        });
+        fs::write(work.join("wol.json"), text.to_string()).unwrap();
+    });
+    main_journal(&env);
+    follow(&env, "arch", arch.to_str().unwrap());
+    let out = env.wol_j().arg("pull").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("arch: 2 new entries"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("arch: 5 entries could not be read"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.wol_j().args(["feed", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let feed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let titles: Vec<&str> = feed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["NOVEMBER-ONE", "OCTOBER-ONE"]);
+}
+
 /// A shared log's members are read within one bound together: three members' indexes
 /// of 30 MiB each (whitespace, tiny in git) cost at most what one 64 MiB index would;
 /// the member past it is named and left out, the others show.

@@ -859,3 +859,110 @@ fn a_followed_entry_whose_file_moved_is_not_new_to_the_follower() {
         stderr(&out)
     );
 }
+
+/// A log of more than 1,000 entries keeps its older months apart (`json/YYYY-MM.json`,
+/// named in `wol.json`'s `archives`): a new entry rewrites `wol.json` and no archive, an
+/// edit in an archived month only that month's file, and a follower reads them all.
+#[test]
+fn a_large_log_keeps_older_months_apart_and_followers_read_them_all() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let months = [
+        ("2026-11", 800),
+        ("2026-10", 150),
+        ("2026-09", 60),
+        ("2026-08", 30),
+    ];
+    for (month, count) in months {
+        let dir = format!("entries/{}", month.replace('-', "/"));
+        for n in 0..count {
+            let (day, hour, minute) = (1 + n / 40, 8 + n % 40 / 4, n % 4 * 10);
+            env.write(
+                format!("{dir}/{month}-{day:02}-{hour:02}{minute:02}-note-{n}.md"),
+                format!(
+                    "+++\ntitle = \"Note {month} {n}\"\ndate = {month}-{day:02}T{hour:02}:{minute:02}:00+01:00\n\
+                     kind = \"progress\"\nvisibility = \"public\"\nauthor = \"Ann Lee\"\n+++\n\nText ARCHMARK {n}.\n"
+                ),
+            );
+        }
+    }
+    env.git(["add", "-A"]);
+    env.git(["commit", "-q", "-m", "1,040 entries"]);
+    env.wol_j().arg("publish").assert().success();
+
+    let index: serde_json::Value = serde_json::from_str(&show(&env, &bare, "wol.json")).unwrap();
+    assert_eq!(index["total"], 1040);
+    assert_eq!(index["entries"].as_array().unwrap().len(), 950);
+    assert_eq!(
+        index["archives"],
+        serde_json::json!([
+            {"month": "2026-09", "path": "json/2026-09.json", "entries": 60},
+            {"month": "2026-08", "path": "json/2026-08.json", "entries": 30},
+        ])
+    );
+    let august: serde_json::Value =
+        serde_json::from_str(&show(&env, &bare, "json/2026-08.json")).unwrap();
+    assert_eq!(august["month"], "2026-08");
+    assert_eq!(august["entries"].as_array().unwrap().len(), 30);
+    assert_eq!(
+        august["entries"][0]["path"],
+        "entries/2026/08/2026-08-01-1510-note-29.md"
+    );
+
+    let reader = TestEnv::new().with_author(Some("Bo Reader"));
+    reader.init_journal();
+    follow(&reader, "ann", &bare);
+    let feed = reader.json(&["feed"], &["--since", "2026-08-01"]);
+    assert_eq!(
+        feed.as_array().unwrap().len(),
+        1040,
+        "every entry, archives too"
+    );
+    assert!(
+        feed.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["path"] == "entries/2026/08/2026-08-01-0800-note-0.md")
+    );
+
+    // A new entry: wol.json changes, no archive does.
+    let blob = |path: &str| env.git_in(&bare, ["rev-parse", &format!("main:{path}")]);
+    let (sep, aug) = (blob("json/2026-09.json"), blob("json/2026-08.json"));
+    env.log(&["Brand new notes"]);
+    env.wol_j().arg("publish").assert().success();
+    assert_eq!(blob("json/2026-09.json"), sep);
+    assert_eq!(blob("json/2026-08.json"), aug);
+    let out = reader.wol_j().arg("pull").output().unwrap();
+    assert!(
+        stderr(&out).contains("ann: 1 new entry (1041 entries in all)"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An edit in August: only August's file changes, and only that entry's `updated`.
+    let edited = env
+        .journal
+        .join("entries/2026/08/2026-08-01-0800-note-0.md");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    std::fs::write(&edited, text.replace("ARCHMARK 0.", "ARCHMARK 0, edited.")).unwrap();
+    env.git(["commit", "-qam", "edit an August entry"]);
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-28T09:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    assert_eq!(blob("json/2026-09.json"), sep);
+    assert_ne!(blob("json/2026-08.json"), aug);
+    let august: serde_json::Value =
+        serde_json::from_str(&show(&env, &bare, "json/2026-08.json")).unwrap();
+    let updated: Vec<&str> = august["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["updated"].as_str().unwrap())
+        .collect();
+    assert_eq!(updated[29], "2026-11-28T09:00:00+01:00", "{updated:?}");
+    assert!(
+        updated[..29].iter().all(|u| u.starts_with("2026-08-")),
+        "{updated:?}"
+    );
+}
