@@ -3,9 +3,10 @@
 //! A followed log is `[follow.NAME]` in `wol.toml` (a git URL and a branch). `wol pull`
 //! fetches that branch into a bare repository of its own, `.wol/following/NAME.git`
 //! (local state, git-ignored), so that nobody else's objects ever enter the journal's
-//! repository. Everything else reads the fetched head's `wol.json` straight from that
-//! repository's object database (no checkout): `wol feed`, the digest's "From partners"
-//! and "Related work" sections, and `wol doctor`.
+//! repository. Everything else reads the fetched head's `wol.json` (and the older months
+//! a large log keeps apart beside it, `json/YYYY-MM.json`, see `site::json`) straight
+//! from that repository's object database (no checkout): `wol feed`, the digest's "From
+//! partners" and "Related work" sections, and `wol doctor`.
 //!
 //! A log published in `shared` mode (a community repository) has no `wol.json` at its
 //! root but one per member under `logs/<member>/`; those are read too, and a member whose
@@ -16,8 +17,9 @@
 //! to and follows, or its own published log) is left out, and [`Log::own`] says where.
 //!
 //! Someone else's log is not trusted to be small: an index larger than
-//! [`MAX_INDEX_BYTES`] is refused by its size before it is loaded, and at most
-//! [`MAX_ENTRIES`] entries, the newest, are kept of a log.
+//! [`MAX_INDEX_BYTES`] is refused by its size before it is loaded, a log's index files
+//! together are read within that bound, and at most [`MAX_ENTRIES`] entries, the newest,
+//! are kept of a log.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, BinaryHeap};
