@@ -674,12 +674,9 @@ fn load_committed(
                             .map(|(rel, oid)| {
                                 // The work-tree file (when its month is one the cache
                                 // keeps): the committed bytes when it is unchanged.
-                                let found = month.as_ref().map(|month| {
-                                    let name = rel.rsplit('/').next().unwrap_or(rel);
-                                    month.find(name.as_bytes())
-                                });
-                                let work = found
-                                    .map(|i| i.map(|i| month.as_ref().and_then(|m| m.bytes(i))));
+                                let name = rel.rsplit('/').next().unwrap_or(rel);
+                                let found = month.as_ref().map(|m| (m, m.find(name.as_bytes())));
+                                let work = found.map(|(m, i)| i.map(|i| m.bytes(i)));
                                 let same = |b: &&[u8]| crate::git::blob_id(b) == *oid;
                                 let uncommitted = match work {
                                     None | Some(Some(Some(_))) => None,
@@ -688,7 +685,9 @@ fn load_committed(
                                 };
                                 let blob;
                                 let (bytes, uncommitted, cached) = match work.flatten().flatten() {
-                                    Some(bytes) if same(&bytes) => (bytes, None, found.flatten()),
+                                    Some(bytes) if same(&bytes) => {
+                                        (bytes, None, found.and_then(|(m, i)| Some((m, i?))))
+                                    }
                                     work => {
                                         let uncommitted = uncommitted
                                             .or_else(|| work.map(|bytes| changed(bytes, &schema)));
@@ -706,13 +705,13 @@ fn load_committed(
                                 // cache when it holds them (its record's fields were
                                 // parsed from those very bytes, by this build, with this
                                 // schema), else here.
-                                let parsed = match (cached, &month) {
-                                    (Some(i), Some(month)) => {
+                                let parsed = match cached {
+                                    Some((month, i)) => {
                                         from_cache
                                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                         month.load(i).map_err(|e| e.error)
                                     }
-                                    _ => Entry::parse(bytes, &schema),
+                                    None => Entry::parse(bytes, &schema),
                                 };
                                 let mut item = loaded(rel, *oid, bytes, parsed, &keep_text);
                                 if let Loaded::Entry(c) = &mut item {
