@@ -567,7 +567,9 @@ fn read_index(
     let mut index = read_index_file(repo, entry, &path, budget)?;
     let mut seen = std::collections::HashSet::new();
     for archive in std::mem::take(&mut index.archives) {
-        let entries = usize::try_from(archive.entries).unwrap_or(usize::MAX);
+        // What the log says a month holds, within reason: no index file wol reads holds
+        // more entries than it has bytes.
+        let entries = archive.entries.min(MAX_INDEX_BYTES) as usize;
         if !seen.insert(archive.path.clone()) {
             continue;
         }
