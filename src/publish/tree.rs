@@ -509,9 +509,34 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "README.md",
         readme::render(title, &views, kinds, &tags, &digest_paths).as_bytes(),
     )?;
-    json::render(&site.info, &views, |path, text| {
-        put(path, text.as_bytes()).map(|_| ())
-    })?;
+    // A month kept apart from `wol.json` comes from the cache when its entries are
+    // published as before (each entry's page key: its path and blob, among others) with
+    // the same feed ids and `updated` times, by the same wol, for the same log.
+    json::render(
+        &site.info,
+        &views,
+        |path, text| put(path, text.as_bytes()).map(|_| ()),
+        |label, list, text| {
+            let mut material = format!(
+                "wol-json-month\0{}\0{label}\0{}\0{:?}\0",
+                json_maker(),
+                site.info.journal_id,
+                site.info.url
+            )
+            .into_bytes();
+            for &i in list {
+                material.extend_from_slice(keys[i].as_bytes());
+                for field in [&views[i].uid, &views[i].updated] {
+                    material.extend_from_slice(field.as_bytes());
+                    material.push(0);
+                }
+            }
+            let key = crate::git::blob_id(&material);
+            let oid = cached_blob(repo, cache, key, || Ok(text()))?;
+            put_oid.push((json::archive_path(label), oid));
+            Ok(())
+        },
+    )?;
     if let Some(license) = &site.info.license {
         put("LICENSE", license_text(license, &site.info).as_bytes())?;
     }
@@ -731,6 +756,16 @@ fn feed_maker() -> &'static str {
     MAKER.get_or_init(|| {
         let source = crate::git::blob_id(include_bytes!("../site/feed.rs"));
         format!("wol-feed\0{}\0{source}", env!("WOL_VERSION"))
+    })
+}
+
+/// What makes the JSON index: wol's version and the source of `site/json.rs`, so that a
+/// month's file cached by one wol build is never taken by another.
+fn json_maker() -> &'static str {
+    static MAKER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MAKER.get_or_init(|| {
+        let source = crate::git::blob_id(include_bytes!("../site/json.rs"));
+        format!("wol-json\0{}\0{source}", env!("WOL_VERSION"))
     })
 }
 

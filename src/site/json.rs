@@ -117,14 +117,17 @@ fn split(entries: &[EntryView]) -> (Vec<usize>, Vec<(&str, Vec<usize>)>) {
     (inline, apart.into_iter().rev().collect())
 }
 
-/// The index of `entries` (newest first), each file given to `put` as it is made:
-/// `wol.json` first, then the months kept apart, if any (see the module's
-/// documentation). One entry per line, so the files stay compact and git diffs of them
-/// readable.
+/// The index of `entries` (newest first): `wol.json`, given to `put` with its path, then
+/// each month kept apart, if any (see the module's documentation), given to
+/// `put_month` as its label (`YYYY-MM`), its entries (indexes into `entries`) and a way
+/// to render its file, which goes to [`archive_path`]: a caller that has it from before
+/// need not render it. One entry per line, so the files stay compact and git diffs of
+/// them readable.
 pub fn render(
     info: &SiteInfo,
     entries: &[EntryView],
     mut put: impl FnMut(&str, &str) -> anyhow::Result<()>,
+    mut put_month: impl FnMut(&str, &[usize], &dyn Fn() -> String) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let string = |s: &str| serde_json::to_string(s).expect("a string serializes");
     let (inline, apart) = split(entries);
@@ -157,10 +160,7 @@ pub fn render(
             "{{\"schema_version\": {SCHEMA_VERSION},\n\"journal_id\": {},\n\"month\": \"{label}\",\n",
             string(&info.journal_id)
         );
-        put(
-            &archive_path(label),
-            &index_file(info, entries, &head, list),
-        )?;
+        put_month(label, list, &|| index_file(info, entries, &head, list))?;
     }
     Ok(())
 }
@@ -280,13 +280,21 @@ mod tests {
 
     /// Every file `render` makes, in order, as (path, text).
     fn files(info: &SiteInfo, views: &[EntryView]) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        render(info, views, |path, text| {
-            out.push((path.to_string(), text.to_string()));
-            Ok(())
-        })
+        let out = std::cell::RefCell::new(Vec::new());
+        render(
+            info,
+            views,
+            |path, text| {
+                out.borrow_mut().push((path.to_string(), text.to_string()));
+                Ok(())
+            },
+            |label, _, text| {
+                out.borrow_mut().push((archive_path(label), text()));
+                Ok(())
+            },
+        )
         .unwrap();
-        out
+        out.into_inner()
     }
 
     /// `counts[i]` entries in each month `months[i]`, newest month first.

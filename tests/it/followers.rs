@@ -965,4 +965,11 @@ fn a_large_log_keeps_older_months_apart_and_followers_read_them_all() {
         updated[..29].iter().all(|u| u.starts_with("2026-08-")),
         "{updated:?}"
     );
+
+    // The months' files taken from the render cache are the ones a publish without it
+    // renders: no new commit.
+    let published = env.git_in(&bare, ["rev-parse", "main"]);
+    std::fs::remove_dir_all(env.journal.join(".wol/cache")).unwrap();
+    env.wol_j().arg("publish").assert().success();
+    assert_eq!(env.git_in(&bare, ["rev-parse", "main"]), published);
 }
