@@ -368,8 +368,9 @@ pub struct Log {
     pub items: Vec<FeedItem>,
     /// How many older entries were left out to keep within [`MAX_ENTRIES`].
     pub dropped: usize,
-    /// How many entries could not be read (see `IndexEntry::usable`) and were left out
-    /// alone, the rest of the log read.
+    /// How many entries could not be read (see `IndexEntry::usable`; and those a month
+    /// kept apart says it holds, when its file cannot be read) and were left out alone,
+    /// the rest of the log read.
     pub invalid: usize,
     /// The members of a shared log that were left out, and why; the others were read.
     pub left_out: Vec<ReadError>,
@@ -580,18 +581,17 @@ fn read_index(
         }
         let read = crate::site::json::archive_month(&archive.path)
             .and_then(|_| dir.get_path(Path::new(&archive.path)).ok())
-            .ok_or(())
             .and_then(|entry| {
                 let path = format!("{folder}{}", archive.path);
-                read_index_file(repo, &entry, &path, budget).map_err(|_| ())
+                read_index_file(repo, &entry, &path, budget).ok()
             });
         match read {
-            Ok(part) => {
+            Some(part) => {
                 index.items.extend(part.items);
                 index.total = index.total.saturating_add(part.total);
                 index.invalid = index.invalid.saturating_add(part.invalid);
             }
-            Err(()) => index.invalid = index.invalid.saturating_add(entries),
+            None => index.invalid = index.invalid.saturating_add(entries),
         }
     }
     Ok(index)

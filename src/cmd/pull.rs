@@ -119,7 +119,7 @@ pub fn run(ctx: &Ctx, args: PullArgs) -> Result<()> {
                 // Not a failure: the rest of the log was pulled.
                 if log.invalid > 0 {
                     let problem = format!(
-                        "{name}: {} entr{} could not be read (a date that is no valid instant, a path outside the log, a field of the wrong type) and {} left out",
+                        "{name}: {} entr{} could not be read (a date that is no valid instant, a path outside the log, a field of the wrong type, or a month's file beside wol.json that is missing, too large or not one wol reads) and {} left out",
                         log.invalid,
                         if log.invalid == 1 { "y" } else { "ies" },
                         if log.invalid == 1 { "is" } else { "are" },
