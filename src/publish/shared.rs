@@ -232,7 +232,13 @@ fn community_readme(repo: &Repository, logs: &Tree<'_>) -> Result<String> {
         } else {
             &index.title
         };
-        let count = index.total.unwrap_or(0).max(index.entries.len());
+        // As the member's log says, within reason (no index holds more entries than
+        // the bytes wol reads of it).
+        let stated = index
+            .total
+            .unwrap_or(0)
+            .min(crate::follow::MAX_INDEX_BYTES as usize);
+        let count = stated.max(index.entries.len());
         members.push(format!(
             "- [{}]({LOGS}/{}/README.md) · {} entr{}",
             escape(title),
