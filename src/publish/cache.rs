@@ -76,8 +76,12 @@ impl Cache {
     }
 
     /// Take these blobs as being in the object database: they are in a tree that is.
-    pub fn know(&mut self, blobs: impl IntoIterator<Item = Oid>) {
-        self.known.extend(blobs);
+    pub fn know(&mut self, blobs: HashSet<Oid>) {
+        if self.known.is_empty() {
+            self.known = blobs;
+        } else {
+            self.known.extend(blobs);
+        }
     }
 
     /// A cached rendering whose blobs still exist.

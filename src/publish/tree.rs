@@ -258,8 +258,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         .unwrap_or_default();
     // The previous tree's files, read in one walk: looking each entry up by path would
     // read (and inflate, and hash) its month's tree again for every entry.
-    let (previous_blobs, previous_trees) = previous.as_ref().map(files_of).unwrap_or_default();
-    cache.know(previous_blobs.values().copied());
+    let PreviousFiles {
+        entries: previous_blobs,
+        blobs: previous_known,
+        trees: previous_trees,
+    } = previous.as_ref().map(files_of).unwrap_or_default();
+    cache.know(previous_known);
     let mut views = crate::par::map(&entries, |c| {
         EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path)
     });
@@ -976,25 +980,38 @@ fn previous_feed_updated(feed: &str) -> Option<DateTime<FixedOffset>> {
     (updated.timestamp() != 0).then_some(updated)
 }
 
-/// Every file of `tree`, by path, and the ids of the trees below it.
-fn files_of(tree: &git2::Tree<'_>) -> (HashMap<String, Oid>, HashSet<Oid>) {
-    let (mut files, mut trees) = (HashMap::new(), HashSet::new());
-    trees.insert(tree.id());
+/// What a build needs of the previous published tree, read in one walk: the files under
+/// `entries/` by path (the others are never looked up by path, and naming each of the
+/// site's 10,000 pages was a tenth of a one-entry publish's build), and the ids of every
+/// blob and every tree in it.
+#[derive(Default)]
+struct PreviousFiles {
+    entries: HashMap<String, Oid>,
+    blobs: HashSet<Oid>,
+    trees: HashSet<Oid>,
+}
+
+fn files_of(tree: &git2::Tree<'_>) -> PreviousFiles {
+    let mut files = PreviousFiles::default();
+    files.trees.insert(tree.id());
     let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         match entry.kind() {
             Some(git2::ObjectType::Blob) => {
-                if let Ok(name) = entry.name() {
-                    files.insert(format!("{dir}{name}"), entry.id());
+                files.blobs.insert(entry.id());
+                if dir.starts_with("entries/")
+                    && let Ok(name) = entry.name()
+                {
+                    files.entries.insert(format!("{dir}{name}"), entry.id());
                 }
             }
             Some(git2::ObjectType::Tree) => {
-                trees.insert(entry.id());
+                files.trees.insert(entry.id());
             }
             _ => {}
         }
         git2::TreeWalkResult::Ok
     });
-    (files, trees)
+    files
 }
 
 /// A published digest's Markdown (at `digests/YYYY/`) with its links to entries'
