@@ -796,6 +796,33 @@ pub fn section(body: &str, heading: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// [`section`] of each of `headings` (distinct), in one pass over the body: publish
+/// reads three sections of every entry, and three passes were a quarter of reading an
+/// entry from the cache.
+pub fn sections<const N: usize>(body: &str, headings: [&str; N]) -> [Option<String>; N] {
+    let mut texts: [Vec<&str>; N] = std::array::from_fn(|_| Vec::new());
+    let mut found = [false; N];
+    let mut current: Option<usize> = None;
+    for line in body.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            let h = h.trim();
+            current = (0..N).find(|&i| !found[i] && h.eq_ignore_ascii_case(headings[i]));
+            if let Some(i) = current {
+                found[i] = true;
+            }
+        } else if line.starts_with("# ") {
+            current = None;
+        } else if let Some(i) = current {
+            texts[i].push(line);
+        }
+    }
+    texts.map(|lines| {
+        let text = lines.join("\n");
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_string())
+    })
+}
+
 /// The body before the first `## ` section: what was done.
 pub fn summary(body: &str) -> String {
     let end = body
@@ -1143,6 +1170,23 @@ mod tests {
         #[test]
         fn has_fence_agrees_with_two_substring_searches(text in "[`~aé \n]{0,16}") {
             prop_assert_eq!(has_fence(&text), text.contains("```") || text.contains("~~~"));
+        }
+
+        #[test]
+        fn sections_in_one_pass_are_each_section(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "## Learned", "## learned  ", "##  Next", "## Next\r", "# Next", "## Help wanted",
+                    "## HELP WANTED", "## Other", "##Learned", "#  Learned", "text", "  more ",
+                    "", "   ", "\r", "a # b", "### Learned",
+                ]),
+                0..14,
+            ),
+            crlf in proptest::bool::ANY,
+        ) {
+            let body = lines.join(if crlf { "\r\n" } else { "\n" });
+            let headings = ["Learned", "Next", "Help wanted"];
+            prop_assert_eq!(sections(&body, headings), headings.map(|h| section(&body, h)));
         }
 
         #[test]

@@ -88,11 +88,13 @@ pub struct BodyParts {
 
 impl BodyParts {
     pub fn of(entry: &Entry) -> BodyParts {
-        let part = |h: &str| entry.section(h).map(|t| plain_excerpt(&t, PART_MAX));
+        let [learned, next, help_wanted] =
+            crate::entry::sections(&entry.body, ["Learned", "Next", "Help wanted"])
+                .map(|part| part.map(|t| plain_excerpt(&t, PART_MAX)));
         BodyParts {
-            learned: part("Learned"),
-            next: part("Next"),
-            help_wanted: part("Help wanted"),
+            learned,
+            next,
+            help_wanted,
             mentions: entry.mentions(),
             tags: entry.all_tags(),
         }
