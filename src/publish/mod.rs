@@ -16,6 +16,7 @@ pub mod scan;
 pub mod scanned;
 pub mod shared;
 pub mod tree;
+mod updated;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -906,6 +907,12 @@ pub fn publish_partner(
                 digests,
                 previous,
                 now: cx.now,
+                updated_cache: Some(
+                    cx.journal
+                        .state_dir()
+                        .join("cache")
+                        .join(format!("updated-{}.bin", partner.name)),
+                ),
             },
             cache,
         )

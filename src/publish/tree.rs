@@ -213,6 +213,9 @@ pub struct Inputs<'a> {
     pub previous: Option<git2::Tree<'a>>,
     /// "Now", for the `updated` time of an entry whose published text changed.
     pub now: DateTime<FixedOffset>,
+    /// Where the `updated` times of the tree built are kept for the next build, which
+    /// reads those of `previous` from there ([`super::updated`]).
+    pub updated_cache: Option<std::path::PathBuf>,
 }
 
 /// The kinds that get a feed of their own: what a follower subscribes to when they want
@@ -245,6 +248,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         digests,
         previous,
         now,
+        updated_cache,
     } = inputs;
     let t0 = std::time::Instant::now();
     let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
@@ -254,7 +258,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let mut root = Dir::default();
     let previous_updated = previous
         .as_ref()
-        .map(|t| json::updated_times(repo, t))
+        .map(|t| super::updated::read(repo, t, updated_cache.as_deref()))
         .unwrap_or_default();
     // The previous tree's files, read in one walk: looking each entry up by path would
     // read (and inflate, and hash) its month's tree again for every entry.
@@ -656,8 +660,18 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: indexes, feeds and lists after {:?}",
         t0.elapsed()
     ));
+    let tree = root.write(repo, &previous_trees)?;
+    if let Some(file) = &updated_cache {
+        super::updated::write(
+            file,
+            tree,
+            views
+                .iter()
+                .map(|v| (v.md_path.as_str(), v.updated.as_str())),
+        );
+    }
     Ok(Built {
-        tree: root.write(repo, &previous_trees)?,
+        tree,
         entries: entries.len(),
         rendered,
         reused,

@@ -145,6 +145,82 @@ fn updated_follows_the_published_text_and_published_never_moves() {
     assert_eq!(after.updated().to_rfc3339(), "2026-11-24T10:00:00+01:00");
 }
 
+/// A publish keeps the `updated` times it wrote into its JSON for the next publish
+/// (`.wol/cache/updated-<partner>.bin`), which reads them instead of the JSON only when
+/// they were written for the very tree it publishes on, intact.
+#[test]
+fn the_updated_times_kept_for_the_next_publish_are_the_ones_published() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["First version"]);
+    env.log(&["Another entry"]);
+    env.wol_j().arg("publish").assert().success();
+    let kept = env.journal.join(".wol/cache/updated-pub.bin");
+    assert!(kept.is_file());
+    let text = env.read(&entry).replace("First version", "Second version");
+    env.write(&entry, text);
+    env.git(["commit", "-qam", "edit"]);
+    let publish_on = |day: &str| {
+        let out = env
+            .wol_j()
+            .env("WOL_NOW", format!("2026-11-{day}T10:00:00+01:00"))
+            .args(["-vv", "publish"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stderr).into_owned()
+    };
+    let updated_of = |path: &str| -> String {
+        let json: serde_json::Value = serde_json::from_str(&show(&env, &bare, "wol.json")).unwrap();
+        let item = json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("{path} in {json}"))
+            .clone();
+        item["updated"].as_str().unwrap().to_string()
+    };
+    let path = entry.to_str().unwrap();
+    let path = &path[path.find("entries/").unwrap()..];
+    let said = publish_on("24");
+    assert!(
+        said.contains("updated times of the last publish from the cache (2 entries)"),
+        "{said}"
+    );
+    assert_eq!(updated_of(path), "2026-11-24T10:00:00+01:00");
+
+    // Unchanged since, the edited entry keeps the time of the edit's publish: from the
+    // kept times, from the JSON when they are damaged, and from the JSON when they were
+    // kept for another tree.
+    for (day, spoil) in [
+        ("25", None),
+        ("26", Some("damaged")),
+        ("27", Some("another tree")),
+    ] {
+        match spoil {
+            Some("damaged") => {
+                let mut data = std::fs::read(&kept).unwrap();
+                let middle = data.len() / 2;
+                data[middle] ^= 0x20;
+                std::fs::write(&kept, data).unwrap();
+            }
+            Some(_) => {
+                let other = kept.with_file_name("other.bin");
+                std::fs::copy(&kept, &other).unwrap();
+                env.log(&[&format!("News of the {day}th")]);
+                publish_on(day);
+                std::fs::rename(&other, &kept).unwrap();
+            }
+            None => {}
+        }
+        env.log(&[&format!("Entry of the {day}th")]);
+        let said = publish_on(day);
+        let from_json = said.contains("updated times of the last publish from its wol.json");
+        assert_eq!(from_json, spoil.is_some(), "{spoil:?}: {said}");
+        assert_eq!(updated_of(path), "2026-11-24T10:00:00+01:00", "{spoil:?}");
+        assert!(kept.is_file());
+    }
+}
+
 /// `wol edit` dates `entry` 15 October (which moves its file to that month), then a
 /// publish on 24 November carries the edit.
 fn redate_to_october_and_publish(env: &TestEnv, entry: &Path) {
