@@ -250,18 +250,23 @@ pub fn map_packs_sparingly() {
     }
 }
 
-/// Return the heap memory freed so far to the system. Allocators keep freed memory for
-/// the process's next allocations, so a publish's phases would otherwise pile up: at
-/// 100,000 entries the push's packing came on top of what the build had freed, and
-/// anonymous memory peaked at 519 MB; 445 MB with this. wol's own allocations are
-/// mimalloc's (`src/main.rs`), which hands freed pages back only on a later allocation
-/// once its purge delay has passed, and the push allocates in libgit2, through glibc.
-pub fn give_back_freed_memory() {
-    // SAFETY: mi_collect takes no argument but a flag; it frees mimalloc's unused pages,
-    // and is safe to call whichever allocator the process uses.
-    #[allow(unsafe_code)]
-    unsafe {
-        libmimalloc_sys::mi_collect(true);
+/// Return the heap memory freed so far to the system, after a build that rendered
+/// `rendered` pages. Allocators keep freed memory for the process's next allocations, so
+/// a publish's phases would otherwise pile up: at 100,000 entries the push's packing came
+/// on top of what the build had freed, and anonymous memory peaked at 519 MB; 445 MB with
+/// this. wol's own allocations are mimalloc's (`src/main.rs`), which hands freed pages
+/// back only on a later allocation once its purge delay has passed, and the push
+/// allocates in libgit2, through glibc. Handing back mimalloc's pages costs a system call
+/// per page run (10 ms after a one-entry publish at 10,000 entries), for nothing when the
+/// push is small: the peak was then the build's, and is behind.
+pub fn give_back_freed_memory(rendered: usize) {
+    if rendered >= 1000 {
+        // SAFETY: mi_collect takes no argument but a flag; it frees mimalloc's unused
+        // pages, and is safe to call whichever allocator the process uses.
+        #[allow(unsafe_code)]
+        unsafe {
+            libmimalloc_sys::mi_collect(true);
+        }
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the heap to the kernel.
@@ -921,7 +926,7 @@ pub fn publish_partner(
     let mut built = build(previous, digests, cache)?;
     // The pages and views the build held are freed; hand that memory back before the
     // push packs the new objects, which would otherwise come on top of it.
-    give_back_freed_memory();
+    give_back_freed_memory(built.rendered);
     // Built again on `base`, what another machine of this journal published there (the
     // partner's whole tree, or our folder of a community repo) since this one last did:
     // entries keep the `updated` times and feed ids it gave them, and `withdrawn` names
