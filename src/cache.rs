@@ -80,7 +80,7 @@ fn fingerprint(schema: &Schema<'_>) -> u64 {
 
 const SOURCE_HASH: u64 = fnv(include_bytes!("entry.rs")) ^ fnv(include_bytes!("cache.rs"));
 
-pub(crate) const fn fnv(bytes: &[u8]) -> u64 {
+const fn fnv(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;
     while i < bytes.len() {

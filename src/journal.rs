@@ -1812,6 +1812,20 @@ fn remove_temp_files(root: &Path) {
     }
 }
 
+/// Write a disposable cache file atomically (a reader never sees half of it) but without
+/// syncing it: a cache lost in a crash costs the next command time, not a result, and
+/// syncing megabytes on every publish was most of what writing them cost.
+pub fn write_cache_file(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".wol-tmp-")
+        .tempfile_in(dir)?;
+    tmp.write_all(content)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Write a file atomically: a temp file in the same directory, then a rename.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
     write_atomic_via(path.parent().unwrap_or(Path::new(".")), path, content)

@@ -123,15 +123,7 @@ impl Cache {
         for (k, r) in &self.map {
             text.push_str(&format!("{k}\t{}\t{}\n", r.markdown, r.page));
         }
-        // Atomic (a reader never sees half a file) but not fsynced: the cache is
-        // disposable, and syncing megabytes on every publish is most of its cost.
-        let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".wol-tmp-")
-            .tempfile_in(dir)?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
+        crate::journal::write_cache_file(&self.path, text.as_bytes())?;
         Ok(())
     }
 }

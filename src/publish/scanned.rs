@@ -103,16 +103,7 @@ impl Scanned {
         for id in ids {
             bytes.extend_from_slice(id.as_bytes());
         }
-        let dir = self.path.parent().unwrap_or(std::path::Path::new("."));
-        let written = std::fs::create_dir_all(dir).and_then(|()| {
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".wol-tmp-")
-                .tempfile_in(dir)?;
-            std::io::Write::write_all(&mut tmp, &bytes)?;
-            tmp.persist(&self.path).map_err(|e| e.error)?;
-            Ok(())
-        });
-        if let Err(e) = written {
+        if let Err(e) = crate::journal::write_cache_file(&self.path, &bytes) {
             crate::diag::info(format_args!(
                 "scan cache not written ({}): {e}",
                 self.path.display()

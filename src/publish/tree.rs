@@ -256,10 +256,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     // looks it up in the object database), so libgit2 need not look each one up again.
     git2::opts::strict_object_creation(false);
     let mut root = Dir::default();
-    let previous_updated = previous
+    let (previous_updated, kept) = previous
         .as_ref()
         .map(|t| super::updated::read(repo, t, updated_cache.as_deref()))
         .unwrap_or_default();
+    // The tree whose times the kept file holds, when it holds that of `previous`.
+    let kept_for = previous.as_ref().map(|t| t.id()).filter(|_| kept);
     // The previous tree's files, read in one walk: looking each entry up by path would
     // read (and inflate, and hash) its month's tree again for every entry.
     let PreviousFiles {
@@ -661,7 +663,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         t0.elapsed()
     ));
     let tree = root.write(repo, &previous_trees)?;
-    if let Some(file) = &updated_cache {
+    if let Some(file) = updated_cache.as_ref().filter(|_| kept_for != Some(tree)) {
         super::updated::write(
             file,
             tree,
@@ -779,7 +781,7 @@ fn feed_maker() -> &'static str {
 
 /// What makes the JSON index: wol's version and the source of `site/json.rs`, so that a
 /// month's file cached by one wol build is never taken by another.
-fn json_maker() -> &'static str {
+pub(super) fn json_maker() -> &'static str {
     static MAKER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     MAKER.get_or_init(|| {
         let source = crate::git::blob_id(include_bytes!("../site/json.rs"));

@@ -19,19 +19,24 @@ use crate::site::json;
 const MAGIC: &[u8; 12] = b"wol-updated\0";
 
 /// `path` → `updated` of the entries published in `tree`: from `file` when it was
-/// written for this tree by this build, else from the tree's JSON.
-pub fn read(repo: &Repository, tree: &Tree<'_>, file: Option<&Path>) -> HashMap<String, String> {
+/// written for this tree by this build (then `true`: the file holds this tree's), else
+/// from the tree's JSON.
+pub fn read(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    file: Option<&Path>,
+) -> (HashMap<String, String>, bool) {
     if let Some(times) = file.and_then(|file| read_file(file, tree.id())) {
         crate::diag::debug(format_args!(
             "publish: updated times of the last publish from the cache ({} entries)",
             times.len()
         ));
-        return times;
+        return (times, true);
     }
     crate::diag::debug(format_args!(
         "publish: updated times of the last publish from its wol.json"
     ));
-    json::updated_times(repo, tree)
+    (json::updated_times(repo, tree), false)
 }
 
 /// Keep `times` (each entry's path and `updated`, as the build wrote them into the JSON
@@ -54,16 +59,7 @@ pub fn write<'t>(file: &Path, tree: Oid, times: impl Iterator<Item = (&'t str, &
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&body);
     out.extend_from_slice(crate::git::blob_id(&body).as_bytes());
-    let Some(dir) = file.parent() else { return };
-    let written = std::fs::create_dir_all(dir).and_then(|()| {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".wol-tmp-")
-            .tempfile_in(dir)?;
-        std::io::Write::write_all(&mut tmp, &out)?;
-        tmp.persist(file).map_err(|e| e.error)?;
-        Ok(())
-    });
-    if let Err(e) = written {
+    if let Err(e) = crate::journal::write_cache_file(file, &out) {
         crate::diag::debug(format_args!("publish: {} not written: {e}", file.display()));
     }
 }
@@ -90,12 +86,15 @@ fn read_file(file: &Path, tree: Oid) -> Option<HashMap<String, String>> {
     r.is_empty().then_some(times)
 }
 
-/// The build whose files these are: wol's version and the source of the JSON index (what
-/// [`json::updated_times`] would read from a tree, and how).
+/// The build whose files these are: what makes the JSON index (wol's version and the
+/// source of `site/json.rs`, so what [`json::updated_times`] would read from a tree), and
+/// the source of this file, which reads and writes them.
 fn build() -> String {
-    const SOURCE: u64 = crate::cache::fnv(include_bytes!("../site/json.rs"))
-        ^ crate::cache::fnv(include_bytes!("updated.rs"));
-    format!("{}\0{SOURCE:x}", crate::cli::VERSION)
+    format!(
+        "{}\0{}",
+        super::tree::json_maker(),
+        crate::git::blob_id(include_bytes!("updated.rs"))
+    )
 }
 
 fn put(out: &mut Vec<u8>, bytes: &[u8]) {

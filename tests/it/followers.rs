@@ -219,6 +219,14 @@ fn the_updated_times_kept_for_the_next_publish_are_the_ones_published() {
         assert_eq!(updated_of(path), "2026-11-24T10:00:00+01:00", "{spoil:?}");
         assert!(kept.is_file());
     }
+
+    // Published again unchanged, the kept file already holds the tree's times: it is
+    // left as it is (a new file would be a new inode).
+    use std::os::unix::fs::MetadataExt as _;
+    let inode = std::fs::metadata(&kept).unwrap().ino();
+    let said = publish_on("28");
+    assert!(said.contains("from the cache"), "{said}");
+    assert_eq!(std::fs::metadata(&kept).unwrap().ino(), inode);
 }
 
 /// `wol edit` dates `entry` 15 October (which moves its file to that month), then a
