@@ -12,11 +12,11 @@
 
 pub mod adopt;
 pub mod cache;
+mod previous;
 pub mod scan;
 pub mod scanned;
 pub mod shared;
 pub mod tree;
-mod updated;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -912,11 +912,11 @@ pub fn publish_partner(
                 digests,
                 previous,
                 now: cx.now,
-                updated_cache: Some(
+                previous_cache: Some(
                     cx.journal
                         .state_dir()
                         .join("cache")
-                        .join(format!("updated-{}.bin", partner.name)),
+                        .join(format!("published-{}.bin", partner.name)),
                 ),
             },
             cache,

@@ -43,10 +43,11 @@ impl Dir {
                 dir.0.insert(part.to_string(), Node::Blob(blob));
                 return Ok(());
             }
-            let node = dir
-                .0
-                .entry(part.to_string())
-                .or_insert_with(|| Node::Dir(Dir::default()));
+            // A folder is named once, not once per file in it.
+            if !dir.0.contains_key(part) {
+                dir.0.insert(part.to_string(), Node::Dir(Dir::default()));
+            }
+            let node = dir.0.get_mut(part).expect("inserted above");
             dir = match node {
                 Node::Dir(d) => d,
                 Node::Blob(_) => return Err(anyhow!("{path} clashes with a file")),
@@ -55,10 +56,16 @@ impl Dir {
         Ok(())
     }
 
-    /// Write the tree (and the trees below it) and return its id. A tree in `known`
-    /// (the previous published tree's) is in the object database already: its id is
-    /// worked out, not written, so an unchanged month costs a hash and no look-up.
-    fn write(&self, repo: &Repository, known: &HashSet<Oid>) -> Result<Oid> {
+    /// Write the tree (and the trees below it) and return its id; each tree's id goes
+    /// into `written`. A tree in `known` (the previous published tree's) is in the object
+    /// database already: its id is worked out, not written, so an unchanged month costs a
+    /// hash and no look-up.
+    fn write(
+        &self,
+        repo: &Repository,
+        known: &HashSet<Oid>,
+        written: &mut HashSet<Oid>,
+    ) -> Result<Oid> {
         let mut items = Vec::with_capacity(self.0.len());
         for (name, node) in &self.0 {
             if name.eq_ignore_ascii_case(".git") || name.contains('\0') {
@@ -66,7 +73,7 @@ impl Dir {
             }
             items.push(match node {
                 Node::Blob(oid) => (name.clone(), "100644", *oid),
-                Node::Dir(d) => (format!("{name}/"), "40000", d.write(repo, known)?),
+                Node::Dir(d) => (format!("{name}/"), "40000", d.write(repo, known, written)?),
             });
         }
         // git sorts a folder as if its name ended in `/`.
@@ -80,10 +87,39 @@ impl Dir {
             content.extend_from_slice(oid.as_bytes());
         }
         let id = crate::git::object_id(git2::ObjectType::Tree, &content);
+        written.insert(id);
         if known.contains(&id) {
             return Ok(id);
         }
         Ok(repo.odb()?.write(git2::ObjectType::Tree, &content)?)
+    }
+
+    /// Every blob id below this folder into `blobs`, and the files under `entries/`
+    /// (`prefix` is this folder's path, with a `/`) into `entries`: what
+    /// [`super::previous::Previous`] knows of a tree.
+    fn files(
+        &self,
+        prefix: &mut String,
+        entries: &mut Vec<(String, Oid)>,
+        blobs: &mut HashSet<Oid>,
+    ) {
+        for (name, node) in &self.0 {
+            match node {
+                Node::Blob(oid) => {
+                    blobs.insert(*oid);
+                    if prefix.starts_with("entries/") {
+                        entries.push((format!("{prefix}{name}"), *oid));
+                    }
+                }
+                Node::Dir(d) => {
+                    let len = prefix.len();
+                    prefix.push_str(name);
+                    prefix.push('/');
+                    d.files(prefix, entries, blobs);
+                    prefix.truncate(len);
+                }
+            }
+        }
     }
 }
 
@@ -213,9 +249,9 @@ pub struct Inputs<'a> {
     pub previous: Option<git2::Tree<'a>>,
     /// "Now", for the `updated` time of an entry whose published text changed.
     pub now: DateTime<FixedOffset>,
-    /// Where the `updated` times of the tree built are kept for the next build, which
-    /// reads those of `previous` from there ([`super::updated`]).
-    pub updated_cache: Option<std::path::PathBuf>,
+    /// Where what the next build needs of the tree built is kept, and where this one
+    /// reads that of `previous` from ([`super::previous`]).
+    pub previous_cache: Option<std::path::PathBuf>,
 }
 
 /// The kinds that get a feed of their own: what a follower subscribes to when they want
@@ -248,7 +284,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         digests,
         previous,
         now,
-        updated_cache,
+        previous_cache,
     } = inputs;
     let t0 = std::time::Instant::now();
     let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
@@ -256,19 +292,20 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     // looks it up in the object database), so libgit2 need not look each one up again.
     git2::opts::strict_object_creation(false);
     let mut root = Dir::default();
-    let (previous_updated, kept) = previous
+    let (
+        super::previous::Previous {
+            entries: previous_blobs,
+            blobs: previous_known,
+            trees: previous_trees,
+            updated: previous_updated,
+        },
+        kept,
+    ) = previous
         .as_ref()
-        .map(|t| super::updated::read(repo, t, updated_cache.as_deref()))
+        .map(|t| super::previous::read(repo, t, previous_cache.as_deref()))
         .unwrap_or_default();
-    // The tree whose times the kept file holds, when it holds that of `previous`.
+    // The tree whose files the kept file holds, when it holds those of `previous`.
     let kept_for = previous.as_ref().map(|t| t.id()).filter(|_| kept);
-    // The previous tree's files, read in one walk: looking each entry up by path would
-    // read (and inflate, and hash) its month's tree again for every entry.
-    let PreviousFiles {
-        entries: previous_blobs,
-        blobs: previous_known,
-        trees: previous_trees,
-    } = previous.as_ref().map(files_of).unwrap_or_default();
     cache.know(previous_known);
     let mut views = crate::par::map(&entries, |c| {
         EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path)
@@ -662,11 +699,17 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: indexes, feeds and lists after {:?}",
         t0.elapsed()
     ));
-    let tree = root.write(repo, &previous_trees)?;
-    if let Some(file) = updated_cache.as_ref().filter(|_| kept_for != Some(tree)) {
-        super::updated::write(
+    let mut trees = HashSet::new();
+    let tree = root.write(repo, &previous_trees, &mut trees)?;
+    if let Some(file) = previous_cache.as_ref().filter(|_| kept_for != Some(tree)) {
+        let (mut files, mut blobs) = (Vec::new(), HashSet::new());
+        root.files(&mut String::new(), &mut files, &mut blobs);
+        super::previous::write(
             file,
             tree,
+            &files,
+            &blobs,
+            &trees,
             views
                 .iter()
                 .map(|v| (v.md_path.as_str(), v.updated.as_str())),
@@ -996,40 +1039,6 @@ fn previous_feed_updated(feed: &str) -> Option<DateTime<FixedOffset>> {
     (updated.timestamp() != 0).then_some(updated)
 }
 
-/// What a build needs of the previous published tree, read in one walk: the files under
-/// `entries/` by path (the others are never looked up by path, and naming each of the
-/// site's 10,000 pages was a tenth of a one-entry publish's build), and the ids of every
-/// blob and every tree in it.
-#[derive(Default)]
-struct PreviousFiles {
-    entries: HashMap<String, Oid>,
-    blobs: HashSet<Oid>,
-    trees: HashSet<Oid>,
-}
-
-fn files_of(tree: &git2::Tree<'_>) -> PreviousFiles {
-    let mut files = PreviousFiles::default();
-    files.trees.insert(tree.id());
-    let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-        match entry.kind() {
-            Some(git2::ObjectType::Blob) => {
-                files.blobs.insert(entry.id());
-                if dir.starts_with("entries/")
-                    && let Ok(name) = entry.name()
-                {
-                    files.entries.insert(format!("{dir}{name}"), entry.id());
-                }
-            }
-            Some(git2::ObjectType::Tree) => {
-                files.trees.insert(entry.id());
-            }
-            _ => {}
-        }
-        git2::TreeWalkResult::Ok
-    });
-    files
-}
-
 /// A published digest's Markdown (at `digests/YYYY/`) with its links to entries'
 /// attachments (`../../entries/YYYY/MM/<id>/<name>`, as the digest quotes them) kept only
 /// where the attachment is published (`published`, see [`build`]): a photo wol could not
@@ -1286,7 +1295,9 @@ mod tests {
             root.insert(path, blob).unwrap();
         }
         root.insert("a/c", other).unwrap();
-        let ours = root.write(&repo, &HashSet::new()).unwrap();
+        let ours = root
+            .write(&repo, &HashSet::new(), &mut HashSet::new())
+            .unwrap();
 
         // The same tree through libgit2's tree builder.
         let mut sub_a = repo.treebuilder(None).unwrap();
@@ -1316,13 +1327,19 @@ mod tests {
         content.extend_from_slice(other.as_bytes());
         let id = crate::git::object_id(git2::ObjectType::Tree, &content);
         let known: HashSet<Oid> = [id].into_iter().collect();
-        assert_eq!(fresh.write(&repo, &known).unwrap(), id);
+        assert_eq!(fresh.write(&repo, &known, &mut HashSet::new()).unwrap(), id);
         assert!(!repo.odb().unwrap().exists(id), "a known tree was written");
-        assert_eq!(fresh.write(&repo, &HashSet::new()).unwrap(), id);
+        assert_eq!(
+            fresh
+                .write(&repo, &HashSet::new(), &mut HashSet::new())
+                .unwrap(),
+            id
+        );
         assert!(repo.odb().unwrap().exists(id));
         assert!(root.insert(".git/x", blob).is_ok());
         assert!(
-            root.write(&repo, &HashSet::new()).is_err(),
+            root.write(&repo, &HashSet::new(), &mut HashSet::new())
+                .is_err(),
             ".git is refused"
         );
     }

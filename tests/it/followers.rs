@@ -145,16 +145,17 @@ fn updated_follows_the_published_text_and_published_never_moves() {
     assert_eq!(after.updated().to_rfc3339(), "2026-11-24T10:00:00+01:00");
 }
 
-/// A publish keeps the `updated` times it wrote into its JSON for the next publish
-/// (`.wol/cache/updated-<partner>.bin`), which reads them instead of the JSON only when
-/// they were written for the very tree it publishes on, intact.
+/// A publish keeps the `updated` times it wrote into its JSON, with the files of the tree
+/// it built, for the next publish (`.wol/cache/published-<partner>.bin`), which reads
+/// them instead of the tree and its JSON only when they were written for the very tree it
+/// publishes on, intact.
 #[test]
 fn the_updated_times_kept_for_the_next_publish_are_the_ones_published() {
     let (env, bare) = publisher("a", "Ann Lee");
     let entry = env.log(&["First version"]);
     env.log(&["Another entry"]);
     env.wol_j().arg("publish").assert().success();
-    let kept = env.journal.join(".wol/cache/updated-pub.bin");
+    let kept = env.journal.join(".wol/cache/published-pub.bin");
     assert!(kept.is_file());
     let text = env.read(&entry).replace("First version", "Second version");
     env.write(&entry, text);
@@ -183,7 +184,7 @@ fn the_updated_times_kept_for_the_next_publish_are_the_ones_published() {
     let path = &path[path.find("entries/").unwrap()..];
     let said = publish_on("24");
     assert!(
-        said.contains("updated times of the last publish from the cache (2 entries)"),
+        said.contains("the last publish's files and updated times from the cache (2 entries)"),
         "{said}"
     );
     assert_eq!(updated_of(path), "2026-11-24T10:00:00+01:00");
@@ -214,7 +215,8 @@ fn the_updated_times_kept_for_the_next_publish_are_the_ones_published() {
         }
         env.log(&[&format!("Entry of the {day}th")]);
         let said = publish_on(day);
-        let from_json = said.contains("updated times of the last publish from its wol.json");
+        let from_json = said
+            .contains("the last publish's files from its tree, updated times from its wol.json");
         assert_eq!(from_json, spoil.is_some(), "{spoil:?}: {said}");
         assert_eq!(updated_of(path), "2026-11-24T10:00:00+01:00", "{spoil:?}");
         assert!(kept.is_file());
@@ -227,6 +229,77 @@ fn the_updated_times_kept_for_the_next_publish_are_the_ones_published() {
     let said = publish_on("28");
     assert!(said.contains("from the cache"), "{said}");
     assert_eq!(std::fs::metadata(&kept).unwrap().ino(), inode);
+}
+
+/// What a publish reads from the kept file instead of walking the last published tree
+/// (its files under `entries/`, its blobs and trees, its `updated` times) builds the very
+/// tree the walk would: after an edit, a removal, a date that moves a file, a new entry
+/// and an attachment, the same publish with the file and without it.
+#[test]
+fn a_publish_builds_the_same_tree_from_the_kept_files_as_from_the_last_tree() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let note = env.root.join("board.txt");
+    std::fs::write(&note, "the board after the workshop\n").unwrap();
+    let edited = env.log(&["First version"]);
+    let removed = env.log(&["To be removed"]);
+    let moved = env.log(&["To be moved"]);
+    env.wol_j()
+        .args(["log", "With a board", "--attach", note.to_str().unwrap()])
+        .assert()
+        .success();
+    env.wol_j().arg("publish").assert().success();
+
+    let text = env.read(&edited).replace("First version", "Second version");
+    env.write(&edited, text);
+    env.git(["commit", "-qam", "edit"]);
+    let stem = |p: &Path| p.file_stem().unwrap().to_str().unwrap().to_string();
+    env.wol_j()
+        .args(["rm", &stem(&removed), "--yes"])
+        .assert()
+        .success();
+    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
+    env.wol_j().args(["edit", &stem(&moved)]).assert().success();
+    env.log(&["A new one"]);
+
+    let kept = env.journal.join(".wol/cache/published-pub.bin");
+    let (journal_ref, remote_ref) = ("refs/wol/published/pub", "refs/heads/main");
+    let (last, remote_last) = (
+        env.git(["rev-parse", journal_ref]).trim().to_string(),
+        env.git_in(&bare, ["rev-parse", remote_ref])
+            .trim()
+            .to_string(),
+    );
+    let publish = || {
+        let out = env
+            .wol_j()
+            .env("WOL_NOW", "2026-11-25T10:00:00+01:00")
+            .args(["-vv", "publish"])
+            .assert()
+            .success();
+        let said = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        (said, env.git_in(&bare, ["rev-parse", "main^{tree}"]))
+    };
+    let (said, from_kept) = publish();
+    assert!(
+        said.contains("files and updated times from the cache"),
+        "{said}"
+    );
+
+    env.git(["update-ref", journal_ref, &last]);
+    env.git_in(&bare, ["update-ref", remote_ref, &remote_last]);
+    std::fs::remove_file(&kept).unwrap();
+    let (said, from_walk) = publish();
+    assert!(said.contains("files from its tree"), "{said}");
+    assert_eq!(from_kept, from_walk);
+    let files = files(&env, &bare);
+    assert!(
+        files.iter().all(|f| !f.contains(&stem(&removed))),
+        "{files:#?}"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("/board.txt")),
+        "{files:#?}"
+    );
 }
 
 /// `wol edit` dates `entry` 15 October (which moves its file to that month), then a
