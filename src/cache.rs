@@ -33,13 +33,14 @@ use chrono::{DateTime, FixedOffset, TimeZone as _};
 
 use crate::entry::{Entry, Meta, ParseError, Schema, Visibility};
 use crate::journal::{LoadError, STATE_DIR};
+use crate::site::{BodyParts, PART_HEADINGS};
 
 /// Where the month files live, under the journal root.
 pub const CACHE_DIR: &str = "cache/entries";
 
 /// The file format; part of each file name, so builds that disagree on it do not keep
 /// overwriting each other's files.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const MAGIC: &[u8; 8] = b"wol-ec\0\0";
 
 /// How old a file's ctime must be when it is read for its record to be trusted later:
@@ -78,7 +79,9 @@ fn fingerprint(schema: &Schema<'_>) -> u64 {
     checksum(text.as_bytes())
 }
 
-const SOURCE_HASH: u64 = fnv(include_bytes!("entry.rs")) ^ fnv(include_bytes!("cache.rs"));
+const SOURCE_HASH: u64 = fnv(include_bytes!("entry.rs"))
+    ^ fnv(include_bytes!("cache.rs"))
+    ^ fnv(include_bytes!("site/mod.rs")).rotate_left(1);
 
 const fn fnv(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -365,6 +368,7 @@ impl<'j> EntryCache<'j> {
                     out.push(PARSED);
                     put_bytes32(&mut out, &bytes);
                     encode_entry(&mut out, &entry, bytes.len());
+                    encode_found(&mut out, &entry);
                 }
                 _ => {
                     out.push(RAW);
@@ -692,6 +696,40 @@ impl Month<'_> {
         Some((date, std::str::from_utf8(&self.buf[kind]).ok()?))
     }
 
+    /// The front matter of the `i`th entry and the parts of its body a publish shows
+    /// ([`BodyParts::of`] the entry [`Month::load`] gives), from what the record found
+    /// when the file was read: the body is not searched again. `None` when the record
+    /// holds no parsed entry (load it then).
+    pub fn meta_and_parts(&self, i: usize) -> Option<(Meta, BodyParts)> {
+        let rec = &self.recs[i];
+        if rec.kind != PARSED {
+            return None;
+        }
+        let mut r = Reader {
+            buf: &self.buf,
+            pos: rec.meta,
+        };
+        let (body_start, meta) = decode_meta(&mut r)?;
+        let body = self
+            .buf
+            .get(rec.data.start.checked_add(body_start)?..rec.data.end)?;
+        let mut sections: [Option<Range<usize>>; 3] = [None, None, None];
+        for section in &mut sections {
+            let (start, end) = (r.u32()?, r.u32()?);
+            if start != u32::MAX {
+                *section = Some(start as usize..end as usize);
+            }
+        }
+        // Only the sections' bytes need to be text here; the parser checked the file.
+        let body = match sections.iter().flatten().map(|s| s.end).max() {
+            Some(end) => std::str::from_utf8(body.get(..end)?).ok()?,
+            None => "",
+        };
+        let mentions = decode_list(&mut r)?;
+        let tags = crate::entry::merge_tags(&meta.tags, decode_list(&mut r)?);
+        Some((meta, BodyParts::from_found(body, sections, mentions, tags)))
+    }
+
     /// The `i`th entry, as [`crate::journal::Journal::load`] would read it.
     pub fn load(&self, i: usize) -> Result<Entry, LoadError> {
         let rec = &self.recs[i];
@@ -751,10 +789,37 @@ fn encode_entry(out: &mut Vec<u8>, entry: &Entry, len: usize) {
     }
 }
 
+/// What a publish looks for in every body ([`BodyParts`]), found once: where the
+/// sections are (relative to the body; `u32::MAX` twice for none), the mentions and the
+/// body's own tags.
+fn encode_found(out: &mut Vec<u8>, entry: &Entry) {
+    for range in crate::entry::section_ranges(&entry.body, PART_HEADINGS) {
+        let (start, end) = range.map_or((u32::MAX, u32::MAX), |r| (r.start as u32, r.end as u32));
+        out.extend_from_slice(&start.to_le_bytes());
+        out.extend_from_slice(&end.to_le_bytes());
+    }
+    for list in [entry.mentions(), crate::entry::body_tags(&entry.body)] {
+        out.extend_from_slice(&(list.len() as u32).to_le_bytes());
+        for s in &list {
+            put_bytes32(out, s.as_bytes());
+        }
+    }
+}
+
 fn decode_entry(buf: &[u8], at: usize, bytes: &[u8]) -> Option<Entry> {
     let mut r = Reader { buf, pos: at };
+    let (body_start, meta) = decode_meta(&mut r)?;
+    let body = std::str::from_utf8(bytes.get(body_start..)?).ok()?;
+    Some(Entry {
+        meta,
+        body: body.to_string(),
+    })
+}
+
+/// The front matter's fields, and where the body starts in the file's bytes.
+fn decode_meta(r: &mut Reader<'_>) -> Option<(usize, Meta)> {
     let body_start = r.u32()? as usize;
-    let date = decode_date(&mut r)?;
+    let date = decode_date(r)?;
     let title = r.string()?;
     let kind = r.string()?;
     let author = r.string()?;
@@ -766,11 +831,7 @@ fn decode_entry(buf: &[u8], at: usize, bytes: &[u8]) -> Option<Entry> {
     };
     let mut lists = [Vec::new(), Vec::new()];
     for list in &mut lists {
-        let n = r.u32()? as usize;
-        list.reserve(n.min(1024));
-        for _ in 0..n {
-            list.push(r.string()?);
-        }
+        list.extend(decode_list(r)?);
     }
     let [tags, to] = lists;
     let id = match r.u8()? {
@@ -778,21 +839,27 @@ fn decode_entry(buf: &[u8], at: usize, bytes: &[u8]) -> Option<Entry> {
         1 => Some(r.string()?),
         _ => return None,
     };
-    let body = std::str::from_utf8(bytes.get(body_start..)?).ok()?;
-    Some(Entry {
-        meta: Meta {
-            title,
-            date,
-            kind,
-            tags,
-            visibility,
-            author,
-            to,
-            id,
-            extra: toml::Table::new(),
-        },
-        body: body.to_string(),
-    })
+    let meta = Meta {
+        title,
+        date,
+        kind,
+        tags,
+        visibility,
+        author,
+        to,
+        id,
+        extra: toml::Table::new(),
+    };
+    Some((body_start, meta))
+}
+
+fn decode_list(r: &mut Reader<'_>) -> Option<Vec<String>> {
+    let n = r.u32()? as usize;
+    let mut list = Vec::with_capacity(n.min(1024));
+    for _ in 0..n {
+        list.push(r.string()?);
+    }
+    Some(list)
 }
 
 fn decode_date(r: &mut Reader<'_>) -> Option<DateTime<FixedOffset>> {
@@ -922,6 +989,14 @@ mod tests {
                     assert_eq!((date, kind), (want.meta.date, &*want.meta.kind));
                     assert_eq!(date.offset(), want.meta.date.offset());
                 }
+                // What a publish reads instead of the entry: the same front matter and
+                // body parts, for every record that holds a parsed entry.
+                let found = month.meta_and_parts(i);
+                assert_eq!(found.is_some(), month.date(i).is_some(), "{pass}");
+                if let (Some((meta, parts)), Ok(want)) = (found, &want) {
+                    assert_eq!(&meta, &want.meta, "{pass}");
+                    assert_eq!(parts, BodyParts::of(want), "{pass}: {:?}", want.body);
+                }
                 assert_eq!(month.bytes(i), Some(&bytes[..]));
                 assert_eq!(month.needs_nfc(i), crate::search::needs_nfc(&bytes));
                 assert_eq!(month.path(i), dir.join(name));
@@ -998,6 +1073,9 @@ mod tests {
             // text it need not (composed).
             "+++\ntitle = \"Cafe\u{301}\"\ndate = 2026-11-06T10:00:00+01:00\nkind = \"help\"\n+++\n\ncafe\u{301}\n".into(),
             "+++\ntitle = \"Caf\u{e9}\"\ndate = 2026-11-07T10:00:00+01:00\nkind = \"help\"\n+++\n\ncaf\u{e9}\n".into(),
+            // Sections, mentions and body tags, with both line endings.
+            b"+++\ntitle = \"Thanks @ann\"\ndate = 2026-11-08T10:00:00+01:00\nkind = \"help\"\ntags = [\"a\"]\n+++\n\nDid it #A #b with @Bo.\n\n## Learned\n\nthat *this* works\nand `that`\n\n## Next\n- [ ] more\n# Other\nnot next\n## Help wanted\n\xc3\xa9t\xc3\xa9 @ann\n".to_vec(),
+            b"+++\r\ntitle = \"CRLF\"\r\ndate = 2026-11-09T10:00:00+01:00\r\nkind = \"help\"\r\n+++\r\n\r\n## Next\r\none\r\ntwo\r\n## Learned\r\n\r\n## Next\r\nnot the first\r\n".to_vec(),
         ]);
     }
 
@@ -1043,6 +1121,35 @@ mod tests {
         ]
     }
 
+    /// A body of prose lines and the headings of the sections a publish reads.
+    fn body() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                text(),
+                Just("## Learned".to_string()),
+                Just("## next ".to_string()),
+                Just("## Help wanted".to_string()),
+                Just("# Title".to_string()),
+                Just("".to_string()),
+            ],
+            0..8,
+        )
+        .prop_flat_map(|lines| {
+            let n = lines.len();
+            (
+                Just(lines),
+                proptest::collection::vec(prop_oneof![Just("\n"), Just("\r\n")], n),
+            )
+        })
+        .prop_map(|(lines, ends)| {
+            lines
+                .iter()
+                .zip(ends)
+                .map(|(l, e)| format!("{l}{e}"))
+                .collect()
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
@@ -1055,7 +1162,7 @@ mod tests {
             visibility in proptest::option::of(prop_oneof![Just("public"), Just("private"), Just("partners")]),
             offset_min in -720i32..=840,
             secs in 0i64..4_000_000_000,
-            body in text(),
+            body in body(),
         ) {
             let offset = FixedOffset::east_opt(offset_min * 60).unwrap();
             let date = offset.timestamp_opt(secs, 0).unwrap();

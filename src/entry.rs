@@ -171,27 +171,7 @@ impl Entry {
 
     /// Front-matter tags and `#tags` from the body, de-duplicated, in first-seen order.
     pub fn all_tags(&self) -> Vec<String> {
-        let body = body_tags(&self.body);
-        let mut all: Vec<String> = Vec::with_capacity(self.meta.tags.len() + body.len());
-        if self.meta.tags.len() + body.len() <= 32
-            && self.meta.tags.iter().chain(&body).all(|t| t.is_ascii())
-        {
-            // The usual case, a handful of ASCII tags: compared in place, no set.
-            for tag in self.meta.tags.iter().cloned().chain(body) {
-                if !all.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
-                    all.push(tag);
-                }
-            }
-            return all;
-        }
-        let mut seen = BTreeSet::new();
-        self.meta
-            .tags
-            .iter()
-            .cloned()
-            .chain(body)
-            .filter(|t| seen.insert(t.to_lowercase()))
-            .collect()
+        merge_tags(&self.meta.tags, body_tags(&self.body))
     }
 
     /// True when the entry carries the tag (front matter or body), case-insensitively;
@@ -582,6 +562,27 @@ static MENTION_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// `#tags` written in the body (not in code blocks, not headings, not `#123`).
+/// Front-matter `tags` and a body's `body` tags ([`body_tags`]), de-duplicated
+/// case-insensitively, in first-seen order: [`Entry::all_tags`].
+pub fn merge_tags(tags: &[String], body: Vec<String>) -> Vec<String> {
+    let mut all: Vec<String> = Vec::with_capacity(tags.len() + body.len());
+    if tags.len() + body.len() <= 32 && tags.iter().chain(&body).all(|t| t.is_ascii()) {
+        // The usual case, a handful of ASCII tags: compared in place, no set.
+        for tag in tags.iter().cloned().chain(body) {
+            if !all.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+                all.push(tag);
+            }
+        }
+        return all;
+    }
+    let mut seen = BTreeSet::new();
+    tags.iter()
+        .cloned()
+        .chain(body)
+        .filter(|t| seen.insert(t.to_lowercase()))
+        .collect()
+}
+
 pub fn body_tags(body: &str) -> Vec<String> {
     let mut tags = collect_unique(body, b'#', line_tags);
     if !tags.iter().all(|t| t.is_ascii()) {
@@ -800,10 +801,31 @@ pub fn section(body: &str, heading: &str) -> Option<String> {
 /// reads three sections of every entry, and three passes were a quarter of reading an
 /// entry from the cache.
 pub fn sections<const N: usize>(body: &str, headings: [&str; N]) -> [Option<String>; N] {
-    let mut texts: [Vec<&str>; N] = std::array::from_fn(|_| Vec::new());
+    section_ranges(body, headings).map(|range| {
+        let text = body[range?].lines().collect::<Vec<_>>().join("\n");
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_string())
+    })
+}
+
+/// Where the lines of each of `headings`' sections are in `body` (from the start of the
+/// first to the end of the last, line endings aside): a section's lines are the ones
+/// between its heading and the next `# ` or `## ` line, so they are one run. `None` for a
+/// section that is not there or has no line. What [`sections`] reads, and what the entry
+/// cache keeps of a body so that a publish need not read it again.
+pub fn section_ranges<const N: usize>(
+    body: &str,
+    headings: [&str; N],
+) -> [Option<std::ops::Range<usize>>; N] {
+    let mut ranges: [Option<std::ops::Range<usize>>; N] = std::array::from_fn(|_| None);
     let mut found = [false; N];
     let mut current: Option<usize> = None;
-    for line in body.lines() {
+    let mut start = 0;
+    // The lines `str::lines` gives, with where each starts.
+    for raw in body.split_inclusive('\n') {
+        let line = raw
+            .strip_suffix('\n')
+            .map_or(raw, |l| l.strip_suffix('\r').unwrap_or(l));
         if let Some(h) = line.strip_prefix("## ") {
             let h = h.trim();
             current = (0..N).find(|&i| !found[i] && h.eq_ignore_ascii_case(headings[i]));
@@ -813,14 +835,15 @@ pub fn sections<const N: usize>(body: &str, headings: [&str; N]) -> [Option<Stri
         } else if line.starts_with("# ") {
             current = None;
         } else if let Some(i) = current {
-            texts[i].push(line);
+            let end = start + line.len();
+            match &mut ranges[i] {
+                Some(range) => range.end = end,
+                None => ranges[i] = Some(start..end),
+            }
         }
+        start += raw.len();
     }
-    texts.map(|lines| {
-        let text = lines.join("\n");
-        let text = text.trim();
-        (!text.is_empty()).then(|| text.to_string())
-    })
+    ranges
 }
 
 /// The body before the first `## ` section: what was done.

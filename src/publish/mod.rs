@@ -723,9 +723,12 @@ fn load_committed(
                                     Some((month, i)) => {
                                         from_cache
                                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                        month.load(i).map_err(|e| e.error)
+                                        month.meta_and_parts(i).map_or_else(
+                                            || month.load(i).map(with_parts).map_err(|e| e.error),
+                                            Ok,
+                                        )
                                     }
-                                    None => Entry::parse(bytes, &schema),
+                                    None => Entry::parse(bytes, &schema).map(with_parts),
                                 };
                                 let mut item = loaded(rel, *oid, bytes, parsed, &keep_text);
                                 if let Loaded::Entry(c) = &mut item {
@@ -748,6 +751,12 @@ fn load_committed(
     done.sort_unstable_by_key(|(m, _)| *m);
     let loaded = done.into_iter().flat_map(|(_, l)| l).collect();
     (loaded, from_cache.into_inner())
+}
+
+/// An entry's front matter, and the parts of its body a publish shows.
+fn with_parts(entry: Entry) -> (Meta, BodyParts) {
+    let parts = BodyParts::of(&entry);
+    (entry.meta, parts)
 }
 
 /// What the work-tree `bytes` of an entry, which differ from the commit, say now.
@@ -786,12 +795,12 @@ fn loaded(
     rel: &str,
     oid: Oid,
     bytes: &[u8],
-    parsed: Result<Entry, crate::entry::ParseError>,
+    parsed: Result<(Meta, BodyParts), crate::entry::ParseError>,
     keep_text: impl Fn(Oid) -> bool,
 ) -> Loaded {
     let path = Path::new(rel);
-    let entry = match parsed {
-        Ok(entry) => entry,
+    let (meta, parts) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) => {
             return Loaded::Malformed(LoadError {
                 path: path.to_path_buf(),
@@ -812,8 +821,8 @@ fn loaded(
         blob: oid,
         path: rel.to_string(),
         id: crate::entry::file_id(path),
-        parts: BodyParts::of(&entry),
-        meta: entry.meta,
+        parts,
+        meta,
         text,
         uncommitted: None,
     }))

@@ -75,7 +75,7 @@ pub struct EntryView {
 /// What the site and the feeds show of an entry's body, besides the body itself: its
 /// structured parts and its tags. Publish keeps this of every entry instead of the body
 /// (at 100,000 entries the bodies were the largest part of its memory).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodyParts {
     /// `## Learned`, `## Next`, `## Help wanted` as plain text, bounded.
     pub learned: Option<String>,
@@ -86,17 +86,41 @@ pub struct BodyParts {
     pub tags: Vec<String>,
 }
 
+/// The sections a [`BodyParts`] holds, in its order.
+pub const PART_HEADINGS: [&str; 3] = ["Learned", "Next", "Help wanted"];
+
 impl BodyParts {
     pub fn of(entry: &Entry) -> BodyParts {
-        let [learned, next, help_wanted] =
-            crate::entry::sections(&entry.body, ["Learned", "Next", "Help wanted"])
-                .map(|part| part.map(|t| plain_excerpt(&t, PART_MAX)));
+        BodyParts::from_found(
+            &entry.body,
+            crate::entry::section_ranges(&entry.body, PART_HEADINGS),
+            entry.mentions(),
+            crate::entry::merge_tags(&entry.meta.tags, crate::entry::body_tags(&entry.body)),
+        )
+    }
+
+    /// The parts of `body` from what was found in it before: where its sections
+    /// ([`PART_HEADINGS`]) are ([`crate::entry::section_ranges`]), its mentions and
+    /// all its tags. The entry cache keeps those, so that a publish does not look for
+    /// them in every body again.
+    pub fn from_found(
+        body: &str,
+        sections: [Option<std::ops::Range<usize>>; 3],
+        mentions: Vec<String>,
+        tags: Vec<String>,
+    ) -> BodyParts {
+        // The words of a section's lines are those of its text (`entry::sections`), and
+        // an excerpt is made of words.
+        let [learned, next, help_wanted] = sections.map(|range| {
+            let text = body.get(range?)?;
+            (!text.trim().is_empty()).then(|| plain_excerpt(text, PART_MAX))
+        });
         BodyParts {
             learned,
             next,
             help_wanted,
-            mentions: entry.mentions(),
-            tags: entry.all_tags(),
+            mentions,
+            tags,
         }
     }
 }
