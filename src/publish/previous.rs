@@ -78,43 +78,72 @@ fn files_of(tree: &Tree<'_>) -> Previous {
     files
 }
 
-/// Keep what the next build needs of `tree` in `file`: `files` under `entries/`,
-/// `blobs` and `trees` (every one in it) and `updated` (each entry's path and time, as
-/// the build wrote them into the JSON). A failure only costs that publish time, so it is
-/// not reported.
+/// The files and blobs of a tree being built, put into [`write`]'s format as the
+/// build's folders are walked: no list of 100,000 paths and set of 200,000 ids is made
+/// on top of the build's own memory, which a one-entry publish holds at that moment.
+#[derive(Default)]
+pub struct Kept {
+    files: Vec<u8>,
+    file_count: usize,
+    blobs: Vec<u8>,
+    blob_count: usize,
+}
+
+impl Kept {
+    /// The file `name` in the folder `dir` (with its `/`), under `entries/`.
+    pub fn file(&mut self, dir: &str, name: &str, blob: Oid) {
+        count(&mut self.files, dir.len() + name.len());
+        self.files.extend_from_slice(dir.as_bytes());
+        self.files.extend_from_slice(name.as_bytes());
+        self.files.extend_from_slice(blob.as_bytes());
+        self.file_count += 1;
+    }
+
+    /// A blob of the tree (once or more: the reader makes a set of them).
+    pub fn blob(&mut self, blob: Oid) {
+        self.blobs.extend_from_slice(blob.as_bytes());
+        self.blob_count += 1;
+    }
+}
+
+/// Keep what the next build needs of `tree` in `file`: `kept` (its files under
+/// `entries/` and its blobs), `trees` (every tree in it) and `updated` (each entry's path
+/// and time, as the build wrote them into the JSON). A failure only costs that publish
+/// time, so it is not reported.
 pub fn write<'t>(
     file: &Path,
     tree: Oid,
-    files: &[(String, Oid)],
-    blobs: &HashSet<Oid>,
+    kept: Kept,
     trees: &HashSet<Oid>,
     updated: impl ExactSizeIterator<Item = (&'t str, &'t str)>,
 ) {
-    let mut body = Vec::with_capacity(
-        256 + files.len() * 80 + (blobs.len() + trees.len()) * 20 + updated.len() * 80,
+    let mut out = Vec::with_capacity(
+        MAGIC.len()
+            + 256
+            + kept.files.len()
+            + kept.blobs.len()
+            + trees.len() * 20
+            + updated.len() * 80,
     );
-    put(&mut body, build().as_bytes());
-    body.extend_from_slice(tree.as_bytes());
-    count(&mut body, files.len());
-    for (path, blob) in files {
-        put(&mut body, path.as_bytes());
-        body.extend_from_slice(blob.as_bytes());
-    }
-    for ids in [blobs, trees] {
-        count(&mut body, ids.len());
-        for id in ids {
-            body.extend_from_slice(id.as_bytes());
-        }
-    }
-    count(&mut body, updated.len());
-    for (path, time) in updated {
-        put(&mut body, path.as_bytes());
-        put(&mut body, time.as_bytes());
-    }
-    let mut out = Vec::with_capacity(MAGIC.len() + body.len() + 20);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&body);
-    out.extend_from_slice(crate::git::blob_id(&body).as_bytes());
+    put(&mut out, build().as_bytes());
+    out.extend_from_slice(tree.as_bytes());
+    count(&mut out, kept.file_count);
+    out.extend_from_slice(&kept.files);
+    count(&mut out, kept.blob_count);
+    out.extend_from_slice(&kept.blobs);
+    drop(kept);
+    count(&mut out, trees.len());
+    for id in trees {
+        out.extend_from_slice(id.as_bytes());
+    }
+    count(&mut out, updated.len());
+    for (path, time) in updated {
+        put(&mut out, path.as_bytes());
+        put(&mut out, time.as_bytes());
+    }
+    let sum = crate::git::blob_id(&out[MAGIC.len()..]);
+    out.extend_from_slice(sum.as_bytes());
     if let Err(e) = crate::journal::write_cache_file(file, &out) {
         crate::diag::debug(format_args!("publish: {} not written: {e}", file.display()));
     }
@@ -211,22 +240,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("cache").join("published-gig.bin");
         let files = [
-            ("entries/2026/11/a.md".to_string(), oid(3)),
-            ("entries/2026/11/b\tc\n.md".to_string(), oid(4)),
-            ("entries/2026/11/b\tc\n/board.png".to_string(), oid(5)),
+            ("entries/2026/11/", "a.md", oid(3)),
+            ("entries/2026/11/", "b\tc\n.md", oid(4)),
+            ("entries/2026/11/b\tc\n/", "board.png", oid(5)),
         ];
+        let kept = || {
+            let mut kept = Kept::default();
+            for (dir, name, blob) in files {
+                kept.file(dir, name, blob);
+            }
+            for n in [3, 4, 5, 6, 3] {
+                kept.blob(oid(n));
+            }
+            kept
+        };
         let blobs: HashSet<Oid> = [3, 4, 5, 6].map(oid).into();
         let trees: HashSet<Oid> = [7, 8].map(oid).into();
         let times = [
             ("entries/2026/11/a.md", "2026-11-20T10:00:00+01:00"),
             ("entries/2026/11/b\tc\n.md", "2026-11-21T10:00:00+00:00"),
         ];
-        write(&file, oid(1), &files, &blobs, &trees, times.iter().copied());
+        write(&file, oid(1), kept(), &trees, times.iter().copied());
         let read = read_file(&file, oid(1)).unwrap();
-        assert_eq!(
-            read.entries,
-            files.iter().cloned().collect::<HashMap<_, _>>()
-        );
+        let by_path: HashMap<String, Oid> = files
+            .iter()
+            .map(|(dir, name, blob)| (format!("{dir}{name}"), *blob))
+            .collect();
+        assert_eq!(read.entries, by_path);
         assert_eq!(read.blobs, blobs);
         assert_eq!(read.trees, trees);
         assert_eq!(read.updated.len(), 2);
@@ -253,8 +293,7 @@ mod tests {
         write(
             &file,
             oid(1),
-            &[],
-            &HashSet::new(),
+            Kept::default(),
             &HashSet::new(),
             std::iter::empty(),
         );

@@ -94,28 +94,23 @@ impl Dir {
         Ok(repo.odb()?.write(git2::ObjectType::Tree, &content)?)
     }
 
-    /// Every blob id below this folder into `blobs`, and the files under `entries/`
-    /// (`prefix` is this folder's path, with a `/`) into `entries`: what
-    /// [`super::previous::Previous`] knows of a tree.
-    fn files(
-        &self,
-        prefix: &mut String,
-        entries: &mut Vec<(String, Oid)>,
-        blobs: &mut HashSet<Oid>,
-    ) {
+    /// Every blob below this folder, and the files under `entries/` (`prefix` is this
+    /// folder's path, with a `/`), into `kept`: what [`super::previous::Previous`] knows
+    /// of a tree.
+    fn files(&self, prefix: &mut String, kept: &mut super::previous::Kept) {
         for (name, node) in &self.0 {
             match node {
                 Node::Blob(oid) => {
-                    blobs.insert(*oid);
+                    kept.blob(*oid);
                     if prefix.starts_with("entries/") {
-                        entries.push((format!("{prefix}{name}"), *oid));
+                        kept.file(prefix, name, *oid);
                     }
                 }
                 Node::Dir(d) => {
                     let len = prefix.len();
                     prefix.push_str(name);
                     prefix.push('/');
-                    d.files(prefix, entries, blobs);
+                    d.files(prefix, kept);
                     prefix.truncate(len);
                 }
             }
@@ -702,13 +697,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let mut trees = HashSet::new();
     let tree = root.write(repo, &previous_trees, &mut trees)?;
     if let Some(file) = previous_cache.as_ref().filter(|_| kept_for != Some(tree)) {
-        let (mut files, mut blobs) = (Vec::new(), HashSet::new());
-        root.files(&mut String::new(), &mut files, &mut blobs);
+        let mut kept = super::previous::Kept::default();
+        root.files(&mut String::new(), &mut kept);
         super::previous::write(
             file,
             tree,
-            &files,
-            &blobs,
+            kept,
             &trees,
             views
                 .iter()
