@@ -681,14 +681,7 @@ impl Month<'_> {
     /// that parses: [`Month::load`] would give an entry with these); `None`: load it to
     /// know.
     pub fn date_and_kind(&self, i: usize) -> Option<(DateTime<FixedOffset>, &str)> {
-        let rec = &self.recs[i];
-        if rec.kind != PARSED {
-            return None;
-        }
-        let mut r = Reader {
-            buf: &self.buf,
-            pos: rec.meta,
-        };
+        let mut r = self.fields(i)?;
         r.u32()?;
         let date = decode_date(&mut r)?;
         r.bytes32()?;
@@ -701,14 +694,8 @@ impl Month<'_> {
     /// when the file was read: the body is not searched again. `None` when the record
     /// holds no parsed entry (load it then).
     pub fn meta_and_parts(&self, i: usize) -> Option<(Meta, BodyParts)> {
+        let mut r = self.fields(i)?;
         let rec = &self.recs[i];
-        if rec.kind != PARSED {
-            return None;
-        }
-        let mut r = Reader {
-            buf: &self.buf,
-            pos: rec.meta,
-        };
         let (body_start, meta) = decode_meta(&mut r)?;
         let body = self
             .buf
@@ -728,6 +715,15 @@ impl Month<'_> {
         let mentions = decode_list(&mut r)?;
         let tags = crate::entry::merge_tags(&meta.tags, decode_list(&mut r)?);
         Some((meta, BodyParts::from_found(body, sections, mentions, tags)))
+    }
+
+    /// A reader at the parsed fields of the `i`th record, when it holds a parsed entry.
+    fn fields(&self, i: usize) -> Option<Reader<'_>> {
+        let rec = &self.recs[i];
+        (rec.kind == PARSED).then_some(Reader {
+            buf: &self.buf,
+            pos: rec.meta,
+        })
     }
 
     /// The `i`th entry, as [`crate::journal::Journal::load`] would read it.
