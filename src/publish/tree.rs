@@ -330,6 +330,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         })
     };
     let mut keys = Vec::with_capacity(entries.len());
+    let mut list_keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
     // Each published attachment (`entries/…/<id>/<name>`) and where the site has it
     // (relative to `docs/`; `None` when only beside the Markdown): what the digests may
@@ -428,6 +429,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 format!("{}\0{neighbours}\0{}", site.render_key, off_site.join("\0"))
             },
         );
+        // What the lists (month and tag pages, the months of `wol.json`) show of an entry
+        // does not depend on its neighbours: a new entry must not render again every list
+        // of the entry next to it.
+        let list_key = Cache::key(&c.path, c.blob, &off_site.join("\0"));
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
@@ -488,6 +493,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             },
         };
         keys.push(key);
+        list_keys.push(list_key);
         root.insert(&view.md_path, blobs.markdown)?;
         root.insert(&format!("docs/{}", view.html_path), blobs.page)?;
         let page_dir = view
@@ -567,7 +573,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             )
             .into_bytes();
             for &i in list {
-                material.extend_from_slice(keys[i].as_bytes());
+                material.extend_from_slice(list_keys[i].as_bytes());
                 for field in [&views[i].uid, &views[i].updated] {
                     material.extend_from_slice(field.as_bytes());
                     material.push(0);
@@ -654,10 +660,11 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     // Month and tag pages are a function of their entries: reuse them like entry pages,
     // so a new entry re-renders only its month's page and its tags' pages.
     let mut start = 0;
+    let mut lists_rendered = 0;
     for month in &months {
-        let ids = &keys[start..start + month.count];
+        let ids = &list_keys[start..start + month.count];
         start += month.count;
-        let oid = aggregate(
+        let (oid, rendered) = aggregate(
             repo,
             cache,
             "month",
@@ -666,14 +673,15 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             ids,
             || site.month_page(month),
         )?;
+        lists_rendered += usize::from(rendered);
         put_oid.push((format!("docs/{}", month.path), oid));
     }
     put("docs/style.css", site.css.as_bytes())?;
     put("docs/.nojekyll", b"")?;
     for tag in &tags {
-        let ids: Vec<Oid> = tag.entries.iter().map(|&i| keys[i]).collect();
+        let ids: Vec<Oid> = tag.entries.iter().map(|&i| list_keys[i]).collect();
         let key_name = format!("{}\0{}", tag.slug, tag.name);
-        let oid = aggregate(
+        let (oid, rendered) = aggregate(
             repo,
             cache,
             "tag",
@@ -682,8 +690,13 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             &ids,
             || site.tag_page(tag, &views),
         )?;
+        lists_rendered += usize::from(rendered);
         put_oid.push((format!("docs/tags/{}.html", tag.slug), oid));
     }
+    crate::diag::debug(format_args!(
+        "publish: {lists_rendered} of {} month and tag pages rendered",
+        months.len() + tags.len()
+    ));
     for (path, content) in digests {
         put(&path, &content)?;
     }
@@ -1096,7 +1109,8 @@ fn license_text(license: &str, info: &crate::site::html::SiteInfo) -> String {
 }
 
 /// The blob of a page listing entries (a month, a tag), from the cache when the same
-/// entries (by cache key, so by path, content and templates) were rendered before.
+/// entries (by list key: path, content and the attachments off the site) were rendered
+/// before with the same templates; and whether it was rendered now.
 fn aggregate(
     repo: &Repository,
     cache: &mut Cache,
@@ -1105,13 +1119,18 @@ fn aggregate(
     render_key: &str,
     entry_keys: &[Oid],
     render: impl FnOnce() -> Result<String>,
-) -> Result<Oid> {
+) -> Result<(Oid, bool)> {
     let mut material = Vec::with_capacity(64 + entry_keys.len() * 20);
     material.extend_from_slice(format!("wol-{kind}\0{name}\0{render_key}\0").as_bytes());
     for k in entry_keys {
         material.extend_from_slice(k.as_bytes());
     }
-    cached_blob(repo, cache, crate::git::blob_id(&material), render)
+    let mut rendered = false;
+    let oid = cached_blob(repo, cache, crate::git::blob_id(&material), || {
+        rendered = true;
+        render()
+    })?;
+    Ok((oid, rendered))
 }
 
 /// The blob cached under `key`, else `render`ed, written and cached.

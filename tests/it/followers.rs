@@ -302,6 +302,48 @@ fn a_publish_builds_the_same_tree_from_the_kept_files_as_from_the_last_tree() {
     );
 }
 
+/// A new entry changes the page of the entry before it (which links it), but nothing the
+/// lists show of that entry: its month and tag pages are not rendered again for it, and
+/// still list it.
+#[test]
+fn a_new_entry_renders_its_own_lists_not_those_of_the_entry_it_follows() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let log_at = |hour: u32, title: &str, tag: &str| {
+        env.wol_j()
+            .env("WOL_NOW", format!("2026-11-22T{hour}:00:00+01:00"))
+            .args(["log", title, "-t", tag])
+            .assert()
+            .success();
+    };
+    log_at(10, "Older", "alpha");
+    log_at(11, "Newer", "beta");
+    env.wol_j().arg("publish").assert().success();
+    let page_of = |title: &str| {
+        files(&env, &bare)
+            .into_iter()
+            .find(|f| f.starts_with("docs/2026/") && f.contains(&title.to_lowercase()))
+            .unwrap_or_else(|| panic!("no page for {title}"))
+    };
+    let newer_page = page_of("Newer");
+    assert!(!show(&env, &bare, &newer_page).contains("Newest"));
+
+    log_at(12, "Newest", "gamma");
+    let out = env.wol_j().args(["-vv", "publish"]).assert().success();
+    let said = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    // The month's page (it has a new entry) and the new tag's, not beta's.
+    assert!(
+        said.contains("publish: 2 of 4 month and tag pages rendered"),
+        "{said}"
+    );
+    assert!(
+        show(&env, &bare, &newer_page).contains("Newest"),
+        "the page links it"
+    );
+    let beta = show(&env, &bare, "docs/tags/beta.html");
+    assert!(beta.contains("Newer") && !beta.contains("Newest"), "{beta}");
+    assert!(show(&env, &bare, "docs/tags/gamma.html").contains("Newest"));
+}
+
 /// `wol edit` dates `entry` 15 October (which moves its file to that month), then a
 /// publish on 24 November carries the edit.
 fn redate_to_october_and_publish(env: &TestEnv, entry: &Path) {
