@@ -3,8 +3,7 @@
 //! entry, as [`json::updated_times`] reads it from the tree's `wol.json` and the months
 //! kept apart from it. All of it is kept in `.wol/cache/published-<partner>.bin` for the
 //! tree a publish built, and the next publish reads it instead of walking that tree (129
-//! trees and 18,000 blobs at 10,000 entries, 13 ms) and inflating and parsing its JSON
-//! (3 MB): together a tenth of a one-entry publish.
+//! trees and 18,000 blobs at 10,000 entries) and inflating and parsing its JSON (3 MB).
 //!
 //! The file names the tree it was written for, and the wol build, and carries a SHA-1 of
 //! its content: it is used only for that very tree, by that build, intact. Anything else
