@@ -257,8 +257,7 @@ fn a_publish_builds_the_same_tree_from_the_kept_files_as_from_the_last_tree() {
         .args(["rm", &stem(&removed), "--yes"])
         .assert()
         .success();
-    env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
-    env.wol_j().args(["edit", &stem(&moved)]).assert().success();
+    redate_to_october(&env, &moved);
     env.log(&["A new one"]);
 
     let kept = env.journal.join(".wol/cache/published-pub.bin");
@@ -344,14 +343,18 @@ fn a_new_entry_renders_its_own_lists_not_those_of_the_entry_it_follows() {
     assert!(show(&env, &bare, "docs/tags/gamma.html").contains("Newest"));
 }
 
-/// `wol edit` dates `entry` 15 October (which moves its file to that month), then a
-/// publish on 24 November carries the edit.
-fn redate_to_october_and_publish(env: &TestEnv, entry: &Path) {
+/// `wol edit` dates `entry` 15 October (which moves its file to that month).
+fn redate_to_october(env: &TestEnv, entry: &Path) {
     env.fake_editor(r#"sed -i 's/^date = .*/date = 2026-10-15T10:00:00+02:00/' "$1""#);
     env.wol_j()
         .args(["edit", entry.file_stem().unwrap().to_str().unwrap()])
         .assert()
         .success();
+}
+
+/// [`redate_to_october`], then a publish on 24 November carries the edit.
+fn redate_to_october_and_publish(env: &TestEnv, entry: &Path) {
+    redate_to_october(env, entry);
     env.wol_j()
         .env("WOL_NOW", "2026-11-24T10:00:00+01:00")
         .arg("publish")
