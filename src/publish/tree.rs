@@ -232,7 +232,7 @@ pub struct Built {
 pub struct Inputs<'a> {
     pub repo: &'a Repository,
     pub plan: &'a PartnerPlan,
-    pub candidates: &'a [Candidate],
+    pub candidates: &'a [Box<Candidate>],
     /// The site, already set up for this partner ([`Site::for_partner`]).
     pub site: &'a Site,
     pub kinds: &'a [String],
@@ -282,7 +282,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         previous_cache,
     } = inputs;
     let t0 = std::time::Instant::now();
-    let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &candidates[i]).collect();
+    let entries: Vec<&Candidate> = plan.include.iter().map(|&i| &*candidates[i]).collect();
     // Every blob put in the tree was either just written or checked by the cache (which
     // looks it up in the object database), so libgit2 need not look each one up again.
     git2::opts::strict_object_creation(false);

@@ -1092,6 +1092,57 @@ fn shared_mode_writes_only_the_members_own_logs() {
 }
 
 #[test]
+fn a_secret_blocks_only_the_publishes_that_would_carry_it() {
+    // Texts are scanned as they are read, for the partners the publish is for: the entry
+    // addressed to alpha is scanned when alpha is published to, whoever else is, and
+    // what beta alone is given goes out meanwhile.
+    let env = TestEnv::new();
+    env.init_journal();
+    let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+    add_entries(
+        &env,
+        &[
+            (
+                "2026-11-20-1000-for-alpha",
+                entry("For alpha", DATE, "partners", &["alpha"], &[], &token),
+            ),
+            (
+                "2026-11-20-1001-for-beta",
+                entry("For beta", DATE, "partners", &["beta"], &[], "nothing here"),
+            ),
+        ],
+    );
+    let alpha = bare(&env, "alpha.git");
+    let beta = bare(&env, "beta.git");
+    add_partner(&env, &["alpha", alpha.to_str().unwrap()]);
+    add_partner(&env, &["beta", beta.to_str().unwrap()]);
+
+    publish_ok(&env, &["beta"]);
+    assert!(
+        env.git_in(&beta, ["ls-tree", "-r", "--name-only", "main"])
+            .contains("1001-for-beta")
+    );
+    // beta's publish scanned beta's text only: alpha's is still to be scanned, and is.
+    for args in [
+        &["publish", "alpha"][..],
+        &["publish"],
+        &["publish", "beta", "alpha"],
+    ] {
+        let err = env.fails(args, "--allow-entry");
+        assert!(
+            err.contains("2026-11-20-1000-for-alpha") && err.contains("GitHub token"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains(&token), "the secret was printed: {err}");
+    }
+    assert!(
+        env.git_in(&alpha, ["for-each-ref"]).is_empty(),
+        "nothing may reach alpha"
+    );
+    publish_ok(&env, &["beta"]);
+}
+
+#[test]
 fn a_text_scanned_clean_is_scanned_again_when_the_patterns_change() {
     let env = TestEnv::new();
     env.init_journal();
