@@ -222,7 +222,7 @@ mod tests {
         let sample = html::sample_view().unwrap();
         // Every entry is tagged `all` and a tag of its own: the tag page lists 100,000
         // entries, the index 100,001 tags (a month page lists its entries as a tag page does).
-        let views: Vec<site::EntryView> = (0..ENTRIES)
+        let views: std::sync::Arc<Vec<site::EntryView>> = (0..ENTRIES)
             .map(|i| {
                 let mut view = sample.clone();
                 view.title = title(i);
@@ -234,7 +234,8 @@ mod tests {
                     .into();
                 view
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         let tags = site::tag_groups(&views);
         let months = html::months(&views);
         let all = tags.iter().find(|t| t.slug == "all").unwrap();

@@ -12,9 +12,11 @@
 //! taken.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::path::Path;
 
 use git2::{Oid, Repository, Tree};
+use sha1::{Digest as _, Sha1};
 
 use crate::site::json;
 
@@ -116,35 +118,73 @@ pub fn write<'t>(
     trees: &HashSet<Oid>,
     updated: impl ExactSizeIterator<Item = (&'t str, &'t str)>,
 ) {
-    let mut out = Vec::with_capacity(
-        MAGIC.len()
-            + 256
-            + kept.files.len()
-            + kept.blobs.len()
-            + trees.len() * 20
-            + updated.len() * 80,
-    );
-    out.extend_from_slice(MAGIC);
-    put(&mut out, build().as_bytes());
-    out.extend_from_slice(tree.as_bytes());
-    count(&mut out, kept.file_count);
-    out.extend_from_slice(&kept.files);
-    count(&mut out, kept.blob_count);
-    out.extend_from_slice(&kept.blobs);
-    drop(kept);
-    count(&mut out, trees.len());
-    for id in trees {
-        out.extend_from_slice(id.as_bytes());
-    }
-    count(&mut out, updated.len());
-    for (path, time) in updated {
-        put(&mut out, path.as_bytes());
-        put(&mut out, time.as_bytes());
-    }
-    let sum = crate::git::blob_id(&out[MAGIC.len()..]);
-    out.extend_from_slice(sum.as_bytes());
-    if let Err(e) = crate::journal::write_cache_file(file, &out) {
+    if let Err(e) = write_to(file, tree, kept, trees, updated) {
         crate::diag::debug(format_args!("publish: {} not written: {e}", file.display()));
+    }
+}
+
+/// [`write`], streamed to a temporary file renamed over `file`: at 100,000 entries the
+/// file is 20 MB, which a build would otherwise hold whole, at its own peak.
+fn write_to<'t>(
+    file: &Path,
+    tree: Oid,
+    kept: Kept,
+    trees: &HashSet<Oid>,
+    updated: impl ExactSizeIterator<Item = (&'t str, &'t str)>,
+) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".wol-tmp-")
+        .tempfile_in(dir)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    out.write_all(MAGIC)?;
+    let mut out = Summed {
+        out,
+        sum: Sha1::new(),
+    };
+    out.put(build().as_bytes())?;
+    out.bytes(tree.as_bytes())?;
+    out.count(kept.file_count)?;
+    out.bytes(&kept.files)?;
+    out.count(kept.blob_count)?;
+    out.bytes(&kept.blobs)?;
+    drop(kept);
+    out.count(trees.len())?;
+    for id in trees {
+        out.bytes(id.as_bytes())?;
+    }
+    out.count(updated.len())?;
+    for (path, time) in updated {
+        out.put(path.as_bytes())?;
+        out.put(time.as_bytes())?;
+    }
+    let Summed { mut out, sum } = out;
+    out.write_all(&sum.finalize())?;
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
+    tmp.persist(file).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The file's content after its magic, written and summed as it goes.
+struct Summed<W> {
+    out: W,
+    sum: Sha1,
+}
+
+impl<W: Write> Summed<W> {
+    fn bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.sum.update(bytes);
+        self.out.write_all(bytes)
+    }
+
+    fn count(&mut self, n: usize) -> std::io::Result<()> {
+        self.bytes(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes())
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.count(bytes.len())?;
+        self.bytes(bytes)
     }
 }
 
@@ -153,7 +193,7 @@ fn read_file(file: &Path, tree: Oid) -> Option<Previous> {
     let data = std::fs::read(file).ok()?;
     let body = data.strip_prefix(MAGIC.as_slice())?;
     let (body, sum) = body.split_at_checked(body.len().checked_sub(20)?)?;
-    if crate::git::blob_id(body).as_bytes() != sum {
+    if Sha1::digest(body).as_slice() != sum {
         return None;
     }
     let mut r = body;
@@ -208,11 +248,6 @@ fn take_count(r: &mut &[u8]) -> Option<usize> {
 
 fn take_oid(r: &mut &[u8]) -> Option<Oid> {
     Oid::from_bytes(take_n(r, 20)?).ok()
-}
-
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(bytes);
 }
 
 fn take_n<'b>(r: &mut &'b [u8], n: usize) -> Option<&'b [u8]> {

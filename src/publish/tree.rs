@@ -515,6 +515,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: entry pages after {:?}",
         t0.elapsed()
     ));
+    // Shared from here on with the tag pages, which make their entries template values
+    // one at a time ([`Site::tag_page`]).
+    let views = std::sync::Arc::new(views);
     let now_published: HashSet<&str> = views.iter().map(|v| v.md_path.as_str()).collect();
     // A moved entry is still there, known by its old name: not withdrawn.
     let moved_from: HashSet<&str> = views
