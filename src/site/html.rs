@@ -387,3 +387,41 @@ impl Object for Listed {
         Enumerator::Seq(self.items.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list made values one at a time is, to a template (a journal's own among them),
+    /// the list made values at once.
+    #[test]
+    fn a_listed_sequence_reads_like_the_list_it_stands_for() {
+        let sample = sample_view().unwrap();
+        let views: Vec<EntryView> = (0..5)
+            .map(|i| EntryView {
+                title: format!("Entry {i}"),
+                ..sample.clone()
+            })
+            .collect();
+        let items = vec![4, 0, 2];
+        let list: Vec<&EntryView> = items.iter().map(|&i| &views[i]).collect();
+        let source = "{{ entries|length }} {{ entries[0].title }} {{ entries[-1].title }} \
+            {% for e in entries %}{{ loop.index }}:{{ e.title }}:{{ e.day }}{% if not loop.last %},{% endif %}{% endfor %} \
+            {{ entries|map(attribute='title')|reverse|join('/') }} {{ entries[1:]|length }} \
+            {{ entries|first|attr('html_path') }} {{ entries[9] is undefined }} {{ entries is sequence }} {{ entries|list|length }}";
+        let mut env = templates::environment();
+        env.add_template("t", source).unwrap();
+        let t = env.get_template("t").unwrap();
+        let at_once = t.render(context! { entries => v(&list) }).unwrap();
+        let lazy = Value::from_object(Listed {
+            views: Arc::new(views.clone()),
+            items,
+        });
+        let one_by_one = t.render(context! { entries => lazy }).unwrap();
+        assert_eq!(one_by_one, at_once);
+        assert!(
+            at_once.starts_with("3 Entry 4 Entry 2 1:Entry 4:2026-11-22,"),
+            "{at_once}"
+        );
+    }
+}
