@@ -113,6 +113,9 @@ pub struct Candidate {
     /// partner this publish is for, and was not scanned clean before. Taken by the plan,
     /// which keeps no entry's text.
     scanned: Option<Vec<scan::Hit>>,
+    /// Whether each partner this publish is for may get the entry ([`Candidate::decide`]),
+    /// decided as it was read. Taken by the plan.
+    decided: Vec<Result<(), HeldBack>>,
     /// The work-tree file, when it is no longer what was committed.
     pub uncommitted: Option<Uncommitted>,
     /// Secret-scan hits (only computed for entries some partner would receive).
@@ -321,11 +324,13 @@ pub fn plan(
     // 74 MB of a first publish.
     let mut scanned = scanned::Scanned::load(journal, &journal.config.publish.never);
     let (loaded, from_cache) = load_committed(journal, &files, write_caches, |c, bytes| {
-        let outgoing = configs
+        c.decided = configs
             .iter()
-            .any(|(name, config)| c.decide(name, config).is_ok());
-        (outgoing && !scanned.was_clean(c.blob))
-            .then(|| scan::scan_entry(&String::from_utf8_lossy(bytes), &never))
+            .map(|(name, config)| c.decide(name, config))
+            .collect();
+        let outgoing = c.decided.iter().any(Result::is_ok);
+        c.scanned = (outgoing && !scanned.was_clean(c.blob))
+            .then(|| scan::scan_entry(&String::from_utf8_lossy(bytes), &never));
     });
     crate::diag::debug(format_args!(
         "publish: entries read after {:?} ({from_cache} of {} from the entry cache)",
@@ -393,13 +398,14 @@ pub fn plan(
         .collect();
     let conflicts = sync_conflicts(&candidates);
     let mut partners = Vec::new();
-    for (name, config) in configs {
+    for (k, (name, config)) in configs.into_iter().enumerate() {
         let mut include = Vec::new();
         let mut held = Vec::new();
-        for (i, c) in candidates.iter().enumerate() {
-            let decided = match conflicts.get(&i) {
-                Some(with) => Err(audience::HeldBack::Conflict { with: with.clone() }),
-                None => c.decide(&name, &config),
+        for (i, c) in candidates.iter_mut().enumerate() {
+            let decided = match (conflicts.get(&i), c.decided.get_mut(k)) {
+                (Some(with), _) => Err(audience::HeldBack::Conflict { with: with.clone() }),
+                (None, Some(decided)) => std::mem::replace(decided, Ok(())),
+                (None, None) => c.decide(&name, &config),
             };
             match decided {
                 Ok(()) => include.push(i),
@@ -659,13 +665,14 @@ fn attachment_text(repo: &git2::Repository, oid: Oid) -> Option<String> {
 /// committed blob id: the same bytes, without inflating the blob, and their front matter
 /// as the cache parsed them (one record holds the bytes and what this build, with this
 /// schema, parsed from them). Any other file (edited or removed in the work tree since
-/// the commit, a folder that is not `YYYY/MM`) is read from git and parsed here. Also
-/// says how many were parsed by the cache.
+/// the commit, a folder that is not `YYYY/MM`) is read from git and parsed here. Each
+/// entry is handed to `judge` with those bytes, on the thread that read it. Also says how
+/// many were parsed by the cache.
 fn load_committed(
     journal: &Journal,
     files: &[(String, Oid)],
     write_caches: bool,
-    scan: impl Fn(&Candidate, &[u8]) -> Option<Vec<scan::Hit>> + Sync,
+    judge: impl Fn(&mut Candidate, &[u8]) + Sync,
 ) -> (Vec<Result<Loaded>>, usize) {
     // Consecutive files of one folder: the tree walk gives them in order.
     let mut months: Vec<std::ops::Range<usize>> = Vec::new();
@@ -751,7 +758,7 @@ fn load_committed(
                                 let mut item = loaded(rel, *oid, parsed);
                                 if let Loaded::Entry(c) = &mut item {
                                     c.uncommitted = uncommitted;
-                                    c.scanned = scan(c, bytes);
+                                    judge(c, bytes);
                                 }
                                 Ok(item)
                             })
@@ -835,6 +842,7 @@ fn loaded(
         parts,
         meta,
         scanned: None,
+        decided: Vec::new(),
         uncommitted: None,
     }))
 }
