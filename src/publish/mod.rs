@@ -39,8 +39,9 @@ pub fn published_ref(partner: &str) -> String {
 }
 
 /// Forget what was published to the partner `name`, which is no partner any more: the
-/// ref of its last published commit and its list of withdrawn entries. A partner added
-/// again under that name starts afresh, as any new partner does.
+/// ref of its last published commit, its list of withdrawn entries and what the cache
+/// kept of its last published tree. A partner added again under that name starts afresh,
+/// as any new partner does.
 pub fn forget_partner(journal: &Journal, name: &str) {
     if let Ok(repo) = journal.repo()
         && let Ok(mut reference) = repo.find_reference(&published_ref(name))
@@ -48,6 +49,26 @@ pub fn forget_partner(journal: &Journal, name: &str) {
         let _ = reference.delete();
     }
     let _ = std::fs::remove_file(withdrawn_file(journal, name));
+    let _ = std::fs::remove_file(kept_file(journal, name));
+    let _ = std::fs::remove_file(old_times_file(journal, name));
+}
+
+/// Where what the next build needs of the tree published to `partner` is kept
+/// ([`previous`]).
+fn kept_file(journal: &Journal, partner: &str) -> PathBuf {
+    journal
+        .state_dir()
+        .join("cache")
+        .join(format!("published-{partner}.bin"))
+}
+
+/// Where earlier builds of wol kept only the `updated` times of that tree, which
+/// [`kept_file`] holds now: no longer read, and removed by the next publish.
+fn old_times_file(journal: &Journal, partner: &str) -> PathBuf {
+    journal
+        .state_dir()
+        .join("cache")
+        .join(format!("updated-{partner}.bin"))
 }
 
 /// Where the entries a partner had and a publish withdrew wait until a push carries the
@@ -940,18 +961,14 @@ pub fn publish_partner(
                 digests,
                 previous,
                 now: cx.now,
-                previous_cache: Some(
-                    cx.journal
-                        .state_dir()
-                        .join("cache")
-                        .join(format!("published-{}.bin", partner.name)),
-                ),
+                previous_cache: Some(kept_file(cx.journal, &partner.name)),
             },
             cache,
         )
     };
     let previous_id = previous.as_ref().map(|t| t.id());
     let mut built = build(previous, digests, cache)?;
+    let _ = std::fs::remove_file(old_times_file(cx.journal, &partner.name));
     // The pages and views the build held are freed; hand that memory back before the
     // push packs the new objects, which would otherwise come on top of it.
     give_back_freed_memory(built.rendered);

@@ -144,14 +144,23 @@ fn bad_names_urls_and_credentials_are_refused_and_nothing_is_written() {
 }
 
 /// A removed partner leaves nothing behind: the ref of what was last published to it
-/// goes with it, so a partner added again under the name starts afresh.
+/// goes with it, and what the cache kept of that tree, so a partner added again under the
+/// name starts afresh.
 #[test]
 fn a_removed_partner_leaves_no_published_ref() {
     let env = TestEnv::new();
     env.init_journal();
     env.log(&["Shared work"]);
     env.bare_partner("gig");
+    env.bare_partner("ouishare");
+    let kept = |name: &str| env.journal.join(format!(".wol/cache/published-{name}.bin"));
+    // What earlier builds kept of a published tree: the next publish removes it.
+    let old = env.journal.join(".wol/cache/updated-gig.bin");
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    std::fs::write(&old, b"wol-updated\0").unwrap();
     env.wol_j().arg("publish").assert().success();
+    assert!(!old.exists(), "the old times file is still there");
+    assert!(kept("gig").is_file() && kept("ouishare").is_file());
     let refs = || env.git(["for-each-ref", "--format=%(refname)", "refs/wol/"]);
     assert!(refs().contains("refs/wol/published/gig"), "{}", refs());
     env.wol_j()
@@ -159,4 +168,12 @@ fn a_removed_partner_leaves_no_published_ref() {
         .assert()
         .success();
     assert!(!refs().contains("refs/wol/published/gig"), "{}", refs());
+    assert!(
+        !kept("gig").exists(),
+        "the removed partner's kept file is still there"
+    );
+    assert!(
+        kept("ouishare").is_file(),
+        "another partner's kept file went too"
+    );
 }
