@@ -449,6 +449,10 @@ pub fn plan(
             unseen,
         });
     }
+    // Taken: freed, not kept through the build (7 MB at 100,000 entries).
+    for c in &mut candidates {
+        c.decided = Vec::new();
+    }
 
     crate::diag::debug(format_args!(
         "publish: audiences decided after {:?}",
