@@ -825,11 +825,8 @@ fn decode_meta(r: &mut Reader<'_>) -> Option<(usize, Meta)> {
         2 => Visibility::Private,
         _ => return None,
     };
-    let mut lists = [Vec::new(), Vec::new()];
-    for list in &mut lists {
-        list.extend(decode_list(r)?);
-    }
-    let [tags, to] = lists;
+    let tags = decode_list(r)?;
+    let to = decode_list(r)?;
     let id = match r.u8()? {
         0 => None,
         1 => Some(r.string()?),

@@ -561,7 +561,6 @@ static MENTION_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[\s(\[])@([A-Za-z0-9][\w.-]*[A-Za-z0-9_]|[A-Za-z0-9])").unwrap()
 });
 
-/// `#tags` written in the body (not in code blocks, not headings, not `#123`).
 /// Front-matter `tags` and a body's `body` tags ([`body_tags`]), de-duplicated
 /// case-insensitively, in first-seen order: [`Entry::all_tags`].
 pub fn merge_tags(tags: &[String], body: Vec<String>) -> Vec<String> {
@@ -583,6 +582,7 @@ pub fn merge_tags(tags: &[String], body: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// `#tags` written in the body (not in code blocks, not headings, not `#123`).
 pub fn body_tags(body: &str) -> Vec<String> {
     let mut tags = collect_unique(body, b'#', line_tags);
     if !tags.iter().all(|t| t.is_ascii()) {

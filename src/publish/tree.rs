@@ -329,7 +329,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 .collect::<HashMap<String, &str>>()
         })
     };
-    let mut keys = Vec::with_capacity(entries.len());
     let mut list_keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
     // Each published attachment (`entries/…/<id>/<name>`) and where the site has it
@@ -492,7 +491,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 _ => view.datetime.clone(),
             },
         };
-        keys.push(key);
         list_keys.push(list_key);
         root.insert(&view.md_path, blobs.markdown)?;
         root.insert(&format!("docs/{}", view.html_path), blobs.page)?;

@@ -96,7 +96,7 @@ impl BodyParts {
             &entry.body,
             crate::entry::section_ranges(&entry.body, PART_HEADINGS),
             entry.mentions(),
-            crate::entry::merge_tags(&entry.meta.tags, crate::entry::body_tags(&entry.body)),
+            entry.all_tags(),
         )
     }
 
