@@ -63,13 +63,17 @@ pub fn rewrite(markdown: &str, mut decide: impl FnMut(&str) -> Rewrite) -> Strin
                 // Raw HTML: the whole lines of a block (its end column counts no
                 // container prefixes), the tag itself inline.
                 let start = offset(pos.start.line, pos.start.column);
-                let end = if matches!(ast.value, NodeValue::HtmlBlock(_)) {
-                    lines.get(pos.end.line).copied().or(Some(markdown.len()))
-                } else {
-                    offset(pos.end.line, pos.end.column).map(|o| o + 1)
+                let span = match &ast.value {
+                    NodeValue::HtmlInline(tag) => start.and_then(|start| {
+                        let end = offset(pos.end.line, pos.end.column)? + 1;
+                        inline_html_at(markdown, &lines, pos.start.line, start..end, tag)
+                    }),
+                    _ => start.zip(lines.get(pos.end.line).copied().or(Some(markdown.len()))),
                 };
-                if let (Some(start), Some(end)) = (start, end)
+                if let Some((start, end)) = span
                     && start < end
+                    && markdown.is_char_boundary(start)
+                    && markdown.is_char_boundary(end.min(markdown.len()))
                 {
                     html_tags(
                         markdown,
@@ -214,6 +218,35 @@ fn definitions(
             edits.push((range.start, range.end, new));
         }
     }
+}
+
+/// Where the inline HTML `tag` is, which the parser places at `span` (starting on line
+/// `line`, 1-based): there when that is a tag, else the copy of `tag` on that line
+/// nearest to it. After a line the parser tried to read as a link definition, its
+/// positions can be off by a few bytes (inside a character, even); a tag not found is left
+/// as it is.
+fn inline_html_at(
+    markdown: &str,
+    lines: &[usize],
+    line: usize,
+    span: std::ops::Range<usize>,
+    tag: &str,
+) -> Option<(usize, usize)> {
+    let start = span.start;
+    if markdown
+        .get(span.clone())
+        .is_some_and(|s| s.starts_with('<'))
+    {
+        return Some((span.start, span.end));
+    }
+    let from = *lines.get(line.checked_sub(1)?)?;
+    let to = lines.get(line).copied().unwrap_or(markdown.len());
+    let on_line = markdown.get(from..to)?;
+    on_line
+        .match_indices(tag)
+        .map(|(i, _)| from + i)
+        .min_by_key(|&i| i.abs_diff(start))
+        .map(|i| (i, i + tag.len()))
 }
 
 /// Edits for the `src` of each `<img>` and the `href` of each `<a>` in the raw HTML at
@@ -590,6 +623,22 @@ mod tests {
             let same = rewrite(&text, |dest| Rewrite::To(dest.to_string()));
             proptest::prop_assert_eq!(same.replace('"', ""), text.replace('"', ""));
         }
+    }
+
+    /// After a line the parser tried to read as a link definition it can place a tag
+    /// inside a character: the tag is found where it is written.
+    #[test]
+    fn a_tag_after_a_failed_definition_is_found_where_it_is() {
+        for text in [
+            "[\u{20ac} alt=\u{20ac}]:]:\n\u{20ac}gone/a/b<img-->",
+            "[\u{20ac} alt=\u{20ac}<IMG<imggone/]:'[<IMG<IMG[\u{e9}><img\n\u{e9}\"gone/a/b<!--[&amp;--> [</a>",
+        ] {
+            assert_eq!(rewrite(text, |dest| Rewrite::To(dest.to_string())), text);
+        }
+        assert_eq!(
+            prefixed("[\u{20ac} alt=\u{20ac}<b>]:\n<img src=\"gone/p.png\" alt=\"p\">"),
+            "[\u{20ac} alt=\u{20ac}<b>]:\np"
+        );
     }
 
     #[test]
