@@ -143,6 +143,7 @@ pub enum Command {
     Sync(cmd::sync::SyncArgs),
     Feed(cmd::feed::FeedArgs),
     Doctor(cmd::doctor::DoctorArgs),
+    Gc(cmd::gc::GcArgs),
     Import(cmd::import::ImportArgs),
     Export(cmd::export::ExportArgs),
     Completions(cmd::completions::CompletionsArgs),

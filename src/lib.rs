@@ -32,6 +32,7 @@ pub mod follow;
 pub mod git;
 pub mod git_index;
 pub mod git_lock;
+pub mod git_pack;
 pub mod identity;
 pub mod import;
 pub mod journal;

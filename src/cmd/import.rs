@@ -228,6 +228,9 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         }
     }
     out.flush()?;
+    if !common.dry_run {
+        crate::git_pack::after_writes(&journal.root);
+    }
     let verb = if common.dry_run {
         "would import"
     } else {

@@ -354,6 +354,8 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     } else if !ctx.global.quiet {
         writeln!(out, "{}", path.display())?;
     }
+    drop(out);
+    crate::git_pack::after_writes(&journal.root);
     Ok(())
 }
 

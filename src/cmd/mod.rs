@@ -7,6 +7,7 @@ pub mod edit;
 pub mod export;
 pub mod feed;
 pub mod follow;
+pub mod gc;
 pub mod import;
 pub mod init;
 pub mod list;
@@ -84,6 +85,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Gc(args) => gc::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => man::run(&ctx, args),
         Command::Partner(args) => partner::run(&ctx, args),

@@ -145,6 +145,9 @@ fn run_sync(ctx: &Ctx, dry_run: bool, reseal: bool, done: Option<&str>) -> Resul
         progress: !ctx.global.quiet,
     };
     let report = sync::sync(&journal, ctx.signature(&journal)?, &ctx.user, opts)?;
+    if !dry_run {
+        crate::git_pack::after_writes(&journal.root);
+    }
     ctx.print_json(&report)?;
     for w in &report.warnings {
         warn(w, None);

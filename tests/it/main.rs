@@ -23,6 +23,7 @@ mod edit_rm;
 mod ergonomics;
 mod follow;
 mod followers;
+mod gc;
 mod html_valid;
 mod import_export;
 mod index;

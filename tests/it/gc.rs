@@ -1,0 +1,212 @@
+//! `wol gc` and the packing wol does by itself: every loose object goes into a pack, none
+//! is lost or changed (git reads the same objects, byte for byte, and `git fsck` is
+//! clean), and it happens past git's own `gc.auto`, in the foreground or detached.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::common::{TestEnv, stderr, wait_for};
+
+/// The loose object files under `.git/objects/`.
+fn loose(env: &TestEnv) -> Vec<String> {
+    let objects = env.journal.join(".git/objects");
+    let mut found = Vec::new();
+    for dir in fs::read_dir(&objects).unwrap() {
+        let dir = dir.unwrap();
+        let fan = dir.file_name().to_string_lossy().into_owned();
+        if fan.len() != 2 {
+            continue;
+        }
+        for file in fs::read_dir(dir.path()).unwrap() {
+            found.push(format!(
+                "{fan}{}",
+                file.unwrap().file_name().to_string_lossy()
+            ));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Every object git finds, with its kind and size, then every object's content: what
+/// must read the same before and after packing.
+fn all_objects(env: &TestEnv) -> (String, Vec<u8>) {
+    let list = env.git(["cat-file", "--batch-all-objects", "--batch-check"]);
+    let contents = env
+        .git_cmd_in(&env.journal)
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .unwrap();
+    assert!(contents.status.success());
+    (list, contents.stdout)
+}
+
+/// A journal with commits, published pages and an annotated tag: every kind of object.
+fn journal_with_history() -> TestEnv {
+    let env = TestEnv::new();
+    env.init_journal();
+    for n in 0..5 {
+        env.log(&[&format!("Worked on part {n}"), "-t", "gc", "--public"]);
+    }
+    let bare = env.bare_partner("gig");
+    assert!(bare.is_dir());
+    env.wol_j().arg("publish").assert().success();
+    env.git(["tag", "-a", "v1", "-m", "a tag object"]);
+    env
+}
+
+#[test]
+fn gc_packs_every_loose_object_and_changes_none() {
+    let env = journal_with_history();
+    let before_loose = loose(&env);
+    assert!(before_loose.len() > 50, "{before_loose:?}");
+    let before = all_objects(&env);
+    assert!(before.0.contains(" tag ") && before.0.contains(" commit "));
+
+    let out = env.wol_j().arg("gc").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "packed {} loose git objects into one pack",
+            before_loose.len()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(loose(&env), Vec::<String>::new());
+    assert!(
+        before == all_objects(&env),
+        "the objects read differently once packed"
+    );
+    env.assert_consistent();
+    // git checks the new pack through and through.
+    for pack in fs::read_dir(env.journal.join(".git/objects/pack")).unwrap() {
+        let path = pack.unwrap().path();
+        if path.extension().is_some_and(|e| e == "idx") {
+            env.git(["verify-pack", path.to_str().unwrap()]);
+        }
+    }
+
+    // wol reads what it packed: a new entry, the list, and a publish of them all.
+    env.log(&["After the packing", "--public"]);
+    env.wol_j().arg("publish").assert().success();
+    let list = env.wol_j().arg("list").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&list.stdout).lines().count(),
+        6,
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+    env.assert_consistent();
+
+    // Only what is loose is packed again; none is nothing to do.
+    let out = env.wol_j().arg("gc").output().unwrap();
+    assert!(stderr(&out).contains("packed"), "{}", stderr(&out));
+    let out = env.wol_j().arg("gc").output().unwrap();
+    assert!(
+        stderr(&out).contains("no loose git objects: nothing to pack"),
+        "{}",
+        stderr(&out)
+    );
+    env.assert_consistent();
+}
+
+/// Write `count` loose blobs whose ids start with `17`, the folder git counts loose
+/// objects by (a 256th of them), so the count is over any `gc.auto` wanted.
+fn loose_blobs_in_17(env: &TestEnv, count: usize, salt: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut n = 0u64;
+    while ids.len() < count {
+        let text = format!("{salt} {n}\n");
+        n += 1;
+        let id = git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap();
+        if !id.to_string().starts_with("17") {
+            continue;
+        }
+        let file = env.root.join("blob.txt");
+        fs::write(&file, &text).unwrap();
+        let written = env.git(["hash-object", "-w", file.to_str().unwrap()]);
+        assert_eq!(written.trim(), id.to_string());
+        ids.push(id.to_string());
+    }
+    ids
+}
+
+fn is_loose(env: &TestEnv, id: &str) -> bool {
+    env.journal
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..])
+        .exists()
+}
+
+#[test]
+fn a_command_packs_past_gc_auto_as_git_would_and_not_before() {
+    let env = TestEnv::new();
+    env.init_journal();
+    // 256: more than one loose object in folder 17 is too many.
+    env.git(["config", "gc.auto", "256"]);
+    env.git(["config", "gc.autoDetach", "false"]);
+
+    // One is not too many.
+    let one = loose_blobs_in_17(&env, 1, "one");
+    env.log(&["First"]);
+    assert!(is_loose(&env, &one[0]));
+
+    // Off: never.
+    env.git(["config", "gc.auto", "0"]);
+    let more = loose_blobs_in_17(&env, 3, "off");
+    env.log(&["Second"]);
+    assert!(more.iter().all(|id| is_loose(&env, id)));
+
+    // In the foreground: done when `wol log` returns.
+    env.git(["config", "gc.auto", "256"]);
+    env.log(&["Third"]);
+    assert_eq!(loose(&env), Vec::<String>::new());
+    for id in one.iter().chain(&more) {
+        assert_eq!(env.git(["cat-file", "-t", id]).trim(), "blob");
+    }
+    env.assert_consistent();
+
+    // Detached (git's default): done soon after.
+    env.git(["config", "--unset", "gc.autoDetach"]);
+    let detached = loose_blobs_in_17(&env, 3, "detached");
+    env.log(&["Fourth"]);
+    assert!(
+        wait_for(Duration::from_secs(60), || loose(&env).is_empty()),
+        "still loose after a minute: {:?}",
+        loose(&env)
+    );
+    // The lock is let go of once the packing is over.
+    assert!(wait_for(Duration::from_secs(60), || {
+        fs::File::open(env.journal.join(".git/wol-gc.lock")).is_ok_and(|f| f.try_lock().is_ok())
+    }));
+    for id in &detached {
+        assert_eq!(env.git(["cat-file", "-t", id]).trim(), "blob");
+    }
+    assert!(!env.wol_j().arg("list").output().unwrap().stdout.is_empty());
+    env.assert_consistent();
+}
+
+#[test]
+fn a_second_gc_leaves_the_packing_to_the_first() {
+    let env = journal_with_history();
+    let lock_path = env.journal.join(".git/wol-gc.lock");
+    let lock = fs::File::create(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let before = loose(&env);
+    let out = env.wol_j().arg("gc").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another wol is packing this journal's git objects"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(loose(&env), before);
+    drop(lock);
+    env.wol_j().arg("gc").assert().success();
+    assert_eq!(loose(&env), Vec::<String>::new());
+    assert!(Path::new(&lock_path).exists());
+    env.assert_consistent();
+}
