@@ -31,7 +31,8 @@ commit per entry, like real use; slower). Finally the index is read from HEAD an
 refreshed, so `git status --porcelain` is empty. The script sets GIT_CONFIG_GLOBAL and
 GIT_CONFIG_SYSTEM to /dev/null and the author/committer through the environment; it
 also writes user.name/user.email into the journal's own .git/config so commands that
-commit in it (wol, the git baseline) do not depend on the caller's config.
+commit in it (wol, the git baseline) do not depend on the caller's config, and gc.auto = 0
+so that neither packs loose objects by itself in the middle of a benchmark.
 
 Python 3.11+ standard library only.
 """
@@ -365,6 +366,9 @@ def main() -> int:
     git("init", "-q", "-b", "main")
     git("config", "user.name", AUTHOR)
     git("config", "user.email", EMAIL)
+    # Nothing packs by itself (git's gc.auto, which wol follows too): a packing started
+    # by one timed command would run into the next. bench/gc.sh times packing apart.
+    git("config", "gc.auto", "0")
 
     for name, content in (("wol.toml", WOL_TOML), (".gitignore", GITIGNORE)):
         with open(os.path.join(root, name), "w") as f:

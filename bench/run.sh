@@ -137,6 +137,8 @@ prepare_journal() {
         echo "$n $SEED $(git -C "$j" rev-parse HEAD)" >"$marker"
         echo "generated in $((SECONDS - t0)) s" >&2
     fi
+    # (Journals generated before gen_journal.py set it.)
+    git -C "$j" config gc.auto 0
     if [[ -n $(git -C "$j" status --porcelain) ]]; then
         echo "bench/run.sh: $j is not clean" >&2
         exit 1
@@ -251,8 +253,8 @@ python3 "$BENCH/report.py" --results "$RESULTS" --wol "${WOL:-}" --root "$ROOT" 
     --runs "$RUNS" --warmup "$WARMUP" --seed "$SEED" --out "$BENCH/results/latest.md" "${SIZES[@]}"
 
 # ---- the other rows of issue 12: init over an existing folder, one-entry publish, the
-# writing commands' memory. Skipped with SKIP_INIT=1 / SKIP_PUBLISH=1 / SKIP_MEMORY=1
-# (each takes minutes at 100k entries).
+# writing commands' memory; and packing. Skipped with SKIP_INIT=1 / SKIP_PUBLISH=1 /
+# SKIP_MEMORY=1 / SKIP_GC=1 (each takes minutes at 100k entries).
 if [[ ${SKIP_INIT:-0} != 1 && -n ${WOL:-} ]]; then
     say "wol init over existing folders (bench/init.sh)"
     WOL="$WOL" BENCH_WORK="$WORK" RUNS="${INIT_RUNS:-3}" "$BENCH/init.sh" "${SIZES[@]}" ||
@@ -262,6 +264,11 @@ if [[ ${SKIP_PUBLISH:-0} != 1 && -n ${WOL:-} ]]; then
     say "one-entry publish (bench/publish.sh 10000)"
     WOL="$WOL" BENCH_WORK="$WORK" "$BENCH/publish.sh" 10000 ||
         echo "bench/run.sh: bench/publish.sh failed" >&2
+fi
+if [[ ${SKIP_GC:-0} != 1 && -n ${WOL:-} ]]; then
+    say "packing after a full publish (bench/gc.sh 10000)"
+    WOL="$WOL" BENCH_WORK="$WORK" "$BENCH/gc.sh" 10000 ||
+        echo "bench/run.sh: bench/gc.sh failed" >&2
 fi
 # The writing commands' peak memory (publish, init, export, doctor, digest --write) at
 # the largest size: SKIP_MEMORY=1 skips it (a full publish of 100k entries takes ~75 s).
