@@ -465,21 +465,20 @@ pub fn plan(
         .collect();
     for i in outgoing {
         let blob = candidates[i].blob;
-        // Scanned as it was read, or clean before; any other text is read again (the
-        // reader's choice and the plan's are made alike, so that is a safety net).
-        let mut hits = match candidates[i].scanned.take() {
-            Some(hits) => hits,
-            None if scanned.clean(blob) => Vec::new(),
-            None => {
+        let mut hits = text_hits(
+            candidates[i].scanned.take(),
+            || scanned.clean(blob),
+            || {
                 let text = journal.repo()?.find_blob(blob).with_context(|| {
                     format!(
                         "cannot read {} from the journal's history",
                         candidates[i].path
                     )
                 })?;
-                scan::scan_entry(&String::from_utf8_lossy(text.content()), &never)
-            }
-        };
+                Ok(text.content().to_vec())
+            },
+            &never,
+        )?;
         if hits.is_empty() {
             scanned.found_clean(blob);
         }
@@ -838,6 +837,23 @@ fn month_numbers(rel: &str) -> Option<(u32, u32)> {
     Some((y.parse().ok()?, m.parse().ok()?))
 }
 
+/// The secret-scan hits of the text of an entry that goes out: those found as it was
+/// read (`as_read`), none when it was scanned clean before, else those found now in its
+/// text, `read` again from git. The reader and the plan decide alike who gets an entry,
+/// so that last is a safety net.
+fn text_hits(
+    as_read: Option<Vec<scan::Hit>>,
+    clean_before: impl FnOnce() -> bool,
+    read: impl FnOnce() -> Result<Vec<u8>>,
+    never: &[scan::Rule],
+) -> Result<Vec<scan::Hit>> {
+    Ok(match as_read {
+        Some(hits) => hits,
+        None if clean_before() => Vec::new(),
+        None => scan::scan_entry(&String::from_utf8_lossy(&read()?), never),
+    })
+}
+
 /// The entry file `rel` (blob `oid`), `parsed` from the committed blob's bytes (read from
 /// git, or from the entry cache and checked against the blob id). What decides who gets
 /// an entry is always parsed from bytes proven to be the committed ones.
@@ -1136,4 +1152,43 @@ pub fn publish_partner(
     }
     outcome.commit = Some(repo.refname_to_id(&local_ref)?);
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text the reader did not scan, and no earlier publish found clean, is scanned
+    /// all the same, from what git has (the safety net the publish tests never reach,
+    /// since the reader and the plan decide alike).
+    #[test]
+    fn a_text_not_scanned_as_read_is_scanned_from_git() {
+        let secret = format!(
+            "+++\ntitle = \"x\"\n+++\ntoken ghp_{}\n",
+            "FAKE0".repeat(7) + "F"
+        );
+        let read = || Ok(secret.clone().into_bytes());
+        let hits = text_hits(None, || false, read, &[]).unwrap();
+        assert!(!hits.is_empty(), "the secret was not found");
+        // Scanned as read: what the reader found stands, git is not read again.
+        let never_read = || -> Result<Vec<u8>> { panic!("read again") };
+        assert!(
+            text_hits(Some(Vec::new()), || false, never_read, &[])
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            text_hits(Some(hits.clone()), || true, never_read, &[]).unwrap(),
+            hits
+        );
+        // Clean before: nothing to read.
+        assert!(
+            text_hits(None, || true, never_read, &[])
+                .unwrap()
+                .is_empty()
+        );
+        // A text that cannot be read is an error, not a clean text.
+        let unreadable = || -> Result<Vec<u8>> { anyhow::bail!("gone") };
+        assert!(text_hits(None, || false, unreadable, &[]).is_err());
+    }
 }
