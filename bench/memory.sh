@@ -15,6 +15,7 @@
 #   wol publish         after `wol log` of one new entry
 #   wol publish --dry-run
 #   wol export --format json DIR, wol doctor, wol digest --write --week 2026-W47
+#   wol gc              the objects the publishes left loose (last: it packs them)
 # Results: bench/results/memory.md (also printed). Takes ~3 minutes at 100k.
 #
 # Knobs: SEED=1, WOL=path (skip the cargo build), BENCH_WORK=dir (default bench-work/).
@@ -85,6 +86,10 @@ measure "wol export --format json DIR" "$WOL" --journal "$J" -q export --format 
 rm -rf "$WORK/memory-export-$N"
 measure "wol doctor" "$WOL" --journal "$J" -q doctor
 measure "wol digest --write --week 2026-W47" "$WOL" --journal "$J" -q digest --write --week 2026-W47
+# Last, since it packs what the rows above read: the objects the publishes left loose
+# (the bench journals never pack by themselves, gc.auto = 0).
+loose=$(git -C "$J" count-objects | cut -d' ' -f1)
+measure "wol gc ($loose loose objects)" "$WOL" --journal "$J" -q gc
 
 OUT="$BENCH/results/memory.md"
 {

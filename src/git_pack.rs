@@ -3,7 +3,7 @@
 //! Every object wol writes through libgit2 (an entry's blob, a published page, a tree, a
 //! commit) lands as a loose file under `.git/objects/`. git packs such files when a
 //! porcelain command such as `git commit` sees too many of them; wol never runs one, so
-//! they piled up: a full publish of 100,000 entries left about 195,000 files, 990 MB on
+//! they piled up: a full publish of 100,000 entries left about 195,000 files, 1.0 GB on
 //! disk (a file takes a 4 KB block at least), and every later read of them opens a file.
 //!
 //! [`after_writes`] counts them the way git does (one of the 256 fan-out folders, times
@@ -15,7 +15,7 @@
 //! It writes the pack stream itself, without the delta search git and libgit2's pack
 //! builder do: libgit2's builder cannot turn that search off, and it took a minute for
 //! 52,000 published pages on the development machine. The pack is larger than `git
-//! gc`'s for it: those 195,000 objects made a pack of 367 MB. Each object is read,
+//! gc`'s for it: those 195,000 objects made a pack of 385 MB. Each object is read,
 //! compressed again alone and streamed to libgit2's indexer, which hashes every object
 //! and writes the pack's index. Loose files are removed only when that index lists every
 //! object the pack was written from; otherwise the pack goes instead
@@ -27,12 +27,15 @@
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use git2::{Oid, Repository};
+
+use crate::journal::Journal;
 use sha1::{Digest as _, Sha1};
 
 /// git's default `gc.auto`: how many loose objects make `git gc --auto` pack them.
@@ -45,7 +48,8 @@ pub struct Packed {
     pub objects: usize,
     /// Loose files removed (the objects the pack's index lists).
     pub removed: usize,
-    /// Bytes the loose files took, and the pack.
+    /// Bytes the loose files took on disk (the blocks they held: 4 KB at least each on
+    /// most file systems), and the pack's size.
     pub loose_bytes: u64,
     pub pack_bytes: u64,
 }
@@ -55,17 +59,18 @@ pub struct Packed {
 /// (`wol gc --auto`, detached, as git's `gc.autoDetach` has it), since packing 200,000 objects
 /// takes most of a minute; in the foreground with `gc.autoDetach = false`, or when the
 /// background process cannot be started. Never fails the command that called it.
-pub fn after_writes(root: &Path) {
-    // Cheap first, without opening the repository (a `wol log` must stay quick): no
-    // `gc.auto` packs when folder 17 holds one loose object or none.
-    let git_dir = root.join(".git");
+pub fn after_writes(journal: &Journal) {
+    // Cheap first (a `wol log` must stay quick): no `gc.auto` packs when folder 17 holds
+    // one loose object or none.
+    let git_dir = journal.root.join(".git");
     if git_dir.is_dir() && loose_in_17(&git_dir.join("objects")) <= 1 {
         return;
     }
-    let Ok(repo) = Repository::open(root) else {
+    // The command's own repository, opened already.
+    let Ok(repo) = journal.repo() else {
         return;
     };
-    if !too_many_loose(&repo) {
+    if !too_many_loose(repo) {
         return;
     }
     let detach = repo
@@ -78,7 +83,7 @@ pub fn after_writes(root: &Path) {
             use std::os::unix::process::CommandExt as _;
             std::process::Command::new(exe)
                 .arg("--journal")
-                .arg(root)
+                .arg(&journal.root)
                 .args(["--quiet", "gc", "--auto"])
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null())
@@ -90,8 +95,9 @@ pub fn after_writes(root: &Path) {
         });
         match spawned {
             Ok(child) => {
-                crate::diag::info(format_args!(
-                    "packing the journal's loose git objects in the background (process {})",
+                // As git says it after a commit: the disk is busy for a while.
+                crate::diag::say(format_args!(
+                    "packing the journal's loose git objects in the background (wol gc, process {})",
                     child.id()
                 ));
                 return;
@@ -101,7 +107,10 @@ pub fn after_writes(root: &Path) {
             )),
         }
     }
-    if let Err(e) = gc(&repo, true) {
+    crate::diag::say(format_args!(
+        "packing the journal's loose git objects (wol gc)…"
+    ));
+    if let Err(e) = gc(repo, true) {
         crate::error::warn(
             format!("cannot pack the journal's loose git objects: {e:#}"),
             Some("nothing is lost: they stay as they are; `wol gc` or `git gc` packs them"),
@@ -143,7 +152,7 @@ pub fn gc(repo: &Repository, auto: bool) -> Result<Gc> {
     let t0 = std::time::Instant::now();
     let packed = pack_loose(repo)?;
     crate::diag::info(format_args!(
-        "packed {} loose objects ({} files removed): {} KB of files, a pack of {} KB, in {:?}",
+        "packed {} loose objects ({} files removed, {} KB on disk) into a pack of {} KB, in {:?}",
         packed.objects,
         packed.removed,
         packed.loose_bytes / 1024,
@@ -197,7 +206,7 @@ pub fn pack_loose(repo: &Repository) -> Result<Packed> {
             let Ok(oid) = Oid::from_str(&format!("{fan:02x}{name}")) else {
                 continue;
             };
-            let size = entry.metadata().map_or(0, |m| m.len());
+            let size = entry.metadata().map_or(0, |m| m.blocks() * 512);
             loose.push((oid, size));
         }
     }

@@ -34,10 +34,10 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
         Gc::Busy => ctx.notice("another wol is packing this journal's git objects; nothing to do"),
         Gc::Packed(p) if p.objects == 0 => ctx.notice("no loose git objects: nothing to pack"),
         Gc::Packed(p) => ctx.notice(&format!(
-            "packed {} loose git objects into one pack of {} ({} in loose files)",
+            "packed {} loose git objects ({} on disk) into one pack of {}",
             p.objects,
-            human_size(p.pack_bytes),
-            human_size(p.loose_bytes)
+            human_size(p.loose_bytes),
+            human_size(p.pack_bytes)
         )),
     }
     Ok(())

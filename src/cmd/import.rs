@@ -229,7 +229,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     }
     out.flush()?;
     if !common.dry_run {
-        crate::git_pack::after_writes(&journal.root);
+        crate::git_pack::after_writes(&journal);
     }
     let verb = if common.dry_run {
         "would import"

@@ -355,7 +355,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         writeln!(out, "{}", path.display())?;
     }
     drop(out);
-    crate::git_pack::after_writes(&journal.root);
+    crate::git_pack::after_writes(&journal);
     Ok(())
 }
 

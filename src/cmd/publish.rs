@@ -346,7 +346,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     if let Err(e) = cache.save(every_tree_built) {
         eprintln!("warning: cannot save the render cache: {e:#}");
     }
-    crate::git_pack::after_writes(&journal.root);
+    crate::git_pack::after_writes(&journal);
 
     let failed: Vec<&ResultJson> = results.iter().filter(|r| r.status == "failed").collect();
     if ctx.global.json {

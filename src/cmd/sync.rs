@@ -146,7 +146,7 @@ fn run_sync(ctx: &Ctx, dry_run: bool, reseal: bool, done: Option<&str>) -> Resul
     };
     let report = sync::sync(&journal, ctx.signature(&journal)?, &ctx.user, opts)?;
     if !dry_run {
-        crate::git_pack::after_writes(&journal.root);
+        crate::git_pack::after_writes(&journal);
     }
     ctx.print_json(&report)?;
     for w in &report.warnings {

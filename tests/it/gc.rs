@@ -68,7 +68,7 @@ fn gc_packs_every_loose_object_and_changes_none() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(&format!(
-            "packed {} loose git objects into one pack",
+            "packed {} loose git objects (",
             before_loose.len()
         )),
         "{}",
@@ -157,12 +157,18 @@ fn a_command_packs_past_gc_auto_as_git_would_and_not_before() {
     // Off: never.
     env.git(["config", "gc.auto", "0"]);
     let more = loose_blobs_in_17(&env, 3, "off");
-    env.log(&["Second"]);
+    let out = env.wol_j().args(["log", "Second"]).output().unwrap();
+    assert!(!stderr(&out).contains("packing"), "{}", stderr(&out));
     assert!(more.iter().all(|id| is_loose(&env, id)));
 
     // In the foreground: done when `wol log` returns.
     env.git(["config", "gc.auto", "256"]);
-    env.log(&["Third"]);
+    let out = env.wol_j().args(["log", "Third"]).output().unwrap();
+    assert!(
+        stderr(&out).contains("packing the journal's loose git objects (wol gc)"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(loose(&env), Vec::<String>::new());
     for id in one.iter().chain(&more) {
         assert_eq!(env.git(["cat-file", "-t", id]).trim(), "blob");
@@ -172,7 +178,12 @@ fn a_command_packs_past_gc_auto_as_git_would_and_not_before() {
     // Detached (git's default): done soon after.
     env.git(["config", "--unset", "gc.autoDetach"]);
     let detached = loose_blobs_in_17(&env, 3, "detached");
-    env.log(&["Fourth"]);
+    let out = env.wol_j().args(["log", "Fourth"]).output().unwrap();
+    assert!(
+        stderr(&out).contains("packing the journal's loose git objects in the background"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         wait_for(Duration::from_secs(60), || loose(&env).is_empty()),
         "still loose after a minute: {:?}",
