@@ -346,7 +346,6 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     if let Err(e) = cache.save(every_tree_built) {
         eprintln!("warning: cannot save the render cache: {e:#}");
     }
-    crate::git_pack::after_writes(&journal);
 
     let failed: Vec<&ResultJson> = results.iter().filter(|r| r.status == "failed").collect();
     if ctx.global.json {
@@ -398,6 +397,9 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
             _ => {}
         }
     }
+    drop(err);
+    // Said after what was published: packing, if due, goes on in the background.
+    crate::git_pack::after_writes(&journal);
     if !failed.is_empty() {
         let names: Vec<&str> = failed.iter().map(|r| r.partner.as_str()).collect();
         return Err(user(format!(
