@@ -17,44 +17,21 @@ set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 WORK="${BENCH_WORK:-$ROOT/bench-work}"
-N="${1:-10000}"
-RUNS="${RUNS:-3}"
-SEED="${SEED:-1}"
-[[ $N =~ ^[0-9]+$ ]] || { echo "bench/gc.sh: N must be a number: $N" >&2; exit 2; }
-
-if [[ -z "${WOL:-}" ]]; then
-    (cd "$ROOT" && cargo build --release --quiet)
-    WOL="$ROOT/target/release/wol"
-fi
-
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_DATA_HOME="$WORK/home/.local/share"
-export WOL_NOW="2026-11-22T18:00:00+01:00" WOL_AUTHOR="Bench Author"
-mkdir -p "$HOME"
-
-J="$WORK/gc-journal-$N-s$SEED"
-REMOTE="$WORK/gc-remote-$N.git"
+# shellcheck source=lib/publish_setup.sh
+source "$BENCH/lib/publish_setup.sh"
+publish_setup gc.sh gc "${1:-}"
 SAVED="$WORK/gc-objects-$N"
-# shellcheck source=lib/journal.sh
-source "$BENCH/lib/journal.sh"
-generated_journal "$J" "$N" "$SEED"
-BASE="$(cat "$J/.git/bench-base")"
 
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # loose count and on-disk KB, then pack KB, from git count-objects.
 objects() { git -C "$J" count-objects -v | awk '/^count:/ {c=$2} /^size:/ {s=$2} /^size-pack:/ {p=$2} END {print c, s, p}'; }
 
 wol_ms=() git_ms=()
 for run in $(seq 1 "$RUNS"); do
-    git -C "$J" reset -q --hard "$BASE"
-    git -C "$J" for-each-ref --format='%(refname)' refs/wol/ | xargs -r -n1 git -C "$J" update-ref -d
-    rm -rf "$J/.wol/cache" "$REMOTE" "$SAVED"
+    rm -rf "$SAVED"
+    unpublished
     # Every run starts from the generated pack alone: what earlier runs packed goes.
     git -C "$J" repack -q -a -d
     git -C "$J" prune --expire=now
-    git init -q --bare -b main "$REMOTE"
-    "$WOL" --journal "$J" -q partner add bench "$REMOTE"
     "$WOL" --journal "$J" -q publish
     cp -a "$J/.git/objects" "$SAVED"
     read -r loose loose_kb pack_kb_before < <(objects)

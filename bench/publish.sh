@@ -20,38 +20,13 @@ set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 WORK="${BENCH_WORK:-$ROOT/bench-work}"
-N="${1:-10000}"
-RUNS="${RUNS:-3}"
-SEED="${SEED:-1}"
-[[ $N =~ ^[0-9]+$ ]] || { echo "bench/publish.sh: N must be a number: $N" >&2; exit 2; }
-
-if [[ -z "${WOL:-}" ]]; then
-    (cd "$ROOT" && cargo build --release --quiet)
-    WOL="$ROOT/target/release/wol"
-fi
-
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
-export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_DATA_HOME="$WORK/home/.local/share"
-export WOL_NOW="2026-11-22T18:00:00+01:00" WOL_AUTHOR="Bench Author"
-mkdir -p "$HOME"
-
-J="$WORK/publish-journal-$N-s$SEED"
-REMOTE="$WORK/publish-remote-$N.git"
-# shellcheck source=lib/journal.sh
-source "$BENCH/lib/journal.sh"
-generated_journal "$J" "$N" "$SEED"
-BASE="$(cat "$J/.git/bench-base")"
-
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=lib/publish_setup.sh
+source "$BENCH/lib/publish_setup.sh"
+publish_setup publish.sh publish "${1:-}"
 
 full=() unchanged=() incr=()
 for run in $(seq 1 "$RUNS"); do
-    git -C "$J" reset -q --hard "$BASE"
-    git -C "$J" for-each-ref --format='%(refname)' refs/wol/ | xargs -r -n1 git -C "$J" update-ref -d
-    rm -rf "$J/.wol/cache" "$REMOTE"
-    git init -q --bare -b main "$REMOTE"
-    "$WOL" --journal "$J" -q partner add bench "$REMOTE"
+    unpublished
 
     sync
     t0=$(now_ns); "$WOL" --journal "$J" -q publish; t1=$(now_ns)

@@ -34,9 +34,9 @@ use anyhow::{Context, Result, bail};
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use git2::{Oid, Repository};
+use sha1::{Digest as _, Sha1};
 
 use crate::journal::Journal;
-use sha1::{Digest as _, Sha1};
 
 /// git's default `gc.auto`: how many loose objects make `git gc --auto` pack them.
 const GC_AUTO_DEFAULT: i64 = 6700;
@@ -56,9 +56,9 @@ pub struct Packed {
 
 /// After a command that wrote objects: when there are more loose objects than
 /// `gc.auto`, pack them, as git does after `git commit`. In the background by default
-/// (`wol gc --auto`, detached, as git's `gc.autoDetach` has it), since packing 200,000 objects
-/// takes most of a minute; in the foreground with `gc.autoDetach = false`, or when the
-/// background process cannot be started. Never fails the command that called it.
+/// (`wol gc --auto`, detached, as git's `gc.autoDetach` has it), since packing 200,000
+/// objects takes most of a minute; in the foreground with `gc.autoDetach = false`, or when
+/// the background process cannot be started. Never fails the command that called it.
 pub fn after_writes(journal: &Journal) {
     // Cheap first (a `wol log` must stay quick): no `gc.auto` packs when folder 17 holds
     // one loose object or none.
@@ -187,8 +187,8 @@ fn loose_in_17(objects: &Path) -> usize {
     })
 }
 
-/// Write every loose object of `repo` into one new pack, then remove the loose files of
-/// the objects the new pack's index lists.
+/// Write every loose object of `repo` into one new pack, then remove their loose files,
+/// once the new pack's index lists every one of them ([`keep_if_complete`]).
 pub fn pack_loose(repo: &Repository) -> Result<Packed> {
     let objects = objects_dir(repo);
     let mut loose: Vec<(Oid, u64)> = Vec::new();

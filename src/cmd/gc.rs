@@ -12,8 +12,8 @@ use crate::git_pack::{self, Gc};
 /// wol writes each git object it makes (an entry, a published page, a tree, a commit) as
 /// a file of its own, and packs them by itself in the background when a command leaves
 /// more of them than git's gc.auto (6,700); with gc.autoDetach = false it packs them in
-/// the foreground. `wol gc` packs them now. The pack has no deltas, so it is written in
-/// seconds but is larger than what `git gc` makes in minutes; both keep every object.
+/// the foreground. `wol gc` packs them now. Its pack has no deltas: about twice the size
+/// of what `git gc` makes of the same objects. Either keeps every object.
 ///
 /// Examples:
 ///   wol gc
