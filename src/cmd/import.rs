@@ -228,6 +228,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         }
     }
     out.flush()?;
+    // The journal is free for the next command while git's objects are packed.
+    drop(writer);
     if !common.dry_run {
         crate::git_pack::after_writes(&journal);
     }

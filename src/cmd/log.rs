@@ -355,6 +355,8 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         writeln!(out, "{}", path.display())?;
     }
     drop(out);
+    // The journal is free for the next command while git's objects are packed.
+    drop(writer);
     crate::git_pack::after_writes(&journal);
     Ok(())
 }
