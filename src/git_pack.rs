@@ -248,8 +248,7 @@ pub fn pack_loose(repo: &Repository) -> Result<Packed> {
         };
         entry_header(&mut header, kind, object.len() as u64);
         out.write_all(&header)?;
-        // Level 1: the objects are small and the pack is written inside a command the
-        // person waits for; git's default level saves a few percent more.
+        // zlib's quickest level: when packing runs in the foreground, the person waits.
         let mut z = ZlibEncoder::new(&mut out, Compression::fast());
         z.write_all(object.data())?;
         z.finish()?;
@@ -303,9 +302,10 @@ fn objects_dir(repo: &Repository) -> PathBuf {
     repo.commondir().join("objects")
 }
 
-/// A loose object's file name within its fan-out folder: the id's other 38 hex digits.
+/// A loose object's file name within its fan-out folder: the id's other 38 hex digits,
+/// in lower case as git writes them (the file removed after packing is named so).
 fn is_loose_name(name: &str) -> bool {
-    name.len() == 38 && name.bytes().all(|b| b.is_ascii_hexdigit())
+    name.len() == 38 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A pack entry's header: the kind and the size, seven bits a byte after the first four.
