@@ -141,44 +141,71 @@ fn is_loose(env: &TestEnv, id: &str) -> bool {
         .exists()
 }
 
+/// How many loose objects folder 17 holds.
+fn in_17(env: &TestEnv) -> usize {
+    loose(env).iter().filter(|id| id.starts_with("17")).count()
+}
+
+/// Loose blobs in folder 17 until it holds `count` (the commands' own objects land there
+/// too, now and then).
+fn fill_17_to(env: &TestEnv, count: usize, salt: &str) -> Vec<String> {
+    let have = in_17(env);
+    assert!(have <= count, "folder 17 holds {have} already");
+    let added = loose_blobs_in_17(env, count - have, salt);
+    assert_eq!(in_17(env), count);
+    added
+}
+
 #[test]
 fn a_command_packs_past_gc_auto_as_git_would_and_not_before() {
     let env = TestEnv::new();
     env.init_journal();
-    // 256: more than one loose object in folder 17 is too many.
-    env.git(["config", "gc.auto", "256"]);
+    // 768: more than three loose objects in folder 17 is too many.
+    env.git(["config", "gc.auto", "768"]);
     env.git(["config", "gc.autoDetach", "false"]);
 
-    // One is not too many.
-    let one = loose_blobs_in_17(&env, 1, "one");
-    env.log(&["First"]);
-    assert!(is_loose(&env, &one[0]));
+    // Three are not too many; four are (`gc --auto` writes nothing itself, so the count
+    // is exactly the test's).
+    let three = fill_17_to(&env, 3, "three");
+    let out = env.wol_j().args(["gc", "--auto"]).output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        stderr(&out)
+    );
+    assert!(three.iter().all(|id| is_loose(&env, id)));
+    let four = fill_17_to(&env, 4, "four");
+    env.wol_j().args(["gc", "--auto"]).assert().success();
+    assert_eq!(loose(&env), Vec::<String>::new());
+    for id in three.iter().chain(&four) {
+        assert_eq!(env.git(["cat-file", "-t", id]).trim(), "blob");
+    }
 
     // Off: never.
     env.git(["config", "gc.auto", "0"]);
-    let more = loose_blobs_in_17(&env, 3, "off");
-    let out = env.wol_j().args(["log", "Second"]).output().unwrap();
+    let off = fill_17_to(&env, 5, "off");
+    let out = env.wol_j().args(["log", "First"]).output().unwrap();
     assert!(!stderr(&out).contains("packing"), "{}", stderr(&out));
-    assert!(more.iter().all(|id| is_loose(&env, id)));
+    assert!(off.iter().all(|id| is_loose(&env, id)));
 
-    // In the foreground: done when `wol log` returns.
-    env.git(["config", "gc.auto", "256"]);
-    let out = env.wol_j().args(["log", "Third"]).output().unwrap();
+    // After a command, in the foreground: done when `wol log` returns.
+    env.git(["config", "gc.auto", "768"]);
+    let out = env.wol_j().args(["log", "Second"]).output().unwrap();
     assert!(
         stderr(&out).contains("packing the journal's loose git objects (wol gc)"),
         "{}",
         stderr(&out)
     );
     assert_eq!(loose(&env), Vec::<String>::new());
-    for id in one.iter().chain(&more) {
+    for id in &off {
         assert_eq!(env.git(["cat-file", "-t", id]).trim(), "blob");
     }
     env.assert_consistent();
 
     // Detached (git's default): done soon after.
     env.git(["config", "--unset", "gc.autoDetach"]);
-    let detached = loose_blobs_in_17(&env, 3, "detached");
-    let out = env.wol_j().args(["log", "Fourth"]).output().unwrap();
+    let detached = fill_17_to(&env, 5, "detached");
+    let out = env.wol_j().args(["log", "Third"]).output().unwrap();
     assert!(
         stderr(&out).contains("packing the journal's loose git objects in the background"),
         "{}",
