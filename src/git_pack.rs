@@ -19,7 +19,10 @@
 //! compressed again alone and streamed to libgit2's indexer, which hashes every object
 //! and writes the pack's index. Loose files are removed only when that index lists every
 //! object the pack was written from; otherwise the pack goes instead
-//! ([`keep_if_complete`]). A mistake here can cost time, never an object.
+//! ([`keep_if_complete`]). A mistake here can cost time, never an object. A loose object
+//! that cannot be read stays loose, and [`gc`] packs the others. An automatic packing
+//! that fails is recorded in `.git/wol-gc.log`; the commands after it say so and do not
+//! try again for a day, as git does with `gc.log`.
 //!
 //! Safe beside other git processes, as `git prune-packed` is: a loose file goes only
 //! once the pack holding its object is in place, and git and libgit2 both look for new
@@ -52,7 +55,18 @@ pub struct Packed {
     /// most file systems), and the pack's size.
     pub loose_bytes: u64,
     pub pack_bytes: u64,
+    /// Loose objects that could not be read (damaged), left as they are by [`gc`].
+    pub unreadable: Vec<Oid>,
 }
+
+/// A loose object [`pack_loose`] could not read: it packs nothing then.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the loose object {0}")]
+pub struct Unreadable(pub Oid);
+
+/// How many damaged loose objects [`gc`] packs around before it gives up: each costs
+/// writing the pack again.
+const UNREADABLE_MAX: usize = 10;
 
 /// After a command that wrote objects: when there are more loose objects than
 /// `gc.auto`, pack them, as git does after `git commit`. In the background by default
@@ -71,6 +85,18 @@ pub fn after_writes(journal: &Journal) {
         return;
     };
     if !too_many_loose(repo) {
+        return;
+    }
+    // A packing that failed is not tried again by itself for a day, as git does with
+    // `gc.log`: a background one would fail after every command, and unseen.
+    if let Some(failure) = recent_failure(repo) {
+        crate::error::warn(
+            format!("the last automatic packing of the journal's git objects failed: {failure}"),
+            Some(&format!(
+                "run `wol gc` to try again and see why; nothing is lost (automatic packing resumes a day after it failed, or once {} is removed)",
+                failure_log(repo).display()
+            )),
+        );
         return;
     }
     let detach = repo
@@ -110,7 +136,9 @@ pub fn after_writes(journal: &Journal) {
     crate::diag::say(format_args!(
         "packing the journal's loose git objects (wol gc)…"
     ));
-    if let Err(e) = gc(repo, true) {
+    // (Counted just now: not again.)
+    if let Err(e) = gc(repo, false) {
+        record_failure(repo, &e);
         crate::error::warn(
             format!("cannot pack the journal's loose git objects: {e:#}"),
             Some("nothing is lost: they stay as they are; `wol gc` or `git gc` packs them"),
@@ -150,7 +178,30 @@ pub fn gc(repo: &Repository, auto: bool) -> Result<Gc> {
         }
     }
     let t0 = std::time::Instant::now();
-    let packed = pack_loose(repo)?;
+    // A damaged loose object must not keep every other one loose for ever: it stays as
+    // it is, and the others are packed.
+    let mut unreadable = Vec::new();
+    let mut packed = loop {
+        match pack_loose_but(repo, &unreadable) {
+            Err(e) if unreadable.len() < UNREADABLE_MAX => match e.downcast_ref::<Unreadable>() {
+                Some(Unreadable(oid)) => unreadable.push(*oid),
+                None => return Err(e),
+            },
+            done => break done?,
+        }
+    };
+    if !unreadable.is_empty() {
+        crate::error::warn(
+            format!(
+                "{} loose git object(s) could not be read and stay as they are (first: {})",
+                unreadable.len(),
+                unreadable[0]
+            ),
+            Some("`git fsck` says whether anything needs them; the others were packed"),
+        );
+    }
+    packed.unreadable = unreadable;
+    let _ = fs::remove_file(failure_log(repo));
     crate::diag::info(format_args!(
         "packed {} loose objects ({} files removed, {} KB on disk) into a pack of {} KB, in {:?}",
         packed.objects,
@@ -160,6 +211,28 @@ pub fn gc(repo: &Repository, auto: bool) -> Result<Gc> {
         t0.elapsed()
     ));
     Ok(Gc::Packed(packed))
+}
+
+/// Where a failed automatic packing is recorded (git's own is `gc.log`).
+fn failure_log(repo: &Repository) -> PathBuf {
+    repo.commondir().join("wol-gc.log")
+}
+
+/// Record that an automatic packing failed with `error`, so that the next commands say
+/// so instead of trying again ([`after_writes`]). Best effort.
+pub fn record_failure(repo: &Repository, error: &anyhow::Error) {
+    let _ = fs::write(failure_log(repo), format!("{error:#}\n"));
+}
+
+/// What the last automatic packing's failure said, when it failed less than a day ago.
+fn recent_failure(repo: &Repository) -> Option<String> {
+    let path = failure_log(repo);
+    let age = fs::metadata(&path).ok()?.modified().ok()?.elapsed().ok()?;
+    if age > std::time::Duration::from_secs(24 * 60 * 60) {
+        return None;
+    }
+    let text = fs::read_to_string(&path).ok()?;
+    Some(crate::term::sanitize_text(text.trim()).into_owned())
 }
 
 /// Whether git's estimate of the loose objects (`too_many_loose_objects`: the fan-out
@@ -188,8 +261,14 @@ fn loose_in_17(objects: &Path) -> usize {
 }
 
 /// Write every loose object of `repo` into one new pack, then remove their loose files,
-/// once the new pack's index lists every one of them ([`keep_if_complete`]).
+/// once the new pack's index lists every one of them ([`keep_if_complete`]). All or
+/// nothing: an object that cannot be read is an [`Unreadable`] error, and no pack is left.
 pub fn pack_loose(repo: &Repository) -> Result<Packed> {
+    pack_loose_but(repo, &[])
+}
+
+/// [`pack_loose`], leaving the loose objects `skip` alone.
+fn pack_loose_but(repo: &Repository, skip: &[Oid]) -> Result<Packed> {
     let objects = objects_dir(repo);
     let mut loose: Vec<(Oid, u64)> = Vec::new();
     for fan in 0..=255u8 {
@@ -206,6 +285,9 @@ pub fn pack_loose(repo: &Repository) -> Result<Packed> {
             let Ok(oid) = Oid::from_str(&format!("{fan:02x}{name}")) else {
                 continue;
             };
+            if skip.contains(&oid) {
+                continue;
+            }
             let size = entry.metadata().map_or(0, |m| m.blocks() * 512);
             loose.push((oid, size));
         }
@@ -215,6 +297,7 @@ pub fn pack_loose(repo: &Repository) -> Result<Packed> {
         removed: 0,
         loose_bytes: loose.iter().map(|(_, size)| size).sum(),
         pack_bytes: 0,
+        unreadable: Vec::new(),
     };
     if loose.is_empty() {
         return Ok(packed);
@@ -238,7 +321,7 @@ pub fn pack_loose(repo: &Repository) -> Result<Packed> {
     for (oid, _) in &loose {
         let object = odb
             .read(*oid)
-            .with_context(|| format!("cannot read the loose object {oid}"))?;
+            .map_err(|e| anyhow::Error::new(e).context(Unreadable(*oid)))?;
         let kind = match object.kind() {
             git2::ObjectType::Commit => 1,
             git2::ObjectType::Tree => 2,
@@ -424,12 +507,38 @@ mod tests {
         fs::create_dir_all(bad.parent().unwrap()).unwrap();
         fs::write(&bad, b"not zlib").unwrap();
         let before = pack_files(&repo);
-        assert!(pack_loose(&repo).is_err());
+        let err = pack_loose(&repo).unwrap_err();
+        assert!(err.downcast_ref::<Unreadable>().is_some(), "{err:#}");
         assert_eq!(pack_files(&repo), before, "a pack was left behind");
         assert!(bad.exists());
         assert_eq!(repo.find_blob(good).unwrap().content(), b"kept loose\n");
         let hex = good.to_string();
         assert!(objects_dir(&repo).join(&hex[..2]).join(&hex[2..]).exists());
+    }
+
+    #[test]
+    fn gc_packs_the_others_around_a_loose_object_that_cannot_be_read() {
+        let (_dir, repo) = repo();
+        let good = repo.blob(b"packed around it\n").unwrap();
+        let bad = objects_dir(&repo).join("ab").join("c".repeat(38));
+        fs::create_dir_all(bad.parent().unwrap()).unwrap();
+        fs::write(&bad, b"not zlib").unwrap();
+        let Gc::Packed(packed) = gc(&repo, false).unwrap() else {
+            panic!("not packed");
+        };
+        assert_eq!((packed.objects, packed.removed), (1, 1));
+        assert_eq!(
+            packed.unreadable,
+            [Oid::from_str(&format!("ab{}", "c".repeat(38))).unwrap()]
+        );
+        assert!(bad.exists());
+        let hex = good.to_string();
+        assert!(!objects_dir(&repo).join(&hex[..2]).join(&hex[2..]).exists());
+        let fresh = Repository::open(repo.path()).unwrap();
+        assert_eq!(
+            fresh.find_blob(good).unwrap().content(),
+            b"packed around it\n"
+        );
     }
 
     #[test]

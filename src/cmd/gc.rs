@@ -29,7 +29,15 @@ pub struct GcArgs {
 
 pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
     let journal = ctx.journal()?;
-    match git_pack::gc(journal.repo()?, args.auto)? {
+    let repo = journal.repo()?;
+    let done = git_pack::gc(repo, args.auto);
+    if args.auto
+        && let Err(e) = &done
+    {
+        // Started by wol after a command, its output unseen: the next command says it.
+        git_pack::record_failure(repo, e);
+    }
+    match done? {
         Gc::NotYet => {}
         Gc::Busy => ctx.notice("another wol is packing this journal's git objects; nothing to do"),
         Gc::Packed(p) if p.objects == 0 => ctx.notice("no loose git objects: nothing to pack"),

@@ -248,3 +248,60 @@ fn a_second_gc_leaves_the_packing_to_the_first() {
     assert!(Path::new(&lock_path).exists());
     env.assert_consistent();
 }
+
+#[test]
+fn a_failed_automatic_packing_is_said_and_not_retried_until_wol_gc() {
+    let env = TestEnv::new();
+    env.init_journal();
+    env.git(["config", "gc.auto", "768"]);
+    env.git(["config", "gc.autoDetach", "false"]);
+    // More damaged loose objects than packing goes around.
+    let damaged: Vec<_> = (0..11)
+        .map(|n| {
+            let path = env
+                .journal
+                .join(".git/objects/ab")
+                .join(format!("{n:02}{}", "c".repeat(36)));
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, b"not zlib").unwrap();
+            path
+        })
+        .collect();
+    let waiting = fill_17_to(&env, 5, "waiting");
+
+    let out = env.wol_j().args(["log", "First"]).output().unwrap();
+    assert!(out.status.success(), "the entry is logged all the same");
+    assert!(
+        stderr(&out).contains("cannot pack the journal's loose git objects"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.journal.join(".git/wol-gc.log").is_file());
+    // Not tried again: said, with what to do.
+    let out = env.wol_j().args(["log", "Second"]).output().unwrap();
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("the last automatic packing of the journal's git objects failed")
+            && err.contains("cannot read the loose object ab")
+            && err.contains("run `wol gc`"),
+        "{err}"
+    );
+    assert!(waiting.iter().all(|id| is_loose(&env, id)));
+
+    // Once `wol gc` succeeds, packing by itself resumes.
+    for path in &damaged {
+        fs::remove_file(path).unwrap();
+    }
+    env.wol_j().arg("gc").assert().success();
+    assert!(!env.journal.join(".git/wol-gc.log").exists());
+    fill_17_to(&env, 5, "again");
+    let out = env.wol_j().args(["log", "Third"]).output().unwrap();
+    assert!(
+        stderr(&out).contains("packing the journal's loose git objects (wol gc)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(loose(&env), Vec::<String>::new());
+    env.assert_consistent();
+}
