@@ -222,13 +222,13 @@ mod tests {
         let sample = html::sample_view().unwrap();
         // Every entry is tagged `all` and a tag of its own: the tag page lists 100,000
         // entries, the index 100,001 tags (a month page lists its entries as a tag page does).
-        let views: std::sync::Arc<Vec<site::EntryView>> = (0..ENTRIES)
+        let views: std::sync::Arc<Vec<site::EntryView<'static>>> = (0..ENTRIES)
             .map(|i| {
                 let mut view = sample.clone();
-                view.title = title(i);
+                view.title = title(i).into();
                 view.tags = ["all".to_string(), format!("tag-{i}")]
                     .map(|slug| TagRef {
-                        name: slug.clone(),
+                        name: slug.clone().into(),
                         slug,
                     })
                     .into();
@@ -240,7 +240,8 @@ mod tests {
         let months = html::months(&views);
         let all = tags.iter().find(|t| t.slug == "all").unwrap();
         assert_eq!(all.entries.len(), ENTRIES);
-        site.tag_page(all, &views).unwrap();
+        site.tag_page(all, html::listed_views(views.clone(), all.entries.clone()))
+            .unwrap();
         site.index_page(&views, &tags, &months, &[]).unwrap();
     }
 

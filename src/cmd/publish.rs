@@ -161,7 +161,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     // `to` on a public entry narrows nothing (public goes to every partner): whoever
     // wrote it most likely meant the entry for those partners only.
     let mut public_to = (0, "");
-    for c in &plan.candidates {
+    for c in plan.candidates.iter() {
         if c.meta.visibility == crate::entry::Visibility::Public && !c.meta.to.is_empty() {
             if public_to.0 == 0 {
                 public_to.1 = &c.path;

@@ -251,7 +251,8 @@ impl PartnerPlan {
 pub struct Plan {
     /// Each on its own allocation, so the plan never holds them twice while they are
     /// gathered from the threads that read them (55 MB at 100,000 entries).
-    pub candidates: Vec<Box<Candidate>>,
+    /// Shared with the tag pages a build renders ([`tree::build`]).
+    pub candidates: std::sync::Arc<Vec<Box<Candidate>>>,
     /// Files under `entries/` that could not be read; never published, always reported.
     pub malformed: Vec<LoadError>,
     pub partners: Vec<PartnerPlan>,
@@ -540,7 +541,7 @@ pub fn plan(
         p.held.sort_by_key(|(i, _)| *i);
     }
     Ok(Plan {
-        candidates,
+        candidates: std::sync::Arc::new(candidates),
         malformed,
         partners,
     })

@@ -232,7 +232,8 @@ pub struct Built {
 pub struct Inputs<'a> {
     pub repo: &'a Repository,
     pub plan: &'a PartnerPlan,
-    pub candidates: &'a [Box<Candidate>],
+    /// Shared with the tag pages, which make their entries' views as they need them.
+    pub candidates: &'a std::sync::Arc<Vec<Box<Candidate>>>,
     /// The site, already set up for this partner ([`Site::for_partner`]).
     pub site: &'a Site,
     pub kinds: &'a [String],
@@ -345,7 +346,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         let link = |m: Option<usize>| {
             m.and_then(|m| views.get(m))
                 .map(|v: &EntryView| site::Neighbour {
-                    title: v.title.clone(),
+                    title: v.title.to_string(),
                     html_path: v.html_path.clone(),
                 })
         };
@@ -445,7 +446,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 if !withheld.is_empty() {
                     md = crate::attach::unlink(&md, c.published_id(), &withheld);
                 }
-                (view.prev, view.next_entry) = (prev, next_entry);
+                (view.prev, view.next_entry) = (prev.map(Box::new), next_entry.map(Box::new));
                 let page = site.entry_page(view)?;
                 (view.prev, view.next_entry) = (None, None);
                 // Freed, not only emptied: a cleared string keeps its buffer, and at
@@ -473,9 +474,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         // `updated` back, and feed readers would keep the old text.
         let moved = view.uid != view.id;
         let before = previous_blobs
-            .get_key_value(view.md_path.as_str())
+            .get_key_value(&*view.md_path)
             .or_else(|| {
-                let old = previous_by_stem().get(view.uid.as_str())?;
+                let old = previous_by_stem().get(&*view.uid)?;
                 previous_blobs.get_key_value(*old)
             })
             .map(|(path, blob)| (path.as_str(), *blob));
@@ -483,12 +484,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             Some((path, b)) if b == blobs.markdown => previous_updated
                 .get(path)
                 .cloned()
-                .unwrap_or_else(|| view.datetime.clone()),
+                .unwrap_or_else(|| view.datetime()),
             Some(_) => now.to_rfc3339(),
             None if moved && published_before(&view.uid, previous_feed()) => now.to_rfc3339(),
-            None => match DateTime::parse_from_rfc3339(&view.datetime) {
-                Ok(date) if date > now => now.to_rfc3339(),
-                _ => view.datetime.clone(),
+            None => match view.date {
+                date if date > now => now.to_rfc3339(),
+                _ => view.datetime(),
             },
         };
         list_keys.push(list_key);
@@ -513,15 +514,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: entry pages after {:?}",
         t0.elapsed()
     ));
-    // Shared from here on with the tag pages, which make their entries template values
-    // one at a time ([`Site::tag_page`]).
-    let views = std::sync::Arc::new(views);
-    let now_published: HashSet<&str> = views.iter().map(|v| v.md_path.as_str()).collect();
+    let now_published: HashSet<&str> = views.iter().map(|v| &*v.md_path).collect();
     // A moved entry is still there, known by its old name: not withdrawn.
     let moved_from: HashSet<&str> = views
         .iter()
         .filter(|v| v.uid != v.id)
-        .map(|v| v.uid.as_str())
+        .map(|v| &*v.uid)
         .collect();
     let mut withdrawn: Vec<String> = previous_blobs
         .keys()
@@ -575,7 +573,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .into_bytes();
             for &i in list {
                 material.extend_from_slice(list_keys[i].as_bytes());
-                for field in [&views[i].uid, &views[i].updated] {
+                for field in [&*views[i].uid, &views[i].updated] {
                     material.extend_from_slice(field.as_bytes());
                     material.push(0);
                 }
@@ -623,7 +621,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     } else {
         views
             .iter()
-            .map(|v| (v.md_path.as_str(), v.html_path.as_str()))
+            .map(|v| (&*v.md_path, v.html_path.as_str()))
             .collect()
     };
     let tag_pages: Vec<&str> = tags.iter().map(|g| g.slug.as_str()).collect();
@@ -679,6 +677,31 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     }
     put("docs/style.css", site.css.as_bytes())?;
     put("docs/.nojekyll", b"")?;
+    // A tag page makes its entries template values one at a time, as the template reaches
+    // them ([`Site::tag_page`]): from the entries themselves, shared with it, and what the
+    // build changed of their views (feed ids, `updated` times).
+    let listed = |tag: &site::TagGroup| {
+        let picked: Vec<(usize, String, String)> = tag
+            .entries
+            .iter()
+            .map(|&n| {
+                (
+                    plan.include[n],
+                    views[n].uid.to_string(),
+                    views[n].updated.clone(),
+                )
+            })
+            .collect();
+        let candidates = std::sync::Arc::clone(candidates);
+        move |k: usize| {
+            let (i, uid, updated) = picked.get(k)?;
+            let c = candidates.get(*i)?;
+            let mut view = EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path);
+            view.uid = std::borrow::Cow::Borrowed(uid);
+            view.updated.clone_from(updated);
+            Some(crate::site::html::template_value(&view))
+        }
+    };
     for tag in &tags {
         let ids: Vec<Oid> = tag.entries.iter().map(|&i| list_keys[i]).collect();
         let key_name = format!("{}\0{}", tag.slug, tag.name);
@@ -689,7 +712,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             &key_name,
             &site.render_key,
             &ids,
-            || site.tag_page(tag, &views),
+            || site.tag_page(tag, listed(tag)),
         )?;
         lists_rendered += usize::from(rendered);
         put_oid.push((format!("docs/tags/{}.html", tag.slug), oid));
@@ -718,9 +741,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             tree,
             kept,
             &trees,
-            views
-                .iter()
-                .map(|v| (v.md_path.as_str(), v.updated.as_str())),
+            views.iter().map(|v| (&*v.md_path, v.updated.as_str())),
         );
     }
     Ok(Built {
@@ -861,7 +882,7 @@ struct Published<'a> {
     schema: &'a Schema<'a>,
     site: &'a Site,
     entries: &'a [&'a Candidate],
-    views: &'a [EntryView],
+    views: &'a [EntryView<'a>],
     /// The attachments an entry's site does not carry, for entries that have some.
     off_sites: &'a HashMap<usize, Vec<&'a str>>,
     /// Entries' text as feeds carry it, kept while feeds are rendered: an entry is in the
@@ -995,7 +1016,7 @@ fn keep_only_known_old_names<'f>(
                 .keys()
                 .any(|p| p.starts_with("entries/") && p.ends_with(&file));
         if !known {
-            view.uid = site::stable_uid(&view.uid);
+            view.uid = site::stable_uid(&view.uid).into();
         }
     }
 }
@@ -1008,15 +1029,15 @@ fn keep_only_known_old_names<'f>(
 fn one_entry_per_feed_id(views: &mut [EntryView]) {
     let mut by_uid: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, v) in views.iter().enumerate() {
-        by_uid.entry(v.uid.as_str()).or_default().push(i);
+        by_uid.entry(&*v.uid).or_default().push(i);
     }
     let mut renamed: Vec<usize> = Vec::new();
     for mut same in by_uid.into_values().filter(|s| s.len() > 1) {
-        same.sort_by_key(|&i| (views[i].uid == views[i].id, views[i].md_path.as_str()));
+        same.sort_by_key(|&i| (views[i].uid == views[i].id, &*views[i].md_path));
         renamed.extend(&same[1..]);
     }
     for i in renamed {
-        views[i].uid = site::stable_uid(&views[i].md_path);
+        views[i].uid = site::stable_uid(&views[i].md_path).into();
     }
 }
 

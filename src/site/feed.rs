@@ -134,7 +134,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
     feed.entries = entries
         .iter()
         .map(|e| {
-            let published = chrono::DateTime::parse_from_rfc3339(&e.datetime).unwrap_or_default();
+            let published = e.date;
             let updated = chrono::DateTime::parse_from_rfc3339(&e.updated).unwrap_or(published);
             Entry {
                 title: Text::plain(e.title.clone()),
@@ -151,7 +151,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                     Vec::new()
                 } else {
                     vec![Person {
-                        name: e.author.clone(),
+                        name: e.author.to_string(),
                         ..Person::default()
                     }]
                 },
@@ -159,7 +159,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                     .tags
                     .iter()
                     .map(|t| Category {
-                        term: t.name.clone(),
+                        term: t.name.to_string(),
                         ..Default::default()
                     })
                     .collect(),
@@ -197,7 +197,7 @@ struct JsonItem<'a> {
     content_html: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     content_text: Option<&'a str>,
-    date_published: &'a str,
+    date_published: String,
     date_modified: &'a str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<&'a str>,
@@ -227,10 +227,10 @@ pub fn json(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                 title: &e.title,
                 content_html: spec.content(e),
                 // JSON Feed requires content; an entry without its text gets its title.
-                content_text: e.body_html.is_empty().then_some(e.title.as_str()),
-                date_published: &e.datetime,
+                content_text: e.body_html.is_empty().then_some(&*e.title),
+                date_published: e.datetime(),
                 date_modified: &e.updated,
-                tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
+                tags: e.tags.iter().map(|t| &*t.name).collect(),
                 authors: if e.author.is_empty() {
                     Vec::new()
                 } else {

@@ -88,14 +88,14 @@ pub struct Month<'a> {
     /// `YYYY/MM/index.html`, relative to `docs/`.
     pub path: String,
     pub count: usize,
-    pub entries: Vec<&'a EntryView>,
+    pub entries: Vec<&'a EntryView<'a>>,
 }
 
 /// Group entries (newest first) by month, newest month first.
-pub fn months(entries: &[EntryView]) -> Vec<Month<'_>> {
+pub fn months<'a>(entries: &'a [EntryView<'a>]) -> Vec<Month<'a>> {
     let mut months: Vec<Month> = Vec::new();
     for e in entries {
-        let label = e.day.get(..7).unwrap_or(&e.day).to_string();
+        let (label, name) = e.month();
         match months.last_mut() {
             Some(m) if m.label == label => {
                 m.entries.push(e);
@@ -103,7 +103,7 @@ pub fn months(entries: &[EntryView]) -> Vec<Month<'_>> {
             }
             _ => months.push(Month {
                 path: format!("{}/index.html", label.replace('-', "/")),
-                name: e.month_name.clone(),
+                name,
                 label,
                 count: 1,
                 entries: vec![e],
@@ -248,13 +248,19 @@ impl Site {
         )
     }
 
-    /// `docs/tags/<slug>.html`.
-    pub fn tag_page(&self, tag: &TagGroup, entries: &Arc<Vec<EntryView>>) -> Result<String> {
+    /// `docs/tags/<slug>.html`. Its entries are made template values one at a time, as
+    /// the template reaches them: `entry(i)` is the `i`th of the tag's entries, newest
+    /// first ([`TagGroup::entries`]), as a value ([`template_value`]).
+    pub fn tag_page(
+        &self,
+        tag: &TagGroup,
+        entry: impl Fn(usize) -> Option<Value> + Send + Sync + 'static,
+    ) -> Result<String> {
         let list = Listed {
-            views: Arc::clone(entries),
-            items: tag.entries.clone(),
+            entry: Box::new(entry),
+            len: tag.entries.len(),
         };
-        let listed = list.items.len();
+        let listed = list.len;
         self.render(
             "site/tag.html",
             context! { site => v(&self.info), root => Value::from_safe_string("../".to_string()), page => format!("tags/{}.html", tag.slug), tag => v(tag), entries => Value::from_object(list) },
@@ -329,13 +335,13 @@ pub fn check(journal: &Journal) -> Result<()> {
     site.digest_page(&digest)?;
     site.month_page(&months[0])?;
     if let Some(tag) = tags.first() {
-        site.tag_page(tag, &views)?;
+        site.tag_page(tag, listed_views(Arc::clone(&views), tag.entries.clone()))?;
     }
     Ok(())
 }
 
 /// A public entry tagged `sample`, as a page shows it.
-pub fn sample_view() -> Result<EntryView> {
+pub fn sample_view() -> Result<EntryView<'static>> {
     let text = "+++\ntitle = \"A sample entry\"\ndate = 2026-11-22T14:32:05+01:00\nkind = \"progress\"\ntags = [\"sample\"]\nvisibility = \"public\"\nauthor = \"Sample Author\"\n+++\n\nDid a thing.\n\n## Learned\nSomething.\n";
     let kinds = vec!["progress".to_string()];
     let schema = crate::entry::Schema {
@@ -357,19 +363,32 @@ fn v<T: Serialize + ?Sized>(value: &T) -> Value {
     Value::from(minijinja::value::Serde(value))
 }
 
+/// An entry as a template sees it.
+pub fn template_value(view: &EntryView<'_>) -> Value {
+    v(view)
+}
+
+/// The entries `items` (indexes into `views`) as [`Site::tag_page`] takes them.
+pub fn listed_views(
+    views: Arc<Vec<EntryView<'static>>>,
+    items: Vec<usize>,
+) -> impl Fn(usize) -> Option<Value> + Send + Sync + 'static {
+    move |i| Some(v(views.get(*items.get(i)?)?))
+}
+
 /// Some of the entries, as a list a template sees: each is made a template value only
 /// when the template reaches it, and dropped after. A tag's page lists every entry with
 /// the tag, and at 100,000 entries one tag's, made values all at once, were the largest
 /// single part of a full publish's peak memory.
 struct Listed {
-    views: Arc<Vec<EntryView>>,
-    /// Indexes into `views`, in the list's order.
-    items: Vec<usize>,
+    /// The `i`th entry of the list, made a value.
+    entry: Box<dyn Fn(usize) -> Option<Value> + Send + Sync>,
+    len: usize,
 }
 
 impl std::fmt::Debug for Listed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<{} entries>", self.items.len())
+        write!(f, "<{} entries>", self.len)
     }
 }
 
@@ -379,12 +398,15 @@ impl Object for Listed {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let &i = self.items.get(key.as_usize()?)?;
-        Some(v(&self.views[i]))
+        let i = key.as_usize()?;
+        if i >= self.len {
+            return None;
+        }
+        (self.entry)(i)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Seq(self.items.len())
+        Enumerator::Seq(self.len)
     }
 }
 
@@ -399,7 +421,7 @@ mod tests {
         let sample = sample_view().unwrap();
         let views: Vec<EntryView> = (0..5)
             .map(|i| EntryView {
-                title: format!("Entry {i}"),
+                title: format!("Entry {i}").into(),
                 ..sample.clone()
             })
             .collect();
@@ -414,8 +436,8 @@ mod tests {
         let t = env.get_template("t").unwrap();
         let at_once = t.render(context! { entries => v(&list) }).unwrap();
         let lazy = Value::from_object(Listed {
-            views: Arc::new(views.clone()),
-            items,
+            len: items.len(),
+            entry: Box::new(listed_views(Arc::new(views.clone()), items)),
         });
         let one_by_one = t.render(context! { entries => lazy }).unwrap();
         assert_eq!(one_by_one, at_once);

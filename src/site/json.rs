@@ -40,7 +40,7 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
     title: &'a str,
-    date: &'a str,
+    date: String,
     updated: &'a str,
     kind: &'a str,
     tags: Vec<&'a str>,
@@ -85,31 +85,31 @@ fn is_month_label(label: &str) -> bool {
 /// Which of `entries` (newest first) `wol.json` lists, and the months kept apart, newest
 /// first, with their entries (indexes into `entries`, in order). An entry whose day has
 /// no `YYYY-MM` month (a year past 9999) is always listed.
-fn split(entries: &[EntryView]) -> (Vec<usize>, Vec<(&str, Vec<usize>)>) {
-    fn month(e: &EntryView) -> Option<&str> {
-        e.day.get(..7).filter(|l| is_month_label(l))
+fn split(entries: &[EntryView<'_>]) -> (Vec<usize>, Vec<(String, Vec<usize>)>) {
+    fn month(e: &EntryView<'_>) -> Option<String> {
+        Some(e.month().0).filter(|l| is_month_label(l))
     }
     if entries.len() <= INLINE_MAX {
         return ((0..entries.len()).collect(), Vec::new());
     }
-    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     for e in entries {
         if let Some(label) = month(e) {
             *counts.entry(label).or_default() += 1;
         }
     }
     let mut listed = entries.len() - counts.values().sum::<usize>();
-    let mut apart: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-    for (n, (&label, &count)) in counts.iter().rev().enumerate() {
+    let mut apart: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (n, (label, &count)) in counts.iter().rev().enumerate() {
         if n == 0 || apart.is_empty() && listed + count <= INLINE_MAX {
             listed += count;
         } else {
-            apart.insert(label, Vec::with_capacity(count));
+            apart.insert(label.clone(), Vec::with_capacity(count));
         }
     }
     let mut inline = Vec::with_capacity(listed);
     for (i, e) in entries.iter().enumerate() {
-        match month(e).and_then(|label| apart.get_mut(label)) {
+        match month(e).and_then(|label| apart.get_mut(&label)) {
             Some(list) => list.push(i),
             None => inline.push(i),
         }
@@ -175,12 +175,12 @@ fn index_file(info: &SiteInfo, entries: &[EntryView], head: &str, list: &[usize]
     for (n, e) in list.iter().map(|&i| &entries[i]).enumerate() {
         let item = Item {
             path: &e.md_path,
-            id: (e.uid != e.id).then_some(e.uid.as_str()),
+            id: (e.uid != e.id).then_some(&*e.uid),
             title: &e.title,
-            date: &e.datetime,
+            date: e.datetime(),
             updated: &e.updated,
             kind: &e.kind,
-            tags: e.tags.iter().map(|t| t.name.as_str()).collect(),
+            tags: e.tags.iter().map(|t| &*t.name).collect(),
             author: &e.author,
             url: info
                 .url
@@ -298,7 +298,7 @@ mod tests {
     }
 
     /// `counts[i]` entries in each month `months[i]`, newest month first.
-    fn views_in(months: &[&str], counts: &[usize]) -> Vec<EntryView> {
+    fn views_in(months: &[&str], counts: &[usize]) -> Vec<EntryView<'static>> {
         let kinds = vec!["progress".to_string()];
         let schema = Schema {
             kinds: &kinds,
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(archive["journal_id"], "j1");
         // Every entry once, newest first across the files.
         let all: Vec<String> = out.iter().flat_map(|(_, text)| paths(text)).collect();
-        let want: Vec<String> = views.iter().map(|v| v.md_path.clone()).collect();
+        let want: Vec<String> = views.iter().map(|v| v.md_path.to_string()).collect();
         assert_eq!(all, want);
         assert_eq!(archive_month("json/2026-09.json"), Some("2026-09"));
         for path in [

@@ -37,7 +37,7 @@ pub fn render(
         let _ = writeln!(
             out,
             "- {} · {} · [{}]({})",
-            e.day,
+            e.day(),
             e.kind,
             escape(&e.title),
             link(&e.md_path)
@@ -68,7 +68,7 @@ pub fn render(
                 "- [{}]({}) · {}",
                 escape(&e.title),
                 link(&e.md_path),
-                e.day
+                e.day()
             );
         }
         if of_kind.len() > SECTION_LIMIT {
@@ -91,7 +91,7 @@ pub fn render(
                     "- [{}]({}) · {}",
                     escape(&e.title),
                     link(&e.md_path),
-                    e.day
+                    e.day()
                 );
             }
             if t.entries.len() > SECTION_LIMIT {
