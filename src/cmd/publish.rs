@@ -103,9 +103,9 @@ struct NameJson<'a> {
 
 impl<'a> NameJson<'a> {
     fn of(c: &'a publish::Candidate) -> Self {
-        match &c.redacted {
+        match c.redacted.as_deref() {
             None => NameJson {
-                id: Some(&c.id),
+                id: Some(c.id()),
                 path: Some(&c.path),
                 title: Some(&c.meta.title),
                 date: c.meta.date.to_rfc3339(),

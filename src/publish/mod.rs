@@ -119,9 +119,8 @@ pub fn take_withdrawn(journal: &Journal, partner: &str, withdrawn: Vec<String>) 
 
 /// One entry of the journal, read from the work tree.
 pub struct Candidate {
-    /// File stem: the id people type.
-    pub id: String,
-    /// Path relative to the journal, `entries/YYYY/MM/….md`.
+    /// Path relative to the journal, `entries/YYYY/MM/….md`: its stem is the id people
+    /// type ([`Candidate::id`]).
     pub path: String,
     /// The committed blob of the entry file (the cache key).
     pub blob: Oid,
@@ -137,14 +136,15 @@ pub struct Candidate {
     /// Whether each partner this publish is for may get the entry ([`Candidate::decide`]),
     /// decided as it was read. Taken by the plan.
     decided: Vec<Result<(), HeldBack>>,
-    /// The work-tree file, when it is no longer what was committed.
-    pub uncommitted: Option<Uncommitted>,
+    /// The work-tree file, when it is no longer what was committed (boxed: rare, and
+    /// every entry of a journal is a candidate).
+    pub uncommitted: Option<Box<Uncommitted>>,
     /// Secret-scan hits (only computed for entries some partner would receive).
     pub hits: Vec<scan::Hit>,
     /// `--allow-entry` named this entry: its hits do not block.
     pub allowed: bool,
     /// The id and title with secret-scan matches masked, when there were hits.
-    pub redacted: Option<(String, String)>,
+    pub redacted: Option<Box<(String, String)>>,
     /// The committed files beside the entry (`entries/YYYY/MM/<id>/<name>`): name and
     /// blob. They are published with the entry and never without it.
     pub attachments: Vec<(String, Oid)>,
@@ -154,7 +154,15 @@ impl Candidate {
     /// The id published for the entry (feed ids, `wol.json`): the file stem. The `id`
     /// field is local, like the rest of the front matter that is not published.
     pub fn published_id(&self) -> &str {
-        &self.id
+        self.id()
+    }
+
+    /// The file stem: the id people type.
+    pub fn id(&self) -> &str {
+        Path::new(&self.path)
+            .file_stem()
+            .and_then(std::ffi::OsStr::to_str)
+            .unwrap_or_default()
     }
 
     /// How to name the entry in output that may end up in a log or a mail: its id and
@@ -162,8 +170,9 @@ impl Candidate {
     /// with whatever a rule matched replaced by `***` (the secret may sit in either).
     pub fn label(&self) -> String {
         match &self.redacted {
-            None => format!("{}  {}", self.id, self.meta.title),
-            Some((id, title)) => {
+            None => format!("{}  {}", self.id(), self.meta.title),
+            Some(redacted) => {
+                let (id, title) = &**redacted;
                 format!("{}  {id}  {title}", self.meta.date.format("%Y-%m-%d %H:%M"))
             }
         }
@@ -203,7 +212,7 @@ impl Candidate {
     /// let the committed text go out meanwhile.
     fn decide(&self, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
         audience::decide_by(&self.meta, &self.parts.tags, name, partner)?;
-        let now = match &self.uncommitted {
+        let now = match self.uncommitted.as_deref() {
             None => return Ok(()),
             Some(Uncommitted::Removed) => "the file is gone".to_string(),
             Some(Uncommitted::Unreadable) => "the file cannot be read as an entry".to_string(),
@@ -386,7 +395,7 @@ pub fn plan(
         let named: Vec<usize> = (0..candidates.len())
             .filter(|&i| {
                 let c = &candidates[i];
-                *a == c.id || *a == c.path || Some(a.as_str()) == c.meta.id.as_deref()
+                *a == c.id() || *a == c.path || Some(a.as_str()) == c.meta.id.as_deref()
             })
             .collect();
         match named[..] {
@@ -513,10 +522,10 @@ pub fn plan(
         }
         if !hits.is_empty() {
             let c = &candidates[i];
-            candidates[i].redacted = Some((
-                scan::redact(&c.id, &never),
+            candidates[i].redacted = Some(Box::new((
+                scan::redact(c.id(), &never),
                 scan::redact(&c.meta.title, &never),
-            ));
+            )));
         }
         candidates[i].hits = hits;
     }
@@ -782,7 +791,7 @@ fn load_committed(
                                 };
                                 let mut item = loaded(rel, *oid, parsed);
                                 if let Loaded::Entry(c) = &mut item {
-                                    c.uncommitted = uncommitted;
+                                    c.uncommitted = uncommitted.map(Box::new);
                                     judge(c, bytes);
                                 }
                                 Ok(item)
@@ -880,7 +889,6 @@ fn loaded(
         hits: Vec::new(),
         blob: oid,
         path: rel.to_string(),
-        id: crate::entry::file_id(path),
         parts,
         meta,
         scanned: None,
