@@ -293,7 +293,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             entries: previous_blobs,
             blobs: previous_known,
             trees: previous_trees,
-            updated: previous_updated,
         },
         kept,
     ) = previous
@@ -479,12 +478,11 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 let old = previous_by_stem().get(&*view.uid)?;
                 previous_blobs.get_key_value(*old)
             })
-            .map(|(path, blob)| (path.as_str(), *blob));
+            .map(|(_, (blob, updated))| (*blob, updated.as_deref()));
         view.updated = match before {
-            Some((path, b)) if b == blobs.markdown => previous_updated
-                .get(path)
-                .cloned()
-                .unwrap_or_else(|| view.datetime()),
+            Some((b, updated)) if b == blobs.markdown => {
+                updated.map_or_else(|| view.datetime(), String::from)
+            }
             Some(_) => now.to_rfc3339(),
             None if moved && published_before(&view.uid, previous_feed()) => now.to_rfc3339(),
             None => match view.date {
@@ -1003,7 +1001,7 @@ fn feed_blob(
 /// while it was private, so a hash of it stands in.
 fn keep_only_known_old_names<'f>(
     previous_feed: &dyn Fn() -> &'f str,
-    previous_blobs: &HashMap<String, Oid>,
+    previous_blobs: &HashMap<String, (Oid, Option<Box<str>>)>,
     views: &mut [EntryView],
 ) {
     for view in views
