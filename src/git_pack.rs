@@ -344,8 +344,7 @@ fn pack_loose_but(repo: &Repository, skip: &[Oid]) -> Result<Packed> {
     keep_if_complete(&pack_dir, &name, loose.iter().map(|(oid, _)| *oid))?;
     odb.refresh()?;
     for (oid, _) in &loose {
-        let hex = oid.to_string();
-        if fs::remove_file(objects.join(&hex[..2]).join(&hex[2..])).is_ok() {
+        if fs::remove_file(loose_path(&objects, *oid)).is_ok() {
             packed.removed += 1;
         }
     }
@@ -383,6 +382,12 @@ fn keep_if_complete(
 /// The object store: in the common git dir (a linked worktree's own dir has none).
 fn objects_dir(repo: &Repository) -> PathBuf {
     repo.commondir().join("objects")
+}
+
+/// The loose file of `oid` in the folder `objects`: `xx/` and the other 38 hex digits.
+fn loose_path(objects: &Path, oid: Oid) -> PathBuf {
+    let hex = oid.to_string();
+    objects.join(&hex[..2]).join(&hex[2..])
 }
 
 /// A loose object's file name within its fan-out folder: the id's other 38 hex digits,
@@ -492,8 +497,7 @@ mod tests {
         assert_eq!(pack_loose(&repo).unwrap().objects, 0);
         let fresh = Repository::open(repo.path()).unwrap();
         for (oid, data) in &blobs {
-            let hex = oid.to_string();
-            assert!(!objects_dir(&fresh).join(&hex[..2]).join(&hex[2..]).exists());
+            assert!(!loose_path(&objects_dir(&fresh), *oid).exists());
             assert_eq!(fresh.find_blob(*oid).unwrap().content(), &data[..]);
         }
     }
@@ -502,38 +506,37 @@ mod tests {
     fn a_loose_object_that_cannot_be_read_packs_and_removes_nothing() {
         let (_dir, repo) = repo();
         let good = repo.blob(b"kept loose\n").unwrap();
-        // A file where an object should be, that is not one.
-        let bad = objects_dir(&repo).join("ab").join("c".repeat(38));
-        fs::create_dir_all(bad.parent().unwrap()).unwrap();
-        fs::write(&bad, b"not zlib").unwrap();
+        let (bad, _) = damaged_loose(&repo);
         let before = pack_files(&repo);
         let err = pack_loose(&repo).unwrap_err();
         assert!(err.downcast_ref::<Unreadable>().is_some(), "{err:#}");
         assert_eq!(pack_files(&repo), before, "a pack was left behind");
         assert!(bad.exists());
         assert_eq!(repo.find_blob(good).unwrap().content(), b"kept loose\n");
-        let hex = good.to_string();
-        assert!(objects_dir(&repo).join(&hex[..2]).join(&hex[2..]).exists());
+        assert!(loose_path(&objects_dir(&repo), good).exists());
+    }
+
+    /// A file where a loose object should be, that is not one.
+    fn damaged_loose(repo: &Repository) -> (PathBuf, Oid) {
+        let oid = Oid::from_str(&format!("ab{}", "c".repeat(38))).unwrap();
+        let bad = loose_path(&objects_dir(repo), oid);
+        fs::create_dir_all(bad.parent().unwrap()).unwrap();
+        fs::write(&bad, b"not zlib").unwrap();
+        (bad, oid)
     }
 
     #[test]
     fn gc_packs_the_others_around_a_loose_object_that_cannot_be_read() {
         let (_dir, repo) = repo();
         let good = repo.blob(b"packed around it\n").unwrap();
-        let bad = objects_dir(&repo).join("ab").join("c".repeat(38));
-        fs::create_dir_all(bad.parent().unwrap()).unwrap();
-        fs::write(&bad, b"not zlib").unwrap();
+        let (bad, bad_oid) = damaged_loose(&repo);
         let Gc::Packed(packed) = gc(&repo, false).unwrap() else {
             panic!("not packed");
         };
         assert_eq!((packed.objects, packed.removed), (1, 1));
-        assert_eq!(
-            packed.unreadable,
-            [Oid::from_str(&format!("ab{}", "c".repeat(38))).unwrap()]
-        );
+        assert_eq!(packed.unreadable, [bad_oid]);
         assert!(bad.exists());
-        let hex = good.to_string();
-        assert!(!objects_dir(&repo).join(&hex[..2]).join(&hex[2..]).exists());
+        assert!(!loose_path(&objects_dir(&repo), good).exists());
         let fresh = Repository::open(repo.path()).unwrap();
         assert_eq!(
             fresh.find_blob(good).unwrap().content(),

@@ -133,6 +133,15 @@ fn loose_blobs_in_17(env: &TestEnv, count: usize, salt: &str) -> Vec<String> {
     ids
 }
 
+/// The command whose output is `out` said it packed the loose objects itself.
+fn assert_packed_in_foreground(out: &std::process::Output) {
+    assert!(
+        stderr(out).contains("packing the journal's loose git objects (wol gc)"),
+        "{}",
+        stderr(out)
+    );
+}
+
 fn is_loose(env: &TestEnv, id: &str) -> bool {
     env.journal
         .join(".git/objects")
@@ -191,11 +200,7 @@ fn a_command_packs_past_gc_auto_as_git_would_and_not_before() {
     // After a command, in the foreground: done when `wol log` returns.
     env.git(["config", "gc.auto", "768"]);
     let out = env.wol_j().args(["log", "Second"]).output().unwrap();
-    assert!(
-        stderr(&out).contains("packing the journal's loose git objects (wol gc)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_packed_in_foreground(&out);
     assert_eq!(loose(&env), Vec::<String>::new());
     for id in &off {
         assert_eq!(env.git(["cat-file", "-t", id]).trim(), "blob");
@@ -297,11 +302,7 @@ fn a_failed_automatic_packing_is_said_and_not_retried_until_wol_gc() {
     assert!(!env.journal.join(".git/wol-gc.log").exists());
     fill_17_to(&env, 5, "again");
     let out = env.wol_j().args(["log", "Third"]).output().unwrap();
-    assert!(
-        stderr(&out).contains("packing the journal's loose git objects (wol gc)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_packed_in_foreground(&out);
     assert_eq!(loose(&env), Vec::<String>::new());
     env.assert_consistent();
 }
