@@ -39,10 +39,25 @@ pub fn blob_id(bytes: &[u8]) -> Oid {
 
 /// The id git gives an object of `kind` holding `bytes` (see [`blob_id`]).
 pub fn object_id(kind: git2::ObjectType, bytes: &[u8]) -> Oid {
+    object_id_of_parts(kind, &[bytes])
+}
+
+/// The id git gives an object of `kind` holding `parts` one after the other: what
+/// [`object_id`] gives their concatenation, without making it.
+pub fn object_id_of_parts(kind: git2::ObjectType, parts: &[&[u8]]) -> Oid {
     use sha1::{Digest as _, Sha1};
+    use std::io::Write as _;
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    // "commit 18446744073709551615\0" is the longest header there is.
+    let mut header = [0u8; 32];
+    let mut rest = &mut header[..];
+    let _ = write!(rest, "{} {len}\0", kind.str());
+    let written = 32 - rest.len();
     let mut hasher = Sha1::new();
-    hasher.update(format!("{} {}\0", kind.str(), bytes.len()));
-    hasher.update(bytes);
+    hasher.update(&header[..written]);
+    for part in parts {
+        hasher.update(part);
+    }
     let hash: [u8; 20] = hasher.finalize().into();
     Oid::from_bytes(&hash).unwrap_or(Oid::ZERO_SHA1)
 }
@@ -433,6 +448,30 @@ mod tests {
     //! developer's git config: signatures are explicit and the repos are fresh.
 
     use super::*;
+
+    #[test]
+    fn object_ids_are_gits() {
+        let text = b"some text\nwith lines\0and a NUL";
+        for kind in [
+            git2::ObjectType::Blob,
+            git2::ObjectType::Tree,
+            git2::ObjectType::Commit,
+        ] {
+            let want = Oid::hash_object(kind, text).unwrap();
+            assert_eq!(object_id(kind, text), want);
+            let (a, b) = text.split_at(7);
+            assert_eq!(object_id_of_parts(kind, &[a, b"", b]), want);
+        }
+        assert_eq!(
+            blob_id(b""),
+            Oid::hash_object(git2::ObjectType::Blob, b"").unwrap()
+        );
+        let big = vec![b'x'; 1_000_003];
+        assert_eq!(
+            blob_id(&big),
+            Oid::hash_object(git2::ObjectType::Blob, &big).unwrap()
+        );
+    }
 
     fn repo() -> (tempfile::TempDir, Repository) {
         let dir = tempfile::tempdir().unwrap();

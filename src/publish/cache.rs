@@ -69,10 +69,23 @@ impl Cache {
         }
     }
 
-    /// The cache key of an entry at `path` with content `blob` under `render_key`.
-    pub fn key(path: &str, blob: Oid, render_key: &str) -> Oid {
-        let text = format!("wol-render\0{path}\0{blob}\0{render_key}");
-        crate::git::blob_id(text.as_bytes())
+    /// The cache key of an entry at `path` with content `blob` rendered with what
+    /// `rest` holds (the render key first, for a page): the blob id of
+    /// `wol-render\0{path}\0{blob}\0` and `rest` joined by NULs, hashed without being
+    /// put together.
+    pub fn key(path: &str, blob: Oid, rest: &[&str]) -> Oid {
+        let mut hex = [0u8; 40];
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(blob.as_bytes()) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 15)];
+        }
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(5 + 2 * rest.len());
+        parts.extend([b"wol-render\0".as_slice(), path.as_bytes(), b"\0", &hex]);
+        for part in rest {
+            parts.extend([b"\0".as_slice(), part.as_bytes()]);
+        }
+        crate::git::object_id_of_parts(git2::ObjectType::Blob, &parts)
     }
 
     /// Take these blobs as being in the object database: they are in a tree that is.
@@ -119,11 +132,45 @@ impl Cache {
         if !self.dirty {
             return Ok(());
         }
+        use std::fmt::Write as _;
         let mut text = String::with_capacity(self.map.len() * 123);
         for (k, r) in &self.map {
-            text.push_str(&format!("{k}\t{}\t{}\n", r.markdown, r.page));
+            let _ = writeln!(text, "{k}\t{}\t{}", r.markdown, r.page);
         }
         crate::journal::write_cache_file(&self.path, text.as_bytes())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys are what they were when the material was put together as one string: a cache
+    /// written before still serves.
+    #[test]
+    fn keys_are_the_blob_ids_of_their_material() {
+        let blob = Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap();
+        let path = "entries/2026/11/2026-11-22-1432-x.md";
+        for rest in [
+            &[""][..],
+            &["render"],
+            &["render", "2026/11/a.html", "A title", ""],
+            &[
+                "render",
+                "",
+                "2026/11/b.html",
+                "B",
+                "photo.svg",
+                "page.html",
+            ],
+        ] {
+            let text = format!("wol-render\0{path}\0{blob}\0{}", rest.join("\0"));
+            assert_eq!(
+                Cache::key(path, blob, rest),
+                crate::git::blob_id(text.as_bytes()),
+                "{rest:?}"
+            );
+        }
     }
 }
