@@ -94,7 +94,19 @@ pub struct Month<'a> {
 /// Group entries (newest first) by month, newest month first.
 pub fn months<'a>(entries: &'a [EntryView<'a>]) -> Vec<Month<'a>> {
     let mut months: Vec<Month> = Vec::new();
+    // The numbers of the last entry's month, when it had a label of four-digit year.
+    let mut last = None;
     for e in entries {
+        let numbers = e.month_numbers();
+        if let Some(m) = months.last_mut()
+            && numbers.is_some()
+            && numbers == last
+        {
+            m.entries.push(e);
+            m.count += 1;
+            continue;
+        }
+        last = numbers;
         let (label, name) = e.month();
         match months.last_mut() {
             Some(m) if m.label == label => {

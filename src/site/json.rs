@@ -86,25 +86,27 @@ fn is_month_label(label: &str) -> bool {
 /// first, with their entries (indexes into `entries`, in order). An entry whose day has
 /// no `YYYY-MM` month (a year past 9999) is always listed.
 fn split(entries: &[EntryView<'_>]) -> (Vec<usize>, Vec<(String, Vec<usize>)>) {
-    fn month(e: &EntryView<'_>) -> Option<String> {
-        Some(e.month().0).filter(|l| is_month_label(l))
+    // Months as numbers, which order as their `YYYY-MM` labels do: only entries with
+    // such a label ([`EntryView::month_numbers`]) are ever kept apart.
+    fn month(e: &EntryView<'_>) -> Option<(i32, u32)> {
+        e.month_numbers()
     }
     if entries.len() <= INLINE_MAX {
         return ((0..entries.len()).collect(), Vec::new());
     }
-    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut counts: std::collections::BTreeMap<(i32, u32), usize> = Default::default();
     for e in entries {
         if let Some(label) = month(e) {
             *counts.entry(label).or_default() += 1;
         }
     }
     let mut listed = entries.len() - counts.values().sum::<usize>();
-    let mut apart: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    let mut apart: std::collections::BTreeMap<(i32, u32), Vec<usize>> = Default::default();
     for (n, (label, &count)) in counts.iter().rev().enumerate() {
         if n == 0 || apart.is_empty() && listed + count <= INLINE_MAX {
             listed += count;
         } else {
-            apart.insert(label.clone(), Vec::with_capacity(count));
+            apart.insert(*label, Vec::with_capacity(count));
         }
     }
     let mut inline = Vec::with_capacity(listed);
@@ -114,7 +116,9 @@ fn split(entries: &[EntryView<'_>]) -> (Vec<usize>, Vec<(String, Vec<usize>)>) {
             None => inline.push(i),
         }
     }
-    (inline, apart.into_iter().rev().collect())
+    let label = |(year, month): (i32, u32)| format!("{year:04}-{month:02}");
+    let apart = apart.into_iter().rev().map(|(m, list)| (label(m), list));
+    (inline, apart.collect())
 }
 
 /// The index of `entries` (newest first): `wol.json`, given to `put` with its path, then

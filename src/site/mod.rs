@@ -252,6 +252,17 @@ impl<'a> EntryView<'a> {
         (day.get(..7).unwrap_or(&day).to_string(), name)
     }
 
+    /// The entry's month as numbers, year and month, when its [`EntryView::month`] label
+    /// is `YYYY-MM` (a year of four digits): entries with the same numbers share that
+    /// label, which need not be written out for each of them.
+    pub fn month_numbers(&self) -> Option<(i32, u32)> {
+        use chrono::Datelike as _;
+        let day = self.date.date_naive();
+        (0..=9999)
+            .contains(&day.year())
+            .then(|| (day.year(), day.month()))
+    }
+
     /// The path from this entry's page back to `docs/` (`../../` for `YYYY/MM/x.html`).
     pub fn root(&self) -> String {
         "../".repeat(self.html_path.matches('/').count())
@@ -755,6 +766,25 @@ mod tests {
                 date.format("%Y/%m/index.html").to_string(),
             );
             proptest::prop_assert_eq!(date_labels(&date), want);
+        }
+
+        /// Two entries share their month's numbers exactly when they share a `YYYY-MM`
+        /// label, which the numbers write out.
+        #[test]
+        fn month_numbers_are_the_label(secs in -70_000_000_000i64..300_000_000_000, offset in -86_399i32..86_400) {
+            use chrono::TimeZone as _;
+            let meta = Meta {
+                date: FixedOffset::east_opt(offset).unwrap().timestamp_opt(secs, 0).unwrap(),
+                ..view_meta()
+            };
+            let parts = BodyParts::default();
+            let view = EntryView::of(&meta, &parts, "x", "entries/2026/11/x.md");
+            let (label, _) = view.month();
+            let four_digits = label.len() == 7 && label.bytes().enumerate().all(|(i, b)| (i == 4) == (b == b'-') && (i == 4 || b.is_ascii_digit()));
+            proptest::prop_assert_eq!(
+                view.month_numbers().map(|(y, m)| format!("{y:04}-{m:02}")),
+                four_digits.then_some(label)
+            );
         }
     }
 
