@@ -400,6 +400,11 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     drop(err);
     // Said after what was published: packing, if due, goes on in the background.
     crate::git_pack::after_writes(&journal);
+    // The process ends here: freeing every entry and cache record one by one would only
+    // delay the exit (4 ms of a one-entry publish at 10,000 entries). Neither holds
+    // anything but memory.
+    std::mem::forget(plan);
+    std::mem::forget(cache);
     if !failed.is_empty() {
         let names: Vec<&str> = failed.iter().map(|r| r.partner.as_str()).collect();
         return Err(user(format!(

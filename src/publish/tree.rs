@@ -349,16 +349,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                     html_path: v.html_path.clone(),
                 })
         };
-        let (prev, next_entry) = (link(Some(n + 1)), link(n.checked_sub(1)));
-        let neighbours = [&prev, &next_entry]
-            .iter()
-            .map(|nb| {
-                nb.as_ref().map_or(String::new(), |nb| {
-                    format!("{}\0{}", nb.html_path, nb.title)
-                })
-            })
-            .collect::<Vec<_>>()
-            .join("\0");
         // (Counted again only where the view may have been cut short.)
         if views[n].tags.len() == site::MAX_PUBLISHED_TAGS
             && let tag_count = c.parts.tags.len()
@@ -373,11 +363,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 None,
             );
         }
-        let view = &mut views[n];
         // Attachments: beside the entry's Markdown (its links are relative to it) and
         // beside its page, so images show on the site too; the page's links to those the
         // site does not carry are made inert, so they are part of what it depends on.
-        let md_dir = crate::attach::dir_of(&view.md_path);
+        let md_dir = crate::attach::dir_of(&c.path);
         let mut attached = Vec::with_capacity(c.attachments.len());
         let mut off_site: Vec<&str> = Vec::new();
         let mut withheld: Vec<&str> = Vec::new();
@@ -419,19 +408,26 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
             attached.push((name, blob, on_site));
         }
-        let key = Cache::key(
-            &c.path,
-            c.blob,
-            &if off_site.is_empty() {
-                format!("{}\0{neighbours}", site.render_key)
-            } else {
-                format!("{}\0{neighbours}\0{}", site.render_key, off_site.join("\0"))
-            },
-        );
+        // The page's key: the site, each neighbour's page and title (or nothing), and the
+        // attachments off the site.
+        let mut material: Vec<&str> = Vec::with_capacity(5 + off_site.len());
+        material.push(&site.render_key);
+        for m in [Some(n + 1), n.checked_sub(1)] {
+            match m.and_then(|m| views.get(m)) {
+                Some(v) => material.extend([v.html_path.as_str(), &v.title]),
+                None => material.push(""),
+            }
+        }
+        material.extend(&off_site);
+        let key = Cache::key(&c.path, c.blob, &material);
         // What the lists (month and tag pages, the months of `wol.json`) show of an entry
         // does not depend on its neighbours: a new entry must not render again every list
         // of the entry next to it.
-        let list_key = Cache::key(&c.path, c.blob, &off_site.join("\0"));
+        let list_key = if off_site.is_empty() {
+            Cache::key(&c.path, c.blob, &[""])
+        } else {
+            Cache::key(&c.path, c.blob, &off_site)
+        };
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
                 reused += 1;
@@ -439,6 +435,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
             None => {
                 rendered += 1;
+                let (prev, next_entry) = (link(Some(n + 1)), link(n.checked_sub(1)));
+                let view = &mut views[n];
                 let entry = c.read(repo, schema)?;
                 view.body_html = body_html(site, c, &entry, view, &off_site, Some(&view.root()));
                 let mut md = published_markdown(&entry);
@@ -462,6 +460,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         if !off_site.is_empty() {
             off_sites.insert(n, off_site);
         }
+        let view = &mut views[n];
         // `updated`: unchanged published text keeps the time it had; changed text is new
         // as of now; an entry published for the first time is as old as its date, or
         // as now when it is dated later (a typo for 2062 would otherwise hold every
