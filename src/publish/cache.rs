@@ -11,12 +11,12 @@
 //! every edit. The file is disposable: delete it and the next publish renders everything
 //! again (the blobs come out identical, so the published tree does not change).
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::Result;
 use git2::{Oid, Repository};
 
+use crate::git::{OidMap, OidSet};
 use crate::journal::Journal;
 
 /// The blobs an entry publishes as.
@@ -29,21 +29,21 @@ pub struct Rendered {
 /// The cache, loaded in memory for one publish.
 pub struct Cache {
     path: PathBuf,
-    map: HashMap<Oid, Rendered>,
+    map: OidMap<Rendered>,
     dirty: bool,
     /// Blobs known to be in the object database (the previous published tree's), which
     /// need no look-up.
-    known: HashSet<Oid>,
+    known: OidSet,
     /// The keys this publish found or stored: all a publish to every partner still needs
     /// (see [`Cache::save`]).
-    used: HashSet<Oid>,
+    used: OidSet,
 }
 
 impl Cache {
     /// Load the cache; a missing or damaged file is an empty cache.
     pub fn load(journal: &Journal) -> Cache {
         let path = journal.state_dir().join("cache").join("publish.tsv");
-        let mut map = HashMap::new();
+        let mut map = OidMap::default();
         if let Ok(text) = std::fs::read_to_string(&path) {
             for line in text.lines() {
                 let mut parts = line.split('\t').map(Oid::from_str);
@@ -64,8 +64,8 @@ impl Cache {
             path,
             map,
             dirty: false,
-            known: HashSet::new(),
-            used: HashSet::new(),
+            known: OidSet::default(),
+            used: OidSet::default(),
         }
     }
 
@@ -89,7 +89,7 @@ impl Cache {
     }
 
     /// Take these blobs as being in the object database: they are in a tree that is.
-    pub fn know(&mut self, blobs: HashSet<Oid>) {
+    pub fn know(&mut self, blobs: OidSet) {
         if self.known.is_empty() {
             self.known = blobs;
         } else {

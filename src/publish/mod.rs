@@ -239,7 +239,7 @@ pub struct PartnerPlan {
     /// be read as entries. An attachment of an entry it does get with the very same
     /// bytes (a private entry copied or hard-linked into a public entry's folder) is
     /// held back too.
-    pub unseen: HashSet<Oid>,
+    pub unseen: crate::git::OidSet,
 }
 
 impl PartnerPlan {
@@ -422,7 +422,7 @@ pub fn plan(
 
     // Files under `entries/` that are no entry wol could read: their bytes go nowhere.
     let read: HashSet<&str> = candidates.iter().map(|c| c.path.as_str()).collect();
-    let unreadable: HashSet<Oid> = files
+    let unreadable: crate::git::OidSet = files
         .iter()
         .filter(|(path, _)| !read.contains(path.as_str()))
         .map(|(_, oid)| *oid)
@@ -998,6 +998,11 @@ pub fn publish_partner(
     };
     let previous_id = previous.as_ref().map(|t| t.id());
     let mut built = build(previous, digests, cache)?;
+    // After a large build the kept file is written first: the push of many objects is
+    // what peaks, and the folders built must be freed before it.
+    if built.rendered >= 1000 {
+        built.keeping = None;
+    }
     let _ = std::fs::remove_file(old_times_file(cx.journal, &partner.name));
     // The pages and views the build held are freed; hand that memory back before the
     // push packs the new objects, which would otherwise come on top of it.
@@ -1055,6 +1060,8 @@ pub fn publish_partner(
             if let Some(folder) = theirs
                 && Some(folder) != previous
             {
+                // (One kept file at a time: the new build's must be the one that stays.)
+                built.keeping = None;
                 built = build_on(folder, cache)?;
                 previous = Some(folder);
                 outcome.rendered += built.rendered;
@@ -1128,6 +1135,7 @@ pub fn publish_partner(
                      machine; building on it",
                     shown, partner.config.branch
                 ));
+                built.keeping = None;
                 let built = build_on(repo.find_commit(theirs)?.tree_id(), cache)?;
                 let new = tree::adopt(
                     repo,

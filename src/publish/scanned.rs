@@ -8,7 +8,6 @@
 //! the fingerprint no longer matches, so everything is scanned again. Like every cache in
 //! `.wol/cache/`, it is disposable: delete it and the next publish scans everything.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use git2::Oid;
@@ -39,8 +38,8 @@ fn fingerprint(never: &[String]) -> [u8; ID] {
 pub struct Scanned {
     path: PathBuf,
     fingerprint: [u8; ID],
-    before: HashSet<Oid>,
-    now: HashSet<Oid>,
+    before: crate::git::OidSet,
+    now: crate::git::OidSet,
 }
 
 impl Scanned {
@@ -64,7 +63,7 @@ impl Scanned {
             path,
             fingerprint,
             before,
-            now: HashSet::new(),
+            now: crate::git::OidSet::default(),
         }
     }
 

@@ -17,6 +17,7 @@ use super::cache::{Cache, Rendered};
 use super::{Candidate, PartnerPlan, published_ref};
 use crate::digest;
 use crate::entry::{Entry, Schema};
+use crate::git::OidSet;
 use crate::journal::Journal;
 use crate::site::html::DigestPage;
 use crate::site::links::{self, Rewrite};
@@ -60,12 +61,7 @@ impl Dir {
     /// into `written`. A tree in `known` (the previous published tree's) is in the object
     /// database already: its id is worked out, not written, so an unchanged month costs a
     /// hash and no look-up.
-    fn write(
-        &self,
-        repo: &Repository,
-        known: &HashSet<Oid>,
-        written: &mut HashSet<Oid>,
-    ) -> Result<Oid> {
+    fn write(&self, repo: &Repository, known: &OidSet, written: &mut OidSet) -> Result<Oid> {
         let mut items = Vec::with_capacity(self.0.len());
         for (name, node) in &self.0 {
             if name.eq_ignore_ascii_case(".git") || name.contains('\0') {
@@ -226,6 +222,9 @@ pub struct Built {
     /// addressed elsewhere, removed, renamed): their earlier text stays in the partner's
     /// history, which the person should know.
     pub withdrawn: Vec<String>,
+    /// The kept file of this tree being written ([`super::previous::Writing`]): done when
+    /// this is dropped.
+    pub keeping: Option<super::previous::Writing>,
 }
 
 /// What [`build`] works from.
@@ -324,9 +323,19 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 .filter(|p| is_entry_file(p))
                 .filter_map(|p| {
                     let stem = p.rsplit('/').next()?.strip_suffix(".md")?;
-                    Some((stem.to_string(), p.as_str()))
+                    Some((stem, p.as_str()))
                 })
-                .collect::<HashMap<String, &str>>()
+                .collect::<HashMap<&str, &str>>()
+        })
+    };
+    // The keys of the entries with no attachment (nearly all), hashed on every core.
+    let plain_keys = {
+        let numbers: Vec<usize> = (0..entries.len()).collect();
+        crate::par::map(&numbers, |&n| {
+            let c = entries[n];
+            c.attachments
+                .is_empty()
+                .then(|| entry_keys(&site.render_key, &views, n, c, &[]))
         })
     };
     let mut list_keys = Vec::with_capacity(entries.len());
@@ -408,25 +417,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
             attached.push((name, blob, on_site));
         }
-        // The page's key: the site, each neighbour's page and title (or nothing), and the
-        // attachments off the site.
-        let mut material: Vec<&str> = Vec::with_capacity(5 + off_site.len());
-        material.push(&site.render_key);
-        for m in [Some(n + 1), n.checked_sub(1)] {
-            match m.and_then(|m| views.get(m)) {
-                Some(v) => material.extend([v.html_path.as_str(), &v.title]),
-                None => material.push(""),
-            }
-        }
-        material.extend(&off_site);
-        let key = Cache::key(&c.path, c.blob, &material);
-        // What the lists (month and tag pages, the months of `wol.json`) show of an entry
-        // does not depend on its neighbours: a new entry must not render again every list
-        // of the entry next to it.
-        let list_key = if off_site.is_empty() {
-            Cache::key(&c.path, c.blob, &[""])
-        } else {
-            Cache::key(&c.path, c.blob, &off_site)
+        let (key, list_key) = match plain_keys[n] {
+            Some(keys) if off_site.is_empty() => keys,
+            _ => entry_keys(&site.render_key, &views, n, c, &off_site),
         };
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
@@ -728,26 +721,60 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: indexes, feeds and lists after {:?}",
         t0.elapsed()
     ));
-    let mut trees = HashSet::new();
+    let mut trees = OidSet::default();
     let tree = root.write(repo, &previous_trees, &mut trees)?;
-    if let Some(file) = previous_cache.as_ref().filter(|_| kept_for != Some(tree)) {
-        let mut kept = super::previous::Kept::default();
-        root.files(&mut String::new(), &mut kept);
-        super::previous::write(
-            file,
-            tree,
-            kept,
-            &trees,
-            views.iter().map(|v| (&*v.md_path, v.updated.as_str())),
-        );
-    }
+    // What the next build needs of this tree is written while the publish goes on (and
+    // the folders built are freed there too).
+    let keeping = previous_cache
+        .filter(|_| kept_for != Some(tree))
+        .map(|file| {
+            let mut kept = super::previous::Kept::default();
+            for v in &views {
+                kept.updated(&v.md_path, &v.updated);
+            }
+            super::previous::Writing::start(move || {
+                root.files(&mut String::new(), &mut kept);
+                super::previous::write(&file, tree, kept, &trees);
+            })
+        });
     Ok(Built {
         tree,
         entries: entries.len(),
         rendered,
         reused,
         withdrawn,
+        keeping,
     })
+}
+
+/// The render-cache keys of the entry `n` of `views` (`c`), with `off_site` the
+/// attachments its site does not carry: its page's (the site's render key, each
+/// neighbour's page and title or nothing, and `off_site`) and its lists' (what the month
+/// and tag pages and the months of `wol.json` show of it does not depend on its
+/// neighbours: a new entry must not render again every list of the entry next to it).
+fn entry_keys(
+    render_key: &str,
+    views: &[EntryView],
+    n: usize,
+    c: &Candidate,
+    off_site: &[&str],
+) -> (Oid, Oid) {
+    let mut material: Vec<&str> = Vec::with_capacity(5 + off_site.len());
+    material.push(render_key);
+    for m in [Some(n + 1), n.checked_sub(1)] {
+        match m.and_then(|m| views.get(m)) {
+            Some(v) => material.extend([v.html_path.as_str(), &v.title]),
+            None => material.push(""),
+        }
+    }
+    material.extend(off_site);
+    let key = Cache::key(&c.path, c.blob, &material);
+    let list_key = if off_site.is_empty() {
+        Cache::key(&c.path, c.blob, &[""])
+    } else {
+        Cache::key(&c.path, c.blob, off_site)
+    };
+    (key, list_key)
 }
 
 /// One feed file of the published tree: where it goes, what it says of itself, and the
@@ -1024,14 +1051,25 @@ fn keep_only_known_old_names<'f>(
 /// in the earliest month; each other one gets a hash of its path, stable from publish to
 /// publish.
 fn one_entry_per_feed_id(views: &mut [EntryView]) {
-    let mut by_uid: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, v) in views.iter().enumerate() {
-        by_uid.entry(&*v.uid).or_default().push(i);
-    }
+    // Grouped only when some id is shared: nearly always none is.
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(views.len(), Default::default());
+    let shared: foldhash::HashSet<&str> = views
+        .iter()
+        .map(|v| &*v.uid)
+        .filter(|uid| !seen.insert(*uid))
+        .collect();
     let mut renamed: Vec<usize> = Vec::new();
-    for mut same in by_uid.into_values().filter(|s| s.len() > 1) {
-        same.sort_by_key(|&i| (views[i].uid == views[i].id, &*views[i].md_path));
-        renamed.extend(&same[1..]);
+    if !shared.is_empty() {
+        let mut by_uid: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, v) in views.iter().enumerate() {
+            if shared.contains(&*v.uid) {
+                by_uid.entry(&*v.uid).or_default().push(i);
+            }
+        }
+        for mut same in by_uid.into_values() {
+            same.sort_by_key(|&i| (views[i].uid == views[i].id, &*views[i].md_path));
+            renamed.extend(&same[1..]);
+        }
     }
     for i in renamed {
         views[i].uid = site::stable_uid(&views[i].md_path).into();
@@ -1328,7 +1366,7 @@ mod tests {
         }
         root.insert("a/c", other).unwrap();
         let ours = root
-            .write(&repo, &HashSet::new(), &mut HashSet::new())
+            .write(&repo, &OidSet::default(), &mut OidSet::default())
             .unwrap();
 
         // The same tree through libgit2's tree builder.
@@ -1358,19 +1396,22 @@ mod tests {
         let mut content = b"100644 z\0".to_vec();
         content.extend_from_slice(other.as_bytes());
         let id = crate::git::object_id(git2::ObjectType::Tree, &content);
-        let known: HashSet<Oid> = [id].into_iter().collect();
-        assert_eq!(fresh.write(&repo, &known, &mut HashSet::new()).unwrap(), id);
+        let known: OidSet = [id].into_iter().collect();
+        assert_eq!(
+            fresh.write(&repo, &known, &mut OidSet::default()).unwrap(),
+            id
+        );
         assert!(!repo.odb().unwrap().exists(id), "a known tree was written");
         assert_eq!(
             fresh
-                .write(&repo, &HashSet::new(), &mut HashSet::new())
+                .write(&repo, &OidSet::default(), &mut OidSet::default())
                 .unwrap(),
             id
         );
         assert!(repo.odb().unwrap().exists(id));
         assert!(root.insert(".git/x", blob).is_ok());
         assert!(
-            root.write(&repo, &HashSet::new(), &mut HashSet::new())
+            root.write(&repo, &OidSet::default(), &mut OidSet::default())
                 .is_err(),
             ".git is refused"
         );
