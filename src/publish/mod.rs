@@ -292,6 +292,11 @@ pub fn map_packs_sparingly() {
     }
 }
 
+/// How many pages rendered make a build large: its push packs that many objects and more,
+/// and peaks, so what the build held is given back first ([`give_back_freed_memory`], and
+/// the kept file written before the push, not beside it).
+const LARGE_BUILD: usize = 1000;
+
 /// Return the heap memory freed so far to the system, after a build that rendered
 /// `rendered` pages. Allocators keep freed memory for the process's next allocations, so
 /// a publish's phases would otherwise pile up: at 100,000 entries the push's packing came
@@ -302,7 +307,7 @@ pub fn map_packs_sparingly() {
 /// per page run (10 ms after a one-entry publish at 10,000 entries), for nothing when the
 /// push is small: the peak was then the build's, and is behind.
 pub fn give_back_freed_memory(rendered: usize) {
-    if rendered >= 1000 {
+    if rendered >= LARGE_BUILD {
         // SAFETY: mi_collect takes no argument but a flag; it frees mimalloc's unused
         // pages, and is safe to call whichever allocator the process uses.
         #[allow(unsafe_code)]
@@ -1000,7 +1005,7 @@ pub fn publish_partner(
     let mut built = build(previous, digests, cache)?;
     // After a large build the kept file is written first: the push of many objects is
     // what peaks, and the folders built must be freed before it.
-    if built.rendered >= 1000 {
+    if built.rendered >= LARGE_BUILD {
         built.keeping = None;
     }
     let _ = std::fs::remove_file(old_times_file(cx.journal, &partner.name));
