@@ -103,7 +103,7 @@ struct NameJson<'a> {
 
 impl<'a> NameJson<'a> {
     fn of(c: &'a publish::Candidate) -> Self {
-        match c.redacted.as_deref() {
+        match c.redacted() {
             None => NameJson {
                 id: Some(c.id()),
                 path: Some(&c.path),
@@ -210,7 +210,7 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
         // terminals, CI logs and cron mail.
         let mut err = std::io::stderr().lock();
         for c in &blocking {
-            for h in &c.hits {
+            for h in c.hits() {
                 let place = h.place();
                 let _ = writeln!(
                     err,
@@ -441,7 +441,7 @@ fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
                             let held = p.withheld(repo, c);
                             ItemJson {
                                 name: NameJson::of(c),
-                                allowed_secrets: &c.hits,
+                                allowed_secrets: c.hits(),
                                 attachments: c.attachments.len() - held.len(),
                                 attachments_held_back: held,
                             }
@@ -493,7 +493,7 @@ fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
                     held.join(", ")
                 ));
             }
-            if !c.hits.is_empty() {
+            if !c.hits().is_empty() {
                 note.push_str("  (secret scan overridden by --allow-entry)");
             }
             // Entry text, escaped before it reaches a terminal.

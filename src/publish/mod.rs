@@ -129,25 +129,38 @@ pub struct Candidate {
     /// ([`Candidate::read`]).
     pub meta: Meta,
     pub parts: BodyParts,
-    /// The secret-scan hits of the text, when it was scanned as it was read: it goes to a
-    /// partner this publish is for, and was not scanned clean before. Taken by the plan,
-    /// which keeps no entry's text.
-    scanned: Option<Vec<scan::Hit>>,
-    /// Whether each partner this publish is for may get the entry ([`Candidate::decide`]),
-    /// decided as it was read. Taken by the plan.
-    decided: Vec<Result<(), HeldBack>>,
-    /// The work-tree file, when it is no longer what was committed (boxed: rare, and
-    /// every entry of a journal is a candidate).
+    /// What was judged of the entry as it was read, for the plan to take. Boxed, as the
+    /// fields below that most entries leave empty: every entry of a journal is a
+    /// candidate, and at 100,000 entries each 8 bytes of one are 0.8 MB of a publish.
+    judged: Option<Box<Judged>>,
+    /// The work-tree file, when it is no longer what was committed.
     pub uncommitted: Option<Box<Uncommitted>>,
-    /// Secret-scan hits (only computed for entries some partner would receive).
-    pub hits: Vec<scan::Hit>,
+    /// What the secret scan found (only scanned for entries some partner would
+    /// receive), when it found something.
+    flagged: Option<Box<Flagged>>,
     /// `--allow-entry` named this entry: its hits do not block.
     pub allowed: bool,
-    /// The id and title with secret-scan matches masked, when there were hits.
-    pub redacted: Option<Box<(String, String)>>,
     /// The committed files beside the entry (`entries/YYYY/MM/<id>/<name>`): name and
     /// blob. They are published with the entry and never without it.
-    pub attachments: Vec<(String, Oid)>,
+    pub attachments: Box<[(String, Oid)]>,
+}
+
+/// What the reader judged of an entry, taken by the plan.
+struct Judged {
+    /// Whether each partner this publish is for may get the entry
+    /// ([`Candidate::decide`]).
+    decided: Vec<Result<(), HeldBack>>,
+    /// The secret-scan hits of the text, when it was scanned as it was read: it goes to
+    /// a partner this publish is for, and was not scanned clean before (the plan keeps no
+    /// entry's text).
+    scanned: Option<Vec<scan::Hit>>,
+}
+
+/// What the secret scan found in an entry that goes out.
+struct Flagged {
+    hits: Vec<scan::Hit>,
+    /// The id and title with whatever a rule matched masked.
+    redacted: (String, String),
 }
 
 impl Candidate {
@@ -169,18 +182,29 @@ impl Candidate {
     /// title; when the secret scan flagged it, its date and time and the id and title
     /// with whatever a rule matched replaced by `***` (the secret may sit in either).
     pub fn label(&self) -> String {
-        match &self.redacted {
+        match self.redacted() {
             None => format!("{}  {}", self.id(), self.meta.title),
-            Some(redacted) => {
-                let (id, title) = &**redacted;
+            Some((id, title)) => {
                 format!("{}  {id}  {title}", self.meta.date.format("%Y-%m-%d %H:%M"))
             }
         }
     }
 
+    /// The secret-scan hits of the entry (only scanned for entries some partner would
+    /// receive).
+    pub fn hits(&self) -> &[scan::Hit] {
+        self.flagged.as_deref().map_or(&[], |f| &f.hits)
+    }
+
+    /// The id and title with secret-scan matches masked, when there were hits.
+    pub fn redacted(&self) -> Option<(&str, &str)> {
+        let (id, title) = &self.flagged.as_deref()?.redacted;
+        Some((id, title))
+    }
+
     /// True when the scan found something and nobody allowed it.
     pub fn blocked(&self) -> bool {
-        !self.hits.is_empty() && !self.allowed
+        !self.hits().is_empty() && !self.allowed
     }
 
     /// The whole entry, read again from its committed blob (what the plan parsed).
@@ -360,13 +384,14 @@ pub fn plan(
     // 74 MB of a first publish.
     let mut scanned = scanned::Scanned::load(journal, &journal.config.publish.never);
     let (loaded, from_cache) = load_committed(journal, &files, write_caches, |c, bytes| {
-        c.decided = configs
+        let decided: Vec<_> = configs
             .iter()
             .map(|(name, config)| c.decide(name, config))
             .collect();
-        let outgoing = c.decided.iter().any(Result::is_ok);
-        c.scanned = (outgoing && !scanned.was_clean(c.blob))
+        let outgoing = decided.iter().any(Result::is_ok);
+        let scanned = (outgoing && !scanned.was_clean(c.blob))
             .then(|| scan::scan_entry(&String::from_utf8_lossy(bytes), &never));
+        c.judged = Some(Box::new(Judged { decided, scanned }));
     });
     crate::diag::debug(format_args!(
         "publish: entries read after {:?} ({from_cache} of {} from the entry cache)",
@@ -380,7 +405,8 @@ pub fn plan(
             Loaded::Entry(mut c) => {
                 c.attachments = attachments
                     .remove(&crate::attach::dir_of(&c.path))
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+                    .into_boxed_slice();
                 candidates.push(c)
             }
             Loaded::Malformed(e) => malformed.push(e),
@@ -438,7 +464,8 @@ pub fn plan(
         let mut include = Vec::new();
         let mut held = Vec::new();
         for (i, c) in candidates.iter_mut().enumerate() {
-            let decided = match (conflicts.get(&i), c.decided.get_mut(k)) {
+            let judged = c.judged.as_deref_mut().and_then(|j| j.decided.get_mut(k));
+            let decided = match (conflicts.get(&i), judged) {
                 (Some(with), _) => Err(audience::HeldBack::Conflict { with: with.clone() }),
                 (None, Some(decided)) => std::mem::replace(decided, Ok(())),
                 (None, None) => c.decide(&name, &config),
@@ -464,10 +491,12 @@ pub fn plan(
             unseen,
         });
     }
-    // Taken: freed, not kept through the build (7 MB at 100,000 entries).
-    for c in &mut candidates {
-        c.decided = Vec::new();
-    }
+    // Taken: freed, not kept through the build (7 MB at 100,000 entries); what the reader
+    // scanned waits for the scan below.
+    let mut scanned_as_read: Vec<Option<Vec<scan::Hit>>> = candidates
+        .iter_mut()
+        .map(|c| c.judged.take().and_then(|j| j.scanned))
+        .collect();
 
     crate::diag::debug(format_args!(
         "publish: audiences decided after {:?}",
@@ -481,7 +510,7 @@ pub fn plan(
     for i in outgoing {
         let blob = candidates[i].blob;
         let mut hits = text_hits(
-            candidates[i].scanned.take(),
+            scanned_as_read[i].take(),
             || scanned.clean(blob),
             || {
                 let text = journal.repo()?.find_blob(blob).with_context(|| {
@@ -527,12 +556,12 @@ pub fn plan(
         }
         if !hits.is_empty() {
             let c = &candidates[i];
-            candidates[i].redacted = Some(Box::new((
+            let redacted = (
                 scan::redact(c.id(), &never),
                 scan::redact(&c.meta.title, &never),
-            )));
+            );
+            candidates[i].flagged = Some(Box::new(Flagged { hits, redacted }));
         }
-        candidates[i].hits = hits;
     }
     if write_caches {
         scanned.save();
@@ -544,7 +573,7 @@ pub fn plan(
                 p.held.push((
                     i,
                     HeldBack::Secret {
-                        hits: candidates[i].hits.clone(),
+                        hits: candidates[i].hits().to_vec(),
                     },
                 ));
             } else {
@@ -889,16 +918,14 @@ fn loaded(
         }
     };
     Loaded::Entry(Box::new(Candidate {
-        attachments: Vec::new(),
+        attachments: Box::default(),
         allowed: false,
-        redacted: None,
-        hits: Vec::new(),
+        flagged: None,
         blob: oid,
         path: rel.to_string(),
         parts,
         meta,
-        scanned: None,
-        decided: Vec::new(),
+        judged: None,
         uncommitted: None,
     }))
 }

@@ -106,13 +106,15 @@ impl Serialize for EntryView<'_> {
 /// (at 100,000 entries the bodies were the largest part of its memory).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodyParts {
-    /// `## Learned`, `## Next`, `## Help wanted` as plain text, bounded.
-    pub learned: Option<String>,
-    pub next: Option<String>,
-    pub help_wanted: Option<String>,
-    pub mentions: Vec<String>,
+    /// `## Learned`, `## Next`, `## Help wanted` as plain text, bounded. (Boxed, as the
+    /// lists below: a publish keeps this of every entry, and the capacity words were
+    /// 4 MB of it at 100,000 entries.)
+    pub learned: Option<Box<str>>,
+    pub next: Option<Box<str>>,
+    pub help_wanted: Option<Box<str>>,
+    pub mentions: Box<[String]>,
     /// Every tag, front matter and body ([`Entry::all_tags`]), not only the published ones.
-    pub tags: Vec<String>,
+    pub tags: Box<[String]>,
 }
 
 /// The sections a [`BodyParts`] holds, in its order.
@@ -142,14 +144,14 @@ impl BodyParts {
         // an excerpt is made of words.
         let [learned, next, help_wanted] = sections.map(|range| {
             let text = body.get(range?)?;
-            (!text.trim().is_empty()).then(|| plain_excerpt(text, PART_MAX))
+            (!text.trim().is_empty()).then(|| plain_excerpt(text, PART_MAX).into_boxed_str())
         });
         BodyParts {
             learned,
             next,
             help_wanted,
-            mentions,
-            tags,
+            mentions: mentions.into_boxed_slice(),
+            tags: tags.into_boxed_slice(),
         }
     }
 }
