@@ -315,9 +315,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     one_entry_per_feed_id(&mut views);
     // Entry files of the previous publish by name, for entries that moved since: made
     // when the first such entry asks.
-    let previous_by_stem = std::cell::OnceCell::new();
+    let by_stem = std::cell::OnceCell::new();
     let previous_by_stem = || {
-        previous_by_stem.get_or_init(|| {
+        by_stem.get_or_init(|| {
             previous_blobs
                 .keys()
                 .filter(|p| is_entry_file(p))
@@ -504,27 +504,35 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: entry pages after {:?}",
         t0.elapsed()
     ));
-    let now_published: HashSet<&str> = views.iter().map(|v| &*v.md_path).collect();
-    // A moved entry is still there, known by its old name: not withdrawn.
-    let moved_from: HashSet<&str> = views
-        .iter()
-        .filter(|v| v.uid != v.id)
-        .map(|v| &*v.uid)
-        .collect();
-    let mut withdrawn: Vec<String> = previous_blobs
-        .keys()
-        .filter(|path| {
-            is_entry_file(path)
-                && !now_published.contains(path.as_str())
-                && !path
-                    .rsplit('/')
-                    .next()
-                    .and_then(|name| name.strip_suffix(".md"))
-                    .is_some_and(|stem| moved_from.contains(stem))
-        })
-        .cloned()
-        .collect();
+    let mut withdrawn: Vec<String> = {
+        let now_published: HashSet<&str> = views.iter().map(|v| &*v.md_path).collect();
+        // A moved entry is still there, known by its old name: not withdrawn.
+        let moved_from: HashSet<&str> = views
+            .iter()
+            .filter(|v| v.uid != v.id)
+            .map(|v| &*v.uid)
+            .collect();
+        previous_blobs
+            .keys()
+            .filter(|path| {
+                is_entry_file(path)
+                    && !now_published.contains(path.as_str())
+                    && !path
+                        .rsplit('/')
+                        .next()
+                        .and_then(|name| name.strip_suffix(".md"))
+                        .is_some_and(|stem| moved_from.contains(stem))
+            })
+            .cloned()
+            .collect()
+    };
     withdrawn.sort_unstable_by(|a, b| b.cmp(a));
+    // What the entry pages needed of the last publish, and their keys, are freed before
+    // the lists are made and the tree and its kept file are written, where a build peaks
+    // (22 MB at 100,000 entries).
+    drop(plain_keys);
+    drop(by_stem);
+    drop(previous_blobs);
     let title = &site.info.title;
     let tags = site::tag_groups(&views);
     let digests: Vec<(String, Vec<u8>)> = digests
