@@ -90,27 +90,38 @@ impl Dir {
         Ok(repo.odb()?.write(git2::ObjectType::Tree, &content)?)
     }
 
-    /// Every blob below this folder, and the files under `entries/` (`prefix` is this
-    /// folder's path, with a `/`), into `kept`: what [`super::previous::Previous`] knows
-    /// of a tree.
-    fn files(&self, prefix: &mut String, kept: &mut super::previous::Kept) {
+    /// Each blob below this folder to `blob`, and each file under `entries/` to `file`
+    /// (`prefix` is this folder's path, with a `/`): what [`super::previous::Previous`]
+    /// knows of a tree.
+    fn files(
+        &self,
+        prefix: &mut String,
+        file: &mut dyn FnMut(&str, &str, Oid),
+        blob: &mut dyn FnMut(Oid),
+    ) {
         for (name, node) in &self.0 {
             match node {
                 Node::Blob(oid) => {
-                    kept.blob(*oid);
+                    blob(*oid);
                     if prefix.starts_with("entries/") {
-                        kept.file(prefix, name, *oid);
+                        file(prefix, name, *oid);
                     }
                 }
                 Node::Dir(d) => {
                     let len = prefix.len();
                     prefix.push_str(name);
                     prefix.push('/');
-                    d.files(prefix, kept);
+                    d.files(prefix, file, blob);
                     prefix.truncate(len);
                 }
             }
         }
+    }
+}
+
+impl super::previous::Walk for Dir {
+    fn walk(&self, file: &mut dyn FnMut(&str, &str, Oid), blob: &mut dyn FnMut(Oid)) {
+        self.files(&mut String::new(), file, blob);
     }
 }
 
@@ -736,13 +747,16 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let keeping = previous_cache
         .filter(|_| kept_for != Some(tree))
         .map(|file| {
-            let mut kept = super::previous::Kept::default();
+            let bytes = views
+                .iter()
+                .map(|v| v.md_path.len() + v.updated.len())
+                .sum();
+            let mut kept = super::previous::Kept::with_capacity(views.len(), bytes);
             for v in &views {
                 kept.updated(&v.md_path, &v.updated);
             }
             super::previous::Writing::start(move || {
-                root.files(&mut String::new(), &mut kept);
-                super::previous::write(&file, tree, kept, &trees);
+                super::previous::write(&file, tree, &root, kept, &trees);
             })
         });
     Ok(Built {
