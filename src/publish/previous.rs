@@ -196,23 +196,24 @@ fn write_to(
     let (mut file_count, mut blob_count) = (0, 0);
     files.walk(&mut |_, _, _| file_count += 1, &mut |_| blob_count += 1);
     out.count(file_count)?;
-    let mut done = Ok(());
+    let mut written = Ok(());
     files.walk(
         &mut |dir, name, blob| {
-            if done.is_ok() {
-                done = out.record(&[dir, name], blob);
+            if written.is_ok() {
+                written = out.record(&[dir, name], blob);
             }
         },
         &mut |_| {},
     );
-    std::mem::replace(&mut done, Ok(()))?;
+    written?;
     out.count(blob_count)?;
+    let mut written = Ok(());
     files.walk(&mut |_, _, _| {}, &mut |blob| {
-        if done.is_ok() {
-            done = out.bytes(blob.as_bytes());
+        if written.is_ok() {
+            written = out.bytes(blob.as_bytes());
         }
     });
-    done?;
+    written?;
     out.count(trees.len())?;
     for id in trees {
         out.bytes(id.as_bytes())?;
