@@ -321,6 +321,21 @@ pub fn map_packs_sparingly() {
 /// the kept file written before the push, not beside it).
 const LARGE_BUILD: usize = 1000;
 
+/// Fewer entry pages rendered than this, and the push sends its commit without looking
+/// for deltas ([`crate::remote::Pack::NextCommitWhole`]): a publish after a work session
+/// renders a few (the new entry, its neighbours), and its pages, month and tag pages,
+/// feeds and indexes are different files, rarely deltas of each other.
+const SMALL_BUILD: usize = 32;
+
+/// How the pack of a push after a build that rendered `rendered` entry pages is made.
+fn pack_for(rendered: usize) -> crate::remote::Pack {
+    if rendered < SMALL_BUILD {
+        crate::remote::Pack::NextCommitWhole
+    } else {
+        crate::remote::Pack::Deltas
+    }
+}
+
 /// Return the heap memory freed so far to the system, after a build that rendered
 /// `rendered` pages. Allocators keep freed memory for the process's next allocations, so
 /// a publish's phases would otherwise pile up: at 100,000 entries the push's packing came
@@ -1059,15 +1074,15 @@ pub fn publish_partner(
     };
     keep_withdrawn(cx.journal, &partner.name, &outcome.withdrawn);
     let url = remote::resolve_url(&partner.config.url, &cx.journal.root);
-    let push = |mode| {
+    let push = |mode, pack| {
         remote::push(
             repo,
-            &partner.name,
             &url,
             &local_ref,
             &partner.config.branch,
-            cx.progress,
+            cx.progress.then_some(partner.name.as_str()),
             mode,
+            pack,
         )
     };
     if shared {
@@ -1109,7 +1124,7 @@ pub fn publish_partner(
                 outcome.status = Status::Unchanged;
                 return Ok(outcome);
             }
-            match push(PushMode::FastForward) {
+            match push(PushMode::FastForward, pack_for(built.rendered)) {
                 Err(RemoteError::NonFastForward { .. }) if attempt < 3 => continue,
                 Err(e) => return Err(e.into()),
                 Ok(_) => return Ok(outcome),
@@ -1125,7 +1140,7 @@ pub fn publish_partner(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match push(PushMode::NoHistoryToNewBranch) {
+        match push(PushMode::NoHistoryToNewBranch, pack_for(outcome.rendered)) {
             Err(RemoteError::NewBranch { .. }) => {
                 // The branch is new there: a new remote, one emptied, or a partner added
                 // again under a name published before. It gets what is published now as
@@ -1133,7 +1148,7 @@ pub fn publish_partner(
                 // entries since made private or held back.
                 tree::restart(repo, &partner.name, cx.sig, outcome.entries)?;
                 outcome.status = Status::Pushed;
-                push(PushMode::FastForward)?;
+                push(PushMode::FastForward, remote::Pack::Deltas)?;
                 outcome.fresh_history = true;
             }
             // Nothing new was committed, but the branch there moved: the commit a

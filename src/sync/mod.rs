@@ -289,16 +289,16 @@ pub fn sync(
         report.warnings.append(&mut sealer.warnings);
         repo.reference(OUTGOING_REF, sealed, true, "wol sync: seal")?;
         let pushed = if reseal {
-            remote::push_replacing(repo, "sync", &url, OUTGOING_REF, &cfg.branch, remote_head)
+            remote::push_replacing(repo, &url, OUTGOING_REF, &cfg.branch, remote_head)
         } else {
             remote::push(
                 repo,
-                "sync",
                 &url,
                 OUTGOING_REF,
                 &cfg.branch,
-                opts.progress,
+                opts.progress.then_some("sync"),
                 remote::PushMode::FastForward,
+                remote::Pack::Deltas,
             )
             .map(|_| ())
         };

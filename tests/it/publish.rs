@@ -1430,3 +1430,73 @@ fn the_render_cache_keeps_only_what_a_publish_to_every_partner_used() {
     assert_eq!(results[0]["rendered"], 0, "{results}");
     assert_eq!(results[1]["rendered"], 0, "{results}");
 }
+
+/// The packs in a bare repository's object folder.
+fn packs(repo: &Path) -> Vec<PathBuf> {
+    let mut packs: Vec<PathBuf> = fs::read_dir(repo.join("objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    packs.sort();
+    packs
+}
+
+/// The one pack `publish` sent to `repo`: its objects, and how many of them are deltas.
+fn publish_sends_one_pack(env: &TestEnv, repo: &Path) -> (usize, usize) {
+    let before = packs(repo);
+    publish_ok(env, &[]);
+    let new: Vec<PathBuf> = packs(repo)
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    let [pack] = &new[..] else {
+        panic!("expected one new pack, got {new:?}")
+    };
+    let listing = env.git_in(repo, ["verify-pack", "-v", pack.to_str().unwrap()]);
+    let objects: Vec<usize> = listing
+        .lines()
+        .filter(|l| l.len() > 40 && l.as_bytes()[40] == b' ')
+        .map(|l| l.split_whitespace().count())
+        .collect();
+    // `SHA type size size-in-pack offset`, and `depth base` after it for a delta.
+    assert!(objects.iter().all(|&n| n == 5 || n == 7), "{listing}");
+    (objects.len(), objects.iter().filter(|&&n| n == 7).count())
+}
+
+/// A publish after a work session pushes its one commit without a delta search (which
+/// was a third of its push), and a push that carries more than that one commit (the
+/// branch there is further behind, after a push the server refused) has its deltas.
+#[test]
+fn the_next_commit_goes_without_deltas_and_a_longer_push_with_them() {
+    let env = TestEnv::new();
+    env.init_journal();
+    for title in ["Wrote the first notes", "Wrote the second notes"] {
+        env.log(&[title, "-t", "notes"]);
+    }
+    let repo = bare(&env, "p.git");
+    // Keep each pushed pack as it came (git unpacks fewer than 100 objects).
+    env.git_in(&repo, ["config", "receive.unpackLimit", "1"]);
+    let daemon = GitDaemon::start(&env, repo.parent().unwrap());
+    add_partner(&env, &["p", &daemon.url("p.git")]);
+    publish_ok(&env, &[]);
+
+    env.log(&["Wrote the third notes", "-t", "notes"]);
+    let (objects, deltas) = publish_sends_one_pack(&env, &repo);
+    assert!(objects > 10, "{objects} objects");
+    assert_eq!(deltas, 0, "the next commit's pack has no deltas");
+
+    hook(&repo, "pre-receive", "exit 1");
+    env.log(&["Wrote the fourth notes", "-t", "notes"]);
+    env.fails(&["publish"], "p: FAILED");
+    fs::remove_file(repo.join("hooks/pre-receive")).unwrap();
+    env.log(&["Wrote the fifth notes", "-t", "notes"]);
+    let (_, deltas) = publish_sends_one_pack(&env, &repo);
+    // Two commits' feeds, indexes and tag pages, each one entry apart.
+    assert!(deltas > 0, "a push of two commits has its deltas");
+    assert_eq!(
+        rev(&env, &repo, "main"),
+        env.git(["rev-parse", "refs/wol/published/p"]).trim()
+    );
+    env.git_in(&repo, ["fsck", "--strict"]);
+}
