@@ -18,7 +18,7 @@ pub mod scanned;
 pub mod shared;
 pub mod tree;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -467,7 +467,7 @@ pub fn plan(
     }
 
     // Files under `entries/` that are no entry wol could read: their bytes go nowhere.
-    let read: HashSet<&str> = candidates.iter().map(|c| c.path.as_str()).collect();
+    let read: foldhash::HashSet<&str> = candidates.iter().map(|c| c.path.as_str()).collect();
     let unreadable: crate::git::OidSet = files
         .iter()
         .filter(|(path, _)| !read.contains(path.as_str()))
@@ -609,12 +609,9 @@ pub fn plan(
 /// (`<stem>.conflict-<8 hex>.md`, see `sync::merge`) and the entry it is a copy of, with
 /// the path of the other one.
 fn sync_conflicts(candidates: &[Box<Candidate>]) -> std::collections::HashMap<usize, String> {
-    let by_path: std::collections::HashMap<&str, usize> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.path.as_str(), i))
-        .collect();
     let mut out = std::collections::HashMap::new();
+    // Made only when there is a conflict copy: nearly always there is none.
+    let mut by_path: Option<foldhash::HashMap<&str, usize>> = None;
     for (i, c) in candidates.iter().enumerate() {
         let Some((stem, hash)) = c
             .path
@@ -628,6 +625,13 @@ fn sync_conflicts(candidates: &[Box<Candidate>]) -> std::collections::HashMap<us
         }
         let original = format!("{stem}.md");
         out.insert(i, original.clone());
+        let by_path = by_path.get_or_insert_with(|| {
+            candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.path.as_str(), i))
+                .collect()
+        });
         if let Some(&o) = by_path.get(original.as_str()) {
             out.insert(o, c.path.clone());
         }

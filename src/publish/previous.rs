@@ -11,7 +11,7 @@
 //! JSON, which stay the source of truth; deleting the file changes nothing but the time
 //! taken.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Write;
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 //! key stay at home. Each entry's Markdown and page blobs come from the render cache
 //! when the entry, its path and the templates are unchanged.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result, anyhow};
@@ -336,7 +336,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                     let stem = p.rsplit('/').next()?.strip_suffix(".md")?;
                     Some((stem, p.as_str()))
                 })
-                .collect::<HashMap<&str, &str>>()
+                .collect::<foldhash::HashMap<&str, &str>>()
         })
     };
     // The keys of the entries with no attachment (nearly all), hashed on every core.
@@ -516,9 +516,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         t0.elapsed()
     ));
     let mut withdrawn: Vec<String> = {
-        let now_published: HashSet<&str> = views.iter().map(|v| &*v.md_path).collect();
+        let now_published: foldhash::HashSet<&str> = views.iter().map(|v| &*v.md_path).collect();
         // A moved entry is still there, known by its old name: not withdrawn.
-        let moved_from: HashSet<&str> = views
+        let moved_from: foldhash::HashSet<&str> = views
             .iter()
             .filter(|v| v.uid != v.id)
             .map(|v| &*v.uid)
@@ -1049,7 +1049,7 @@ fn feed_blob(
 /// while it was private, so a hash of it stands in.
 fn keep_only_known_old_names<'f>(
     previous_feed: &dyn Fn() -> &'f str,
-    previous_blobs: &HashMap<String, (Oid, Option<Box<str>>)>,
+    previous_blobs: &foldhash::HashMap<String, (Oid, Option<Box<str>>)>,
     views: &mut [EntryView],
 ) {
     for view in views
