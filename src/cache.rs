@@ -40,8 +40,27 @@ pub const CACHE_DIR: &str = "cache/entries";
 
 /// The file format; part of each file name, so builds that disagree on it do not keep
 /// overwriting each other's files.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 const MAGIC: &[u8; 8] = b"wol-ec\0\0";
+
+/// Whether `name` is a month file of the entry cache in another format than this
+/// wol's (`YYYY-MM.vN`).
+pub fn of_another_format(name: &[u8]) -> bool {
+    let Some((month, format)) = name.split_at_checked(7) else {
+        return false;
+    };
+    let Some(format) = format.strip_prefix(b".v") else {
+        return false;
+    };
+    let month_like = month.iter().enumerate().all(|(i, b)| match i {
+        4 => *b == b'-',
+        _ => b.is_ascii_digit(),
+    });
+    month_like
+        && !format.is_empty()
+        && format.iter().all(u8::is_ascii_digit)
+        && format != FORMAT.to_string().as_bytes()
+}
 
 /// How old a file's ctime must be when it is read for its record to be trusted later:
 /// more than the coarsest timestamp granularity of the file systems wol runs on (2 s on
@@ -336,8 +355,8 @@ impl<'j> EntryCache<'j> {
         })
     }
 
-    /// Read `path` and encode its record: `u32` length, flags, name, stat data, kind,
-    /// then the kind's fields.
+    /// Read `path` and encode its record: `u32` length, flags, name, stat data, the git
+    /// blob id of the bytes (zeros when unreadable), kind, then the kind's fields.
     fn record(&self, name: &[u8], path: &Path, now: i128) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(&0u32.to_le_bytes());
@@ -358,6 +377,14 @@ impl<'j> EntryCache<'j> {
         out.push(if trusted { TRUSTED } else { 0 } | if needs_nfc { NEEDS_NFC } else { 0 });
         put_bytes16(&mut out, name);
         key.write(&mut out);
+        // What `wol publish` compares with the committed blob: hashed once, here.
+        let blob = result.as_ref().map_or([0; 20], |bytes| {
+            crate::git::blob_id(bytes)
+                .as_bytes()
+                .try_into()
+                .unwrap_or([0; 20])
+        });
+        out.extend_from_slice(&blob);
         match result {
             Err(message) => {
                 out.push(UNREADABLE);
@@ -425,6 +452,7 @@ impl<'j> EntryCache<'j> {
             }
             last = Some(name.clone());
             let key = Key::read(&mut rr)?;
+            let blob = rr.array::<20>()?;
             let kind = rr.u8()?;
             let data = rr.bytes32()?;
             if !matches!(kind, PARSED | RAW | UNREADABLE) {
@@ -436,6 +464,7 @@ impl<'j> EntryCache<'j> {
                 trusted: trusted && kind != UNREADABLE,
                 needs_nfc: flags & NEEDS_NFC != 0,
                 key,
+                blob,
                 kind,
                 data,
                 meta: rr.pos,
@@ -578,6 +607,8 @@ struct Rec {
     /// See [`NEEDS_NFC`].
     needs_nfc: bool,
     key: Key,
+    /// The git blob id of the file's bytes.
+    blob: [u8; 20],
     kind: u8,
     /// The file's bytes (the error message for an unreadable file).
     data: Range<usize>,
@@ -663,6 +694,15 @@ impl Month<'_> {
     pub fn bytes(&self, i: usize) -> Option<&[u8]> {
         let rec = &self.recs[i];
         (rec.kind != UNREADABLE).then(|| &self.buf[rec.data.clone()])
+    }
+
+    /// The git blob id of the `i`th file's bytes ([`Month::bytes`]), hashed when they
+    /// were read: `None` when the file could not be read.
+    pub fn blob_id(&self, i: usize) -> Option<git2::Oid> {
+        let rec = &self.recs[i];
+        (rec.kind != UNREADABLE)
+            .then(|| git2::Oid::from_bytes(&rec.blob).ok())
+            .flatten()
     }
 
     /// Whether the `i`th file's text must be brought to Unicode NFC before it is searched
@@ -1175,6 +1215,33 @@ mod tests {
                 front.push_str(&format!("visibility = {}\n", toml_str(v)));
             }
             assert_round_trip(&[format!("+++\n{front}+++\n\n{body}").into_bytes()]);
+        }
+    }
+
+    #[test]
+    fn month_files_of_other_formats_are_known_by_name() {
+        let ours = format!("2026-11.v{FORMAT}");
+        assert!(!of_another_format(ours.as_bytes()));
+        for other in ["2026-11.v1", "1999-01.v12", "2026-11.v0"] {
+            assert_eq!(
+                of_another_format(other.as_bytes()),
+                other != ours,
+                "{other}"
+            );
+        }
+        for name in [
+            "2026-11.v",
+            "2026-11.vx",
+            "2026-1.v1",
+            "2026_11.v1",
+            "x026-11.v1",
+            "2026-11.v1.tmp",
+            ".tmp-2026-11.v1",
+            "2026-11",
+            "notes.txt",
+            "",
+        ] {
+            assert!(!of_another_format(name.as_bytes()), "{name}");
         }
     }
 

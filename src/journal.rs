@@ -1560,17 +1560,28 @@ impl Journal {
         }
         // The entry cache's temp files: reading commands write them without the lock, so
         // only those older than any write could take are a killed process's leftovers.
-        let stale = std::time::Duration::from_secs(600);
+        // Its month files of another format (an older wol's, after an upgrade: as big as
+        // the entries) are left to a wol of that format while it may still be run, and
+        // go once none has read or written them for a month.
+        let stale_temp = std::time::Duration::from_secs(600);
+        let stale_format = std::time::Duration::from_secs(30 * 24 * 3600);
         if let Ok(rd) = fs::read_dir(self.state_dir().join(crate::cache::CACHE_DIR)) {
             // By name first: only a leftover costs a stat (this runs on every write).
-            let temps = rd
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_name().as_encoded_bytes().starts_with(b".tmp-"));
-            for e in temps {
+            let left = rd.filter_map(|e| e.ok()).filter_map(|e| {
+                let name = e.file_name();
+                let name = name.as_encoded_bytes();
+                if name.starts_with(b".tmp-") {
+                    Some((e, stale_temp))
+                } else {
+                    crate::cache::of_another_format(name).then_some((e, stale_format))
+                }
+            });
+            for (e, stale) in left {
                 let old = e
                     .metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > stale));
+                    .ok()
+                    .and_then(|m| [m.accessed(), m.modified()].into_iter().flatten().max())
+                    .is_some_and(|t| t.elapsed().is_ok_and(|age| age > stale));
                 if old {
                     let _ = fs::remove_file(e.path());
                 }

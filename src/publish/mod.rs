@@ -804,7 +804,9 @@ fn load_committed(
                                 let name = rel.rsplit('/').next().unwrap_or(rel);
                                 let found = month.as_ref().map(|m| (m, m.find(name.as_bytes())));
                                 let work = found.map(|(m, i)| i.map(|i| m.bytes(i)));
-                                let same = |b: &&[u8]| crate::git::blob_id(b) == *oid;
+                                // Whether those are the committed bytes, by the id the
+                                // cache hashed when it read them.
+                                let same = found.and_then(|(m, i)| m.blob_id(i?)) == Some(*oid);
                                 let uncommitted = match work {
                                     None | Some(Some(Some(_))) => None,
                                     Some(None) => Some(Uncommitted::Removed),
@@ -812,7 +814,7 @@ fn load_committed(
                                 };
                                 let blob;
                                 let (bytes, uncommitted, cached) = match work.flatten().flatten() {
-                                    Some(bytes) if same(&bytes) => {
+                                    Some(bytes) if same => {
                                         (bytes, None, found.and_then(|(m, i)| Some((m, i?))))
                                     }
                                     work => {

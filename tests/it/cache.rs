@@ -514,7 +514,9 @@ fn random_changes_behind_the_caches_back() {
 
 /// A process killed while writing a cache file leaves a `.tmp-*` file: the next write
 /// (which holds the journal lock) removes those older than ten minutes, and leaves a
-/// fresh one, which a reading command running now may still be writing.
+/// fresh one, which a reading command running now may still be writing. Month files of
+/// another format (an older wol's, after an upgrade) go once none has been read or
+/// written for a month.
 #[test]
 fn temp_files_a_killed_process_left_in_the_cache_are_removed() {
     let env = TestEnv::new();
@@ -523,19 +525,58 @@ fn temp_files_a_killed_process_left_in_the_cache_are_removed() {
     env.wol_j().arg("list").assert().success();
     let dir = cache_dir(&env).join("entries");
     fs::create_dir_all(&dir).unwrap();
+    let ours: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!ours.is_empty());
     let old = dir.join(".tmp-killed");
     let fresh = dir.join(".tmp-writing");
-    fs::write(&old, "half a cache file").unwrap();
-    fs::write(&fresh, "a cache file being written").unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&old)
-        .unwrap()
-        .set_modified(SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
+    let old_format = dir.join("2026-11.v1");
+    let used_format = dir.join("2026-10.v2");
+    let not_ours = dir.join("2026-11.v1.notes");
+    for file in [&old, &fresh, &old_format, &used_format, &not_ours] {
+        fs::write(file, "a cache file").unwrap();
+    }
+    let set = |file: &Path, accessed: u64, modified: u64| {
+        let ago = |secs| SystemTime::now() - Duration::from_secs(secs);
+        let times = fs::FileTimes::new()
+            .set_accessed(ago(accessed))
+            .set_modified(ago(modified));
+        fs::File::options()
+            .write(true)
+            .open(file)
+            .unwrap()
+            .set_times(times)
+            .unwrap();
+    };
+    let days = |n: u64| n * 24 * 3600;
+    set(&old, 3600, 3600);
+    set(&old_format, days(40), days(31));
+    set(&used_format, days(2), days(40));
+    set(&not_ours, days(40), days(40));
+    // Ours, however old, stay.
+    for file in &ours {
+        set(file, days(40), days(40));
+    }
     env.log(&["Second entry"]);
     assert!(!old.exists(), "a stale cache temp file stayed");
     assert!(fresh.exists(), "a fresh cache temp file was removed");
+    assert!(
+        !old_format.exists(),
+        "a month file of another format unused for a month stayed"
+    );
+    assert!(
+        used_format.exists(),
+        "a month file of another format read lately was removed"
+    );
+    assert!(
+        not_ours.exists(),
+        "a file that is no month file was removed"
+    );
+    for file in &ours {
+        assert!(file.exists(), "{} was removed", file.display());
+    }
     env.assert_consistent();
 }
 
