@@ -1558,28 +1558,41 @@ impl Journal {
                 let _ = fs::remove_file(e.path());
             }
         }
-        // The entry cache's temp files: reading commands write them without the lock, so
-        // only those older than any write could take are a killed process's leftovers.
-        // Its month files of another format (an older wol's, after an upgrade: as big as
-        // the entries) are left to a wol of that format while it may still be run, and
-        // go once none has read or written them for a month.
-        let stale_temp = std::time::Duration::from_secs(600);
-        let stale_format = std::time::Duration::from_secs(30 * 24 * 3600);
-        if let Ok(rd) = fs::read_dir(self.state_dir().join(crate::cache::CACHE_DIR)) {
+        // The caches' temp files: reading commands write the entry cache's without the
+        // lock, so only those older than any write could take are a killed process's
+        // leftovers (a publish killed while it wrote the file of its last tree, say: 20 MB
+        // at 100,000 entries). The entry cache's month files of another format (an older
+        // wol's, after an upgrade: as big as the entries) are left to a wol of that format
+        // while it may still be run, and go once none has read or written them for a
+        // month.
+        const TEMP: std::time::Duration = std::time::Duration::from_secs(600);
+        const FORMAT: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+        let cache = self.state_dir().join("cache");
+        let entry_cache = self.state_dir().join(crate::cache::CACHE_DIR);
+        // How long a file called `name` may stay, if it is a leftover.
+        let stale_after = |in_entry_cache: bool, name: &[u8]| {
+            if !in_entry_cache {
+                name.starts_with(b".wol-tmp-").then_some(TEMP)
+            } else if name.starts_with(b".tmp-") {
+                Some(TEMP)
+            } else {
+                crate::cache::of_another_format(name).then_some(FORMAT)
+            }
+        };
+        for (folder, in_entry_cache) in [(&cache, false), (&entry_cache, true)] {
+            let Ok(rd) = fs::read_dir(folder) else {
+                continue;
+            };
             // By name first: only a leftover costs a stat (this runs on every write).
             let left = rd.filter_map(|e| e.ok()).filter_map(|e| {
-                let name = e.file_name();
-                let name = name.as_encoded_bytes();
-                if name.starts_with(b".tmp-") {
-                    Some((e, stale_temp))
-                } else {
-                    crate::cache::of_another_format(name).then_some((e, stale_format))
-                }
+                let stale = stale_after(in_entry_cache, e.file_name().as_encoded_bytes())?;
+                Some((e, stale))
             });
             for (e, stale) in left {
                 let old = e
                     .metadata()
                     .ok()
+                    .filter(fs::Metadata::is_file)
                     .and_then(|m| [m.accessed(), m.modified()].into_iter().flatten().max())
                     .is_some_and(|t| t.elapsed().is_ok_and(|age| age > stale));
                 if old {

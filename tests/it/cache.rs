@@ -514,7 +514,8 @@ fn random_changes_behind_the_caches_back() {
 
 /// A process killed while writing a cache file leaves a `.tmp-*` file: the next write
 /// (which holds the journal lock) removes those older than ten minutes, and leaves a
-/// fresh one, which a reading command running now may still be writing. Month files of
+/// fresh one, which a reading command running now may still be writing; so for the
+/// `.wol-tmp-*` files the caches beside it are written through. Month files of
 /// another format (an older wol's, after an upgrade) go once none has been read or
 /// written for a month.
 #[test]
@@ -532,10 +533,21 @@ fn temp_files_a_killed_process_left_in_the_cache_are_removed() {
     assert!(!ours.is_empty());
     let old = dir.join(".tmp-killed");
     let fresh = dir.join(".tmp-writing");
+    // The temp file of a publish killed while it wrote a cache file of its own.
+    let old_publish = cache_dir(&env).join(".wol-tmp-Ab12Cd");
+    let fresh_publish = cache_dir(&env).join(".wol-tmp-Ef34Gh");
     let old_format = dir.join("2026-11.v1");
     let used_format = dir.join("2026-10.v2");
     let not_ours = dir.join("2026-11.v1.notes");
-    for file in [&old, &fresh, &old_format, &used_format, &not_ours] {
+    for file in [
+        &old,
+        &fresh,
+        &old_publish,
+        &fresh_publish,
+        &old_format,
+        &used_format,
+        &not_ours,
+    ] {
         fs::write(file, "a cache file").unwrap();
     }
     let set = |file: &Path, accessed: u64, modified: u64| {
@@ -552,6 +564,7 @@ fn temp_files_a_killed_process_left_in_the_cache_are_removed() {
     };
     let days = |n: u64| n * 24 * 3600;
     set(&old, 3600, 3600);
+    set(&old_publish, 3600, 3600);
     set(&old_format, days(40), days(31));
     set(&used_format, days(2), days(40));
     set(&not_ours, days(40), days(40));
@@ -562,6 +575,11 @@ fn temp_files_a_killed_process_left_in_the_cache_are_removed() {
     env.log(&["Second entry"]);
     assert!(!old.exists(), "a stale cache temp file stayed");
     assert!(fresh.exists(), "a fresh cache temp file was removed");
+    assert!(!old_publish.exists(), "a stale publish temp file stayed");
+    assert!(
+        fresh_publish.exists(),
+        "a fresh publish temp file was removed"
+    );
     assert!(
         !old_format.exists(),
         "a month file of another format unused for a month stayed"
