@@ -450,6 +450,12 @@ pub fn config_string(repo: &Repository, key: &str) -> Option<String> {
     repo.config().ok()?.get_string(key).ok()
 }
 
+/// The id made of the byte `n` twenty times: a stand-in id for tests.
+#[cfg(test)]
+pub fn repeated_oid(n: u8) -> Oid {
+    Oid::from_bytes(&[n; 20]).expect("twenty bytes make an id")
+}
+
 #[cfg(test)]
 mod tests {
     //! The git layer against real temporary repositories. Nothing here reads the

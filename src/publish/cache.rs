@@ -198,10 +198,7 @@ fn read_text(file: &Path) -> OidMap<Rendered> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn oid(n: u8) -> Oid {
-        Oid::from_bytes(&[n; 20]).unwrap()
-    }
+    use crate::git::repeated_oid as oid;
 
     /// Saved, read back whole; any byte changed or cut off, an empty cache; the text file
     /// an earlier wol wrote is read when it is the only one, and gone once saved.

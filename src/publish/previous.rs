@@ -338,10 +338,7 @@ fn take<'b>(r: &mut &'b [u8]) -> Option<&'b [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn oid(n: u8) -> Oid {
-        Oid::from_bytes(&[n; 20]).unwrap()
-    }
+    use crate::git::repeated_oid as oid;
 
     /// A tree's files under `entries/` (folder, name, blob) and its blobs, as lists.
     #[derive(Default)]
