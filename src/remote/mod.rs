@@ -606,8 +606,9 @@ const PACK_LIMIT: i64 = 16 << 20;
 /// person set stands. libgit2 also takes its big-file threshold (objects it never looks
 /// for deltas of) from `pack.deltaCacheSize` (a bug), so objects over 16 MiB, such as a
 /// video attached to an entry, go without a delta; for [`Pack::NextCommitWhole`] that
-/// threshold is 1 byte, so no object has one (`push_sends_the_next_commit_without_deltas`
-/// would see it stop working).
+/// threshold is 1 byte, so no object has one (the integration test
+/// `publish::the_next_commit_goes_without_deltas_and_a_longer_push_with_them` would see
+/// it stop working).
 fn pack_limits(repo: &Repository, pack: Pack) -> Option<tempfile::NamedTempFile> {
     use std::io::Write as _;
     let mut config = repo.config().ok()?;
