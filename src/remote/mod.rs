@@ -411,7 +411,10 @@ fn push_refspec(
             // A handle of its own each time: the pack settings are the handle's.
             match push_now(&open(&git_dir, url)?, url, &job, watch)? {
                 Pushed::Moved(moved) => return Ok(moved),
-                Pushed::AgainWithDeltas => job.pack = Pack::Deltas,
+                Pushed::AgainWithDeltas => {
+                    job.pack = Pack::Deltas;
+                    watch.started_again();
+                }
             }
         }
     });

@@ -6,7 +6,8 @@
 //! caller waits only while the operation either ends or keeps moving:
 //!
 //! - it has twice the timeout (and a second) from its start: connect, then the server's
-//!   list of branches, each bounded by libgit2 already;
+//!   list of branches, each bounded by libgit2 already; and the same again when it starts
+//!   over on a new connection (a push made again with deltas, once at most);
 //! - each [`MIN_BYTES`] transferred, and each step of wol's own packing and indexing,
 //!   give it the timeout again from then;
 //! - messages from the server ("Counting objects…") do too, but only up to
@@ -59,7 +60,7 @@ impl Watch {
         Watch {
             limit,
             state: Mutex::new(State {
-                deadline: now + limit * 2 + Duration::from_secs(1),
+                deadline: now + start_allowance(limit),
                 talk_until: now + limit * SERVER_TALK,
                 bytes_mark: 0,
                 moved_at: now,
@@ -100,6 +101,16 @@ impl Watch {
         });
     }
 
+    /// The operation starts over on a new connection (a push made again with deltas, see
+    /// `remote::Pack`): it has the allowance of a start again, from now.
+    pub fn started_again(&self) {
+        let limit = self.limit;
+        self.update(|s, now| {
+            s.deadline = s.deadline.max(now + start_allowance(limit));
+            s.moved_at = now;
+        });
+    }
+
     /// The server sent a message.
     pub fn server_talked(&self) {
         let limit = self.limit;
@@ -136,6 +147,12 @@ impl Watch {
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
     }
+}
+
+/// What an operation has from its start, for connecting and the server's list of
+/// branches: twice the timeout, and a second.
+fn start_allowance(limit: Duration) -> Duration {
+    limit * 2 + Duration::from_secs(1)
 }
 
 /// The CPU-time clock of `thread` (while it runs), where the system has one.
@@ -300,6 +317,21 @@ mod tests {
         assert!(took < limit * (SERVER_TALK + 10), "given up after {took:?}");
         rx.recv_timeout(Duration::from_secs(2))
             .expect("the operation sees it was cancelled");
+    }
+
+    /// A push that starts over on a new connection, after its first one used most of the
+    /// start's allowance, has that allowance again.
+    #[test]
+    fn an_operation_started_again_has_the_start_allowance_again() {
+        let limit = Duration::from_millis(300);
+        let r = run(limit, move |w| {
+            // Waiting on the peer: no CPU, no callback.
+            std::thread::sleep(start_allowance(limit) * 3 / 4);
+            w.started_again();
+            std::thread::sleep(start_allowance(limit) * 3 / 4);
+            "done"
+        });
+        assert_eq!(r.unwrap(), Some("done"));
     }
 
     #[test]
