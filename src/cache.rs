@@ -56,10 +56,14 @@ pub fn of_another_format(name: &[u8]) -> bool {
         4 => *b == b'-',
         _ => b.is_ascii_digit(),
     });
+    // (Compared as a number: this runs for each month file on every write.)
+    let number = std::str::from_utf8(format)
+        .ok()
+        .and_then(|f| f.parse::<u32>().ok());
     month_like
         && !format.is_empty()
         && format.iter().all(u8::is_ascii_digit)
-        && format != FORMAT.to_string().as_bytes()
+        && number != Some(FORMAT)
 }
 
 /// How old a file's ctime must be when it is read for its record to be trusted later:
