@@ -451,8 +451,25 @@ fn push_now(
     watch: &watchdog::Watch,
 ) -> Result<Pushed, RemoteError> {
     let (local_ref, branch) = (job.local_ref.as_str(), job.branch.as_str());
-    let (label, mode, pack) = (job.progress.as_deref(), job.mode, job.pack);
+    let (label, mode) = (job.progress.as_deref(), job.mode);
     let shown = redact_url(url);
+    let parents: Option<Vec<git2::Oid>> = repo
+        .refname_to_id(local_ref)
+        .and_then(|id| repo.find_commit(id))
+        .map(|c| c.parent_ids().collect())
+        .ok();
+    let has_parents = parents.as_ref().is_none_or(|p| !p.is_empty());
+    // For a pack without deltas: the one commit the branch there must be at. A commit
+    // with no parent (a first publish) or two carries more than one build: deltas from
+    // the start, without a connection spent finding that out.
+    let next_after = match parents.as_deref() {
+        Some(&[parent]) => Some(parent),
+        _ => None,
+    };
+    let pack = match next_after {
+        Some(_) => job.pack,
+        None => Pack::Deltas,
+    };
     let _limits = pack_limits(repo, pack);
     let mut remote = repo
         .remote_anonymous(url)
@@ -461,17 +478,6 @@ fn push_now(
     let new_branch = std::cell::Cell::new(false);
     // Whether the branch there is not already what is pushed.
     let moves = std::cell::Cell::new(false);
-    let parents: Option<Vec<git2::Oid>> = repo
-        .refname_to_id(local_ref)
-        .and_then(|id| repo.find_commit(id))
-        .map(|c| c.parent_ids().collect())
-        .ok();
-    let has_parents = parents.as_ref().is_none_or(|p| !p.is_empty());
-    // For a pack without deltas: the one commit the branch there must be at.
-    let next_after = match parents.as_deref() {
-        Some(&[parent]) => Some(parent),
-        _ => None,
-    };
     let repack = std::cell::Cell::new(false);
     let mut callbacks = with_credentials(&remote, repo.config().ok(), watch);
     callbacks.push_update_reference(|_refname, status| {
