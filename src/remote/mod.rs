@@ -303,9 +303,9 @@ pub enum Pack {
     /// of each other, and libgit2's search (it tries each object against ten others, a
     /// tag page or the JSON index hundreds of KB long) was a third of a one-entry
     /// publish's push at 10,000 entries (44-66 vs 25-39 ms), for a pack 14 KB smaller
-    /// (71 vs 85 KB). When the branch there is further behind (pushes that failed, a new
-    /// branch), the push starts again with [`Pack::Deltas`] before anything is sent: the
-    /// pack then carries whole builds.
+    /// (71 vs 85 KB). A commit with no parent, or two, is pushed with [`Pack::Deltas`];
+    /// when the branch there is further behind (pushes that failed), the push starts again
+    /// with them before anything is sent: the pack then carries whole builds.
     NextCommitWhole,
 }
 
