@@ -229,7 +229,7 @@ mod tests {
                 view.tags = ["all".to_string(), format!("tag-{i}")]
                     .map(|slug| TagRef {
                         name: slug.clone().into(),
-                        slug,
+                        slug: slug.into(),
                     })
                     .into();
                 view

@@ -918,7 +918,7 @@ fn body_html(
     off_site: &[&str],
     docs: Option<&str>,
 ) -> String {
-    let tag_slugs: Vec<&str> = view.tags.iter().map(|t| t.slug.as_str()).collect();
+    let tag_slugs: Vec<&str> = view.tags.iter().map(|t| &*t.slug).collect();
     site.entry_body_html(&entry.body, docs, c.published_id(), off_site, &tag_slugs)
 }
 

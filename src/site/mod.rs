@@ -25,7 +25,9 @@ use crate::entry::{Entry, Meta, slugify};
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TagRef<'a> {
     pub name: Cow<'a, str>,
-    pub slug: String,
+    /// Borrowed from the name when it is its own slug (most tags): a publish holds the
+    /// tags of every entry it gives a partner.
+    pub slug: Cow<'a, str>,
 }
 
 /// How many of an entry's tags the site and the feeds carry (each gets a page and a
@@ -227,7 +229,7 @@ impl<'a> EntryView<'a> {
                 .into_iter()
                 .map(|t| TagRef {
                     name: own(t.name),
-                    slug: t.slug,
+                    slug: own(t.slug),
                 })
                 .collect(),
             author: own(self.author),
@@ -379,10 +381,12 @@ pub fn plain_excerpt(markdown: &str, max: usize) -> String {
 }
 
 fn tag_ref(name: Cow<'_, str>) -> TagRef<'_> {
-    TagRef {
-        slug: tag_slug(&name),
-        name,
-    }
+    let slug = tag_slug(&name);
+    let slug = match name {
+        Cow::Borrowed(name) if name == slug => Cow::Borrowed(name),
+        _ => Cow::Owned(slug),
+    };
+    TagRef { name, slug }
 }
 
 /// A tag with the entries carrying it (indexes into the entry list, newest first).
@@ -401,12 +405,16 @@ pub fn tag_groups(entries: &[EntryView<'_>]) -> Vec<TagGroup> {
     let mut groups: BTreeMap<String, TagGroup> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         for t in &e.tags {
-            let g = groups.entry(t.slug.clone()).or_insert_with(|| TagGroup {
-                name: t.name.to_string(),
-                slug: t.slug.clone(),
-                count: 0,
-                entries: Vec::new(),
-            });
+            if !groups.contains_key(&*t.slug) {
+                let group = TagGroup {
+                    name: t.name.to_string(),
+                    slug: t.slug.to_string(),
+                    count: 0,
+                    entries: Vec::new(),
+                };
+                groups.insert(t.slug.to_string(), group);
+            }
+            let g = groups.get_mut(&*t.slug).expect("inserted above");
             if g.entries.last() != Some(&i) {
                 g.entries.push(i);
                 g.count += 1;
