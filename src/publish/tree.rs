@@ -417,7 +417,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             m.and_then(|m| views.get(m))
                 .map(|v: &EntryView| site::Neighbour {
                     title: v.title.to_string(),
-                    html_path: v.html_path.clone(),
+                    html_path: v.html_path(),
                 })
         };
         // (Counted again only where the view may have been cut short.)
@@ -546,11 +546,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         };
         list_keys.push(list_key);
         root.insert(&view.md_path, blobs.markdown)?;
-        root.insert(&format!("docs/{}", view.html_path), blobs.page)?;
-        let page_dir = view
-            .html_path
+        let mut page = String::from("docs/");
+        view.write_html_path(&mut page);
+        root.insert(&page, blobs.page)?;
+        let page_dir = page["docs/".len()..]
             .strip_suffix(".html")
-            .unwrap_or(&view.html_path);
+            .unwrap_or_default();
         for (name, blob, on_site) in attached {
             root.insert(&format!("{md_dir}/{name}"), blob)?;
             if on_site {
@@ -676,13 +677,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     drop(published);
     let months = crate::site::html::months(&views);
     // Each published digest gets a page of its own, newest first on the index.
-    let pages: HashMap<&str, &str> = if digests.is_empty() {
+    let pages: HashMap<&str, String> = if digests.is_empty() {
         HashMap::new()
     } else {
-        views
-            .iter()
-            .map(|v| (&*v.md_path, v.html_path.as_str()))
-            .collect()
+        views.iter().map(|v| (&*v.md_path, v.html_path())).collect()
     };
     let tag_pages: Vec<&str> = tags.iter().map(|g| g.slug.as_str()).collect();
     let mut digest_pages: Vec<DigestPage> = digests
@@ -832,11 +830,15 @@ fn entry_keys(
     c: &Candidate,
     off_site: &[&str],
 ) -> (Oid, Oid) {
+    let neighbours = [Some(n + 1), n.checked_sub(1)].map(|m| {
+        m.and_then(|m| views.get(m))
+            .map(|v| (v.html_path(), &*v.title))
+    });
     let mut material: Vec<&str> = Vec::with_capacity(5 + off_site.len());
     material.push(render_key);
-    for m in [Some(n + 1), n.checked_sub(1)] {
-        match m.and_then(|m| views.get(m)) {
-            Some(v) => material.extend([v.html_path.as_str(), &v.title]),
+    for neighbour in &neighbours {
+        match neighbour {
+            Some((page, title)) => material.extend([page.as_str(), title]),
             None => material.push(""),
         }
     }
@@ -1195,7 +1197,7 @@ fn digest_attachment_links(markdown: &str, published: &HashMap<String, Option<St
 /// goes only beside the Markdown) becomes its text.
 fn digest_links_to_pages(
     markdown: &str,
-    pages: &HashMap<&str, &str>,
+    pages: &HashMap<&str, String>,
     attachments: &HashMap<String, Option<String>>,
 ) -> String {
     links::rewrite(markdown, |dest| {

@@ -63,11 +63,11 @@ impl FeedSpec<'_> {
                 "<p>A long entry ({} kB): <a href=\"{}{}\">read it on its page</a>.</p>",
                 e.body_html.len() / 1000,
                 self.pages,
-                super::readme::link(&e.html_path)
+                super::readme::link(&e.html_path())
             );
         }
         // A link to a heading (`#learned`) is to the entry's page, not to the feed.
-        let page = format!("{}{}", self.pages, super::readme::link(&e.html_path));
+        let page = format!("{}{}", self.pages, super::readme::link(&e.html_path()));
         let body = if e.body_html.contains("href=\"#") {
             e.body_html.replace("href=\"#", &format!("href=\"{page}#"))
         } else {
@@ -77,7 +77,8 @@ impl FeedSpec<'_> {
         if !body.contains(&prefix) {
             return body;
         }
-        let page_dir = e.html_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let html_path = e.html_path();
+        let page_dir = html_path.rsplit_once('/').map_or("", |(d, _)| d);
         let base = format!("{}{page_dir}/", self.pages);
         body.replace(&format!("src{prefix}"), &format!("src=\"{base}{}/", e.id))
             .replace(&format!("href{prefix}"), &format!("href=\"{base}{}/", e.id))
@@ -142,7 +143,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                 updated,
                 published: Some(published),
                 links: vec![Link {
-                    href: format!("{}{}", spec.pages, super::readme::link(&e.html_path)),
+                    href: format!("{}{}", spec.pages, super::readme::link(&e.html_path())),
                     rel: "alternate".into(),
                     mime_type: Some("text/html".into()),
                     ..Link::default()
@@ -223,7 +224,7 @@ pub fn json(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
             .iter()
             .map(|e| JsonItem {
                 id: spec.entry_id(e),
-                url: format!("{}{}", spec.pages, super::readme::link(&e.html_path)),
+                url: format!("{}{}", spec.pages, super::readme::link(&e.html_path())),
                 title: &e.title,
                 content_html: spec.content(e),
                 // JSON Feed requires content; an entry without its text gets its title.

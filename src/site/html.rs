@@ -206,7 +206,7 @@ impl Site {
     pub fn entry_page(&self, entry: &EntryView) -> Result<String> {
         self.render(
             "site/entry.html",
-            context! { site => v(&self.info), root => Value::from_safe_string(entry.root()), page => &entry.html_path, entry => v(entry) },
+            context! { site => v(&self.info), root => Value::from_safe_string(entry.root()), page => entry.html_path(), entry => v(entry) },
             0,
         )
     }

@@ -189,7 +189,7 @@ fn index_file(info: &SiteInfo, entries: &[EntryView], head: &str, list: &[usize]
             url: info
                 .url
                 .as_ref()
-                .map(|u| format!("{u}{}", super::readme::link(&e.html_path))),
+                .map(|u| format!("{u}{}", super::readme::link(&e.html_path()))),
             learned: e.learned.as_deref(),
             next: e.next.as_deref(),
             help_wanted: e.help_wanted.as_deref(),

@@ -66,10 +66,9 @@ pub struct EntryView<'a> {
     pub kind: Cow<'a, str>,
     pub tags: Vec<TagRef<'a>>,
     pub author: Cow<'a, str>,
-    /// `entries/YYYY/MM/<stem>.md`, relative to the published root.
+    /// `entries/YYYY/MM/<stem>.md`, relative to the published root. (Its page's path is
+    /// made from it when asked: [`EntryView::html_path`].)
     pub md_path: Cow<'a, str>,
-    /// `YYYY/MM/<stem>.html`, relative to `docs/`.
-    pub html_path: String,
     /// The rendered body; filled only where a page needs it.
     pub body_html: String,
 }
@@ -95,7 +94,7 @@ impl Serialize for EntryView<'_> {
         s.serialize_field("tags", &self.tags)?;
         s.serialize_field("author", &self.author)?;
         s.serialize_field("md_path", &self.md_path)?;
-        s.serialize_field("html_path", &self.html_path)?;
+        s.serialize_field("html_path", &self.html_path())?;
         s.serialize_field("body_html", &self.body_html)?;
         s.serialize_field("month_name", &month_name)?;
         s.serialize_field("month_path", &month_path)?;
@@ -169,16 +168,6 @@ impl<'a> EntryView<'a> {
     /// of every entry it gives a partner next to the entries themselves, and at 100,000
     /// entries the copies were 30 MB of its memory.
     pub fn of(meta: &'a Meta, parts: &'a BodyParts, id: &'a str, md_path: &'a str) -> Self {
-        let mut html_path = md_path
-            .strip_prefix("entries/")
-            .unwrap_or(md_path)
-            .strip_suffix(".md")
-            .map(|p| format!("{p}.html"))
-            .unwrap_or_else(|| format!("{md_path}.html"));
-        // `YYYY/MM/index.html` is the month's page: a hand-named `index.md` gets another.
-        if html_path.rsplit('/').next() == Some("index.html") {
-            html_path = format!("{}-entry.html", html_path.trim_end_matches(".html"));
-        }
         EntryView {
             id: Cow::Borrowed(id),
             uid: meta
@@ -203,7 +192,6 @@ impl<'a> EntryView<'a> {
                 .collect(),
             author: Cow::Borrowed(&meta.author),
             md_path: Cow::Borrowed(md_path),
-            html_path,
             body_html: String::new(),
         }
     }
@@ -234,7 +222,6 @@ impl<'a> EntryView<'a> {
                 .collect(),
             author: own(self.author),
             md_path: own(self.md_path),
-            html_path: self.html_path,
             body_html: self.body_html,
         }
     }
@@ -267,9 +254,37 @@ impl<'a> EntryView<'a> {
             .then(|| (day.year(), day.month()))
     }
 
+    /// `YYYY/MM/<stem>.html`, relative to `docs/`: its page's path, from
+    /// [`EntryView::md_path`] (`entries/YYYY/MM/<stem>.md`). Made when asked, not kept
+    /// with the view: a publish holds a view of every entry it gives a partner.
+    pub fn html_path(&self) -> String {
+        let mut path = String::with_capacity(self.md_path.len());
+        self.write_html_path(&mut path);
+        path
+    }
+
+    /// [`EntryView::html_path`], written at the end of `out`.
+    pub fn write_html_path(&self, out: &mut String) {
+        let md_path = &*self.md_path;
+        let start = out.len();
+        match md_path
+            .strip_prefix("entries/")
+            .unwrap_or(md_path)
+            .strip_suffix(".md")
+        {
+            Some(stem_path) => out.push_str(stem_path),
+            None => out.push_str(md_path),
+        }
+        // `YYYY/MM/index.html` is the month's page: a hand-named `index.md` gets another.
+        if out[start..].rsplit('/').next() == Some("index") {
+            out.push_str("-entry");
+        }
+        out.push_str(".html");
+    }
+
     /// The path from this entry's page back to `docs/` (`../../` for `YYYY/MM/x.html`).
     pub fn root(&self) -> String {
-        "../".repeat(self.html_path.matches('/').count())
+        "../".repeat(self.html_path().matches('/').count())
     }
 }
 
