@@ -129,9 +129,10 @@ pub struct Candidate {
     /// of it, and the pages that are rendered read the entry again ([`Candidate::read`]).
     pub meta: Meta,
     pub parts: BodyParts,
-    /// What was judged of the entry as it was read, for the plan to take. Boxed, as the
-    /// fields below that most entries leave empty: every entry of a journal is a
-    /// candidate, and at 100,000 entries each 8 bytes of one are 0.8 MB of a publish.
+    /// What was judged of the entry as it was read, when its text was scanned then, for
+    /// the plan to take. Boxed, as the fields below that most entries leave empty: every
+    /// entry of a journal is a candidate, and at 100,000 entries each 8 bytes of one are
+    /// 0.8 MB of a publish.
     judged: Option<Box<Judged>>,
     /// The work-tree file, when it is no longer what was committed.
     pub uncommitted: Option<Box<Uncommitted>>,
@@ -145,7 +146,7 @@ pub struct Candidate {
     pub attachments: Box<[(String, Oid)]>,
 }
 
-/// What the reader judged of an entry, taken by the plan.
+/// What the reader judged of an entry whose text it scanned, taken by the plan.
 struct Judged {
     /// Whether each partner this publish is for may get the entry
     /// ([`Candidate::decide`]).
@@ -407,7 +408,11 @@ pub fn plan(
         let outgoing = decided.iter().any(Result::is_ok);
         let scanned = (outgoing && !scanned.was_clean(c.blob))
             .then(|| scan::scan_entry(&String::from_utf8_lossy(bytes), &never));
-        c.judged = Some(Box::new(Judged { decided, scanned }));
+        // Kept only with a scan's findings to hand on: otherwise the plan decides again
+        // (quickly, and alike), as a box for every entry was 8 MB at 100,000 entries.
+        if scanned.is_some() {
+            c.judged = Some(Box::new(Judged { decided, scanned }));
+        }
     });
     crate::diag::debug(format_args!(
         "publish: entries read after {:?} ({from_cache} of {} from the entry cache)",
