@@ -6,7 +6,7 @@
 //! key stay at home. Each entry's Markdown and page blobs come from the render cache
 //! when the entry, its path and the templates are unchanged.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result, anyhow};
@@ -17,28 +17,22 @@ use super::cache::{Cache, Rendered};
 use super::{Candidate, PartnerPlan, published_ref};
 use crate::digest;
 use crate::entry::{Entry, Schema};
+use crate::error::hinted;
 use crate::git::OidSet;
 use crate::journal::Journal;
 use crate::site::html::DigestPage;
 use crate::site::links::{self, Rewrite};
 use crate::site::{self, EntryView, feed, html::Site, json, readme};
 
-/// A directory being assembled: its files and folders, as they were added until it is
-/// written, then as git sorts them. A list, not a map: a publish holds the whole
-/// published tree (two files for each of 100,000 entries), and the map's nodes were
-/// 19 MB of it.
+/// A directory being assembled. Its files are a list (a publish holds the whole published
+/// tree, two files for each of 100,000 entries, and a map's nodes were 19 MB of it); its
+/// folders, far fewer, a map, so that finding one costs the same however many files and
+/// folders are beside it.
 #[derive(Default)]
-struct Dir(Vec<(Box<str>, Node)>);
-
-enum Node {
-    Blob(Oid),
-    Dir(Dir),
-}
-
-impl Node {
-    fn is_dir(&self) -> bool {
-        matches!(self, Node::Dir(_))
-    }
+struct Dir {
+    /// As they were added until the folder is written, then sorted by name, each name once.
+    files: Vec<(Box<str>, Oid)>,
+    folders: BTreeMap<Box<str>, Dir>,
 }
 
 /// How git orders the names of a tree: by their bytes, a folder's as if it ended in `/`
@@ -60,74 +54,65 @@ impl Dir {
                 return Err(anyhow!("unsafe path {path:?} in the published tree"));
             }
             if parts.peek().is_none() {
-                dir.0.push((part.into(), Node::Blob(blob)));
+                dir.files.push((part.into(), blob));
                 return Ok(());
             }
-            // Looked for from the end, where the folder of the file added before nearly
-            // always is; named once, not once per file in it.
-            let at = match dir
-                .0
-                .iter()
-                .rposition(|(n, node)| node.is_dir() && **n == *part)
-            {
-                Some(at) => at,
-                None => {
-                    dir.0.push((part.into(), Node::Dir(Dir::default())));
-                    dir.0.len() - 1
-                }
-            };
-            dir = match &mut dir.0[at].1 {
-                Node::Dir(d) => d,
-                Node::Blob(_) => unreachable!("only folders are looked for"),
-            };
+            // A folder is named once, not once per file in it.
+            if !dir.folders.contains_key(part) {
+                dir.folders.insert(part.into(), Dir::default());
+            }
+            dir = dir.folders.get_mut(part).expect("inserted above");
         }
         Ok(())
     }
 
-    /// Sort the folder as git does, keep only the last file added at each name, and
-    /// refuse a name that is both a file and a folder.
-    fn settle(&mut self) -> Result<()> {
-        fn key((name, node): &(Box<str>, Node)) -> (&str, bool) {
-            (name, node.is_dir())
-        }
-        // Stable: files of one name stay in the order they were added.
-        self.0.sort_by(|a, b| git_order(key(a), key(b)));
-        self.0.dedup_by(|later, earlier| {
-            let same = later.0 == earlier.0 && !later.1.is_dir() && !earlier.1.is_dir();
+    /// Write the tree (and the trees below it) and return its id; each tree's id goes
+    /// into `written`. `at` is its path, with a `/` (empty for the root). Of the files
+    /// added at one name, the last is kept; a name that is both a file and a folder is
+    /// refused. A tree in `known` (the previous published tree's) is in the object
+    /// database already: its id is worked out, not written, so an unchanged month costs a
+    /// hash and no look-up.
+    fn write(
+        &mut self,
+        at: &str,
+        repo: &Repository,
+        known: &OidSet,
+        written: &mut OidSet,
+    ) -> Result<Oid> {
+        // Stable: the files of one name stay in the order they were added.
+        self.files.sort_by(|a, b| a.0.cmp(&b.0));
+        self.files.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
             if same {
                 std::mem::swap(later, earlier);
             }
             same
         });
-        for (name, node) in &self.0 {
-            let is_file = |n: &str| {
-                self.0
-                    .binary_search_by(|probe| git_order(key(probe), (n, false)))
-                    .is_ok()
-            };
-            if node.is_dir() && is_file(name) {
-                return Err(anyhow!("{name}/ clashes with a file in the published tree"));
+        let names = self.files.iter().map(|(n, _)| n).chain(self.folders.keys());
+        for name in names {
+            if name.eq_ignore_ascii_case(".git") || name.contains('\0') {
+                return Err(anyhow!(
+                    "unsafe name {:?} in the published tree",
+                    format!("{at}{name}")
+                ));
             }
         }
-        Ok(())
-    }
-
-    /// Write the tree (and the trees below it, each settled first: [`Dir::settle`]) and
-    /// return its id; each tree's id goes into `written`. A tree in `known` (the previous
-    /// published tree's) is in the object database already: its id is worked out, not
-    /// written, so an unchanged month costs a hash and no look-up.
-    fn write(&mut self, repo: &Repository, known: &OidSet, written: &mut OidSet) -> Result<Oid> {
-        self.settle()?;
-        let mut content = Vec::with_capacity(self.0.len() * 48);
-        for (name, node) in &mut self.0 {
-            if name.eq_ignore_ascii_case(".git") || name.contains('\0') {
-                return Err(anyhow!("unsafe name {name:?} in the published tree"));
+        let mut items = Vec::with_capacity(self.files.len() + self.folders.len());
+        for (name, dir) in &mut self.folders {
+            if self.files.binary_search_by(|(n, _)| n.cmp(name)).is_ok() {
+                return Err(hinted(
+                    format!("the published tree would have both a file and a folder at {at}{name}"),
+                    "rename the entry or attachment that makes one of them",
+                ));
             }
-            let (mode, oid) = match node {
-                Node::Blob(oid) => ("100644", *oid),
-                Node::Dir(d) => ("40000", d.write(repo, known, written)?),
-            };
-            content.extend_from_slice(mode.as_bytes());
+            let oid = dir.write(&format!("{at}{name}/"), repo, known, written)?;
+            items.push((&**name, true, oid));
+        }
+        items.extend(self.files.iter().map(|(name, oid)| (&**name, false, *oid)));
+        items.sort_unstable_by(|a, b| git_order((a.0, a.1), (b.0, b.1)));
+        let mut content = Vec::with_capacity(items.len() * 48);
+        for (name, is_dir, oid) in items {
+            content.extend_from_slice(if is_dir { b"40000" } else { b"100644" });
             content.push(b' ');
             content.extend_from_slice(name.as_bytes());
             content.push(0);
@@ -143,29 +128,25 @@ impl Dir {
 
     /// Each blob below this folder to `blob`, and each file under `entries/` to `file`
     /// (`prefix` is this folder's path, with a `/`): what [`super::previous::Previous`]
-    /// knows of a tree. (Of a written tree: settled, each name once.)
+    /// knows of a tree. (Of a written tree: each name once.)
     fn files(
         &self,
         prefix: &mut String,
         file: &mut dyn FnMut(&str, &str, Oid),
         blob: &mut dyn FnMut(Oid),
     ) {
-        for (name, node) in &self.0 {
-            match node {
-                Node::Blob(oid) => {
-                    blob(*oid);
-                    if prefix.starts_with("entries/") {
-                        file(prefix, name, *oid);
-                    }
-                }
-                Node::Dir(d) => {
-                    let len = prefix.len();
-                    prefix.push_str(name);
-                    prefix.push('/');
-                    d.files(prefix, file, blob);
-                    prefix.truncate(len);
-                }
+        for (name, oid) in &self.files {
+            blob(*oid);
+            if prefix.starts_with("entries/") {
+                file(prefix, name, *oid);
             }
+        }
+        for (name, dir) in &self.folders {
+            let len = prefix.len();
+            prefix.push_str(name);
+            prefix.push('/');
+            dir.files(prefix, file, blob);
+            prefix.truncate(len);
         }
     }
 }
@@ -790,7 +771,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         t0.elapsed()
     ));
     let mut trees = OidSet::default();
-    let tree = root.write(repo, &previous_trees, &mut trees)?;
+    let tree = root.write("", repo, &previous_trees, &mut trees)?;
     // What the next build needs of this tree is written while the publish goes on (and
     // the folders built are freed there too).
     let keeping = previous_cache
@@ -1443,7 +1424,7 @@ mod tests {
         // A file added again at a path is replaced.
         root.insert("a0", other).unwrap();
         let ours = root
-            .write(&repo, &OidSet::default(), &mut OidSet::default())
+            .write("", &repo, &OidSet::default(), &mut OidSet::default())
             .unwrap();
 
         // The same tree through libgit2's tree builder.
@@ -1476,20 +1457,22 @@ mod tests {
         let id = crate::git::object_id(git2::ObjectType::Tree, &content);
         let known: OidSet = [id].into_iter().collect();
         assert_eq!(
-            fresh.write(&repo, &known, &mut OidSet::default()).unwrap(),
+            fresh
+                .write("", &repo, &known, &mut OidSet::default())
+                .unwrap(),
             id
         );
         assert!(!repo.odb().unwrap().exists(id), "a known tree was written");
         assert_eq!(
             fresh
-                .write(&repo, &OidSet::default(), &mut OidSet::default())
+                .write("", &repo, &OidSet::default(), &mut OidSet::default())
                 .unwrap(),
             id
         );
         assert!(repo.odb().unwrap().exists(id));
         assert!(root.insert(".git/x", blob).is_ok());
         assert!(
-            root.write(&repo, &OidSet::default(), &mut OidSet::default())
+            root.write("", &repo, &OidSet::default(), &mut OidSet::default())
                 .is_err(),
             ".git is refused"
         );
@@ -1499,7 +1482,7 @@ mod tests {
             for path in paths {
                 clash.insert(path, blob).unwrap();
             }
-            let written = clash.write(&repo, &OidSet::default(), &mut OidSet::default());
+            let written = clash.write("", &repo, &OidSet::default(), &mut OidSet::default());
             assert!(written.is_err(), "{paths:?} made a tree");
         }
     }
