@@ -17,8 +17,48 @@ fn main() {
         |(hash, date)| format!("{version} ({hash} {date})"),
     );
     println!("cargo:rustc-env=WOL_VERSION={described}");
+    println!("cargo:rustc-env=WOL_SOURCE={}", source_stamp());
     if packed_relocations_link() {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+}
+
+/// A hash of everything wol is built from (its sources, templates, locked dependencies and
+/// this script): what a publish that reuses its last build checks it was made by
+/// (`publish::reuse`). Any change, committed or not, gives another stamp. (std's hasher:
+/// another Rust release may give another stamp for the same sources, which only costs
+/// one build.)
+fn source_stamp() -> String {
+    use std::hash::Hasher as _;
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let mut files = Vec::new();
+    for top in ["src", "templates", "Cargo.lock", "build.rs"] {
+        let path = manifest.join(top);
+        println!("cargo:rerun-if-changed={}", path.display());
+        collect(&path, &mut files);
+    }
+    files.sort();
+    let mut hasher = std::hash::DefaultHasher::new();
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap_or_default();
+        let name = file.strip_prefix(&manifest).unwrap_or(file);
+        hasher.write(name.as_os_str().as_encoded_bytes());
+        hasher.write_usize(bytes.len());
+        hasher.write(&bytes);
+    }
+    format!("{:016x}{:08x}", hasher.finish(), files.len())
+}
+
+/// The files at `path`, a file or a folder walked whole.
+fn collect(path: &Path, files: &mut Vec<PathBuf>) {
+    match std::fs::read_dir(path) {
+        Ok(dir) => {
+            for entry in dir.flatten() {
+                collect(&entry.path(), files);
+            }
+        }
+        Err(_) if path.is_file() => files.push(path.to_path_buf()),
+        Err(_) => {}
     }
 }
 

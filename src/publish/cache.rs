@@ -36,8 +36,12 @@ pub struct Rendered {
 /// The cache, loaded in memory for one publish.
 pub struct Cache {
     path: PathBuf,
-    map: OidMap<Rendered>,
+    /// Read when first asked: a publish that builds nothing ([`super::reuse`]) never
+    /// reads it (8 MB at 100,000 entries).
+    map: Option<OidMap<Rendered>>,
     dirty: bool,
+    /// A build was reused, which used no keys: none may be pruned.
+    unpruned: bool,
     /// Blobs known to be in the object database (the previous published tree's), which
     /// need no look-up.
     known: OidSet,
@@ -49,19 +53,32 @@ pub struct Cache {
 impl Cache {
     /// Load the cache; a missing or damaged file is an empty cache.
     pub fn load(journal: &Journal) -> Cache {
-        let dir = journal.state_dir().join("cache");
-        let path = dir.join(FILE);
-        let map = match std::fs::read(&path) {
-            Ok(data) => read_records(&data).unwrap_or_default(),
-            Err(_) => read_text(&dir.join(TEXT_FILE)),
-        };
         Cache {
-            path,
-            map,
+            path: journal.state_dir().join("cache").join(FILE),
+            map: None,
             dirty: false,
+            unpruned: false,
             known: OidSet::default(),
             used: OidSet::default(),
         }
+    }
+
+    /// The records, read from the file the first time.
+    fn map(&mut self) -> &mut OidMap<Rendered> {
+        let path = &self.path;
+        self.map.get_or_insert_with(|| match std::fs::read(path) {
+            Ok(data) => read_records(&data).unwrap_or_default(),
+            Err(_) => path
+                .parent()
+                .map(|dir| read_text(&dir.join(TEXT_FILE)))
+                .unwrap_or_default(),
+        })
+    }
+
+    /// A tree was taken from the last build instead of built ([`super::reuse`]): the keys
+    /// its pages have were not used this time, but are still needed.
+    pub fn keep_unused(&mut self) {
+        self.unpruned = true;
     }
 
     /// The cache key of an entry at `path` with content `blob` rendered with what
@@ -94,7 +111,7 @@ impl Cache {
 
     /// A cached rendering whose blobs still exist.
     pub fn get(&mut self, repo: &Repository, key: Oid) -> Option<Rendered> {
-        let hit = *self.map.get(&key)?;
+        let hit = *self.map().get(&key)?;
         let known = |oid| self.known.contains(&oid);
         let there = (known(hit.markdown) && known(hit.page)) || {
             let odb = repo.odb().ok()?;
@@ -108,7 +125,7 @@ impl Cache {
 
     pub fn put(&mut self, key: Oid, rendered: Rendered) {
         self.used.insert(key);
-        if self.map.insert(key, rendered) != Some(rendered) {
+        if self.map().insert(key, rendered) != Some(rendered) {
             self.dirty = true;
         }
     }
@@ -118,18 +135,22 @@ impl Cache {
     /// changed since (an entry edited, a neighbour added, a tag's entries) would otherwise
     /// pile up for ever, and the file is read whole on every publish.
     pub fn save(&mut self, prune: bool) -> Result<()> {
-        if prune {
-            let before = self.map.len();
+        // Never read: nothing was built, and nothing changed.
+        let Some(map) = &mut self.map else {
+            return Ok(());
+        };
+        if prune && !self.unpruned {
+            let before = map.len();
             let used = &self.used;
-            self.map.retain(|key, _| used.contains(key));
-            self.dirty |= self.map.len() != before;
+            map.retain(|key, _| used.contains(key));
+            self.dirty |= map.len() != before;
         }
         if !self.dirty {
             return Ok(());
         }
-        let mut data = Vec::with_capacity(MAGIC.len() + self.map.len() * RECORD + 20);
+        let mut data = Vec::with_capacity(MAGIC.len() + map.len() * RECORD + 20);
         data.extend_from_slice(MAGIC);
-        for (k, r) in &self.map {
+        for (k, r) in map.iter() {
             for id in [k, &r.markdown, &r.page] {
                 data.extend_from_slice(id.as_bytes());
             }
@@ -224,8 +245,9 @@ mod tests {
 
         let mut cache = Cache {
             path: dir.path().join(FILE),
-            map: old,
+            map: Some(old),
             dirty: false,
+            unpruned: false,
             known: OidSet::default(),
             used: OidSet::default(),
         };
@@ -242,7 +264,7 @@ mod tests {
         let data = std::fs::read(dir.path().join(FILE)).unwrap();
         assert_eq!(data.len(), MAGIC.len() + 2 * RECORD + 20);
         let read = read_records(&data).unwrap();
-        assert_eq!(read, cache.map);
+        assert_eq!(Some(&read), cache.map.as_ref());
         for i in 0..data.len() {
             let mut damaged = data.clone();
             damaged[i] ^= 0x10;
@@ -251,6 +273,48 @@ mod tests {
         for len in 0..data.len() {
             assert!(read_records(&data[..len]).is_none(), "cut to {len} bytes");
         }
+    }
+
+    /// A publish that reused its last build used no key, and prunes none; one that built
+    /// every tree keeps only what it used. The file is read only when a key is asked for.
+    #[test]
+    fn only_what_a_build_used_is_kept_unless_a_build_was_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join(FILE);
+        let rendered = |n| Rendered {
+            markdown: oid(n),
+            page: oid(n + 1),
+        };
+        let loaded = || Cache {
+            path: state.clone(),
+            map: None,
+            dirty: false,
+            unpruned: false,
+            known: OidSet::default(),
+            used: OidSet::default(),
+        };
+        let mut cache = loaded();
+        cache.put(oid(1), rendered(2));
+        cache.put(oid(4), rendered(5));
+        cache.save(true).unwrap();
+
+        let mut cache = loaded();
+        cache.keep_unused();
+        cache.save(true).unwrap();
+        assert!(cache.map.is_none(), "nothing asked, nothing read");
+        cache.put(oid(7), rendered(8));
+        cache.save(true).unwrap();
+        let kept = read_records(&std::fs::read(&state).unwrap()).unwrap();
+        assert_eq!(kept.len(), 3, "a reused build prunes nothing");
+
+        let mut cache = loaded();
+        let repo = git2::Repository::init(dir.path().join("repo")).unwrap();
+        assert_eq!(cache.get(&repo, oid(7)), None, "its blobs are not there");
+        cache.know([oid(8), oid(9)].into_iter().collect());
+        assert_eq!(cache.get(&repo, oid(7)), Some(rendered(8)));
+        cache.save(true).unwrap();
+        let kept = read_records(&std::fs::read(&state).unwrap()).unwrap();
+        assert_eq!(kept.keys().collect::<Vec<_>>(), [&oid(7)]);
     }
 
     /// Keys are what they were when the material was put together as one string: a cache

@@ -13,6 +13,7 @@
 pub mod adopt;
 pub mod cache;
 mod previous;
+pub mod reuse;
 pub mod scan;
 pub mod scanned;
 pub mod shared;
@@ -51,6 +52,7 @@ pub fn forget_partner(journal: &Journal, name: &str) {
     let _ = std::fs::remove_file(withdrawn_file(journal, name));
     let _ = std::fs::remove_file(kept_file(journal, name));
     let _ = std::fs::remove_file(old_times_file(journal, name));
+    let _ = std::fs::remove_file(reuse::file(journal, name));
 }
 
 /// Where what the next build needs of the tree published to `partner` is kept
@@ -1072,7 +1074,49 @@ pub fn publish_partner(
         )
     };
     let previous_id = previous.as_ref().map(|t| t.id());
-    let mut built = build(previous, digests, cache)?;
+    // The tree of the last build, when it would be built again ([`reuse`]).
+    let schema = cx.journal.config.schema();
+    let key = reuse::key(&reuse::Inputs {
+        site: &site,
+        partner,
+        candidates: &plan.candidates,
+        kinds: &cx.journal.config.kinds,
+        schema: &schema,
+        digests: &digests,
+    });
+    let last_build = reuse::file(cx.journal, &partner.name);
+    let last = reuse::last(&last_build, key, previous_id);
+    let mut built = match last {
+        Some(last) if !reuse::checked() => {
+            drop(previous);
+            crate::diag::info(format_args!(
+                "publish: {}: nothing a build reads changed since the last one; its tree is \
+                 taken as it is",
+                partner.name
+            ));
+            cache.keep_unused();
+            for warning in &last.warnings {
+                warning.say();
+            }
+            tree::Built {
+                tree: previous_id.expect("a last build is taken only on its own tree"),
+                entries: partner.include.len(),
+                rendered: 0,
+                reused: partner.include.len(),
+                withdrawn: Vec::new(),
+                keeping: None,
+                warnings: last.warnings,
+            }
+        }
+        last => {
+            let built = build(previous, digests, cache)?;
+            if let Some(last) = &last {
+                reuse::check(last, &built)?;
+            }
+            reuse::keep(&last_build, key, &built);
+            built
+        }
+    };
     // After a large build the kept file is written first: the push of many objects is
     // what peaks, and the folders built must be freed before it.
     if built.rendered >= LARGE_BUILD {
@@ -1088,7 +1132,9 @@ pub fn publish_partner(
     // what the partner has that this machine does not publish.
     let build_on = |base: Oid, cache: &mut cache::Cache| -> Result<tree::Built> {
         let digests = tree::digest_files(cx.journal, &given, &partner.name, cx.today)?;
-        build(Some(repo.find_tree(base)?), digests, cache)
+        let built = build(Some(repo.find_tree(base)?), digests, cache)?;
+        reuse::keep(&last_build, key, &built);
+        Ok(built)
     };
     let mut outcome = Outcome {
         status: Status::Pushed,

@@ -268,6 +268,32 @@ pub struct Built {
     /// The kept file of this tree being written ([`super::previous::Writing`]): done when
     /// this is dropped.
     pub keeping: Option<super::previous::Writing>,
+    /// What the build warned of, as it went: said again by a publish that takes this
+    /// tree again instead of building it ([`super::reuse`]).
+    pub warnings: Vec<Warning>,
+}
+
+/// A warning a build gave (`warning: …`, then `hint: …`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Warning {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Warning {
+    pub fn say(&self) {
+        crate::error::warn(&self.message, self.hint.as_deref());
+    }
+}
+
+/// Say a warning now, and keep it with the build.
+fn warn(warnings: &mut Vec<Warning>, message: String, hint: Option<&str>) {
+    let warning = Warning {
+        message,
+        hint: hint.map(String::from),
+    };
+    warning.say();
+    warnings.push(warning);
 }
 
 /// What [`build`] works from.
@@ -383,6 +409,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     };
     let mut list_keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
+    let mut warnings = Vec::new();
     // Each published attachment (`entries/…/<id>/<name>`) and where the site has it
     // (relative to `docs/`; `None` when only beside the Markdown): what the digests may
     // link.
@@ -406,7 +433,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             && let tag_count = c.parts.tags.len()
             && tag_count > site::MAX_PUBLISHED_TAGS
         {
-            crate::error::warn(
+            warn(
+                &mut warnings,
                 format!(
                     "{} has {tag_count} tags; its page and the feeds carry the first {}, and only those get tag pages",
                     c.path,
@@ -425,7 +453,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         for (name, oid) in &c.attachments {
             if plan.unseen.contains(oid) {
                 withheld.push(name);
-                crate::error::warn(
+                warn(
+                    &mut warnings,
                     format!(
                         "{md_dir}/{name} is not published to {}: it has the very bytes of an entry or attachment {} does not get (a private one, or one for other partners)",
                         plan.name, plan.name
@@ -439,7 +468,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
             let Some(blob) = published_attachment(repo, cache, name, *oid)? else {
                 withheld.push(name);
-                crate::error::warn(
+                warn(
+                    &mut warnings,
                     format!(
                         "{md_dir}/{name} is not published: it is a photo whose location data wol cannot check or remove (an unreadable JPEG, PNG, WebP or GIF, or HEIC, AVIF, TIFF or raw); attach it as JPEG or PNG"
                     ),
@@ -450,7 +480,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             };
             let on_site = !crate::attach::runs_scripts(name);
             if !on_site {
-                crate::error::warn(
+                warn(
+                    &mut warnings,
                     format!(
                         "{md_dir}/{name} is published beside the entry but not on its site: a browser would run the scripts an SVG, HTML or XML file can hold, with the site's address"
                     ),
@@ -796,6 +827,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         reused,
         withdrawn,
         keeping,
+        warnings,
     })
 }
 

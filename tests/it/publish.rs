@@ -1431,6 +1431,94 @@ fn the_render_cache_keeps_only_what_a_publish_to_every_partner_used() {
     assert_eq!(results[1]["rendered"], 0, "{results}");
 }
 
+/// A publish with nothing new for a partner takes the tree it built last time, says the
+/// warnings that build gave again, and keeps every page in the render cache: the next
+/// publish with a new entry renders only what it changed. Anything the build reads that
+/// changes (here the stylesheet, then the tree on the partner's ref) builds again.
+#[test]
+fn a_publish_with_nothing_new_takes_its_last_build() {
+    let env = TestEnv::new();
+    env.init_journal();
+    let svg = env.root.join("diagram.svg");
+    fs::write(&svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n").unwrap();
+    env.log(&["First", "--public", "--attach", svg.to_str().unwrap()]);
+    env.log(&["Second", "--public"]);
+    let remote = bare(&env, "pub.git");
+    add_partner(&env, &["pub", remote.to_str().unwrap()]);
+    let taken = "pub: nothing a build reads changed since the last one";
+    let warning = "diagram.svg is published beside the entry but not on its site";
+    let publish = |args: &[&str]| {
+        let out = env
+            .wol_j()
+            .args(["-v", "publish", "--json"])
+            .args(args)
+            .env("WOL_CHECK_REUSE", "0")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (stderr(&out), results)
+    };
+    let cache = env.journal.join(".wol/cache/publish.bin");
+
+    let (err, first) = publish(&[]);
+    assert!(!err.contains(taken) && err.contains(warning), "{err}");
+    assert_eq!(first[0]["rendered"], 2, "{first}");
+    let pages = fs::read(&cache).unwrap();
+    let head = rev(&env, &remote, "main");
+
+    let (err, again) = publish(&[]);
+    assert!(err.contains(taken), "{err}");
+    assert!(err.contains(warning), "the warning is said again: {err}");
+    assert_eq!(again[0]["status"], "unchanged", "{again}");
+    assert_eq!(
+        (&again[0]["rendered"], &again[0]["reused"]),
+        (&0.into(), &2.into())
+    );
+    assert_eq!(rev(&env, &remote, "main"), head);
+    assert_eq!(fs::read(&cache).unwrap(), pages, "no page was dropped");
+
+    env.log(&["Third", "--public"]);
+    let (err, third) = publish(&[]);
+    assert!(!err.contains(taken), "{err}");
+    assert_eq!(
+        third[0]["rendered"], 2,
+        "the new entry and its neighbour: {third}"
+    );
+    assert_eq!(third[0]["reused"], 1, "{third}");
+    let head = rev(&env, &remote, "main");
+
+    // A changed stylesheet is read by the build.
+    env.write("templates/site/style.css", "body { color: #222; }\n");
+    let (err, _) = publish(&[]);
+    assert!(!err.contains(taken), "{err}");
+    let styled = rev(&env, &remote, "main");
+    assert_ne!(styled, head);
+    assert_eq!(
+        env.git_in(&remote, ["show", "main:docs/style.css"]),
+        "body { color: #222; }\n"
+    );
+    let (err, _) = publish(&[]);
+    assert!(err.contains(taken), "{err}");
+
+    // The tree on the partner's ref is not the last build's: built again (and the same).
+    env.git(["update-ref", "refs/wol/published/pub", &head]);
+    let (err, _) = publish(&[]);
+    assert!(!err.contains(taken), "{err}");
+    assert_eq!(rev(&env, &remote, "main"), styled);
+    assert_eq!(
+        env.git(["rev-parse", "refs/wol/published/pub"]).trim(),
+        styled
+    );
+
+    // A damaged record is no record.
+    fs::write(env.journal.join(".wol/cache/built-pub.json"), "{").unwrap();
+    let (err, _) = publish(&[]);
+    assert!(!err.contains(taken), "{err}");
+    let (err, _) = publish(&[]);
+    assert!(err.contains(taken), "{err}");
+}
+
 /// The packs in a bare repository's object folder.
 fn packs(repo: &Path) -> Vec<PathBuf> {
     let mut packs: Vec<PathBuf> = fs::read_dir(repo.join("objects/pack"))

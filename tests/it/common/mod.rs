@@ -100,7 +100,10 @@ impl TestEnv {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("TZ", "UTC")
-            .env("LANG", "C.UTF-8");
+            .env("LANG", "C.UTF-8")
+            // A publish that would take its last build builds anyway, and fails if that
+            // made anything else: every test that publishes twice checks it.
+            .env("WOL_CHECK_REUSE", "1");
     }
 
     /// Any program in the sealed world, with wol's clock and author set (for a shell
