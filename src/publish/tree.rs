@@ -380,7 +380,27 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .get_or_init(|| previous_feed_text(repo, previous.as_ref()))
             .as_str()
     };
-    keep_only_known_old_names(&previous_feed, &previous_blobs, &mut views);
+    // Whether the previous JSON index listed an entry of the month `label` by the feed id
+    // `uid`: the texts read only when a moved entry asks.
+    let mut indexes: HashMap<String, String> = HashMap::new();
+    let mut listed_before = |label: &str, uid: &str| {
+        let field = format!("\"id\":\"{uid}\"");
+        ["wol.json".to_string(), json::archive_path(label)]
+            .into_iter()
+            .any(|path| {
+                indexes
+                    .entry(path)
+                    .or_insert_with_key(|path| previous_text(repo, previous.as_ref(), path))
+                    .contains(&field)
+            })
+    };
+    keep_only_known_old_names(
+        &previous_feed,
+        &mut listed_before,
+        &previous_blobs,
+        &mut views,
+    );
+    drop(indexes);
     one_entry_per_feed_id(&mut views);
     // Entry files of the previous publish by name, for entries that moved since: made
     // when the first such entry asks.
@@ -1111,10 +1131,12 @@ fn feed_blob(
 /// An `id` key shaped like an entry file name is the entry's old name, which `wol edit`
 /// keeps when a new date moves the file; feeds go on using it as the entry's id only
 /// where this partner's followers knew the entry by it (its old file was in the last
-/// publish, or the feed carried that id). Anywhere else it may be the name the entry had
+/// publish, or its feed or JSON index carried that id: the feed carries only the newest
+/// entries, and a publish after the move must know it as the one before did). Anywhere else it may be the name the entry had
 /// while it was private, so a hash of it stands in.
 fn keep_only_known_old_names<'f>(
     previous_feed: &dyn Fn() -> &'f str,
+    listed_before: &mut dyn FnMut(&str, &str) -> bool,
     previous_blobs: &foldhash::HashMap<String, (Oid, Option<Box<str>>)>,
     views: &mut [EntryView],
 ) {
@@ -1126,7 +1148,9 @@ fn keep_only_known_old_names<'f>(
         let known = published_before(&view.uid, previous_feed())
             || previous_blobs
                 .keys()
-                .any(|p| p.starts_with("entries/") && p.ends_with(&file));
+                .any(|p| p.starts_with("entries/") && p.ends_with(&file))
+            // Published by it since the move: the root feed carries only the newest.
+            || listed_before(&view.month().0, &view.uid);
         if !known {
             view.uid = site::stable_uid(&view.uid).into();
         }
@@ -1171,8 +1195,13 @@ fn published_before(uid: &str, feed: &str) -> bool {
 
 /// The text of the root feed of `previous` (the last publish); empty when there is none.
 fn previous_feed_text(repo: &Repository, previous: Option<&git2::Tree<'_>>) -> String {
+    previous_text(repo, previous, "feed.xml")
+}
+
+/// The text of the file at `path` in `previous`; empty when there is none.
+fn previous_text(repo: &Repository, previous: Option<&git2::Tree<'_>>, path: &str) -> String {
     previous
-        .and_then(|t| t.get_name("feed.xml"))
+        .and_then(|t| t.get_path(std::path::Path::new(path)).ok())
         .and_then(|e| repo.find_blob(e.id()).ok())
         .map(|b| String::from_utf8_lossy(b.content()).into_owned())
         .unwrap_or_default()

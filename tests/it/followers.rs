@@ -422,6 +422,35 @@ fn an_entry_whose_new_date_moves_its_file_keeps_its_feed_id() {
     assert!(workshop.id().contains(":id-"), "{}", workshop.id());
 }
 
+/// The root feed carries the newest 50 entries: a moved entry older than those keeps its
+/// feed id from publish to publish all the same (the JSON index listed it by it).
+#[test]
+fn a_moved_entry_older_than_the_feed_keeps_its_feed_id_publish_after_publish() {
+    let (env, bare) = publisher("a", "Ann Lee");
+    let entry = env.log(&["Workshop notes", "--public"]);
+    for n in 0..50 {
+        env.log(&[&format!("Later note {n}"), "--public"]);
+    }
+    env.wol_j().arg("publish").assert().success();
+    redate_to_october_and_publish(&env, &entry);
+    let id = "\"id\":\"2026-11-22-1432-workshop-notes\"";
+    let index = || show(&env, &bare, "wol.json");
+    assert!(index().contains(id), "{}", index());
+    // Built again on what it made (WOL_CHECK_REUSE), then on a new entry.
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-24T11:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    env.log(&["One more", "--public"]);
+    env.wol_j()
+        .env("WOL_NOW", "2026-11-25T10:00:00+01:00")
+        .arg("publish")
+        .assert()
+        .success();
+    assert!(index().contains(id), "{}", index());
+}
+
 #[test]
 fn the_old_name_of_an_entry_never_published_under_it_stays_home() {
     let (env, bare) = publisher("a", "Ann Lee");
