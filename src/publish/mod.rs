@@ -1095,6 +1095,9 @@ pub fn publish_partner(
                 partner.name
             ));
             cache.keep_unused();
+            // What the plan read its entries with is freed: handed back before the push
+            // allocates, as after a large build.
+            give_back_freed_memory(LARGE_BUILD);
             for warning in &last.warnings {
                 warning.say();
             }
