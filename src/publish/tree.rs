@@ -1130,10 +1130,10 @@ fn feed_blob(
 
 /// An `id` key shaped like an entry file name is the entry's old name, which `wol edit`
 /// keeps when a new date moves the file; feeds go on using it as the entry's id only
-/// where this partner's followers knew the entry by it (its old file was in the last
-/// publish, or its feed or JSON index carried that id: the feed carries only the newest
-/// entries, and a publish after the move must know it as the one before did). Anywhere else it may be the name the entry had
-/// while it was private, so a hash of it stands in.
+/// where this partner's followers knew the entry by it: its old file was in the last
+/// publish, or its feed or JSON index carried that id (the feed carries only the newest
+/// entries, and a publish after the move must know it as the one before did). Anywhere
+/// else it may be the name the entry had while it was private, so a hash of it stands in.
 fn keep_only_known_old_names<'f>(
     previous_feed: &dyn Fn() -> &'f str,
     listed_before: &mut dyn FnMut(&str, &str) -> bool,
