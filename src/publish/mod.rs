@@ -760,10 +760,10 @@ fn attachment_text(repo: &git2::Repository, oid: Oid) -> Option<String> {
 /// work-tree file, unchanged since the cache read it — is taken from there when the blob
 /// id the cache hashed of its bytes is the committed one: the same bytes, without
 /// inflating the blob, and their front matter as the cache parsed them (one record holds
-/// the bytes and what this build, with this schema, parsed from them). Any other file (edited or removed in the work tree since
-/// the commit, a folder that is not `YYYY/MM`) is read from git and parsed here. Each
-/// entry is handed to `judge` with those bytes, on the thread that read it. Also says how
-/// many were parsed by the cache.
+/// the bytes and what this build, with this schema, parsed from them). Any other file
+/// (edited or removed in the work tree since the commit, a folder that is not `YYYY/MM`)
+/// is read from git and parsed here. Each entry is handed to `judge` with those bytes, on
+/// the thread that read it. Also says how many were parsed by the cache.
 fn load_committed(
     journal: &Journal,
     files: Vec<(String, Oid)>,
@@ -1056,6 +1056,7 @@ pub fn publish_partner(
                 .ok()?;
             repo.find_tree(entry.id()).ok()
         });
+    let schema = cx.journal.config.schema();
     let build = |previous, digests, cache: &mut cache::Cache| {
         tree::build(
             tree::Inputs {
@@ -1064,7 +1065,7 @@ pub fn publish_partner(
                 candidates: &plan.candidates,
                 site: &site,
                 kinds: &cx.journal.config.kinds,
-                schema: &cx.journal.config.schema(),
+                schema: &schema,
                 digests,
                 previous,
                 now: cx.now,
@@ -1075,7 +1076,6 @@ pub fn publish_partner(
     };
     let previous_id = previous.as_ref().map(|t| t.id());
     // The tree of the last build, when it would be built again ([`reuse`]).
-    let schema = cx.journal.config.schema();
     let key = reuse::key(&reuse::Inputs {
         site: &site,
         partner,
