@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::config::{JournalConfig, PartnerConfig};
-use crate::entry::{Entry, Meta, Visibility, carries_tag, normalize_tag};
+use crate::entry::{Entry, Visibility, carries_tag, normalize_tag};
 use crate::error::hinted;
 use crate::publish::scan;
 
@@ -81,22 +81,33 @@ impl std::fmt::Display for HeldBack {
 /// kind must be one of them. Names and tags compare case-insensitively, tags after
 /// [`normalize_tag`] (so `#docs` in `wol.toml` is the tag `docs`).
 pub fn decide(entry: &Entry, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
-    decide_by(&entry.meta, &entry.all_tags(), name, partner)
+    let (m, tags) = (&entry.meta, entry.all_tags());
+    decide_by(
+        m.visibility,
+        m.to.iter().map(String::as_str),
+        &m.kind,
+        tags.iter().map(String::as_str),
+        name,
+        partner,
+    )
 }
 
-/// [`decide`] for an entry whose front matter is `meta` and whose tags (front matter and
-/// body, [`Entry::all_tags`]) are `tags`: what publish keeps of an entry once it is read.
-pub fn decide_by(
-    meta: &Meta,
-    tags: &[String],
+/// [`decide`] for an entry of that visibility, `to` list and kind, whose tags (front
+/// matter and body, [`Entry::all_tags`]) are `tags`: what publish keeps of an entry once
+/// it is read ([`crate::site::Brief`]).
+pub fn decide_by<'t>(
+    visibility: Visibility,
+    to: impl Iterator<Item = &'t str> + Clone,
+    kind: &str,
+    tags: impl Iterator<Item = &'t str> + Clone,
     name: &str,
     partner: &PartnerConfig,
 ) -> Result<(), HeldBack> {
-    match meta.visibility {
+    match visibility {
         Visibility::Private => return Err(HeldBack::Private),
-        Visibility::Partners if !meta.to.is_empty() && !addressed(&meta.to, name) => {
+        Visibility::Partners if to.clone().next().is_some() && !addressed(to.clone(), name) => {
             return Err(HeldBack::NotAddressed {
-                to: meta.to.clone(),
+                to: to.map(String::from).collect(),
             });
         }
         Visibility::Public | Visibility::Partners => {}
@@ -106,10 +117,10 @@ pub fn decide_by(
         .iter()
         .filter_map(|t| normalize_tag(t))
         .collect();
-    if !wanted.is_empty() && !wanted.iter().any(|t| carries_tag(tags, t)) {
+    if !wanted.is_empty() && !wanted.iter().any(|t| carries_tag(tags.clone(), t)) {
         return Err(HeldBack::TagFilter { tags: wanted });
     }
-    if !partner.kinds.is_empty() && !partner.kinds.iter().any(|k| k.trim() == meta.kind) {
+    if !partner.kinds.is_empty() && !partner.kinds.iter().any(|k| k.trim() == kind) {
         return Err(HeldBack::KindFilter {
             kinds: partner.kinds.clone(),
         });
@@ -130,9 +141,9 @@ pub fn visible_to(entry: &Entry, name: &str, partner: &PartnerConfig) -> bool {
 }
 
 /// True when a `to` list names the partner.
-pub fn addressed(to: &[String], name: &str) -> bool {
-    to.iter()
-        .any(|p| p.trim().eq_ignore_ascii_case(name.trim()))
+pub fn addressed<S: AsRef<str>>(to: impl IntoIterator<Item = S>, name: &str) -> bool {
+    to.into_iter()
+        .any(|p| p.as_ref().trim().eq_ignore_ascii_case(name.trim()))
 }
 
 /// The partner `name` from the journal config, or an error that says how to list them.

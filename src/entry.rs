@@ -177,7 +177,7 @@ impl Entry {
     /// True when the entry carries the tag (front matter or body), case-insensitively;
     /// `tag` is normalised first, so `#Docs` and `docs` are the same tag.
     pub fn has_tag(&self, tag: &str) -> bool {
-        carries_tag(&self.all_tags(), tag)
+        carries_tag(self.all_tags(), tag)
     }
 
     /// The text of a `## Heading` section of the body, if present and not empty.
@@ -686,12 +686,12 @@ fn line_tags(line: &str) -> Vec<&str> {
 
 /// True when `tags` (an entry's [`Entry::all_tags`]) hold `tag`, case-insensitively;
 /// `tag` is normalised first, so `#Docs` and `docs` are the same tag.
-pub fn carries_tag(tags: &[String], tag: &str) -> bool {
+pub fn carries_tag<S: AsRef<str>>(tags: impl IntoIterator<Item = S>, tag: &str) -> bool {
     let Some(tag) = normalize_tag(tag) else {
         return false;
     };
     let tag = tag.to_lowercase();
-    tags.iter().any(|t| t.to_lowercase() == tag)
+    tags.into_iter().any(|t| t.as_ref().to_lowercase() == tag)
 }
 
 /// `@mentions` written in the body (not e-mail addresses, not in code blocks).

@@ -107,8 +107,8 @@ impl<'a> NameJson<'a> {
             None => NameJson {
                 id: Some(c.id()),
                 path: Some(&c.path),
-                title: Some(&c.meta.title),
-                date: c.meta.date.to_rfc3339(),
+                title: Some(c.brief.title()),
+                date: c.brief.date().to_rfc3339(),
                 withheld: false,
             },
             // The path holds the id: leave it out rather than mask it twice.
@@ -116,7 +116,7 @@ impl<'a> NameJson<'a> {
                 id: Some(id),
                 path: None,
                 title: Some(title),
-                date: c.meta.date.to_rfc3339(),
+                date: c.brief.date().to_rfc3339(),
                 withheld: true,
             },
         }
@@ -162,16 +162,17 @@ pub fn run(ctx: &Ctx, args: PublishArgs) -> Result<()> {
     // wrote it most likely meant the entry for those partners only.
     let mut public_to = (0, "");
     for c in plan.candidates.iter() {
-        if c.meta.visibility == crate::entry::Visibility::Public && !c.meta.to.is_empty() {
+        let visibility = c.brief.visibility();
+        if visibility == crate::entry::Visibility::Public && c.brief.to().len() > 0 {
             if public_to.0 == 0 {
                 public_to.1 = &c.path;
             }
             public_to.0 += 1;
         }
-        if c.meta.visibility != crate::entry::Visibility::Partners {
+        if visibility != crate::entry::Visibility::Partners {
             continue;
         }
-        for name in &c.meta.to {
+        for name in c.brief.to() {
             let known = journal
                 .config
                 .partners

@@ -31,8 +31,8 @@ use crate::config::PartnerConfig;
 use crate::entry::{Entry, Meta, Schema};
 use crate::error::hinted;
 use crate::journal::{Journal, LoadError};
-use crate::site::BodyParts;
 use crate::site::html::Site;
+use crate::site::{BodyParts, Brief};
 
 /// The ref that holds a partner's published history.
 pub fn published_ref(partner: &str) -> String {
@@ -126,11 +126,9 @@ pub struct Candidate {
     pub path: String,
     /// The committed blob of the entry file (the cache key).
     pub blob: Oid,
-    /// The front matter, but for its `tags`, which is left empty: they are the first of
-    /// `parts.tags`. The body is not kept: the plan and the site need only [`BodyParts`]
-    /// of it, and the pages that are rendered read the entry again ([`Candidate::read`]).
-    pub meta: Meta,
-    pub parts: BodyParts,
+    /// What the plan and the site need of the front matter and the body. The body is not
+    /// kept: the pages that are rendered read the entry again ([`Candidate::read`]).
+    pub brief: Brief,
     /// What was judged of the entry as it was read, when its text was scanned then, for
     /// the plan to take. Boxed, as the fields below that most entries leave empty: every
     /// entry of a journal is a candidate, and at 100,000 entries each 8 bytes of one are
@@ -186,9 +184,12 @@ impl Candidate {
     /// with whatever a rule matched replaced by `***` (the secret may sit in either).
     pub fn label(&self) -> String {
         match self.redacted() {
-            None => format!("{}  {}", self.id(), self.meta.title),
+            None => format!("{}  {}", self.id(), self.brief.title()),
             Some((id, title)) => {
-                format!("{}  {id}  {title}", self.meta.date.format("%Y-%m-%d %H:%M"))
+                format!(
+                    "{}  {id}  {title}",
+                    self.brief.date().format("%Y-%m-%d %H:%M")
+                )
             }
         }
     }
@@ -238,13 +239,21 @@ impl Candidate {
     /// would hold the entry back (made private, removed, addressed elsewhere) must not
     /// let the committed text go out meanwhile.
     fn decide(&self, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
-        audience::decide_by(&self.meta, &self.parts.tags, name, partner)?;
+        let b = &self.brief;
+        audience::decide_by(b.visibility(), b.to(), b.kind(), b.tags(), name, partner)?;
         let now = match self.uncommitted.as_deref() {
             None => return Ok(()),
             Some(Uncommitted::Removed) => "the file is gone".to_string(),
             Some(Uncommitted::Unreadable) => "the file cannot be read as an entry".to_string(),
             Some(Uncommitted::Changed { meta, tags }) => {
-                match audience::decide_by(meta, tags, name, partner) {
+                match audience::decide_by(
+                    meta.visibility,
+                    meta.to.iter().map(String::as_str),
+                    &meta.kind,
+                    tags.iter().map(String::as_str),
+                    name,
+                    partner,
+                ) {
                     Ok(()) => return Ok(()),
                     Err(why) => format!("the file now says {why}"),
                 }
@@ -442,9 +451,9 @@ pub fn plan(
     }
     // Newest first by date, then by path, whatever the file names say.
     candidates.sort_by(|a, b| {
-        b.meta
-            .date
-            .cmp(&a.meta.date)
+        b.brief
+            .date()
+            .cmp(&a.brief.date())
             .then_with(|| b.path.cmp(&a.path))
     });
 
@@ -454,7 +463,7 @@ pub fn plan(
         let named: Vec<usize> = (0..candidates.len())
             .filter(|&i| {
                 let c = &candidates[i];
-                *a == c.id() || *a == c.path || Some(a.as_str()) == c.meta.id.as_deref()
+                *a == c.id() || *a == c.path || Some(a.as_str()) == c.brief.id()
             })
             .collect();
         match named[..] {
@@ -579,7 +588,7 @@ pub fn plan(
             let c = &candidates[i];
             let redacted = (
                 scan::redact(c.id(), &never),
-                scan::redact(&c.meta.title, &never),
+                scan::redact(c.brief.title(), &never),
             );
             candidates[i].flagged = Some(Box::new(Flagged { hits, redacted }));
         }
@@ -947,7 +956,7 @@ fn loaded(
     oid: Oid,
     parsed: Result<(Meta, BodyParts), crate::entry::ParseError>,
 ) -> Loaded {
-    let (mut meta, parts) = match parsed {
+    let (meta, parts) = match parsed {
         Ok(parsed) => parsed,
         Err(error) => {
             return Loaded::Malformed(
@@ -959,17 +968,13 @@ fn loaded(
             );
         }
     };
-    // The front matter's tags lead `parts.tags` (every tag, front matter and body), where
-    // the plan and the site read them, and nothing in a publish reads `meta.tags`.
-    meta.tags = Vec::new();
     Loaded::Entry(Box::new(Candidate {
         attachments: Box::default(),
         allowed: false,
         flagged: None,
         blob: oid,
         path: rel,
-        parts,
-        meta,
+        brief: Brief::new(&meta, &parts),
         judged: None,
         uncommitted: None,
     }))

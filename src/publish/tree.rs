@@ -196,7 +196,7 @@ pub fn digest_files(
     let mut files = Vec::new();
     for period in committed_periods(journal)? {
         // Only the entries near the period are read again.
-        let near = digest::near(given, &period, |c| c.meta.date);
+        let near = digest::near(given, &period, |c| c.brief.date());
         let entries = given[near]
             .iter()
             .map(|c| Ok((c.path.as_str(), c.read(repo, &schema)?)))
@@ -371,7 +371,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let kept_for = previous.as_ref().map(|t| t.id()).filter(|_| kept);
     cache.know(previous_known);
     let mut views = crate::par::map(&entries, |c| {
-        EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path)
+        EntryView::of(&c.brief, c.published_id(), &c.path)
     });
     // The previous root feed's text, read only when an entry's feed id is not its name.
     let previous_feed = std::cell::OnceCell::new();
@@ -450,7 +450,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         };
         // (Counted again only where the view may have been cut short.)
         if views[n].tags.len() == site::MAX_PUBLISHED_TAGS
-            && let tag_count = c.parts.tags.len()
+            && let tag_count = c.brief.tags().len()
             && tag_count > site::MAX_PUBLISHED_TAGS
         {
             warn(
@@ -786,7 +786,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         move |k: usize| {
             let (i, uid, updated) = picked.get(k)?;
             let c = candidates.get(*i)?;
-            let mut view = EntryView::of(&c.meta, &c.parts, c.published_id(), &c.path);
+            let mut view = EntryView::of(&c.brief, c.published_id(), &c.path);
             view.uid = std::borrow::Cow::Borrowed(uid);
             view.updated.clone_from(updated);
             Some(crate::site::html::template_value(&view))

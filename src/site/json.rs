@@ -23,6 +23,7 @@
 //! 100,000). Readers that take only `entries` see the newest entries, as before; a log of
 //! up to [`INLINE_MAX`] entries has no archive and is written as it always was.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use git2::{Repository, Tree};
@@ -54,7 +55,7 @@ struct Item<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     help_wanted: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    mentions: &'a [String],
+    mentions: &'a [Cow<'a, str>],
 }
 
 /// The most entries `wol.json` lists itself when the log keeps older months apart (see

@@ -7,6 +7,7 @@
 //! partner-specific data in entry pages), so the same input gives byte-identical output:
 //! that is what makes republishing an unchanged journal a no-op.
 
+mod brief;
 pub mod feed;
 pub mod html;
 pub mod json;
@@ -19,7 +20,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use crate::entry::{Entry, Meta, slugify};
+pub use brief::{Brief, Strings};
+
+use crate::entry::{Entry, slugify};
 
 /// A tag as pages link it: the name as first written and a file-name-safe slug.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -57,7 +60,7 @@ pub struct EntryView<'a> {
     pub learned: Option<Cow<'a, str>>,
     pub next: Option<Cow<'a, str>>,
     pub help_wanted: Option<Cow<'a, str>>,
-    pub mentions: Cow<'a, [String]>,
+    pub mentions: Vec<Cow<'a, str>>,
     /// Links to the entries before and after this one (older, newer), for its page.
     pub prev: Option<Box<Neighbour>>,
     pub next_entry: Option<Box<Neighbour>>,
@@ -160,37 +163,32 @@ impl BodyParts {
 impl<'a> EntryView<'a> {
     /// The view of the entry published at `md_path` (`entries/YYYY/MM/<stem>.md`).
     pub fn new(entry: &Entry, id: &str, md_path: &str) -> EntryView<'static> {
-        EntryView::of(&entry.meta, &BodyParts::of(entry), id, md_path).into_owned()
+        EntryView::of(&Brief::of(entry), id, md_path).into_owned()
     }
 
-    /// [`EntryView::new`] of the entry whose front matter is `meta` and whose body holds
-    /// `parts`. The view borrows what it shows as it is from them: a publish holds a view
-    /// of every entry it gives a partner next to the entries themselves, and at 100,000
-    /// entries the copies were 30 MB of its memory.
-    pub fn of(meta: &'a Meta, parts: &'a BodyParts, id: &'a str, md_path: &'a str) -> Self {
+    /// [`EntryView::new`] of the entry `brief` is of. The view borrows what it shows as it
+    /// is from it: a publish holds a view of every entry it gives a partner next to the
+    /// entries themselves, and at 100,000 entries the copies were 30 MB of its memory.
+    pub fn of(brief: &'a Brief, id: &'a str, md_path: &'a str) -> Self {
         EntryView {
             id: Cow::Borrowed(id),
-            uid: meta
-                .id
-                .as_deref()
-                .map_or(Cow::Borrowed(id), |key| uid_of_key(key)),
-            updated: meta.date.to_rfc3339(),
-            learned: parts.learned.as_deref().map(Cow::Borrowed),
-            next: parts.next.as_deref().map(Cow::Borrowed),
-            help_wanted: parts.help_wanted.as_deref().map(Cow::Borrowed),
-            mentions: Cow::Borrowed(&parts.mentions),
+            uid: brief.id().map_or(Cow::Borrowed(id), uid_of_key),
+            updated: brief.date().to_rfc3339(),
+            learned: brief.learned().map(Cow::Borrowed),
+            next: brief.next().map(Cow::Borrowed),
+            help_wanted: brief.help_wanted().map(Cow::Borrowed),
+            mentions: brief.mentions().map(Cow::Borrowed).collect(),
             prev: None,
             next_entry: None,
-            title: Cow::Borrowed(&meta.title),
-            date: meta.date,
-            kind: Cow::Borrowed(&meta.kind),
-            tags: parts
-                .tags
-                .iter()
+            title: Cow::Borrowed(brief.title()),
+            date: brief.date(),
+            kind: Cow::Borrowed(brief.kind()),
+            tags: brief
+                .tags()
                 .take(MAX_PUBLISHED_TAGS)
                 .map(|name| tag_ref(Cow::Borrowed(name)))
                 .collect(),
-            author: Cow::Borrowed(&meta.author),
+            author: Cow::Borrowed(brief.author()),
             md_path: Cow::Borrowed(md_path),
             body_html: String::new(),
         }
@@ -206,7 +204,7 @@ impl<'a> EntryView<'a> {
             learned: self.learned.map(own),
             next: self.next.map(own),
             help_wanted: self.help_wanted.map(own),
-            mentions: Cow::Owned(self.mentions.into_owned()),
+            mentions: self.mentions.into_iter().map(own).collect(),
             prev: self.prev,
             next_entry: self.next_entry,
             title: own(self.title),
@@ -684,6 +682,7 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::Meta;
 
     /// What templates see of an entry: every field, in the order the struct had them,
     /// the day, time and month written out from its date (a year past 9999 as chrono
@@ -741,7 +740,8 @@ mod tests {
             ..view_meta()
         };
         let parts = BodyParts::default();
-        let borrowed = EntryView::of(&meta, &parts, "x", "entries/2026/11/x.md");
+        let brief = Brief::new(&meta, &parts);
+        let borrowed = EntryView::of(&brief, "x", "entries/2026/11/x.md");
         let owned = borrowed.clone().into_owned();
         assert_eq!(
             serde_json::to_value(&borrowed).unwrap(),
@@ -760,7 +760,8 @@ mod tests {
             .unwrap(),
             ..view_meta()
         };
-        let far = EntryView::of(&far, &parts, "x", "entries/2026/11/x.md");
+        let far = Brief::new(&far, &parts);
+        let far = EntryView::of(&far, "x", "entries/2026/11/x.md");
         let value = serde_json::to_value(&far).unwrap();
         assert_eq!(value["day"], far.date.format("%Y-%m-%d").to_string());
         assert_eq!(
@@ -802,8 +803,8 @@ mod tests {
                 date: FixedOffset::east_opt(offset).unwrap().timestamp_opt(secs, 0).unwrap(),
                 ..view_meta()
             };
-            let parts = BodyParts::default();
-            let view = EntryView::of(&meta, &parts, "x", "entries/2026/11/x.md");
+            let brief = Brief::new(&meta, &BodyParts::default());
+            let view = EntryView::of(&brief, "x", "entries/2026/11/x.md");
             let (label, _) = view.month();
             let four_digits = label.len() == 7 && label.bytes().enumerate().all(|(i, b)| (i == 4) == (b == b'-') && (i == 4 || b.is_ascii_digit()));
             proptest::prop_assert_eq!(

@@ -1,0 +1,263 @@
+//! [`Brief`]: what a publish keeps of every entry between reading it and building the
+//! partners' trees, packed into two allocations.
+
+use chrono::{DateTime, FixedOffset};
+
+use super::BodyParts;
+use crate::entry::{Entry, Meta, Visibility};
+
+/// What the plan and the site need of an entry besides its body: the front matter a
+/// partner is chosen by or a follower sees (title, date, kind, author, visibility, `to`,
+/// the `id` key) and the body's structured parts, mentions and tags ([`BodyParts`]).
+///
+/// A publish keeps this of every entry of the journal. As a [`Meta`] and a [`BodyParts`]
+/// it was ~0.7 KB an entry at 100,000 entries (a 368-byte struct, then a dozen strings
+/// and lists on their own allocations); here the strings are laid end to end in one
+/// string, with where each ends in one list: about half that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brief {
+    date: DateTime<FixedOffset>,
+    visibility: Visibility,
+    /// Which of the optional strings are there (bit `k` for slot `ID + k`): an absent one
+    /// is an empty string in `text`, and `Some("")` is not `None`.
+    has: u8,
+    /// How many strings each list holds: `to`, mentions, tags.
+    counts: [u32; 3],
+    /// The strings: title, kind, author, id, learned, next, help wanted, then the
+    /// lists' strings in their order.
+    text: Box<str>,
+    /// Where each string of `text` ends.
+    ends: Box<[u32]>,
+}
+
+const TITLE: usize = 0;
+const KIND: usize = 1;
+const AUTHOR: usize = 2;
+const ID: usize = 3;
+const LEARNED: usize = 4;
+const NEXT: usize = 5;
+const HELP_WANTED: usize = 6;
+/// Strings before the lists.
+const FIXED: usize = 7;
+
+impl Brief {
+    /// The brief of an entry whose front matter is `meta` (its `tags` are not read: they
+    /// lead `parts.tags`) and whose body holds `parts`.
+    pub fn new(meta: &Meta, parts: &BodyParts) -> Brief {
+        let fixed = [
+            Some(meta.title.as_str()),
+            Some(meta.kind.as_str()),
+            Some(meta.author.as_str()),
+            meta.id.as_deref(),
+            parts.learned.as_deref(),
+            parts.next.as_deref(),
+            parts.help_wanted.as_deref(),
+        ];
+        let lists: [&[String]; 3] = [&meta.to, &parts.mentions, &parts.tags];
+        let count = FIXED + lists.iter().map(|l| l.len()).sum::<usize>();
+        let bytes = fixed.iter().flatten().map(|s| s.len()).sum::<usize>()
+            + lists
+                .iter()
+                .flat_map(|l| l.iter())
+                .map(String::len)
+                .sum::<usize>();
+        let (mut text, mut ends) = (String::with_capacity(bytes), Vec::with_capacity(count));
+        let mut has = 0;
+        for (k, s) in fixed.iter().enumerate() {
+            if let Some(s) = s {
+                text.push_str(s);
+                if k >= ID {
+                    has |= 1 << (k - ID);
+                }
+            }
+            ends.push(end(&text));
+        }
+        for s in lists.iter().flat_map(|l| l.iter()) {
+            text.push_str(s);
+            ends.push(end(&text));
+        }
+        Brief {
+            date: meta.date,
+            visibility: meta.visibility,
+            has,
+            counts: lists.map(|l| u32::try_from(l.len()).unwrap_or(u32::MAX)),
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// The brief of `entry`.
+    pub fn of(entry: &Entry) -> Brief {
+        Brief::new(&entry.meta, &BodyParts::of(entry))
+    }
+
+    pub fn date(&self) -> DateTime<FixedOffset> {
+        self.date
+    }
+
+    pub fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+
+    pub fn title(&self) -> &str {
+        self.slot(TITLE)
+    }
+
+    pub fn kind(&self) -> &str {
+        self.slot(KIND)
+    }
+
+    pub fn author(&self) -> &str {
+        self.slot(AUTHOR)
+    }
+
+    /// The front matter's `id` key, when it has one.
+    pub fn id(&self) -> Option<&str> {
+        self.optional(ID)
+    }
+
+    /// `## Learned` as plain text, bounded ([`BodyParts::learned`]).
+    pub fn learned(&self) -> Option<&str> {
+        self.optional(LEARNED)
+    }
+
+    pub fn next(&self) -> Option<&str> {
+        self.optional(NEXT)
+    }
+
+    pub fn help_wanted(&self) -> Option<&str> {
+        self.optional(HELP_WANTED)
+    }
+
+    /// The partners the front matter's `to` names.
+    pub fn to(&self) -> Strings<'_> {
+        self.list(0)
+    }
+
+    /// The body's `@mentions`.
+    pub fn mentions(&self) -> Strings<'_> {
+        self.list(1)
+    }
+
+    /// Every tag, front matter and body ([`Entry::all_tags`]).
+    pub fn tags(&self) -> Strings<'_> {
+        self.list(2)
+    }
+
+    fn start(&self, k: usize) -> usize {
+        match k {
+            0 => 0,
+            k => self.ends[k - 1] as usize,
+        }
+    }
+
+    fn slot(&self, k: usize) -> &str {
+        &self.text[self.start(k)..self.ends[k] as usize]
+    }
+
+    fn optional(&self, k: usize) -> Option<&str> {
+        (self.has & (1 << (k - ID)) != 0).then(|| self.slot(k))
+    }
+
+    fn list(&self, which: usize) -> Strings<'_> {
+        let first = FIXED
+            + self.counts[..which]
+                .iter()
+                .map(|&n| n as usize)
+                .sum::<usize>();
+        let last = first + self.counts[which] as usize;
+        Strings {
+            text: &self.text,
+            start: self.start(first),
+            ends: self.ends[first..last].iter(),
+        }
+    }
+}
+
+/// Where `text` ends, as [`Brief::ends`] keeps it. An entry file is read into memory
+/// whole and its strings are parts of it, and the entry cache keeps lengths in 32 bits
+/// too: a text of 4 GiB is not one wol reads.
+fn end(text: &str) -> u32 {
+    u32::try_from(text.len()).unwrap_or(u32::MAX)
+}
+
+/// The strings of one of a [`Brief`]'s lists, in order.
+#[derive(Debug, Clone)]
+pub struct Strings<'a> {
+    text: &'a str,
+    start: usize,
+    ends: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Iterator for Strings<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let end = *self.ends.next()? as usize;
+        let s = &self.text[self.start..end];
+        self.start = end;
+        Some(s)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ends.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Strings<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(id: Option<&str>, to: &[&str]) -> Meta {
+        Meta {
+            title: "Ünïcode title".into(),
+            date: DateTime::parse_from_rfc3339("2026-11-22T14:32:05+01:00").unwrap(),
+            kind: "progress".into(),
+            tags: vec!["ignored".into()],
+            visibility: Visibility::Partners,
+            author: "A. Author".into(),
+            to: to.iter().map(|s| s.to_string()).collect(),
+            id: id.map(String::from),
+            extra: toml::Table::new(),
+        }
+    }
+
+    #[test]
+    fn a_brief_gives_back_every_field_it_was_made_of() {
+        let parts = BodyParts {
+            learned: Some("".into()),
+            next: None,
+            help_wanted: Some("Review, please.".into()),
+            mentions: vec!["ann".into(), "bo".into()].into_boxed_slice(),
+            tags: vec!["rust".into(), "".into(), "café".into()].into_boxed_slice(),
+        };
+        let m = meta(Some(""), &["ouishare", "Other"]);
+        let b = Brief::new(&m, &parts);
+        assert_eq!(b.date(), m.date);
+        assert_eq!(b.visibility(), Visibility::Partners);
+        assert_eq!(
+            (b.title(), b.kind(), b.author()),
+            ("Ünïcode title", "progress", "A. Author")
+        );
+        assert_eq!(b.id(), Some(""));
+        assert_eq!(
+            (b.learned(), b.next(), b.help_wanted()),
+            (Some(""), None, Some("Review, please."))
+        );
+        assert_eq!(b.to().collect::<Vec<_>>(), ["ouishare", "Other"]);
+        assert_eq!(b.mentions().len(), 2);
+        assert_eq!(b.mentions().collect::<Vec<_>>(), ["ann", "bo"]);
+        assert_eq!(b.tags().collect::<Vec<_>>(), ["rust", "", "café"]);
+
+        let bare = Brief::new(&meta(None, &[]), &BodyParts::default());
+        assert_eq!(bare.id(), None);
+        assert_eq!((bare.learned(), bare.help_wanted()), (None, None));
+        assert_eq!(
+            bare.to().len() + bare.mentions().len() + bare.tags().len(),
+            0
+        );
+        assert_eq!(bare.title(), "Ünïcode title");
+    }
+}
