@@ -408,11 +408,11 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let previous_by_stem = || {
         by_stem.get_or_init(|| {
             previous_blobs
-                .keys()
+                .paths()
                 .filter(|p| is_entry_file(p))
                 .filter_map(|p| {
                     let stem = p.rsplit('/').next()?.strip_suffix(".md")?;
-                    Some((stem, p.as_str()))
+                    Some((stem, p))
                 })
                 .collect::<foldhash::HashMap<&str, &str>>()
         })
@@ -558,13 +558,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         // (the date is part of it). Dated by its new date, a move back in time would take
         // `updated` back, and feed readers would keep the old text.
         let moved = view.uid != view.id;
-        let before = previous_blobs
-            .get_key_value(&*view.md_path)
-            .or_else(|| {
-                let old = previous_by_stem().get(&*view.uid)?;
-                previous_blobs.get_key_value(*old)
-            })
-            .map(|(_, (blob, updated))| (*blob, updated.as_deref()));
+        let before = previous_blobs.get(&view.md_path).or_else(|| {
+            let old = previous_by_stem().get(&*view.uid)?;
+            previous_blobs.get(old)
+        });
         view.updated = match before {
             Some((b, updated)) if b == blobs.markdown => {
                 updated.map_or_else(|| view.datetime(), String::from)
@@ -608,17 +605,17 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .map(|v| &*v.uid)
             .collect();
         previous_blobs
-            .keys()
+            .paths()
             .filter(|path| {
                 is_entry_file(path)
-                    && !now_published.contains(path.as_str())
+                    && !now_published.contains(path)
                     && !path
                         .rsplit('/')
                         .next()
                         .and_then(|name| name.strip_suffix(".md"))
                         .is_some_and(|stem| moved_from.contains(stem))
             })
-            .cloned()
+            .map(String::from)
             .collect()
     };
     withdrawn.sort_unstable_by(|a, b| b.cmp(a));
@@ -1137,7 +1134,7 @@ fn feed_blob(
 fn keep_only_known_old_names<'f>(
     previous_feed: &dyn Fn() -> &'f str,
     listed_before: &mut dyn FnMut(&str, &str) -> bool,
-    previous_blobs: &foldhash::HashMap<String, (Oid, Option<Box<str>>)>,
+    previous_blobs: &super::previous::Files,
     views: &mut [EntryView],
 ) {
     for view in views
@@ -1147,7 +1144,7 @@ fn keep_only_known_old_names<'f>(
         let file = format!("/{}.md", view.uid);
         let known = published_before(&view.uid, previous_feed())
             || previous_blobs
-                .keys()
+                .paths()
                 .any(|p| p.starts_with("entries/") && p.ends_with(&file))
             // Published by it since the move: the root feed carries only the newest.
             || listed_before(&view.month().0, &view.uid);
