@@ -333,6 +333,12 @@ pub fn map_packs_sparingly() {
 /// the kept file written before the push, not beside it).
 const LARGE_BUILD: usize = 1000;
 
+/// How many entries make a build hold enough (their views, the tree of their pages: about
+/// 1 KB each) that even a small push should not come on top of it: at 100,000 entries a
+/// one-entry publish's push added 15 MB to the build's peak. Below it, handing the memory
+/// back costs more time than the memory is worth (10 ms at 10,000 entries).
+const MANY_ENTRIES: usize = 20_000;
+
 /// Fewer entry pages rendered than this, and the push sends its commit without looking
 /// for deltas ([`crate::remote::Pack::NextCommitWhole`]): a publish after a work session
 /// renders a few (the new entry, its neighbours), and its pages, month and tag pages,
@@ -348,17 +354,18 @@ fn pack_for(rendered: usize) -> crate::remote::Pack {
     }
 }
 
-/// Return the heap memory freed so far to the system, after a build that rendered
-/// `rendered` pages. Allocators keep freed memory for the process's next allocations, so
-/// a publish's phases would otherwise pile up: at 100,000 entries the push's packing came
-/// on top of what the build had freed, and anonymous memory peaked at 519 MB; 445 MB with
-/// this. wol's own allocations are mimalloc's (`src/main.rs`), which hands freed pages
-/// back only on a later allocation once its purge delay has passed, and the push
-/// allocates in libgit2, through glibc. Handing back mimalloc's pages costs a system call
-/// per page run (10 ms after a one-entry publish at 10,000 entries), for nothing when the
-/// push is small: the peak was then the build's, and is behind.
-pub fn give_back_freed_memory(rendered: usize) {
-    if rendered >= LARGE_BUILD {
+/// Return the heap memory freed so far to the system, after a build; `large` when it
+/// rendered or held much ([`LARGE_BUILD`], [`MANY_ENTRIES`]). Allocators keep freed
+/// memory for the process's next allocations, so a publish's phases would otherwise pile
+/// up: at 100,000 entries the push's packing came on top of what the build had freed,
+/// and anonymous memory peaked at 519 MB; 445 MB with this. wol's own allocations are
+/// mimalloc's (`src/main.rs`), which hands freed pages back only on a later allocation
+/// once its purge delay has passed, and the push allocates in libgit2, through glibc.
+/// Handing back mimalloc's pages costs a system call per page run (10 ms after a
+/// one-entry publish at 10,000 entries), for nothing when the build was small and so is
+/// the push: the peak was then the build's, and is behind.
+pub fn give_back_freed_memory(large: bool) {
+    if large {
         // SAFETY: mi_collect takes no argument but a flag; it frees mimalloc's unused
         // pages, and is safe to call whichever allocator the process uses.
         #[allow(unsafe_code)]
@@ -1102,7 +1109,7 @@ pub fn publish_partner(
             cache.keep_unused();
             // What the plan read its entries with is freed: handed back before the push
             // allocates, as after a large build.
-            give_back_freed_memory(LARGE_BUILD);
+            give_back_freed_memory(true);
             for warning in &last.warnings {
                 warning.say();
             }
@@ -1133,7 +1140,7 @@ pub fn publish_partner(
     let _ = std::fs::remove_file(old_times_file(cx.journal, &partner.name));
     // The pages and views the build held are freed; hand that memory back before the
     // push packs the new objects, which would otherwise come on top of it.
-    give_back_freed_memory(built.rendered);
+    give_back_freed_memory(built.rendered >= LARGE_BUILD || built.entries >= MANY_ENTRIES);
     // Built again on `base`, what another machine of this journal published there (the
     // partner's whole tree, or our folder of a community repo) since this one last did:
     // entries keep the `updated` times and feed ids it gave them, and `withdrawn` names
