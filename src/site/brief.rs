@@ -260,4 +260,51 @@ mod tests {
         );
         assert_eq!(bare.title(), "Ünïcode title");
     }
+
+    fn strings(n: usize) -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+        proptest::collection::vec("\\PC{0,6}", 0..n)
+    }
+
+    proptest::proptest! {
+        /// Whatever the strings (empty, any script, any number of them), each field reads
+        /// back as it went in, and two briefs are equal exactly when their fields are.
+        #[test]
+        fn any_strings_read_back_as_they_went_in(
+            fixed in proptest::collection::vec("\\PC{0,8}", 3),
+            optional in proptest::collection::vec(proptest::option::of("\\PC{0,8}"), 4),
+            to in strings(4),
+            mentions in strings(4),
+            tags in strings(6),
+            private in proptest::bool::ANY,
+        ) {
+            let meta = Meta {
+                title: fixed[0].clone(),
+                kind: fixed[1].clone(),
+                author: fixed[2].clone(),
+                id: optional[0].clone(),
+                to: to.clone(),
+                visibility: if private { Visibility::Private } else { Visibility::Public },
+                ..meta(None, &[])
+            };
+            let parts = BodyParts {
+                learned: optional[1].clone().map(String::into_boxed_str),
+                next: optional[2].clone().map(String::into_boxed_str),
+                help_wanted: optional[3].clone().map(String::into_boxed_str),
+                mentions: mentions.clone().into_boxed_slice(),
+                tags: tags.clone().into_boxed_slice(),
+            };
+            let b = Brief::new(&meta, &parts);
+            proptest::prop_assert_eq!([b.title(), b.kind(), b.author()], [&*fixed[0], &*fixed[1], &*fixed[2]]);
+            let read = [b.id(), b.learned(), b.next(), b.help_wanted()];
+            proptest::prop_assert_eq!(read, [0, 1, 2, 3].map(|k| optional[k].as_deref()));
+            proptest::prop_assert_eq!(b.to().collect::<Vec<_>>(), to);
+            proptest::prop_assert_eq!(b.mentions().collect::<Vec<_>>(), mentions);
+            proptest::prop_assert_eq!(b.tags().len(), tags.len());
+            proptest::prop_assert_eq!(b.tags().collect::<Vec<_>>(), tags);
+            proptest::prop_assert_eq!(b.visibility() == Visibility::Private, private);
+            let moved = Meta { title: format!("{}x", fixed[0]), ..meta.clone() };
+            proptest::prop_assert_ne!(&Brief::new(&moved, &parts), &b);
+            proptest::prop_assert_eq!(&Brief::new(&meta, &parts), &b);
+        }
+    }
 }
