@@ -81,7 +81,10 @@ impl Files {
     /// pass), the last of two at one path kept.
     fn sorted(mut self) -> Files {
         let text = &self.text;
-        let path = |f: &File| &text[f.path.0 as usize..f.path.1 as usize];
+        let path = |f: &File| {
+            text.get(f.path.0 as usize..f.path.1 as usize)
+                .unwrap_or_default()
+        };
         if !self.files.is_sorted_by(|a, b| path(a) < path(b)) {
             // Stable: of files at one path, the last added stays last, and is kept.
             self.files.sort_by(|a, b| path(a).cmp(path(b)));
@@ -98,7 +101,13 @@ impl Files {
     }
 
     fn path(&self, file: &File) -> &str {
-        &self.text[file.path.0 as usize..file.path.1 as usize]
+        self.text(file.path)
+    }
+
+    fn text(&self, (start, end): (u32, u32)) -> &str {
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 
     fn find(&self, path: &str) -> Option<usize> {
@@ -108,8 +117,7 @@ impl Files {
     /// The blob of the file at `path` and its `updated` time, if it has one.
     pub fn get(&self, path: &str) -> Option<(Oid, Option<&str>)> {
         let file = &self.files[self.find(path)?];
-        let time = (file.updated != NO_TIME)
-            .then(|| &self.text[file.updated.0 as usize..file.updated.1 as usize]);
+        let time = (file.updated != NO_TIME).then(|| self.text(file.updated));
         Some((file.blob, time))
     }
 
@@ -142,8 +150,8 @@ impl Files {
     }
 }
 
-/// A position in [`Files::text`]: the paths of a published tree are far from 4 GiB (a
-/// text that long would be cut off, and found by no path).
+/// A position in [`Files::text`]: the paths of a published tree are far from 4 GiB (past
+/// that, a path would read as empty, and be found by no path).
 fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX - 1)
 }
@@ -416,10 +424,9 @@ fn read_file(file: &Path, tree: Oid) -> Option<Previous> {
     previous.entries = entries;
     // The end: the checksum of all that was read, and nothing after it.
     let sum: [u8; 20] = r.sum.finalize().into();
-    let mut end = [0; 21];
-    let read = r.r.read(&mut end).ok()?;
-    (r.left == 0 && read == 20 && end[..20] == sum && r.r.read(&mut end).ok()? == 0)
-        .then_some(previous)
+    let mut end = [0; 20];
+    r.r.read_exact(&mut end).ok()?;
+    (r.left == 0 && end == sum && r.r.read(&mut end).ok()? == 0).then_some(previous)
 }
 
 /// The summed part of a kept file, read: each read counted against what is `left` of it
@@ -534,6 +541,24 @@ mod tests {
         assert_eq!(files.get("a/"), None);
         assert_eq!((files.paths().count(), files.timed()), (4, 2));
         assert_eq!(Files::default().sorted().paths().count(), 0);
+    }
+
+    /// Its checksum half in one fill of the reader's buffer and half in the next.
+    #[test]
+    fn a_file_is_read_back_wherever_its_reads_fall() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("published-gig.bin");
+        let write_with = |len: usize| {
+            let name: &'static str = Box::leak("a".repeat(len).into_boxed_str());
+            let files = Listed(vec![("entries/", name, oid(3))], vec![oid(3)]);
+            write(&file, oid(1), &files, Kept::default(), &OidSet::default());
+            std::fs::metadata(&file).unwrap().len() as usize
+        };
+        let size = (1 << 16) + 10;
+        assert_eq!(write_with(size - write_with(0)), size);
+        let read = read_file(&file, oid(1)).expect("read back");
+        assert_eq!(read.entries.timed(), 0);
+        assert_eq!(read.entries.paths().count(), 1);
     }
 
     #[test]

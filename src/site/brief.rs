@@ -152,7 +152,9 @@ impl Brief {
     }
 
     fn slot(&self, k: usize) -> &str {
-        &self.text[self.start(k)..self.ends[k] as usize]
+        self.text
+            .get(self.start(k)..self.ends[k] as usize)
+            .unwrap_or_default()
     }
 
     fn optional(&self, k: usize) -> Option<&str> {
@@ -176,7 +178,7 @@ impl Brief {
 
 /// Where `text` ends, as [`Brief::ends`] keeps it. An entry file is read into memory
 /// whole and its strings are parts of it, and the entry cache keeps lengths in 32 bits
-/// too: a text of 4 GiB is not one wol reads.
+/// too: a text of 4 GiB is not one wol reads (past that, a string would read as empty).
 fn end(text: &str) -> u32 {
     u32::try_from(text.len()).unwrap_or(u32::MAX)
 }
@@ -194,7 +196,7 @@ impl<'a> Iterator for Strings<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         let end = *self.ends.next()? as usize;
-        let s = &self.text[self.start..end];
+        let s = self.text.get(self.start..end).unwrap_or_default();
         self.start = end;
         Some(s)
     }
