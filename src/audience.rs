@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::config::{JournalConfig, PartnerConfig};
-use crate::entry::{Entry, Visibility, carries_tag, normalize_tag};
+use crate::entry::{Entry, Meta, Visibility, carries_tag, normalize_tag};
 use crate::error::hinted;
 use crate::publish::scan;
 
@@ -81,11 +81,21 @@ impl std::fmt::Display for HeldBack {
 /// kind must be one of them. Names and tags compare case-insensitively, tags after
 /// [`normalize_tag`] (so `#docs` in `wol.toml` is the tag `docs`).
 pub fn decide(entry: &Entry, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
-    let (m, tags) = (&entry.meta, entry.all_tags());
+    decide_by_meta(&entry.meta, &entry.all_tags(), name, partner)
+}
+
+/// [`decide`] for an entry whose front matter is `meta` and whose tags (front matter and
+/// body, [`Entry::all_tags`]) are `tags`.
+pub fn decide_by_meta(
+    meta: &Meta,
+    tags: &[String],
+    name: &str,
+    partner: &PartnerConfig,
+) -> Result<(), HeldBack> {
     decide_by(
-        m.visibility,
-        m.to.iter().map(String::as_str),
-        &m.kind,
+        meta.visibility,
+        meta.to.iter().map(String::as_str),
+        &meta.kind,
         tags.iter().map(String::as_str),
         name,
         partner,

@@ -246,14 +246,7 @@ impl Candidate {
             Some(Uncommitted::Removed) => "the file is gone".to_string(),
             Some(Uncommitted::Unreadable) => "the file cannot be read as an entry".to_string(),
             Some(Uncommitted::Changed { meta, tags }) => {
-                match audience::decide_by(
-                    meta.visibility,
-                    meta.to.iter().map(String::as_str),
-                    &meta.kind,
-                    tags.iter().map(String::as_str),
-                    name,
-                    partner,
-                ) {
+                match audience::decide_by_meta(meta, tags, name, partner) {
                     Ok(()) => return Ok(()),
                     Err(why) => format!("the file now says {why}"),
                 }
