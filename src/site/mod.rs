@@ -106,13 +106,12 @@ impl Serialize for EntryView<'_> {
 }
 
 /// What the site and the feeds show of an entry's body, besides the body itself: its
-/// structured parts and its tags. Publish keeps this of every entry instead of the body
-/// (at 100,000 entries the bodies were the largest part of its memory).
+/// structured parts and its tags. Publish keeps a [`Brief`] of this and the front matter
+/// for every entry instead of the body (at 100,000 entries the bodies were the largest
+/// part of its memory).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodyParts {
-    /// `## Learned`, `## Next`, `## Help wanted` as plain text, bounded. (Boxed, as the
-    /// lists below: a publish keeps this of every entry, and the capacity words were
-    /// 4 MB of it at 100,000 entries.)
+    /// `## Learned`, `## Next`, `## Help wanted` as plain text, bounded.
     pub learned: Option<Box<str>>,
     pub next: Option<Box<str>>,
     pub help_wanted: Option<Box<str>>,
