@@ -195,7 +195,7 @@ pub fn entry_template(
 mod tests {
     use super::*;
     use crate::digest::{self, Digest, Item, Period};
-    use crate::site::{self, TagRef, html};
+    use crate::site::{self, html};
 
     const ENTRIES: usize = 100_000;
 
@@ -225,13 +225,9 @@ mod tests {
         let views: std::sync::Arc<Vec<site::EntryView<'static>>> = (0..ENTRIES)
             .map(|i| {
                 let mut view = sample.clone();
-                view.title = title(i).into();
-                view.tags = ["all".to_string(), format!("tag-{i}")]
-                    .map(|slug| TagRef {
-                        name: slug.clone().into(),
-                        slug: slug.into(),
-                    })
-                    .into();
+                let tags = ["all".to_string(), format!("tag-{i}")];
+                view.brief =
+                    std::borrow::Cow::Owned(sample.brief.with_title_and_tags(&title(i), &tags));
                 view
             })
             .collect::<Vec<_>>()

@@ -328,10 +328,10 @@ pub const KIND_FEEDS: [&str; 2] = ["help", "learning"];
 /// a `help` entry or a `## Help wanted` section (how `wol log --help-wanted` records it),
 /// a learning a `learning` entry or a `## Learned` section.
 pub fn in_kind_feed(view: &EntryView, kind: &str) -> bool {
-    view.kind == kind
+    view.kind() == kind
         || match kind {
-            "help" => view.help_wanted.is_some(),
-            "learning" => view.learned.is_some(),
+            "help" => view.help_wanted().is_some(),
+            "learning" => view.learned().is_some(),
             _ => false,
         }
 }
@@ -444,12 +444,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         let link = |m: Option<usize>| {
             m.and_then(|m| views.get(m))
                 .map(|v: &EntryView| site::Neighbour {
-                    title: v.title.to_string(),
+                    title: v.title().to_string(),
                     html_path: v.html_path(),
                 })
         };
         // (Counted again only where the view may have been cut short.)
-        if views[n].tags.len() == site::MAX_PUBLISHED_TAGS
+        if views[n].tags().len() == site::MAX_PUBLISHED_TAGS
             && let tag_count = c.brief.tags().len()
             && tag_count > site::MAX_PUBLISHED_TAGS
         {
@@ -568,7 +568,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
             Some(_) => now.to_rfc3339(),
             None if moved && published_before(&view.uid, previous_feed()) => now.to_rfc3339(),
-            None => match view.date {
+            None => match view.date() {
                 date if date > now => now.to_rfc3339(),
                 _ => view.datetime(),
             },
@@ -862,7 +862,7 @@ fn entry_keys(
 ) -> (Oid, Oid) {
     let neighbours = [Some(n + 1), n.checked_sub(1)].map(|m| {
         m.and_then(|m| views.get(m))
-            .map(|v| (v.html_path(), &*v.title))
+            .map(|v| (v.html_path(), v.title()))
     });
     let mut material: Vec<&str> = Vec::with_capacity(5 + off_site.len());
     material.push(render_key);
@@ -1001,7 +1001,8 @@ fn body_html(
     off_site: &[&str],
     docs: Option<&str>,
 ) -> String {
-    let tag_slugs: Vec<&str> = view.tags.iter().map(|t| &*t.slug).collect();
+    let tag_slugs: Vec<std::borrow::Cow<'_, str>> = view.tags().map(|t| t.slug).collect();
+    let tag_slugs: Vec<&str> = tag_slugs.iter().map(|s| &**s).collect();
     site.entry_body_html(&entry.body, docs, c.published_id(), off_site, &tag_slugs)
 }
 

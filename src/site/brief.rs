@@ -176,6 +176,32 @@ impl Brief {
     }
 }
 
+#[cfg(test)]
+impl Brief {
+    /// This brief with another title and tags: for tests that make many entries of one.
+    pub fn with_title_and_tags(&self, title: &str, tags: &[String]) -> Brief {
+        let meta = Meta {
+            title: title.into(),
+            date: self.date,
+            kind: self.kind().into(),
+            tags: Vec::new(),
+            visibility: self.visibility,
+            author: self.author().into(),
+            to: self.to().map(String::from).collect(),
+            id: self.id().map(String::from),
+            extra: toml::Table::new(),
+        };
+        let parts = BodyParts {
+            learned: self.learned().map(Into::into),
+            next: self.next().map(Into::into),
+            help_wanted: self.help_wanted().map(Into::into),
+            mentions: self.mentions().map(String::from).collect(),
+            tags: tags.into(),
+        };
+        Brief::new(&meta, &parts)
+    }
+}
+
 /// Where `text` ends, as [`Brief::ends`] keeps it. An entry file is read into memory
 /// whole and its strings are parts of it, and the entry cache keeps lengths in 32 bits
 /// too: a text of 4 GiB is not one wol reads (past that, a string would read as empty).

@@ -126,7 +126,7 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
     feed.links = links;
     // Atom wants an author for every entry, its own or the feed's: an entry without one
     // (written by hand, imported) is the log's.
-    if entries.iter().any(|e| e.author.is_empty()) {
+    if entries.iter().any(|e| e.author().is_empty()) {
         feed.authors = vec![Person {
             name: spec.title.clone(),
             ..Person::default()
@@ -135,10 +135,10 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
     feed.entries = entries
         .iter()
         .map(|e| {
-            let published = e.date;
+            let published = e.date();
             let updated = chrono::DateTime::parse_from_rfc3339(&e.updated).unwrap_or(published);
             Entry {
-                title: Text::plain(e.title.clone()),
+                title: Text::plain(e.title()),
                 id: spec.entry_id(e),
                 updated,
                 published: Some(published),
@@ -148,19 +148,18 @@ pub fn atom(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
                     mime_type: Some("text/html".into()),
                     ..Link::default()
                 }],
-                authors: if e.author.is_empty() {
+                authors: if e.author().is_empty() {
                     Vec::new()
                 } else {
                     vec![Person {
-                        name: e.author.to_string(),
+                        name: e.author().to_string(),
                         ..Person::default()
                     }]
                 },
                 categories: e
-                    .tags
-                    .iter()
+                    .tag_names()
                     .map(|t| Category {
-                        term: t.name.to_string(),
+                        term: t.to_string(),
                         ..Default::default()
                     })
                     .collect(),
@@ -225,17 +224,17 @@ pub fn json(spec: &FeedSpec<'_>, entries: &[&EntryView]) -> String {
             .map(|e| JsonItem {
                 id: spec.entry_id(e),
                 url: format!("{}{}", spec.pages, super::readme::link(&e.html_path())),
-                title: &e.title,
+                title: e.title(),
                 content_html: spec.content(e),
                 // JSON Feed requires content; an entry without its text gets its title.
-                content_text: e.body_html.is_empty().then_some(&*e.title),
+                content_text: e.body_html.is_empty().then_some(e.title()),
                 date_published: e.datetime(),
                 date_modified: &e.updated,
-                tags: e.tags.iter().map(|t| &*t.name).collect(),
-                authors: if e.author.is_empty() {
+                tags: e.tag_names().collect(),
+                authors: if e.author().is_empty() {
                     Vec::new()
                 } else {
-                    vec![JsonAuthor { name: &e.author }]
+                    vec![JsonAuthor { name: e.author() }]
                 },
             })
             .collect(),

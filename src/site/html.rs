@@ -432,9 +432,15 @@ mod tests {
     fn a_listed_sequence_reads_like_the_list_it_stands_for() {
         let sample = sample_view().unwrap();
         let views: Vec<EntryView> = (0..5)
-            .map(|i| EntryView {
-                title: format!("Entry {i}").into(),
-                ..sample.clone()
+            .map(|i| {
+                let tags: Vec<String> = sample.brief.tags().map(String::from).collect();
+                let brief = sample
+                    .brief
+                    .with_title_and_tags(&format!("Entry {i}"), &tags);
+                EntryView {
+                    brief: std::borrow::Cow::Owned(brief),
+                    ..sample.clone()
+                }
             })
             .collect();
         let items = vec![4, 0, 2];

@@ -23,7 +23,6 @@
 //! 100,000). Readers that take only `entries` see the newest entries, as before; a log of
 //! up to [`INLINE_MAX`] entries has no archive and is written as it always was.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use git2::{Repository, Tree};
@@ -54,8 +53,8 @@ struct Item<'a> {
     next: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_wanted: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    mentions: &'a [Cow<'a, str>],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mentions: Vec<&'a str>,
 }
 
 /// The most entries `wol.json` lists itself when the log keeps older months apart (see
@@ -181,20 +180,20 @@ fn index_file(info: &SiteInfo, entries: &[EntryView], head: &str, list: &[usize]
         let item = Item {
             path: &e.md_path,
             id: (e.uid != e.id).then_some(&*e.uid),
-            title: &e.title,
+            title: e.title(),
             date: e.datetime(),
             updated: &e.updated,
-            kind: &e.kind,
-            tags: e.tags.iter().map(|t| &*t.name).collect(),
-            author: &e.author,
+            kind: e.kind(),
+            tags: e.tag_names().collect(),
+            author: e.author(),
             url: info
                 .url
                 .as_ref()
                 .map(|u| format!("{u}{}", super::readme::link(&e.html_path()))),
-            learned: e.learned.as_deref(),
-            next: e.next.as_deref(),
-            help_wanted: e.help_wanted.as_deref(),
-            mentions: &e.mentions,
+            learned: e.learned(),
+            next: e.next(),
+            help_wanted: e.help_wanted(),
+            mentions: e.mentions().collect(),
         };
         text.push_str(if n == 0 { "\n" } else { ",\n" });
         item_json.clear();

@@ -42,7 +42,10 @@ pub const MAX_PUBLISHED_TAGS: usize = 64;
 /// as `day` (`YYYY-MM-DD`), `datetime` (RFC 3339), `month_name` (`November 2026`) and
 /// `month_path` (`YYYY/MM/index.html`), are written out from its `date` when it is
 /// serialized: a publish holds a view of every entry it gives a partner, and the four
-/// strings were 22 MB of its memory at 100,000 entries.
+/// strings were 22 MB of its memory at 100,000 entries. For the same reason, what the
+/// view shows of the entry's front matter and body is read from its [`Brief`] when asked
+/// (title, date, kind, author, parts, mentions, tags), not copied into the view: at
+/// 100,000 entries the views' own fields and tag lists were 53 MB.
 #[derive(Debug, Clone)]
 pub struct EntryView<'a> {
     /// The published id: the file stem.
@@ -55,20 +58,11 @@ pub struct EntryView<'a> {
     pub uid: Cow<'a, str>,
     /// RFC 3339: when the published text last changed (the entry's date until then).
     pub updated: String,
-    /// The structured parts a follower needs (plain text, bounded): `## Learned`,
-    /// `## Next`, `## Help wanted`, and the `@mentions`.
-    pub learned: Option<Cow<'a, str>>,
-    pub next: Option<Cow<'a, str>>,
-    pub help_wanted: Option<Cow<'a, str>>,
-    pub mentions: Vec<Cow<'a, str>>,
+    /// The entry's front matter and the parts of its body a follower sees.
+    pub brief: Cow<'a, Brief>,
     /// Links to the entries before and after this one (older, newer), for its page.
     pub prev: Option<Box<Neighbour>>,
     pub next_entry: Option<Box<Neighbour>>,
-    pub title: Cow<'a, str>,
-    pub date: DateTime<FixedOffset>,
-    pub kind: Cow<'a, str>,
-    pub tags: Vec<TagRef<'a>>,
-    pub author: Cow<'a, str>,
     /// `entries/YYYY/MM/<stem>.md`, relative to the published root. (Its page's path is
     /// made from it when asked: [`EntryView::html_path`].)
     pub md_path: Cow<'a, str>,
@@ -79,29 +73,43 @@ pub struct EntryView<'a> {
 impl Serialize for EntryView<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let (day, month_name, month_path) = date_labels(&self.date);
+        let (day, month_name, month_path) = date_labels(&self.date());
         let mut s = serializer.serialize_struct("EntryView", 20)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field("uid", &self.uid)?;
         s.serialize_field("updated", &self.updated)?;
-        s.serialize_field("learned", &self.learned)?;
-        s.serialize_field("next", &self.next)?;
-        s.serialize_field("help_wanted", &self.help_wanted)?;
-        s.serialize_field("mentions", &self.mentions)?;
+        s.serialize_field("learned", &self.learned())?;
+        s.serialize_field("next", &self.next())?;
+        s.serialize_field("help_wanted", &self.help_wanted())?;
+        s.serialize_field("mentions", &Seq(|| self.mentions()))?;
         s.serialize_field("prev", &self.prev)?;
         s.serialize_field("next_entry", &self.next_entry)?;
-        s.serialize_field("title", &self.title)?;
+        s.serialize_field("title", self.title())?;
         s.serialize_field("day", &day)?;
         s.serialize_field("datetime", &self.datetime())?;
-        s.serialize_field("kind", &self.kind)?;
-        s.serialize_field("tags", &self.tags)?;
-        s.serialize_field("author", &self.author)?;
+        s.serialize_field("kind", self.kind())?;
+        s.serialize_field("tags", &Seq(|| self.tags()))?;
+        s.serialize_field("author", self.author())?;
         s.serialize_field("md_path", &self.md_path)?;
         s.serialize_field("html_path", &self.html_path())?;
         s.serialize_field("body_html", &self.body_html)?;
         s.serialize_field("month_name", &month_name)?;
         s.serialize_field("month_path", &month_path)?;
         s.end()
+    }
+}
+
+/// The items a function gives, serialized as a sequence.
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
     }
 }
 
@@ -165,29 +173,17 @@ impl<'a> EntryView<'a> {
         EntryView::of(&Brief::of(entry), id, md_path).into_owned()
     }
 
-    /// [`EntryView::new`] of the entry `brief` is of. The view borrows what it shows as it
-    /// is from it: a publish holds a view of every entry it gives a partner next to the
-    /// entries themselves, and at 100,000 entries the copies were 30 MB of its memory.
+    /// [`EntryView::new`] of the entry `brief` is of. The view borrows what it shows from
+    /// it: a publish holds a view of every entry it gives a partner next to the entries
+    /// themselves.
     pub fn of(brief: &'a Brief, id: &'a str, md_path: &'a str) -> Self {
         EntryView {
             id: Cow::Borrowed(id),
             uid: brief.id().map_or(Cow::Borrowed(id), uid_of_key),
             updated: brief.date().to_rfc3339(),
-            learned: brief.learned().map(Cow::Borrowed),
-            next: brief.next().map(Cow::Borrowed),
-            help_wanted: brief.help_wanted().map(Cow::Borrowed),
-            mentions: brief.mentions().map(Cow::Borrowed).collect(),
+            brief: Cow::Borrowed(brief),
             prev: None,
             next_entry: None,
-            title: Cow::Borrowed(brief.title()),
-            date: brief.date(),
-            kind: Cow::Borrowed(brief.kind()),
-            tags: brief
-                .tags()
-                .take(MAX_PUBLISHED_TAGS)
-                .map(|name| tag_ref(Cow::Borrowed(name)))
-                .collect(),
-            author: Cow::Borrowed(brief.author()),
             md_path: Cow::Borrowed(md_path),
             body_html: String::new(),
         }
@@ -200,43 +196,73 @@ impl<'a> EntryView<'a> {
             id: own(self.id),
             uid: own(self.uid),
             updated: self.updated,
-            learned: self.learned.map(own),
-            next: self.next.map(own),
-            help_wanted: self.help_wanted.map(own),
-            mentions: self.mentions.into_iter().map(own).collect(),
+            brief: Cow::Owned(self.brief.into_owned()),
             prev: self.prev,
             next_entry: self.next_entry,
-            title: own(self.title),
-            date: self.date,
-            kind: own(self.kind),
-            tags: self
-                .tags
-                .into_iter()
-                .map(|t| TagRef {
-                    name: own(t.name),
-                    slug: own(t.slug),
-                })
-                .collect(),
-            author: own(self.author),
             md_path: own(self.md_path),
             body_html: self.body_html,
         }
     }
 
+    pub fn title(&self) -> &str {
+        self.brief.title()
+    }
+
+    pub fn date(&self) -> DateTime<FixedOffset> {
+        self.brief.date()
+    }
+
+    pub fn kind(&self) -> &str {
+        self.brief.kind()
+    }
+
+    pub fn author(&self) -> &str {
+        self.brief.author()
+    }
+
+    /// The structured parts a follower needs (plain text, bounded): `## Learned`,
+    /// `## Next`, `## Help wanted`, and the `@mentions`.
+    pub fn learned(&self) -> Option<&str> {
+        self.brief.learned()
+    }
+
+    pub fn next(&self) -> Option<&str> {
+        self.brief.next()
+    }
+
+    pub fn help_wanted(&self) -> Option<&str> {
+        self.brief.help_wanted()
+    }
+
+    pub fn mentions(&self) -> Strings<'_> {
+        self.brief.mentions()
+    }
+
+    /// The names of the tags the site and the feeds carry: the first
+    /// [`MAX_PUBLISHED_TAGS`].
+    pub fn tag_names(&self) -> std::iter::Take<Strings<'_>> {
+        self.brief.tags().take(MAX_PUBLISHED_TAGS)
+    }
+
+    /// The tags the site and the feeds carry ([`EntryView::tag_names`]), with their slugs.
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = TagRef<'_>> + Clone {
+        self.tag_names().map(|name| tag_ref(Cow::Borrowed(name)))
+    }
+
     /// The entry's day: `YYYY-MM-DD`.
     pub fn day(&self) -> String {
-        date_labels(&self.date).0
+        date_labels(&self.date()).0
     }
 
     /// The entry's date and time, RFC 3339.
     pub fn datetime(&self) -> String {
-        self.date.to_rfc3339()
+        self.date().to_rfc3339()
     }
 
     /// The entry's month as the site groups entries: `YYYY-MM` (the first seven
     /// characters of [`EntryView::day`]), and its name for people (`November 2026`).
     pub fn month(&self) -> (String, String) {
-        let (day, name, _) = date_labels(&self.date);
+        let (day, name, _) = date_labels(&self.date());
         (day.get(..7).unwrap_or(&day).to_string(), name)
     }
 
@@ -245,7 +271,7 @@ impl<'a> EntryView<'a> {
     /// label, which need not be written out for each of them.
     pub fn month_numbers(&self) -> Option<(i32, u32)> {
         use chrono::Datelike as _;
-        let day = self.date.date_naive();
+        let day = self.date().date_naive();
         (0..=9999)
             .contains(&day.year())
             .then(|| (day.year(), day.month()))
@@ -416,7 +442,7 @@ pub struct TagGroup {
 pub fn tag_groups(entries: &[EntryView<'_>]) -> Vec<TagGroup> {
     let mut groups: BTreeMap<String, TagGroup> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
-        for t in &e.tags {
+        for t in e.tags() {
             if !groups.contains_key(&*t.slug) {
                 let group = TagGroup {
                     name: t.name.to_string(),
@@ -762,12 +788,15 @@ mod tests {
         let far = Brief::new(&far, &parts);
         let far = EntryView::of(&far, "x", "entries/2026/11/x.md");
         let value = serde_json::to_value(&far).unwrap();
-        assert_eq!(value["day"], far.date.format("%Y-%m-%d").to_string());
+        assert_eq!(value["day"], far.date().format("%Y-%m-%d").to_string());
         assert_eq!(
             value["month_path"],
-            far.date.format("%Y/%m/index.html").to_string()
+            far.date().format("%Y/%m/index.html").to_string()
         );
-        assert_eq!(far.month().0, far.date.format("%Y-%m-%d").to_string()[..7]);
+        assert_eq!(
+            far.month().0,
+            far.date().format("%Y-%m-%d").to_string()[..7]
+        );
     }
 
     fn view_meta() -> Meta {

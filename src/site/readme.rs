@@ -38,8 +38,8 @@ pub fn render(
             out,
             "- {} · {} · [{}]({})",
             e.day(),
-            e.kind,
-            escape(&e.title),
+            e.kind(),
+            escape(e.title()),
             link(&e.md_path)
         );
     }
@@ -57,7 +57,7 @@ pub fn render(
     }
     let _ = writeln!(out, "\n## By kind\n");
     for kind in kinds {
-        let of_kind: Vec<&EntryView> = entries.iter().filter(|e| e.kind == *kind).collect();
+        let of_kind: Vec<&EntryView> = entries.iter().filter(|e| e.kind() == *kind).collect();
         if of_kind.is_empty() {
             continue;
         }
@@ -66,7 +66,7 @@ pub fn render(
             let _ = writeln!(
                 out,
                 "- [{}]({}) · {}",
-                escape(&e.title),
+                escape(e.title()),
                 link(&e.md_path),
                 e.day()
             );
@@ -89,7 +89,7 @@ pub fn render(
                 let _ = writeln!(
                     out,
                     "- [{}]({}) · {}",
-                    escape(&e.title),
+                    escape(e.title()),
                     link(&e.md_path),
                     e.day()
                 );
