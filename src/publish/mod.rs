@@ -1100,9 +1100,6 @@ pub fn publish_partner(
                 partner.name
             ));
             cache.keep_unused();
-            // What the plan read its entries with is freed: handed back before the push
-            // allocates, as after a large build.
-            give_back_freed_memory(true);
             for warning in &last.warnings {
                 warning.say();
             }
@@ -1131,8 +1128,9 @@ pub fn publish_partner(
         built.keeping = None;
     }
     let _ = std::fs::remove_file(old_times_file(cx.journal, &partner.name));
-    // The pages and views the build held are freed; hand that memory back before the
-    // push packs the new objects, which would otherwise come on top of it.
+    // The pages and views the build held (or, when its tree was taken, what the plan
+    // read its entries with) are freed; hand that memory back before the push packs the
+    // new objects, which would otherwise come on top of it.
     give_back_freed_memory(built.rendered >= LARGE_BUILD || built.entries >= MANY_ENTRIES);
     // Built again on `base`, what another machine of this journal published there (the
     // partner's whole tree, or our folder of a community repo) since this one last did:

@@ -448,11 +448,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                     html_path: v.html_path(),
                 })
         };
-        // (Counted again only where the view may have been cut short.)
-        if views[n].tags().len() == site::MAX_PUBLISHED_TAGS
-            && let tag_count = c.brief.tags().len()
-            && tag_count > site::MAX_PUBLISHED_TAGS
-        {
+        let tag_count = c.brief.tags().len();
+        if tag_count > site::MAX_PUBLISHED_TAGS {
             warn(
                 &mut warnings,
                 format!(
