@@ -37,17 +37,72 @@ pub struct Rendered {
 pub struct Cache {
     path: PathBuf,
     /// Read when first asked: a publish that builds nothing ([`super::reuse`]) never
-    /// reads it (8 MB at 100,000 entries).
-    map: Option<OidMap<Rendered>>,
+    /// reads it (5 MB at 100,000 entries).
+    records: Option<Records>,
     dirty: bool,
     /// A build was reused, which used no keys: none may be pruned.
     unpruned: bool,
     /// Blobs known to be in the object database (the previous published tree's), which
     /// need no look-up.
     known: OidSet,
-    /// The keys this publish found or stored: all a publish to every partner still needs
-    /// (see [`Cache::save`]).
-    used: OidSet,
+}
+
+/// One key and what it maps to, as the file holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Record {
+    key: Oid,
+    rendered: Rendered,
+}
+
+/// The records in memory: those the file held, sorted by key and found by binary search
+/// (60 bytes each: as a hash map, with the set of the keys a publish used, they were
+/// 22 MB of a one-entry publish at 100,000 entries), and those this publish added.
+#[derive(Debug, Default)]
+struct Records {
+    /// The file's records, sorted by key, each key once.
+    read: Vec<Record>,
+    /// Which of `read` this publish found or stored: all a publish to every partner still
+    /// needs (see [`Cache::save`]). The keys it `added` are all used.
+    used: Vec<bool>,
+    added: OidMap<Rendered>,
+}
+
+impl Records {
+    fn of(read: Vec<Record>) -> Records {
+        Records {
+            used: vec![false; read.len()],
+            read,
+            added: OidMap::default(),
+        }
+    }
+
+    fn find(&self, key: &Oid) -> Result<usize, usize> {
+        self.read.binary_search_by(|r| r.key.cmp(key))
+    }
+
+    fn get(&self, key: &Oid) -> Option<Rendered> {
+        match self.find(key) {
+            Ok(i) => Some(self.read[i].rendered),
+            Err(_) => self.added.get(key).copied(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.read.len() + self.added.len()
+    }
+
+    /// Every record, sorted by key: as the file is written.
+    fn sorted(&self) -> Vec<Record> {
+        let mut all = Vec::with_capacity(self.len());
+        all.extend_from_slice(&self.read);
+        all.extend(
+            self.added
+                .iter()
+                .map(|(&key, &rendered)| Record { key, rendered }),
+        );
+        all.sort_unstable_by_key(|r| r.key);
+        all
+    }
 }
 
 impl Cache {
@@ -55,23 +110,24 @@ impl Cache {
     pub fn load(journal: &Journal) -> Cache {
         Cache {
             path: journal.state_dir().join("cache").join(FILE),
-            map: None,
+            records: None,
             dirty: false,
             unpruned: false,
             known: OidSet::default(),
-            used: OidSet::default(),
         }
     }
 
     /// The records, read from the file the first time.
-    fn map(&mut self) -> &mut OidMap<Rendered> {
+    fn records(&mut self) -> &mut Records {
         let path = &self.path;
-        self.map.get_or_insert_with(|| match std::fs::read(path) {
-            Ok(data) => read_records(&data).unwrap_or_default(),
-            Err(_) => path
-                .parent()
-                .map(|dir| read_text(&dir.join(TEXT_FILE)))
-                .unwrap_or_default(),
+        self.records.get_or_insert_with(|| {
+            Records::of(match std::fs::read(path) {
+                Ok(data) => read_records(&data).unwrap_or_default(),
+                Err(_) => path
+                    .parent()
+                    .map(|dir| read_text(&dir.join(TEXT_FILE)))
+                    .unwrap_or_default(),
+            })
         })
     }
 
@@ -111,23 +167,31 @@ impl Cache {
 
     /// A cached rendering whose blobs still exist.
     pub fn get(&mut self, repo: &Repository, key: Oid) -> Option<Rendered> {
-        let hit = *self.map().get(&key)?;
+        let hit = self.records().get(&key)?;
         let known = |oid| self.known.contains(&oid);
         let there = (known(hit.markdown) && known(hit.page)) || {
             let odb = repo.odb().ok()?;
             odb.exists(hit.markdown) && odb.exists(hit.page)
         };
         if there {
-            self.used.insert(key);
+            let records = self.records();
+            if let Ok(i) = records.find(&key) {
+                records.used[i] = true;
+            }
         }
         there.then_some(hit)
     }
 
     pub fn put(&mut self, key: Oid, rendered: Rendered) {
-        self.used.insert(key);
-        if self.map().insert(key, rendered) != Some(rendered) {
-            self.dirty = true;
-        }
+        let records = self.records();
+        let changed = match records.find(&key) {
+            Ok(i) => {
+                records.used[i] = true;
+                std::mem::replace(&mut records.read[i].rendered, rendered) != rendered
+            }
+            Err(_) => records.added.insert(key, rendered) != Some(rendered),
+        };
+        self.dirty |= changed;
     }
 
     /// Write the cache back if it changed. With `prune` (this publish built the tree of
@@ -136,22 +200,25 @@ impl Cache {
     /// pile up for ever, and the file is read whole on every publish.
     pub fn save(&mut self, prune: bool) -> Result<()> {
         // Never read: nothing was built, and nothing changed.
-        let Some(map) = &mut self.map else {
+        let Some(records) = &mut self.records else {
             return Ok(());
         };
         if prune && !self.unpruned {
-            let before = map.len();
-            let used = &self.used;
-            map.retain(|key, _| used.contains(key));
-            self.dirty |= map.len() != before;
+            let before = records.read.len();
+            let mut used = records.used.iter();
+            records
+                .read
+                .retain(|_| used.next().copied().unwrap_or(true));
+            records.used = vec![true; records.read.len()];
+            self.dirty |= records.read.len() != before;
         }
         if !self.dirty {
             return Ok(());
         }
-        let mut data = Vec::with_capacity(MAGIC.len() + map.len() * RECORD + 20);
+        let mut data = Vec::with_capacity(MAGIC.len() + records.len() * RECORD + 20);
         data.extend_from_slice(MAGIC);
-        for (k, r) in map.iter() {
-            for id in [k, &r.markdown, &r.page] {
+        for r in records.sorted() {
+            for id in [&r.key, &r.rendered.markdown, &r.rendered.page] {
                 data.extend_from_slice(id.as_bytes());
             }
         }
@@ -172,48 +239,66 @@ const MAGIC: &[u8; 8] = b"wol-rc1\0";
 /// A key and the two blobs it maps to.
 const RECORD: usize = 60;
 
-/// The records of a cache file, when it is whole.
-fn read_records(data: &[u8]) -> Option<OidMap<Rendered>> {
+/// The records of a cache file, when it is whole: sorted by key, each key once.
+fn read_records(data: &[u8]) -> Option<Vec<Record>> {
     let (content, sum) = data.split_at_checked(data.len().checked_sub(20)?)?;
     let records = content.strip_prefix(MAGIC.as_slice())?;
     if records.len() % RECORD != 0 || Sha1::digest(content).as_slice() != sum {
         return None;
     }
-    let mut map = OidMap::with_capacity_and_hasher(records.len() / RECORD, Default::default());
+    let mut read = Vec::with_capacity(records.len() / RECORD);
     for record in records.chunks_exact(RECORD) {
         let id = |n: usize| Oid::from_bytes(&record[n * 20..(n + 1) * 20]).ok();
-        map.insert(
-            id(0)?,
-            Rendered {
+        read.push(Record {
+            key: id(0)?,
+            rendered: Rendered {
                 markdown: id(1)?,
                 page: id(2)?,
             },
-        );
+        });
     }
-    Some(map)
+    Some(sorted_once(read))
+}
+
+/// `records` sorted by key, each key once: the last of a key's records, as a map they
+/// were read into kept it. (Files this wol writes are sorted already: one pass checks.)
+fn sorted_once(mut records: Vec<Record>) -> Vec<Record> {
+    if records.windows(2).all(|w| w[0].key < w[1].key) {
+        return records;
+    }
+    // Stable: the records of one key stay in the order they were read.
+    records.sort_by_key(|r| r.key);
+    records.dedup_by(|later, earlier| {
+        let same = later.key == earlier.key;
+        if same {
+            std::mem::swap(later, earlier);
+        }
+        same
+    });
+    records
 }
 
 /// The records of the text file an earlier wol kept (key, Markdown and page as hex,
 /// tab-separated, a line each); lines it cannot read are left out.
-fn read_text(file: &Path) -> OidMap<Rendered> {
-    let mut map = OidMap::default();
+fn read_text(file: &Path) -> Vec<Record> {
+    let mut read = Vec::new();
     if let Ok(text) = std::fs::read_to_string(file) {
         for line in text.lines() {
             let mut parts = line.split('\t').map(Oid::from_str);
             if let (Some(Ok(k)), Some(Ok(m)), Some(Ok(p))) =
                 (parts.next(), parts.next(), parts.next())
             {
-                map.insert(
-                    k,
-                    Rendered {
+                read.push(Record {
+                    key: k,
+                    rendered: Rendered {
                         markdown: m,
                         page: p,
                     },
-                );
+                });
             }
         }
     }
-    map
+    sorted_once(read)
 }
 
 #[cfg(test)]
@@ -235,21 +320,20 @@ mod tests {
             hex("04")
         );
         std::fs::write(dir.path().join(TEXT_FILE), text).unwrap();
-        let old = read_text(&dir.path().join(TEXT_FILE));
+        let old = Records::of(read_text(&dir.path().join(TEXT_FILE)));
         let first = Rendered {
             markdown: oid(2),
             page: oid(3),
         };
         assert_eq!(old.len(), 1);
-        assert_eq!(old.get(&oid(1)), Some(&first));
+        assert_eq!(old.get(&oid(1)), Some(first));
 
         let mut cache = Cache {
             path: dir.path().join(FILE),
-            map: Some(old),
+            records: Some(old),
             dirty: false,
             unpruned: false,
             known: OidSet::default(),
-            used: OidSet::default(),
         };
         let second = Rendered {
             markdown: oid(5),
@@ -264,7 +348,7 @@ mod tests {
         let data = std::fs::read(dir.path().join(FILE)).unwrap();
         assert_eq!(data.len(), MAGIC.len() + 2 * RECORD + 20);
         let read = read_records(&data).unwrap();
-        assert_eq!(Some(&read), cache.map.as_ref());
+        assert_eq!(read, cache.records.as_ref().unwrap().sorted());
         for i in 0..data.len() {
             let mut damaged = data.clone();
             damaged[i] ^= 0x10;
@@ -287,11 +371,10 @@ mod tests {
         };
         let loaded = || Cache {
             path: state.clone(),
-            map: None,
+            records: None,
             dirty: false,
             unpruned: false,
             known: OidSet::default(),
-            used: OidSet::default(),
         };
         let mut cache = loaded();
         cache.put(oid(1), rendered(2));
@@ -301,7 +384,7 @@ mod tests {
         let mut cache = loaded();
         cache.keep_unused();
         cache.save(true).unwrap();
-        assert!(cache.map.is_none(), "nothing asked, nothing read");
+        assert!(cache.records.is_none(), "nothing asked, nothing read");
         cache.put(oid(7), rendered(8));
         cache.save(true).unwrap();
         let kept = read_records(&std::fs::read(&state).unwrap()).unwrap();
@@ -314,7 +397,52 @@ mod tests {
         assert_eq!(cache.get(&repo, oid(7)), Some(rendered(8)));
         cache.save(true).unwrap();
         let kept = read_records(&std::fs::read(&state).unwrap()).unwrap();
-        assert_eq!(kept.keys().collect::<Vec<_>>(), [&oid(7)]);
+        assert_eq!(kept.iter().map(|r| r.key).collect::<Vec<_>>(), [oid(7)]);
+    }
+
+    /// A file an earlier wol wrote in hash-map order reads sorted, a key twice as its
+    /// last record; a record stored again under a key the file had replaces it; the file
+    /// is written sorted.
+    #[test]
+    fn records_in_any_order_read_sorted_and_are_written_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let rendered = |n| Rendered {
+            markdown: oid(n),
+            page: oid(n + 1),
+        };
+        let record = |k, n| Record {
+            key: oid(k),
+            rendered: rendered(n),
+        };
+        let mut data = MAGIC.to_vec();
+        for r in [record(9, 1), record(3, 2), record(9, 3), record(5, 4)] {
+            for id in [r.key, r.rendered.markdown, r.rendered.page] {
+                data.extend_from_slice(id.as_bytes());
+            }
+        }
+        data.extend_from_slice(&Sha1::digest(&data));
+        let read = read_records(&data).unwrap();
+        assert_eq!(read, [record(3, 2), record(5, 4), record(9, 3)]);
+
+        let path = dir.path().join(FILE);
+        std::fs::write(&path, &data).unwrap();
+        let mut cache = Cache {
+            path: path.clone(),
+            records: None,
+            dirty: false,
+            unpruned: false,
+            known: OidSet::default(),
+        };
+        cache.put(oid(5), rendered(7));
+        cache.put(oid(1), rendered(8));
+        cache.save(true).unwrap();
+        let saved = std::fs::read(&path).unwrap();
+        let keys: Vec<Oid> = saved[MAGIC.len()..saved.len() - 20]
+            .chunks_exact(RECORD)
+            .map(|r| Oid::from_bytes(&r[..20]).unwrap())
+            .collect();
+        assert_eq!(keys, [oid(1), oid(5)], "sorted; the unused pruned");
+        assert_eq!(read_records(&saved).unwrap(), [record(1, 8), record(5, 7)]);
     }
 
     /// Keys are what they were when the material was put together as one string: a cache
