@@ -226,8 +226,7 @@ mod tests {
             .map(|i| {
                 let mut view = sample.clone();
                 let tags = ["all".to_string(), format!("tag-{i}")];
-                view.brief =
-                    std::borrow::Cow::Owned(sample.brief.with_title_and_tags(&title(i), &tags));
+                view.brief = sample.brief.with_title_and_tags(&title(i), &tags).into();
                 view
             })
             .collect::<Vec<_>>()

@@ -438,7 +438,7 @@ mod tests {
                     .brief
                     .with_title_and_tags(&format!("Entry {i}"), &tags);
                 EntryView {
-                    brief: std::borrow::Cow::Owned(brief),
+                    brief: brief.into(),
                     ..sample.clone()
                 }
             })

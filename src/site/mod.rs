@@ -38,6 +38,40 @@ pub struct TagRef<'a> {
 /// an entry's tag count: 10,000 tags made 2.6 GB). The published Markdown keeps them all.
 pub const MAX_PUBLISHED_TAGS: usize = 64;
 
+/// A view's [`Brief`]: the candidate's, borrowed, in a publish; its own, boxed, in a view
+/// that may outlive the entry. (As a `Cow` it was 64 bytes of every view.)
+#[derive(Debug, Clone)]
+pub enum BriefRef<'a> {
+    Borrowed(&'a Brief),
+    Owned(Box<Brief>),
+}
+
+impl BriefRef<'_> {
+    pub fn into_owned(self) -> BriefRef<'static> {
+        match self {
+            BriefRef::Borrowed(brief) => BriefRef::Owned(Box::new(brief.clone())),
+            BriefRef::Owned(brief) => BriefRef::Owned(brief),
+        }
+    }
+}
+
+impl From<Brief> for BriefRef<'static> {
+    fn from(brief: Brief) -> Self {
+        BriefRef::Owned(Box::new(brief))
+    }
+}
+
+impl std::ops::Deref for BriefRef<'_> {
+    type Target = Brief;
+
+    fn deref(&self) -> &Brief {
+        match self {
+            BriefRef::Borrowed(brief) => brief,
+            BriefRef::Owned(brief) => brief,
+        }
+    }
+}
+
 /// One published entry as templates see it. Its day, time and month, which templates see
 /// as `day` (`YYYY-MM-DD`), `datetime` (RFC 3339), `month_name` (`November 2026`) and
 /// `month_path` (`YYYY/MM/index.html`), are written out from its `date` when it is
@@ -59,7 +93,7 @@ pub struct EntryView<'a> {
     /// RFC 3339: when the published text last changed (the entry's date until then).
     pub updated: String,
     /// The entry's front matter and the parts of its body a follower sees.
-    pub brief: Cow<'a, Brief>,
+    pub brief: BriefRef<'a>,
     /// Links to the entries before and after this one (older, newer), for its page.
     pub prev: Option<Box<Neighbour>>,
     pub next_entry: Option<Box<Neighbour>>,
@@ -181,7 +215,7 @@ impl<'a> EntryView<'a> {
             id: Cow::Borrowed(id),
             uid: brief.id().map_or(Cow::Borrowed(id), uid_of_key),
             updated: brief.date().to_rfc3339(),
-            brief: Cow::Borrowed(brief),
+            brief: BriefRef::Borrowed(brief),
             prev: None,
             next_entry: None,
             md_path: Cow::Borrowed(md_path),
@@ -196,7 +230,7 @@ impl<'a> EntryView<'a> {
             id: own(self.id),
             uid: own(self.uid),
             updated: self.updated,
-            brief: Cow::Owned(self.brief.into_owned()),
+            brief: self.brief.into_owned(),
             prev: self.prev,
             next_entry: self.next_entry,
             md_path: own(self.md_path),
@@ -288,27 +322,32 @@ impl<'a> EntryView<'a> {
 
     /// [`EntryView::html_path`], written at the end of `out`.
     pub fn write_html_path(&self, out: &mut String) {
-        let md_path = &*self.md_path;
-        let start = out.len();
-        match md_path
-            .strip_prefix("entries/")
-            .unwrap_or(md_path)
-            .strip_suffix(".md")
-        {
-            Some(stem_path) => out.push_str(stem_path),
-            None => out.push_str(md_path),
-        }
-        // `YYYY/MM/index.html` is the month's page: a hand-named `index.md` gets another.
-        if out[start..].rsplit('/').next() == Some("index") {
-            out.push_str("-entry");
-        }
-        out.push_str(".html");
+        html_path_of(&self.md_path, out);
     }
 
     /// The path from this entry's page back to `docs/` (`../../` for `YYYY/MM/x.html`).
     pub fn root(&self) -> String {
         "../".repeat(self.html_path().matches('/').count())
     }
+}
+
+/// The page of the entry published at `md_path` (`entries/YYYY/MM/<stem>.md`):
+/// `YYYY/MM/<stem>.html`, relative to `docs/`, written at the end of `out`.
+pub fn html_path_of(md_path: &str, out: &mut String) {
+    let start = out.len();
+    match md_path
+        .strip_prefix("entries/")
+        .unwrap_or(md_path)
+        .strip_suffix(".md")
+    {
+        Some(stem_path) => out.push_str(stem_path),
+        None => out.push_str(md_path),
+    }
+    // `YYYY/MM/index.html` is the month's page: a hand-named `index.md` gets another.
+    if out[start..].rsplit('/').next() == Some("index") {
+        out.push_str("-entry");
+    }
+    out.push_str(".html");
 }
 
 /// An entry's day (`2026-11-22`), its month's name (`November 2026`) and the path of its
