@@ -231,13 +231,16 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .into();
-        let tags = site::tag_groups(&views);
-        let months = html::months(&views);
+        let tags = site::tag_groups(views.as_slice());
+        let months = html::months(views.as_slice());
         let all = tags.iter().find(|t| t.slug == "all").unwrap();
         assert_eq!(all.entries.len(), ENTRIES);
         site.tag_page(all, html::listed_views(views.clone(), all.entries.clone()))
             .unwrap();
-        site.index_page(&views, &tags, &months, &[]).unwrap();
+        site.index_page(views.as_slice(), &tags, &months, &[])
+            .unwrap();
+        site.month_page(&months[0].with_entries(views.as_slice()))
+            .unwrap();
     }
 
     #[test]

@@ -164,6 +164,25 @@ struct Flagged {
     redacted: (String, String),
 }
 
+/// `Path::file_stem` of `path`, or empty: worked out on the string where the path ends in
+/// a plain name (a publish asks for the id of each entry several times, and parsing it as
+/// a `Path` was 4% of a one-entry publish at 100,000 entries).
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.is_empty() || name == "." || name == ".." {
+        return Path::new(path)
+            .file_stem()
+            .and_then(std::ffi::OsStr::to_str)
+            .unwrap_or_default();
+    }
+    // As std splits a name at its last dot: a name that starts with its only dot is
+    // all stem.
+    match name.rsplit_once('.') {
+        Some((before, _)) if !before.is_empty() => before,
+        _ => name,
+    }
+}
+
 impl Candidate {
     /// The id published for the entry (feed ids, `wol.json`): the file stem. The `id`
     /// field is local, like the rest of the front matter that is not published.
@@ -173,10 +192,7 @@ impl Candidate {
 
     /// The file stem: the id people type.
     pub fn id(&self) -> &str {
-        Path::new(&self.path)
-            .file_stem()
-            .and_then(std::ffi::OsStr::to_str)
-            .unwrap_or_default()
+        file_stem(&self.path)
     }
 
     /// How to name the entry in output that may end up in a log or a mail: its id and
@@ -1302,6 +1318,18 @@ pub fn publish_partner(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// An entry's id is what `Path::file_stem` makes of its path, whatever the path.
+        #[test]
+        fn an_id_is_the_file_stem(path in "[a./]{0,10}(md)?") {
+            let std = Path::new(&path)
+                .file_stem()
+                .and_then(std::ffi::OsStr::to_str)
+                .unwrap_or_default();
+            proptest::prop_assert_eq!(file_stem(&path), std);
+        }
+    }
 
     /// A text the reader did not scan, and no earlier publish found clean, is scanned
     /// all the same, from what git has (the safety net the publish tests never reach,

@@ -6,6 +6,7 @@
 //! key stay at home. Each entry's Markdown and page blobs come from the render cache
 //! when the entry, its path and the templates are unchanged.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
@@ -22,7 +23,7 @@ use crate::git::OidSet;
 use crate::journal::Journal;
 use crate::site::html::DigestPage;
 use crate::site::links::{self, Rewrite};
-use crate::site::{self, EntryView, feed, html::Site, json, readme};
+use crate::site::{self, EntryView, Views as _, feed, html::Site, json, readme};
 
 /// A directory being assembled. Its files are a list (a publish holds the whole published
 /// tree, two files for each of 100,000 entries, and a map's nodes were 19 MB of it); its
@@ -437,16 +438,101 @@ pub struct Inputs<'a> {
 /// [`in_kind_feed`]).
 pub const KIND_FEEDS: [&str; 2] = ["help", "learning"];
 
-/// Whether `view` goes into the feed of `kind` (one of [`KIND_FEEDS`]): a call for help is
+/// Whether `entry` goes into the feed of `kind` (one of [`KIND_FEEDS`]): a call for help is
 /// a `help` entry or a `## Help wanted` section (how `wol log --help-wanted` records it),
 /// a learning a `learning` entry or a `## Learned` section.
-pub fn in_kind_feed(view: &EntryView, kind: &str) -> bool {
-    view.kind() == kind
+pub fn in_kind_feed(entry: &site::Brief, kind: &str) -> bool {
+    entry.kind() == kind
         || match kind {
-            "help" => view.help_wanted().is_some(),
-            "learning" => view.learned().is_some(),
+            "help" => entry.help_wanted().is_some(),
+            "learning" => entry.learned().is_some(),
             _ => false,
         }
+}
+
+/// The views of the entries a build publishes ([`site::Views`]), made from their
+/// candidates when asked, and what the build works out of each: its feed id where that is
+/// not the one [`EntryView::of`] gives, and its `updated` time.
+struct Shown<'a> {
+    entries: &'a [&'a Candidate],
+    /// Feed ids the build changed: a hash where an old or a shared name may not be used.
+    uids: foldhash::HashMap<usize, Box<str>>,
+    /// The `updated` times worked out so far, end to end: entry `n`'s ends at `ends[n]`.
+    updated: String,
+    ends: Vec<usize>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(entries: &'a [&'a Candidate]) -> Self {
+        Shown {
+            entries,
+            uids: Default::default(),
+            updated: String::with_capacity(entries.len() * 25),
+            ends: Vec::with_capacity(entries.len()),
+        }
+    }
+
+    /// Entry `n`'s view, last changed at `updated`.
+    fn at<'s>(&'s self, n: usize, updated: Cow<'s, str>) -> EntryView<'s> {
+        let c = self.entries[n];
+        let mut view = EntryView::updated_at(&c.brief, c.published_id(), &c.path, updated);
+        // (Nearly always none was changed: no look-up then.)
+        if !self.uids.is_empty()
+            && let Some(uid) = self.uids.get(&n)
+        {
+            view.uid = Cow::Borrowed(uid);
+        }
+        view
+    }
+
+    /// Entry `n`'s view as the build starts it, before its `updated` time is worked out
+    /// (its date until then).
+    fn started(&self, n: usize) -> EntryView<'_> {
+        let date = self.entries[n].brief.date().to_rfc3339();
+        self.at(n, Cow::Owned(date))
+    }
+
+    /// Entry `n`'s feed id.
+    fn uid(&self, n: usize) -> Cow<'_, str> {
+        self.at(n, Cow::Borrowed("")).uid
+    }
+
+    /// Entry `n`'s `updated` time, once worked out (empty until then).
+    fn updated(&self, n: usize) -> &str {
+        let start = n.checked_sub(1).map_or(0, |m| self.ends[m]);
+        self.ends
+            .get(n)
+            .and_then(|&end| self.updated.get(start..end))
+            .unwrap_or_default()
+    }
+
+    /// The next entry's `updated` time.
+    fn push_updated(&mut self, updated: &str) {
+        self.updated.push_str(updated);
+        self.ends.push(self.updated.len());
+    }
+}
+
+impl site::Views for Shown<'_> {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn view(&self, i: usize) -> EntryView<'_> {
+        self.at(i, Cow::Borrowed(self.updated(i)))
+    }
+
+    fn brief(&self, i: usize) -> &site::Brief {
+        &self.entries[i].brief
+    }
+}
+
+/// The page of the entry published at `md_path`, relative to `docs/`
+/// ([`site::html_path_of`]).
+fn page_path(md_path: &str) -> String {
+    let mut page = String::with_capacity(md_path.len());
+    site::html_path_of(md_path, &mut page);
+    page
 }
 
 /// Build the published tree for `plan` and return its id.
@@ -483,9 +569,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     // The tree whose files the kept file holds, when it holds those of `previous`.
     let kept_for = previous.as_ref().map(|t| t.id()).filter(|_| kept);
     cache.know(previous_known);
-    let mut views = crate::par::map(&entries, |c| {
-        EntryView::of(&c.brief, c.published_id(), &c.path)
-    });
+    let mut shown = Shown::new(&entries);
     // The previous root feed's text, read only when an entry's feed id is not its name.
     let previous_feed = std::cell::OnceCell::new();
     let previous_feed = || {
@@ -511,10 +595,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         &previous_feed,
         &mut listed_before,
         &previous_blobs,
-        &mut views,
+        &mut shown,
     );
     drop(indexes);
-    one_entry_per_feed_id(&mut views);
+    one_entry_per_feed_id(&mut shown);
     // Entry files of the previous publish by name, for entries that moved since: made
     // when the first such entry asks.
     let by_stem = std::cell::OnceCell::new();
@@ -537,7 +621,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             let c = entries[n];
             c.attachments
                 .is_empty()
-                .then(|| entry_keys(&site.render_key, &views, n, c, &[]))
+                .then(|| entry_keys(&site.render_key, &entries, n, &[]))
         })
     };
     let mut list_keys = Vec::with_capacity(entries.len());
@@ -555,11 +639,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         // their titles: they are part of what it depends on. Only the page being
         // rendered holds the links, not all 100,000 views at once.
         let link = |m: Option<usize>| {
-            m.and_then(|m| views.get(m))
-                .map(|v: &EntryView| site::Neighbour {
-                    title: v.title().to_string(),
-                    html_path: v.html_path(),
-                })
+            m.and_then(|m| entries.get(m)).map(|c| site::Neighbour {
+                title: c.brief.title().to_string(),
+                html_path: page_path(&c.path),
+            })
         };
         let tag_count = c.brief.tags().len();
         if tag_count > site::MAX_PUBLISHED_TAGS {
@@ -623,7 +706,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         }
         let (key, list_key) = match plain_keys[n] {
             Some(keys) if off_site.is_empty() => keys,
-            _ => entry_keys(&site.render_key, &views, n, c, &off_site),
+            _ => entry_keys(&site.render_key, &entries, n, &off_site),
         };
         let blobs = match cache.get(repo, key) {
             Some(hit) => {
@@ -633,19 +716,16 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             None => {
                 rendered += 1;
                 let (prev, next_entry) = (link(Some(n + 1)), link(n.checked_sub(1)));
-                let view = &mut views[n];
+                let mut view = shown.started(n);
                 let entry = c.read(repo, schema)?;
-                view.body_html = body_html(site, c, &entry, view, &off_site, Some(&view.root()));
+                view.body_html = body_html(site, c, &entry, &view, &off_site, Some(&view.root()));
                 let mut md = published_markdown(&entry);
                 if !withheld.is_empty() {
                     md = crate::attach::unlink(&md, c.published_id(), &withheld);
                 }
                 (view.prev, view.next_entry) = (prev.map(Box::new), next_entry.map(Box::new));
-                let page = site.entry_page(view)?;
-                (view.prev, view.next_entry) = (None, None);
-                // Freed, not only emptied: a cleared string keeps its buffer, and at
-                // 100,000 rendered pages those buffers were 65 MB of a full publish.
-                view.body_html = String::new();
+                let page = site.entry_page(&view)?;
+                drop(view);
                 let hit = Rendered {
                     markdown: repo.blob(md.as_bytes())?,
                     page: repo.blob(page.as_bytes())?,
@@ -657,7 +737,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         if !off_site.is_empty() {
             off_sites.insert(n, off_site);
         }
-        let view = &mut views[n];
+        let view = shown.started(n);
         // `updated`: unchanged published text keeps the time it had; changed text is new
         // as of now; an entry published for the first time is as old as its date, or
         // as now when it is dated later (a typo for 2062 would otherwise hold every
@@ -672,7 +752,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             let old = previous_by_stem().get(&*view.uid)?;
             previous_blobs.get(old)
         });
-        view.updated = match before {
+        let updated = match before {
             Some((b, updated)) if b == blobs.markdown => {
                 updated.map_or_else(|| view.datetime(), String::from)
             }
@@ -683,11 +763,13 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 _ => view.datetime(),
             },
         };
+        drop(view);
+        shown.push_updated(&updated);
         list_keys.push(list_key);
         let i = u32::try_from(plan.include[n])?;
-        root.insert_entry(folder_of(&view.md_path), Name::Markdown(i), blobs.markdown)?;
+        root.insert_entry(folder_of(&c.path), Name::Markdown(i), blobs.markdown)?;
         let mut page = String::from("docs/");
-        view.write_html_path(&mut page);
+        site::html_path_of(&c.path, &mut page);
         root.insert_entry(folder_of(&page), Name::Page(i), blobs.page)?;
         let page_dir = page["docs/".len()..]
             .strip_suffix(".html")
@@ -708,12 +790,13 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         t0.elapsed()
     ));
     let mut withdrawn: Vec<String> = {
-        let now_published: foldhash::HashSet<&str> = views.iter().map(|v| &*v.md_path).collect();
+        let now_published: foldhash::HashSet<&str> = entries.iter().map(|c| &*c.path).collect();
         // A moved entry is still there, known by its old name: not withdrawn.
-        let moved_from: foldhash::HashSet<&str> = views
-            .iter()
-            .filter(|v| v.uid != v.id)
-            .map(|v| &*v.uid)
+        let moved_from: foldhash::HashSet<Cow<'_, str>> = (0..entries.len())
+            .map(|n| shown.uid(n))
+            .zip(&entries)
+            .filter(|(uid, c)| uid != c.published_id())
+            .map(|(uid, _)| uid)
             .collect();
         previous_blobs
             .paths()
@@ -737,7 +820,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     drop(by_stem);
     drop(previous_blobs);
     let title = &site.info.title;
-    let tags = site::tag_groups(&views);
+    let tags = site::tag_groups(&shown);
     let digests: Vec<(String, Vec<u8>)> = digests
         .into_iter()
         .map(|(path, text)| {
@@ -755,14 +838,14 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     };
     put(
         "README.md",
-        readme::render(title, &views, kinds, &tags, &digest_paths).as_bytes(),
+        readme::render(title, &shown, kinds, &tags, &digest_paths).as_bytes(),
     )?;
     // A month kept apart from `wol.json` comes from the cache when its entries are
     // published as before (each entry's page key: its path and blob, among others) with
     // the same feed ids and `updated` times, by the same wol, for the same log.
     json::render(
         &site.info,
-        &views,
+        &shown,
         |path, text| put(path, text.as_bytes()).map(|_| ()),
         |label, list, text| {
             let mut material = format!(
@@ -774,7 +857,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .into_bytes();
             for &i in list {
                 material.extend_from_slice(list_keys[i].as_bytes());
-                for field in [&*views[i].uid, &views[i].updated] {
+                for field in [&*shown.uid(i), shown.updated(i)] {
                     material.extend_from_slice(field.as_bytes());
                     material.push(0);
                 }
@@ -790,9 +873,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     }
     // What an empty feed is dated: the log's newest change; a log with no entry keeps the
     // date its feed had, so republishing it changes nothing.
-    let log_updated = views
-        .iter()
-        .filter_map(|v| DateTime::parse_from_rfc3339(&v.updated).ok())
+    let log_updated = (0..entries.len())
+        .filter_map(|n| DateTime::parse_from_rfc3339(shown.updated(n)).ok())
         .max()
         .or_else(|| previous_feed_updated(previous_feed()))
         .unwrap_or(now);
@@ -804,18 +886,18 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         schema,
         site,
         entries: &entries,
-        views: &views,
+        shown: &shown,
         off_sites: &off_sites,
         texts: HashMap::new(),
         texts_size: 0,
     };
-    for file in feeds(site, &plan.name, &views, &tags) {
+    for file in feeds(site, &plan.name, &shown, &tags) {
         let oid = feed_blob(cache, &mut published, &file, log_updated)?;
         put_oid.push((file.path, oid));
     }
     // (The texts kept for the feeds are not kept for the pages that follow.)
     drop(published);
-    let months = crate::site::html::months(&views);
+    let months = crate::site::html::months(&shown);
     // Each published digest gets a page of its own, newest first on the index. The pages
     // of the entries the digests link to are looked up once: a map of every entry's page
     // was 11 MB at 100,000 entries.
@@ -832,10 +914,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             files
         })
         .collect();
-    let pages: HashMap<&str, String> = views
+    let pages: HashMap<&str, String> = entries
         .iter()
-        .filter(|v| !linked.is_empty() && linked.contains(&*v.md_path))
-        .map(|v| (&*v.md_path, v.html_path()))
+        .filter(|c| !linked.is_empty() && linked.contains(&*c.path))
+        .map(|c| (&*c.path, page_path(&c.path)))
         .collect();
     drop(linked);
     let tag_pages: Vec<&str> = tags.iter().map(|g| g.slug.as_str()).collect();
@@ -867,7 +949,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     }
     put(
         "docs/index.html",
-        site.index_page(&views, &tags, &months, &digest_pages)?
+        site.index_page(&shown, &tags, &months, &digest_pages)?
             .as_bytes(),
     )?;
     // Month and tag pages are a function of their entries: reuse them like entry pages,
@@ -884,7 +966,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             &month.label,
             &site.render_key,
             ids,
-            || site.month_page(month),
+            || site.month_page(&month.with_entries(&shown)),
         )?;
         lists_rendered += usize::from(rendered);
         put_oid.push((format!("docs/{}", month.path), oid));
@@ -901,8 +983,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .map(|&n| {
                 (
                     plan.include[n],
-                    views[n].uid.to_string(),
-                    views[n].updated.clone(),
+                    shown.uid(n).into_owned(),
+                    shown.updated(n).to_string(),
                 )
             })
             .collect();
@@ -910,9 +992,9 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         move |k: usize| {
             let (i, uid, updated) = picked.get(k)?;
             let c = candidates.get(*i)?;
-            let mut view = EntryView::of(&c.brief, c.published_id(), &c.path);
-            view.uid = std::borrow::Cow::Borrowed(uid);
-            view.updated.clone_from(updated);
+            let updated = Cow::Borrowed(updated.as_str());
+            let mut view = EntryView::updated_at(&c.brief, c.published_id(), &c.path, updated);
+            view.uid = Cow::Borrowed(uid);
             Some(crate::site::html::template_value(&view))
         }
     };
@@ -952,13 +1034,10 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let keeping = previous_cache
         .filter(|_| kept_for != Some(tree))
         .map(|file| {
-            let bytes = views
-                .iter()
-                .map(|v| v.md_path.len() + v.updated.len())
-                .sum();
-            let mut kept = super::previous::Kept::with_capacity(views.len(), bytes);
-            for v in &views {
-                kept.updated(&v.md_path, &v.updated);
+            let bytes = entries.iter().map(|c| c.path.len()).sum::<usize>() + shown.updated.len();
+            let mut kept = super::previous::Kept::with_capacity(entries.len(), bytes);
+            for (n, c) in entries.iter().enumerate() {
+                kept.updated(&c.path, shown.updated(n));
             }
             let written = Written {
                 root,
@@ -979,21 +1058,16 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     })
 }
 
-/// The render-cache keys of the entry `n` of `views` (`c`), with `off_site` the
+/// The render-cache keys of the entry `n` of `entries`, with `off_site` the
 /// attachments its site does not carry: its page's (the site's render key, each
 /// neighbour's page and title or nothing, and `off_site`) and its lists' (what the month
 /// and tag pages and the months of `wol.json` show of it does not depend on its
 /// neighbours: a new entry must not render again every list of the entry next to it).
-fn entry_keys(
-    render_key: &str,
-    views: &[EntryView],
-    n: usize,
-    c: &Candidate,
-    off_site: &[&str],
-) -> (Oid, Oid) {
+fn entry_keys(render_key: &str, entries: &[&Candidate], n: usize, off_site: &[&str]) -> (Oid, Oid) {
+    let c = entries[n];
     let neighbours = [Some(n + 1), n.checked_sub(1)].map(|m| {
-        m.and_then(|m| views.get(m))
-            .map(|v| (v.html_path(), v.title()))
+        m.and_then(|m| entries.get(m))
+            .map(|c| (page_path(&c.path), c.brief.title()))
     });
     let mut material: Vec<&str> = Vec::with_capacity(5 + off_site.len());
     material.push(render_key);
@@ -1031,12 +1105,7 @@ struct FeedFile {
 /// readers and clones, in `docs/` for the site), Atom per tag and for the kinds in
 /// [`KIND_FEEDS`]. Links are absolute with the partner's site address, else relative to
 /// each file's folder.
-fn feeds(
-    site: &Site,
-    partner: &str,
-    views: &[EntryView],
-    tags: &[site::TagGroup],
-) -> Vec<FeedFile> {
+fn feeds(site: &Site, partner: &str, shown: &Shown, tags: &[site::TagGroup]) -> Vec<FeedFile> {
     let info = &site.info;
     let newest = |items: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
         items.take(feed::FEED_LIMIT).collect()
@@ -1054,7 +1123,7 @@ fn feeds(
     };
     let mut out = Vec::new();
     let log_id = format!("urn:wol:{}:{partner}", info.journal_id);
-    let all = newest(&mut (0..views.len()));
+    let all = newest(&mut (0..shown.len()));
     for (dir, to_docs) in [("", "docs/"), ("docs/", "")] {
         let (pages, here) = place(dir, to_docs);
         for (ext, other, json) in [("xml", "json", false), ("json", "xml", true)] {
@@ -1092,7 +1161,9 @@ fn feeds(
             pages: pages.clone(),
             self_href: format!("{here}{kind}.xml"),
             alternate_feed: None,
-            items: newest(&mut (0..views.len()).filter(|&i| in_kind_feed(&views[i], kind))),
+            items: newest(
+                &mut (0..shown.len()).filter(|&i| in_kind_feed(&shown.entries[i].brief, kind)),
+            ),
             json: false,
         });
     }
@@ -1143,7 +1214,7 @@ struct Published<'a> {
     schema: &'a Schema<'a>,
     site: &'a Site,
     entries: &'a [&'a Candidate],
-    views: &'a [EntryView<'a>],
+    shown: &'a Shown<'a>,
     /// The attachments an entry's site does not carry, for entries that have some.
     off_sites: &'a HashMap<usize, Vec<&'a str>>,
     /// Entries' text as feeds carry it, kept while feeds are rendered: an entry is in the
@@ -1169,7 +1240,8 @@ impl Published<'_> {
         let c = self.entries[i];
         let entry = c.read(self.repo, self.schema)?;
         let docs = self.site.info.url.as_deref();
-        let text = body_html(self.site, c, &entry, &self.views[i], self.off_site(i), docs);
+        let view = self.shown.view(i);
+        let text = body_html(self.site, c, &entry, &view, self.off_site(i), docs);
         if self.texts_size + text.len() > Self::TEXTS_MAX {
             self.texts = HashMap::new();
             self.texts_size = 0;
@@ -1189,7 +1261,7 @@ fn feed_blob(
     file: &FeedFile,
     log_updated: DateTime<FixedOffset>,
 ) -> Result<Oid> {
-    let (site, views) = (published.site, published.views);
+    let (site, shown) = (published.site, published.shown);
     let info = &site.info;
     let mut material = format!(
         "{}\0{}\0{}\0{}\0{}\0{}\0{}\0{:?}\0{:?}\0{}\0",
@@ -1209,7 +1281,7 @@ fn feed_blob(
     if !file
         .items
         .iter()
-        .any(|&i| DateTime::parse_from_rfc3339(&views[i].updated).is_ok())
+        .any(|&i| DateTime::parse_from_rfc3339(shown.updated(i)).is_ok())
     {
         material.extend_from_slice(log_updated.to_rfc3339().as_bytes());
     }
@@ -1220,8 +1292,7 @@ fn feed_blob(
         material.push(0);
         // Everything the feed shows of the entry besides its text (which the entry blob
         // and the off-site attachments decide): id, `updated`, title, tags…
-        debug_assert!(views[i].body_html.is_empty());
-        serde_json::to_writer(&mut material, &views[i])?;
+        serde_json::to_writer(&mut material, &shown.view(i))?;
     }
     cached_blob(
         published.repo,
@@ -1232,7 +1303,7 @@ fn feed_blob(
                 .items
                 .iter()
                 .map(|&i| {
-                    let mut view = views[i].clone();
+                    let mut view = shown.view(i);
                     view.body_html = published.text(i)?;
                     Ok(view)
                 })
@@ -1267,12 +1338,14 @@ fn keep_only_known_old_names<'f>(
     previous_feed: &dyn Fn() -> &'f str,
     listed_before: &mut dyn FnMut(&str, &str) -> bool,
     previous_blobs: &super::previous::Files,
-    views: &mut [EntryView],
+    shown: &mut Shown,
 ) {
-    for view in views
-        .iter_mut()
-        .filter(|v| v.uid != v.id && site::is_entry_stem(&v.uid))
-    {
+    let mut hashed = Vec::new();
+    for n in 0..shown.len() {
+        let view = shown.at(n, Cow::Borrowed(""));
+        if view.uid == view.id || !site::is_entry_stem(&view.uid) {
+            continue;
+        }
         let file = format!("/{}.md", view.uid);
         let known = published_before(&view.uid, previous_feed())
             || previous_blobs
@@ -1281,8 +1354,11 @@ fn keep_only_known_old_names<'f>(
             // Published by it since the move: the root feed carries only the newest.
             || listed_before(&view.month().0, &view.uid);
         if !known {
-            view.uid = site::stable_uid(&view.uid).into();
+            hashed.push((n, site::stable_uid(&view.uid)));
         }
+    }
+    for (n, uid) in hashed {
+        shown.uids.insert(n, uid.into());
     }
 }
 
@@ -1291,29 +1367,38 @@ fn keep_only_known_old_names<'f>(
 /// in two months. The moved entry keeps it (its followers know it by it), else the one
 /// in the earliest month; each other one gets a hash of its path, stable from publish to
 /// publish.
-fn one_entry_per_feed_id(views: &mut [EntryView]) {
+fn one_entry_per_feed_id(shown: &mut Shown) {
+    let entries = shown.entries;
     // Grouped only when some id is shared: nearly always none is.
-    let mut seen = foldhash::HashSet::with_capacity_and_hasher(views.len(), Default::default());
-    let shared: foldhash::HashSet<&str> = views
-        .iter()
-        .map(|v| &*v.uid)
-        .filter(|uid| !seen.insert(*uid))
-        .collect();
-    let mut renamed: Vec<usize> = Vec::new();
-    if !shared.is_empty() {
-        let mut by_uid: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, v) in views.iter().enumerate() {
-            if shared.contains(&*v.uid) {
-                by_uid.entry(&*v.uid).or_default().push(i);
+    let renamed: Vec<usize> = {
+        let mut seen = foldhash::HashSet::with_capacity_and_hasher(shown.len(), Default::default());
+        let shared: foldhash::HashSet<Cow<'_, str>> = (0..shown.len())
+            .map(|i| shown.uid(i))
+            .filter(|uid| !seen.insert(uid.clone()))
+            .collect();
+        drop(seen);
+        let mut renamed = Vec::new();
+        if !shared.is_empty() {
+            let mut by_uid: HashMap<Cow<'_, str>, Vec<usize>> = HashMap::new();
+            for i in 0..shown.len() {
+                let uid = shown.uid(i);
+                if shared.contains(&uid) {
+                    by_uid.entry(uid).or_default().push(i);
+                }
+            }
+            for mut same in by_uid.into_values() {
+                same.sort_by_key(|&i| {
+                    let c = entries[i];
+                    (shown.uid(i) == c.published_id(), &*c.path)
+                });
+                renamed.extend(&same[1..]);
             }
         }
-        for mut same in by_uid.into_values() {
-            same.sort_by_key(|&i| (views[i].uid == views[i].id, &*views[i].md_path));
-            renamed.extend(&same[1..]);
-        }
-    }
+        renamed
+    };
     for i in renamed {
-        views[i].uid = site::stable_uid(&views[i].md_path).into();
+        let uid = site::stable_uid(&entries[i].path);
+        shown.uids.insert(i, uid.into());
     }
 }
 

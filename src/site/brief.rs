@@ -95,6 +95,16 @@ impl Brief {
         self.date
     }
 
+    /// The entry's month as numbers, year and month, when its label is `YYYY-MM` (a
+    /// year of four digits): see [`super::EntryView::month_numbers`].
+    pub fn month_numbers(&self) -> Option<(i32, u32)> {
+        use chrono::Datelike as _;
+        let day = self.date.date_naive();
+        (0..=9999)
+            .contains(&day.year())
+            .then(|| (day.year(), day.month()))
+    }
+
     pub fn visibility(&self) -> Visibility {
         self.visibility
     }
@@ -142,6 +152,14 @@ impl Brief {
     /// Every tag, front matter and body ([`Entry::all_tags`]).
     pub fn tags(&self) -> Strings<'_> {
         self.list(2)
+    }
+
+    /// The tags a published entry carries (the first [`super::MAX_PUBLISHED_TAGS`]),
+    /// with their slugs.
+    pub fn tag_refs(&self) -> impl ExactSizeIterator<Item = super::TagRef<'_>> + Clone {
+        self.tags()
+            .take(super::MAX_PUBLISHED_TAGS)
+            .map(|name| super::tag_ref(std::borrow::Cow::Borrowed(name)))
     }
 
     fn start(&self, k: usize) -> usize {

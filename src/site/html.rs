@@ -14,7 +14,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
-use super::{EntryView, TagGroup};
+use super::{EntryView, TagGroup, Views};
 use crate::journal::Journal;
 use crate::templates;
 
@@ -88,37 +88,59 @@ pub struct Month<'a> {
     /// `YYYY/MM/index.html`, relative to `docs/`.
     pub path: String,
     pub count: usize,
-    pub entries: Vec<&'a EntryView<'a>>,
+    /// Where its entries start among the log's.
+    #[serde(skip)]
+    pub first: usize,
+    /// Its entries' views: made only for a page that lists them ([`Month::with_entries`]).
+    pub entries: Vec<EntryView<'a>>,
 }
 
-/// Group entries (newest first) by month, newest month first.
-pub fn months<'a>(entries: &'a [EntryView<'a>]) -> Vec<Month<'a>> {
+impl Month<'_> {
+    /// This month with the views of its entries, which are `first..first + count` of
+    /// `entries`.
+    pub fn with_entries<'v>(&self, entries: &'v (impl Views + ?Sized)) -> Month<'v> {
+        Month {
+            label: self.label.clone(),
+            name: self.name.clone(),
+            path: self.path.clone(),
+            count: self.count,
+            first: self.first,
+            entries: entries.views(self.first..self.first + self.count).collect(),
+        }
+    }
+}
+
+/// Group `entries` (newest first) by month, newest month first: each month's label,
+/// count and first entry, without views.
+pub fn months(entries: &(impl Views + ?Sized)) -> Vec<Month<'static>> {
+    months_of(entries, entries.len())
+}
+
+/// [`months`] of the first `n` of `entries`.
+fn months_of(entries: &(impl Views + ?Sized), n: usize) -> Vec<Month<'static>> {
     let mut months: Vec<Month> = Vec::new();
     // The numbers of the last entry's month, when it had a label of four-digit year.
     let mut last = None;
-    for e in entries {
-        let numbers = e.month_numbers();
+    for i in 0..n.min(entries.len()) {
+        let numbers = entries.brief(i).month_numbers();
         if let Some(m) = months.last_mut()
             && numbers.is_some()
             && numbers == last
         {
-            m.entries.push(e);
             m.count += 1;
             continue;
         }
         last = numbers;
-        let (label, name) = e.month();
+        let (label, name) = entries.view(i).month();
         match months.last_mut() {
-            Some(m) if m.label == label => {
-                m.entries.push(e);
-                m.count += 1;
-            }
+            Some(m) if m.label == label => m.count += 1,
             _ => months.push(Month {
                 path: format!("{}/index.html", label.replace('-', "/")),
                 name,
                 label,
                 count: 1,
-                entries: vec![e],
+                first: i,
+                entries: Vec::new(),
             }),
         }
     }
@@ -225,23 +247,18 @@ impl Site {
     /// list of month pages.
     pub fn index_page(
         &self,
-        entries: &[EntryView],
+        entries: &(impl Views + ?Sized),
         tags: &[TagGroup],
         months: &[Month],
         digests: &[DigestPage],
     ) -> Result<String> {
-        let latest = self::months(&entries[..entries.len().min(INDEX_LATEST)]);
-        // The archive list only needs labels and counts.
-        let archive: Vec<Month> = months
+        let latest: Vec<Month> = months_of(entries, INDEX_LATEST)
             .iter()
-            .map(|m| Month {
-                label: m.label.clone(),
-                name: m.name.clone(),
-                path: m.path.clone(),
-                count: m.count,
-                entries: Vec::new(),
-            })
+            .map(|m| m.with_entries(entries))
             .collect();
+        // The archive list only needs labels and counts.
+        let archive: Vec<&Month> = months.iter().collect();
+        debug_assert!(archive.iter().all(|m| m.entries.is_empty()));
         let listed = tags.len() + INDEX_LATEST + months.len() + digests.len();
         self.render(
             "site/index.html",
@@ -250,7 +267,8 @@ impl Site {
         )
     }
 
-    /// `docs/YYYY/MM/index.html`: every entry of one month.
+    /// `docs/YYYY/MM/index.html`: every entry of one month (`month` with its entries:
+    /// [`Month::with_entries`]).
     pub fn month_page(&self, month: &Month) -> Result<String> {
         let root = "../".repeat(month.path.matches('/').count());
         self.render(
@@ -335,17 +353,22 @@ pub fn stylesheet(journal: &Journal) -> Result<String> {
 pub fn check(journal: &Journal) -> Result<()> {
     let site = Site::load(journal, "Sample site")?;
     let views = Arc::new(vec![sample_view()?]);
-    let tags = super::tag_groups(&views);
-    let months = months(&views);
+    let tags = super::tag_groups(views.as_slice());
+    let months = months(views.as_slice());
     site.entry_page(&views[0])?;
     let digest = DigestPage {
         label: "2026-W47".into(),
         html_path: "digests/2026-W47.html".into(),
         body_html: "<h1>Digest 2026-W47</h1>".into(),
     };
-    site.index_page(&views, &tags, &months, std::slice::from_ref(&digest))?;
+    site.index_page(
+        views.as_slice(),
+        &tags,
+        &months,
+        std::slice::from_ref(&digest),
+    )?;
     site.digest_page(&digest)?;
-    site.month_page(&months[0])?;
+    site.month_page(&months[0].with_entries(views.as_slice()))?;
     if let Some(tag) = tags.first() {
         site.tag_page(tag, listed_views(Arc::clone(&views), tag.entries.clone()))?;
     }

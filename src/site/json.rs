@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use git2::{Repository, Tree};
 use serde::{Deserialize, Serialize};
 
-use super::EntryView;
+use super::Views;
 use super::html::SiteInfo;
 
 /// Bump on an incompatible change of the layout below.
@@ -85,18 +85,16 @@ fn is_month_label(label: &str) -> bool {
 /// Which of `entries` (newest first) `wol.json` lists, and the months kept apart, newest
 /// first, with their entries (indexes into `entries`, in order). An entry whose day has
 /// no `YYYY-MM` month (a year past 9999) is always listed.
-fn split(entries: &[EntryView<'_>]) -> (Vec<usize>, Vec<(String, Vec<usize>)>) {
+fn split(entries: &(impl Views + ?Sized)) -> (Vec<usize>, Vec<(String, Vec<usize>)>) {
     // Months as numbers, which order as their `YYYY-MM` labels do: only entries with
-    // such a label ([`EntryView::month_numbers`]) are ever kept apart.
-    fn month(e: &EntryView<'_>) -> Option<(i32, u32)> {
-        e.month_numbers()
-    }
+    // such a label ([`super::EntryView::month_numbers`]) are ever kept apart.
+    let month = |i: usize| entries.brief(i).month_numbers();
     if entries.len() <= INLINE_MAX {
         return ((0..entries.len()).collect(), Vec::new());
     }
     let mut counts: std::collections::BTreeMap<(i32, u32), usize> = Default::default();
-    for e in entries {
-        if let Some(label) = month(e) {
+    for i in 0..entries.len() {
+        if let Some(label) = month(i) {
             *counts.entry(label).or_default() += 1;
         }
     }
@@ -110,8 +108,8 @@ fn split(entries: &[EntryView<'_>]) -> (Vec<usize>, Vec<(String, Vec<usize>)>) {
         }
     }
     let mut inline = Vec::with_capacity(listed);
-    for (i, e) in entries.iter().enumerate() {
-        match month(e).and_then(|label| apart.get_mut(&label)) {
+    for i in 0..entries.len() {
+        match month(i).and_then(|label| apart.get_mut(&label)) {
             Some(list) => list.push(i),
             None => inline.push(i),
         }
@@ -129,7 +127,7 @@ fn split(entries: &[EntryView<'_>]) -> (Vec<usize>, Vec<(String, Vec<usize>)>) {
 /// them readable.
 pub fn render(
     info: &SiteInfo,
-    entries: &[EntryView],
+    entries: &(impl Views + ?Sized),
     mut put: impl FnMut(&str, &str) -> anyhow::Result<()>,
     mut put_month: impl FnMut(&str, &[usize], &dyn Fn() -> String) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -170,13 +168,18 @@ pub fn render(
 }
 
 /// One file of the index: `head` (its fields before `entries`), then `entries[list]`.
-fn index_file(info: &SiteInfo, entries: &[EntryView], head: &str, list: &[usize]) -> String {
+fn index_file(
+    info: &SiteInfo,
+    entries: &(impl Views + ?Sized),
+    head: &str,
+    list: &[usize],
+) -> String {
     // One pass into one buffer: every copy of a file counts against publish's memory.
     let mut text = String::with_capacity(head.len() + list.len() * 360 + 20);
     push_inert(&mut text, head);
     text.push_str("\"entries\": [");
     let mut item_json = Vec::new();
-    for (n, e) in list.iter().map(|&i| &entries[i]).enumerate() {
+    for (n, e) in list.iter().map(|&i| entries.view(i)).enumerate() {
         let item = Item {
             path: &e.md_path,
             id: (e.uid != e.id).then_some(&*e.uid),
@@ -281,6 +284,7 @@ pub fn updated_times(repo: &Repository, tree: &Tree<'_>) -> HashMap<String, Stri
 mod tests {
     use super::*;
     use crate::entry::{Entry, Schema, Visibility};
+    use crate::site::EntryView;
 
     /// Every file `render` makes, in order, as (path, text).
     fn files(info: &SiteInfo, views: &[EntryView]) -> Vec<(String, String)> {

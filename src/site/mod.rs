@@ -38,6 +38,44 @@ pub struct TagRef<'a> {
 /// an entry's tag count: 10,000 tags made 2.6 GB). The published Markdown keeps them all.
 pub const MAX_PUBLISHED_TAGS: usize = 64;
 
+/// The entries of a published log, newest first, as views made when asked: a publish
+/// keeps no view of every entry it gives a partner (at 100,000 entries they were 16 MB of
+/// a one-entry publish), and makes one of an entry where a page, a list or a feed
+/// needs it.
+pub trait Views {
+    fn len(&self) -> usize;
+
+    /// The view of entry `i` (`i < len()`).
+    fn view(&self, i: usize) -> EntryView<'_>;
+
+    /// What the view of entry `i` shows of it: for a list that needs no more, read
+    /// without making the view.
+    fn brief(&self, i: usize) -> &Brief;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The views of entries `range`, one at a time.
+    fn views(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = EntryView<'_>> {
+        range.map(|i| self.view(i))
+    }
+}
+
+impl Views for [EntryView<'_>] {
+    fn len(&self) -> usize {
+        <[EntryView]>::len(self)
+    }
+
+    fn view(&self, i: usize) -> EntryView<'_> {
+        self[i].borrowed()
+    }
+
+    fn brief(&self, i: usize) -> &Brief {
+        &self[i].brief
+    }
+}
+
 /// A view's [`Brief`]: the candidate's, borrowed, in a publish; its own, boxed, in a view
 /// that may outlive the entry. (As a `Cow` it was 64 bytes of every view.)
 #[derive(Debug, Clone)]
@@ -91,7 +129,7 @@ pub struct EntryView<'a> {
     /// hash of it (the key itself stays home, like the rest of the local front matter).
     pub uid: Cow<'a, str>,
     /// RFC 3339: when the published text last changed (the entry's date until then).
-    pub updated: String,
+    pub updated: Cow<'a, str>,
     /// The entry's front matter and the parts of its body a follower sees.
     pub brief: BriefRef<'a>,
     /// Links to the entries before and after this one (older, newer), for its page.
@@ -211,10 +249,21 @@ impl<'a> EntryView<'a> {
     /// it: a publish holds a view of every entry it gives a partner next to the entries
     /// themselves.
     pub fn of(brief: &'a Brief, id: &'a str, md_path: &'a str) -> Self {
+        let date = Cow::Owned(brief.date().to_rfc3339());
+        EntryView::updated_at(brief, id, md_path, date)
+    }
+
+    /// [`EntryView::of`], last changed at `updated`.
+    pub fn updated_at(
+        brief: &'a Brief,
+        id: &'a str,
+        md_path: &'a str,
+        updated: Cow<'a, str>,
+    ) -> Self {
         EntryView {
             id: Cow::Borrowed(id),
             uid: brief.id().map_or(Cow::Borrowed(id), uid_of_key),
-            updated: brief.date().to_rfc3339(),
+            updated,
             brief: BriefRef::Borrowed(brief),
             prev: None,
             next_entry: None,
@@ -229,12 +278,26 @@ impl<'a> EntryView<'a> {
         EntryView {
             id: own(self.id),
             uid: own(self.uid),
-            updated: self.updated,
+            updated: own(self.updated),
             brief: self.brief.into_owned(),
             prev: self.prev,
             next_entry: self.next_entry,
             md_path: own(self.md_path),
             body_html: self.body_html,
+        }
+    }
+
+    /// This view, borrowing all it can from it.
+    pub fn borrowed(&self) -> EntryView<'_> {
+        EntryView {
+            id: Cow::Borrowed(&self.id),
+            uid: Cow::Borrowed(&self.uid),
+            updated: Cow::Borrowed(&self.updated),
+            brief: BriefRef::Borrowed(&self.brief),
+            prev: self.prev.clone(),
+            next_entry: self.next_entry.clone(),
+            md_path: Cow::Borrowed(&self.md_path),
+            body_html: self.body_html.clone(),
         }
     }
 
@@ -280,7 +343,7 @@ impl<'a> EntryView<'a> {
 
     /// The tags the site and the feeds carry ([`EntryView::tag_names`]), with their slugs.
     pub fn tags(&self) -> impl ExactSizeIterator<Item = TagRef<'_>> + Clone {
-        self.tag_names().map(|name| tag_ref(Cow::Borrowed(name)))
+        self.brief.tag_refs()
     }
 
     /// The entry's day: `YYYY-MM-DD`.
@@ -304,11 +367,7 @@ impl<'a> EntryView<'a> {
     /// is `YYYY-MM` (a year of four digits): entries with the same numbers share that
     /// label, which need not be written out for each of them.
     pub fn month_numbers(&self) -> Option<(i32, u32)> {
-        use chrono::Datelike as _;
-        let day = self.date().date_naive();
-        (0..=9999)
-            .contains(&day.year())
-            .then(|| (day.year(), day.month()))
+        self.brief.month_numbers()
     }
 
     /// `YYYY/MM/<stem>.html`, relative to `docs/`: its page's path, from
@@ -478,10 +537,10 @@ pub struct TagGroup {
 
 /// Group entries by tag slug (tags differing only in case or punctuation are one tag),
 /// sorted by name.
-pub fn tag_groups(entries: &[EntryView<'_>]) -> Vec<TagGroup> {
+pub fn tag_groups(entries: &(impl Views + ?Sized)) -> Vec<TagGroup> {
     let mut groups: BTreeMap<String, TagGroup> = BTreeMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        for t in e.tags() {
+    for i in 0..entries.len() {
+        for t in entries.brief(i).tag_refs() {
             if !groups.contains_key(&*t.slug) {
                 let group = TagGroup {
                     name: t.name.to_string(),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{EntryView, TagGroup};
+use super::{TagGroup, Views};
 
 /// How many entries "Latest" shows.
 pub const LATEST: usize = 10;
@@ -16,7 +16,7 @@ pub const SECTION_LIMIT: usize = 20;
 /// The README of a published log titled `title`.
 pub fn render(
     title: &str,
-    entries: &[EntryView],
+    entries: &(impl Views + ?Sized),
     kinds: &[String],
     tags: &[TagGroup],
     digests: &[String],
@@ -33,7 +33,7 @@ pub fn render(
         return out;
     }
     let _ = writeln!(out, "## Latest\n");
-    for e in entries.iter().take(LATEST) {
+    for e in entries.views(0..entries.len().min(LATEST)) {
         let _ = writeln!(
             out,
             "- {} · {} · [{}]({})",
@@ -56,13 +56,26 @@ pub fn render(
         }
     }
     let _ = writeln!(out, "\n## By kind\n");
-    for kind in kinds {
-        let of_kind: Vec<&EntryView> = entries.iter().filter(|e| e.kind() == *kind).collect();
-        if of_kind.is_empty() {
+    // Each kind's newest entries and how many older ones, in one pass over the entries.
+    let mut of_kind: Vec<(Vec<usize>, usize)> = vec![(Vec::new(), 0); kinds.len()];
+    for i in 0..entries.len() {
+        let kind = entries.brief(i).kind();
+        // (A kind `wol.toml` names twice gets its section twice, as it always did.)
+        let of_this = kinds.iter().zip(&mut of_kind).filter(|(k, _)| kind == *k);
+        for (_, (newest, older)) in of_this {
+            if newest.len() < SECTION_LIMIT {
+                newest.push(i);
+            } else {
+                *older += 1;
+            }
+        }
+    }
+    for (kind, (newest, older)) in kinds.iter().zip(of_kind) {
+        if newest.is_empty() {
             continue;
         }
         let _ = writeln!(out, "### {kind}\n");
-        for e in of_kind.iter().take(SECTION_LIMIT) {
+        for e in newest.into_iter().map(|i| entries.view(i)) {
             let _ = writeln!(
                 out,
                 "- [{}]({}) · {}",
@@ -71,11 +84,10 @@ pub fn render(
                 e.day()
             );
         }
-        if of_kind.len() > SECTION_LIMIT {
+        if older > 0 {
             let _ = writeln!(
                 out,
-                "- … and {} older: see [the web page](docs/index.html) or [wol.json](wol.json)",
-                of_kind.len() - SECTION_LIMIT
+                "- … and {older} older: see [the web page](docs/index.html) or [wol.json](wol.json)"
             );
         }
         out.push('\n');
@@ -85,7 +97,7 @@ pub fn render(
         for t in tags {
             let _ = writeln!(out, "### {}\n", escape(&format!("#{}", t.name)));
             for &i in t.entries.iter().take(SECTION_LIMIT) {
-                let e = &entries[i];
+                let e = entries.view(i);
                 let _ = writeln!(
                     out,
                     "- [{}]({}) · {}",
