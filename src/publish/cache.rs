@@ -93,17 +93,23 @@ impl Records {
         self.read.len() + self.added.len()
     }
 
-    /// Every record, sorted by key: as the file is written.
-    fn sorted(&self) -> Vec<Record> {
-        let mut all = Vec::with_capacity(self.len());
-        all.extend_from_slice(&self.read);
-        all.extend(
-            self.added
-                .iter()
-                .map(|(&key, &rendered)| Record { key, rendered }),
-        );
-        all.sort_unstable_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
-        all
+    /// Every record, sorted by key: as the file is written. (Those read, already sorted,
+    /// and those added, sorted, are merged, not copied into one list: the file is saved
+    /// at the end of a publish, where a copy of them all was its peak.)
+    fn sorted(&self) -> impl Iterator<Item = Record> + '_ {
+        let mut added: Vec<Record> = self
+            .added
+            .iter()
+            .map(|(&key, &rendered)| Record { key, rendered })
+            .collect();
+        added.sort_unstable_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+        let mut read = self.read.iter().copied().peekable();
+        let mut added = added.into_iter().peekable();
+        std::iter::from_fn(move || match (read.peek(), added.peek()) {
+            (Some(r), Some(a)) if a.key.as_bytes() < r.key.as_bytes() => added.next(),
+            (Some(_), _) => read.next(),
+            (None, _) => added.next(),
+        })
     }
 }
 
@@ -353,7 +359,8 @@ mod tests {
         let data = std::fs::read(dir.path().join(FILE)).unwrap();
         assert_eq!(data.len(), MAGIC.len() + 2 * RECORD + 20);
         let read = read_records(&data).unwrap();
-        assert_eq!(read, cache.records.as_ref().unwrap().sorted());
+        let sorted: Vec<Record> = cache.records.as_ref().unwrap().sorted().collect();
+        assert_eq!(read, sorted);
         for i in 0..data.len() {
             let mut damaged = data.clone();
             damaged[i] ^= 0x10;

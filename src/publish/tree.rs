@@ -535,6 +535,18 @@ fn page_path(md_path: &str) -> String {
     page
 }
 
+/// The stem of the entry file at `path` (`None` when it is no `.md` file).
+fn stem_of(path: &str) -> Option<&str> {
+    path.rsplit('/').next()?.strip_suffix(".md")
+}
+
+/// How many entries' keys a build works out at once, on every core.
+const KEYS_AT_ONCE: usize = 4096;
+
+/// How many entries not where they were a build looks for one by one in the last publish
+/// before it makes a map of its entry files by name.
+const STEMS_LOOKED_FOR: usize = 8;
+
 /// Build the published tree for `plan` and return its id.
 pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let Inputs {
@@ -599,31 +611,29 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     );
     drop(indexes);
     one_entry_per_feed_id(&mut shown);
-    // Entry files of the previous publish by name, for entries that moved since: made
-    // when the first such entry asks.
+    // The entry file of the previous publish named `stem` (the last, in path order), for
+    // an entry not where it was (moved since, or new): the first few are looked for one by
+    // one, then a map of them all is made (4 MB at 100,000 entries, for one new entry).
+    let entry_files = || previous_blobs.paths().filter(|p| is_entry_file(p));
     let by_stem = std::cell::OnceCell::new();
-    let previous_by_stem = || {
-        by_stem.get_or_init(|| {
-            previous_blobs
-                .paths()
-                .filter(|p| is_entry_file(p))
-                .filter_map(|p| {
-                    let stem = p.rsplit('/').next()?.strip_suffix(".md")?;
-                    Some((stem, p))
-                })
-                .collect::<foldhash::HashMap<&str, &str>>()
-        })
+    let mut stems_looked_for = 0;
+    let mut previous_by_stem = |stem: &str| -> Option<&str> {
+        if by_stem.get().is_none() && stems_looked_for < STEMS_LOOKED_FOR {
+            stems_looked_for += 1;
+            return entry_files().filter(|p| stem_of(p) == Some(stem)).last();
+        }
+        by_stem
+            .get_or_init(|| {
+                entry_files()
+                    .filter_map(|p| Some((stem_of(p)?, p)))
+                    .collect::<foldhash::HashMap<&str, &str>>()
+            })
+            .get(stem)
+            .copied()
     };
-    // The keys of the entries with no attachment (nearly all), hashed on every core.
-    let plain_keys = {
-        let numbers: Vec<usize> = (0..entries.len()).collect();
-        crate::par::map(&numbers, |&n| {
-            let c = entries[n];
-            c.attachments
-                .is_empty()
-                .then(|| entry_keys(&site.render_key, &entries, n, &[]))
-        })
-    };
+    // The keys of the entries with no attachment (nearly all), hashed on every core, a
+    // run of entries at a time.
+    let mut plain_keys: Vec<Option<(Oid, Oid)>> = Vec::new();
     let mut list_keys = Vec::with_capacity(entries.len());
     let (mut rendered, mut reused) = (0, 0);
     let mut warnings = Vec::new();
@@ -704,7 +714,16 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             }
             attached.push((name, blob, on_site));
         }
-        let (key, list_key) = match plain_keys[n] {
+        if n % KEYS_AT_ONCE == 0 {
+            let run: Vec<usize> = (n..entries.len().min(n + KEYS_AT_ONCE)).collect();
+            plain_keys = crate::par::map(&run, |&m| {
+                entries[m]
+                    .attachments
+                    .is_empty()
+                    .then(|| entry_keys(&site.render_key, &entries, m, &[]))
+            });
+        }
+        let (key, list_key) = match plain_keys[n % KEYS_AT_ONCE] {
             Some(keys) if off_site.is_empty() => keys,
             _ => entry_keys(&site.render_key, &entries, n, &off_site),
         };
@@ -749,7 +768,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         // `updated` back, and feed readers would keep the old text.
         let moved = view.uid != view.id;
         let before = previous_blobs.get(&view.md_path).or_else(|| {
-            let old = previous_by_stem().get(&*view.uid)?;
+            let old = previous_by_stem(&view.uid)?;
             previous_blobs.get(old)
         });
         let updated = match before {
