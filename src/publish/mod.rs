@@ -342,8 +342,8 @@ pub fn map_packs_sparingly() {
 /// the kept file written before the push, not beside it).
 const LARGE_BUILD: usize = 1000;
 
-/// How many entries make a build hold enough (their views, the tree of their pages: about
-/// 1 KB each) that even a small push should not come on top of it: at 100,000 entries a
+/// How many entries make a build hold enough (the tree of their pages, their keys, what
+/// the last publish had of them) that even a small push should not come on top of it: at 100,000 entries a
 /// one-entry publish's push added 15 MB to the build's peak. Below it, handing the memory
 /// back costs more time than the memory is worth (10 ms at 10,000 entries).
 const MANY_ENTRIES: usize = 20_000;

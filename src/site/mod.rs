@@ -113,11 +113,11 @@ impl std::ops::Deref for BriefRef<'_> {
 /// One published entry as templates see it. Its day, time and month, which templates see
 /// as `day` (`YYYY-MM-DD`), `datetime` (RFC 3339), `month_name` (`November 2026`) and
 /// `month_path` (`YYYY/MM/index.html`), are written out from its `date` when it is
-/// serialized: a publish holds a view of every entry it gives a partner, and the four
-/// strings were 22 MB of its memory at 100,000 entries. For the same reason, what the
-/// view shows of the entry's front matter and body is read from its [`Brief`] when asked
-/// (title, date, kind, author, parts, mentions, tags), not copied into the view: at
-/// 100,000 entries the views' own fields and tag lists were 53 MB.
+/// serialized, and what the view shows of the entry's front matter and body is read from
+/// its [`Brief`] when asked (title, date, kind, author, parts, mentions, tags), not copied
+/// into the view. (A publish used to hold a view of every entry: at 100,000 entries the
+/// four strings were 22 MB of it, the views' own fields and tag lists 53 MB. It now makes
+/// views when it needs them: [`Views`].)
 #[derive(Debug, Clone)]
 pub struct EntryView<'a> {
     /// The published id: the file stem.
@@ -246,8 +246,7 @@ impl<'a> EntryView<'a> {
     }
 
     /// [`EntryView::new`] of the entry `brief` is of. The view borrows what it shows from
-    /// it: a publish holds a view of every entry it gives a partner next to the entries
-    /// themselves.
+    /// it, which a publish holds anyway.
     pub fn of(brief: &'a Brief, id: &'a str, md_path: &'a str) -> Self {
         let date = Cow::Owned(brief.date().to_rfc3339());
         EntryView::updated_at(brief, id, md_path, date)
@@ -372,7 +371,7 @@ impl<'a> EntryView<'a> {
 
     /// `YYYY/MM/<stem>.html`, relative to `docs/`: its page's path, from
     /// [`EntryView::md_path`] (`entries/YYYY/MM/<stem>.md`). Made when asked, not kept
-    /// with the view: a publish holds a view of every entry it gives a partner.
+    /// with the view.
     pub fn html_path(&self) -> String {
         let mut path = String::with_capacity(self.md_path.len());
         self.write_html_path(&mut path);
