@@ -74,7 +74,7 @@ fn file_name(path: &str) -> &str {
 impl Dir {
     /// Put `blob` at `path`; a file added at the same path before is replaced.
     fn insert(&mut self, path: &str, blob: Oid) -> Result<()> {
-        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let (folder, name) = (folder_of(path), file_name(path));
         let dir = self.folder(path, folder)?;
         let start = offset(dir.names.len(), path)?;
         dir.names.push_str(name);
@@ -527,14 +527,6 @@ impl site::Views for Shown<'_> {
     }
 }
 
-/// The page of the entry published at `md_path`, relative to `docs/`
-/// ([`site::html_path_of`]).
-fn page_path(md_path: &str) -> String {
-    let mut page = String::with_capacity(md_path.len());
-    site::html_path_of(md_path, &mut page);
-    page
-}
-
 /// The stem of the entry file at `path` (`None` when it is no `.md` file).
 fn stem_of(path: &str) -> Option<&str> {
     path.rsplit('/').next()?.strip_suffix(".md")
@@ -651,7 +643,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         let link = |m: Option<usize>| {
             m.and_then(|m| entries.get(m)).map(|c| site::Neighbour {
                 title: c.brief.title().to_string(),
-                html_path: page_path(&c.path),
+                html_path: site::page_path(&c.path),
             })
         };
         let tag_count = c.brief.tags().len();
@@ -756,7 +748,8 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         if !off_site.is_empty() {
             off_sites.insert(n, off_site);
         }
-        let view = shown.started(n);
+        // (Its `updated` time is what this works out: the view's is not read.)
+        let view = shown.at(n, Cow::Borrowed(""));
         // `updated`: unchanged published text keeps the time it had; changed text is new
         // as of now; an entry published for the first time is as old as its date, or
         // as now when it is dated later (a typo for 2062 would otherwise hold every
@@ -822,11 +815,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .filter(|path| {
                 is_entry_file(path)
                     && !now_published.contains(path)
-                    && !path
-                        .rsplit('/')
-                        .next()
-                        .and_then(|name| name.strip_suffix(".md"))
-                        .is_some_and(|stem| moved_from.contains(stem))
+                    && !stem_of(path).is_some_and(|stem| moved_from.contains(stem))
             })
             .map(String::from)
             .collect()
@@ -936,14 +925,14 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     let pages: HashMap<&str, String> = entries
         .iter()
         .filter(|c| !linked.is_empty() && linked.contains(&*c.path))
-        .map(|c| (&*c.path, page_path(&c.path)))
+        .map(|c| (&*c.path, site::page_path(&c.path)))
         .collect();
     drop(linked);
     let tag_pages: Vec<&str> = tags.iter().map(|g| g.slug.as_str()).collect();
     let mut digest_pages: Vec<DigestPage> = digests
         .iter()
         .filter_map(|(path, text)| {
-            let name = path.rsplit('/').next()?.strip_suffix(".md")?;
+            let name = stem_of(path)?;
             let markdown = digest_links_to_pages(
                 &String::from_utf8_lossy(text),
                 &pages,
@@ -1086,7 +1075,7 @@ fn entry_keys(render_key: &str, entries: &[&Candidate], n: usize, off_site: &[&s
     let c = entries[n];
     let neighbours = [Some(n + 1), n.checked_sub(1)].map(|m| {
         m.and_then(|m| entries.get(m))
-            .map(|c| (page_path(&c.path), c.brief.title()))
+            .map(|c| (site::page_path(&c.path), c.brief.title()))
     });
     let mut material: Vec<&str> = Vec::with_capacity(5 + off_site.len());
     material.push(render_key);

@@ -373,20 +373,20 @@ impl<'a> EntryView<'a> {
     /// [`EntryView::md_path`] (`entries/YYYY/MM/<stem>.md`). Made when asked, not kept
     /// with the view.
     pub fn html_path(&self) -> String {
-        let mut path = String::with_capacity(self.md_path.len());
-        self.write_html_path(&mut path);
-        path
-    }
-
-    /// [`EntryView::html_path`], written at the end of `out`.
-    pub fn write_html_path(&self, out: &mut String) {
-        html_path_of(&self.md_path, out);
+        page_path(&self.md_path)
     }
 
     /// The path from this entry's page back to `docs/` (`../../` for `YYYY/MM/x.html`).
     pub fn root(&self) -> String {
         "../".repeat(self.html_path().matches('/').count())
     }
+}
+
+/// [`html_path_of`], as a string of its own.
+pub fn page_path(md_path: &str) -> String {
+    let mut page = String::with_capacity(md_path.len() + 8);
+    html_path_of(md_path, &mut page);
+    page
 }
 
 /// The page of the entry published at `md_path` (`entries/YYYY/MM/<stem>.md`):
