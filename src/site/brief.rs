@@ -12,22 +12,20 @@ use crate::entry::{Entry, Meta, Visibility};
 ///
 /// A publish keeps this of every entry of the journal. As a [`Meta`] and a [`BodyParts`]
 /// it was ~0.7 KB an entry at 100,000 entries (a 368-byte struct, then a dozen strings
-/// and lists on their own allocations); here the strings are laid end to end in one
-/// string, with where each ends in one list: about half that.
+/// and lists on their own allocations); here it is a 40-byte struct and one string: a
+/// header of [`Numbers`] (how many strings each list holds, then each string's length,
+/// a byte for most), then the strings end to end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Brief {
     date: DateTime<FixedOffset>,
     visibility: Visibility,
     /// Which of the optional strings are there (bit `k` for slot `ID + k`): an absent one
-    /// is an empty string in `text`, and `Some("")` is not `None`.
+    /// is an empty string, and `Some("")` is not `None`.
     has: u8,
-    /// How many strings each list holds: `to`, mentions, tags.
-    counts: [u32; 3],
-    /// The strings: title, kind, author, id, learned, next, help wanted, then the
-    /// lists' strings in their order.
-    text: Box<str>,
-    /// Where each string of `text` ends.
-    ends: Box<[u32]>,
+    /// The header's length, the header (the lists' sizes: `to`, mentions, tags; then the
+    /// length of every string), then the strings: title, kind, author, id, learned, next,
+    /// help wanted, then the lists' strings in their order.
+    data: Box<str>,
 }
 
 const TITLE: usize = 0;
@@ -39,6 +37,8 @@ const NEXT: usize = 5;
 const HELP_WANTED: usize = 6;
 /// Strings before the lists.
 const FIXED: usize = 7;
+/// The lists: `to`, mentions, tags.
+const LISTS: usize = 3;
 
 impl Brief {
     /// The brief of an entry whose front matter is `meta` (its `tags` are not read: they
@@ -53,36 +53,32 @@ impl Brief {
             parts.next.as_deref(),
             parts.help_wanted.as_deref(),
         ];
-        let lists: [&[String]; 3] = [&meta.to, &parts.mentions, &parts.tags];
-        let count = FIXED + lists.iter().map(|l| l.len()).sum::<usize>();
-        let bytes = fixed.iter().flatten().map(|s| s.len()).sum::<usize>()
-            + lists
+        let lists: [&[String]; LISTS] = [&meta.to, &parts.mentions, &parts.tags];
+        let strings = || {
+            fixed
                 .iter()
-                .flat_map(|l| l.iter())
-                .map(String::len)
-                .sum::<usize>();
-        let (mut text, mut ends) = (String::with_capacity(bytes), Vec::with_capacity(count));
-        let mut has = 0;
-        for (k, s) in fixed.iter().enumerate() {
-            if let Some(s) = s {
-                text.push_str(s);
-                if k >= ID {
-                    has |= 1 << (k - ID);
-                }
-            }
-            ends.push(end(&text));
+                .map(|s| s.unwrap_or_default())
+                .chain(lists.iter().flat_map(|l| l.iter().map(String::as_str)))
+        };
+        let mut header = String::new();
+        for n in lists.iter().map(|l| l.len()).chain(strings().map(str::len)) {
+            Numbers::put(&mut header, n);
         }
-        for s in lists.iter().flat_map(|l| l.iter()) {
-            text.push_str(s);
-            ends.push(end(&text));
-        }
+        let mut data =
+            String::with_capacity(header.len() + 4 + strings().map(str::len).sum::<usize>());
+        Numbers::put(&mut data, header.len());
+        data.push_str(&header);
+        strings().for_each(|s| data.push_str(s));
+        let has = fixed[ID..]
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .fold(0, |has, (k, _)| has | 1 << k);
         Brief {
             date: meta.date,
             visibility: meta.visibility,
             has,
-            counts: lists.map(|l| u32::try_from(l.len()).unwrap_or(u32::MAX)),
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
+            data: data.into_boxed_str(),
         }
     }
 
@@ -162,17 +158,24 @@ impl Brief {
             .map(|name| super::tag_ref(std::borrow::Cow::Borrowed(name)))
     }
 
-    fn start(&self, k: usize) -> usize {
-        match k {
-            0 => 0,
-            k => self.ends[k - 1] as usize,
-        }
+    /// The lengths of the strings (after the lists' sizes), the lists' sizes, and the
+    /// strings end to end.
+    fn layout(&self) -> (Numbers<'_>, [usize; LISTS], &str) {
+        let bytes = self.data.as_bytes();
+        let mut numbers = Numbers(bytes.iter());
+        let header = numbers.next().unwrap_or_default();
+        let at = bytes.len() - numbers.0.len();
+        let mut numbers = Numbers(bytes.get(at..at + header).unwrap_or_default().iter());
+        let counts = [(); LISTS].map(|()| numbers.next().unwrap_or_default());
+        let text = self.data.get(at + header..).unwrap_or_default();
+        (numbers, counts, text)
     }
 
     fn slot(&self, k: usize) -> &str {
-        self.text
-            .get(self.start(k)..self.ends[k] as usize)
-            .unwrap_or_default()
+        let (mut lengths, _, text) = self.layout();
+        let start: usize = lengths.by_ref().take(k).sum();
+        let end = start + lengths.next().unwrap_or_default();
+        text.get(start..end).unwrap_or_default()
     }
 
     fn optional(&self, k: usize) -> Option<&str> {
@@ -180,16 +183,14 @@ impl Brief {
     }
 
     fn list(&self, which: usize) -> Strings<'_> {
-        let first = FIXED
-            + self.counts[..which]
-                .iter()
-                .map(|&n| n as usize)
-                .sum::<usize>();
-        let last = first + self.counts[which] as usize;
+        let (mut lengths, counts, text) = self.layout();
+        let before = FIXED + counts[..which].iter().sum::<usize>();
+        let start = lengths.by_ref().take(before).sum();
         Strings {
-            text: &self.text,
-            start: self.start(first),
-            ends: self.ends[first..last].iter(),
+            text,
+            start,
+            lengths,
+            left: counts[which],
         }
     }
 }
@@ -220,11 +221,41 @@ impl Brief {
     }
 }
 
-/// Where `text` ends, as [`Brief::ends`] keeps it. An entry file is read into memory
-/// whole and its strings are parts of it, and the entry cache keeps lengths in 32 bits
-/// too: a text of 4 GiB is not one wol reads (past that, a string would read as empty).
-fn end(text: &str) -> u32 {
-    u32::try_from(text.len()).unwrap_or(u32::MAX)
+/// The numbers of a [`Brief`]'s header: six bits a byte, low bits first, bit 6 set on
+/// every byte but a number's last. Each byte is ASCII, so the header is text like the
+/// strings after it, and a length under 64 bytes takes one.
+#[derive(Debug, Clone)]
+struct Numbers<'a>(std::slice::Iter<'a, u8>);
+
+impl Numbers<'_> {
+    fn put(out: &mut String, mut n: usize) {
+        loop {
+            // (Six bits: both casts are exact.)
+            let low = (n & 0x3f) as u8;
+            n >>= 6;
+            if n == 0 {
+                out.push(char::from(low));
+                return;
+            }
+            out.push(char::from(low | 0x40));
+        }
+    }
+}
+
+impl Iterator for Numbers<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let mut n = 0;
+        for shift in (0..usize::BITS).step_by(6) {
+            let byte = *self.0.next()?;
+            n |= usize::from(byte & 0x3f) << shift;
+            if byte & 0x40 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
 }
 
 /// The strings of one of a [`Brief`]'s lists, in order.
@@ -232,21 +263,23 @@ fn end(text: &str) -> u32 {
 pub struct Strings<'a> {
     text: &'a str,
     start: usize,
-    ends: std::slice::Iter<'a, u32>,
+    lengths: Numbers<'a>,
+    left: usize,
 }
 
 impl<'a> Iterator for Strings<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let end = *self.ends.next()? as usize;
+        self.left = self.left.checked_sub(1)?;
+        let end = self.start + self.lengths.next()?;
         let s = self.text.get(self.start..end).unwrap_or_default();
         self.start = end;
         Some(s)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.ends.size_hint()
+        (self.left, Some(self.left))
     }
 }
 
@@ -307,6 +340,28 @@ mod tests {
         assert_eq!(bare.title(), "Ünïcode title");
     }
 
+    /// Lengths of one, two, three and four header bytes, either side of each step.
+    #[test]
+    fn long_strings_read_back_whole() {
+        for len in [63, 64, 4095, 4096, 262_143, 262_144, 16_777_216] {
+            let long = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            let parts = BodyParts {
+                learned: Some(long.clone().into_boxed_str()),
+                tags: vec![long.clone(), "t".into()].into_boxed_slice(),
+                ..BodyParts::default()
+            };
+            let m = Meta {
+                title: long.clone(),
+                ..meta(None, &["p"])
+            };
+            let b = Brief::new(&m, &parts);
+            assert_eq!((b.title(), b.kind()), (&*long, "progress"));
+            assert_eq!((b.learned(), b.next()), (Some(&*long), None));
+            assert_eq!(b.to().collect::<Vec<_>>(), ["p"]);
+            assert_eq!(b.tags().collect::<Vec<_>>(), [&*long, "t"]);
+        }
+    }
+
     fn strings(n: usize) -> impl proptest::strategy::Strategy<Value = Vec<String>> {
         proptest::collection::vec("\\PC{0,6}", 0..n)
     }
@@ -316,7 +371,7 @@ mod tests {
         /// back as it went in, and two briefs are equal exactly when their fields are.
         #[test]
         fn any_strings_read_back_as_they_went_in(
-            fixed in proptest::collection::vec("\\PC{0,8}", 3),
+            fixed in proptest::collection::vec("\\PC{0,40}", 3),
             optional in proptest::collection::vec(proptest::option::of("\\PC{0,8}"), 4),
             to in strings(4),
             mentions in strings(4),
