@@ -129,8 +129,12 @@ impl Cache {
     fn records(&mut self) -> &mut Records {
         let path = &self.path;
         self.records.get_or_insert_with(|| {
-            Records::of(match std::fs::read(path) {
-                Ok(data) => read_records(&data).unwrap_or_default(),
+            Records::of(match std::fs::File::open(path) {
+                Ok(file) => file
+                    .metadata()
+                    .ok()
+                    .and_then(|m| read_records(std::io::BufReader::new(file), m.len()))
+                    .unwrap_or_default(),
                 Err(_) => path
                     .parent()
                     .map(|dir| read_text(&dir.join(TEXT_FILE)))
@@ -248,14 +252,26 @@ const MAGIC: &[u8; 8] = b"wol-rc1\0";
 const RECORD: usize = 60;
 
 /// The records of a cache file, when it is whole: sorted by key, each key once.
-fn read_records(data: &[u8]) -> Option<Vec<Record>> {
-    let (content, sum) = data.split_at_checked(data.len().checked_sub(20)?)?;
-    let records = content.strip_prefix(MAGIC.as_slice())?;
-    if records.len() % RECORD != 0 || Sha1::digest(content).as_slice() != sum {
+///
+/// Read as they stream in from `data`, of `len` bytes: whole in memory, the file was
+/// 5 MB at 100,000 entries on top of the records made of it, at a build's peak.
+fn read_records(mut data: impl std::io::Read, len: u64) -> Option<Vec<Record>> {
+    let body = usize::try_from(len).ok()?.checked_sub(MAGIC.len() + 20)?;
+    if body % RECORD != 0 {
         return None;
     }
-    let mut read = Vec::with_capacity(records.len() / RECORD);
-    for record in records.chunks_exact(RECORD) {
+    let mut sum = Sha1::new();
+    let mut magic = [0; MAGIC.len()];
+    data.read_exact(&mut magic).ok()?;
+    if magic != *MAGIC {
+        return None;
+    }
+    sum.update(magic);
+    let mut read = Vec::with_capacity(body / RECORD);
+    let mut record = [0; RECORD];
+    for _ in 0..body / RECORD {
+        data.read_exact(&mut record).ok()?;
+        sum.update(record);
         let id = |n: usize| Oid::from_bytes(&record[n * 20..(n + 1) * 20]).ok();
         read.push(Record {
             key: id(0)?,
@@ -265,7 +281,11 @@ fn read_records(data: &[u8]) -> Option<Vec<Record>> {
             },
         });
     }
-    Some(sorted_once(read))
+    let mut end = [0; 20];
+    data.read_exact(&mut end).ok()?;
+    // Nothing after the sum: a file that grew since its length was taken is not this one.
+    let after = data.read(&mut [0]).ok()?;
+    (after == 0 && sum.finalize().as_slice() == end).then(|| sorted_once(read))
 }
 
 /// `records` sorted by key, each key once: the last of a key's records, as a map they
@@ -358,17 +378,28 @@ mod tests {
         );
         let data = std::fs::read(dir.path().join(FILE)).unwrap();
         assert_eq!(data.len(), MAGIC.len() + 2 * RECORD + 20);
-        let read = read_records(&data).unwrap();
+        let read = read_records(&data[..], data.len() as u64).unwrap();
         let sorted: Vec<Record> = cache.records.as_ref().unwrap().sorted().collect();
         assert_eq!(read, sorted);
         for i in 0..data.len() {
             let mut damaged = data.clone();
             damaged[i] ^= 0x10;
-            assert!(read_records(&damaged).is_none(), "byte {i} changed");
+            assert!(
+                read_records(&damaged[..], damaged.len() as u64).is_none(),
+                "byte {i} changed"
+            );
         }
         for len in 0..data.len() {
-            assert!(read_records(&data[..len]).is_none(), "cut to {len} bytes");
+            assert!(
+                read_records(&data[..len], len as u64).is_none(),
+                "cut to {len} bytes"
+            );
         }
+        let longer = [data.as_slice(), b"x"].concat();
+        assert!(
+            read_records(&longer[..], data.len() as u64).is_none(),
+            "grown since"
+        );
     }
 
     /// A publish that reused its last build used no key, and prunes none; one that built
@@ -399,7 +430,10 @@ mod tests {
         assert!(cache.records.is_none(), "nothing asked, nothing read");
         cache.put(oid(7), rendered(8));
         cache.save(true).unwrap();
-        let kept = read_records(&std::fs::read(&state).unwrap()).unwrap();
+        let kept = {
+            let data = std::fs::read(&state).unwrap();
+            read_records(&data[..], data.len() as u64).unwrap()
+        };
         assert_eq!(kept.len(), 3, "a reused build prunes nothing");
 
         let mut cache = loaded();
@@ -408,7 +442,10 @@ mod tests {
         cache.know([oid(8), oid(9)].into_iter().collect());
         assert_eq!(cache.get(&repo, oid(7)), Some(rendered(8)));
         cache.save(true).unwrap();
-        let kept = read_records(&std::fs::read(&state).unwrap()).unwrap();
+        let kept = {
+            let data = std::fs::read(&state).unwrap();
+            read_records(&data[..], data.len() as u64).unwrap()
+        };
         assert_eq!(kept.iter().map(|r| r.key).collect::<Vec<_>>(), [oid(7)]);
     }
 
@@ -433,7 +470,7 @@ mod tests {
             }
         }
         data.extend_from_slice(&Sha1::digest(&data));
-        let read = read_records(&data).unwrap();
+        let read = read_records(&data[..], data.len() as u64).unwrap();
         assert_eq!(read, [record(3, 2), record(5, 4), record(9, 3)]);
 
         let path = dir.path().join(FILE);
@@ -454,7 +491,10 @@ mod tests {
             .map(|r| Oid::from_bytes(&r[..20]).unwrap())
             .collect();
         assert_eq!(keys, [oid(1), oid(5)], "sorted; the unused pruned");
-        assert_eq!(read_records(&saved).unwrap(), [record(1, 8), record(5, 7)]);
+        assert_eq!(
+            read_records(&saved[..], saved.len() as u64).unwrap(),
+            [record(1, 8), record(5, 7)]
+        );
     }
 
     /// Keys are what they were when the material was put together as one string: a cache
