@@ -443,7 +443,7 @@ fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
                             ItemJson {
                                 name: NameJson::of(c),
                                 allowed_secrets: c.hits(),
-                                attachments: c.attachments.len() - held.len(),
+                                attachments: c.attachments().len() - held.len(),
                                 attachments_held_back: held,
                             }
                         })
@@ -483,7 +483,7 @@ fn print_plan(ctx: &Ctx, repo: &git2::Repository, plan: &Plan) -> Result<()> {
         for &i in &p.include {
             let c = &plan.candidates[i];
             let held = p.withheld(repo, c);
-            let mut note = match c.attachments.len() - held.len() {
+            let mut note = match c.attachments().len() - held.len() {
                 0 => String::new(),
                 1 => "  (+1 attachment)".to_string(),
                 n => format!("  (+{n} attachments)"),

@@ -123,27 +123,35 @@ pub fn take_withdrawn(journal: &Journal, partner: &str, withdrawn: Vec<String>) 
 pub struct Candidate {
     /// Path relative to the journal, `entries/YYYY/MM/….md`: its stem is the id people
     /// type ([`Candidate::id`]).
-    pub path: String,
+    pub path: Box<str>,
     /// The committed blob of the entry file (the cache key).
     pub blob: Oid,
     /// What the plan and the site need of the front matter and the body. The body is not
     /// kept: the pages that are rendered read the entry again ([`Candidate::read`]).
     pub brief: Brief,
-    /// What was judged of the entry as it was read, when its text was scanned then, for
-    /// the plan to take. Boxed, as the fields below that most entries leave empty: every
-    /// entry of a journal is a candidate, and at 100,000 entries each 8 bytes of one are
-    /// 0.8 MB of a publish.
-    judged: Option<Box<Judged>>,
-    /// The work-tree file, when it is no longer what was committed.
-    pub uncommitted: Option<Box<Uncommitted>>,
-    /// What the secret scan found (only scanned for entries some partner would
-    /// receive), when it found something.
-    flagged: Option<Box<Flagged>>,
     /// `--allow-entry` named this entry: its hits do not block.
     pub allowed: bool,
+    /// What was judged of the entry as it was read, when its text was scanned then, for
+    /// the plan to take. Boxed, as what most entries leave empty below: every entry of a
+    /// journal is a candidate, and at 100,000 entries each 8 bytes of one are 0.8 MB of
+    /// a publish.
+    judged: Option<Box<Judged>>,
+    /// What few entries have: attachments, a work-tree file changed since it was
+    /// committed, secret-scan findings.
+    more: Option<Box<More>>,
+}
+
+/// What few candidates have ([`Candidate::more`]).
+#[derive(Default)]
+struct More {
     /// The committed files beside the entry (`entries/YYYY/MM/<id>/<name>`): name and
     /// blob. They are published with the entry and never without it.
-    pub attachments: Box<[(String, Oid)]>,
+    attachments: Box<[(String, Oid)]>,
+    /// The work-tree file, when it is no longer what was committed.
+    uncommitted: Option<Uncommitted>,
+    /// What the secret scan found (only scanned for entries some partner would
+    /// receive), when it found something.
+    flagged: Option<Flagged>,
 }
 
 /// What the reader judged of an entry whose text it scanned, taken by the plan.
@@ -195,6 +203,16 @@ impl Candidate {
         file_stem(&self.path)
     }
 
+    /// The committed files beside the entry (`entries/YYYY/MM/<id>/<name>`): name and
+    /// blob. They are published with the entry and never without it.
+    pub fn attachments(&self) -> &[(String, Oid)] {
+        self.more.as_deref().map_or(&[], |m| &m.attachments)
+    }
+
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
+    }
+
     /// How to name the entry in output that may end up in a log or a mail: its id and
     /// title; when the secret scan flagged it, its date and time and the id and title
     /// with whatever a rule matched replaced by `***` (the secret may sit in either).
@@ -213,13 +231,17 @@ impl Candidate {
     /// The secret-scan hits of the entry (only scanned for entries some partner would
     /// receive).
     pub fn hits(&self) -> &[scan::Hit] {
-        self.flagged.as_deref().map_or(&[], |f| &f.hits)
+        self.flagged().map_or(&[], |f| &f.hits)
     }
 
     /// The id and title with secret-scan matches masked, when there were hits.
     pub fn redacted(&self) -> Option<(&str, &str)> {
-        let (id, title) = &self.flagged.as_deref()?.redacted;
+        let (id, title) = &self.flagged()?.redacted;
         Some((id, title))
+    }
+
+    fn flagged(&self) -> Option<&Flagged> {
+        self.more.as_deref()?.flagged.as_ref()
     }
 
     /// True when the scan found something and nobody allowed it.
@@ -257,7 +279,7 @@ impl Candidate {
     fn decide(&self, name: &str, partner: &PartnerConfig) -> Result<(), HeldBack> {
         let b = &self.brief;
         audience::decide_by(b.visibility(), b.to(), b.kind(), b.tags(), name, partner)?;
-        let now = match self.uncommitted.as_deref() {
+        let now = match self.more.as_deref().and_then(|m| m.uncommitted.as_ref()) {
             None => return Ok(()),
             Some(Uncommitted::Removed) => "the file is gone".to_string(),
             Some(Uncommitted::Unreadable) => "the file cannot be read as an entry".to_string(),
@@ -291,8 +313,8 @@ impl PartnerPlan {
     /// The names of `c`'s attachments held back from this partner: photos wol cannot
     /// clean ([`withheld_attachments`]) and files it may not see ([`PartnerPlan::unseen`]).
     pub fn withheld(&self, repo: &git2::Repository, c: &Candidate) -> Vec<String> {
-        let mut names = withheld_attachments(repo, &c.attachments);
-        for (name, oid) in &c.attachments {
+        let mut names = withheld_attachments(repo, c.attachments());
+        for (name, oid) in c.attachments() {
             if self.unseen.contains(oid) && !names.contains(name) {
                 names.push(name.clone());
             }
@@ -453,10 +475,9 @@ pub fn plan(
     for item in loaded.into_iter().flatten() {
         match item? {
             Loaded::Entry(mut c) => {
-                c.attachments = attachments
-                    .remove(&crate::attach::dir_of(&c.path))
-                    .unwrap_or_default()
-                    .into_boxed_slice();
+                if let Some(files) = attachments.remove(&crate::attach::dir_of(&c.path)) {
+                    c.more().attachments = files.into_boxed_slice();
+                }
                 candidates.push(c)
             }
             Loaded::Malformed(e, blob) => {
@@ -479,7 +500,7 @@ pub fn plan(
         let named: Vec<usize> = (0..candidates.len())
             .filter(|&i| {
                 let c = &candidates[i];
-                *a == c.id() || *a == c.path || Some(a.as_str()) == c.brief.id()
+                *a == c.id() || **a == *c.path || Some(a.as_str()) == c.brief.id()
             })
             .collect();
         match named[..] {
@@ -491,7 +512,7 @@ pub fn plan(
                 ));
             }
             _ => {
-                let files: Vec<&str> = named.iter().map(|&i| candidates[i].path.as_str()).collect();
+                let files: Vec<&str> = named.iter().map(|&i| &*candidates[i].path).collect();
                 return Err(hinted(
                     format!(
                         "--allow-entry {a}: {} entries have that id ({})",
@@ -526,7 +547,7 @@ pub fn plan(
             if matches!(why, HeldBack::Private | HeldBack::NotAddressed { .. }) {
                 let c = &candidates[*i];
                 unseen.insert(c.blob);
-                unseen.extend(c.attachments.iter().map(|(_, oid)| *oid));
+                unseen.extend(c.attachments().iter().map(|(_, oid)| *oid));
             }
         }
         partners.push(PartnerPlan {
@@ -582,7 +603,7 @@ pub fn plan(
         }
         // Attachments leave with the entry: their names always, the text of those that
         // are text. They are named by number, since a name may hold the secret.
-        for (n, (name, oid)) in candidates[i].attachments.iter().enumerate() {
+        for (n, (name, oid)) in candidates[i].attachments().iter().enumerate() {
             let found = scan::scan_text(name, &never).into_iter().map(|h| (0, h));
             let text = attachment_text(journal.repo()?, *oid);
             let inside = text
@@ -606,7 +627,7 @@ pub fn plan(
                 scan::redact(c.id(), &never),
                 scan::redact(c.brief.title(), &never),
             );
-            candidates[i].flagged = Some(Box::new(Flagged { hits, redacted }));
+            candidates[i].more().flagged = Some(Flagged { hits, redacted });
         }
     }
     if write_caches {
@@ -660,11 +681,11 @@ fn sync_conflicts(candidates: &[Box<Candidate>]) -> std::collections::HashMap<us
             candidates
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (c.path.as_str(), i))
+                .map(|(i, c)| (&*c.path, i))
                 .collect()
         });
         if let Some(&o) = by_path.get(original.as_str()) {
-            out.insert(o, c.path.clone());
+            out.insert(o, c.path.to_string());
         }
     }
     out
@@ -889,7 +910,9 @@ fn load_committed(
                                 };
                                 let mut item = loaded(rel, oid, parsed);
                                 if let Loaded::Entry(c) = &mut item {
-                                    c.uncommitted = uncommitted.map(Box::new);
+                                    if uncommitted.is_some() {
+                                        c.more().uncommitted = uncommitted;
+                                    }
                                     judge(c, bytes);
                                 }
                                 Ok(item)
@@ -985,14 +1008,12 @@ fn loaded(
         }
     };
     Loaded::Entry(Box::new(Candidate {
-        attachments: Box::default(),
-        allowed: false,
-        flagged: None,
+        path: rel.into_boxed_str(),
         blob: oid,
-        path: rel,
         brief: Brief::new(&meta, &parts),
+        allowed: false,
         judged: None,
-        uncommitted: None,
+        more: None,
     }))
 }
 

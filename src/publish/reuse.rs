@@ -78,8 +78,8 @@ pub fn key(inputs: &Inputs<'_>) -> Oid {
         let c = &candidates[i];
         part(c.path.as_bytes());
         part(c.blob.as_bytes());
-        part(&c.attachments.len().to_le_bytes());
-        for (name, oid) in &c.attachments {
+        part(&c.attachments().len().to_le_bytes());
+        for (name, oid) in c.attachments() {
             part(name.as_bytes());
             part(oid.as_bytes());
             part(&[u8::from(partner.unseen.contains(oid))]);
