@@ -1159,10 +1159,13 @@ pub fn publish_partner(
             built
         }
     };
-    // After a large build the kept file is written first: the push of many objects is
-    // what peaks, and the folders built must be freed before it.
-    if built.rendered >= LARGE_BUILD {
+    // After a large build, or one of many entries, the kept file is written first: the
+    // push of many objects is what peaks, and the folders built (and the blobs the build
+    // knew) must be freed before it. (At 100,000 entries a one-entry publish's push came
+    // on top of the 7 MB of folders the writer still walked.)
+    if built.rendered >= LARGE_BUILD || built.entries >= MANY_ENTRIES {
         built.keeping = None;
+        cache.forget_known();
     }
     let _ = std::fs::remove_file(old_times_file(cx.journal, &partner.name));
     // The pages and views the build held (or, when its tree was taken, what the plan

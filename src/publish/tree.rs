@@ -257,6 +257,16 @@ fn offset(at: usize, path: &str) -> Result<u32> {
     u32::try_from(at).map_err(|_| anyhow!("too many names in the folder of {path:?}"))
 }
 
+/// What the last publish had of an entry: its Markdown's blob and the `updated` time it
+/// was published with, where that is in the build's `times` ([`NO_TIME`] for none).
+struct Before {
+    blob: Oid,
+    time: (u32, u32),
+}
+
+/// No range of a string: the `updated` time of a [`Before`] that had none.
+const NO_TIME: (u32, u32) = (u32::MAX, 0);
+
 /// A written tree, the candidates its entry files are named from, and the `updated`
 /// time the build gave each entry it published: what [`super::previous::write`] walks,
 /// on a thread of its own.
@@ -640,6 +650,52 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             .get(stem)
             .copied()
     };
+    // What the last publish had of each entry, looked up before any page is rendered, so
+    // that its files (11 MB at 100,000 entries) are not held beside the pages, the tree
+    // and the cache the loop builds: the Markdown's blob, and the `updated` time it was
+    // published with (in `times`, end to end), found at the entry's path or, for an entry
+    // known by its old name, at that name's.
+    let mut times = String::new();
+    let before: Vec<Option<Before>> = (0..entries.len())
+        .map(|n| {
+            let (path, uid) = (&*entries[n].path, shown.uid(n));
+            let (blob, time) = previous_blobs.get(path).or_else(|| {
+                let old = previous_by_stem(&uid)?;
+                previous_blobs.get(old)
+            })?;
+            let time = time.map_or(NO_TIME, |time| {
+                let start = times.len();
+                times.push_str(time);
+                let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                (at(start), at(times.len()))
+            });
+            Some(Before { blob, time })
+        })
+        .collect();
+    let mut withdrawn: Vec<String> = {
+        // (Sorted, not hashed: 1.6 MB at 100,000 entries, not 2.2, at the build's peak.)
+        let mut now_published: Vec<&str> = entries.iter().map(|c| &*c.path).collect();
+        now_published.sort_unstable();
+        // A moved entry is still there, known by its old name: not withdrawn.
+        let moved_from: foldhash::HashSet<Cow<'_, str>> = (0..entries.len())
+            .map(|n| shown.uid(n))
+            .zip(&entries)
+            .filter(|(uid, c)| uid != c.published_id())
+            .map(|(uid, _)| uid)
+            .collect();
+        previous_blobs
+            .paths()
+            .filter(|path| {
+                is_entry_file(path)
+                    && now_published.binary_search(path).is_err()
+                    && !stem_of(path).is_some_and(|stem| moved_from.contains(stem))
+            })
+            .map(String::from)
+            .collect()
+    };
+    withdrawn.sort_unstable_by(|a, b| b.cmp(a));
+    drop(by_stem);
+    drop(previous_blobs);
     // The keys of the entries with no attachment (nearly all), hashed on every core, a
     // run of entries at a time.
     let mut plain_keys: Vec<Option<(Oid, Oid)>> = Vec::new();
@@ -794,13 +850,13 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         // (the date is part of it). Dated by its new date, a move back in time would take
         // `updated` back, and feed readers would keep the old text.
         let moved = view.uid != view.id;
-        let before = previous_blobs.get(&view.md_path).or_else(|| {
-            let old = previous_by_stem(&view.uid)?;
-            previous_blobs.get(old)
-        });
-        let updated = match before {
-            Some((b, updated)) if b == blobs.markdown => {
-                updated.map_or_else(|| view.datetime(), String::from)
+        let updated = match &before[n] {
+            Some(Before { blob, time }) if *blob == blobs.markdown => {
+                // (No time, [`NO_TIME`], is no range of `times`.)
+                match times.get(time.0 as usize..time.1 as usize) {
+                    Some(time) => time.to_string(),
+                    None => view.datetime(),
+                }
             }
             Some(_) => now.to_rfc3339(),
             None if moved && published_before(&view.uid, previous_feed()) => now.to_rfc3339(),
@@ -835,34 +891,12 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
         "publish: entry pages after {:?}",
         t0.elapsed()
     ));
-    let mut withdrawn: Vec<String> = {
-        // (Sorted, not hashed: 1.6 MB at 100,000 entries, not 2.2, at the build's peak.)
-        let mut now_published: Vec<&str> = entries.iter().map(|c| &*c.path).collect();
-        now_published.sort_unstable();
-        // A moved entry is still there, known by its old name: not withdrawn.
-        let moved_from: foldhash::HashSet<Cow<'_, str>> = (0..entries.len())
-            .map(|n| shown.uid(n))
-            .zip(&entries)
-            .filter(|(uid, c)| uid != c.published_id())
-            .map(|(uid, _)| uid)
-            .collect();
-        previous_blobs
-            .paths()
-            .filter(|path| {
-                is_entry_file(path)
-                    && now_published.binary_search(path).is_err()
-                    && !stem_of(path).is_some_and(|stem| moved_from.contains(stem))
-            })
-            .map(String::from)
-            .collect()
-    };
-    withdrawn.sort_unstable_by(|a, b| b.cmp(a));
-    // What the entry pages needed of the last publish, and their keys, are freed before
-    // the lists are made and the tree and its kept file are written, where a build peaks
-    // (22 MB at 100,000 entries).
+    // What the entry pages needed, and their keys, are freed before the lists are made
+    // and the tree and its kept file are written.
     drop(plain_keys);
-    drop(by_stem);
-    drop(previous_blobs);
+    drop(before);
+    drop(times);
+    super::give_back_freed_memory(entries.len() >= super::MANY_ENTRIES);
     let title = &site.info.title;
     let tags = site::tag_groups(&shown);
     let digests: Vec<(String, Vec<u8>)> = digests
