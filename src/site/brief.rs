@@ -164,11 +164,9 @@ impl Brief {
         let bytes = self.data.as_bytes();
         let mut numbers = Numbers(bytes.iter());
         let header = numbers.next().unwrap_or_default();
-        let at = bytes.len() - numbers.0.len();
-        let mut numbers = Numbers(bytes.get(at..at + header).unwrap_or_default().iter());
+        let text = bytes.len() - numbers.0.len() + header;
         let counts = [(); LISTS].map(|()| numbers.next().unwrap_or_default());
-        let text = self.data.get(at + header..).unwrap_or_default();
-        (numbers, counts, text)
+        (numbers, counts, self.data.get(text..).unwrap_or_default())
     }
 
     fn slot(&self, k: usize) -> &str {
@@ -246,8 +244,13 @@ impl Iterator for Numbers<'_> {
     type Item = usize;
 
     fn next(&mut self) -> Option<usize> {
-        let mut n = 0;
-        for shift in (0..usize::BITS).step_by(6) {
+        // (Nearly every number is one byte: a brief is read a dozen times an entry.)
+        let first = *self.0.next()?;
+        if first & 0x40 == 0 {
+            return Some(usize::from(first & 0x3f));
+        }
+        let mut n = usize::from(first & 0x3f);
+        for shift in (6..usize::BITS).step_by(6) {
             let byte = *self.0.next()?;
             n |= usize::from(byte & 0x3f) << shift;
             if byte & 0x40 == 0 {
