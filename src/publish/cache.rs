@@ -466,6 +466,18 @@ mod tests {
             read_records(&data[..], data.len() as u64).unwrap()
         };
         assert_eq!(kept.iter().map(|r| r.key).collect::<Vec<_>>(), [oid(7)]);
+
+        // Blobs forgotten (a build done with them) are looked up in the object database.
+        let mut cache = loaded();
+        cache.know([oid(8), oid(9)].into_iter().collect());
+        cache.forget_known();
+        assert_eq!(cache.get(&repo, oid(7)), None, "forgotten, and not there");
+        let there = Rendered {
+            markdown: repo.blob(b"markdown").unwrap(),
+            page: repo.blob(b"page").unwrap(),
+        };
+        cache.put(oid(10), there);
+        assert_eq!(cache.get(&repo, oid(10)), Some(there));
     }
 
     /// A file an earlier wol wrote in hash-map order reads sorted, a key twice as its

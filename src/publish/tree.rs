@@ -896,7 +896,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
     drop(plain_keys);
     drop(before);
     drop(times);
-    super::give_back_freed_memory(entries.len() >= super::MANY_ENTRIES);
     let title = &site.info.title;
     let tags = site::tag_groups(&shown);
     let digests: Vec<(String, Vec<u8>)> = digests
