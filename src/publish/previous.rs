@@ -222,6 +222,8 @@ pub trait Times {
     fn each(&self, time: &mut dyn FnMut(&str, &str));
 }
 
+/// (For tests: the times as a list.)
+#[cfg(test)]
 impl<const N: usize> Times for [(&str, &str); N] {
     fn each(&self, time: &mut dyn FnMut(&str, &str)) {
         for (path, t) in self {

@@ -1,5 +1,5 @@
 //! [`Brief`]: what a publish keeps of every entry between reading it and building the
-//! partners' trees, packed into two allocations.
+//! partners' trees, packed into one allocation.
 
 use chrono::{DateTime, FixedOffset};
 
@@ -64,6 +64,7 @@ impl Brief {
         for n in lists.iter().map(|l| l.len()).chain(strings().map(str::len)) {
             Numbers::put(&mut header, n);
         }
+        // (With room for the header's length: a byte or two.)
         let mut data =
             String::with_capacity(header.len() + 4 + strings().map(str::len).sum::<usize>());
         Numbers::put(&mut data, header.len());
