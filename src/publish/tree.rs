@@ -275,19 +275,48 @@ struct Written {
     entries: std::sync::Arc<Vec<Box<Candidate>>>,
     /// The published entries (indexes into `entries`), newest first.
     include: Vec<usize>,
-    /// Their `updated` times, as [`Shown`] keeps them.
-    updated: String,
-    ends: Vec<usize>,
+    /// Their `updated` times.
+    updated: Updated,
 }
 
 impl super::previous::Times for Written {
     fn each(&self, time: &mut dyn FnMut(&str, &str)) {
-        let mut start = 0;
-        for (&i, &end) in self.include.iter().zip(&self.ends) {
+        for (n, &i) in self.include.iter().enumerate() {
             let path = self.entries.get(i).map_or("", |c| &*c.path);
-            time(path, self.updated.get(start..end).unwrap_or_default());
-            start = end;
+            time(path, self.updated.get(n));
         }
+    }
+}
+
+/// The `updated` time of each entry a build publishes, in order, end to end in one
+/// string: entry `n`'s ends at `ends[n]`.
+#[derive(Default)]
+struct Updated {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Updated {
+    fn with_capacity(n: usize) -> Updated {
+        Updated {
+            text: String::with_capacity(n * 25),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    /// Entry `n`'s time (empty until it is worked out).
+    fn get(&self, n: usize) -> &str {
+        let start = n.checked_sub(1).map_or(0, |m| self.ends[m]);
+        self.ends
+            .get(n)
+            .and_then(|&end| self.text.get(start..end))
+            .unwrap_or_default()
+    }
+
+    /// The next entry's time.
+    fn push(&mut self, time: &str) {
+        self.text.push_str(time);
+        self.ends.push(self.text.len());
     }
 }
 
@@ -484,9 +513,8 @@ struct Shown<'a> {
     entries: &'a [&'a Candidate],
     /// Feed ids the build changed: a hash where an old or a shared name may not be used.
     uids: foldhash::HashMap<usize, Box<str>>,
-    /// The `updated` times worked out so far, end to end: entry `n`'s ends at `ends[n]`.
-    updated: String,
-    ends: Vec<usize>,
+    /// The `updated` times worked out so far.
+    updated: Updated,
 }
 
 impl<'a> Shown<'a> {
@@ -494,8 +522,7 @@ impl<'a> Shown<'a> {
         Shown {
             entries,
             uids: Default::default(),
-            updated: String::with_capacity(entries.len() * 25),
-            ends: Vec::with_capacity(entries.len()),
+            updated: Updated::with_capacity(entries.len()),
         }
     }
 
@@ -526,17 +553,7 @@ impl<'a> Shown<'a> {
 
     /// Entry `n`'s `updated` time, once worked out (empty until then).
     fn updated(&self, n: usize) -> &str {
-        let start = n.checked_sub(1).map_or(0, |m| self.ends[m]);
-        self.ends
-            .get(n)
-            .and_then(|&end| self.updated.get(start..end))
-            .unwrap_or_default()
-    }
-
-    /// The next entry's `updated` time.
-    fn push_updated(&mut self, updated: &str) {
-        self.updated.push_str(updated);
-        self.ends.push(self.updated.len());
+        self.updated.get(n)
     }
 }
 
@@ -556,7 +573,7 @@ impl site::Views for Shown<'_> {
 
 /// The stem of the entry file at `path` (`None` when it is no `.md` file).
 fn stem_of(path: &str) -> Option<&str> {
-    path.rsplit('/').next()?.strip_suffix(".md")
+    file_name(path).strip_suffix(".md")
 }
 
 /// How many entries' keys a build works out at once, on every core.
@@ -866,7 +883,7 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
             },
         };
         drop(view);
-        shown.push_updated(&updated);
+        shown.updated.push(&updated);
         list_keys.push(list_key);
         let i = u32::try_from(plan.include[n])?;
         root.insert_entry(folder_of(&c.path), Name::Markdown(i), blobs.markdown)?;
@@ -1116,7 +1133,6 @@ pub fn build(inputs: Inputs<'_>, cache: &mut Cache) -> Result<Built> {
                 entries: std::sync::Arc::clone(candidates),
                 include: plan.include.clone(),
                 updated: std::mem::take(&mut shown.updated),
-                ends: std::mem::take(&mut shown.ends),
             };
             super::previous::Writing::start(move || {
                 super::previous::write(&file, tree, &written, &written, &trees);
