@@ -376,12 +376,19 @@ const MANY_ENTRIES: usize = 20_000;
 /// feeds and indexes are different files, rarely deltas of each other.
 const SMALL_BUILD: usize = 32;
 
+/// This many entry pages rendered or more, and the push sends its pack without looking
+/// for deltas at all ([`crate::remote::Pack::Whole`]): libgit2's search would come on top
+/// of its record of each of the hundreds of thousands of objects the pack holds.
+const HUGE_BUILD: usize = 20_000;
+
 /// How the pack of a push after a build that rendered `rendered` entry pages is made.
 fn pack_for(rendered: usize) -> crate::remote::Pack {
     if rendered < SMALL_BUILD {
         crate::remote::Pack::NextCommitWhole
-    } else {
+    } else if rendered < HUGE_BUILD {
         crate::remote::Pack::Deltas
+    } else {
+        crate::remote::Pack::Whole
     }
 }
 
@@ -1268,7 +1275,7 @@ pub fn publish_partner(
                 // entries since made private or held back.
                 tree::restart(repo, &partner.name, cx.sig, outcome.entries)?;
                 outcome.status = Status::Pushed;
-                push(PushMode::FastForward, remote::Pack::Deltas)?;
+                push(PushMode::FastForward, pack_for(outcome.rendered))?;
                 outcome.fresh_history = true;
             }
             // Nothing new was committed, but the branch there moved: the commit a

@@ -307,6 +307,13 @@ pub enum Pack {
     /// when the branch there is further behind (pushes that failed), the push starts again
     /// with them before anything is sent: the pack then carries whole builds.
     NextCommitWhole,
+    /// No delta search whatever the commit: a push of tens of thousands of new pages (a
+    /// first publish of a large journal, or one after its templates changed). libgit2's
+    /// search keeps a window of objects and their delta indexes on each thread, and the
+    /// deltas it found, on top of its record of every object: at 100,000 entries 42 MB
+    /// of a full publish's peak, and most of its push's time. The pack is larger for it
+    /// (pages share their template, so many are deltas of one another).
+    Whole,
 }
 
 /// How [`push`] may move the remote branch. It never forces.
@@ -466,9 +473,10 @@ fn push_now(
         Some(&[parent]) => Some(parent),
         _ => None,
     };
-    let pack = match next_after {
-        Some(_) => job.pack,
-        None => Pack::Deltas,
+    let pack = match (next_after, job.pack) {
+        (_, Pack::Whole) => Pack::Whole,
+        (Some(_), pack) => pack,
+        (None, _) => Pack::Deltas,
     };
     let _limits = pack_limits(repo, pack);
     let mut remote = repo
@@ -614,8 +622,8 @@ const PACK_LIMIT: i64 = 16 << 20;
 /// as the returned guard. Nothing is written to the journal's config, and a value the
 /// person set stands. libgit2 also takes its big-file threshold (objects it never looks
 /// for deltas of) from `pack.deltaCacheSize` (a bug), so objects over 16 MiB, such as a
-/// video attached to an entry, go without a delta; for [`Pack::NextCommitWhole`] that
-/// threshold is 1 byte, so no object has one (the integration test
+/// video attached to an entry, go without a delta; for [`Pack::NextCommitWhole`] and
+/// [`Pack::Whole`] that threshold is 1 byte, so no object has one (the integration test
 /// `publish::the_next_commit_goes_without_deltas_and_a_longer_push_with_them` would see
 /// it stop working).
 fn pack_limits(repo: &Repository, pack: Pack) -> Option<tempfile::NamedTempFile> {
@@ -625,7 +633,7 @@ fn pack_limits(repo: &Repository, pack: Pack) -> Option<tempfile::NamedTempFile>
     for key in ["deltaCacheSize", "windowMemory"] {
         if config.get_entry(&format!("pack.{key}")).is_err() {
             let limit = match (key, pack) {
-                ("deltaCacheSize", Pack::NextCommitWhole) => 1,
+                ("deltaCacheSize", Pack::NextCommitWhole | Pack::Whole) => 1,
                 _ => PACK_LIMIT,
             };
             text.push_str(&format!("\t{key} = {limit}\n"));
@@ -870,6 +878,81 @@ mod tests {
                 .is_err()
         );
         drop(guard);
+    }
+
+    /// A pack made [`Pack::Whole`] holds no delta, whatever the commit (this one has no
+    /// parent, which [`Pack::NextCommitWhole`] would send with deltas); the same commit
+    /// made [`Pack::Deltas`] has them, so the test can tell the two apart.
+    #[test]
+    fn a_whole_pack_has_no_delta_even_for_a_first_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path().join("j")).unwrap();
+        let commit = {
+            let mut tree = repo.treebuilder(None).unwrap();
+            // Pages alike but for a line, as entry pages are: deltas of one another.
+            let common: String = (0..200)
+                .map(|i| format!("<p>line {i} of the template</p>\n"))
+                .collect();
+            for n in 0..40 {
+                let blob = repo
+                    .blob(format!("{common}<h1>entry {n}</h1>\n").as_bytes())
+                    .unwrap();
+                tree.insert(format!("page-{n}.html"), blob, 0o100644)
+                    .unwrap();
+            }
+            let tree = repo.find_tree(tree.write().unwrap()).unwrap();
+            let sig = git2::Signature::new("t", "t@example.org", &git2::Time::new(0, 0)).unwrap();
+            repo.commit(Some("refs/heads/main"), &sig, &sig, "pages", &tree, &[])
+                .unwrap()
+        };
+        let deltas_in = |pack: Pack| {
+            let remote = dir.path().join(format!("{pack:?}.git"));
+            Repository::init_bare(&remote).unwrap();
+            let url = remote.to_str().unwrap();
+            assert!(
+                push(
+                    &repo,
+                    url,
+                    "refs/heads/main",
+                    "main",
+                    None,
+                    PushMode::FastForward,
+                    pack
+                )
+                .unwrap()
+            );
+            assert_eq!(
+                Repository::open(&remote)
+                    .unwrap()
+                    .refname_to_id("refs/heads/main")
+                    .unwrap(),
+                commit
+            );
+            let packs: Vec<_> = std::fs::read_dir(remote.join("objects/pack"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "pack"))
+                .collect();
+            assert_eq!(packs.len(), 1, "{packs:?}");
+            let listing = std::process::Command::new("git")
+                .args(["verify-pack", "-v"])
+                .arg(&packs[0])
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .output()
+                .unwrap();
+            assert!(listing.status.success());
+            // `SHA type size size-in-pack offset`, and `depth base` after it for a delta.
+            String::from_utf8(listing.stdout)
+                .unwrap()
+                .lines()
+                .filter(|l| {
+                    l.len() > 40 && l.as_bytes()[40] == b' ' && l.split_whitespace().count() == 7
+                })
+                .count()
+        };
+        assert!(deltas_in(Pack::Deltas) > 10);
+        assert_eq!(deltas_in(Pack::Whole), 0);
     }
 
     #[test]
